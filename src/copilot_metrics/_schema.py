@@ -1,0 +1,171 @@
+"""The published JSON Schema, read once from the package, and everything derived from it.
+
+The schema files ship inside the package (``copilot_metrics/schemas``) and are read with
+:mod:`importlib.resources`.  From the day schema this module derives:
+
+* the validators: a compiled one (``jsonschema-rs``) when installed, ``jsonschema`` otherwise
+  and always for the full error report of a day that fails;
+* a *strict* variant that forbids unknown keys, used only to learn cheaply which days carry
+  keys the schema does not know (they are kept, never rejected);
+* the Arrow type of a day, used to turn parsed days into columns in one C++ call.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import hashlib
+import json
+from importlib import resources
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+DAY_SCHEMA_FILE = "copilot-usage-metrics-day.schema.json"
+RESPONSE_SCHEMA_FILE = "copilot-metrics-response.schema.json"
+
+
+class _FastValidator(Protocol):
+    def is_valid(self, instance: Any) -> bool: ...
+
+
+def schema_text(name: str = DAY_SCHEMA_FILE) -> str:
+    """Return the text of a shipped schema file."""
+    return (resources.files("copilot_metrics") / "schemas" / name).read_text(encoding="utf-8")
+
+
+@functools.cache
+def day_schema() -> dict[str, Any]:
+    """The published schema of one day (JSON Schema draft 2020-12)."""
+    schema: dict[str, Any] = json.loads(schema_text(DAY_SCHEMA_FILE))
+    return schema
+
+
+@functools.cache
+def schema_hash() -> str:
+    """SHA-256 of the shipped day schema, recorded in Parquet footers."""
+    return hashlib.sha256(schema_text(DAY_SCHEMA_FILE).encode("utf-8")).hexdigest()
+
+
+def _strict(node: Any) -> Any:
+    if isinstance(node, dict):
+        out = {k: _strict(v) for k, v in node.items()}
+        if "properties" in node:
+            out["additionalProperties"] = False
+        return out
+    if isinstance(node, list):
+        return [_strict(v) for v in node]
+    return node
+
+
+@functools.cache
+def strict_day_schema() -> dict[str, Any]:
+    """The day schema with ``additionalProperties: false`` on every object."""
+    strict: dict[str, Any] = _strict(copy.deepcopy(day_schema()))
+    return strict
+
+
+@functools.cache
+def reporting_validator() -> Any:
+    """A ``jsonschema`` validator with format checks: slow, but reports every error."""
+    import jsonschema
+
+    cls = jsonschema.validators.validator_for(day_schema())
+    return cls(day_schema(), format_checker=cls.FORMAT_CHECKER)
+
+
+@functools.cache
+def fast_validators() -> tuple[_FastValidator, _FastValidator] | None:
+    """Compiled validators ``(published, strict)`` from jsonschema-rs, or ``None`` if absent."""
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
+    return (
+        jsonschema_rs.validator_for(day_schema(), validate_formats=True),
+        jsonschema_rs.validator_for(strict_day_schema(), validate_formats=True),
+    )
+
+
+def _arrow_type(node: dict[str, Any]) -> pa.DataType:
+    types = node.get("type")
+    kind = next(t for t in types if t != "null") if isinstance(types, list) else types
+    if kind == "object":
+        return pa.struct([(k, _arrow_type(v)) for k, v in node.get("properties", {}).items()])
+    if kind == "array":
+        return pa.list_(_arrow_type(node["items"]))
+    return {"integer": pa.int64(), "string": pa.string(), "boolean": pa.bool_(), "number": pa.float64()}[kind]
+
+
+@functools.cache
+def day_arrow_type() -> pa.StructType:
+    """The Arrow struct type of a day, field for field from the schema."""
+    result = _arrow_type(day_schema())
+    assert isinstance(result, pa.StructType)
+    return result
+
+
+def _known(node: dict[str, Any]) -> dict[str, Any]:
+    return dict(node.get("properties", {}))
+
+
+@functools.cache
+def known_keys() -> dict[str, frozenset[str]]:
+    """Known keys of each kind of object, by its dotted schema path (``""`` is the day)."""
+    out: dict[str, frozenset[str]] = {}
+
+    def walk(node: dict[str, Any], path: str) -> None:
+        props = _known(node)
+        out[path] = frozenset(props)
+        for key, sub in props.items():
+            sub_path = f"{path}.{key}" if path else key
+            if sub.get("type") == "array" and isinstance(sub.get("items"), dict):
+                walk(sub["items"], sub_path + "[]")
+            elif "properties" in sub:
+                walk(sub, sub_path)
+
+    walk(day_schema(), "")
+    return out
+
+
+JsonPath = tuple[str | int, ...]
+
+
+def unknown_keys(day: Any) -> list[tuple[JsonPath, dict[str, Any]]]:
+    """Every object of a (schema-valid) day holding keys the schema does not know.
+
+    Returns ``(path, {key: value})`` pairs, the path relative to the day, in document order.
+    """
+    known = known_keys()
+    found: list[tuple[JsonPath, dict[str, Any]]] = []
+
+    def walk(obj: Any, schema_path: str, path: JsonPath) -> None:
+        if not isinstance(obj, dict):
+            return
+        keys = known.get(schema_path)
+        if keys is None:
+            return
+        extra = {k: v for k, v in obj.items() if k not in keys}
+        if extra:
+            found.append((path, extra))
+        for key, value in obj.items():
+            if key not in keys:
+                continue
+            sub = f"{schema_path}.{key}" if schema_path else key
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    walk(item, sub + "[]", (*path, key, i))
+            elif isinstance(value, dict):
+                walk(value, sub, (*path, key))
+
+    walk(day, "", ())
+    return found
+
+
+def format_path(prefix: str, path: Iterable[str | int]) -> str:
+    """Render a JSON path: ``format_path("$[3]", ("a", 0, "b")) == "$[3].a[0].b"``."""
+    out = [prefix]
+    for part in path:
+        out.append(f"[{part}]" if isinstance(part, int) else f".{part}")
+    return "".join(out)

@@ -1,0 +1,69 @@
+"""pandera contracts of the tables, one :class:`pandera.polars.DataFrameModel` per table.
+
+The models are generated from :mod:`copilot_metrics.tables`, so they cannot drift from the
+declared schemas.  Each checks: the exact columns and dtypes, counts ``>= 0``, and a unique
+natural key.  :func:`copilot_metrics.load` runs them once on the concatenated tables; users can
+validate their own frames with them::
+
+    import copilot_metrics as cm
+    cm.contracts.MODELS["completions"].validate(frame)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandera.polars as pa
+import polars as pl
+
+from copilot_metrics.tables import TABLES, TableSpec
+
+__all__ = ["MODELS", "check_table", "model_for"]
+
+
+def model_for(spec: TableSpec) -> type[pa.DataFrameModel]:
+    """Build the pandera model of one table from its declaration."""
+    annotations: dict[str, Any] = {}
+    namespace: dict[str, Any] = {}
+    for name, dtype in spec.schema.items():
+        annotations[name] = type(dtype) if not isinstance(dtype, pl.List) else dtype
+        kwargs: dict[str, Any] = {"nullable": name not in ("date",)}
+        if dtype == pl.Int64:  # every integer column is a count
+            kwargs["ge"] = 0
+        namespace[name] = pa.Field(**kwargs)
+    namespace["__annotations__"] = annotations
+    config = type("Config", (), {"strict": True, "coerce": False, "unique": list(spec.key), "ordered": True})
+    namespace["Config"] = config
+    namespace["__doc__"] = f"Contract of table ``{spec.name}``: {spec.doc}. Natural key: {', '.join(spec.key)}."
+    model = type(f"{spec.name.title().replace('_', '')}Model", (pa.DataFrameModel,), namespace)
+    return model
+
+
+#: The contract of every table, by table name.
+MODELS: dict[str, type[pa.DataFrameModel]] = {name: model_for(spec) for name, spec in TABLES.items()}
+
+
+def check_table(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """Validate ``frame`` against table ``name``'s contract; return its failures, one per row.
+
+    The result has the columns ``table``, ``column``, ``check``, ``value``, ``row`` (the row's
+    position in ``frame``, or null for a failure about the whole frame).  Empty when valid.
+    """
+    from pandera.errors import SchemaErrors
+
+    try:
+        MODELS[name].validate(frame, lazy=True)
+    except SchemaErrors as exc:
+        cases = exc.failure_cases
+        if isinstance(cases, pl.DataFrame):
+            return cases.select(
+                pl.lit(name).alias("table"),
+                pl.col("column").cast(pl.String),
+                pl.col("check").cast(pl.String),
+                pl.col("failure_case").cast(pl.String).alias("value"),
+                pl.col("index").cast(pl.Int64).alias("row"),
+            )
+        raise
+    return pl.DataFrame(
+        schema={"table": pl.String, "column": pl.String, "check": pl.String, "value": pl.String, "row": pl.Int64}
+    )

@@ -1,0 +1,450 @@
+"""The dataset returned by :func:`load`, and :func:`load` itself: the pipeline end to end.
+
+resolve sources -> per file (in parallel on large archives): parse, validate, flatten
+(:func:`~copilot_metrics.explode.explode_bytes`) -> merge as files arrive
+(:class:`~copilot_metrics.archive.Merger`) -> pick winners -> contracts, once, on the
+concatenated tables -> data-quality findings.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import orjson
+import polars as pl
+
+from copilot_metrics import archive, quality
+from copilot_metrics.errors import ContractError, CopilotMetricsError, FormatError, SchemaValidationError
+from copilot_metrics.explode import QUARANTINE_SCHEMA, SOURCE_SCHEMA, Exploded, explode_bytes
+from copilot_metrics.reading import Source, SourceRef, resolve
+from copilot_metrics.tables import BLOCKS, SCOPE, TABLES
+from copilot_metrics.validation import ValidationReport
+
+__all__ = ["Dataset", "load", "to_api"]
+
+_KEY = [*SCOPE, "date"]
+
+#: Archives larger than this many bytes are read by a pool of processes, one file at a time each.
+PARALLEL_MIN_BYTES = 16 * 1024 * 1024
+
+
+@dataclass
+class Dataset:
+    """A merged history of Copilot metrics days, as typed tables.
+
+    Attributes
+    ----------
+    days, completions_languages, completions_editors, completions_models, completions,
+    ide_chat_editors, ide_chat, dotcom_chat, pull_requests_repositories, pull_requests:
+        The tables (see :mod:`copilot_metrics.tables` for each grain); each (scope, date)
+        appears once.
+    sources:
+        One row per input: path, sha256, bytes, layout, status, days, first and last date,
+        precedence (``export_time``, ``precedence_basis``, ``rank``) and how many of its days
+        were kept, identical to a kept copy, or superseded by a later export.
+    quarantine:
+        Days set aside (schema or contract failures), each kept verbatim with its reasons.
+    findings:
+        Data-quality findings (:data:`copilot_metrics.quality.RULES`).
+    conflicts:
+        Values that differ between two exports of the same day: the kept one and the other.
+    validation:
+        The :class:`~copilot_metrics.validation.ValidationReport` of every input.
+    """
+
+    tables: dict[str, pl.DataFrame]
+    sources: pl.DataFrame
+    quarantine: pl.DataFrame
+    findings: pl.DataFrame
+    conflicts: pl.DataFrame
+    validation: ValidationReport
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> pl.DataFrame:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            frame: pl.DataFrame = tables[name]
+            return frame
+        raise AttributeError(name)
+
+    def __dir__(self) -> list[str]:
+        return [*super().__dir__(), *TABLES]
+
+    def __repr__(self) -> str:
+        rows = ", ".join(f"{name}={frame.height}" for name, frame in self.tables.items())
+        return (
+            f"<copilot_metrics.Dataset {self.sources.height} source(s); {rows}; "
+            f"quarantine={self.quarantine.height}, conflicts={self.conflicts.height}, "
+            f"findings={self.findings.height}>"
+        )
+
+    def to_api(self) -> list[dict[str, Any]]:
+        """Rebuild the API-format day objects (see :func:`to_api`)."""
+        return to_api(self)
+
+    def scopes(self) -> pl.DataFrame:
+        """The distinct scopes (enterprise, org, team) in the dataset."""
+        return self.tables["days"].select(SCOPE).unique(maintain_order=True)
+
+
+def _process(ref: SourceRef) -> Exploded | CopilotMetricsError:
+    """Worker: read and explode one input; errors are returned, not raised, across processes."""
+    try:
+        return explode_bytes(ref.read(), source=ref.label, scope=ref.scope, mtime=ref.mtime)
+    except CopilotMetricsError as exc:
+        return exc
+
+
+def _results(refs: list[SourceRef], workers: int | None) -> Iterator[tuple[SourceRef, Exploded | CopilotMetricsError]]:
+    readable = [r for r in refs if not r.skipped]
+    total = sum((r.path.stat().st_size if r.path else len(r.data or b"")) for r in readable)
+    n = workers if workers is not None else (os.cpu_count() or 1)
+    if n > 1 and len(readable) > 1 and (workers is not None or total >= PARALLEL_MIN_BYTES):
+        with ProcessPoolExecutor(max_workers=min(n, len(readable))) as pool:
+            yield from zip(readable, pool.map(_process, readable, chunksize=1))
+    else:
+        for ref in readable:
+            yield ref, _process(ref)
+
+
+def _source_row(ref: SourceRef, status: str, message: str | None, layout: str | None = None) -> dict[str, Any]:
+    return {
+        "source": ref.label, **{k: ref.scope.get(k) for k in SCOPE}, "sha256": None, "bytes": None,
+        "layout": layout, "status": status, "days": 0, "days_valid": 0, "first_date": None, "last_date": None,
+        "mtime": ref.mtime, "wrapper": None, "message": message,
+    }
+
+
+def load(
+    source: Source,
+    *,
+    on_invalid: Literal["raise", "quarantine"] = "raise",
+    enterprise: str | None = None,
+    org: str | None = None,
+    team: str | None = None,
+    fetched_at: Mapping[str, Any] | None = None,
+    precedence: Callable[[dict[str, Any]], Any] | None = None,
+    base: Dataset | str | os.PathLike[str] | None = None,
+    contracts: bool = True,
+    workers: int | None = None,
+) -> Dataset:
+    """Load saved Copilot metrics exports into one merged, validated :class:`Dataset`.
+
+    Parameters
+    ----------
+    source:
+        A path, a folder (read recursively), a glob, a path template such as
+        ``"exports/{org}/{team}/*.json"`` (the placeholders become scope labels), bytes, a
+        binary file object, or a list of any of these.
+    on_invalid:
+        ``"raise"`` (default): a file that is not an export raises
+        :class:`~copilot_metrics.errors.FormatError`, days failing the schema raise
+        :class:`~copilot_metrics.errors.SchemaValidationError` carrying the full report, and
+        a table breaking its contract raises :class:`~copilot_metrics.errors.ContractError`.
+        ``"quarantine"``: load every valid day; keep each invalid day with its reasons in
+        ``ds.quarantine``, and list unreadable files in ``ds.sources``.
+    enterprise, org, team:
+        Scope labels for every input (a path template overrides them per file).
+    fetched_at:
+        ``{source path: datetime}``: when each file was exported, the first rule of precedence.
+    precedence:
+        A key function over a ``ds.sources`` row replacing the precedence rules (larger wins).
+    base:
+        An existing dataset, or the root of a Parquet dataset written by
+        :func:`copilot_metrics.write_parquet`, to merge the new files into.
+    contracts:
+        Run the pandera contracts (default).
+    workers:
+        Processes to use; default: all cores for archives over 16 MiB.
+
+    Examples
+    --------
+    >>> import copilot_metrics as cm
+    >>> ds = cm.load(cm.examples.path() / "{org}" / "{team}" / "*.json.gz")
+    >>> sorted(ds.days["org"].unique().to_list())
+    ['octo-org']
+    """
+    if on_invalid not in ("raise", "quarantine"):
+        raise CopilotMetricsError(f"on_invalid must be 'raise' or 'quarantine', not {on_invalid!r}")
+    scope = {"enterprise": enterprise, "org": org, "team": team}
+    refs = resolve(source if not isinstance(source, os.PathLike) else os.fspath(source), scope)
+    merger = archive.Merger()
+    source_rows: list[dict[str, Any]] = []
+    quarantine: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    unknown: list[dict[str, Any]] = []
+    read_findings: list[pl.DataFrame] = []
+    format_errors: list[FormatError] = []
+    checked = valid = 0
+    for ref in refs:
+        if ref.skipped:
+            source_rows.append(_source_row(ref, "skipped", ref.skipped))
+    if base is not None:
+        base_ds = base if isinstance(base, Dataset) else _read_base(base)
+        _add_base(merger, base_ds)
+        source_rows.extend(base_ds.sources.select(SOURCE_SCHEMA.names()).to_dicts())
+        quarantine.extend(base_ds.quarantine.to_dicts())
+    for ref, result in _results(refs, workers):
+        if isinstance(result, CopilotMetricsError):
+            detected = getattr(result, "detected", "io")
+            source_rows.append(_source_row(ref, f"not loaded: {detected}", result.message))
+            errors.append({"source": ref.label, "day_index": None, "date": None,
+                           "json_path": result.json_path or "$", "rule": f"format:{detected}",
+                           "value": None, "message": result.message})
+            if isinstance(result, FormatError):
+                format_errors.append(result)
+            elif on_invalid == "raise":
+                raise result
+            continue
+        source_rows.append(result.source)
+        quarantine.extend(result.quarantine)
+        errors.extend(result.errors)
+        unknown.extend(result.unknown)
+        checked += result.source["days"]
+        valid += result.source["days_valid"]
+        read_findings.append(_read_findings(result))
+        merger.add(ref.label, result.tables)
+    report = ValidationReport.from_rows(errors, unknown, checked, valid)
+    if on_invalid == "raise":
+        if format_errors:
+            first = format_errors[0]
+            if len(format_errors) > 1:
+                first.message += f" (and {len(format_errors) - 1} more file(s) that are not exports)"
+            raise first
+        if not report.ok:
+            raise SchemaValidationError(report)
+    sources = pl.DataFrame(source_rows, schema=SOURCE_SCHEMA, orient="row") if source_rows else SOURCE_SCHEMA.to_frame()
+    sources = sources.unique("source", keep="last", maintain_order=True)
+    ranked = archive.rank_sources(sources, fetched_at, precedence)
+    tables, conflicts, counts = merger.finish(ranked)
+    if base is not None:
+        conflicts = pl.concat([base_ds.conflicts, conflicts]).unique(maintain_order=True)
+    sources = ranked.join(counts, on="source", how="left").with_columns(
+        pl.col("days_kept", "days_identical", "days_superseded").fill_null(0).cast(pl.Int64)
+    )
+    quarantine_frame = (
+        pl.DataFrame(quarantine, schema=QUARANTINE_SCHEMA, orient="row") if quarantine else QUARANTINE_SCHEMA.to_frame()
+    )
+    ds = Dataset(tables, sources, quarantine_frame, quality.FINDING_SCHEMA.to_frame(), conflicts, report)
+    if contracts:
+        _enforce_contracts(ds, on_invalid)
+    ds.findings = pl.concat([*read_findings, quality.findings(ds.tables), ds.findings]).sort(
+        ["source", *_KEY, "table", "rule"], nulls_last=True
+    )
+    return ds
+
+
+def _read_findings(result: Exploded) -> pl.DataFrame:
+    days = result.tables["days"]
+    rows = [
+        {"source": row["source"], "enterprise": None, "org": None, "team": None, "date": None,
+         "table": None, "json_path": row["json_path"], "rule": "unknown_field", "severity": "info",
+         "message": quality.RULES["unknown_field"][1], "value": None}
+        for row in result.unknown
+    ]
+    frame = pl.DataFrame(rows, schema=quality.FINDING_SCHEMA) if rows else quality.FINDING_SCHEMA.to_frame()
+    frame = frame.with_columns(pl.lit(result.source.get(k)).cast(pl.String).alias(k) for k in SCOPE)
+    extra = []
+    if days.height > 1 and not days["date"].is_sorted():
+        extra.append(days.head(1).select(
+            "source", *SCOPE, pl.lit(None, pl.Date).alias("date"), pl.lit("days").alias("table"),
+            pl.lit("$").alias("json_path"), pl.lit("dates_not_in_order").alias("rule"),
+            pl.lit("info").alias("severity"), pl.lit(quality.RULES["dates_not_in_order"][1]).alias("message"),
+            pl.lit(None, pl.String).alias("value")))
+    for name in ("completions_models", "ide_chat", "dotcom_chat", "pull_requests"):
+        frame_t = result.tables[name]
+        odd = frame_t.filter(pl.col("extras").str.contains('"custom_model_training_date"', literal=True))
+        if odd.height:
+            extra.append(odd.select(
+                "source", *SCOPE, "date", pl.lit(name).alias("table"),
+                quality.json_path(name, "custom_model_training_date"),
+                pl.lit("training_date_not_a_date").alias("rule"), pl.lit("warning").alias("severity"),
+                pl.lit(quality.RULES["training_date_not_a_date"][1]).alias("message"),
+                pl.col("extras").alias("value")))
+    return pl.concat([frame, *extra]).cast(dict(quality.FINDING_SCHEMA))
+
+
+def _enforce_contracts(ds: Dataset, on_invalid: str) -> None:
+    from copilot_metrics.contracts import check_table
+
+    bad_days: list[pl.DataFrame] = []
+    for name, frame in ds.tables.items():
+        failures = check_table(name, frame)
+        if failures.height == 0:
+            continue
+        spec = TABLES[name]
+        rows = failures.filter(pl.col("row").is_not_null())
+        located = rows.join(
+            frame.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64)),
+            on="row", how="left",
+        )
+        cases = located.select(
+            pl.col("table"), pl.col("column"), pl.col("check"), pl.col("value"),
+            pl.struct(list(spec.key)).alias("key"), pl.col("source"), *_KEY,
+        )
+        if on_invalid == "raise":
+            framewide = failures.filter(pl.col("row").is_null())
+            if cases.height == 0 and framewide.height:
+                row = framewide.row(0, named=True)
+                raise ContractError(
+                    f"table {name!r}, column {row['column']!r}: {row['check']} failed",
+                    failure_cases=framewide, table=name, column=row["column"],
+                )
+            readable = cases.with_columns(pl.col("key").struct.json_encode().alias("key"))
+            first = readable.row(0, named=True)
+            first["key"] = orjson.loads(first["key"])
+            raise ContractError(
+                _contract_message(name, first, cases.height),
+                failure_cases=cases, file=first["source"], table=name, column=first["column"], key=first["key"],
+                hint="load with on_invalid='quarantine' to set the offending days aside",
+            )
+        bad_days.append(cases.select(*_KEY, "source", pl.format("{}: {}.{} {} (value {})", pl.col("source"),
+                                                             pl.lit(name), "column", "check", "value")
+                                     .alias("reason")))
+    if not bad_days:
+        return
+    bad = pl.concat(bad_days).group_by(_KEY, maintain_order=True).agg(
+        pl.col("source").first(), pl.col("reason").unique(maintain_order=True).alias("reasons"))
+    rebuilt = to_api(ds, only=bad.select(_KEY))
+    rebuilt_json = {
+        (d.pop("__scope__"), d["date"]): orjson.dumps(d).decode() for d in rebuilt
+    }
+    rows = []
+    for row in bad.to_dicts():
+        scope_key = tuple(row[k] for k in SCOPE)
+        rows.append({
+            "source": row["source"], **{k: row[k] for k in SCOPE}, "day_index": None,
+            "date": row["date"].isoformat(), "stage": "contract", "reasons": row["reasons"],
+            "day_json": rebuilt_json.get((scope_key, row["date"].isoformat())),
+        })
+    ds.quarantine = pl.concat([ds.quarantine, pl.DataFrame(rows, schema=QUARANTINE_SCHEMA)])
+    for name in ds.tables:
+        ds.tables[name] = ds.tables[name].join(bad.select(_KEY), on=_KEY, how="anti", nulls_equal=True)
+    dup = bad.select("source", *_KEY, pl.lit("days").alias("table"),
+                     pl.format("$[date={}]", "date").alias("json_path"),
+                     pl.lit("duplicate_row").alias("rule"), pl.lit("error").alias("severity"),
+                     pl.col("reasons").list.join("; ").alias("message"), pl.lit(None, pl.String).alias("value"))
+    ds.findings = pl.concat([ds.findings, dup.cast(dict(quality.FINDING_SCHEMA))])
+
+
+def _contract_message(table: str, first: dict[str, Any], count: int) -> str:
+    more = f"; and {count - 1} more failure(s)" if count > 1 else ""
+    return (
+        f"{first['source']}: table {table!r}, column {first['column']!r}, key {first['key']}: "
+        f"{first['check']} failed (value {first['value']}){more}"
+    )
+
+
+def _read_base(root: str | os.PathLike[str]) -> Dataset:
+    from copilot_metrics.parquet import read_parquet
+
+    return read_parquet(root)
+
+
+def _add_base(merger: archive.Merger, base: Dataset) -> None:
+    for (label,), _ in base.tables["days"].group_by("source"):
+        merger.add(str(label), {name: frame.filter(pl.col("source") == label) for name, frame in base.tables.items()})
+
+
+# ---------------------------------------------------------------- back to the API format
+
+_TRAINING = "custom_model_training_date"
+
+
+def _build(row: dict[str, Any], spec_name: str, children: dict[str, dict[tuple[Any, ...], list[dict[str, Any]]]],
+           key: tuple[Any, ...]) -> dict[str, Any]:
+    spec = TABLES[spec_name]
+    shape = set(row.get("shape") or ())
+    obj: dict[str, Any] = {}
+    if spec.dimension is not None and row[spec.dimension] is not None:
+        obj["name"] = row[spec.dimension]
+    for column in spec.measures:
+        value = row[column]
+        if column == _TRAINING:
+            if f"{_TRAINING}:absent" not in shape:
+                obj[column] = value.isoformat() if value is not None else None
+        elif value is not None:
+            obj[column] = value
+    own_key = (*key, row[spec.dimension]) if spec.dimension else key
+    for child in spec.children:
+        array = TABLES[child].array
+        assert array is not None
+        if f"{array}:absent" not in shape:
+            obj[array] = [
+                _build(child_row, child, children, own_key) for child_row in children[child].get(own_key, [])
+            ]
+    if row.get("extras"):
+        obj.update(orjson.loads(row["extras"]))
+    return obj
+
+
+def to_api(ds: Dataset, *, only: pl.DataFrame | None = None) -> list[dict[str, Any]]:
+    """Rebuild the API's day objects from the tables, nulls and absent keys as they were.
+
+    For every schema-valid input, the rebuilt days equal the original ones (key order aside).
+    Each day carries a ``"__scope__"`` entry only when ``only`` is given (internal use).
+    """
+    tables = ds.tables
+    if only is not None:
+        tables = {n: f.join(only, on=_KEY, how="semi", nulls_equal=True) for n, f in tables.items()}
+    children: dict[str, dict[tuple[Any, ...], list[dict[str, Any]]]] = {}
+    for name, spec in TABLES.items():
+        if spec.parent is None:
+            continue
+        grouped: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        parent_dims = TABLES[spec.parent].dimensions
+        for row in tables[name].to_dicts():
+            if spec.parent == "days":
+                parent_key: tuple[Any, ...] = (*(row[k] for k in _KEY), spec.array)
+            else:
+                parent_key = (*(row[k] for k in _KEY), TABLES[_top(spec.name)].array, *(row[d] for d in parent_dims))
+            grouped.setdefault(parent_key, []).append(row)
+        children[name] = grouped
+    out = []
+    for row in tables["days"].to_dicts():
+        key = tuple(row[k] for k in _KEY)
+        shape = set(row.get("shape") or ())
+        extras = orjson.loads(row["extras"]) if row.get("extras") else {}
+        day: dict[str, Any] = {"date": row["date"].isoformat()}
+        for column in ("total_active_users", "total_engaged_users"):
+            if row[column] is not None:
+                day[column] = row[column]
+        for block, column in BLOCKS.items():
+            if f"{block}:absent" in shape:
+                continue
+            if f"{block}:null" in shape:
+                day[block] = None
+                continue
+            obj: dict[str, Any] = {}
+            if row[column] is not None:
+                obj["total_engaged_users"] = row[column]
+            for child in TABLES["days"].children:
+                array = TABLES[child].array
+                assert array is not None
+                if not array.startswith(block + "."):
+                    continue
+                if f"{array}:absent" in shape:
+                    continue
+                obj[array.split(".", 1)[1]] = [
+                    _build(child_row, child, children, (*key, array))
+                    for child_row in children[child].get((*key, array), [])
+                ]
+            obj.update(extras.pop(block, {}))
+            day[block] = obj
+        day.update(extras)
+        if only is not None:
+            day["__scope__"] = key[: len(SCOPE)]
+        out.append(day)
+    return out
+
+
+def _top(name: str) -> str:
+    spec = TABLES[name]
+    while spec.parent != "days":
+        assert spec.parent is not None
+        spec = TABLES[spec.parent]
+    return spec.name

@@ -1,0 +1,173 @@
+"""The exceptions of copilot-metrics: one root, a few subclasses, context as attributes.
+
+Every error the library raises on purpose derives from :class:`CopilotMetricsError`.  The
+context a pipeline needs to log (file, JSON path, table, column, key) is carried as attributes,
+not only in the message, and :meth:`CopilotMetricsError.attrs` returns it as a dict.
+Messages are built here, in one place, so that they read the same everywhere.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from copilot_metrics.validation import ValidationReport
+
+__all__ = [
+    "ContractError",
+    "CopilotMetricsError",
+    "FormatError",
+    "RollupError",
+    "SchemaValidationError",
+]
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """Render an offending value briefly, the way it looked in the JSON."""
+    import json
+
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class CopilotMetricsError(Exception):
+    """Root of every error raised by copilot-metrics.
+
+    Attributes
+    ----------
+    file:
+        The file (or source label) the problem was found in, if any.
+    json_path:
+        The JSON path of the offending value, like ``$[3].copilot_ide_chat.editors[0].name``.
+    table, column, key:
+        The table, column and natural key of the offending row, for errors about tables.
+    hint:
+        What to do about it, when the library knows.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        json_path: str | None = None,
+        table: str | None = None,
+        column: str | None = None,
+        key: dict[str, Any] | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.json_path = json_path
+        self.table = table
+        self.column = column
+        self.key = key
+        self.hint = hint
+
+    def attrs(self) -> dict[str, Any]:
+        """Return the error's context as a plain dict, for structured logging."""
+        return {
+            "error": type(self).__name__,
+            "message": self.message,
+            "file": self.file,
+            "json_path": self.json_path,
+            "table": self.table,
+            "column": self.column,
+            "key": self.key,
+            "hint": self.hint,
+        }
+
+    def __str__(self) -> str:
+        return self.message if self.hint is None else f"{self.message}\n  hint: {self.hint}"
+
+
+class FormatError(CopilotMetricsError):
+    """A file is not a Copilot metrics export (or cannot be read as one).
+
+    ``detected`` names what the file looks like instead, e.g. ``"copilot-usage (legacy)"``,
+    ``"usage-metrics report"``, ``"api-error"``, ``"empty"``, ``"truncated-json"``, ``"html"``.
+    """
+
+    def __init__(self, message: str, *, detected: str, file: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, file=file, **kwargs)
+        self.detected = detected
+
+    @classmethod
+    def looks_like(cls, file: str, detected: str, what: str, hint: str, json_path: str = "$") -> FormatError:
+        """A file that parsed, but is something else than metrics days."""
+        return cls(
+            f"{file}: {json_path}: not a Copilot metrics export: this looks like {what}",
+            detected=detected,
+            file=file,
+            json_path=json_path,
+            hint=hint,
+        )
+
+    def attrs(self) -> dict[str, Any]:
+        """Return the error's context, including what the file looks like."""
+        return {**super().attrs(), "detected": self.detected}
+
+
+class SchemaValidationError(CopilotMetricsError):
+    """Days failed validation against the published schema; ``report`` holds every error."""
+
+    def __init__(self, report: ValidationReport) -> None:
+        first = report.errors.row(0, named=True) if report.errors.height else {}
+        super().__init__(
+            str(report),
+            file=first.get("source"),
+            json_path=first.get("json_path"),
+            hint="load with on_invalid='quarantine' to keep the valid days and set the others aside",
+        )
+        self.report = report
+
+
+class ContractError(CopilotMetricsError):
+    """A table broke its data contract (dtypes, counts >= 0, unique natural key).
+
+    ``failure_cases`` is a Polars frame of the offending rows' key, column, check and source.
+    """
+
+    def __init__(self, message: str, *, failure_cases: pl.DataFrame, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.failure_cases = failure_cases
+
+    @classmethod
+    def from_failures(cls, table: str, failure_cases: pl.DataFrame) -> ContractError:
+        """Build the error from the failure cases of one table (at least one row)."""
+        first = failure_cases.row(0, named=True)
+        more = failure_cases.height - 1
+        key = first.get("key") or {}
+        message = (
+            f"{first.get('source')}: table {table!r}, column {first.get('column')!r}, "
+            f"key {key}: {first.get('check')} failed (value {_short(first.get('value'))})"
+            + (f"; and {more} more failure(s)" if more else "")
+        )
+        return cls(
+            message,
+            failure_cases=failure_cases,
+            file=first.get("source"),
+            table=table,
+            column=first.get("column"),
+            key=key,
+            hint="load with on_invalid='quarantine' to set the offending days aside",
+        )
+
+
+class RollupError(CopilotMetricsError):
+    """An aggregation was asked to sum a distinct-user count, which would count people twice."""
+
+    @classmethod
+    def distinct_count(cls, column: str) -> RollupError:
+        """Summing ``column`` over days or sibling slices is wrong."""
+        return cls(
+            f"column {column!r} counts distinct users: it cannot be summed over days or sibling slices",
+            column=column,
+            hint="report its daily mean or peak, or take the parent slice's own count",
+        )

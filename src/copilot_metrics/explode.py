@@ -1,0 +1,401 @@
+"""Flattening: one input's bytes in, its typed tables out.
+
+:func:`explode_bytes` is the per-file step of :func:`copilot_metrics.load`, and public: it does
+no I/O, keeps no global state, and returns frames with the declared schemas of
+:mod:`copilot_metrics.tables`, so that files can be processed in parallel here, or on the
+executors of a distributed engine.
+
+How: the file is parsed once (orjson), each day is checked by the compiled validator, the valid
+days are converted to one Arrow struct array in a single C++ call, and Polars explodes and
+unnests it into the tables: no Python loop over the leaf rows.  A short Python walk over the
+objects above the leaves records what the typed columns cannot hold (``shape``: a block that is
+``null`` versus missing, an array missing versus empty, a training date missing versus null) and
+the unknown keys (``extras``); the leaves are walked only in a day that has unknown keys there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import polars as pl
+import pyarrow as pa
+
+from copilot_metrics import _schema
+from copilot_metrics.reading import decode
+from copilot_metrics.tables import BLOCKS, BOOKKEEPING, SCOPE, TABLES, TableSpec
+from copilot_metrics.validation import check_days
+
+__all__ = ["QUARANTINE_SCHEMA", "SOURCE_SCHEMA", "Exploded", "explode_bytes", "explode_days"]
+
+#: Columns of ``ds.sources``: one row per input.
+SOURCE_SCHEMA = pl.Schema(
+    {
+        "source": pl.String(),
+        "enterprise": pl.String(),
+        "org": pl.String(),
+        "team": pl.String(),
+        "sha256": pl.String(),
+        "bytes": pl.Int64(),
+        "layout": pl.String(),
+        "status": pl.String(),
+        "days": pl.Int64(),
+        "days_valid": pl.Int64(),
+        "first_date": pl.Date(),
+        "last_date": pl.Date(),
+        "mtime": pl.Float64(),
+        "wrapper": pl.String(),
+        "message": pl.String(),
+    }
+)
+
+#: Columns of ``ds.quarantine``: one row per day set aside, the day kept verbatim.
+QUARANTINE_SCHEMA = pl.Schema(
+    {
+        "source": pl.String(),
+        "enterprise": pl.String(),
+        "org": pl.String(),
+        "team": pl.String(),
+        "day_index": pl.Int64(),
+        "date": pl.String(),
+        "stage": pl.String(),
+        "reasons": pl.List(pl.String()),
+        "day_json": pl.String(),
+    }
+)
+
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+_TRAINING = "custom_model_training_date"
+
+
+def _is_date(value: Any) -> bool:
+    if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass
+class Exploded:
+    """What one input produced: its tables, its set-aside days and its report rows."""
+
+    tables: dict[str, pl.DataFrame]
+    source: dict[str, Any]
+    quarantine: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    unknown: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _dumps(obj: dict[str, Any]) -> str:
+    return orjson.dumps(obj).decode()
+
+
+class _Annotations:
+    """Per-table lists, one entry per row in explode order, of ``extras`` and ``shape``."""
+
+    def __init__(self, deep_tables: frozenset[str]) -> None:
+        self.extras: dict[str, list[str | None]] = {name: [] for name in TABLES}
+        self.shape: dict[str, list[list[str] | None]] = {name: [] for name in TABLES}
+        self.deep = deep_tables
+
+    def add(self, table: str, extras: dict[str, Any] | None, shape: list[str] | None) -> None:
+        self.extras[table].append(_dumps(extras) if extras else None)
+        self.shape[table].append(shape or None)
+
+
+_LEAF_TABLES = frozenset({"completions", "completions_languages"})
+
+
+def _object_notes(
+    obj: dict[str, Any], spec: TableSpec, extra: dict[str, Any] | None
+) -> tuple[dict[str, Any] | None, list[str] | None]:
+    shape: list[str] = []
+    extras = dict(extra) if extra else {}
+    for child in spec.children:
+        key = TABLES[child].array
+        if key is not None and key not in obj:
+            shape.append(f"{key}:absent")
+    if _TRAINING in spec.measures:
+        if _TRAINING not in obj:
+            shape.append(f"{_TRAINING}:absent")
+        else:
+            value = obj[_TRAINING]
+            if value is not None and not _is_date(value):
+                extras[_TRAINING] = value
+    return extras or None, shape or None
+
+
+def _annotate(days: list[dict[str, Any]], unknown: list[list[tuple[_schema.JsonPath, dict[str, Any]]]]) -> _Annotations:
+    """Walk the objects above the leaves (and the leaves of days with unknown keys there)."""
+    deep = frozenset(
+        name
+        for per_day in unknown
+        for path, _ in per_day
+        for name in _LEAF_TABLES
+        if _table_of(path) == name
+    )
+    notes = _Annotations(deep)
+    for day, found in zip(days, unknown):
+        where = {path: extra for path, extra in found}
+        day_extra = dict(where.get((), {}))
+        day_shape: list[str] = []
+        for block in BLOCKS:
+            if block not in day:
+                day_shape.append(f"{block}:absent")
+                continue
+            value = day[block]
+            if value is None:
+                day_shape.append(f"{block}:null")
+                continue
+            block_extra = where.get((block,))
+            if block_extra:
+                day_extra[block] = block_extra
+            for child in TABLES["days"].children:
+                spec = TABLES[child]
+                assert spec.array is not None
+                blk, key = spec.array.split(".", 1)
+                if blk != block:
+                    continue
+                if key not in value:
+                    day_shape.append(f"{spec.array}:absent")
+                    continue
+                _walk_array(value[key], spec, (block, key), where, notes)
+        notes.add("days", day_extra or None, day_shape or None)
+    return notes
+
+
+def _table_of(path: _schema.JsonPath) -> str | None:
+    names = tuple(p for p in path if isinstance(p, str))
+    if names[:2] == ("copilot_ide_code_completions", "languages"):
+        return "completions_languages"
+    if len(names) == 4 and names[0] == "copilot_ide_code_completions":
+        return "completions"
+    return None
+
+
+def _walk_array(
+    items: list[dict[str, Any]],
+    spec: TableSpec,
+    path: _schema.JsonPath,
+    where: dict[_schema.JsonPath, dict[str, Any]],
+    notes: _Annotations,
+) -> None:
+    if spec.name in _LEAF_TABLES and spec.name not in notes.deep:
+        return
+    for index, obj in enumerate(items):
+        here = (*path, index)
+        extras, shape = _object_notes(obj, spec, where.get(here))
+        notes.add(spec.name, extras, shape)
+        for child in spec.children:
+            key = TABLES[child].array
+            assert key is not None
+            if key in obj:
+                _walk_array(obj[key], TABLES[child], (*here, key), where, notes)
+
+
+def _to_arrow(days: list[Any]) -> tuple[pa.StructArray, list[int]]:
+    """Convert days in one call; on failure, day by day, returning the indexes that failed."""
+    kind = _schema.day_arrow_type()
+    try:
+        return pa.array(days, type=kind), []
+    except (OverflowError, pa.ArrowException, TypeError, ValueError):
+        good, bad = [], []
+        for i, day in enumerate(days):
+            try:
+                pa.array([day], type=kind)
+            except (OverflowError, pa.ArrowException, TypeError, ValueError):
+                bad.append(i)
+            else:
+                good.append(day)
+        return pa.array(good, type=kind), bad
+
+
+def _explode_list(frame: pl.DataFrame, keep: list[str], column: str) -> pl.DataFrame:
+    """Rows of ``frame`` times the elements of its list column, elements unnested."""
+    return (
+        frame.select(*keep, column)
+        .filter(pl.col(column).list.len() > 0)
+        .explode(column)
+        .unnest(column)
+    )
+
+
+def _finish(
+    frame: pl.DataFrame,
+    spec: TableSpec,
+    scope: dict[str, str | None],
+    source: str,
+    notes: _Annotations | None,
+) -> pl.DataFrame:
+    schema = spec.schema
+    columns: list[pl.Expr] = []
+    for name in schema.names():
+        dtype = schema[name]
+        if name in SCOPE:
+            columns.append(pl.lit(scope.get(name), dtype=dtype).alias(name))
+        elif name == "source":
+            columns.append(pl.lit(source, dtype=dtype).alias(name))
+        elif name in ("extras", "shape"):
+            values = None if notes is None else getattr(notes, name)[spec.name]
+            if values:
+                columns.append(pl.Series(name, values, dtype=dtype).alias(name))
+            else:
+                columns.append(pl.lit(None, dtype=dtype).alias(name))
+        elif name == _TRAINING:
+            raw = pl.col(name)
+            columns.append(
+                pl.when(raw.str.contains(_DATE_PATTERN))
+                .then(raw.str.to_date("%Y-%m-%d", strict=False))
+                .otherwise(None)
+                .alias(name)
+            )
+        else:
+            columns.append(pl.col(name).cast(dtype).alias(name))
+    if frame.height == 0:
+        return pl.DataFrame(schema=schema)
+    return frame.select(columns)
+
+
+def _empty_tables() -> dict[str, pl.DataFrame]:
+    return {name: pl.DataFrame(schema=spec.schema) for name, spec in TABLES.items()}
+
+
+def explode_days(
+    days: list[dict[str, Any]],
+    *,
+    source: str,
+    scope: dict[str, str | None],
+    unknown: list[list[tuple[_schema.JsonPath, dict[str, Any]]]] | None = None,
+) -> dict[str, pl.DataFrame]:
+    """Flatten schema-valid days into the tables of :mod:`copilot_metrics.tables`.
+
+    ``unknown`` gives, per day, the objects holding unknown keys (from
+    :func:`copilot_metrics._schema.unknown_keys`); computed here when omitted.
+    """
+    if not days:
+        return _empty_tables()
+    if unknown is None:
+        unknown = [_schema.unknown_keys(day) for day in days]
+    notes = _annotate(days, unknown)
+    array, bad = _to_arrow(days)
+    assert not bad, "explode_days takes days that convert; explode_bytes sets the others aside"
+    base = pl.from_arrow(pa.RecordBatch.from_struct_array(array))
+    assert isinstance(base, pl.DataFrame)
+    base = base.with_columns(pl.col("date").str.to_date("%Y-%m-%d"))
+    frames: dict[str, pl.DataFrame] = {}
+    day_cols = {
+        "date": pl.col("date"),
+        "total_active_users": pl.col("total_active_users"),
+        "total_engaged_users": pl.col("total_engaged_users"),
+        **{col: pl.col(block).struct.field("total_engaged_users").alias(col) for block, col in BLOCKS.items()},
+    }
+    frames["days"] = base.select(list(day_cols.values()))
+    parents: dict[str, pl.DataFrame] = {"days": base}
+    for spec in TABLES.values():
+        if spec.parent is None:
+            continue
+        assert spec.array is not None and spec.dimension is not None
+        parent_spec = TABLES[spec.parent]
+        parent = parents[spec.parent]
+        keep = ["date", *parent_spec.dimensions]
+        if spec.parent == "days":
+            block, key = spec.array.split(".", 1)
+            parent = parent.select(*keep, pl.col(block).struct.field(key).alias(key))
+            column = key
+        else:
+            column = spec.array
+        exploded = _explode_list(parent, keep, column).rename({"name": spec.dimension})
+        parents[spec.name] = exploded
+        frames[spec.name] = exploded
+    return {name: _finish(frames[name], TABLES[name], scope, source, notes) for name in TABLES}
+
+
+def _quarantine_row(
+    source: str, scope: dict[str, str | None], index: int, day: Any, stage: str, reasons: list[str]
+) -> dict[str, Any]:
+    date = day.get("date") if isinstance(day, dict) else None
+    return {
+        "source": source,
+        **{k: scope.get(k) for k in SCOPE},
+        "day_index": index,
+        "date": date if isinstance(date, str) else None,
+        "stage": stage,
+        "reasons": reasons,
+        "day_json": orjson.dumps(day, option=orjson.OPT_NON_STR_KEYS).decode(),
+    }
+
+
+def explode_bytes(
+    data: bytes,
+    *,
+    source: str,
+    scope: dict[str, str | None] | None = None,
+    mtime: float | None = None,
+) -> Exploded:
+    """Turn one input's bytes into its tables: parse, validate, flatten. No I/O.
+
+    Raises :class:`~copilot_metrics.errors.FormatError` when the bytes are not a metrics export.
+    Days that fail the schema are returned in ``quarantine`` with their reasons, not in the
+    tables; the caller decides whether that is an error.
+
+    >>> import copilot_metrics as cm
+    >>> out = cm.explode_bytes(b'[{"date": "2024-06-24", "total_active_users": 3}]', source="x.json")
+    >>> out.tables["days"].select("date", "total_active_users").to_dicts()
+    [{'date': datetime.date(2024, 6, 24), 'total_active_users': 3}]
+    """
+    scope = {k: (scope or {}).get(k) for k in SCOPE}
+    decoded = decode(data, source)
+    base = "$"
+    if decoded.layout.startswith("wrapped:"):
+        base = "$." + decoded.layout.split(":", 1)[1].split("+", 1)[0]
+    check = check_days(decoded.days, source, base)
+    out = Exploded(tables={}, source={}, errors=check.errors, unknown=check.unknown)
+    by_day: dict[int, list[str]] = {}
+    for err in check.errors:
+        by_day.setdefault(err["day_index"], []).append(f"{err['json_path']}: {err['message']}")
+    valid_idx = [i for i, ok in enumerate(check.valid) if ok]
+    valid_days = [decoded.days[i] for i in valid_idx]
+    _, bad = _to_arrow(valid_days) if valid_days else (None, [])
+    if bad:
+        for b in bad:
+            i = valid_idx[b]
+            reason = f"{base}[{i}]: a value does not fit a 64-bit integer column"
+            out.errors.append({"source": source, "day_index": i, "date": decoded.days[i].get("date"),
+                               "json_path": f"{base}[{i}]", "rule": "representable", "value": None,
+                               "message": reason})
+            by_day[i] = [reason]
+        bad_set = set(bad)
+        valid_idx = [v for j, v in enumerate(valid_idx) if j not in bad_set]
+        valid_days = [decoded.days[i] for i in valid_idx]
+    for i, reasons in sorted(by_day.items()):
+        out.quarantine.append(_quarantine_row(source, scope, i, decoded.days[i], "schema", reasons))
+    unknown = [_schema.unknown_keys(decoded.days[i]) if check.has_unknown[i] else [] for i in valid_idx]
+    out.tables = explode_days(valid_days, source=source, scope=scope, unknown=unknown)
+    dates = out.tables["days"]["date"]
+    out.source = {
+        "source": source,
+        **scope,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "bytes": len(data),
+        "layout": decoded.layout,
+        "status": "loaded" if not by_day else "loaded with quarantined days",
+        "days": len(decoded.days),
+        "days_valid": len(valid_days),
+        "first_date": dates.min() if len(valid_days) else None,
+        "last_date": dates.max() if len(valid_days) else None,
+        "mtime": mtime,
+        "wrapper": _dumps(decoded.wrapper) if decoded.wrapper else None,
+        "message": None,
+    }
+    return out
+
+
+_ = BOOKKEEPING  # the bookkeeping columns are declared in tables.py and filled in _finish
