@@ -385,7 +385,7 @@ def test_archive_layout(archive: tuple[Path, list[Path]]) -> None:
     root, paths = archive
     expected = sorted(
         root / "octo-org" / directory / f"copilot-metrics-{fetch:%Y-%m-%d}.json"
-        for directory in ("_org", "platform")
+        for directory in (".", "teams/platform")
         for fetch in FETCHES
     )
     assert paths == expected
@@ -394,8 +394,8 @@ def test_archive_layout(archive: tuple[Path, list[Path]]) -> None:
 
 def test_archive_windows_and_format(archive: tuple[Path, list[Path]]) -> None:
     root, _ = archive
-    corrected = {"_org": "2025-01-23", "platform": "2025-01-22"}
-    for directory, scope in (("_org", "octo-org"), ("platform", "octo-org/platform")):
+    corrected = {".": "2025-01-23", "teams/platform": "2025-01-22"}
+    for directory, scope in ((".", "octo-org"), ("teams/platform", "octo-org/platform")):
         for fetch in FETCHES:
             file = root / "octo-org" / directory / f"copilot-metrics-{fetch:%Y-%m-%d}.json"
             text = file.read_text(encoding="utf-8")
@@ -438,7 +438,7 @@ def test_late_corrections_follow_the_documented_rule() -> None:
 def test_exactly_one_corrected_day_per_scope(archive: tuple[Path, list[Path]]) -> None:
     root, _ = archive
     corrected = {(c.org, c.team): c for c in examples.late_corrections(**ARCHIVE)}  # type: ignore[arg-type]
-    for directory, key, scope in (("_org", ORG, "octo-org"), ("platform", TEAM, "octo-org/platform")):
+    for directory, key, scope in ((".", ORG, "octo-org"), ("teams/platform", TEAM, "octo-org/platform")):
         versions: dict[str, list[tuple[D, str]]] = defaultdict(list)
         for fetch in FETCHES:
             file = root / "octo-org" / directory / f"copilot-metrics-{fetch:%Y-%m-%d}.json"
@@ -544,18 +544,18 @@ def test_shipped_archive_layout_and_size() -> None:
     root = examples.path()
     assert root.is_dir()
     files = sorted(p for p in root.rglob("*") if p.is_file())
-    assert [p.relative_to(root).as_posix() for p in files] == [
-        f"octo-org/{directory}/copilot-metrics-{fetch:%Y-%m-%d}.json.gz"
-        for directory in ("_org", "platform")
+    assert [p.relative_to(root).as_posix() for p in files] == sorted(
+        (Path("octo-org") / directory / f"copilot-metrics-{fetch:%Y-%m-%d}.json.gz").as_posix()
+        for directory in (".", "teams/platform")
         for fetch in SHIPPED_FETCHES
-    ]
+    )
     assert SHIPPED_FETCHES[-1] == D(2025, 6, 9)
     assert sum(p.stat().st_size for p in files) < 1_500_000
 
 
 def test_shipped_archive_parses_and_validates(validator: Any) -> None:
     root = examples.path()
-    for directory in ("_org", "platform"):
+    for directory in (".", "teams/platform"):
         covered: set[str] = set()
         versions: dict[str, set[str]] = defaultdict(set)
         for fetch in SHIPPED_FETCHES:
@@ -569,7 +569,7 @@ def test_shipped_archive_parses_and_validates(validator: Any) -> None:
                 versions[day["date"]].add(json.dumps(day))
         assert covered == set(iso(dates(D(2025, 1, 6), D(2025, 6, 8)))) - {"2025-02-12"}
         changing = sorted(date for date, texts in versions.items() if len(texts) > 1)
-        assert changing == (["2025-03-27"] if directory == "_org" else ["2025-03-26"])
+        assert changing == (["2025-03-27"] if directory == "." else ["2025-03-26"])
 
 
 def test_shipped_archive_is_what_the_generator_makes(tmp_path: Path) -> None:
