@@ -1,0 +1,79 @@
+"""``python -m copilot_metrics [SOURCE ...]``: load exports and print the adoption summary.
+
+Without a source it runs on the example archive shipped with the package.  It prints what was
+loaded (files, days, scopes, gaps, conflicts, quarantined days, findings), the adoption summary
+per scope, and the completion acceptance per language.  The full command line arrives in a
+later release; this entry point is the quick start's main job.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import polars as pl
+
+__all__ = ["main"]
+
+
+def _print(title: str, frame: pl.DataFrame, rows: int) -> None:
+    print(f"\n{title}")
+    with pl.Config(tbl_rows=rows, tbl_cols=-1, tbl_width_chars=140, fmt_str_lengths=40,
+                   tbl_hide_dataframe_shape=True, tbl_hide_column_data_type_list=True, float_precision=3):
+        print(frame)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the summary; return the process exit code."""
+    import copilot_metrics as cm
+
+    parser = argparse.ArgumentParser(prog="python -m copilot_metrics", description=__doc__.splitlines()[0])
+    parser.add_argument("sources", nargs="*", help="files, folders, globs or path templates like 'x/{org}/*.json'")
+    parser.add_argument("--org", help="org label for every source")
+    parser.add_argument("--team", help="team label for every source")
+    parser.add_argument("--enterprise", help="enterprise label for every source")
+    parser.add_argument("--quarantine", action="store_true", help="set invalid days aside instead of failing")
+    parser.add_argument("--top", type=int, default=15, help="languages to show (default 15)")
+    args = parser.parse_args(argv)
+
+    sources: list[str] = args.sources or cm.examples.sources()
+    try:
+        ds = cm.load(sources, org=args.org, team=args.team, enterprise=args.enterprise,
+                     on_invalid="quarantine" if args.quarantine else "raise")
+    except cm.CopilotMetricsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    loaded = ds.sources.filter(pl.col("status").str.starts_with("loaded")).height
+    print(f"copilot-metrics {cm.__version__}: {loaded} of {ds.sources.height} file(s) loaded, "
+          f"{ds.days.height} scope-day(s), {ds.conflicts.height} conflicting value(s) between exports, "
+          f"{ds.quarantine.height} day(s) quarantined, {ds.findings.height} finding(s)")
+    _print("Coverage (missing days are gaps, not zeros)", cm.coverage(ds), 20)
+    adoption = cm.adoption(ds, by=("enterprise", "org", "team"))
+    _print(
+        "Adoption over the whole range (user counts are daily means and peaks, never sums)",
+        adoption.select(
+            "enterprise", "org", "team", "days_with_data", "days_missing", "active_users_mean",
+            "active_users_peak", "engaged_users_mean", "engaged_users_peak", "engagement_rate",
+        ),
+        20,
+    )
+    scopes = ds.days.select("enterprise", "org", "team").unique().sort(["enterprise", "org", "team"], nulls_last=False)
+    first = scopes.row(0, named=True)
+    scoped = cm.acceptance(ds, by=("enterprise", "org", "team", "language")).filter(
+        pl.all_horizontal(pl.col(k).eq_missing(pl.lit(v, dtype=pl.String)) for k, v in first.items())
+    )
+    label = "/".join(v for v in first.values() if v) or "all data"
+    _print(
+        f"Completion acceptance per language for {label} (rates are ratios of sums; top {args.top} by suggestions)",
+        scoped.sort("total_code_suggestions", descending=True, nulls_last=True).head(args.top).select(
+            "language", "total_code_suggestions", "total_code_acceptances", "acceptance_rate",
+            "line_acceptance_rate", "engaged_users_mean", "engaged_users_peak",
+        ),
+        args.top,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
