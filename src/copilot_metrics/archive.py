@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePath
 from typing import Any
 
@@ -37,7 +37,11 @@ __all__ = [
     "FILENAME_PATTERNS",
     "Merger",
     "coverage",
+    "day_digests",
     "export_time",
+    "rank_sources",
+    "rebase_conflicts",
+    "split_repeats",
 ]
 
 _KEY = [*SCOPE, "date"]
@@ -110,9 +114,15 @@ def rank_sources(
     fetched_at: Mapping[str, Any] | None = None,
     precedence: Callable[[dict[str, Any]], Any] | None = None,
 ) -> pl.DataFrame:
-    """Add ``export_time``, ``precedence_basis`` and ``rank`` (higher wins) to a sources frame."""
+    """Add ``export_time``, ``precedence_basis`` and ``rank`` (higher wins) to a sources frame.
+
+    ``rank`` is the dense rank of ``(export_time, mtime, source)`` (nulls lowest), or, with a
+    ``precedence`` key function over each row (a dict of the sources row plus ``export_time``
+    and ``precedence_basis``), the rank of ``(precedence(row), source)``: 1 for the oldest export.
+    One Python call per file (not per row) computes the export times.
+    """
     rows = sources.select("source", "last_date", "mtime").to_dicts()
-    times, bases, custom = [], [], []
+    times, bases = [], []
     for row in rows:
         stamp, basis = export_time(row["source"], row["last_date"], fetched_at)
         times.append(stamp)
@@ -124,7 +134,8 @@ def rank_sources(
     if precedence is not None:
         custom = [precedence(row) for row in out.to_dicts()]
         order = sorted(range(len(custom)), key=lambda i: (custom[i], rows[i]["source"]))
-        return out.with_columns(pl.Series("rank", [order.index(i) for i in range(len(custom))], dtype=pl.Int64))
+        position = {index: place + 1 for place, index in enumerate(order)}
+        return out.with_columns(pl.Series("rank", [position[i] for i in range(len(custom))], dtype=pl.Int64))
     return out.with_columns(
         pl.struct(
             pl.col("export_time").fill_null(dt.datetime(1970, 1, 1)),
@@ -154,23 +165,46 @@ def day_digests(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
 
 
 class Merger:
-    """Accumulates files' tables, keeping one copy of each distinct version of a day."""
+    """Accumulates files' tables, keeping one copy of each distinct version of a day.
+
+    Memory grows with the distinct versions of days, not with the files: :meth:`add` drops the
+    rows of a day already held in an identical version (a hash of the whole day, sources aside,
+    compared with Polars joins) before storing anything.
+    """
 
     def __init__(self) -> None:
         self.parts: dict[str, list[pl.DataFrame]] = {name: [] for name in TABLES}
         self.registry: list[pl.DataFrame] = []
         self._seen: pl.DataFrame = pl.DataFrame(
-            schema={**{k: pl.String for k in SCOPE}, "date": pl.Date, "digest": pl.UInt64}
+            schema={**dict.fromkeys(SCOPE, pl.String), "date": pl.Date, "digest": pl.UInt64}
         )
 
-    def add(self, source: str, tables: Mapping[str, pl.DataFrame]) -> None:
-        """Add one file's tables; rows of days already held in the same version are dropped."""
+    def add(
+        self, source: str, tables: Mapping[str, pl.DataFrame], *, file: str | None = None, occurrence: int = 0
+    ) -> None:
+        """Add one input's tables; rows of days already held in the same version are dropped.
+
+        Parameters
+        ----------
+        source:
+            The label of the rows (their ``source`` column).
+        tables:
+            The input's tables, each (scope, date) at most once.
+        file:
+            The input whose precedence applies (default ``source``); an earlier copy of a date
+            repeated inside one file is added under its own label (``file$[3]``) with the file's
+            precedence and ``occurrence`` >= 1 (the later copy, occurrence 0, wins the tie).
+        occurrence:
+            0 for the kept copy of a file, 1 for the copy before it, ...
+        """
         digests = day_digests(tables)
         known = digests.join(self._seen, on=[*_KEY, "digest"], how="semi", nulls_equal=True)
         fresh = digests.join(known, on=_KEY, how="anti", nulls_equal=True)
         self.registry.append(
             digests.with_columns(
                 pl.lit(source).alias("source"),
+                pl.lit(file if file is not None else source).alias("file"),
+                pl.lit(occurrence, pl.Int64).alias("occurrence"),
                 pl.struct(_KEY).is_in(fresh.select(pl.struct(_KEY)).to_series().implode()).alias("stored"),
             )
         )
@@ -181,15 +215,25 @@ class Merger:
                 self.parts[name].append(kept)
 
     def finish(self, ranks: pl.DataFrame) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame]:
-        """Pick the winners; return (tables, conflicts, per-source counts).
+        """Pick the winners; return (tables, conflicts, per-file counts).
 
-        ``ranks`` has ``source`` and ``rank`` (higher wins) for every source added.
+        ``ranks`` has ``source`` and ``rank`` (higher wins) for every file added.  For each
+        (scope, date) the winner is the version of the highest-ranked file (its last copy of the
+        date), whatever the order the files were added in.  Counts, per file (grain: one row per
+        file): ``days_kept`` (its version won and it is the winning file), ``days_identical``
+        (identical to the winner, another file or an earlier copy in the same file),
+        ``days_superseded`` (differs from the winner); they add up to the file's valid days.
         """
-        registry = (
-            pl.concat(self.registry) if self.registry else self._seen.with_columns(
-                pl.lit(None, pl.String).alias("source"), pl.lit(None, pl.Boolean).alias("stored"))
-        ).join(ranks.select("source", "rank"), on="source", how="left")
-        best = registry.sort("rank", descending=True).unique(_KEY, keep="first", maintain_order=True)
+        empty = self._seen.with_columns(
+            pl.lit(None, pl.String).alias("source"), pl.lit(None, pl.String).alias("file"),
+            pl.lit(None, pl.Int64).alias("occurrence"), pl.lit(None, pl.Boolean).alias("stored"),
+        )
+        registry = (pl.concat(self.registry) if self.registry else empty).join(
+            ranks.select(pl.col("source").alias("file"), "rank"), on="file", how="left"
+        )
+        best = registry.sort(["rank", "occurrence"], descending=[True, False], nulls_last=True).unique(
+            _KEY, keep="first", maintain_order=True
+        )
         winners = best.select(*_KEY, pl.col("digest").alias("win_digest"), pl.col("source").alias("final_source"))
         registry = registry.join(winners, on=_KEY, how="left", nulls_equal=True)
         stored = registry.filter(pl.col("stored"))
@@ -199,7 +243,7 @@ class Merger:
         # the best source of each losing version, to name in conflicts
         losers = (
             registry.filter(pl.col("digest") != pl.col("win_digest"))
-            .sort("rank", descending=True)
+            .sort(["rank", "occurrence"], descending=[True, False], nulls_last=True)
             .unique([*_KEY, "digest"], keep="first", maintain_order=True)
             .join(stored.select(*_KEY, "digest", pl.col("source").alias("stored_source")),
                   on=[*_KEY, "digest"], how="left", nulls_equal=True)
@@ -219,18 +263,27 @@ class Merger:
                 .sort(_KEY, maintain_order=True, nulls_last=False)
             )
         conflicts = _conflicts(full, keep, losers)
-        counts = registry.group_by("source").agg(
-            pl.col("digest").filter(pl.col("source") == pl.col("final_source")).len().alias("days_kept"),
-            (pl.col("source") != pl.col("final_source")).and_(pl.col("digest") == pl.col("win_digest"))
-            .sum().cast(pl.Int64).alias("days_identical"),
-            (pl.col("digest") != pl.col("win_digest")).sum().cast(pl.Int64).alias("days_superseded"),
+        is_winner = pl.col("source") == pl.col("final_source")
+        same = pl.col("digest") == pl.col("win_digest")
+        counts = registry.group_by(pl.col("file").alias("source")).agg(
+            is_winner.sum().cast(pl.Int64).alias("days_kept"),
+            (~is_winner & same).sum().cast(pl.Int64).alias("days_identical"),
+            (~same).sum().cast(pl.Int64).alias("days_superseded"),
         )
         return tables, conflicts, counts
+
+
+def _as_text(value: pl.Expr, column: str) -> pl.Expr:
+    return value.list.join(",") if column == "shape" else value.cast(pl.String)
 
 
 def _conflicts(full: dict[str, pl.DataFrame], keep: pl.DataFrame, losers: pl.DataFrame) -> pl.DataFrame:
     if losers.height == 0:
         return CONFLICT_SCHEMA.to_frame()
+    # the kept source of each (day, losing version), also for tables where the kept version has no row
+    kept_sources = losers.select(*_KEY, "other_source").join(
+        keep.select(*_KEY, pl.col("final_source").alias("kept_source")), on=_KEY, how="left", nulls_equal=True
+    )
     out = []
     for name, spec in TABLES.items():
         frame = full[name]
@@ -251,10 +304,9 @@ def _conflicts(full: dict[str, pl.DataFrame], keep: pl.DataFrame, losers: pl.Dat
                          *[pl.col(c).alias(f"{c}__o") for c in values]),
             on=[*_KEY, *dims, "other_source"], how="full", coalesce=True, nulls_equal=True,
         )
-        joined = joined.with_columns(
-            pl.col("kept_source").fill_null(pl.col("kept_source").drop_nulls().first().over([*_KEY, "other_source"])),
-            (pl.struct(dims).struct.json_encode() if dims else pl.lit("{}")).alias("key"),
-        )
+        joined = joined.drop("kept_source").join(
+            kept_sources, on=[*_KEY, "other_source"], how="left", nulls_equal=True
+        ).with_columns((pl.struct(dims).struct.json_encode() if dims else pl.lit("{}")).alias("key"))
         pieces = [
             joined.filter(pl.col("_k").is_null() | pl.col("_o").is_null()).select(
                 *_KEY, pl.lit(name).alias("table"), "key", pl.lit("(row)").alias("column"),
@@ -266,19 +318,114 @@ def _conflicts(full: dict[str, pl.DataFrame], keep: pl.DataFrame, losers: pl.Dat
         both = joined.filter(pl.col("_k") & pl.col("_o"))
         for column in values:
             k, o = pl.col(f"{column}__k"), pl.col(f"{column}__o")
-            as_text = (lambda e: e.list.join(",")) if column == "shape" else (lambda e: e.cast(pl.String))
             pieces.append(
                 both.filter(k.ne_missing(o)).select(
                     *_KEY, pl.lit(name).alias("table"), "key", pl.lit(column).alias("column"),
-                    as_text(k).alias("kept_value"), as_text(o).alias("other_value"), "kept_source", "other_source",
+                    _as_text(k, column).alias("kept_value"), _as_text(o, column).alias("other_value"),
+                    "kept_source", "other_source",
                 )
             )
         out.append(pl.concat(pieces))
     if not out:
         return CONFLICT_SCHEMA.to_frame()
-    return pl.concat(out).select(CONFLICT_SCHEMA.names()).cast(dict(CONFLICT_SCHEMA)).sort(
-        [*_KEY, "table", "key", "column", "other_source"], nulls_last=False
+    return pl.concat(out).select(CONFLICT_SCHEMA.names()).cast(CONFLICT_SCHEMA).sort(
+        [*_KEY, "table", "key", "column", "other_source", "kept_value", "other_value"], nulls_last=False
     )
+
+
+def rebase_conflicts(old: pl.DataFrame, new: pl.DataFrame, days: pl.DataFrame) -> pl.DataFrame:
+    """Combine a base dataset's conflicts with those of merging new files into it.
+
+    A base conflict whose kept version still wins (the same values, now perhaps from a newer
+    file) names the new winner as ``kept_source``.  When a new file brings a different version
+    of the day, the new conflicts compare it with the base's kept version, and the base's rows
+    stay as they were (they compare the versions the base knew; the base's losing versions were
+    not kept, so they cannot be compared with the new one).
+    """
+    changed = new.select(*_KEY, pl.col("other_source").alias("kept_source")).unique()
+    stale = old.join(changed, on=[*_KEY, "kept_source"], how="semi", nulls_equal=True)
+    winners = days.select(*_KEY, pl.col("source").alias("_winner"))
+    relabelled = (
+        old.join(changed, on=[*_KEY, "kept_source"], how="anti", nulls_equal=True)
+        .join(winners, on=_KEY, how="left", nulls_equal=True)
+        .with_columns(pl.coalesce("_winner", "kept_source").alias("kept_source"))
+        .select(CONFLICT_SCHEMA.names())
+    )
+    return (
+        pl.concat([new, stale, relabelled])
+        .unique()
+        .sort([*_KEY, "table", "key", "column", "other_source", "kept_value", "other_value"], nulls_last=False)
+    )
+
+
+def split_repeats(
+    days: Sequence[Any],
+    valid: Sequence[int],
+    *,
+    source: str,
+    scope: Mapping[str, str | None],
+    json_base: str = "$",
+) -> tuple[dict[str, pl.DataFrame], list[tuple[str, int, dict[str, pl.DataFrame]]], pl.DataFrame]:
+    """Separate the copies of a date that one file holds more than once.
+
+    The file's last copy of each date is its version of the day (a file is written in order,
+    so the later copy is the more recent one); each earlier copy becomes a version of its own,
+    labelled with its JSON path (``file.json$[3]``), ranked just below the file's own copy, so
+    an earlier copy that differs is listed in ``ds.conflicts`` and never reaches the tables.
+
+    Parameters
+    ----------
+    days:
+        The file's day objects, as decoded.
+    valid:
+        Indices of the days that passed the schema (the others are quarantined).
+    source, scope:
+        The file's label and scope labels.
+    json_base:
+        JSON path of the day array in the file (``$`` or ``$.data`` for a wrapped array).
+
+    Returns
+    -------
+    tuple
+        The tables of the last copies; ``(label, occurrence, tables)`` of every earlier copy
+        (occurrence 1 for the copy just before the last, 2 before that, ...); and one
+        ``duplicate_date_in_file`` finding per earlier copy (grain: file, date, copy), whose
+        value says whether it is identical to the kept copy.
+    """
+    from copilot_metrics.explode import explode_days
+    from copilot_metrics.quality import FINDING_SCHEMA, RULES
+
+    copies_after: dict[str, int] = {}
+    last_index: dict[str, int] = {}
+    occurrence: dict[int, int] = {}
+    last_of: dict[int, int] = {}
+    for index in reversed(valid):  # one step per day object of the file, on this rare path only
+        date = days[index]["date"]
+        last_index.setdefault(date, index)
+        occurrence[index] = copies_after.get(date, 0)
+        copies_after[date] = occurrence[index] + 1
+        last_of[index] = last_index[date]
+    kept = [i for i in valid if occurrence[i] == 0]
+    earlier = [i for i in valid if occurrence[i] > 0]
+    tables = explode_days([days[i] for i in kept], source=source, scope=dict(scope))
+    copies: list[tuple[str, int, dict[str, pl.DataFrame]]] = []
+    for index in earlier:
+        label = f"{source}{json_base}[{index}]"
+        copies.append((label, occurrence[index], explode_days([days[index]], source=label, scope=dict(scope))))
+    severity, message = RULES["duplicate_date_in_file"]
+    rows = [
+        {
+            "source": source, **{k: scope.get(k) for k in SCOPE},
+            "date": dt.date.fromisoformat(days[index]["date"]), "table": "days",
+            "json_path": f"{json_base}[{index}]", "rule": "duplicate_date_in_file", "severity": severity,
+            "message": message,
+            "value": ("identical to " if days[index] == days[last_of[index]] else "differs from ")
+            + f"{json_base}[{last_of[index]}], the copy kept",
+        }
+        for index in earlier
+    ]
+    findings = pl.DataFrame(rows, schema=FINDING_SCHEMA, orient="row") if rows else FINDING_SCHEMA.to_frame()
+    return tables, copies, findings
 
 
 def coverage(ds: Any) -> pl.DataFrame:
@@ -289,7 +436,7 @@ def coverage(ds: Any) -> pl.DataFrame:
     Columns: ``enterprise``, ``org``, ``team``, ``first_date``, ``last_date``, ``days_present``,
     ``days_missing``, ``missing_ranges`` (a list of ``{start, end}`` structs, inclusive).
     """
-    days = ds.days if hasattr(ds, "days") else ds
+    days: pl.DataFrame = ds.days if hasattr(ds, "days") else ds
     present = days.select(*SCOPE, "date").unique().sort([*SCOPE, "date"], nulls_last=False)
     gaps = (
         present.with_columns(pl.col("date").shift(1).over(SCOPE).alias("prev"))
