@@ -107,7 +107,8 @@ def test_official_example_table_equals_hand_written_rows(name: str) -> None:
 @pytest.mark.parametrize("name", list(COLUMNS))
 def test_explode_bytes_of_official_example_gives_the_same_rows_without_merge(name: str) -> None:
     out = cm.explode_bytes(OFFICIAL.read_bytes(), source="official.json", scope={"org": "octo-org"})
-    assert out.quarantine == [] and out.errors == []
+    assert out.quarantine == []
+    assert out.errors == []
     want = expected(name, OFFICIAL_ROWS[name], source="official.json")
     # explode_bytes keeps the JSON array order.
     assert_frame_equal(out.tables[name], want, check_dtypes=True, check_exact=True)
@@ -138,18 +139,17 @@ def test_count_null_everywhere_still_int64() -> None:
     assert c.height == 1
     for col in ("total_engaged_users", "total_code_suggestions", "total_code_acceptances",
                 "total_code_lines_suggested", "total_code_lines_accepted"):
-        assert c[col].dtype == pl.Int64 and c[col].to_list() == [None]
+        assert c[col].dtype == pl.Int64
+        assert c[col].to_list() == [None]
     m = ds.completions_models
-    assert m["is_custom_model"].dtype == pl.Boolean and m["is_custom_model"].to_list() == [None]
+    assert m["is_custom_model"].dtype == pl.Boolean
+    assert m["is_custom_model"].to_list() == [None]
     assert m["custom_model_training_date"].dtype == pl.Date
 
 
 @pytest.mark.parametrize("loader", ["load", "explode_bytes"])
 def test_empty_array_file_gives_empty_tables_with_declared_schemas(loader: str) -> None:
-    if loader == "load":
-        tables = cm.load(b"[]").tables
-    else:
-        tables = cm.explode_bytes(b"[]", source="empty.json").tables
+    tables = cm.load(b"[]").tables if loader == "load" else cm.explode_bytes(b"[]", source="empty.json").tables
     assert list(tables) == list(TABLES)
     for name, frame in tables.items():
         assert frame.height == 0
@@ -270,4 +270,5 @@ def test_sample_with_cached_at_etag_data_wrapper_loads_its_data_days() -> None:
         ds = cm.load(path, on_invalid="quarantine")
         assert ds.days["date"].cast(pl.String).to_list() == sorted(d["date"] for d in doc["data"])
         wrapper = json.loads(ds.sources["wrapper"][0])
-        assert wrapper["etag"] == doc["etag"] and wrapper["cached_at"] == doc["cached_at"]
+        assert wrapper["etag"] == doc["etag"]
+        assert wrapper["cached_at"] == doc["cached_at"]

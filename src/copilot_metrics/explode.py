@@ -68,8 +68,9 @@ QUARANTINE_SCHEMA = pl.Schema(
     }
 )
 
-_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+# ASCII digits only (``\d`` matches any Unicode digit); year 0000 is not a calendar date either.
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _TRAINING = "custom_model_training_date"
 
 
@@ -143,8 +144,8 @@ def _annotate(days: list[dict[str, Any]], unknown: list[list[tuple[_schema.JsonP
         if _table_of(path) == name
     )
     notes = _Annotations(deep)
-    for day, found in zip(days, unknown):
-        where = {path: extra for path, extra in found}
+    for day, found in zip(days, unknown, strict=True):
+        where = dict(found)
         day_extra = dict(where.get((), {}))
         day_shape: list[str] = []
         for block in BLOCKS:
@@ -246,14 +247,16 @@ def _finish(
         elif name in ("extras", "shape"):
             values = None if notes is None else getattr(notes, name)[spec.name]
             if values:
-                columns.append(pl.Series(name, values, dtype=dtype).alias(name))
+                columns.append(pl.lit(pl.Series(name, values, dtype=dtype)).alias(name))
             else:
                 columns.append(pl.lit(None, dtype=dtype).alias(name))
         elif name == _TRAINING:
             raw = pl.col(name)
+            parsed = raw.str.to_date("%Y-%m-%d", strict=False)
+            # the same dates as _is_date: Polars parses year 0, which Python cannot hold
             columns.append(
-                pl.when(raw.str.contains(_DATE_PATTERN))
-                .then(raw.str.to_date("%Y-%m-%d", strict=False))
+                pl.when(raw.str.contains(_DATE_PATTERN) & (parsed.dt.year() >= 1))
+                .then(parsed)
                 .otherwise(None)
                 .alias(name)
             )
@@ -302,7 +305,8 @@ def explode_days(
     for spec in TABLES.values():
         if spec.parent is None:
             continue
-        assert spec.array is not None and spec.dimension is not None
+        assert spec.array is not None
+        assert spec.dimension is not None
         parent_spec = TABLES[spec.parent]
         parent = parents[spec.parent]
         keep = ["date", *parent_spec.dimensions]
@@ -364,11 +368,15 @@ def explode_bytes(
     valid_idx = [i for i, ok in enumerate(check.valid) if ok]
     valid_days = [decoded.days[i] for i in valid_idx]
     _, bad = _to_arrow(valid_days) if valid_days else (None, [])
+    # the compiled validator accepts the date "0000-01-01", which no Date column can hold
+    bad = sorted({*bad, *(j for j, day in enumerate(valid_days) if not _is_date(day.get("date")))})
     if bad:
         for b in bad:
             i = valid_idx[b]
-            reason = f"{base}[{i}]: a value does not fit a 64-bit integer column"
-            out.errors.append({"source": source, "day_index": i, "date": decoded.days[i].get("date"),
+            day_date = decoded.days[i].get("date")
+            reason = (f"{base}[{i}]: a value does not fit a 64-bit integer column" if _is_date(day_date)
+                      else f"{base}[{i}].date: {day_date!r} is not a calendar date")
+            out.errors.append({"source": source, "day_index": i, "date": day_date,
                                "json_path": f"{base}[{i}]", "rule": "representable", "value": None,
                                "message": reason})
             by_day[i] = [reason]
@@ -389,8 +397,8 @@ def explode_bytes(
         "status": "loaded" if not by_day else "loaded with quarantined days",
         "days": len(decoded.days),
         "days_valid": len(valid_days),
-        "first_date": dates.min() if len(valid_days) else None,
-        "last_date": dates.max() if len(valid_days) else None,
+        "first_date": dates.min() if valid_days else None,
+        "last_date": dates.max() if valid_days else None,
         "mtime": mtime,
         "wrapper": _dumps(decoded.wrapper) if decoded.wrapper else None,
         "message": None,
