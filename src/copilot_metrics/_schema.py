@@ -16,8 +16,8 @@ import copy
 import functools
 import hashlib
 import json
+from collections.abc import Callable, Iterable
 from importlib import resources
-from collections.abc import Iterable
 from typing import Any, Protocol
 
 import pyarrow as pa
@@ -75,22 +75,47 @@ def reporting_validator() -> Any:
     return cls(day_schema(), format_checker=cls.FORMAT_CHECKER)
 
 
+def _formats_used(node: Any) -> set[str]:
+    """Every ``format`` named in a schema."""
+    if isinstance(node, dict):
+        found = {node["format"]} if isinstance(node.get("format"), str) else set()
+        return found.union(*(_formats_used(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_formats_used(v) for v in node))
+    return set()
+
+
+def _format_checks() -> dict[str, Callable[[str], bool]]:
+    """The reporting validator's format checks, for each format the day schema uses.
+
+    Handing them to the compiled validator makes both agree on formats by construction
+    (jsonschema-rs alone accepts ``0000-01-01``, which ``jsonschema`` and Python reject).
+    """
+    checker = reporting_validator().format_checker
+    assert checker is not None
+    return {name: functools.partial(checker.conforms, format=name) for name in _formats_used(day_schema())}
+
+
 @functools.cache
 def fast_validators() -> tuple[_FastValidator, _FastValidator] | None:
-    """Compiled validators ``(published, strict)`` from jsonschema-rs, or ``None`` if absent."""
+    """Compiled validators ``(published, strict)`` from jsonschema-rs, or ``None`` if absent.
+
+    Format checks are delegated to ``jsonschema``'s own (see :func:`_format_checks`).
+    """
     try:
         import jsonschema_rs
     except ImportError:
         return None
+    formats = _format_checks()
     return (
-        jsonschema_rs.validator_for(day_schema(), validate_formats=True),
-        jsonschema_rs.validator_for(strict_day_schema(), validate_formats=True),
+        jsonschema_rs.validator_for(day_schema(), validate_formats=True, formats=formats),
+        jsonschema_rs.validator_for(strict_day_schema(), validate_formats=True, formats=formats),
     )
 
 
 def _arrow_type(node: dict[str, Any]) -> pa.DataType:
     types = node.get("type")
-    kind = next(t for t in types if t != "null") if isinstance(types, list) else types
+    kind = str(next(t for t in types if t != "null") if isinstance(types, list) else types)
     if kind == "object":
         return pa.struct([(k, _arrow_type(v)) for k, v in node.get("properties", {}).items()])
     if kind == "array":

@@ -22,7 +22,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Union
+from typing import IO, Any, TypeAlias, cast
 
 import orjson
 
@@ -31,7 +31,7 @@ from copilot_metrics.errors import CopilotMetricsError, FormatError
 __all__ = ["Decoded", "Source", "SourceRef", "decode", "resolve"]
 
 #: What :func:`copilot_metrics.load` accepts as a source.
-Source = Union[str, Path, bytes, bytearray, memoryview, IO[bytes], Sequence["Source"]]
+Source: TypeAlias = "str | Path | bytes | bytearray | memoryview | IO[bytes] | Sequence[Source]"
 
 #: File endings read from folders and globs; anything else found there is reported, not read.
 READ_SUFFIXES = (".json", ".json.gz", ".ndjson", ".ndjson.gz", ".jsonl", ".jsonl.gz", ".gz")
@@ -127,7 +127,7 @@ def _resolve_one(item: Source, scope: dict[str, str | None], counter: list[int])
             pattern = _PLACEHOLDER.sub("*", text)
             for path in _glob(pattern):
                 match = regex.match(path.as_posix())
-                labels = {k: v for k, v in match.groupdict().items()} if match else {}
+                labels = dict(match.groupdict()) if match else {}
                 yield _file_ref(path, {**scope, **labels}, from_walk=False)
             return
         path = Path(text)
@@ -143,7 +143,7 @@ def _resolve_one(item: Source, scope: dict[str, str | None], counter: list[int])
             return
         raise CopilotMetricsError(f"{text}: no such file or folder", file=text)
     if isinstance(item, Sequence):
-        for sub in item:
+        for sub in cast("Sequence[Source]", item):
             yield from _resolve_one(sub, scope, counter)
         return
     raise CopilotMetricsError(f"cannot read a source of type {type(item).__name__}")
@@ -251,7 +251,8 @@ def decode(data: bytes, label: str) -> Decoded:
         data = _unwrap_gzip(data, label)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    elif data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    elif data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:2]:
+        # a BOM, or (without BOM) the NUL byte UTF-16 gives the first ASCII character of JSON
         raise FormatError(
             f"{label}: the file is UTF-16 encoded", detected="utf-16", file=label,
             hint="convert it to UTF-8 (for example: iconv -f UTF-16 -t UTF-8)",

@@ -104,11 +104,11 @@ def check_days(days: Sequence[Any], label: str, base: str = "$") -> DayCheck:
             )
         unknown = _schema.unknown_keys(day) if ok else []
         has_unknown.append(bool(unknown))
-        for path, extra in unknown:
+        for where, extra in unknown:
             for key in extra:
                 check.unknown.append(
                     {"source": label, "day_index": index, "date": date,
-                     "json_path": _schema.format_path(_prefix(base, index), (*path, key))}
+                     "json_path": _schema.format_path(_prefix(base, index), (*where, key))}
                 )
     return check
 

@@ -1,0 +1,424 @@
+"""Reading: every accepted layout and source kind, and every input that is not a metrics export.
+
+Expectations are computed here from the raw bytes (``hashlib``, ``json``) or written by hand.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime
+import gzip
+import hashlib
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import copilot_metrics as cm
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+BASE_DAY: dict[str, Any] = json.loads((FIXTURES / "valid_day_all_sections_custom_model.json").read_text())
+BOM = b"\xef\xbb\xbf"
+
+
+def make_day(date: str, active: int = 24) -> dict[str, Any]:
+    day = copy.deepcopy(BASE_DAY)
+    day["date"] = date
+    day["total_active_users"] = active
+    return day
+
+
+DAYS = [make_day("2024-06-24", 24), make_day("2024-06-25", 25), make_day("2024-06-26", 26)]
+
+
+def dump(obj: Any, *, pretty: bool) -> bytes:
+    if pretty:
+        return json.dumps(obj, indent=2).encode() + b"\n"
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def layout_bytes(layout: str, days: list[dict[str, Any]], *, pretty: bool) -> bytes:
+    if layout == "array":
+        return dump(days, pretty=pretty)
+    if layout == "object":
+        return dump(days[0], pretty=pretty)
+    if layout == "wrapped:data":
+        return dump({"fetched": "2024-06-27T01:02:03Z", "etag": None, "data": days}, pretty=pretty)
+    if layout == "ndjson":
+        # NDJSON is one day per line whatever "pretty" means; pretty adds blank lines and CRLF
+        sep = b"\r\n\r\n" if pretty else b"\n"
+        return sep.join(json.dumps(d).encode() for d in days) + (b"\n" if pretty else b"")
+    raise AssertionError(layout)
+
+
+LAYOUTS = ["array", "object", "wrapped:data", "ndjson"]
+
+
+def one_source(ds: cm.Dataset) -> dict[str, Any]:
+    assert ds.sources.height == 1
+    row: dict[str, Any] = ds.sources.row(0, named=True)
+    return row
+
+
+# ------------------------------------------------------------------ layouts
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
+@pytest.mark.parametrize("bom", [False, True], ids=["nobom", "bom"])
+@pytest.mark.parametrize("pretty", [False, True], ids=["minified", "pretty"])
+def test_every_layout_loads_and_validates(layout: str, gz: bool, bom: bool, pretty: bool) -> None:
+    days = DAYS[:1] if layout == "object" else DAYS
+    raw = layout_bytes(layout, days, pretty=pretty)
+    if bom:
+        raw = BOM + raw
+    data = gzip.compress(raw) if gz else raw
+    expected_dates = [datetime.date.fromisoformat(d["date"]) for d in days]
+
+    report = cm.validate(data)
+    assert report.ok, str(report)
+    assert (report.days_checked, report.days_valid) == (len(days), len(days))
+
+    ds = cm.load(data)
+    assert ds.days["date"].to_list() == expected_dates
+    assert ds.days["total_active_users"].to_list() == [d["total_active_users"] for d in days]
+    row = one_source(ds)
+    assert row["source"] == "<bytes #1>"
+    assert row["sha256"] == hashlib.sha256(data).hexdigest()
+    assert row["bytes"] == len(data)
+    assert row["layout"] == layout + ("+gzip" if gz else "")
+    assert row["status"] == "loaded"
+    assert row["days"] == len(days)
+    assert row["first_date"] == min(expected_dates)
+    assert row["last_date"] == max(expected_dates)
+    # every day knows which file it came from
+    assert ds.days["source"].to_list() == ["<bytes #1>"] * len(days)
+
+
+def test_wrapper_keys_are_kept_in_sources() -> None:
+    data = layout_bytes("wrapped:data", DAYS, pretty=True)
+    row = one_source(cm.load(data))
+    assert json.loads(row["wrapper"]) == {"fetched": "2024-06-27T01:02:03Z", "etag": None}
+
+
+def test_unwrapped_layouts_have_no_wrapper() -> None:
+    row = one_source(cm.load(layout_bytes("array", DAYS, pretty=False)))
+    assert row["wrapper"] is None
+
+
+def test_viewer_cache_wrapper_with_source_key_loads_and_reports_unknown_keys() -> None:
+    path = FIXTURES / "cache_wrapper_cached_at_etag_data_with_source_key.json"
+    raw = json.loads(path.read_text())
+    ds = cm.load(path)
+    row = one_source(ds)
+    assert row["layout"] == "wrapped:data"
+    assert json.loads(row["wrapper"]) == {"cached_at": raw["cached_at"], "etag": None}
+    assert ds.days["date"].to_list() == [datetime.date.fromisoformat(d["date"]) for d in raw["data"]]
+    unknown = ds.validation.unknown_fields
+    assert unknown["json_path"].to_list() == ["$.data[0]._source", "$.data[1]._source"]
+    # kept, not dropped
+    assert [json.loads(x) for x in ds.days["extras"].to_list()] == [{"_source": "legacy_metrics"}] * 2
+
+
+def test_minified_file_without_trailing_newline_loads() -> None:
+    path = FIXTURES / "minified_no_trailing_newline.json"
+    assert not path.read_bytes().endswith(b"\n")
+    raw = json.loads(path.read_text())
+    ds = cm.load(path)
+    assert ds.days.height == len(raw)
+    assert one_source(ds)["layout"] == "array"
+
+
+def test_single_day_object_not_array_loads() -> None:
+    path = FIXTURES / "single_day_object_not_array.json"
+    ds = cm.load(path)
+    row = one_source(ds)
+    assert (row["layout"], row["days"]) == ("object", 1)
+    assert ds.days["date"].to_list() == [datetime.date(2024, 11, 23)]
+
+
+def test_bom_inside_gzip_and_bom_before_ndjson() -> None:
+    ndjson = BOM + b"\n".join(json.dumps(d).encode() for d in DAYS)
+    assert cm.load(gzip.compress(ndjson)).days.height == 3
+
+
+# ------------------------------------------------------------------ source kinds
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def test_binary_file_objects_bytesio_and_open_file(tmp_path: Path) -> None:
+    data = dump(DAYS, pretty=False)
+    ds = cm.load(io.BytesIO(data))
+    assert ds.days.height == 3
+    assert one_source(ds)["sha256"] == hashlib.sha256(data).hexdigest()
+    path = write(tmp_path / "export.json", data)
+    with path.open("rb") as handle:
+        ds2 = cm.load(handle)
+    assert one_source(ds2)["source"] == str(path)
+    assert cm.validate(io.BytesIO(data)).days_checked == 3
+
+
+def test_bytearray_and_memoryview_are_bytes() -> None:
+    data = dump(DAYS, pretty=False)
+    assert cm.load(bytearray(data)).days.height == 3
+    assert cm.load(memoryview(data)).days.height == 3
+
+
+def test_folder_is_read_recursively_and_other_files_are_listed_as_skipped(tmp_path: Path) -> None:
+    a = write(tmp_path / "2024" / "06" / "a.json", dump(DAYS[:1], pretty=True))
+    b = write(tmp_path / "2024" / "b.json.gz", gzip.compress(dump(DAYS[1:2], pretty=False)))
+    c = write(tmp_path / "c.ndjson", b"\n".join(json.dumps(d).encode() for d in DAYS[2:] * 1) + b"\n"
+              + json.dumps(make_day("2024-06-27")).encode())
+    readme = write(tmp_path / "README.txt", b"exports of octo-org")
+    ds = cm.load(tmp_path, org="octo-org")
+    rows = {r["source"]: r for r in ds.sources.to_dicts()}
+    assert set(rows) == {str(a), str(b), str(c), str(readme)}
+    assert rows[str(readme)]["status"] == "skipped"
+    assert rows[str(readme)]["days"] == 0
+    for path, layout, days in ((a, "array", 1), (b, "array+gzip", 1), (c, "ndjson", 2)):
+        assert rows[str(path)]["layout"] == layout
+        assert rows[str(path)]["days"] == days
+        assert rows[str(path)]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert rows[str(path)]["bytes"] == path.stat().st_size
+    assert sorted(ds.days["date"].to_list()) == [datetime.date(2024, 6, d) for d in (24, 25, 26, 27)]
+    assert set(ds.days["org"].to_list()) == {"octo-org"}
+    report = cm.validate(tmp_path)
+    assert report.ok
+    assert report.days_checked == 4
+
+
+def test_glob_reads_only_matching_files(tmp_path: Path) -> None:
+    write(tmp_path / "x-1.json", dump(DAYS[:1], pretty=False))
+    write(tmp_path / "x-2.json", dump(DAYS[1:2], pretty=False))
+    write(tmp_path / "y-3.json", b"not json at all")
+    ds = cm.load(str(tmp_path / "x-*.json"))
+    assert sorted(ds.sources["source"].to_list()) == [str(tmp_path / "x-1.json"), str(tmp_path / "x-2.json")]
+    assert ds.days.height == 2
+    assert cm.validate(str(tmp_path / "x-*.json")).ok
+
+
+def test_path_template_gives_scope_columns(tmp_path: Path) -> None:
+    write(tmp_path / "octo" / "platform" / "w1.json", dump(DAYS[:2], pretty=False))
+    write(tmp_path / "octo" / "web" / "w1.json", dump(DAYS[:1], pretty=False))
+    write(tmp_path / "acme" / "platform" / "w1.json", dump(DAYS[2:], pretty=False))
+    ds = cm.load(str(tmp_path / "{org}" / "{team}" / "*.json"))
+    got = sorted(
+        (r["org"], r["team"], r["date"].isoformat()) for r in ds.days.select("org", "team", "date").to_dicts()
+    )
+    assert got == [
+        ("acme", "platform", "2024-06-26"),
+        ("octo", "platform", "2024-06-24"),
+        ("octo", "platform", "2024-06-25"),
+        ("octo", "web", "2024-06-24"),
+    ]
+    # every table carries the scope columns
+    for name, frame in ds.tables.items():
+        assert {"enterprise", "org", "team"} <= set(frame.columns), name
+    langs = ds.completions.filter(pl.col("team") == "web")
+    assert set(langs["org"].to_list()) == {"octo"}
+    assert ds.sources.select("org", "team").sort("org", "team").rows() == [
+        ("acme", "platform"), ("octo", "platform"), ("octo", "web")
+    ]
+    report = cm.validate(str(tmp_path / "{org}" / "{team}" / "*.json"))
+    assert (report.ok, report.days_checked) == (True, 4)
+
+
+def test_template_labels_override_keywords(tmp_path: Path) -> None:
+    write(tmp_path / "octo" / "w1.json", dump(DAYS[:1], pretty=False))
+    ds = cm.load(str(tmp_path / "{org}" / "*.json"), org="ignored", enterprise="ent")
+    assert ds.days.select("enterprise", "org", "team").rows() == [("ent", "octo", None)]
+
+
+def test_list_of_mixed_sources(tmp_path: Path) -> None:
+    folder = tmp_path / "folder"
+    write(folder / "a.json", dump(DAYS[:1], pretty=False))
+    single = write(tmp_path / "single.json", dump(DAYS[1:2], pretty=False))
+    data = dump(DAYS[2:], pretty=False)
+    ds = cm.load([folder, str(single), data, io.BytesIO(dump([make_day("2024-06-27")], pretty=False))])
+    assert ds.sources.height == 4
+    assert sorted(ds.days["date"].to_list()) == [datetime.date(2024, 6, d) for d in (24, 25, 26, 27)]
+    assert cm.validate([folder, single, data]).days_checked == 3
+
+
+def test_missing_path_is_a_library_error(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.json"
+    with pytest.raises(cm.CopilotMetricsError) as info:
+        cm.load(missing)
+    assert info.value.file == str(missing)
+
+
+# ------------------------------------------------------------------ not metrics exports
+
+BAD_FILES = {
+    # fixture: (detected, json_path)
+    "legacy_copilot_usage_day_breakdown.json": ("copilot-usage", "$[0]"),
+    "usage_report_day_totals_wrapper.json": ("usage-report", "$"),
+    "usage_report_user_records.ndjson": ("usage-report", "$[0]"),
+    "api_error_not_found.json": ("api-error", "$"),
+    "empty.json": ("empty", None),
+    "whitespace_only.json": ("empty", None),
+    "truncated_download.json": ("truncated-json", None),
+    "hand_elided_unbalanced_brackets.json": ("invalid-json", None),
+    "html_login_page.json": ("html", None),
+    "utf16_with_bom.json": ("utf-16", None),
+    "corrupt_gzip_cut_short.json.gz": ("corrupt-gzip", None),
+    "json_scalar.json": ("not-a-list", "$"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_not_an_export_raises_format_error_naming_the_file(name: str) -> None:
+    path = FIXTURES / name
+    detected, json_path = BAD_FILES[name]
+    with pytest.raises(cm.FormatError) as info:
+        cm.load(path)
+    err = info.value
+    assert err.detected == detected
+    assert err.file == str(path)
+    assert str(err).startswith(f"{path}: ")
+    assert err.json_path == json_path
+    attrs = err.attrs()
+    assert attrs["detected"] == detected
+    assert attrs["file"] == str(path)
+    assert attrs["error"] == "FormatError"
+    assert err.hint
+    # validate never raises for content: the file is one error row
+    report = cm.validate(path)
+    assert not report.ok
+    assert report.errors.select("source", "rule").rows() == [(str(path), f"format:{detected}")]
+    # quarantine mode lists the file as not loaded
+    ds = cm.load(path, on_invalid="quarantine")
+    assert ds.days.height == 0
+    assert ds.sources.filter(pl.col("source") == str(path))["status"].to_list() == [f"not loaded: {detected}"]
+
+
+def test_same_bad_inputs_as_bytes_are_named_by_label() -> None:
+    data = (FIXTURES / "api_error_not_found.json").read_bytes()
+    with pytest.raises(cm.FormatError) as info:
+        cm.load(data)
+    assert info.value.file == "<bytes #1>"
+    assert "Not Found" in str(info.value)
+
+
+def test_api_error_message_quotes_github_message() -> None:
+    with pytest.raises(cm.FormatError, match="Not Found"):
+        cm.load(FIXTURES / "api_error_not_found.json")
+
+
+def test_truncated_json_message_gives_line_and_column_of_the_end() -> None:
+    path = FIXTURES / "truncated_download.json"
+    text = path.read_text()
+    lines = text.split("\n")
+    expected = f"line {len(lines)}, column {len(lines[-1]) + 1}"  # one past the last character
+    with pytest.raises(cm.FormatError) as info:
+        cm.load(path)
+    assert expected in str(info.value)
+
+
+def test_invalid_json_message_gives_line_and_column_of_the_error() -> None:
+    path = FIXTURES / "hand_elided_unbalanced_brackets.json"
+    with pytest.raises(json.JSONDecodeError) as reference:
+        json.loads(path.read_text())
+    with pytest.raises(cm.FormatError) as info:
+        cm.load(path)
+    assert f"line {reference.value.lineno}, column {reference.value.colno}" in str(info.value)
+
+
+def test_utf16_without_bom_is_named_utf16() -> None:
+    data = json.dumps(DAYS[:1]).encode("utf-16-le")
+    with pytest.raises(cm.FormatError) as info:
+        cm.load(data)
+    assert info.value.detected == "utf-16"
+
+
+def test_gzipped_legacy_export_is_still_recognised() -> None:
+    data = gzip.compress((FIXTURES / "legacy_copilot_usage_day_breakdown.json").read_bytes())
+    with pytest.raises(cm.FormatError) as info:
+        cm.load(data)
+    assert info.value.detected == "copilot-usage"
+
+
+def test_several_bad_files_raise_the_first_and_count_the_rest(tmp_path: Path) -> None:
+    for name in ("empty.json", "html_login_page.json", "json_scalar.json"):
+        shutil.copy(FIXTURES / name, tmp_path / name)
+    with pytest.raises(cm.FormatError) as info:
+        cm.load(tmp_path)
+    assert "and 2 more file(s)" in str(info.value)
+
+
+def test_quarantine_mode_loads_good_files_beside_bad_ones(tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "api_error_not_found.json", tmp_path / "a.json")
+    write(tmp_path / "b.json", dump(DAYS, pretty=False))
+    ds = cm.load(tmp_path, on_invalid="quarantine")
+    assert ds.days.height == 3
+    status = dict(ds.sources.select("source", "status").rows())
+    assert status == {str(tmp_path / "a.json"): "not loaded: api-error", str(tmp_path / "b.json"): "loaded"}
+
+
+# ------------------------------------------------------------------ never a raw exception
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats(allow_nan=False)
+    | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=20,
+)
+KEYS = ["date", "data", "day", "breakdown", "message", "documentation_url", "day_totals", "copilot_ide_chat",
+        "copilot_ide_code_completions", "editors", "models", "languages", "name", "total_active_users"]
+day_like = st.dictionaries(
+    st.sampled_from(KEYS),
+    json_values | st.sampled_from(["2024-06-24", "2024-13-40", "2024-06-24T00:00:00Z"]),
+    max_size=6,
+)
+documents = st.one_of(
+    json_values,
+    st.lists(day_like, max_size=3),
+    day_like,
+    st.builds(lambda d: {"data": d}, st.lists(day_like, max_size=3)),
+)
+
+
+def encodings(draw_value: Any, how: int) -> bytes:
+    text = json.dumps(draw_value).encode()
+    if how == 1:
+        return gzip.compress(text)
+    if how == 2:
+        return BOM + text
+    if how == 3 and isinstance(draw_value, list):
+        return b"\n".join(json.dumps(v).encode() for v in draw_value)
+    return text
+
+
+def only_library_errors(data: bytes) -> None:
+    with contextlib.suppress(cm.CopilotMetricsError):
+        cm.load(data, on_invalid="quarantine")
+    try:
+        report = cm.validate(data)
+    except cm.CopilotMetricsError:
+        pass
+    else:
+        assert isinstance(report.errors, pl.DataFrame)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=200))
+def test_arbitrary_bytes_raise_only_library_errors(data: bytes) -> None:
+    only_library_errors(data)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents, st.integers(min_value=0, max_value=3))
+def test_arbitrary_json_values_raise_only_library_errors(value: Any, how: int) -> None:
+    only_library_errors(encodings(value, how))
