@@ -1,0 +1,942 @@
+"""Aggregations with correct statistics: adoption, completions acceptance, chat, pull requests.
+
+Every function takes a :class:`~copilot_metrics.Dataset` (or a mapping of table name to Polars
+``DataFrame``/``LazyFrame``, so Parquet scans work), never mutates it, computes with Polars
+expressions only, and returns a Polars ``DataFrame``.
+
+The rules (see ``DOMAIN.md``, "What the numbers mean"):
+
+* **Scopes are never merged.** Every output row carries ``enterprise``, ``org`` and ``team``:
+  a team is a subset of its org, so adding their rows would count events and people twice.
+  ``by=None`` therefore gives one total row per scope (and period).
+* **Rates are ratios of sums** over the slice and period, never means of daily ratios. A zero
+  (or null) denominator gives null, never 0 or NaN. Rates are fractions, not percentages.
+* **Distinct-user counts are never summed** over sibling slices. Over time they are reported
+  as a daily mean, a daily peak, or as explicitly named *user-days* (``*_user_days``: the sum
+  of the daily counts, additive over days but not over slices).
+* **Missing days are gaps, not zeros.** They are excluded from means and counted in
+  ``days_missing``. The mean of a slice's distinct count is Σ its daily values / the days of
+  the period that have data for the feature (its block is present in the day, not ``null`` and
+  not missing); a slice absent on such a day counts 0 users that day. Peak = the largest daily
+  value.
+* Every column a function here emits has a kind (:func:`column_kind`), and :func:`rollup`
+  re-aggregates an output to a coarser grain from those kinds, refusing (with
+  :class:`~copilot_metrics.errors.RollupError`) to sum a distinct-user count.
+
+Periods (``every``): ``None`` (the whole selected range, no ``period_start`` column), ``"1d"``,
+``"1w"`` (ISO weeks, starting Monday), ``"1mo"`` (calendar months), ``"1q"`` (calendar
+quarters). With ``every``, ``period_start`` (``Date``) is the first calendar day of the period.
+``start``/``end`` (inclusive, ``datetime.date`` or ISO ``"YYYY-MM-DD"``) select days;
+``weekdays_only=True`` keeps Monday to Friday only (and counts only weekdays as missing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import polars as pl
+
+from copilot_metrics import quality
+from copilot_metrics.errors import CopilotMetricsError, RollupError
+from copilot_metrics.tables import SCOPE
+
+__all__ = [
+    "LANGUAGE_ALIASES",
+    "ColumnKind",
+    "acceptance",
+    "adoption",
+    "chat",
+    "column_kind",
+    "dotcom_chat",
+    "pull_requests",
+    "rollup",
+    "trend",
+]
+
+Frames = Any
+"""A :class:`~copilot_metrics.Dataset`, or a mapping ``{table name: DataFrame | LazyFrame}``."""
+Every = Literal["1d", "1w", "1mo", "1q"]
+By = str | Sequence[str] | None
+DateLike = dt.date | str | None
+ColumnKind = Literal[
+    "scope", "period", "dimension", "additive", "days", "user_days", "distinct", "rate", "share",
+    "change", "trend",
+]
+
+#: Language aliases seen in real archives -> the VS Code language identifier they stand for.
+#: Used by ``acceptance(..., normalize_languages=True)``; exact, case-sensitive match on the
+#: stored name; the stored tables are never changed.
+LANGUAGE_ALIASES: dict[str, str] = {
+    "c#": "csharp",
+    "cs": "csharp",
+    "c++": "cpp",
+    "cxx": "cpp",
+    "js": "javascript",
+    "jsx": "javascriptreact",
+    "ts": "typescript",
+    "tsx": "typescriptreact",
+    "py": "python",
+    "golang": "go",
+    "rb": "ruby",
+    "rs": "rust",
+    "kt": "kotlin",
+    "yml": "yaml",
+    "md": "markdown",
+    "sh": "shellscript",
+    "bash": "shellscript",
+    "shell": "shellscript",
+    "ps1": "powershell",
+    "tf": "terraform",
+}
+
+_PERIODS = ("1d", "1w", "1mo", "1q")
+_FEATURE_BLOCKS: dict[str, str] = {
+    "completions": "copilot_ide_code_completions",
+    "ide_chat": "copilot_ide_chat",
+    "dotcom_chat": "copilot_dotcom_chat",
+    "pull_requests": "copilot_dotcom_pull_requests",
+}
+_FINDING_RULES = {
+    "acceptances_exceed_suggestions": "total_code_acceptances",
+    "lines_accepted_exceed_suggested": "total_code_lines_accepted",
+}
+
+
+@dataclass(frozen=True)
+class _Feature:
+    block: str
+    leaf: str
+    dims: tuple[str, ...]
+    sums: tuple[str, ...]
+    days_column: str
+    # dimension set -> table holding the distinct engaged users at exactly that grain
+    distinct: Mapping[frozenset[str], str]
+
+
+_COMPLETIONS = _Feature(
+    "copilot_ide_code_completions", "completions", ("editor", "model", "language"),
+    ("total_code_suggestions", "total_code_acceptances", "total_code_lines_suggested", "total_code_lines_accepted"),
+    "completions_engaged_users",
+    {
+        frozenset(): "days",
+        frozenset({"language"}): "completions_languages",
+        frozenset({"editor"}): "completions_editors",
+        frozenset({"editor", "model"}): "completions_models",
+        frozenset({"editor", "model", "language"}): "completions",
+    },
+)
+_IDE_CHAT = _Feature(
+    "copilot_ide_chat", "ide_chat", ("editor", "model"),
+    ("total_chats", "total_chat_insertion_events", "total_chat_copy_events"),
+    "ide_chat_engaged_users",
+    {frozenset(): "days", frozenset({"editor"}): "ide_chat_editors", frozenset({"editor", "model"}): "ide_chat"},
+)
+_DOTCOM_CHAT = _Feature(
+    "copilot_dotcom_chat", "dotcom_chat", ("model",), ("total_chats",), "dotcom_chat_engaged_users",
+    {frozenset(): "days", frozenset({"model"}): "dotcom_chat"},
+)
+_PULL_REQUESTS = _Feature(
+    "copilot_dotcom_pull_requests", "pull_requests", ("repository", "model"), ("total_pr_summaries_created",),
+    "pull_requests_engaged_users",
+    {
+        frozenset(): "days",
+        frozenset({"repository"}): "pull_requests_repositories",
+        frozenset({"repository", "model"}): "pull_requests",
+    },
+)
+
+# ----------------------------------------------------------------------------- column kinds
+
+_ADDITIVE = {
+    "total_code_suggestions", "total_code_acceptances", "total_code_lines_suggested", "total_code_lines_accepted",
+    "total_chats", "total_chat_insertion_events", "total_chat_copy_events", "total_pr_summaries_created",
+    "rows_excluded",
+}
+#: rate column -> (numerator columns, denominator column)
+_RATES: dict[str, tuple[tuple[str, ...], str]] = {
+    "acceptance_rate": (("total_code_acceptances",), "total_code_suggestions"),
+    "line_acceptance_rate": (("total_code_lines_accepted",), "total_code_lines_suggested"),
+    "chat_acceptance_rate": (("total_chat_insertion_events", "total_chat_copy_events"), "total_chats"),
+    "chats_per_engaged_user_day": (("total_chats",), "engaged_user_days"),
+    "summaries_per_engaged_user_day": (("total_pr_summaries_created",), "engaged_user_days"),
+    "engagement_rate": (("engaged_user_days",), "active_user_days"),
+    "activation_rate": (("active_user_days",), "seat_days"),
+    **{f"{f}_share": ((f"{f}_engaged_user_days",), "engaged_user_days") for f in _FEATURE_BLOCKS},
+}
+_SHARES: dict[str, str] = {"share_of_acceptances": "total_code_acceptances"}
+_KINDS: dict[str, ColumnKind] = {
+    **dict.fromkeys(SCOPE, "scope"),
+    "period_start": "period",
+    **dict.fromkeys(("editor", "model", "language", "repository"), "dimension"),
+    **dict.fromkeys(_ADDITIVE, "additive"),
+    **dict.fromkeys(("days_with_data", "days_missing"), "days"),
+    **dict.fromkeys(
+        ("active_user_days", "engaged_user_days", "seat_days", *(f"{f}_engaged_user_days" for f in _FEATURE_BLOCKS)),
+        "user_days",
+    ),
+    **dict.fromkeys(_RATES, "rate"),
+    **dict.fromkeys(_SHARES, "share"),
+}
+_TREND = re.compile(r".+_trend_\d+d(_days)?$")
+
+
+def column_kind(name: str) -> ColumnKind:
+    """Return how column ``name`` of a metrics output aggregates.
+
+    Kinds:
+
+    ``"scope"``
+        ``enterprise``, ``org``, ``team``: always kept, never aggregated over.
+    ``"period"``
+        ``period_start``.
+    ``"dimension"``
+        ``editor``, ``model``, ``language``, ``repository``.
+    ``"additive"``
+        event counts (suggestions, acceptances, lines, chats, insertion and copy events, PR
+        summaries, ``rows_excluded``): summed over days and slices.
+    ``"days"``
+        ``days_with_data``, ``days_missing``: summed over periods, not over slices.
+    ``"user_days"``
+        ``*_user_days`` and ``seat_days``: Σ of daily distinct counts; summed over periods,
+        never over sibling slices (a person in two slices would count twice).
+    ``"distinct"``
+        ``*_mean`` and ``*_peak`` of distinct-user counts: never summed.
+    ``"rate"``
+        ratios of two sums, recomputed from the sums (see the function docstrings).
+    ``"share"``
+        ``share_of_acceptances``: a slice's part of its scope and period's total, recomputed.
+    ``"change"``
+        ``*_mean_change``: difference from the previous period.
+    ``"trend"``
+        ``*_trend_<n>d`` and ``*_trend_<n>d_days`` from :func:`trend`.
+
+    Raises
+    ------
+    CopilotMetricsError
+        For a column no function of this module emits.
+
+    Examples
+    --------
+    >>> column_kind("engaged_users_mean"), column_kind("total_code_acceptances")
+    ('distinct', 'additive')
+    """
+    if name in _KINDS:
+        return _KINDS[name]
+    if name.endswith("_mean_change"):
+        return "change"
+    if name.endswith(("_mean", "_peak")):
+        return "distinct"
+    if _TREND.match(name):
+        return "trend"
+    raise CopilotMetricsError(
+        f"column {name!r} is not a column of the metrics functions", column=name,
+        hint="column_kind knows the columns emitted by adoption, acceptance, chat, dotcom_chat, "
+        "pull_requests and trend",
+    )
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _lazy(ds: Frames, name: str) -> pl.LazyFrame:
+    tables = ds.tables if hasattr(ds, "tables") else ds
+    if name not in tables:
+        raise CopilotMetricsError(f"table {name!r} is missing from the input", table=name)
+    frame = tables[name]
+    return frame.lazy() if isinstance(frame, pl.DataFrame) else frame
+
+
+def _findings(ds: Frames) -> pl.LazyFrame | None:
+    if hasattr(ds, "findings") and isinstance(ds.findings, pl.DataFrame | pl.LazyFrame):
+        frame = ds.findings
+    elif isinstance(ds, Mapping) and "findings" in ds:
+        frame = ds["findings"]
+    else:
+        return None
+    return frame.lazy() if isinstance(frame, pl.DataFrame) else frame
+
+
+def _as_date(value: DateLike, name: str) -> dt.date | None:
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise CopilotMetricsError(f"{name}={value!r} is not a date (YYYY-MM-DD)", column=name) from exc
+
+
+def _dims(by: By, allowed: Sequence[str], function: str) -> tuple[str, ...]:
+    """The dimension columns of ``by`` (scope columns are always kept, so dropped here)."""
+    names = (by,) if isinstance(by, str) else tuple(by or ())
+    bad = [n for n in names if n not in allowed and n not in SCOPE]
+    if bad:
+        raise CopilotMetricsError(
+            f"{function}: cannot group by {bad}", column=bad[0],
+            hint=f"by takes scope columns {list(SCOPE)} and dimensions {list(allowed)}",
+        )
+    return tuple(dict.fromkeys(n for n in names if n not in SCOPE))
+
+
+def _check_every(every: str | None) -> None:
+    if every is not None and every not in _PERIODS:
+        raise CopilotMetricsError(f"every={every!r} is not one of None, {', '.join(map(repr, _PERIODS))}")
+
+
+def _keys(every: str | None) -> list[str]:
+    return [*SCOPE, "period_start"] if every else list(SCOPE)
+
+
+def _select_days(lf: pl.LazyFrame, start: dt.date | None, end: dt.date | None, weekdays_only: bool,
+                 every: str | None) -> pl.LazyFrame:
+    if start is not None:
+        lf = lf.filter(pl.col("date") >= start)
+    if end is not None:
+        lf = lf.filter(pl.col("date") <= end)
+    if weekdays_only:
+        lf = lf.filter(pl.col("date").dt.weekday() <= 5)
+    if every:
+        lf = lf.with_columns(pl.col("date").dt.truncate(every).alias("period_start"))
+    return lf
+
+
+def _block_present(block: str) -> pl.Expr:
+    shape = pl.col("shape")
+    return (
+        shape.is_null()
+        | ~(shape.list.contains(pl.lit(f"{block}:null")) | shape.list.contains(pl.lit(f"{block}:absent")))
+    ).fill_null(True)
+
+
+def _ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
+    """Return numerator / denominator as Float64; null when the denominator is 0 or null."""
+    return pl.when(denominator != 0).then(numerator.cast(pl.Float64) / denominator.cast(pl.Float64))
+
+
+def _rate_expr(name: str) -> pl.Expr:
+    numerators, denominator = _RATES[name]
+    numerator = pl.sum_horizontal(numerators) if len(numerators) > 1 else pl.col(numerators[0])
+    return _ratio(numerator, pl.col(denominator)).alias(name)
+
+
+def _normalized(lf: pl.LazyFrame, normalize_languages: bool) -> pl.LazyFrame:
+    if not normalize_languages or "language" not in lf.collect_schema().names():
+        return lf
+    return lf.with_columns(pl.col("language").replace(LANGUAGE_ALIASES))
+
+
+def _feature_frame(
+    ds: Frames, feature: _Feature, dims: tuple[str, ...], every: str | None, start: DateLike, end: DateLike,
+    weekdays_only: bool, *, normalize_languages: bool = False, exclude_findings: bool = False,
+) -> pl.LazyFrame:
+    """Sums of the feature's event counts and its engaged users at the grain (scope, period, dims)."""
+    _check_every(every)
+    lo, hi = _as_date(start, "start"), _as_date(end, "end")
+    keys = [*_keys(every), *dims]
+    leaf = _normalized(_select_days(_lazy(ds, feature.leaf), lo, hi, weekdays_only, every), normalize_languages)
+    aggs = [pl.col(c).sum().cast(pl.Int64) for c in feature.sums]
+    if exclude_findings:
+        leaf = _flag_findings(ds, leaf)
+        aggs.append(pl.col("_flagged").sum().cast(pl.Int64).alias("rows_excluded"))
+        aggs = [
+            *(pl.col(c).filter(~pl.col("_flagged")).sum().cast(pl.Int64) for c in feature.sums),
+            aggs[-1],
+        ]
+    counts = leaf.group_by(keys).agg(aggs)
+
+    days = _select_days(_lazy(ds, "days"), lo, hi, weekdays_only, every)
+    data_days = (
+        days.filter(_block_present(feature.block)).group_by(_keys(every)).agg(pl.len().cast(pl.Int64).alias("_days"))
+    )
+    table = feature.distinct.get(frozenset(dims))
+    if table is None:
+        engaged = counts.select(keys).with_columns(
+            pl.lit(None, pl.Int64).alias("engaged_user_days"),
+            pl.lit(None, pl.Float64).alias("engaged_users_mean"),
+            pl.lit(None, pl.Int64).alias("engaged_users_peak"),
+        )
+    else:
+        if table == "days":
+            rows = days.filter(_block_present(feature.block)).select(
+                *_keys(every), "date", pl.col(feature.days_column).alias("_users"))
+        else:
+            rows = _normalized(
+                _select_days(_lazy(ds, table), lo, hi, weekdays_only, every), normalize_languages
+            ).select(*keys, "date", pl.col("total_engaged_users").alias("_users"))
+        # one value per slice and day: aliases merged by normalize_languages take the larger count
+        daily = rows.group_by([*keys, "date"]).agg(pl.col("_users").max())
+        engaged = (
+            daily.group_by(keys)
+            .agg(
+                pl.col("_users").sum().cast(pl.Int64).alias("engaged_user_days"),
+                pl.col("_users").max().cast(pl.Int64).alias("engaged_users_peak"),
+            )
+            .join(data_days, on=_keys(every), how="left", nulls_equal=True)
+            .with_columns(_ratio(pl.col("engaged_user_days"), pl.col("_days")).alias("engaged_users_mean"))
+            .drop("_days")
+        )
+    out = counts.join(engaged, on=keys, how="full", coalesce=True, nulls_equal=True).with_columns(
+        pl.col(c).fill_null(0) for c in (*feature.sums, *(("rows_excluded",) if exclude_findings else ()))
+    )
+    if table is not None:
+        out = out.with_columns(
+            pl.col("engaged_user_days").fill_null(0),
+            pl.col("engaged_users_peak").fill_null(0),
+            pl.col("engaged_users_mean").fill_null(0.0),
+        )
+    return out
+
+
+def _flag_findings(ds: Frames, leaf: pl.LazyFrame) -> pl.LazyFrame:
+    """Add ``_flagged``: the completions row has an acceptance finding (see :func:`acceptance`)."""
+    findings = _findings(ds)
+    if findings is None:
+        flagged = (pl.col("total_code_acceptances") > pl.col("total_code_suggestions")) | (
+            pl.col("total_code_lines_accepted") > pl.col("total_code_lines_suggested"))
+        return leaf.with_columns(flagged.fill_null(False).alias("_flagged"))
+    paths = (
+        findings.filter((pl.col("table") == "completions") & pl.col("rule").is_in(list(_FINDING_RULES)))
+        .select(*SCOPE, "date", "json_path")
+        .unique()
+        .with_columns(pl.lit(True).alias("_hit"))
+    )
+    on = [*SCOPE, "date", "json_path"]
+    out = leaf
+    for i, column in enumerate(_FINDING_RULES.values()):
+        out = out.with_columns(quality.json_path("completions", column)).join(
+            paths.rename({"_hit": f"_hit{i}"}), on=on, how="left", nulls_equal=True
+        ).drop("json_path")
+    return out.with_columns(
+        (pl.col("_hit0").fill_null(False) | pl.col("_hit1").fill_null(False)).alias("_flagged")
+    ).drop("_hit0", "_hit1")
+
+
+def _finish(lf: pl.LazyFrame, every: str | None, dims: Sequence[str], columns: Sequence[str]) -> pl.DataFrame:
+    keys = [*_keys(every), *dims]
+    return lf.select(*keys, *columns).sort(keys, nulls_last=False).collect()
+
+
+# ----------------------------------------------------------------------------- adoption
+
+
+def adoption(
+    ds: Frames,
+    by: By = None,
+    every: Every | None = None,
+    seats: int | float | pl.DataFrame | pl.LazyFrame | None = None,
+    *,
+    start: DateLike = None,
+    end: DateLike = None,
+    weekdays_only: bool = False,
+) -> pl.DataFrame:
+    """Adoption per scope and period, from the ``days`` table.
+
+    Grain: one row per scope (``enterprise``, ``org``, ``team``: always kept; ``by`` accepts only
+    scope columns, the ``days`` table has no dimension) and, with ``every``, per calendar period
+    (``period_start``). Every period between the scope's first and last day in the whole input
+    gets a row, including periods without any day (their means are null).
+
+    Columns
+    -------
+    days_with_data
+        Days of the period (after ``start``/``end``/``weekdays_only``) that have a day row.
+    days_missing
+        Calendar days of the period that lie within the scope's covered range (its first to its
+        last date in the input, intersected with ``start``..``end``), that are weekdays when
+        ``weekdays_only``, and have no day row: ``days in that range - days_with_data``.
+    active_user_days, engaged_user_days
+        Σ of the daily ``total_active_users`` / ``total_engaged_users`` (user-days).
+    active_users_mean, engaged_users_mean
+        Mean of the daily value over the days with data (a null value is skipped).
+    active_users_peak, engaged_users_peak
+        Largest daily value.
+    engagement_rate
+        ``engaged_user_days / active_user_days``.
+    <feature>_engaged_user_days, <feature>_engaged_users_mean, <feature>_engaged_users_peak
+        For each feature ``completions``, ``ide_chat``, ``dotcom_chat``, ``pull_requests``, from
+        ``days.<feature>_engaged_users``: Σ of the daily values; Σ / the days whose feature block
+        is present (not ``null``, not missing); the largest daily value.
+    <feature>_share
+        ``<feature>_engaged_user_days / engaged_user_days``.
+    <mean column>_change
+        With ``every`` only: this period's mean minus the previous calendar period's (a
+        difference in users, not a ratio; null for the first period or after a period without
+        data).
+    seat_days, activation_rate
+        With ``seats`` only. ``seats`` is a number (the same for every day), or a frame with a
+        ``seats`` column and optionally ``date`` and scope columns; with ``date`` each day takes
+        the latest row on or before it. ``seat_days`` = Σ seats over the days with data (null
+        if one of those days has no seats value); ``activation_rate = active_user_days /
+        seat_days``, the mean share of seats active per day.
+
+    Examples
+    --------
+    >>> import copilot_metrics as cm
+    >>> ds = cm.load(cm.examples.sources())
+    >>> weekly = adoption(ds, every="1w")
+    >>> weekly.filter(pl.col("team").is_null()).select("days_with_data", "days_missing").sum().row(0)
+    (153, 1)
+    """
+    _check_every(every)
+    _dims(by, (), "adoption")
+    lo, hi = _as_date(start, "start"), _as_date(end, "end")
+    keys = _keys(every)
+    all_days = _lazy(ds, "days")
+    days = _select_days(all_days, lo, hi, weekdays_only, every)
+    features = {f: f"{f}_engaged_users" for f in _FEATURE_BLOCKS}
+    means = ["active_users_mean", "engaged_users_mean", *(f"{c}_mean" for c in features.values())]
+    aggs: list[pl.Expr] = [pl.len().cast(pl.Int64).alias("days_with_data")]
+    for column, name in (("total_active_users", "active_users"), ("total_engaged_users", "engaged_users")):
+        aggs += [
+            pl.col(column).sum().cast(pl.Int64).alias(name.replace("users", "user_days")),
+            pl.col(column).mean().alias(f"{name}_mean"),
+            pl.col(column).max().cast(pl.Int64).alias(f"{name}_peak"),
+        ]
+    for feature, name in features.items():
+        present = _block_present(_FEATURE_BLOCKS[feature])
+        aggs += [
+            pl.col(name).sum().cast(pl.Int64).alias(f"{feature}_engaged_user_days"),
+            _ratio(pl.col(name).sum(), present.sum()).alias(f"{name}_mean"),
+            pl.col(name).max().cast(pl.Int64).alias(f"{name}_peak"),
+        ]
+    seat_columns: list[str] = []
+    if seats is not None:
+        days = _with_seats(days, seats)
+        aggs.append(
+            pl.when(pl.col("_seats").null_count() == 0).then(pl.col("_seats").sum()).cast(pl.Float64)
+            .alias("seat_days"))
+        seat_columns = ["seat_days", "activation_rate"]
+    stats = days.group_by(keys).agg(aggs)
+
+    grid = _grid(all_days, lo, hi, weekdays_only, every)
+    user_days = ["active_user_days", "engaged_user_days", *(f"{f}_engaged_user_days" for f in features)]
+    out = grid.join(stats, on=keys, how="left", nulls_equal=True).with_columns(
+        pl.col("days_with_data").fill_null(0),
+        *(pl.col(c).fill_null(0) for c in user_days),
+    ).with_columns(
+        (pl.col("_calendar_days") - pl.col("days_with_data")).cast(pl.Int64).alias("days_missing"),
+        _rate_expr("engagement_rate"),
+        *(_rate_expr(f"{f}_share") for f in features),
+        *((_rate_expr("activation_rate"),) if seats is not None else ()),
+    )
+    changes: list[str] = []
+    if every:
+        changes = [f"{m}_change" for m in means]
+        out = out.with_columns(
+            (pl.col(m) - pl.col(m).shift(1).over(list(SCOPE), order_by="period_start")).alias(f"{m}_change")
+            for m in means
+        )
+    columns = [
+        "days_with_data", "days_missing",
+        "active_user_days", "active_users_mean", "active_users_peak",
+        "engaged_user_days", "engaged_users_mean", "engaged_users_peak", "engagement_rate",
+    ]
+    for feature, name in features.items():
+        columns += [f"{feature}_engaged_user_days", f"{name}_mean", f"{name}_peak", f"{feature}_share"]
+    return _finish(out, every, (), [*columns, *seat_columns, *changes])
+
+
+def _grid(all_days: pl.LazyFrame, lo: dt.date | None, hi: dt.date | None, weekdays_only: bool,
+          every: str | None) -> pl.LazyFrame:
+    """Scope (and period) rows with ``_calendar_days``: the days that could have data."""
+    bounds = all_days.group_by(list(SCOPE)).agg(
+        pl.col("date").min().alias("_lo"), pl.col("date").max().alias("_hi"))
+    if lo is not None:
+        bounds = bounds.with_columns(pl.max_horizontal("_lo", pl.lit(lo)).alias("_lo"))
+    if hi is not None:
+        bounds = bounds.with_columns(pl.min_horizontal("_hi", pl.lit(hi)).alias("_hi"))
+    bounds = bounds.filter(pl.col("_lo") <= pl.col("_hi"))
+    if every:
+        bounds = (
+            bounds.with_columns(
+                pl.date_ranges(pl.col("_lo").dt.truncate(every), pl.col("_hi"), interval=every).alias("period_start"))
+            .explode("period_start")
+            .with_columns(
+                pl.max_horizontal("_lo", "period_start").alias("_lo"),
+                pl.min_horizontal(
+                    "_hi", pl.col("period_start").dt.offset_by(every) - pl.duration(days=1)).alias("_hi"),
+            )
+        )
+    if weekdays_only:
+        count = pl.business_day_count(pl.col("_lo"), pl.col("_hi") + pl.duration(days=1))
+    else:
+        count = (pl.col("_hi") - pl.col("_lo")).dt.total_days() + 1
+    return bounds.with_columns(count.cast(pl.Int64).alias("_calendar_days")).drop("_lo", "_hi")
+
+
+_NULL_KEY = "\x00"
+
+
+def _with_seats(days: pl.LazyFrame, seats: int | float | pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    if isinstance(seats, int | float):
+        return days.with_columns(pl.lit(float(seats)).alias("_seats"))
+    frame = seats.lazy() if isinstance(seats, pl.DataFrame) else seats
+    names = frame.collect_schema().names()
+    if "seats" not in names:
+        raise CopilotMetricsError("the seats frame needs a 'seats' column", column="seats",
+                                  hint="columns: seats, and optionally date and enterprise/org/team")
+    on = [c for c in SCOPE if c in names]
+    frame = frame.select(*on, *(["date"] if "date" in names else []), pl.col("seats").cast(pl.Float64).alias("_seats"))
+    left = days.with_columns(pl.col(c).fill_null(_NULL_KEY).alias(f"_k_{c}") for c in on)
+    right = frame.with_columns(pl.col(c).fill_null(_NULL_KEY).alias(f"_k_{c}") for c in on).drop(on)
+    k = [f"_k_{c}" for c in on]
+    if "date" in names:
+        joined = left.sort("date").join_asof(right.sort("date"), on="date", by=k or None, strategy="backward")
+    elif k:
+        joined = left.join(right, on=k, how="left")
+    else:
+        joined = left.join(right, how="cross")
+    return joined.drop(k)
+
+
+# ----------------------------------------------------------------------------- acceptance
+
+
+def acceptance(
+    ds: Frames,
+    by: By = ("language",),
+    every: Every | None = None,
+    min_suggestions: int | None = None,
+    normalize_languages: bool = False,
+    exclude_findings: bool = False,
+    *,
+    start: DateLike = None,
+    end: DateLike = None,
+    weekdays_only: bool = False,
+) -> pl.DataFrame:
+    """Code-completion acceptance per scope, period and ``by`` (``editor``, ``model``, ``language``).
+
+    Grain: one row per scope, period (with ``every``) and combination of the ``by`` dimensions
+    that has rows. Counts come from the leaf ``completions`` rows (editor, model, language, day).
+
+    Columns
+    -------
+    total_code_suggestions, total_code_acceptances, total_code_lines_suggested, total_code_lines_accepted
+        Σ over the slice's rows and the period's days.
+    acceptance_rate
+        ``Σ total_code_acceptances / Σ total_code_suggestions`` (null when Σ suggestions is 0;
+        above 1 when acceptances exceed suggestions, as in some real JetBrains rows).
+    line_acceptance_rate
+        ``Σ total_code_lines_accepted / Σ total_code_lines_suggested`` (null when 0).
+    share_of_acceptances
+        The slice's ``total_code_acceptances`` / the Σ over every slice of its scope and period
+        (computed before ``min_suggestions`` hides rows).
+    engaged_user_days, engaged_users_mean, engaged_users_peak
+        Distinct completion users, from the table whose grain is exactly ``by``:
+        no dimension -> ``days.completions_engaged_users``; ``language`` ->
+        ``completions_languages`` (users of the language across all editors); ``editor`` ->
+        ``completions_editors``; ``editor, model`` -> ``completions_models``; ``editor, model,
+        language`` -> the leaf ``completions`` rows. ``engaged_user_days`` = Σ of the daily
+        values; ``_mean`` = that Σ / the days of the period whose completions block is present
+        (a slice absent on such a day counts 0); ``_peak`` = the largest daily value. For any
+        other grain (e.g. ``model`` alone, or ``editor, language``) no table counts distinct
+        users, and summing finer counts would count people twice: the three columns are null.
+    rows_excluded
+        Only with ``exclude_findings=True``: leaf rows left out of the sums.
+
+    Parameters
+    ----------
+    ds:
+        A :class:`~copilot_metrics.Dataset`, or a mapping of table name to DataFrame/LazyFrame.
+    by:
+        Dimension columns (``editor``, ``model``, ``language``) and scope columns; scope columns
+        are always kept. ``None``: one row per scope and period.
+    every:
+        ``None`` (whole range), ``"1d"``, ``"1w"``, ``"1mo"`` or ``"1q"``.
+    start, end:
+        First and last day to include (inclusive).
+    weekdays_only:
+        Keep Monday to Friday only.
+    min_suggestions:
+        Hide output rows whose Σ ``total_code_suggestions`` is below this.
+    normalize_languages:
+        Rename languages through :data:`LANGUAGE_ALIASES` before grouping (``c#`` -> ``csharp``,
+        ...), at query time only. When two aliases of one language appear on the same day in
+        the same slice, that day's engaged users are the larger of their counts (distinct
+        counts cannot be added: a lower bound).
+    exclude_findings:
+        Leave out of the sums the leaf rows with a finding ``acceptances_exceed_suggestions`` or
+        ``lines_accepted_exceed_suggested`` (``ds.findings`` rows of table ``completions``,
+        matched on scope, date and JSON path; an input without findings evaluates the same two
+        conditions on the rows). Engaged-user columns are not affected. Compare with the
+        default (``False``) to see the difference; ``rows_excluded`` counts what was left out.
+
+    Examples
+    --------
+    >>> import copilot_metrics as cm
+    >>> ds = cm.load(cm.examples.sources())
+    >>> by_language = acceptance(ds, by="language")
+    >>> by_language.filter(pl.col("team").is_null(), pl.col("language") == "python")["acceptance_rate"].item() < 1
+    True
+    """
+    dims = _dims(by, _COMPLETIONS.dims, "acceptance")
+    out = _feature_frame(ds, _COMPLETIONS, dims, every, start, end, weekdays_only,
+                         normalize_languages=normalize_languages, exclude_findings=exclude_findings)
+    out = out.with_columns(
+        _rate_expr("acceptance_rate"),
+        _rate_expr("line_acceptance_rate"),
+        _ratio(pl.col("total_code_acceptances"), pl.col("total_code_acceptances").sum().over(_keys(every)))
+        .alias("share_of_acceptances"),
+    )
+    if min_suggestions is not None:
+        out = out.filter(pl.col("total_code_suggestions") >= min_suggestions)
+    columns = [
+        *_COMPLETIONS.sums, "acceptance_rate", "line_acceptance_rate", "share_of_acceptances",
+        "engaged_user_days", "engaged_users_mean", "engaged_users_peak",
+        *(("rows_excluded",) if exclude_findings else ()),
+    ]
+    return _finish(out, every, dims, columns)
+
+
+# ----------------------------------------------------------------------------- chat and PRs
+
+_ENGAGED_DOC = """engaged_user_days, engaged_users_mean, engaged_users_peak
+        Distinct users from the table whose grain is exactly ``by`` ({tables}); Σ of the daily
+        values, that Σ / the days of the period whose ``{block}`` block is present (a slice absent
+        on such a day counts 0), and the largest daily value. Null for any other grain."""
+
+
+def chat(
+    ds: Frames,
+    by: By = ("editor",),
+    every: Every | None = None,
+    *,
+    start: DateLike = None,
+    end: DateLike = None,
+    weekdays_only: bool = False,
+) -> pl.DataFrame:
+    """IDE chat per scope, period and ``by`` (``editor``, ``model``), from ``ide_chat`` rows.
+
+    Columns
+    -------
+    total_chats, total_chat_insertion_events, total_chat_copy_events
+        Σ over the slice's rows and the period's days.
+    chat_acceptance_rate
+        ``(Σ insertion events + Σ copy events) / Σ total_chats``; can exceed 1; null when 0.
+    engaged_user_days, engaged_users_mean, engaged_users_peak
+        Distinct IDE chat users from the table whose grain is exactly ``by`` (none ->
+        ``days.ide_chat_engaged_users``; ``editor`` -> ``ide_chat_editors``; ``editor, model``
+        -> ``ide_chat``): Σ of the daily values; Σ / the days of the period whose
+        ``copilot_ide_chat`` block is present (a slice absent on such a day counts 0); the
+        largest daily value. Null for ``model`` alone (no table counts those users).
+    chats_per_engaged_user_day
+        ``Σ total_chats / engaged_user_days``.
+    """
+    dims = _dims(by, _IDE_CHAT.dims, "chat")
+    out = _feature_frame(ds, _IDE_CHAT, dims, every, start, end, weekdays_only).with_columns(
+        _rate_expr("chat_acceptance_rate"), _rate_expr("chats_per_engaged_user_day"))
+    columns = [*_IDE_CHAT.sums, "chat_acceptance_rate", "engaged_user_days", "engaged_users_mean",
+               "engaged_users_peak", "chats_per_engaged_user_day"]
+    return _finish(out, every, dims, columns)
+
+
+def dotcom_chat(
+    ds: Frames,
+    by: By = ("model",),
+    every: Every | None = None,
+    *,
+    start: DateLike = None,
+    end: DateLike = None,
+    weekdays_only: bool = False,
+) -> pl.DataFrame:
+    """Copilot chat on github.com per scope, period and ``by`` (``model``), from ``dotcom_chat`` rows.
+
+    Columns
+    -------
+    total_chats
+        Σ over the slice's rows and the period's days.
+    engaged_user_days, engaged_users_mean, engaged_users_peak
+        Distinct users (none -> ``days.dotcom_chat_engaged_users``; ``model`` -> the
+        ``dotcom_chat`` rows): Σ of the daily values; Σ / the days of the period whose
+        ``copilot_dotcom_chat`` block is present (a slice absent on such a day counts 0); the
+        largest daily value.
+    chats_per_engaged_user_day
+        ``Σ total_chats / engaged_user_days``.
+    """
+    dims = _dims(by, _DOTCOM_CHAT.dims, "dotcom_chat")
+    out = _feature_frame(ds, _DOTCOM_CHAT, dims, every, start, end, weekdays_only).with_columns(
+        _rate_expr("chats_per_engaged_user_day"))
+    columns = ["total_chats", "engaged_user_days", "engaged_users_mean", "engaged_users_peak",
+               "chats_per_engaged_user_day"]
+    return _finish(out, every, dims, columns)
+
+
+def pull_requests(
+    ds: Frames,
+    by: By = ("repository",),
+    every: Every | None = None,
+    *,
+    start: DateLike = None,
+    end: DateLike = None,
+    weekdays_only: bool = False,
+) -> pl.DataFrame:
+    """Pull-request summaries per scope, period and ``by`` (``repository``, ``model``).
+
+    Columns
+    -------
+    total_pr_summaries_created
+        Σ over the slice's ``pull_requests`` rows and the period's days.
+    engaged_user_days, engaged_users_mean, engaged_users_peak
+        Distinct users (none -> ``days.pull_requests_engaged_users``; ``repository`` ->
+        ``pull_requests_repositories``; ``repository, model`` -> ``pull_requests``): Σ of the
+        daily values; Σ / the days of the period whose ``copilot_dotcom_pull_requests`` block is
+        present (a slice absent on such a day counts 0); the largest daily value. Null for
+        ``model`` alone (no table counts a model's users across repositories).
+    summaries_per_engaged_user_day
+        ``Σ total_pr_summaries_created / engaged_user_days``.
+    """
+    dims = _dims(by, _PULL_REQUESTS.dims, "pull_requests")
+    out = _feature_frame(ds, _PULL_REQUESTS, dims, every, start, end, weekdays_only).with_columns(
+        _rate_expr("summaries_per_engaged_user_day"))
+    columns = ["total_pr_summaries_created", "engaged_user_days", "engaged_users_mean", "engaged_users_peak",
+               "summaries_per_engaged_user_day"]
+    return _finish(out, every, dims, columns)
+
+
+# ----------------------------------------------------------------------------- trend
+
+
+def trend(
+    frame: pl.DataFrame | pl.LazyFrame,
+    column: str,
+    window: int = 7,
+    by: By = None,
+    *,
+    min_days: int = 1,
+) -> pl.DataFrame:
+    """Rolling mean of a daily series over calendar days, gaps left as gaps.
+
+    ``frame`` holds one row per day (column ``date``, or ``period_start`` of an ``every="1d"``
+    output) and per group: the scope columns present in it plus ``by``. E.g.
+    ``trend(ds.days, "total_active_users", 28)`` or ``trend(adoption(ds, every="1d"),
+    "engaged_users_mean")``.
+
+    Adds two columns (the rows are sorted by group and date; none is added or removed):
+
+    ``<column>_trend_<window>d``
+        Mean of ``column`` over the days with a non-null value in the ``window`` calendar days
+        ending on the row's day (the day and the ``window - 1`` days before it). Missing days
+        are not filled: they are simply not in the mean. Null on a day whose own value is null,
+        and when fewer than ``min_days`` days of the window have a value.
+    ``<column>_trend_<window>d_days``
+        How many days of the window have a value (so a thin window can be seen and filtered).
+
+    Raises
+    ------
+    CopilotMetricsError
+        When a group holds the same day twice (aggregate to one row per day first).
+    """
+    lf = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
+    names = lf.collect_schema().names()
+    date = "date" if "date" in names else "period_start"
+    if date not in names or column not in names:
+        raise CopilotMetricsError(f"trend needs a 'date' (or 'period_start') column and {column!r}", column=column)
+    if window < 1 or min_days < 1:
+        raise CopilotMetricsError("window and min_days must be at least 1")
+    extra = (by,) if isinstance(by, str) else tuple(by or ())
+    keys = [*(c for c in SCOPE if c in names), *(c for c in extra if c not in SCOPE)]
+    df = lf.sort([*keys, date], nulls_last=False).collect()
+    if df.select([*keys, date]).is_duplicated().any():
+        raise CopilotMetricsError(
+            f"trend: the frame holds several rows per day and group {keys}", column=column,
+            hint="aggregate to one row per day first, or pass the dimension columns as by",
+        )
+    value = pl.col(column).cast(pl.Float64)
+    name = f"{column}_trend_{window}d"
+    period = f"{window}d"
+    mean = value.rolling_mean_by(date, window_size=period)
+    count = value.is_not_null().cast(pl.Int64).rolling_sum_by(date, window_size=period)
+    if keys:
+        mean, count = mean.over(keys), count.over(keys)
+    return df.with_columns(count.alias(f"{name}_days")).with_columns(
+        pl.when(value.is_not_null() & (pl.col(f"{name}_days") >= min_days)).then(mean).alias(name)
+    ).select(*names, name, f"{name}_days")
+
+
+# ----------------------------------------------------------------------------- rollup
+
+
+def rollup(frame: pl.DataFrame | pl.LazyFrame, by: By = None) -> pl.DataFrame:
+    """Re-aggregate an output of this module to a coarser grain.
+
+    The result keeps the scope columns present (scopes are never merged) and the columns of
+    ``by`` (dimensions, and ``period_start`` to keep the periods); the other dimension and period
+    columns are aggregated away. By :func:`column_kind`:
+
+    * ``additive`` columns are summed;
+    * ``days`` and ``user_days`` columns are summed when only periods are aggregated away
+      (they are additive over time), but raise :class:`RollupError` when a dimension is (summing
+      a distinct count over sibling slices counts people twice);
+    * ``rate`` and ``share`` columns are recomputed from the summed columns (which must be in
+      the frame);
+    * ``distinct`` columns (``*_mean``, ``*_peak``), ``change`` and ``trend`` columns cannot be
+      re-aggregated: :class:`RollupError` is raised. Drop them first (and recompute them with
+      the metrics function at the coarser grain).
+
+    Examples
+    --------
+    >>> import copilot_metrics as cm
+    >>> ds = cm.load(cm.examples.sources())
+    >>> per_editor_language = acceptance(ds, by=("editor", "language"))
+    >>> per_editor = rollup(per_editor_language.drop("engaged_user_days", "engaged_users_mean",
+    ...                                              "engaged_users_peak"), by="editor")
+    >>> per_editor.columns[:4]
+    ['enterprise', 'org', 'team', 'editor']
+    """
+    lf = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
+    names = lf.collect_schema().names()
+    kinds = {n: column_kind(n) for n in names}
+    wanted = (by,) if isinstance(by, str) else tuple(by or ())
+    for n in wanted:
+        if n not in names or kinds[n] not in ("scope", "period", "dimension"):
+            raise CopilotMetricsError(f"rollup: cannot group by {n!r}", column=n,
+                                      hint="by takes the scope, period_start and dimension columns of the frame")
+    keys = [n for n in names if kinds[n] == "scope" or (n in wanted)]
+    dropped_dims = [n for n in names if kinds[n] == "dimension" and n not in keys]
+    distinct = [n for n in names if kinds[n] == "distinct"]
+    distinct += [n for n in names if kinds[n] == "user_days" and dropped_dims]
+    if distinct:
+        error = RollupError.distinct_count(distinct[0])
+        error.hint = (
+            f"drop the distinct-count columns {distinct} before rollup, and recompute them with the "
+            "metrics function at the coarser grain"
+        )
+        raise error
+    for n in names:
+        kind = kinds[n]
+        if kind == "days" and dropped_dims:
+            raise RollupError(f"column {n!r} counts days of a slice: summing it over slices {dropped_dims} "
+                              "counts days twice", column=n)
+        if kind in ("change", "trend"):
+            raise RollupError(f"column {n!r} ({kind}) cannot be re-aggregated", column=n,
+                              hint="drop it before rollup and recompute it at the coarser grain")
+    summed = [n for n in names if kinds[n] in ("additive", "days", "user_days")]
+    for n in names:
+        needed = _RATES[n][0] + (_RATES[n][1],) if kinds[n] == "rate" else (
+            (_SHARES[n],) if kinds[n] == "share" else ())
+        missing = [c for c in needed if c not in summed]
+        if missing:
+            raise RollupError(f"rollup: cannot recompute {n!r} without {missing}", column=n,
+                              hint="keep the summed columns the rate is a ratio of")
+    period = ["period_start"] if "period_start" in keys else []
+    sums = [pl.col(n).sum() for n in summed]
+    grouped = lf.group_by(keys).agg(sums) if keys else lf.select(sums)
+    out = grouped.with_columns(
+        *(_rate_expr(n) for n in names if kinds[n] == "rate"),
+        *(
+            _ratio(pl.col(_SHARES[n]), _total(pl.col(_SHARES[n]), [*(k for k in SCOPE if k in keys), *period]))
+            .alias(n)
+            for n in names if kinds[n] == "share"
+        ),
+    )
+    out = out.select([n for n in names if n in keys or kinds[n] not in ("dimension", "period")])
+    return (out.sort(keys, nulls_last=False) if keys else out).collect()
+
+
+def _total(column: pl.Expr, partition: list[str]) -> pl.Expr:
+    return column.sum().over(partition) if partition else column.sum()
