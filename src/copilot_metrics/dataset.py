@@ -8,6 +8,7 @@ concatenated tables -> data-quality findings.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -20,7 +21,7 @@ import polars as pl
 from copilot_metrics import archive, quality
 from copilot_metrics.errors import ContractError, CopilotMetricsError, FormatError, SchemaValidationError
 from copilot_metrics.explode import QUARANTINE_SCHEMA, SOURCE_SCHEMA, Exploded, explode_bytes
-from copilot_metrics.reading import Source, SourceRef, resolve
+from copilot_metrics.reading import Source, SourceRef, decode, resolve
 from copilot_metrics.tables import BLOCKS, SCOPE, TABLES
 from copilot_metrics.validation import ValidationReport
 
@@ -91,21 +92,46 @@ class Dataset:
         return self.tables["days"].select(SCOPE).unique(maintain_order=True)
 
 
-def _process(ref: SourceRef) -> Exploded | CopilotMetricsError:
-    """Worker: read and explode one input; errors are returned, not raised, across processes."""
+#: What a worker returns for one input: its tables (each date once), the earlier copies of dates
+#: the file repeats (label, occurrence, tables), and their ``duplicate_date_in_file`` findings.
+_Outcome = tuple[Exploded, list[tuple[str, int, dict[str, pl.DataFrame]]], pl.DataFrame]
+
+
+def _process(ref: SourceRef) -> _Outcome | CopilotMetricsError:
+    """Worker: read and explode one input; errors are returned, not raised, across processes.
+
+    A file holding a date twice keeps its later copy in its tables; the earlier copies are
+    returned apart (see :func:`copilot_metrics.archive.split_repeats`).
+    """
     try:
-        return explode_bytes(ref.read(), source=ref.label, scope=ref.scope, mtime=ref.mtime)
+        data = ref.read()
+        result = explode_bytes(data, source=ref.label, scope=ref.scope, mtime=ref.mtime)
+        if not result.tables["days"]["date"].is_duplicated().any():
+            return result, [], quality.FINDING_SCHEMA.to_frame()
+        decoded = decode(data, ref.label)
     except CopilotMetricsError as exc:
         return exc
+    set_aside = {row["day_index"] for row in result.quarantine}
+    valid = [i for i in range(len(decoded.days)) if i not in set_aside]
+    json_base = "$"
+    if decoded.layout.startswith("wrapped:"):
+        json_base = "$." + decoded.layout.split(":", 1)[1].split("+", 1)[0]
+    scope = {k: result.source.get(k) for k in SCOPE}
+    result.tables, copies, findings = archive.split_repeats(
+        decoded.days, valid, source=ref.label, scope=scope, json_base=json_base
+    )
+    return result, copies, findings
 
 
-def _results(refs: list[SourceRef], workers: int | None) -> Iterator[tuple[SourceRef, Exploded | CopilotMetricsError]]:
+def _results(refs: list[SourceRef], workers: int | None) -> Iterator[tuple[SourceRef, _Outcome | CopilotMetricsError]]:
     readable = [r for r in refs if not r.skipped]
     total = sum((r.path.stat().st_size if r.path else len(r.data or b"")) for r in readable)
     n = workers if workers is not None else (os.cpu_count() or 1)
     if n > 1 and len(readable) > 1 and (workers is not None or total >= PARALLEL_MIN_BYTES):
-        with ProcessPoolExecutor(max_workers=min(n, len(readable))) as pool:
-            yield from zip(readable, pool.map(_process, readable, chunksize=1))
+        # spawn, not fork: Polars' thread pool does not survive fork() safely
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(n, len(readable)), mp_context=context) as pool:
+            yield from zip(readable, pool.map(_process, readable, chunksize=1), strict=True)
     else:
         for ref in readable:
             yield ref, _process(ref)
@@ -188,18 +214,19 @@ def load(
         _add_base(merger, base_ds)
         source_rows.extend(base_ds.sources.select(SOURCE_SCHEMA.names()).to_dicts())
         quarantine.extend(base_ds.quarantine.to_dicts())
-    for ref, result in _results(refs, workers):
-        if isinstance(result, CopilotMetricsError):
-            detected = getattr(result, "detected", "io")
-            source_rows.append(_source_row(ref, f"not loaded: {detected}", result.message))
+    for ref, outcome in _results(refs, workers):
+        if isinstance(outcome, CopilotMetricsError):
+            detected = getattr(outcome, "detected", "io")
+            source_rows.append(_source_row(ref, f"not loaded: {detected}", outcome.message))
             errors.append({"source": ref.label, "day_index": None, "date": None,
-                           "json_path": result.json_path or "$", "rule": f"format:{detected}",
-                           "value": None, "message": result.message})
-            if isinstance(result, FormatError):
-                format_errors.append(result)
+                           "json_path": outcome.json_path or "$", "rule": f"format:{detected}",
+                           "value": None, "message": outcome.message})
+            if isinstance(outcome, FormatError):
+                format_errors.append(outcome)
             elif on_invalid == "raise":
-                raise result
+                raise outcome
             continue
+        result, copies, repeat_findings = outcome
         source_rows.append(result.source)
         quarantine.extend(result.quarantine)
         errors.extend(result.errors)
@@ -207,7 +234,10 @@ def load(
         checked += result.source["days"]
         valid += result.source["days_valid"]
         read_findings.append(_read_findings(result))
-        merger.add(ref.label, result.tables)
+        read_findings.append(repeat_findings)
+        merger.add(ref.label, result.tables)  # merge early: repeats are dropped here, file by file
+        for label, occurrence, copy in copies:
+            merger.add(label, copy, file=ref.label, occurrence=occurrence)
     report = ValidationReport.from_rows(errors, unknown, checked, valid)
     if on_invalid == "raise":
         if format_errors:
@@ -218,22 +248,25 @@ def load(
         if not report.ok:
             raise SchemaValidationError(report)
     sources = pl.DataFrame(source_rows, schema=SOURCE_SCHEMA, orient="row") if source_rows else SOURCE_SCHEMA.to_frame()
-    sources = sources.unique("source", keep="last", maintain_order=True)
+    sources = sources.unique("source", keep="last").sort("source")
     ranked = archive.rank_sources(sources, fetched_at, precedence)
     tables, conflicts, counts = merger.finish(ranked)
     if base is not None:
-        conflicts = pl.concat([base_ds.conflicts, conflicts]).unique(maintain_order=True)
+        conflicts = archive.rebase_conflicts(base_ds.conflicts, conflicts, tables["days"])
+        read_findings.append(base_ds.findings.filter(~pl.col("rule").is_in(_TABLE_RULES)))
     sources = ranked.join(counts, on="source", how="left").with_columns(
         pl.col("days_kept", "days_identical", "days_superseded").fill_null(0).cast(pl.Int64)
     )
     quarantine_frame = (
         pl.DataFrame(quarantine, schema=QUARANTINE_SCHEMA, orient="row") if quarantine else QUARANTINE_SCHEMA.to_frame()
-    )
+    ).sort(["source", "day_index", "date"], nulls_last=True, maintain_order=True)
     ds = Dataset(tables, sources, quarantine_frame, quality.FINDING_SCHEMA.to_frame(), conflicts, report)
     if contracts:
         _enforce_contracts(ds, on_invalid)
-    ds.findings = pl.concat([*read_findings, quality.findings(ds.tables), ds.findings]).sort(
-        ["source", *_KEY, "table", "rule"], nulls_last=True
+    ds.findings = (
+        pl.concat([*read_findings, quality.findings(ds.tables), ds.findings])
+        .unique()
+        .sort(["source", *_KEY, "table", "rule", "json_path", "value", "severity", "message"], nulls_last=True)
     )
     return ds
 
@@ -342,12 +375,23 @@ def _contract_message(table: str, first: dict[str, Any], count: int) -> str:
 def _read_base(root: str | os.PathLike[str]) -> Dataset:
     from copilot_metrics.parquet import read_parquet
 
-    return read_parquet(root)
+    loaded: Dataset = read_parquet(root)
+    return loaded
+
+
+#: Findings :func:`copilot_metrics.quality.findings` recomputes on the merged tables; a base
+#: dataset's other findings (made while reading its files, or on days set aside) are carried over.
+_TABLE_RULES = ("acceptances_exceed_suggestions", "lines_accepted_exceed_suggested", "child_engaged_exceeds_parent",
+                "engaged_exceeds_active")
 
 
 def _add_base(merger: archive.Merger, base: Dataset) -> None:
-    for (label,), _ in base.tables["days"].group_by("source"):
-        merger.add(str(label), {name: frame.filter(pl.col("source") == label) for name, frame in base.tables.items()})
+    """Add a merged dataset's kept days to ``merger``, each under the file it was kept from."""
+    parts = {name: frame.partition_by("source", as_dict=True) for name, frame in base.tables.items()}
+    for (label,) in sorted(parts["days"], key=str):
+        merger.add(str(label), {
+            name: by_source.get((label,), TABLES[name].schema.to_frame()) for name, by_source in parts.items()
+        })
 
 
 # ---------------------------------------------------------------- back to the API format
