@@ -20,7 +20,7 @@ __all__ = ["main"]
 def _print(title: str, frame: pl.DataFrame, rows: int) -> None:
     print(f"\n{title}")
     with pl.Config(tbl_rows=rows, tbl_cols=-1, tbl_width_chars=140, fmt_str_lengths=40,
-                   tbl_hide_dataframe_shape=True, tbl_hide_column_data_type_list=True, float_precision=3):
+                   tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True, float_precision=3):
         print(frame)
 
 
