@@ -35,8 +35,7 @@ def model_for(spec: TableSpec) -> type[pa.DataFrameModel]:
     config = type("Config", (), {"strict": True, "coerce": False, "unique": list(spec.key), "ordered": True})
     namespace["Config"] = config
     namespace["__doc__"] = f"Contract of table ``{spec.name}``: {spec.doc}. Natural key: {', '.join(spec.key)}."
-    model = type(f"{spec.name.title().replace('_', '')}Model", (pa.DataFrameModel,), namespace)
-    return model
+    return type(f"{spec.name.title().replace('_', '')}Model", (pa.DataFrameModel,), namespace)
 
 
 #: The contract of every table, by table name.
@@ -48,6 +47,8 @@ def check_table(name: str, frame: pl.DataFrame) -> pl.DataFrame:
 
     The result has the columns ``table``, ``column``, ``check``, ``value``, ``row`` (the row's
     position in ``frame``, or null for a failure about the whole frame).  Empty when valid.
+    A repeated natural key is reported on each of its rows with ``check`` ``"unique natural
+    key"`` and ``column`` naming the key columns (pandera names the model there instead).
     """
     from pandera.errors import SchemaErrors
 
@@ -56,11 +57,15 @@ def check_table(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     except SchemaErrors as exc:
         cases = exc.failure_cases
         if isinstance(cases, pl.DataFrame):
+            unique = pl.col("check").cast(pl.String) == "multiple_fields_uniqueness"
             return cases.select(
                 pl.lit(name).alias("table"),
-                pl.col("column").cast(pl.String),
-                pl.col("check").cast(pl.String),
-                pl.col("failure_case").cast(pl.String).alias("value"),
+                pl.when(unique).then(pl.lit(", ".join(TABLES[name].key)))
+                .otherwise(pl.col("column").cast(pl.String)).alias("column"),
+                pl.when(unique).then(pl.lit("unique natural key"))
+                .otherwise(pl.col("check").cast(pl.String)).alias("check"),
+                pl.when(unique).then(None)
+                .otherwise(pl.col("failure_case").cast(pl.String)).alias("value"),
                 pl.col("index").cast(pl.Int64).alias("row"),
             )
         raise

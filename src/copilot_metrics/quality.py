@@ -32,7 +32,17 @@ RULES: dict[str, tuple[str, str]] = {
         "feature, a feature above the day's total_engaged_users): distinct counts cannot do that",
     ),
     "engaged_exceeds_active": ("warning", "a day's total_engaged_users exceed its total_active_users"),
-    "duplicate_row": ("error", "the same dimension row appears twice in one day; the day was set aside"),
+    "duplicate_row": (
+        "error",
+        "the same dimension row appears twice in one day (its natural key is not unique); with "
+        "on_invalid='quarantine' the day was set aside",
+    ),
+    "negative_count": (
+        "error", "a count is below zero; with on_invalid='quarantine' the day was set aside",
+    ),
+    "contract_violation": (
+        "error", "a row breaks its table's contract otherwise; with on_invalid='quarantine' the day was set aside",
+    ),
     "unknown_field": ("info", "a key the published schema does not know; kept in the row's extras column"),
     "training_date_not_a_date": (
         "warning", "custom_model_training_date is not a YYYY-MM-DD date; kept verbatim in extras",
@@ -150,4 +160,4 @@ def findings(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
         ("pull_requests", "pull_requests_repositories", "total_engaged_users"),
     ):
         out.append(_parent_check(tables, child, parent, parent_col))
-    return pl.concat([f.select(FINDING_SCHEMA.names()).cast(dict(FINDING_SCHEMA)) for f in out])
+    return pl.concat([f.select(FINDING_SCHEMA.names()).cast(FINDING_SCHEMA) for f in out])
