@@ -298,13 +298,14 @@ def _read_findings(result: Exploded) -> pl.DataFrame:
                 pl.lit("training_date_not_a_date").alias("rule"), pl.lit("warning").alias("severity"),
                 pl.lit(quality.RULES["training_date_not_a_date"][1]).alias("message"),
                 pl.col("extras").alias("value")))
-    return pl.concat([frame, *extra]).cast(dict(quality.FINDING_SCHEMA))
+    return pl.concat([frame, *extra]).cast(quality.FINDING_SCHEMA)
 
 
 def _enforce_contracts(ds: Dataset, on_invalid: str) -> None:
     from copilot_metrics.contracts import check_table
 
     bad_days: list[pl.DataFrame] = []
+    contract_findings: list[pl.DataFrame] = []
     for name, frame in ds.tables.items():
         failures = check_table(name, frame)
         if failures.height == 0:
@@ -335,9 +336,11 @@ def _enforce_contracts(ds: Dataset, on_invalid: str) -> None:
                 failure_cases=cases, file=first["source"], table=name, column=first["column"], key=first["key"],
                 hint="load with on_invalid='quarantine' to set the offending days aside",
             )
-        bad_days.append(cases.select(*_KEY, "source", pl.format("{}: {}.{} {} (value {})", pl.col("source"),
-                                                             pl.lit(name), "column", "check", "value")
+        value = pl.when(pl.col("value").is_not_null()).then(pl.format(" (value {})", "value")).otherwise(pl.lit(""))
+        bad_days.append(cases.select(*_KEY, "source", pl.format("{}: table {}, column {}: {} failed{}", "source",
+                                                             pl.lit(name), "column", "check", value)
                                      .alias("reason")))
+        contract_findings.append(_contract_findings(name, located))
     if not bad_days:
         return
     bad = pl.concat(bad_days).group_by(_KEY, maintain_order=True).agg(
@@ -346,22 +349,46 @@ def _enforce_contracts(ds: Dataset, on_invalid: str) -> None:
     rebuilt_json = {
         (d.pop("__scope__"), d["date"]): orjson.dumps(d).decode() for d in rebuilt
     }
-    rows = []
+    set_aside: list[dict[str, Any]] = []
     for row in bad.to_dicts():
         scope_key = tuple(row[k] for k in SCOPE)
-        rows.append({
+        set_aside.append({
             "source": row["source"], **{k: row[k] for k in SCOPE}, "day_index": None,
             "date": row["date"].isoformat(), "stage": "contract", "reasons": row["reasons"],
             "day_json": rebuilt_json.get((scope_key, row["date"].isoformat())),
         })
-    ds.quarantine = pl.concat([ds.quarantine, pl.DataFrame(rows, schema=QUARANTINE_SCHEMA)])
+    ds.quarantine = pl.concat([ds.quarantine, pl.DataFrame(set_aside, schema=QUARANTINE_SCHEMA)])
     for name in ds.tables:
         ds.tables[name] = ds.tables[name].join(bad.select(_KEY), on=_KEY, how="anti", nulls_equal=True)
-    dup = bad.select("source", *_KEY, pl.lit("days").alias("table"),
-                     pl.format("$[date={}]", "date").alias("json_path"),
-                     pl.lit("duplicate_row").alias("rule"), pl.lit("error").alias("severity"),
-                     pl.col("reasons").list.join("; ").alias("message"), pl.lit(None, pl.String).alias("value"))
-    ds.findings = pl.concat([ds.findings, dup.cast(dict(quality.FINDING_SCHEMA))])
+    ds.findings = pl.concat([ds.findings, *contract_findings])
+
+
+def _contract_findings(name: str, located: pl.DataFrame) -> pl.DataFrame:
+    """One finding per row that broke table ``name``'s contract (the row's columns joined in)."""
+    rule = (
+        pl.when(pl.col("check") == "unique natural key").then(pl.lit("duplicate_row"))
+        .when(pl.col("check").str.starts_with("greater_than_or_equal_to")).then(pl.lit("negative_count"))
+        .otherwise(pl.lit("contract_violation"))
+    )
+    severity = pl.lit(None, pl.String)
+    for code, (level, _) in quality.RULES.items():
+        severity = pl.when(pl.col("rule") == code).then(pl.lit(level)).otherwise(severity)
+    columns = TABLES[name].schema.names()
+    return (
+        located.with_columns(rule.alias("rule"), quality.json_path(name).alias("_path"))
+        .with_columns(severity.alias("severity"))
+        .select(
+            "source", *_KEY, pl.lit(name).alias("table"),
+            pl.when(pl.col("column").is_in(columns))
+            .then(pl.concat_str(pl.col("_path"), pl.lit("."), pl.col("column")))
+            .otherwise(pl.col("_path")).alias("json_path"),
+            "rule", "severity",
+            pl.format("table {}, column {}: {} failed", pl.lit(name), "column", "check").alias("message"),
+            "value",
+        )
+        .unique(maintain_order=True)
+        .cast(quality.FINDING_SCHEMA)
+    )
 
 
 def _contract_message(table: str, first: dict[str, Any], count: int) -> str:
