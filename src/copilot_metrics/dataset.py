@@ -23,7 +23,7 @@ from copilot_metrics.errors import ContractError, CopilotMetricsError, FormatErr
 from copilot_metrics.explode import QUARANTINE_SCHEMA, SOURCE_SCHEMA, Exploded, explode_bytes
 from copilot_metrics.reading import Source, SourceRef, decode, resolve
 from copilot_metrics.tables import BLOCKS, SCOPE, TABLES
-from copilot_metrics.validation import ValidationReport
+from copilot_metrics.validation import UNKNOWN_SCHEMA, ValidationReport
 
 __all__ = ["Dataset", "load", "to_api"]
 
@@ -273,14 +273,19 @@ def load(
 
 def _read_findings(result: Exploded) -> pl.DataFrame:
     days = result.tables["days"]
-    rows = [
-        {"source": row["source"], "enterprise": None, "org": None, "team": None, "date": None,
-         "table": None, "json_path": row["json_path"], "rule": "unknown_field", "severity": "info",
-         "message": quality.RULES["unknown_field"][1], "value": None}
-        for row in result.unknown
-    ]
-    frame = pl.DataFrame(rows, schema=quality.FINDING_SCHEMA) if rows else quality.FINDING_SCHEMA.to_frame()
-    frame = frame.with_columns(pl.lit(result.source.get(k)).cast(pl.String).alias(k) for k in SCOPE)
+    unknown = pl.DataFrame(result.unknown, schema=UNKNOWN_SCHEMA, orient="row") if result.unknown else (
+        UNKNOWN_SCHEMA.to_frame())
+    text = pl.col("date")
+    parsed = text.str.to_date("%Y-%m-%d", strict=False)
+    frame = unknown.select(
+        "source", *(pl.lit(result.source.get(k), pl.String).alias(k) for k in SCOPE),
+        # the day's date when it is one (a quarantined day's may not be)
+        pl.when(text.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$") & (parsed.dt.year() >= 1))
+        .then(parsed).otherwise(None).alias("date"),
+        pl.lit(None, pl.String).alias("table"), "json_path", pl.lit("unknown_field").alias("rule"),
+        pl.lit(quality.RULES["unknown_field"][0]).alias("severity"),
+        pl.lit(quality.RULES["unknown_field"][1]).alias("message"), pl.lit(None, pl.String).alias("value"),
+    )
     extra = []
     if days.height > 1 and not days["date"].is_sorted():
         extra.append(days.head(1).select(
@@ -297,7 +302,7 @@ def _read_findings(result: Exploded) -> pl.DataFrame:
                 quality.json_path(name, "custom_model_training_date"),
                 pl.lit("training_date_not_a_date").alias("rule"), pl.lit("warning").alias("severity"),
                 pl.lit(quality.RULES["training_date_not_a_date"][1]).alias("message"),
-                pl.col("extras").alias("value")))
+                pl.col("extras").str.json_path_match("$.custom_model_training_date").alias("value")))
     return pl.concat([frame, *extra]).cast(quality.FINDING_SCHEMA)
 
 

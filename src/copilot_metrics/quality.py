@@ -142,12 +142,15 @@ def findings(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
               pl.format("{} > {}", "total_engaged_users", "total_active_users"),
               "engaged users exceed active users"),
     ]
-    for block_col in BLOCKS.values():
-        out.append(_rows(
+    for block, block_col in BLOCKS.items():
+        block_rows = _rows(
             tables["days"], "days", block_col, "child_engaged_exceeds_parent",
             pl.col(block_col) > pl.col("total_engaged_users"),
             pl.format("{} > {}", pl.col(block_col), pl.col("total_engaged_users")),
-            f"days.{block_col} exceeds days.total_engaged_users"))
+            f"days.{block_col} exceeds days.total_engaged_users")
+        # the JSON path of the value is the block's own total_engaged_users, not the column name
+        out.append(block_rows.with_columns(
+            pl.format("$[date={}].{}.total_engaged_users", pl.col("date"), pl.lit(block)).alias("json_path")))
     for child, parent, parent_col in (
         ("completions_languages", "days", "completions_engaged_users"),
         ("completions_editors", "days", "completions_engaged_users"),
