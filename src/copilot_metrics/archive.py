@@ -17,7 +17,17 @@ Precedence (most recent export wins), per file, in order:
 then the file's modification time, and last the file's path (lexicographic, larger wins), so
 the winner never depends on the order files were read, and any engine sorting by
 ``(export_time, mtime, source)`` picks the same one.  A ``precedence`` key function over a
-``ds.sources`` row overrides all of this.
+``ds.sources`` row overrides all of this (ties still broken by path).
+
+Identical repeats are counted per file in ``ds.sources`` (``days_kept``, ``days_identical``,
+``days_superseded``); every differing value of a losing version is a row of ``ds.conflicts``
+(:data:`CONFLICT_SCHEMA`; a dimension row present in one version only has column ``(row)``
+and values ``present``/``absent``), naming the kept file and the most recent file holding the
+losing version.
+
+A file that holds the same date twice keeps its later copy; each earlier copy competes as a
+version ranked just below the file's own (labelled ``file.json$[3]``), so a differing earlier
+copy is a conflict, and each is a ``duplicate_date_in_file`` finding (:func:`split_repeats`).
 """
 
 from __future__ import annotations
