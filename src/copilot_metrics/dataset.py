@@ -181,7 +181,14 @@ def load(
         A key function over a ``ds.sources`` row replacing the precedence rules (larger wins).
     base:
         An existing dataset, or the root of a Parquet dataset written by
-        :func:`copilot_metrics.write_parquet`, to merge the new files into.
+        :func:`copilot_metrics.write_parquet`, to merge the new files into, with the same
+        precedence, without reading the base's JSON again: each kept day of the base competes
+        under the file it was kept from (give the same ``fetched_at``/``precedence`` as for the
+        base).  The tables and conflicts equal loading all the files at once, except when a new
+        export changes a day the base already held in conflict: the base's conflict rows then
+        stay as they were (its losing versions were not kept) beside the new ones.  The base's
+        quarantine and non-recomputed findings are carried over; ``days_identical`` and
+        ``days_superseded`` of its files are the base's counts plus the new merge's.
     contracts:
         Run the pandera contracts (default).
     workers:
@@ -257,6 +264,12 @@ def load(
     sources = ranked.join(counts, on="source", how="left").with_columns(
         pl.col("days_kept", "days_identical", "days_superseded").fill_null(0).cast(pl.Int64)
     )
+    if base is not None and {"days_identical", "days_superseded"} <= set(base_ds.sources.columns):
+        # the base's own repeats were dropped when it was built: add its counts to its files'
+        carried = base_ds.sources.select("source", *(pl.col(c).alias(f"_base_{c}") for c in _REPEAT_COUNTS))
+        sources = sources.join(carried, on="source", how="left").with_columns(
+            (pl.col(c) + pl.col(f"_base_{c}").fill_null(0)).cast(pl.Int64) for c in _REPEAT_COUNTS
+        ).drop(f"_base_{c}" for c in _REPEAT_COUNTS)
     quarantine_frame = (
         pl.DataFrame(quarantine, schema=QUARANTINE_SCHEMA, orient="row") if quarantine else QUARANTINE_SCHEMA.to_frame()
     ).sort(["source", "day_index", "date"], nulls_last=True, maintain_order=True)
@@ -410,6 +423,9 @@ def _read_base(root: str | os.PathLike[str]) -> Dataset:
     loaded: Dataset = read_parquet(root)
     return loaded
 
+
+#: Per-file counts of days not kept, which a base dataset carries over to an incremental load.
+_REPEAT_COUNTS = ("days_identical", "days_superseded")
 
 #: Findings :func:`copilot_metrics.quality.findings` recomputes on the merged tables; a base
 #: dataset's other findings (made while reading its files, or on days set aside) are carried over.
