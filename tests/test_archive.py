@@ -585,8 +585,18 @@ def test_incremental_load_equals_loading_everything(
     assert len(read) == len(new)
     assert not {str(p) for p in root.rglob("*.json") if fetch_of(p) <= last} & set(read)  # old JSON not re-read
     assert_same(grown, merged, sources=False)
+    assert grown.findings.equals(merged.findings)
     assert grown.sources["source"].to_list() == merged.sources["source"].to_list()
     assert grown.sources["days_kept"].to_list() == merged.sources["days_kept"].to_list()
+    counts = ["days", "days_kept", "days_identical", "days_superseded"]
+    if split == "after the correction":
+        assert grown.sources.select(counts).equals(merged.sources.select(counts))
+    else:
+        # the base's copies identical to the original day are not re-read, so the new version
+        # of the corrected day supersedes only the base's kept copy: the others stay "identical"
+        diff = grown.sources.select(counts) - merged.sources.select(counts)
+        assert diff["days_superseded"].sum() == -diff["days_identical"].sum()
+        assert diff["days_kept"].abs().sum() == 0
 
 
 def test_incremental_load_does_not_change_the_base(root: Path) -> None:
