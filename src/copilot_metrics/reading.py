@@ -228,16 +228,29 @@ def _location(text: bytes, pos: int) -> str:
     return f"line {line}, column {col}"
 
 
-def _parse_ndjson(text: bytes) -> list[Any] | None:
-    lines = [line for line in text.splitlines() if line.strip()]
-    if len(lines) < 2:
+def _parse_ndjson(text: bytes, label: str) -> list[Any] | None:
+    """Parse NDJSON (one value per line, at least two lines); ``None`` if it is not NDJSON.
+
+    Once the first line parses, the file is NDJSON: a later line that does not parse raises
+    :class:`FormatError` naming that line (the last line cut short is a truncated download).
+    """
+    numbered = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    if len(numbered) < 2:
         return None
     out = []
-    for line in lines:
+    for n, line in numbered:
         try:
             out.append(orjson.loads(line))
-        except orjson.JSONDecodeError:
-            return None
+        except orjson.JSONDecodeError as exc:
+            if not out:
+                return None
+            last = n == numbered[-1][0]
+            raise FormatError(
+                f"{label}: NDJSON line {n} is not valid JSON ({exc.msg} at line {n}, column {exc.pos + 1})",
+                detected="truncated-json" if last and exc.pos >= len(line.rstrip()) - 1 else "invalid-json",
+                file=label,
+                hint="the file was cut short or edited by hand; restore it from the original export",
+            ) from None
     return out
 
 
@@ -270,7 +283,7 @@ def decode(data: bytes, label: str) -> Decoded:
     try:
         parsed = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        lines = _parse_ndjson(data)
+        lines = _parse_ndjson(data, label)
         if lines is None:
             where = _location(data, exc.pos)
             raise FormatError(
