@@ -7,22 +7,33 @@ validate their own frames with them::
 
     import copilot_metrics as cm
     cm.contracts.MODELS["completions"].validate(frame)
+
+pandera is imported, and the models built, on first use of :data:`MODELS` (or of
+:func:`check_table`), so that ``import copilot_metrics`` stays quick.
+
+>>> import copilot_metrics as cm
+>>> sorted(cm.contracts.MODELS) == sorted(cm.TABLES)
+True
 """
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import TYPE_CHECKING, Any
 
-import pandera.polars as pa
 import polars as pl
 
 from copilot_metrics.tables import TABLES, TableSpec
+
+if TYPE_CHECKING:
+    import pandera.polars as pa
 
 __all__ = ["MODELS", "check_table", "model_for"]
 
 
 def model_for(spec: TableSpec) -> type[pa.DataFrameModel]:
     """Build the pandera model of one table from its declaration."""
+    import pandera.polars as pa
     annotations: dict[str, Any] = {}
     namespace: dict[str, Any] = {}
     for name, dtype in spec.schema.items():
@@ -38,8 +49,21 @@ def model_for(spec: TableSpec) -> type[pa.DataFrameModel]:
     return type(f"{spec.name.title().replace('_', '')}Model", (pa.DataFrameModel,), namespace)
 
 
-#: The contract of every table, by table name.
-MODELS: dict[str, type[pa.DataFrameModel]] = {name: model_for(spec) for name, spec in TABLES.items()}
+@functools.cache
+def _models() -> dict[str, type[pa.DataFrameModel]]:
+    return {name: model_for(spec) for name, spec in TABLES.items()}
+
+
+def __getattr__(name: str) -> Any:
+    """``MODELS``: the contract of every table, by table name (built on first access)."""
+    if name == "MODELS":
+        return _models()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    #: The contract of every table, by table name.
+    MODELS: dict[str, type[pa.DataFrameModel]]
 
 
 def check_table(name: str, frame: pl.DataFrame) -> pl.DataFrame:
@@ -53,7 +77,7 @@ def check_table(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     from pandera.errors import SchemaErrors
 
     try:
-        MODELS[name].validate(frame, lazy=True)
+        _models()[name].validate(frame, lazy=True)
     except SchemaErrors as exc:
         cases = exc.failure_cases
         if isinstance(cases, pl.DataFrame):
