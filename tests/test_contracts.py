@@ -161,3 +161,14 @@ def test_sibling_rows_with_the_same_name_under_different_parents_are_not_duplica
     ds = cm.load(orjson.dumps([day]))
     assert ds.completions.height == 2
     assert ds.quarantine.height == 0
+
+
+def test_contract_quarantine_rebuilds_odd_days_verbatim() -> None:
+    # unknown keys (one named like the loader's internal scope marker), a null block, a bad training date
+    odd = {**NEGATIVE[0], "__scope__": ["x"], "copilot_dotcom_chat": None,
+           "copilot_dotcom_pull_requests": {"repositories": [{"name": "r", "models": [
+               {"name": "m", "custom_model_training_date": "soon", "new": 1}]}]}}
+    ds = cm.load(orjson.dumps([odd, NEGATIVE[1]]), on_invalid="quarantine")
+    assert ds.quarantine["stage"].to_list() == ["contract"]
+    assert json.loads(ds.quarantine["day_json"][0]) == odd
+    assert ds.to_api() == [NEGATIVE[1]]

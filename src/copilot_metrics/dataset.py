@@ -363,9 +363,10 @@ def _enforce_contracts(ds: Dataset, on_invalid: str) -> None:
         return
     bad = pl.concat(bad_days).group_by(_KEY, maintain_order=True).agg(
         pl.col("source").first(), pl.col("reason").unique(maintain_order=True).alias("reasons"))
-    rebuilt = to_api(ds, only=bad.select(_KEY))
+    scopes: list[tuple[Any, ...]] = []
+    rebuilt = to_api(ds, only=bad.select(_KEY), scopes=scopes)
     rebuilt_json = {
-        (d.pop("__scope__"), d["date"]): orjson.dumps(d).decode() for d in rebuilt
+        (scope, d["date"]): orjson.dumps(d).decode() for scope, d in zip(scopes, rebuilt, strict=True)
     }
     set_aside: list[dict[str, Any]] = []
     for row in bad.to_dicts():
@@ -474,11 +475,15 @@ def _build(row: dict[str, Any], spec_name: str, children: dict[str, dict[tuple[A
     return obj
 
 
-def to_api(ds: Dataset, *, only: pl.DataFrame | None = None) -> list[dict[str, Any]]:
+def to_api(
+    ds: Dataset, *, only: pl.DataFrame | None = None, scopes: list[tuple[Any, ...]] | None = None
+) -> list[dict[str, Any]]:
     """Rebuild the API's day objects from the tables, nulls and absent keys as they were.
 
     For every schema-valid input, the rebuilt days equal the original ones (key order aside).
-    Each day carries a ``"__scope__"`` entry only when ``only`` is given (internal use).
+    ``only`` (a frame of scope and date columns) restricts the days rebuilt; ``scopes``, when
+    given, receives each rebuilt day's (enterprise, org, team), in order (internal use: the
+    days themselves stay exactly as in the API, even with an unknown key named like a scope).
     """
     tables = ds.tables
     if only is not None:
@@ -528,8 +533,8 @@ def to_api(ds: Dataset, *, only: pl.DataFrame | None = None) -> list[dict[str, A
             obj.update(extras.pop(block, {}))
             day[block] = obj
         day.update(extras)
-        if only is not None:
-            day["__scope__"] = key[: len(SCOPE)]
+        if scopes is not None:
+            scopes.append(key[: len(SCOPE)])
         out.append(day)
     return out
 
