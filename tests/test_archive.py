@@ -627,3 +627,11 @@ def test_loading_a_copy_of_the_archive_elsewhere_keeps_the_same_tables(root: Pat
     for name in a.tables:
         assert a.tables[name].drop("source").equals(b.tables[name].drop("source"))
     assert a.conflicts.drop("kept_source", "other_source").equals(b.conflicts.drop("kept_source", "other_source"))
+
+
+def test_a_file_ending_on_the_last_representable_date_ranks_without_overflow() -> None:
+    assert archive.export_time("x.json", D(9999, 12, 31)) == (dt.datetime.max, "last date")
+    older = json.dumps([day("9999-12-30", 1)]).encode()
+    newer = json.dumps([day("9999-12-30", 2), day("9999-12-31", 2)]).encode()
+    ds = cm.load([older, newer], org="o")
+    assert ds.days["total_active_users"].to_list() == [2, 2]

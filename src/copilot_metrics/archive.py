@@ -115,6 +115,8 @@ def export_time(
     if stamp is not None:
         return stamp, "file name"
     if last_date is not None:
+        if last_date == dt.date.max:  # 9999-12-31: the day after cannot be represented
+            return dt.datetime.max, "last date"
         return dt.datetime.combine(last_date + dt.timedelta(days=1), dt.time()), "last date"
     return None, "none"
 
