@@ -321,12 +321,9 @@ def test_compiled_validator_rejects_year_zero_like_jsonschema() -> None:
 
 
 @pytest.fixture
-def without_jsonschema_rs(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Make ``import jsonschema_rs`` fail, as on a machine without the fast extra."""
-    _schema.fast_validators.cache_clear()
-    monkeypatch.setitem(sys.modules, "jsonschema_rs", None)  # type: ignore[arg-type]
+def restore_fast_validators() -> Iterator[None]:
+    """Clear the cached compiled validators after the test (which makes jsonschema-rs absent)."""
     yield
-    monkeypatch.undo()
     _schema.fast_validators.cache_clear()
 
 
@@ -351,18 +348,37 @@ AGREEMENT_DAYS = [
 ]
 
 
-@pytest.mark.usefixtures("without_jsonschema_rs")
-def test_load_accepts_and_rejects_the_same_days_without_jsonschema_rs() -> None:
+@pytest.mark.usefixtures("restore_fast_validators")
+def test_load_accepts_and_rejects_the_same_days_without_jsonschema_rs(monkeypatch: pytest.MonkeyPatch) -> None:
     data = json.dumps(AGREEMENT_DAYS).encode()
-    slow = _outcome(data)
-    assert _schema.fast_validators() is None
-    _schema.fast_validators.cache_clear()
-    sys.modules.pop("jsonschema_rs")  # back to the real module for the comparison
-    fast = _outcome(data)
     assert _schema.fast_validators() is not None
+    fast = _outcome(data)
+    # as on a machine without the "fast" extra: ``import jsonschema_rs`` fails
+    monkeypatch.setitem(sys.modules, "jsonschema_rs", None)  # type: ignore[arg-type]
+    _schema.fast_validators.cache_clear()
+    assert _schema.fast_validators() is None
+    slow = _outcome(data)
     assert slow == fast
     # and by hand: which days are valid
     assert slow[1] == [1, 2, 3, 5, 7, 8, 9, 10]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(mutated_days(), min_size=1, max_size=4))
+def test_check_days_gives_the_same_verdicts_with_and_without_the_compiled_validator(days: list[Any]) -> None:
+    from copilot_metrics.validation import check_days
+
+    with_fast = check_days(days, "x.json")
+    real = _schema.fast_validators
+    try:
+        _schema.fast_validators = lambda: None  # type: ignore[assignment]
+        without = check_days(days, "x.json")
+    finally:
+        _schema.fast_validators = real  # type: ignore[method-assign]
+    assert with_fast.valid == without.valid
+    assert with_fast.has_unknown == without.has_unknown
+    assert with_fast.errors == without.errors
+    assert with_fast.unknown == without.unknown
 
 
 # ------------------------------------------------------------------ shipped schemas
