@@ -181,3 +181,10 @@ def test_findings_never_change_the_tables(contracts: bool) -> None:
     row = ds.completions.row(0, named=True)
     assert (row["total_code_suggestions"], row["total_code_acceptances"]) == (0, 4)
     assert ds.days.select("total_active_users", "total_engaged_users").row(0) == (1, 2)
+
+
+def test_training_date_key_nested_inside_an_unknown_value_is_not_a_finding() -> None:
+    ds = load([{"date": "2024-06-24", "copilot_dotcom_chat": {"models": [
+        {"name": "m", "meta": {"custom_model_training_date": "whenever"}}]}}])
+    assert found(ds, "training_date_not_a_date").height == 0
+    assert found(ds, "unknown_field")["json_path"].to_list() == ["$[0].copilot_dotcom_chat.models[0].meta"]

@@ -308,14 +308,16 @@ def _read_findings(result: Exploded) -> pl.DataFrame:
             pl.lit(None, pl.String).alias("value")))
     for name in ("completions_models", "ide_chat", "dotcom_chat", "pull_requests"):
         frame_t = result.tables[name]
-        odd = frame_t.filter(pl.col("extras").str.contains('"custom_model_training_date"', literal=True))
+        # the verbatim value sits at the top level of extras (never null: null and dates are typed)
+        verbatim = pl.col("extras").str.json_path_match("$.custom_model_training_date")
+        odd = frame_t.filter(verbatim.is_not_null())
         if odd.height:
             extra.append(odd.select(
                 "source", *SCOPE, "date", pl.lit(name).alias("table"),
                 quality.json_path(name, "custom_model_training_date"),
                 pl.lit("training_date_not_a_date").alias("rule"), pl.lit("warning").alias("severity"),
                 pl.lit(quality.RULES["training_date_not_a_date"][1]).alias("message"),
-                pl.col("extras").str.json_path_match("$.custom_model_training_date").alias("value")))
+                verbatim.alias("value")))
     return pl.concat([frame, *extra]).cast(quality.FINDING_SCHEMA)
 
 
