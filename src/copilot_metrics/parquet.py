@@ -1,0 +1,652 @@
+"""Export: a :class:`~copilot_metrics.dataset.Dataset` as a Parquet dataset any engine reads, and back.
+
+Layout of ``root`` (written by :func:`write_parquet`)::
+
+    root/
+      _copilot_metrics.json                  manifest: version, schema hash, row counts, validation counts, meta
+      _validation/errors.parquet             ds.validation.errors
+      _validation/unknown_fields.parquet     ds.validation.unknown_fields
+      days/enterprise=__HIVE_DEFAULT_PARTITION__/org=octo-org/team=__HIVE_DEFAULT_PARTITION__/month=2025-05/part-0.parquet
+      days/...                               one file per (enterprise, org, team, month)
+      completions/..., ...                   the ten tables of copilot_metrics.tables.TABLES, same layout
+      sources/part-0.parquet                 the four bookkeeping tables: one file each, not partitioned
+      findings/part-0.parquet
+      conflicts/part-0.parquet
+      quarantine/part-0.parquet
+
+The ten data tables are hive-partitioned by ``enterprise``, ``org``, ``team`` (the scope) and
+``month`` (``"YYYY-MM"`` of ``date``); all four partition columns are strings.  The partition
+columns live in the folder names only, not in the files (as Spark, Hive and pyarrow write them),
+so every reader gets them from the path:
+
+* a null scope value is written as ``__HIVE_DEFAULT_PARTITION__``, the marker of Hive, Spark,
+  pyarrow, DuckDB and Polars: each of them reads it back as null;
+* other values are percent-encoded (``urllib.parse.quote(value, safe="")``: ``a/b`` becomes
+  ``a%2Fb``), which the same readers decode.
+
+A data table with no rows is written as one empty file in the all-null partition
+(``.../month=__HIVE_DEFAULT_PARTITION__/part-0.parquet``), so every table folder has a schema to
+read.  ``sources``, ``findings``, ``conflicts`` and ``quarantine`` have no date of their own (or
+rows without one) and stay small: each is one unpartitioned file, rows in their written order.
+
+Every file is zstd-compressed, written by pyarrow with an explicit Arrow schema derived from the
+declared Polars schemas (String -> ``string``, Int64 -> ``int64``, Date -> ``date32``, Boolean ->
+``bool``, List[String] -> ``list<string>``), and its footer key-value metadata holds
+``copilot_metrics.version``, ``copilot_metrics.schema_hash``, ``copilot_metrics.table``,
+``copilot_metrics.grain``, ``copilot_metrics.key`` (JSON list) and
+``copilot_metrics.partitioning`` (JSON list, empty when unpartitioned).
+
+Row order: :func:`read_parquet` reads the partitions ordered by (enterprise, org, team, month),
+nulls first, rows within a file in written order.  A dataset from :func:`copilot_metrics.load`
+is sorted by (scope, date) with nulls first, so it comes back row for row as written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import quote, unquote
+
+import orjson
+import polars as pl
+
+from copilot_metrics import _schema, archive, quality
+from copilot_metrics.dataset import Dataset
+from copilot_metrics.errors import CopilotMetricsError
+from copilot_metrics.explode import QUARANTINE_SCHEMA, SOURCE_SCHEMA
+from copilot_metrics.tables import SCOPE, TABLES
+from copilot_metrics.validation import ERROR_SCHEMA, UNKNOWN_SCHEMA, ValidationReport
+
+__all__ = [
+    "MANIFEST",
+    "NULL_PARTITION",
+    "PARTITION_COLUMNS",
+    "SIDE_TABLES",
+    "arrow_partitioning",
+    "read_parquet",
+    "scan_parquet",
+    "write_csv",
+    "write_parquet",
+]
+
+#: Hive partition columns of the ten data tables, in folder order; all typed String.
+PARTITION_COLUMNS: tuple[str, ...] = (*SCOPE, "month")
+
+#: How a null partition value is spelled in a folder name (read back as null by every reader).
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+
+#: Name of the manifest at the root of a dataset.
+MANIFEST = "_copilot_metrics.json"
+
+_KEY = [*SCOPE, "date"]
+_FILE = "part-0.parquet"
+_VALIDATION_DIR = "_validation"
+_FORMAT = 1
+
+#: Columns :func:`copilot_metrics.load` adds to ``ds.sources`` after :data:`~copilot_metrics.explode.SOURCE_SCHEMA`.
+_SOURCE_EXTRA = pl.Schema(
+    {
+        "export_time": pl.Datetime("us"),
+        "precedence_basis": pl.String(),
+        "rank": pl.Int64(),
+        "days_kept": pl.Int64(),
+        "days_identical": pl.Int64(),
+        "days_superseded": pl.Int64(),
+    }
+)
+
+
+@dataclass(frozen=True)
+class _Side:
+    schema: pl.Schema
+    doc: str
+    key: tuple[str, ...]
+
+
+#: The bookkeeping tables of a dataset: schema, grain and key (one unpartitioned file each).
+SIDE_TABLES: dict[str, _Side] = {
+    "sources": _Side(pl.Schema({**SOURCE_SCHEMA, **_SOURCE_EXTRA}), "one row per input file", ("source",)),
+    "findings": _Side(
+        quality.FINDING_SCHEMA,
+        "one row per data-quality finding (rule, scope, date, table, JSON path)",
+        ("source", *_KEY, "table", "rule", "json_path"),
+    ),
+    "conflicts": _Side(
+        archive.CONFLICT_SCHEMA,
+        "one row per value differing between the kept and another export of a day",
+        (*_KEY, "table", "key", "column", "other_source"),
+    ),
+    "quarantine": _Side(
+        QUARANTINE_SCHEMA, "one row per day set aside, kept verbatim with its reasons",
+        ("source", *SCOPE, "day_index", "date"),
+    ),
+}
+
+_TABLE_RULES = frozenset(
+    {"acceptances_exceed_suggestions", "lines_accepted_exceed_suggested", "engaged_exceeds_active",
+     "child_engaged_exceeds_parent"}
+)
+
+
+def _schema_of(name: str) -> pl.Schema:
+    return TABLES[name].schema if name in TABLES else SIDE_TABLES[name].schema
+
+
+def _all_tables() -> list[str]:
+    return [*TABLES, *SIDE_TABLES]
+
+
+# ---------------------------------------------------------------- arrow types
+
+
+def _arrow_type(dtype: Any) -> Any:
+    import pyarrow as pa
+
+    simple = {
+        pl.String: pa.string(), pl.Int64: pa.int64(), pl.Boolean: pa.bool_(), pl.Date: pa.date32(),
+        pl.Float64: pa.float64(), pl.UInt64: pa.uint64(),
+    }
+    for kind, arrow in simple.items():
+        if dtype == kind:
+            return arrow
+    if isinstance(dtype, pl.Datetime):
+        return pa.timestamp(dtype.time_unit or "us", dtype.time_zone)
+    if isinstance(dtype, pl.List):
+        return pa.list_(_arrow_type(dtype.inner))
+    raise CopilotMetricsError(f"no Parquet mapping for dtype {dtype}")  # pragma: no cover - declared dtypes only
+
+
+def _arrow_schema(schema: pl.Schema, drop: tuple[str, ...], metadata: dict[str, str]) -> Any:
+    import pyarrow as pa
+
+    return pa.schema(
+        [pa.field(name, _arrow_type(dtype)) for name, dtype in schema.items() if name not in drop],
+        metadata=metadata,
+    )
+
+
+def arrow_partitioning() -> Any:
+    """The ``pyarrow.dataset`` hive partitioning of the data tables, partition columns typed ``string``.
+
+    Pass it to ``pyarrow.dataset.dataset(root / "days", partitioning=arrow_partitioning())``:
+    ``partitioning="hive"`` alone infers the types and fails on a column that is null in every
+    folder (``enterprise`` of an organisation's data).
+    """
+    import pyarrow as pa
+    import pyarrow.dataset as pds
+
+    return pds.partitioning(pa.schema([(c, pa.string()) for c in PARTITION_COLUMNS]), flavor="hive")
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _metadata(name: str, partitioned: bool) -> dict[str, str]:
+    from copilot_metrics import __version__
+
+    if name in TABLES:
+        doc, key = TABLES[name].doc, TABLES[name].key
+    else:
+        doc, key = SIDE_TABLES[name].doc, SIDE_TABLES[name].key
+    return {
+        "copilot_metrics.version": __version__,
+        "copilot_metrics.schema_hash": _schema.schema_hash(),
+        "copilot_metrics.table": name,
+        "copilot_metrics.grain": doc,
+        "copilot_metrics.key": orjson.dumps(list(key)).decode(),
+        "copilot_metrics.partitioning": orjson.dumps(list(PARTITION_COLUMNS) if partitioned else []).decode(),
+    }
+
+
+def _conform(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with exactly the declared columns, in order and dtype."""
+    schema = _schema_of(name)
+    missing = [c for c in schema.names() if c not in frame.columns]
+    if missing:
+        raise CopilotMetricsError(
+            f"table {name!r} lacks column(s) {missing} of its declared schema",
+            table=name, column=missing[0], hint="write a dataset returned by copilot_metrics.load",
+        )
+    return frame.select(schema.names()).cast(schema)
+
+
+def _segment(value: str | None) -> str:
+    return NULL_PARTITION if value is None else quote(value, safe="")
+
+
+def _write_file(frame: pl.DataFrame, path: Path, arrow_schema: Any) -> None:
+    """Write one Parquet file (the single place files are written: tests interrupt it here)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_batches(
+        frame.to_arrow(compat_level=pl.CompatLevel.oldest()).cast(arrow_schema).to_batches(), schema=arrow_schema
+    ) if frame.height else arrow_schema.empty_table()
+    pq.write_table(table, path, compression="zstd")
+
+
+def _write_table(name: str, frame: pl.DataFrame, folder: Path) -> None:
+    frame = _conform(name, frame)
+    schema = _schema_of(name)
+    if name not in TABLES:
+        _write_file(frame, folder / _FILE, _arrow_schema(schema, (), _metadata(name, partitioned=False)))
+        return
+    arrow_schema = _arrow_schema(schema, SCOPE, _metadata(name, partitioned=True))
+    with_month = frame.with_columns(pl.col("date").dt.strftime("%Y-%m").alias("month"))
+    groups: Mapping[tuple[Any, ...], pl.DataFrame]
+    if frame.height:
+        groups = with_month.partition_by(list(PARTITION_COLUMNS), maintain_order=True, as_dict=True)
+    else:
+        groups = {(None, None, None, None): with_month}
+    for values, part in groups.items():
+        where = folder.joinpath(*(f"{col}={_segment(v)}" for col, v in zip(PARTITION_COLUMNS, values, strict=True)))
+        _write_file(part.drop(*PARTITION_COLUMNS), where / _FILE, arrow_schema)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime, Path)):
+        return str(value)
+    raise TypeError
+
+
+def _write_all(ds: Dataset, target: Path) -> None:
+    from copilot_metrics import __version__
+
+    for name in TABLES:
+        frame = ds.tables.get(name)
+        _write_table(name, frame if frame is not None else pl.DataFrame(schema=TABLES[name].schema), target / name)
+    for name in SIDE_TABLES:
+        _write_table(name, _side_frame(ds, name), target / name)
+    report = ds.validation
+    validation = target / _VALIDATION_DIR
+    _write_file(report.errors.select(ERROR_SCHEMA.names()).cast(ERROR_SCHEMA), validation / "errors.parquet",
+                _arrow_schema(ERROR_SCHEMA, (), {}))
+    _write_file(report.unknown_fields.select(UNKNOWN_SCHEMA.names()).cast(UNKNOWN_SCHEMA),
+                validation / "unknown_fields.parquet", _arrow_schema(UNKNOWN_SCHEMA, (), {}))
+    manifest = {
+        "format": _FORMAT,
+        "library": "copilot-metrics",
+        "version": __version__,
+        "schema_hash": _schema.schema_hash(),
+        "partitioning": {"columns": list(PARTITION_COLUMNS), "flavor": "hive", "null": NULL_PARTITION,
+                         "encoding": "percent"},
+        "rows": {name: (ds.tables[name].height if name in ds.tables else 0) for name in TABLES}
+        | {name: _side_frame(ds, name).height for name in SIDE_TABLES},
+        "validation": {"days_checked": report.days_checked, "days_valid": report.days_valid},
+        "meta": ds.meta,
+    }
+    (target / MANIFEST).write_bytes(
+        orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS, default=_json_default)
+    )
+
+
+def _side_frame(ds: Dataset, name: str) -> pl.DataFrame:
+    frame: pl.DataFrame = getattr(ds, name)
+    return frame
+
+
+def _is_dataset(root: Path) -> bool:
+    return (root / MANIFEST).is_file()
+
+
+def write_parquet(
+    ds: Dataset, root: str | os.PathLike[str], *, mode: Literal["overwrite", "merge"] = "overwrite"
+) -> Path:
+    """Write a dataset as a hive-partitioned Parquet dataset, atomically.
+
+    Parameters
+    ----------
+    ds:
+        The dataset (from :func:`copilot_metrics.load` or :func:`read_parquet`).
+    root:
+        The dataset folder (layout in :mod:`copilot_metrics.parquet`).  An existing folder is
+        replaced only if it is a copilot-metrics dataset (holds ``_copilot_metrics.json``) or empty.
+    mode:
+        ``"overwrite"`` (default): the folder then holds ``ds`` alone.  ``"merge"``: ``ds`` is
+        merged into the dataset already in ``root`` (if any) with the precedence rules of
+        :mod:`copilot_metrics.archive`: for each (scope, date) the version of the most recent
+        export wins, identical days are not duplicated, differing values are recorded in
+        ``conflicts``.  The existing dataset is read into memory to merge.
+
+    Returns
+    -------
+    Path
+        ``root``.
+
+    Notes
+    -----
+    The whole dataset is written into a hidden sibling folder ``.{name}.tmp-<uuid>``; only when
+    every file is written is the old folder renamed aside, the new one renamed in, and the old one
+    deleted.  A failure while writing leaves ``root`` as it was (and removes the partial folder).
+
+    Examples
+    --------
+    >>> import tempfile, copilot_metrics as cm
+    >>> from copilot_metrics.parquet import read_parquet, write_parquet
+    >>> ds = cm.load(cm.examples.sources())
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     back = read_parquet(write_parquet(ds, tmp + "/metrics"))
+    >>> back.days.equals(ds.days)
+    True
+    """
+    if mode not in ("overwrite", "merge"):
+        raise CopilotMetricsError(f"mode must be 'overwrite' or 'merge', not {mode!r}")
+    target = Path(root)
+    exists = target.exists()
+    if exists and not target.is_dir():
+        raise CopilotMetricsError(f"{target}: exists and is not a folder", file=str(target))
+    if exists and not _is_dataset(target) and any(target.iterdir()):
+        raise CopilotMetricsError(
+            f"{target}: a non-empty folder that is not a copilot-metrics Parquet dataset (no {MANIFEST}); "
+            "not replacing it",
+            file=str(target), hint="choose a new or empty folder",
+        )
+    if mode == "merge" and exists and _is_dataset(target):
+        ds = _merge_datasets(read_parquet(target), ds)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    token = uuid.uuid4().hex[:12]
+    staging = target.parent / f".{target.name}.tmp-{token}"
+    try:
+        _write_all(ds, staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if not exists:
+        staging.rename(target)
+        return target
+    aside = target.parent / f".{target.name}.old-{token}"
+    target.rename(aside)
+    try:
+        staging.rename(target)
+    except BaseException:
+        aside.rename(target)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
+    return target
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _partition_values(path: Path, folder: Path) -> tuple[str | None, ...]:
+    parts = path.relative_to(folder).parts[:-1]
+    values: dict[str, str | None] = {}
+    for part in parts:
+        column, _, raw = part.partition("=")
+        values[column] = None if raw == NULL_PARTITION else unquote(raw)
+    return tuple(values.get(c) for c in PARTITION_COLUMNS)
+
+
+def _files(folder: Path) -> list[Path]:
+    """The table's files, in read order: partitions sorted by (enterprise, org, team, month), nulls first."""
+    found = [
+        p for p in folder.rglob("*.parquet") if not any(s.startswith(("_", ".")) for s in p.relative_to(folder).parts)
+    ]
+
+    def order(path: Path) -> tuple[tuple[int, str], ...]:
+        return tuple((0, "") if v is None else (1, v) for v in _partition_values(path, folder))
+
+    return sorted(found, key=lambda p: (order(p), p.name))
+
+
+def _check_root(root: Path) -> None:
+    if not _is_dataset(root):
+        raise CopilotMetricsError(
+            f"{root}: not a copilot-metrics Parquet dataset (no {MANIFEST})", file=str(root),
+            hint="write one with copilot_metrics.write_parquet",
+        )
+
+
+def _scan_table(name: str, folder: Path) -> pl.LazyFrame:
+    schema = _schema_of(name)
+    files = _files(folder) if folder.is_dir() else []
+    if not files:
+        return pl.LazyFrame(schema=schema)
+    if name in TABLES:
+        frame = pl.scan_parquet(
+            [str(f) for f in files], hive_partitioning=True,
+            hive_schema=dict.fromkeys(PARTITION_COLUMNS, pl.String()), try_parse_hive_dates=False,
+        )
+    else:
+        frame = pl.scan_parquet([str(f) for f in files], hive_partitioning=False)
+    return frame.select(schema.names()).cast(schema)
+
+
+def scan_parquet(root: str | os.PathLike[str]) -> dict[str, pl.LazyFrame]:
+    """Lazy frames over every table of a dataset written by :func:`write_parquet`, for data larger than memory.
+
+    Returns
+    -------
+    dict of str to LazyFrame
+        The ten data tables, then ``sources``, ``findings``, ``conflicts``, ``quarantine``; each
+        with its declared schema (columns in order, ``month`` not included).  Filters on the scope
+        columns or ``date`` prune partitions.
+    """
+    base = Path(root)
+    _check_root(base)
+    return {name: _scan_table(name, base / name) for name in _all_tables()}
+
+
+def read_parquet(root: str | os.PathLike[str]) -> Dataset:
+    """Read a dataset written by :func:`write_parquet`: every table equal to what was written.
+
+    Tables have their declared dtypes; rows come back by partition (scope, then month, nulls
+    first) in written order within each, which is the order of a dataset from
+    :func:`copilot_metrics.load`.  ``validation`` and ``meta`` are restored from
+    ``_validation/`` and the manifest (``meta`` as JSON: dates become strings).
+    """
+    base = Path(root)
+    lazy = scan_parquet(base)
+    frames = dict(zip(lazy, pl.collect_all(list(lazy.values())), strict=True))
+    manifest = orjson.loads((base / MANIFEST).read_bytes())
+    validation = base / _VALIDATION_DIR
+    counts = manifest.get("validation", {})
+
+    def read(name: str, schema: pl.Schema) -> pl.DataFrame:
+        path = validation / name
+        return pl.read_parquet(path).cast(schema) if path.is_file() else schema.to_frame()
+
+    report = ValidationReport(
+        read("errors.parquet", ERROR_SCHEMA), read("unknown_fields.parquet", UNKNOWN_SCHEMA),
+        int(counts.get("days_checked", 0)), int(counts.get("days_valid", 0)),
+    )
+    return Dataset(
+        {name: frames[name] for name in TABLES},
+        frames["sources"], frames["quarantine"], frames["findings"], frames["conflicts"], report,
+        dict(manifest.get("meta") or {}),
+    )
+
+
+# ---------------------------------------------------------------- merging
+
+
+def _rank(sources: pl.DataFrame) -> pl.DataFrame:
+    """``rank`` as :func:`copilot_metrics.archive.rank_sources` computes it, from the stored ``export_time``."""
+    return sources.with_columns(
+        pl.struct(
+            pl.col("export_time").fill_null(dt.datetime(1970, 1, 1)),
+            pl.col("mtime").fill_null(0.0),
+            pl.col("source"),
+        ).rank("dense").cast(pl.Int64).alias("rank")
+    )
+
+
+def _by_source(tables: Mapping[str, pl.DataFrame]) -> Iterator[tuple[str, dict[str, pl.DataFrame]]]:
+    split = {name: frame.partition_by("source", as_dict=True, maintain_order=True) for name, frame in tables.items()}
+    for (label,) in split["days"]:
+        yield str(label), {
+            name: parts.get((label,), pl.DataFrame(schema=TABLES[name].schema)) for name, parts in split.items()
+        }
+
+
+def _holdings(side: Dataset, ranks: pl.DataFrame) -> pl.DataFrame:
+    """Per (source, scope, date) a side's source held: its status on that side (kept / identical / superseded).
+
+    Reconstructed: a source holds each day of its scope between its first and last date; on a day
+    with conflicts, the sources ranked at or below the best named loser held a losing version.
+    """
+    days = side.tables["days"].select(*_KEY, pl.col("source").alias("winner")).unique(_KEY)
+    spans = side.sources.filter(pl.col("first_date").is_not_null()).select(
+        "source", *SCOPE, "first_date", "last_date"
+    ).join(ranks.select("source", "rank"), on="source", how="left")
+    held = spans.join(days, on=list(SCOPE), how="inner", nulls_equal=True).filter(
+        pl.col("date").is_between(pl.col("first_date"), pl.col("last_date"))
+    )
+    losers = (
+        side.conflicts.select(*_KEY, "other_source").unique()
+        .join(ranks.select(pl.col("source").alias("other_source"), pl.col("rank").alias("loser_rank")),
+              on="other_source", how="left")
+        .group_by(_KEY).agg(pl.col("loser_rank").max())
+    )
+    return held.join(losers, on=_KEY, how="left", nulls_equal=True).select(
+        "source", *_KEY,
+        pl.when(pl.col("source") == pl.col("winner")).then(pl.lit("kept"))
+        .when(pl.col("loser_rank").is_not_null() & (pl.col("rank") <= pl.col("loser_rank")))
+        .then(pl.lit("superseded")).otherwise(pl.lit("identical")).alias("status"),
+    )
+
+
+def _counts(holdings: pl.DataFrame) -> pl.DataFrame:
+    return holdings.group_by("source").agg(
+        (pl.col("status") == s).sum().cast(pl.Int64).alias(f"days_{s}") for s in ("kept", "identical", "superseded")
+    )
+
+
+def _merge_datasets(old: Dataset, new: Dataset) -> Dataset:
+    """Merge ``new`` into ``old`` as :func:`copilot_metrics.load` would merge all their inputs at once.
+
+    Tables: for each (scope, date) the version of the higher-ranked winner (ranks recomputed over
+    both sides' sources from their stored ``export_time``, ``mtime`` and ``source``, as
+    :func:`~copilot_metrics.archive.rank_sources` does; a custom ``precedence`` is not
+    replayed).  A source present on both sides counts as ``new``'s.
+
+    ``days_kept`` is exact; ``days_identical`` / ``days_superseded`` are re-derived per held day
+    (see :func:`_holdings`), exact when each export holds every day between its first and last
+    date and the versions of a day follow each other in export order (a correction is never
+    reverted); where that reconstruction disagrees with a side's stored counts, that source's
+    stored counts are carried over, adjusted by the days its side's winner lost.
+    Conflicts: both sides' rows (those whose day's winner changed to an identical version name the
+    new winner as ``kept_source``) plus the differences between the two sides' winners.
+    Findings: the reading findings of both sides, table rules re-evaluated on the merged tables.
+    """
+    renewed = set(new.sources["source"].to_list())
+    old_tables = {n: f.filter(~pl.col("source").is_in(list(renewed))) for n, f in old.tables.items()}
+    old_sources = old.sources.filter(~pl.col("source").is_in(list(renewed)))
+    sources = _rank(pl.concat([_conform("sources", old_sources), _conform("sources", new.sources)]))
+    ranks = sources.select("source", "rank")
+
+    merger = archive.Merger()
+    for tables in (old_tables, new.tables):
+        for label, parts in _by_source(tables):
+            merger.add(label, parts)
+    tables, merged_conflicts, merged_counts = merger.finish(ranks)
+
+    final = archive.day_digests(tables).join(
+        tables["days"].select(*_KEY, pl.col("source").alias("final_source")), on=_KEY, how="left", nulls_equal=True
+    ).select(*_KEY, pl.col("digest").alias("final_digest"), "final_source")
+    old_view = Dataset(old.tables, old_sources, old.quarantine, old.findings, old.conflicts, old.validation)
+
+    resolved, fallback, side_conflicts = [], [], []
+    for side in (old_view, new):
+        side_digest = archive.day_digests(side.tables).select(*_KEY, pl.col("digest").alias("side_digest"))
+        held = _holdings(side, ranks)
+        stored = side.sources.select("source", "days_kept", "days_identical", "days_superseded")
+        agrees = _agreeing(held, stored)
+        status = held.join(agrees, on="source", how="semi").join(side_digest, on=_KEY, how="left", nulls_equal=True)
+        status = status.join(final, on=_KEY, how="left", nulls_equal=True).select(
+            "source", *_KEY,
+            pl.when(pl.col("source") == pl.col("final_source")).then(pl.lit("kept"))
+            .when((pl.col("status") != "superseded") & (pl.col("side_digest") == pl.col("final_digest")))
+            .then(pl.lit("identical")).otherwise(pl.lit("superseded")).alias("status"),
+        )
+        resolved.append(status)
+        fallback.append(stored.join(agrees, on="source", how="anti"))
+        side_conflicts.append(
+            side.conflicts.join(side_digest, on=_KEY, how="left", nulls_equal=True)
+            .join(final, on=_KEY, how="left", nulls_equal=True)
+            .with_columns(
+                pl.when(pl.col("side_digest") == pl.col("final_digest"))
+                .then(pl.col("final_source")).otherwise(pl.col("kept_source")).alias("kept_source")
+            )
+            .select(archive.CONFLICT_SCHEMA.names())
+        )
+    counts = _counts(pl.concat(resolved))
+    carried = pl.concat(fallback).join(merged_counts, on="source", how="left", suffix="_m").select(
+        "source",
+        pl.col("days_kept_m").fill_null(0).alias("days_kept"),
+        (pl.col("days_identical") + pl.col("days_identical_m").fill_null(0)).alias("days_identical"),
+        (pl.col("days_superseded") + pl.col("days_superseded_m").fill_null(0)).alias("days_superseded"),
+    )
+    counts = pl.concat([counts, carried.cast(counts.schema)])
+    sources = sources.drop("days_kept", "days_identical", "days_superseded").join(
+        counts, on="source", how="left"
+    ).with_columns(pl.col("days_kept", "days_identical", "days_superseded").fill_null(0).cast(pl.Int64))
+
+    conflicts = pl.concat([*side_conflicts, merged_conflicts.select(archive.CONFLICT_SCHEMA.names())]).unique(
+        maintain_order=True
+    ).sort([*_KEY, "table", "key", "column", "other_source"], nulls_last=False, maintain_order=True)
+
+    def from_files(frame: pl.DataFrame, dropped: set[str]) -> pl.DataFrame:
+        return frame.filter(~pl.col("source").is_in(list(dropped)))
+
+    read_findings = [
+        from_files(old.findings, renewed).filter(~pl.col("rule").is_in(list(_TABLE_RULES))),
+        new.findings.filter(~pl.col("rule").is_in(list(_TABLE_RULES))),
+    ]
+    findings = pl.concat(
+        [*(_conform("findings", f) for f in read_findings), quality.findings(tables)]
+    ).sort(["source", *_KEY, "table", "rule", "json_path"], nulls_last=True, maintain_order=True)
+    quarantine = pl.concat([_conform("quarantine", from_files(old.quarantine, renewed)),
+                            _conform("quarantine", new.quarantine)])
+    errors = pl.concat([from_files(old.validation.errors, renewed), new.validation.errors])
+    unknown = pl.concat([from_files(old.validation.unknown_fields, renewed), new.validation.unknown_fields])
+    report = ValidationReport(errors, unknown, int(sources["days"].sum()), int(sources["days_valid"].sum()))
+    return Dataset(tables, sources, quarantine, findings, conflicts, report, {**old.meta, **new.meta})
+
+
+def _agreeing(held: pl.DataFrame, stored: pl.DataFrame) -> pl.DataFrame:
+    """Sources whose reconstructed holdings reproduce their stored counts."""
+    names = ["days_kept", "days_identical", "days_superseded"]
+    rebuilt = stored.select("source").join(_counts(held), on="source", how="left").with_columns(
+        pl.col(names).fill_null(0)
+    )
+    return rebuilt.join(stored, on=["source", *names], how="semi", nulls_equal=True).select("source")
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def write_csv(ds: Dataset, folder: str | os.PathLike[str]) -> list[Path]:
+    """Write one CSV per table (``{folder}/{table}.csv``), for spreadsheet users.
+
+    Columns as declared; dates ISO ``YYYY-MM-DD``; nulls are empty cells.  List columns become
+    text: ``shape`` joined with ``|`` (``copilot_ide_chat:null|models:absent``), ``reasons`` of
+    ``quarantine`` joined with a newline.  Existing files of the same names are replaced.
+
+    Returns
+    -------
+    list of Path
+        The files written, in table order.
+    """
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in _all_tables():
+        frame = _conform(name, ds.tables[name] if name in TABLES else _side_frame(ds, name))
+        frame = frame.with_columns(
+            pl.col(c).list.join("\n" if c == "reasons" else "|")
+            for c, t in frame.schema.items()
+            if isinstance(t, pl.List)
+        )
+        path = out / f"{name}.csv"
+        frame.write_csv(path)
+        written.append(path)
+    return written

@@ -1,0 +1,451 @@
+"""Parquet export (issue 6): layout, footers, exact round trips, atomic writes, merge-append,
+and interop with DuckDB, pyarrow.dataset and Polars scan_parquet."""
+
+from __future__ import annotations
+
+import datetime
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+import polars as pl
+import pyarrow as pa
+import pyarrow.dataset as pds
+import pyarrow.parquet as pq
+import pytest
+from polars.testing import assert_frame_equal
+
+import copilot_metrics as cm
+from copilot_metrics import parquet
+from copilot_metrics.errors import CopilotMetricsError
+from copilot_metrics.parquet import read_parquet, scan_parquet, write_csv, write_parquet
+from copilot_metrics.tables import TABLES
+
+D = datetime.date
+SIDE = ("sources", "findings", "conflicts", "quarantine")
+ALL = (*TABLES, *SIDE)
+#: DuckDB's name of each declared Polars dtype, written out by hand.
+DUCK = {pl.String: "VARCHAR", pl.Int64: "BIGINT", pl.Date: "DATE", pl.Boolean: "BOOLEAN",
+        pl.Float64: "DOUBLE"}
+ORG, TEAM = ("octo-org", None), ("octo-org", "platform")
+
+
+def duck_type(dtype: pl.DataType) -> str:
+    if isinstance(dtype, pl.List):
+        return duck_type(dtype.inner) + "[]"
+    if isinstance(dtype, pl.Datetime):
+        return "TIMESTAMP"
+    return next(name for kind, name in DUCK.items() if dtype == kind)
+
+
+def assert_same_dataset(a: cm.Dataset, b: cm.Dataset, *, ordered: bool = True) -> None:
+    """Every table equal, row order included; ``ordered=False``: the side tables in any order."""
+    for name in TABLES:
+        assert_frame_equal(a.tables[name], b.tables[name])
+    for name in SIDE:
+        left, right = getattr(a, name), getattr(b, name)
+        if not ordered:
+            left, right = left.sort(pl.all(), nulls_last=True), right.sort(pl.all(), nulls_last=True)
+        assert_frame_equal(left, right)
+
+
+@pytest.fixture(scope="module")
+def example() -> cm.Dataset:
+    return cm.load(cm.examples.sources())
+
+
+@pytest.fixture(scope="module")
+def written(example: cm.Dataset, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_parquet(example, tmp_path_factory.mktemp("pq") / "metrics")
+
+
+# ---------------------------------------------------------------- layout and footers
+
+
+def test_layout_one_folder_per_table_hive_partitioned_by_scope_and_month_nulls_as_hive_default(
+    written: Path,
+) -> None:
+    assert sorted(p.name for p in written.iterdir() if not p.name.startswith("_")) == sorted(ALL)
+    # the example covers 2025-01-06 .. 2025-06-08 for the org (team null) and team platform
+    months = [f"2025-0{m}" for m in range(1, 7)]
+    expected = sorted(
+        f"enterprise=__HIVE_DEFAULT_PARTITION__/org=octo-org/team={team}/month={month}/part-0.parquet"
+        for team in ("__HIVE_DEFAULT_PARTITION__", "platform") for month in months
+    )
+    got = sorted(str(p.relative_to(written / "days")) for p in (written / "days").rglob("*.parquet"))
+    assert got == expected
+    for name in SIDE:
+        assert [p.name for p in (written / name).iterdir()] == ["part-0.parquet"]
+    # partition columns are in the folder names only
+    names = pq.read_schema(written / "days" / expected[0]).names
+    assert names[:2] == ["date", "total_active_users"]
+    assert not {"enterprise", "org", "team", "month"} & set(names)
+
+
+def test_every_file_is_zstd_and_its_footer_names_version_schema_hash_table_grain_and_key(written: Path) -> None:
+    from copilot_metrics import _schema
+
+    files = [p for name in ALL for p in (written / name).rglob("*.parquet")]
+    assert len(files) == 10 * 12 + 4
+    for path in files:
+        meta = pq.read_metadata(path)
+        kv = {k.decode(): v.decode() for k, v in meta.metadata.items()}
+        table = path.relative_to(written).parts[0]
+        assert kv["copilot_metrics.version"] == cm.__version__
+        assert kv["copilot_metrics.schema_hash"] == _schema.schema_hash()
+        assert kv["copilot_metrics.table"] == table
+        if table in TABLES:
+            assert kv["copilot_metrics.grain"] == TABLES[table].doc
+            assert json.loads(kv["copilot_metrics.key"]) == list(TABLES[table].key)
+            assert json.loads(kv["copilot_metrics.partitioning"]) == ["enterprise", "org", "team", "month"]
+        else:
+            assert kv["copilot_metrics.grain"]
+            assert json.loads(kv["copilot_metrics.partitioning"]) == []
+        for rg in range(meta.num_row_groups):
+            for col in range(meta.num_columns):
+                assert meta.row_group(rg).column(col).compression == "ZSTD"
+
+
+# ---------------------------------------------------------------- round trips
+
+
+def test_example_round_trip_json_to_parquet_to_dataset_is_exact_dtypes_order_validation(
+    written: Path, example: cm.Dataset
+) -> None:
+    back = read_parquet(written)
+    assert_same_dataset(example, back)
+    for name in TABLES:
+        assert back.tables[name].schema == TABLES[name].schema
+    assert back.sources.schema == example.sources.schema
+    assert back.validation.days_checked == example.validation.days_checked == 584
+    assert back.validation.days_valid == example.validation.days_valid
+    assert_frame_equal(back.validation.errors, example.validation.errors)
+    assert back.to_api() == example.to_api()
+
+
+def test_round_trip_rebuilds_the_raw_json_days_of_the_latest_export(written: Path) -> None:
+    # independent expectation: the newest export of the org wins each of its days, so its JSON
+    # days come back verbatim from Parquet
+    newest = sorted((cm.examples.path() / "octo-org").glob("*.json.gz"))[-1]
+    raw = json.loads(gzip.decompress(newest.read_bytes()))
+    back = read_parquet(written)
+    rebuilt = {d["date"]: d for d, org_day in zip(back.to_api(), back.days["team"].is_null(), strict=True)
+               if org_day}
+    assert [rebuilt[d["date"]] for d in raw] == raw
+
+
+def test_generated_archive_round_trip_is_exact_with_enterprise_numeric_org_and_odd_team_name(
+    tmp_path: Path,
+) -> None:
+    odd = "team a%2F=b c"
+    scopes = ((ORG[0], None), (ORG[0], odd), ("12345", None))
+    cm.examples.generate_archive(tmp_path / "arch", scopes=scopes, start=D(2025, 4, 20), end=D(2025, 5, 10),
+                                 window_days=14, export_every_days=7, n_languages=4)
+    ds = cm.load([str(tmp_path / "arch" / "{org}" / "*.json"),
+                  str(tmp_path / "arch" / "{org}" / "teams" / "{team}" / "*.json")], enterprise="ent one")
+    assert set(ds.scopes().rows()) == {("ent one", "12345", None), ("ent one", "octo-org", None),
+                                       ("ent one", "octo-org", odd)}
+    back = read_parquet(write_parquet(ds, tmp_path / "pq"))
+    assert_same_dataset(ds, back)
+    assert back.to_api() == ds.to_api()
+    # the folder name is percent-encoded; DuckDB decodes it back to the label
+    assert (tmp_path / "pq" / "days" / "enterprise=ent%20one" / "org=octo-org" / "team=team%20a%252F%3Db%20c").is_dir()
+    con = duckdb.connect()
+    teams = con.sql(f"select distinct team from read_parquet('{tmp_path}/pq/days/**/*.parquet', "
+                    "hive_partitioning = true) where team is not null").fetchall()
+    assert teams == [(odd,)]
+
+
+def test_empty_tables_are_written_as_one_empty_file_readable_with_the_declared_schema(tmp_path: Path) -> None:
+    ds = cm.load(json.dumps([{"date": "2025-05-01", "total_active_users": 3, "total_engaged_users": 2}]).encode(),
+                 org="o")
+    assert ds.completions.height == 0
+    root = write_parquet(ds, tmp_path / "pq")
+    files = list((root / "completions").rglob("*.parquet"))
+    assert [str(f.relative_to(root / "completions")) for f in files] == [
+        "enterprise=__HIVE_DEFAULT_PARTITION__/org=__HIVE_DEFAULT_PARTITION__/team=__HIVE_DEFAULT_PARTITION__"
+        "/month=__HIVE_DEFAULT_PARTITION__/part-0.parquet"]
+    back = read_parquet(root)
+    assert_same_dataset(ds, back)
+    con = duckdb.connect()
+    assert con.execute(f"select count(*) from read_parquet('{root}/completions/**/*.parquet', "
+                       "hive_partitioning = true)").fetchone() == (0,)
+
+
+# ---------------------------------------------------------------- atomicity and safety
+
+
+def test_a_write_failing_midway_leaves_the_previous_dataset_intact_and_no_partial_folder(
+    tmp_path: Path, example: cm.Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small = cm.load(str(cm.examples.path() / "octo-org" / "copilot-metrics-2025-01-20.json.gz"), org="octo-org")
+    root = write_parquet(small, tmp_path / "metrics")
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    real = parquet._write_file
+    calls = {"n": 0}
+
+    def failing(frame: pl.DataFrame, path: Path, schema: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 7:
+            raise OSError(28, "No space left on device")
+        real(frame, path, schema)
+
+    monkeypatch.setattr(parquet, "_write_file", failing)
+    with pytest.raises(OSError, match="No space left"):
+        write_parquet(example, root)
+    assert calls["n"] == 7
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics"]
+    assert_same_dataset(read_parquet(root), small)
+    monkeypatch.setattr(parquet, "_write_file", real)
+    write_parquet(example, root)
+    assert_same_dataset(read_parquet(root), example)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics"]
+
+
+def test_refuses_to_replace_a_folder_that_is_not_a_dataset(tmp_path: Path, example: cm.Dataset) -> None:
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "thesis.tex").write_text("precious")
+    with pytest.raises(CopilotMetricsError, match="not a copilot-metrics Parquet dataset"):
+        write_parquet(example, tmp_path / "home")
+    assert (tmp_path / "home" / "thesis.tex").read_text() == "precious"
+    with pytest.raises(CopilotMetricsError, match="not a copilot-metrics Parquet dataset"):
+        read_parquet(tmp_path / "home")
+    with pytest.raises(CopilotMetricsError, match="mode must be"):
+        write_parquet(example, tmp_path / "x", mode="append")  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- merge-append
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    root = tmp_path_factory.mktemp("arch")
+    files = cm.examples.generate_archive(root, scopes=(ORG, TEAM), start=D(2025, 1, 6), end=D(2025, 3, 31),
+                                         window_days=28, export_every_days=7, n_languages=4)
+    return {"org": [str(f) for f in files if "teams" not in f.parts],
+            "team": [str(f) for f in files if "teams" in f.parts]}
+
+
+def _load(files: list[str], scope: str) -> cm.Dataset:
+    return cm.load(files, org="octo-org", team="platform" if scope == "team" else None)
+
+
+def test_merge_of_overlapping_exports_equals_loading_all_json_at_once_across_the_late_correction(
+    archive: dict[str, list[str]], tmp_path: Path
+) -> None:
+    org = archive["org"]
+    # late_corrections: a day changes between fetch k and k + 1 (k = (n - 1) // 2); split right there
+    k = (len(org) - 1) // 2
+    corr = cm.examples.late_corrections(scopes=(ORG,), start=D(2025, 1, 6), end=D(2025, 3, 31), window_days=28,
+                                        export_every_days=7)[0]
+    assert Path(org[k]).name == f"copilot-metrics-{corr.fetched_before}.json"
+    a, b = org[: k + 1], org[k + 1:]
+    root = write_parquet(_load(a, "org"), tmp_path / "pq")
+    write_parquet(_load(b, "org"), root, mode="merge")
+    merged, full = read_parquet(root), _load(org, "org")
+    assert_same_dataset(merged, full, ordered=False)
+    # independently from the raw files: every file of A holding the corrected day lost it
+    holding = [f for f in a if corr.date.isoformat() in {d["date"] for d in json.loads(Path(f).read_text())}]
+    assert holding
+    superseded = merged.sources.filter(pl.col("days_superseded") > 0).sort("source")["source"].to_list()
+    assert superseded == sorted(holding)
+    assert full.conflicts.height > 0
+    assert merged.validation.days_checked == full.validation.days_checked
+
+
+def _merge_in_memory(a: cm.Dataset, b: cm.Dataset, factory: pytest.TempPathFactory) -> cm.Dataset:
+    root = write_parquet(a, factory.mktemp("mm") / "pq")
+    return read_parquet(write_parquet(b, root, mode="merge"))
+
+
+@pytest.fixture(scope="module")
+def everything(archive: dict[str, list[str]], tmp_path_factory: pytest.TempPathFactory) -> dict[str, cm.Dataset]:
+    org, team = _load(archive["org"], "org"), _load(archive["team"], "team")
+    return {"org": org, "team": team, "both": _merge_in_memory(org, team, tmp_path_factory)}
+
+
+@pytest.mark.parametrize(
+    ("split", "both_scopes", "reload_overlap"),
+    # 13 weekly exports; the late correction is between exports 7 and 8 (index 6 and 7); an
+    # overlapping reload (B starting with A's last file) at 8 and 9 once kept stale conflicts
+    [(1, False, False), (7, False, False), (7, False, True), (8, False, True), (9, True, True), (12, False, False)],
+)
+def test_merge_at_any_split_equals_loading_everything(
+    archive: dict[str, list[str]], everything: dict[str, cm.Dataset], tmp_path_factory: pytest.TempPathFactory,
+    split: int, both_scopes: bool, reload_overlap: bool,
+) -> None:
+    org = archive["org"]
+    split = min(split, len(org) - 1)
+    first = _load(org[:split], "org")
+    if both_scopes:
+        first = _merge_in_memory(first, everything["team"], tmp_path_factory)
+    root = write_parquet(first, tmp_path_factory.mktemp("m") / "pq")
+    write_parquet(_load(org[split - 1 if reload_overlap else split:], "org"), root, mode="merge")
+    merged = read_parquet(root)
+    full = everything["both" if both_scopes else "org"]
+    assert_same_dataset(merged, full, ordered=False)
+    assert merged.days.height == merged.days.select(["org", "team", "date"]).n_unique()
+
+
+def test_merge_of_two_scopes_equals_loading_both_templates_at_once(
+    archive: dict[str, list[str]], tmp_path: Path
+) -> None:
+    root = write_parquet(_load(archive["team"], "team"), tmp_path / "pq")
+    write_parquet(_load(archive["org"], "org"), root, mode="merge")
+    full = cm.load(archive["org"], org="octo-org")
+    team = cm.load(archive["team"], org="octo-org", team="platform")
+    merged = read_parquet(root)
+    for name in TABLES:
+        expected = pl.concat([full.tables[name], team.tables[name]]).sort(["team", "date"], nulls_last=False,
+                                                                             maintain_order=True)
+        assert_frame_equal(merged.tables[name], expected)
+    assert merged.sources.height == len(archive["org"]) + len(archive["team"])
+
+
+def test_merge_counts_for_an_export_missing_a_day_inside_its_span(tmp_path: Path) -> None:
+    def day(date: str, active: int) -> dict[str, Any]:
+        return {"date": date, "total_active_users": active, "total_engaged_users": 1}
+
+    files = {
+        "copilot-2025-05-04.json": [day("2025-05-01", 5), day("2025-05-02", 6), day("2025-05-03", 7)],
+        "copilot-2025-05-05.json": [day("2025-05-01", 5), day("2025-05-03", 7)],  # 05-02 missing
+        "copilot-2025-05-06.json": [day("2025-05-01", 5), day("2025-05-02", 9), day("2025-05-03", 7)],  # corrected
+    }
+    paths = []
+    for name, days in files.items():
+        (tmp_path / name).write_text(json.dumps(days))
+        paths.append(str(tmp_path / name))
+    root = write_parquet(cm.load(paths[:2], org="o"), tmp_path / "pq")
+    write_parquet(cm.load(paths[2:], org="o"), root, mode="merge")
+    merged = read_parquet(root)
+    counts = merged.sources.select(pl.col("source").str.slice(-15), "days_kept", "days_identical", "days_superseded")
+    # by hand: the 05-06 export wins every day; 05-04 held the old 05-02, 05-05 never held it
+    assert sorted(counts.rows()) == [("2025-05-04.json", 0, 2, 1), ("2025-05-05.json", 0, 2, 0),
+                                     ("2025-05-06.json", 3, 0, 0)]
+    assert merged.days["total_active_users"].to_list() == [5, 9, 7]
+    assert_same_dataset(merged, cm.load(paths, org="o"), ordered=False)
+
+
+def test_merge_into_a_missing_folder_is_a_plain_write(archive: dict[str, list[str]], tmp_path: Path) -> None:
+    ds = _load(archive["org"][:3], "org")
+    assert_same_dataset(read_parquet(write_parquet(ds, tmp_path / "new", mode="merge")), ds)
+
+
+def test_merging_the_same_dataset_twice_changes_nothing(example: cm.Dataset, tmp_path: Path) -> None:
+    root = write_parquet(example, tmp_path / "pq")
+    write_parquet(example, root, mode="merge")
+    assert_same_dataset(read_parquet(root), example, ordered=False)
+
+
+# ---------------------------------------------------------------- interop
+
+
+def test_duckdb_reads_every_table_with_declared_types_row_counts_and_sums(written: Path, example: cm.Dataset) -> None:
+    con = duckdb.connect()
+    for name in ALL:
+        expected: pl.DataFrame = example.tables[name] if name in TABLES else getattr(example, name)
+        glob = f"{written}/{name}/**/*.parquet" if name in TABLES else f"{written}/{name}/*.parquet"
+        rel = con.sql(f"select * from read_parquet('{glob}', hive_partitioning = true)")
+        types = dict(zip(rel.columns, [str(t) for t in rel.types], strict=True))
+        for column, dtype in expected.schema.items():
+            assert types[column] == duck_type(dtype), (name, column)
+        if name in TABLES:
+            assert types["month"] == "VARCHAR"
+        assert con.execute(f"select count(*) from read_parquet('{glob}', hive_partitioning = true)").fetchone() == (
+            expected.height,
+        )
+        ints = [c for c, t in expected.schema.items() if t == pl.Int64]
+        if ints and expected.height:
+            sums = con.execute(f"select {', '.join(f'sum({c})::BIGINT' for c in ints)} "
+                               f"from read_parquet('{glob}', hive_partitioning = true)").fetchone()
+            assert list(sums or ()) == [expected[c].sum() for c in ints]
+    # nulls in the scope come back as SQL NULL, not as the marker text
+    nulls = con.execute(f"select count(*) from read_parquet('{written}/days/**/*.parquet', hive_partitioning = true) "
+                    "where team is null and enterprise is null").fetchone()
+    assert nulls == (example.days.filter(pl.col("team").is_null()).height,)
+
+
+def test_duckdb_keeps_a_numeric_org_name_a_string_with_hive_types(tmp_path: Path) -> None:
+    ds = cm.load(json.dumps([{"date": "2025-05-01", "total_active_users": 3}]).encode(), org="12345")
+    root = write_parquet(ds, tmp_path / "pq")
+    con = duckdb.connect()
+    rel = con.sql(f"select org from read_parquet('{root}/days/**/*.parquet', hive_partitioning = true, "
+                  "hive_types = {'enterprise': VARCHAR, 'org': VARCHAR, 'team': VARCHAR, 'month': VARCHAR})")
+    assert [str(t) for t in rel.types] == ["VARCHAR"]
+    assert rel.fetchall() == [("12345",)]
+
+
+def test_pyarrow_dataset_reads_every_table_with_the_string_partitioning(written: Path, example: cm.Dataset) -> None:
+    for name in TABLES:
+        table = pds.dataset(written / name, partitioning=parquet.arrow_partitioning(), format="parquet").to_table()
+        expected = example.tables[name]
+        assert table.num_rows == expected.height
+        for column in ("enterprise", "org", "team", "month"):
+            assert table.schema.field(column).type == pa.string()
+        assert table.schema.field("date").type == pa.date32()
+        got = pl.from_arrow(table)
+        assert isinstance(got, pl.DataFrame)
+        assert_frame_equal(got.select(expected.columns), expected, check_row_order=False)
+    # partitioning="hive" infers types: fine when every partition column has a value somewhere
+    ds = cm.load(json.dumps([{"date": "2025-05-01", "total_active_users": 3}]).encode(), enterprise="e",
+                 org="o", team="t")
+    root = write_parquet(ds, written.parent / "all-set")
+    assert pds.dataset(root / "days", partitioning="hive").to_table().num_rows == 1
+
+
+def test_polars_scan_parquet_with_hive_partitioning_reads_every_table(written: Path, example: cm.Dataset) -> None:
+    for name in TABLES:
+        got = pl.scan_parquet(f"{written}/{name}/**/*.parquet", hive_partitioning=True).collect()
+        expected = example.tables[name]
+        assert got.height == expected.height
+        assert got.schema["team"] == pl.String
+        assert got.schema["month"] == pl.String
+        assert_frame_equal(got.select(expected.columns), expected, check_row_order=False)
+
+
+def test_scan_parquet_gives_lazy_frames_of_the_declared_schema_that_prune_by_scope(
+    written: Path, example: cm.Dataset
+) -> None:
+    lazy = scan_parquet(written)
+    assert list(lazy) == list(ALL)
+    assert all(isinstance(frame, pl.LazyFrame) for frame in lazy.values())
+    assert lazy["completions"].collect_schema() == TABLES["completions"].schema
+    team = lazy["days"].filter(pl.col("team") == "platform", pl.col("date") >= D(2025, 6, 1)).collect()
+    assert_frame_equal(team, example.days.filter(pl.col("team") == "platform", pl.col("date") >= D(2025, 6, 1)))
+
+
+# ---------------------------------------------------------------- CSV and size
+
+
+def test_write_csv_one_file_per_table_shape_joined_with_a_bar(tmp_path: Path) -> None:
+    day = {"date": "2025-05-01", "total_active_users": 3, "total_engaged_users": 2, "copilot_ide_chat": None}
+    ds = cm.load(json.dumps([day]).encode(), org="o")
+    files = write_csv(ds, tmp_path / "csv")
+    assert [f.name for f in files] == [f"{n}.csv" for n in ALL]
+    days = pl.read_csv(tmp_path / "csv" / "days.csv", infer_schema=False)
+    assert days.columns == TABLES["days"].schema.names()
+    assert days.row(0, named=True)["shape"] == (
+        "copilot_ide_code_completions:absent|copilot_ide_chat:null|copilot_dotcom_chat:absent|"
+        "copilot_dotcom_pull_requests:absent"
+    )
+    assert days.row(0, named=True)["date"] == "2025-05-01"
+    assert days.row(0, named=True)["team"] is None
+
+
+def test_parquet_size_of_the_example_against_its_json(written: Path) -> None:
+    parquet_bytes = sum(p.stat().st_size for p in written.rglob("*") if p.is_file())
+    gz = list(cm.examples.path().rglob("*.json.gz"))
+    json_bytes = sum(len(gzip.decompress(p.read_bytes())) for p in gz)
+    gz_bytes = sum(p.stat().st_size for p in gz)
+    print(f"\nexample: JSON {json_bytes} B, JSON.gz {gz_bytes} B, Parquet {parquet_bytes} B")
+    assert parquet_bytes < json_bytes / 4
+
+
+def test_manifest_records_rows_and_null_marker(written: Path, example: cm.Dataset) -> None:
+    manifest = orjson.loads((written / parquet.MANIFEST).read_bytes())
+    assert manifest["rows"]["completions"] == example.completions.height
+    assert manifest["partitioning"]["null"] == "__HIVE_DEFAULT_PARTITION__"
