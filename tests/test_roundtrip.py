@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -174,6 +175,35 @@ def test_generated_days_round_trip_through_explode_bytes(days: list[dict[str, An
     assert rebuilt_from_bytes(data) == days
 
 
+def _not_dates(days: list[dict[str, Any]]) -> list[str]:
+    """Training dates of model objects that are strings but not YYYY-MM-DD calendar dates."""
+    out: list[str] = []
+
+    def is_date(text: str) -> bool:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text) is None:
+            return False
+        try:
+            datetime.date.fromisoformat(text)
+        except ValueError:
+            return False
+        return True
+
+    def models(day: dict[str, Any]) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        cc, ch = day.get("copilot_ide_code_completions") or {}, day.get("copilot_ide_chat") or {}
+        dc, pr = day.get("copilot_dotcom_chat") or {}, day.get("copilot_dotcom_pull_requests") or {}
+        for parent in [*cc.get("editors", []), *ch.get("editors", []), *pr.get("repositories", [])]:
+            found += parent.get("models", [])
+        return found + dc.get("models", [])
+
+    for day in days:
+        for model in models(day):
+            value = model.get("custom_model_training_date")
+            if isinstance(value, str) and not is_date(value):
+                out.append(value)
+    return out
+
+
 @_SETTINGS
 @given(days_strategy())
 def test_generated_days_round_trip_through_load(days: list[dict[str, Any]]) -> None:
@@ -181,6 +211,8 @@ def test_generated_days_round_trip_through_load(days: list[dict[str, Any]]) -> N
     assert by_date(ds.to_api()) == by_date(days)
     for name, frame in ds.tables.items():
         assert frame.schema == TABLES[name].schema, name
+    odd = ds.findings.filter(pl.col("rule") == "training_date_not_a_date")["value"].to_list()
+    assert sorted(odd) == sorted(_not_dates(days))
 
 
 # ---------------------------------------------------------------- the oddities, one by one
