@@ -12,7 +12,7 @@ True
 
 from __future__ import annotations
 
-from copilot_metrics import contracts, examples
+from copilot_metrics import contracts, examples, parquet
 from copilot_metrics.archive import coverage
 from copilot_metrics.dataset import Dataset, load, to_api
 from copilot_metrics.errors import (
@@ -23,6 +23,19 @@ from copilot_metrics.errors import (
     SchemaValidationError,
 )
 from copilot_metrics.explode import explode_bytes
+from copilot_metrics.jsonout import write_json
+from copilot_metrics.metrics import (
+    LANGUAGE_ALIASES,
+    acceptance,
+    adoption,
+    chat,
+    column_kind,
+    dotcom_chat,
+    pull_requests,
+    rollup,
+    trend,
+)
+from copilot_metrics.parquet import read_parquet, scan_parquet, write_csv, write_parquet
 from copilot_metrics.quality import RULES as FINDING_RULES
 from copilot_metrics.tables import TABLES, table_schema
 from copilot_metrics.validation import ValidationReport, validate
@@ -31,6 +44,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "FINDING_RULES",
+    "LANGUAGE_ALIASES",
     "TABLES",
     "ContractError",
     "CopilotMetricsError",
@@ -40,12 +54,26 @@ __all__ = [
     "SchemaValidationError",
     "ValidationReport",
     "__version__",
+    "acceptance",
+    "adoption",
+    "chat",
+    "column_kind",
     "contracts",
     "coverage",
+    "dotcom_chat",
     "examples",
     "explode_bytes",
     "load",
+    "parquet",
+    "pull_requests",
+    "read_parquet",
+    "rollup",
+    "scan_parquet",
     "table_schema",
     "to_api",
+    "trend",
     "validate",
+    "write_csv",
+    "write_json",
+    "write_parquet",
 ]
