@@ -635,3 +635,14 @@ def test_a_file_ending_on_the_last_representable_date_ranks_without_overflow() -
     newer = json.dumps([day("9999-12-30", 2), day("9999-12-31", 2)]).encode()
     ds = cm.load([older, newer], org="o")
     assert ds.days["total_active_users"].to_list() == [2, 2]
+
+
+def test_a_base_file_read_again_replaces_its_base_copy(tmp_path: Path) -> None:
+    a = write(tmp_path / "a-2025-01-05.json", [day("2025-01-01", 1), day("2025-01-02", 1), day("2025-01-02", 3)])
+    b = write(tmp_path / "b-2025-01-06.json", [day("2025-01-02", 2)])
+    full = cm.load([a, b], org="o")
+    for base_files in ([a], [b], [a, b]):
+        assert_same(cm.load([a, b], org="o", base=cm.load(base_files, org="o")), full)
+    assert full.sources.select("source", "days", "days_kept", "days_identical", "days_superseded").rows() == [
+        (a, 3, 1, 0, 2), (b, 1, 1, 0, 0)
+    ]

@@ -8,6 +8,7 @@ concatenated tables -> data-quality findings.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Mapping
@@ -218,7 +219,7 @@ def load(
             source_rows.append(_source_row(ref, "skipped", ref.skipped))
     if base is not None:
         base_ds = base if isinstance(base, Dataset) else _read_base(base)
-        _add_base(merger, base_ds)
+        base_ds = _add_base(merger, base_ds, {ref.label for ref in refs if not ref.skipped})
         source_rows.extend(base_ds.sources.select(SOURCE_SCHEMA.names()).to_dicts())
         quarantine.extend(base_ds.quarantine.to_dicts())
     for ref, outcome in _results(refs, workers):
@@ -436,13 +437,36 @@ _TABLE_RULES = ("acceptances_exceed_suggestions", "lines_accepted_exceed_suggest
                 "engaged_exceeds_active")
 
 
-def _add_base(merger: archive.Merger, base: Dataset) -> None:
-    """Add a merged dataset's kept days to ``merger``, each under the file it was kept from."""
+#: The JSON path that labels an earlier copy of a date inside a file: ``file.json$[3]``, ``...$.data[3]``.
+_COPY_SUFFIX = r"\$(?:\.[^\[\]$]+)?\[\d+\]$"
+
+
+def _add_base(merger: archive.Merger, base: Dataset, reread: set[str]) -> Dataset:
+    """Add a merged dataset's kept days to ``merger``, each under the file it was kept from.
+
+    Files of the base read again (``reread``) replace their base copy: their rows, source rows,
+    quarantined days, findings and the conflicts naming them as the losing side are left out of
+    the returned base (the caller's dataset is not changed), and come from the new read.
+    """
+    if reread:
+        labels = pl.lit(sorted(reread), pl.List(pl.String))
+        # a file's own rows, and those of earlier copies of a date inside it ("file$[3]")
+        mine = pl.col("source").is_in(labels) | pl.col("source").str.replace(_COPY_SUFFIX, "").is_in(labels)
+        other = pl.col("other_source").str.replace(_COPY_SUFFIX, "").is_in(labels)
+        base = dataclasses.replace(
+            base,
+            tables={name: frame.filter(~mine) for name, frame in base.tables.items()},
+            sources=base.sources.filter(~mine),
+            quarantine=base.quarantine.filter(~mine),
+            findings=base.findings.filter(~mine.fill_null(False)),
+            conflicts=base.conflicts.filter(~other),
+        )
     parts = {name: frame.partition_by("source", as_dict=True) for name, frame in base.tables.items()}
     for (label,) in sorted(parts["days"], key=str):
         merger.add(str(label), {
             name: by_source.get((label,), TABLES[name].schema.to_frame()) for name, by_source in parts.items()
         })
+    return base
 
 
 # ---------------------------------------------------------------- back to the API format
