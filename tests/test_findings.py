@@ -188,3 +188,11 @@ def test_training_date_key_nested_inside_an_unknown_value_is_not_a_finding() -> 
         {"name": "m", "meta": {"custom_model_training_date": "whenever"}}]}}])
     assert found(ds, "training_date_not_a_date").height == 0
     assert found(ds, "unknown_field")["json_path"].to_list() == ["$[0].copilot_dotcom_chat.models[0].meta"]
+
+
+def test_with_contracts_skipped_duplicates_and_negative_counts_are_still_findings() -> None:
+    day = completions_day([leaf("go", total_code_suggestions=1), leaf("go", total_code_suggestions=-2)])
+    ds = load([day], contracts=False)
+    assert ds.completions["total_code_suggestions"].to_list() == [1, -2]  # kept, not fixed
+    check(ds, "duplicate_row", [(D, "completions", f"{LEAF}go]", "duplicate_row", None)])
+    check(ds, "negative_count", [(D, "completions", f"{LEAF}go].total_code_suggestions", "negative_count", "-2")])

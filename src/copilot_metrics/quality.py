@@ -35,10 +35,13 @@ RULES: dict[str, tuple[str, str]] = {
     "duplicate_row": (
         "error",
         "the same dimension row appears twice in one day (its natural key is not unique); with "
-        "on_invalid='quarantine' the day was set aside",
+        "on_invalid='quarantine' the day was set aside (reported on kept rows only when contracts "
+        "are skipped)",
     ),
     "negative_count": (
-        "error", "a count is below zero; with on_invalid='quarantine' the day was set aside",
+        "error",
+        "a count is below zero; with on_invalid='quarantine' the day was set aside (reported on "
+        "kept rows only when contracts are skipped)",
     ),
     "contract_violation": (
         "error", "a row breaks its table's contract otherwise; with on_invalid='quarantine' the day was set aside",
@@ -163,4 +166,18 @@ def findings(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
         ("pull_requests", "pull_requests_repositories", "total_engaged_users"),
     ):
         out.append(_parent_check(tables, child, parent, parent_col))
+    # what the contracts reject; found here only when they were skipped (load(contracts=False)),
+    # since otherwise such rows never reach the tables
+    for name, spec in TABLES.items():
+        frame = tables[name]
+        out.append(frame.filter(pl.struct(list(spec.key)).is_duplicated()).select(
+            "source", *_KEY, pl.lit(name).alias("table"), json_path(name),
+            pl.lit("duplicate_row").alias("rule"), pl.lit(RULES["duplicate_row"][0]).alias("severity"),
+            pl.lit(f"table {name}: natural key ({', '.join(spec.key)}) repeated").alias("message"),
+            pl.lit(None, pl.String).alias("value"),
+        ).unique(maintain_order=True))
+        for column, dtype in spec.measures.items():
+            if dtype == pl.Int64:
+                out.append(_rows(frame, name, column, "negative_count", pl.col(column) < 0, pl.col(column),
+                                 f"table {name}, column {column}: a count below zero"))
     return pl.concat([f.select(FINDING_SCHEMA.names()).cast(FINDING_SCHEMA) for f in out])
