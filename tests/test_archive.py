@@ -646,3 +646,18 @@ def test_a_base_file_read_again_replaces_its_base_copy(tmp_path: Path) -> None:
     assert full.sources.select("source", "days", "days_kept", "days_identical", "days_superseded").rows() == [
         (a, 3, 1, 0, 2), (b, 1, 1, 0, 0)
     ]
+
+
+def test_each_losing_version_is_compared_with_the_kept_one(tmp_path: Path) -> None:
+    v1 = write(tmp_path / "x-2025-01-03.json", [day("2025-01-01", 1, total_engaged_users=1)])
+    v2 = write(tmp_path / "x-2025-01-04.json", [day("2025-01-01", 2, total_engaged_users=1)])
+    v2_again = write(tmp_path / "x-2025-01-05.json", [day("2025-01-01", 2, total_engaged_users=1)])
+    v3 = write(tmp_path / "x-2025-01-06.json", [day("2025-01-01", 3, total_engaged_users=1)])
+    ds = cm.load([v3, v1, v2_again, v2], org="o")
+    assert ds.days.select("total_active_users", "source").rows() == [(3, v3)]
+    # one row per losing version, named by its most recent file; equal columns are not listed
+    assert ds.conflicts.select("column", "kept_value", "other_value", "kept_source", "other_source").rows() == [
+        ("total_active_users", "3", "1", v3, v1), ("total_active_users", "3", "2", v3, v2_again)
+    ]
+    counts = ds.sources.select("source", "days_kept", "days_identical", "days_superseded").rows()
+    assert counts == [(v1, 0, 0, 1), (v2, 0, 0, 1), (v2_again, 0, 0, 1), (v3, 1, 0, 0)]
