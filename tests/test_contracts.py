@@ -172,3 +172,14 @@ def test_contract_quarantine_rebuilds_odd_days_verbatim() -> None:
     assert ds.quarantine["stage"].to_list() == ["contract"]
     assert json.loads(ds.quarantine["day_json"][0]) == odd
     assert ds.to_api() == [NEGATIVE[1]]
+
+
+def test_quarantine_removes_the_day_of_the_offending_scope_only(tmp_path: Any) -> None:
+    for org, days in (("bad-org", NEGATIVE), ("good-org", [NEGATIVE[1], _day(D1, [_leaf("go", 1)])])):
+        (tmp_path / org).mkdir()
+        (tmp_path / org / "export.json").write_bytes(orjson.dumps(days))
+    ds = cm.load(str(tmp_path / "{org}" / "*.json"), on_invalid="quarantine")
+    assert ds.quarantine.select("org", "date", "stage").rows() == [("bad-org", D1, "contract")]
+    kept = ds.days.select("org", pl.col("date").cast(pl.String)).sort("org", "date").rows()
+    assert kept == [("bad-org", D2), ("good-org", D1), ("good-org", D2)]
+    assert ds.completions.filter(pl.col("org") == "good-org").height == 2
