@@ -18,11 +18,7 @@ MODULES = sorted(
 
 #: Modules whose docstring examples are known to be wrong; strict xfail, so fixing them fails
 #: this list until the entry is removed.
-KNOWN_BAD_DOCTESTS: dict[str, str] = {
-    "copilot_metrics": "example template '{org}/{team}/*.json.gz' no longer matches the shipped "
-                       "archive layout {org}/teams/{team}/ (loads zero days)",
-    "copilot_metrics.dataset": "load() example uses the outdated '{org}/{team}/*.json.gz' template",
-}
+KNOWN_BAD_DOCTESTS: dict[str, str] = {}
 
 
 def test_every_name_in_all_resolves() -> None:

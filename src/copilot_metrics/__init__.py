@@ -5,9 +5,9 @@ flatten into typed Polars tables guarded by pandera contracts -> merge overlappi
 aggregate with correct statistics -> export Parquet.
 
 >>> import copilot_metrics as cm
->>> ds = cm.load(cm.examples.path() / "{org}" / "{team}" / "*.json.gz")
->>> ds.days.height > 0
-True
+>>> ds = cm.load(cm.examples.sources())
+>>> ds.days.select("org", "team").unique().sort("team", nulls_last=False).rows()
+[('octo-org', None), ('octo-org', 'platform')]
 """
 
 from __future__ import annotations

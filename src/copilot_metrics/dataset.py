@@ -198,9 +198,10 @@ def load(
     Examples
     --------
     >>> import copilot_metrics as cm
-    >>> ds = cm.load(cm.examples.path() / "{org}" / "{team}" / "*.json.gz")
-    >>> sorted(ds.days["org"].unique().to_list())
-    ['octo-org']
+    >>> root = cm.examples.path()
+    >>> ds = cm.load([root / "{org}" / "*.json.gz", root / "{org}" / "teams" / "{team}" / "*.json.gz"])
+    >>> ds.days.group_by("org", "team").len().sort("team", nulls_last=False).rows()
+    [('octo-org', None, 153), ('octo-org', 'platform', 153)]
     """
     if on_invalid not in ("raise", "quarantine"):
         raise CopilotMetricsError(f"on_invalid must be 'raise' or 'quarantine', not {on_invalid!r}")

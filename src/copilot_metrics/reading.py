@@ -125,7 +125,10 @@ def _resolve_one(item: Source, scope: dict[str, str | None], counter: list[int])
         if _PLACEHOLDER.search(text):
             regex = _template_regex(Path(text).as_posix())
             pattern = _PLACEHOLDER.sub("*", text)
-            for path in _glob(pattern):
+            matched = _glob(pattern)
+            if not matched:
+                raise CopilotMetricsError(f"{text}: no file matches this path template", file=text)
+            for path in matched:
                 match = regex.match(path.as_posix())
                 labels = dict(match.groupdict()) if match else {}
                 yield _file_ref(path, {**scope, **labels}, from_walk=False)
@@ -139,7 +142,10 @@ def _resolve_one(item: Source, scope: dict[str, str | None], counter: list[int])
             yield _file_ref(path, scope, from_walk=False)
             return
         if _GLOB_CHARS.search(text):
-            yield from (_file_ref(p, scope, from_walk=False) for p in _glob(text))
+            matched = _glob(text)
+            if not matched:
+                raise CopilotMetricsError(f"{text}: no file matches this pattern", file=text)
+            yield from (_file_ref(p, scope, from_walk=False) for p in matched)
             return
         raise CopilotMetricsError(f"{text}: no such file or folder", file=text)
     if isinstance(item, Sequence):
