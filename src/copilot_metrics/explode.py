@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +31,7 @@ from copilot_metrics.reading import decode
 from copilot_metrics.tables import BLOCKS, BOOKKEEPING, SCOPE, TABLES, TableSpec
 from copilot_metrics.validation import check_days
 
-__all__ = ["QUARANTINE_SCHEMA", "SOURCE_SCHEMA", "Exploded", "explode_bytes", "explode_days"]
+__all__ = ["QUARANTINE_SCHEMA", "SOURCE_SCHEMA", "Exploded", "Prepared", "explode_bytes", "explode_days", "prepare_bytes"]
 
 #: Columns of ``ds.sources``: one row per input.
 SOURCE_SCHEMA = pl.Schema(
@@ -229,11 +230,18 @@ def _explode_list(frame: pl.DataFrame, keep: list[str], column: str) -> pl.DataF
     )
 
 
+def _per_day(values: str | None | Sequence[str | None], name: str, dtype: pl.DataType) -> pl.Expr:
+    """A constant column, or one value per day gathered by the day index ``_d``."""
+    if values is None or isinstance(values, str):
+        return pl.lit(values, dtype=dtype).alias(name)
+    return pl.lit(pl.Series(name, list(values), dtype=dtype)).gather(pl.col("_d")).alias(name)
+
+
 def _finish(
     frame: pl.DataFrame,
     spec: TableSpec,
-    scope: dict[str, str | None],
-    source: str,
+    scope: dict[str, str | None] | Sequence[dict[str, str | None]],
+    source: str | Sequence[str],
     notes: _Annotations | None,
 ) -> pl.DataFrame:
     schema = spec.schema
@@ -241,9 +249,10 @@ def _finish(
     for name in schema.names():
         dtype = schema[name]
         if name in SCOPE:
-            columns.append(pl.lit(scope.get(name), dtype=dtype).alias(name))
+            value = scope.get(name) if isinstance(scope, dict) else [s.get(name) for s in scope]
+            columns.append(_per_day(value, name, dtype))
         elif name == "source":
-            columns.append(pl.lit(source, dtype=dtype).alias(name))
+            columns.append(_per_day(source, name, dtype))
         elif name in ("extras", "shape"):
             values = None if notes is None else getattr(notes, name)[spec.name]
             if values:
@@ -274,14 +283,16 @@ def _empty_tables() -> dict[str, pl.DataFrame]:
 def explode_days(
     days: list[dict[str, Any]],
     *,
-    source: str,
-    scope: dict[str, str | None],
+    source: str | Sequence[str],
+    scope: dict[str, str | None] | Sequence[dict[str, str | None]],
     unknown: list[list[tuple[_schema.JsonPath, dict[str, Any]]]] | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Flatten schema-valid days into the tables of :mod:`copilot_metrics.tables`.
 
-    ``unknown`` gives, per day, the objects holding unknown keys (from
-    :func:`copilot_metrics._schema.unknown_keys`); computed here when omitted.
+    ``source`` and ``scope`` label every row, either once for all the days or one per day (a
+    batch of days from several files is flattened in one pass).  ``unknown`` gives, per day,
+    the objects holding unknown keys (from :func:`copilot_metrics._schema.unknown_keys`);
+    computed here when omitted.
     """
     if not days:
         return _empty_tables()
@@ -292,9 +303,10 @@ def explode_days(
     assert not bad, "explode_days takes days that convert; explode_bytes sets the others aside"
     base = pl.from_arrow(pa.RecordBatch.from_struct_array(array))
     assert isinstance(base, pl.DataFrame)
-    base = base.with_columns(pl.col("date").str.to_date("%Y-%m-%d"))
+    base = base.with_columns(pl.col("date").str.to_date("%Y-%m-%d"), pl.int_range(pl.len()).alias("_d"))
     frames: dict[str, pl.DataFrame] = {}
     day_cols = {
+        "_d": pl.col("_d"),
         "date": pl.col("date"),
         "total_active_users": pl.col("total_active_users"),
         "total_engaged_users": pl.col("total_engaged_users"),
@@ -309,7 +321,7 @@ def explode_days(
         assert spec.dimension is not None
         parent_spec = TABLES[spec.parent]
         parent = parents[spec.parent]
-        keep = ["date", *parent_spec.dimensions]
+        keep = ["_d", "date", *parent_spec.dimensions]
         if spec.parent == "days":
             block, key = spec.array.split(".", 1)
             parent = parent.select(*keep, pl.col(block).struct.field(key).alias(key))
@@ -337,6 +349,126 @@ def _quarantine_row(
     }
 
 
+@dataclass
+class Prepared:
+    """One input parsed and validated, ready to flatten (see :func:`prepare_bytes`)."""
+
+    source: dict[str, Any]
+    days: list[dict[str, Any]]
+    unknown_keys: list[list[tuple[_schema.JsonPath, dict[str, Any]]]]
+    quarantine: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    unknown: list[dict[str, Any]] = field(default_factory=list)
+    identical: list[tuple[str, str]] = field(default_factory=list)
+    repeated_dates: bool = False
+    unsorted: bool = False
+
+
+def _raw_digest(day: Any) -> bytes:
+    return hashlib.blake2b(orjson.dumps(day, option=orjson.OPT_NON_STR_KEYS), digest_size=16).digest()
+
+
+def prepare_bytes(
+    data: bytes,
+    *,
+    source: str,
+    scope: dict[str, str | None] | None = None,
+    mtime: float | None = None,
+    seen: dict[tuple[Any, ...], str] | None = None,
+) -> Prepared:
+    """Parse and validate one input; return its valid days, unflattened, and its report rows.
+
+    ``seen`` (optional, updated in place) maps ``(scope, date, digest of the day's JSON)`` to
+    the input that first held that exact day, valid: a day found there again is not validated
+    or flattened a second time, only recorded in ``identical`` as ``(date, first input)``.
+    This is how repeats are dropped as files are read.
+    """
+    scope = {k: (scope or {}).get(k) for k in SCOPE}
+    decoded = decode(data, source)
+    base = "$"
+    if decoded.layout.startswith("wrapped:"):
+        base = "$." + decoded.layout.split(":", 1)[1].split("+", 1)[0]
+    scope_key = tuple(scope[k] for k in SCOPE)
+    identical: list[tuple[str, str]] = []
+    candidates = list(range(len(decoded.days)))
+    keys: dict[int, tuple[Any, ...]] = {}
+    if seen is not None:
+        candidates = []
+        for i, day in enumerate(decoded.days):
+            date = day.get("date") if isinstance(day, dict) else None
+            if isinstance(date, str):
+                key = (scope_key, date, _raw_digest(day))
+                first = seen.get(key)
+                if first is not None:
+                    identical.append((date, first))
+                    continue
+                keys[i] = key
+            candidates.append(i)
+    todo = [decoded.days[i] for i in candidates]
+    check = check_days(todo, source, base)
+    # check_days numbers days in ``todo``: map back to the file's own positions
+    for row in (*check.errors, *check.unknown):
+        if row.get("day_index") is not None:
+            position = candidates[row["day_index"]]
+            if position != row["day_index"]:
+                row["json_path"] = row["json_path"].replace(f"{base}[{row['day_index']}]", f"{base}[{position}]", 1)
+                row["day_index"] = position
+    out = Prepared(source={}, days=[], unknown_keys=[], errors=check.errors, unknown=check.unknown,
+                   identical=identical)
+    by_day: dict[int, list[str]] = {}
+    for err in check.errors:
+        by_day.setdefault(err["day_index"], []).append(f"{err['json_path']}: {err['message']}")
+    valid_pos = [j for j, ok in enumerate(check.valid) if ok]
+    valid_days = [todo[j] for j in valid_pos]
+    _, bad = _to_arrow(valid_days) if valid_days else (None, [])
+    # the compiled validator accepts the date "0000-01-01", which no Date column can hold
+    bad = sorted({*bad, *(j for j, day in enumerate(valid_days) if not _is_date(day.get("date")))})
+    if bad:
+        for b in bad:
+            i = candidates[valid_pos[b]]
+            day_date = decoded.days[i].get("date")
+            reason = (f"{base}[{i}]: a value does not fit a 64-bit integer column" if _is_date(day_date)
+                      else f"{base}[{i}].date: {day_date!r} is not a calendar date")
+            out.errors.append({"source": source, "day_index": i, "date": day_date,
+                               "json_path": f"{base}[{i}]", "rule": "representable", "value": None,
+                               "message": reason})
+            by_day[i] = [reason]
+        bad_set = set(bad)
+        valid_pos = [v for j, v in enumerate(valid_pos) if j not in bad_set]
+        valid_days = [todo[j] for j in valid_pos]
+    for i, reasons in sorted(by_day.items()):
+        out.quarantine.append(_quarantine_row(source, scope, i, decoded.days[i], "schema", reasons))
+    out.days = valid_days
+    out.unknown_keys = [_schema.unknown_keys(todo[j]) if check.has_unknown[j] else [] for j in valid_pos]
+    if seen is not None:
+        for j in valid_pos:
+            key = keys.get(candidates[j])
+            if key is not None:
+                seen.setdefault(key, source)
+    valid_dates = [day["date"] for day in valid_days] + [date for date, _ in identical]
+    in_file = [d.get("date") for d in decoded.days if isinstance(d, dict)]
+    out.repeated_dates = len(set(valid_dates)) < len(valid_dates)
+    out.unsorted = any(
+        isinstance(a, str) and isinstance(b, str) and b < a for a, b in zip(in_file, in_file[1:], strict=False)
+    )
+    out.source = {
+        "source": source,
+        **scope,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "bytes": len(data),
+        "layout": decoded.layout,
+        "status": "loaded" if not by_day else "loaded with quarantined days",
+        "days": len(decoded.days),
+        "days_valid": len(valid_dates),
+        "first_date": dt.date.fromisoformat(min(valid_dates)) if valid_dates else None,
+        "last_date": dt.date.fromisoformat(max(valid_dates)) if valid_dates else None,
+        "mtime": mtime,
+        "wrapper": _dumps(decoded.wrapper) if decoded.wrapper else None,
+        "message": None,
+    }
+    return out
+
+
 def explode_bytes(
     data: bytes,
     *,
@@ -356,54 +488,10 @@ def explode_bytes(
     [{'date': datetime.date(2024, 6, 24), 'total_active_users': 3}]
     """
     scope = {k: (scope or {}).get(k) for k in SCOPE}
-    decoded = decode(data, source)
-    base = "$"
-    if decoded.layout.startswith("wrapped:"):
-        base = "$." + decoded.layout.split(":", 1)[1].split("+", 1)[0]
-    check = check_days(decoded.days, source, base)
-    out = Exploded(tables={}, source={}, errors=check.errors, unknown=check.unknown)
-    by_day: dict[int, list[str]] = {}
-    for err in check.errors:
-        by_day.setdefault(err["day_index"], []).append(f"{err['json_path']}: {err['message']}")
-    valid_idx = [i for i, ok in enumerate(check.valid) if ok]
-    valid_days = [decoded.days[i] for i in valid_idx]
-    _, bad = _to_arrow(valid_days) if valid_days else (None, [])
-    # the compiled validator accepts the date "0000-01-01", which no Date column can hold
-    bad = sorted({*bad, *(j for j, day in enumerate(valid_days) if not _is_date(day.get("date")))})
-    if bad:
-        for b in bad:
-            i = valid_idx[b]
-            day_date = decoded.days[i].get("date")
-            reason = (f"{base}[{i}]: a value does not fit a 64-bit integer column" if _is_date(day_date)
-                      else f"{base}[{i}].date: {day_date!r} is not a calendar date")
-            out.errors.append({"source": source, "day_index": i, "date": day_date,
-                               "json_path": f"{base}[{i}]", "rule": "representable", "value": None,
-                               "message": reason})
-            by_day[i] = [reason]
-        bad_set = set(bad)
-        valid_idx = [v for j, v in enumerate(valid_idx) if j not in bad_set]
-        valid_days = [decoded.days[i] for i in valid_idx]
-    for i, reasons in sorted(by_day.items()):
-        out.quarantine.append(_quarantine_row(source, scope, i, decoded.days[i], "schema", reasons))
-    unknown = [_schema.unknown_keys(decoded.days[i]) if check.has_unknown[i] else [] for i in valid_idx]
-    out.tables = explode_days(valid_days, source=source, scope=scope, unknown=unknown)
-    dates = out.tables["days"]["date"]
-    out.source = {
-        "source": source,
-        **scope,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "bytes": len(data),
-        "layout": decoded.layout,
-        "status": "loaded" if not by_day else "loaded with quarantined days",
-        "days": len(decoded.days),
-        "days_valid": len(valid_days),
-        "first_date": dates.min() if valid_days else None,
-        "last_date": dates.max() if valid_days else None,
-        "mtime": mtime,
-        "wrapper": _dumps(decoded.wrapper) if decoded.wrapper else None,
-        "message": None,
-    }
-    return out
+    prepared = prepare_bytes(data, source=source, scope=scope, mtime=mtime)
+    tables = explode_days(prepared.days, source=source, scope=scope, unknown=prepared.unknown_keys)
+    return Exploded(tables=tables, source=prepared.source, quarantine=prepared.quarantine,
+                    errors=prepared.errors, unknown=prepared.unknown)
 
 
 _ = BOOKKEEPING  # the bookkeeping columns are declared in tables.py and filled in _finish
