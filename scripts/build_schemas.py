@@ -66,7 +66,11 @@ def build(fragment: dict[str, Any]) -> dict[str, dict[str, Any]]:
         ),
         "type": "array",
         "items": {"$ref": "#/$defs/copilot-usage-metrics-day"},
-        "$defs": {"copilot-usage-metrics-day": {k: v for k, v in copy.deepcopy(day).items() if k not in ("$schema", "$id")}},
+        "$defs": {
+            "copilot-usage-metrics-day": {
+                k: v for k, v in copy.deepcopy(day).items() if k not in ("$schema", "$id")
+            }
+        },
     }
     return {DAY_NAME: day, RESPONSE_NAME: response}
 
@@ -77,6 +81,7 @@ def render(schema: dict[str, Any]) -> str:
 
 
 def main(argv: list[str]) -> int:
+    """Write both schemas to both folders; return the exit code."""
     fragment_path = Path(argv[1]) if len(argv) > 1 else DEFAULT_FRAGMENT
     fragment = json.loads(fragment_path.read_text(encoding="utf-8"))
     for name, schema in build(fragment).items():

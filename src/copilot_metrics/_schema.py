@@ -53,6 +53,9 @@ def _strict(node: Any) -> Any:
         out = {k: _strict(v) for k, v in node.items()}
         if "properties" in node:
             out["additionalProperties"] = False
+        if node.get("type") == "integer":  # and the value fits the tables' Int64 columns
+            out["minimum"] = -(2**63)
+            out["maximum"] = 2**63 - 1
         return out
     if isinstance(node, list):
         return [_strict(v) for v in node]
@@ -61,7 +64,10 @@ def _strict(node: Any) -> Any:
 
 @functools.cache
 def strict_day_schema() -> dict[str, Any]:
-    """The day schema with ``additionalProperties: false`` on every object."""
+    """The day schema with ``additionalProperties: false`` on every object, integers within Int64.
+
+    A day that passes it has no unknown key and converts to the tables' types as it is.
+    """
     strict: dict[str, Any] = _strict(copy.deepcopy(day_schema()))
     return strict
 

@@ -160,20 +160,24 @@ def rank_sources(
     )
 
 
-def day_digests(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
-    """One row per (scope, date): a hash of everything the day holds, sources aside."""
+def day_digests(tables: Mapping[str, pl.DataFrame], *, by_source: bool = False) -> pl.DataFrame:
+    """One row per (scope, date): a hash of everything the day holds, sources aside.
+
+    With ``by_source``, one row per (scope, date, source): the tables may hold several files.
+    """
+    group = [*_KEY, "source"] if by_source else _KEY
     digests: pl.DataFrame | None = None
     for name, frame in tables.items():
         columns = [c for c in frame.columns if c != "source"]
         per_day = (
-            frame.group_by(_KEY, maintain_order=True)
+            frame.group_by(group, maintain_order=True)
             .agg(pl.struct(columns).hash().alias("h"))
-            .select(*_KEY, pl.col("h").hash().alias(name))
+            .select(*group, pl.col("h").hash().alias(name))
         )
-        digests = per_day if digests is None else digests.join(per_day, on=_KEY, how="left", nulls_equal=True)
+        digests = per_day if digests is None else digests.join(per_day, on=group, how="left", nulls_equal=True)
     assert digests is not None
     names = list(tables)
-    return digests.select(*_KEY, pl.struct(pl.col(names).fill_null(0)).hash().alias("digest"))
+    return digests.select(*group, pl.struct(pl.col(names).fill_null(0)).hash().alias("digest"))
 
 
 class Merger:
@@ -223,6 +227,37 @@ class Merger:
         self._seen = pl.concat([self._seen, fresh.select(*_KEY, "digest")])
         for name, frame in tables.items():
             kept = frame.join(known.select(_KEY), on=_KEY, how="anti", nulls_equal=True) if known.height else frame
+            if kept.height:
+                self.parts[name].append(kept)
+
+    def add_batch(self, tables: Mapping[str, pl.DataFrame], identical: pl.DataFrame) -> None:
+        """Add the tables of several files at once (each file's own version of each day).
+
+        ``tables`` rows carry their file in ``source``; each (scope, date, source) is one
+        version.  ``identical`` lists days a file held verbatim as another file of the same
+        batch did (columns: scope, ``date``, ``source``, ``same_as``): they were not flattened
+        again, and count as that file holding the same version.
+        """
+        digests = day_digests(tables, by_source=True)
+        first = digests.unique([*_KEY, "digest"], keep="first", maintain_order=True)
+        known = first.join(self._seen, on=[*_KEY, "digest"], how="semi", nulls_equal=True)
+        fresh = first.join(known, on=[*_KEY, "digest"], how="anti", nulls_equal=True)
+        stored = fresh.select(*_KEY, "source", pl.lit(True).alias("stored"))
+        copies = identical.join(
+            digests.rename({"source": "same_as"}), on=[*_KEY, "same_as"], how="inner", nulls_equal=True
+        ).select(*_KEY, "digest", "source")
+        registry = pl.concat([digests.select(*_KEY, "digest", "source"), copies]).join(
+            stored, on=[*_KEY, "source"], how="left", nulls_equal=True
+        )
+        self.registry.append(
+            registry.select(
+                *_KEY, "digest", "source", pl.col("source").alias("file"),
+                pl.lit(0, pl.Int64).alias("occurrence"), pl.col("stored").fill_null(False),
+            )
+        )
+        self._seen = pl.concat([self._seen, fresh.select(*_KEY, "digest")])
+        for name, frame in tables.items():
+            kept = frame.join(stored.select(*_KEY, "source"), on=[*_KEY, "source"], how="semi", nulls_equal=True)
             if kept.height:
                 self.parts[name].append(kept)
 

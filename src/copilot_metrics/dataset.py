@@ -9,6 +9,7 @@ concatenated tables -> data-quality findings.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Mapping
@@ -21,7 +22,15 @@ import polars as pl
 
 from copilot_metrics import archive, quality
 from copilot_metrics.errors import ContractError, CopilotMetricsError, FormatError, SchemaValidationError
-from copilot_metrics.explode import QUARANTINE_SCHEMA, SOURCE_SCHEMA, Exploded, explode_bytes
+from copilot_metrics.explode import (
+    QUARANTINE_SCHEMA,
+    SOURCE_SCHEMA,
+    Exploded,
+    Prepared,
+    explode_bytes,
+    explode_days,
+    prepare_bytes,
+)
 from copilot_metrics.reading import Source, SourceRef, decode, resolve
 from copilot_metrics.tables import BLOCKS, SCOPE, TABLES
 from copilot_metrics.validation import UNKNOWN_SCHEMA, ValidationReport
@@ -30,8 +39,12 @@ __all__ = ["Dataset", "load", "to_api"]
 
 _KEY = [*SCOPE, "date"]
 
-#: Archives larger than this many bytes are read by a pool of processes, one file at a time each.
-PARALLEL_MIN_BYTES = 16 * 1024 * 1024
+#: Archives larger than this many bytes are read by a pool of processes, a batch of files at a time.
+PARALLEL_MIN_BYTES = 64 * 1024 * 1024
+
+#: Files are read in batches of at most this many bytes: a scope's exports together, so that a
+#: day repeated verbatim across them is validated and flattened once.
+CHUNK_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -124,18 +137,109 @@ def _process(ref: SourceRef) -> _Outcome | CopilotMetricsError:
     return result, copies, findings
 
 
-def _results(refs: list[SourceRef], workers: int | None) -> Iterator[tuple[SourceRef, _Outcome | CopilotMetricsError]]:
+@dataclass
+class _Chunk:
+    """What a worker returns for a batch of inputs read together.
+
+    ``outcomes`` has one entry per input: an error, a :class:`~copilot_metrics.explode.Prepared`
+    whose days are flattened in ``tables`` (rows labelled by input), or, for an input that
+    holds a date twice, its own :data:`_Outcome`.  ``identical`` lists the days an input held
+    verbatim as an earlier input of the batch (not flattened twice).
+    """
+
+    outcomes: list[tuple[SourceRef, Any]]
+    tables: dict[str, pl.DataFrame]
+    identical: pl.DataFrame
+
+
+_IDENTICAL_SCHEMA = pl.Schema(
+    {**dict.fromkeys(SCOPE, pl.String()), "date": pl.Date(), "source": pl.String(), "same_as": pl.String()}
+)
+
+
+def _process_chunk(refs: list[SourceRef]) -> _Chunk:
+    """Worker: read a batch of inputs; drop verbatim repeats; flatten the rest in one pass."""
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()  # parsing allocates millions of objects that all stay alive: no cycles to find
+    try:
+        seen: dict[tuple[Any, ...], str] = {}
+        outcomes: list[tuple[SourceRef, Any]] = []
+        days: list[dict[str, Any]] = []
+        unknown: list[Any] = []
+        labels: list[str] = []
+        scopes: list[dict[str, str | None]] = []
+        identical: list[dict[str, Any]] = []
+        for ref in refs:
+            try:
+                prepared = prepare_bytes(ref.read(), source=ref.label, scope=ref.scope, mtime=ref.mtime, seen=seen)
+            except CopilotMetricsError as exc:
+                outcomes.append((ref, exc))
+                continue
+            if prepared.repeated_dates:  # rare: the per-file path splits the copies
+                for key in [k for k, v in seen.items() if v == ref.label]:
+                    del seen[key]
+                outcomes.append((ref, _process(ref)))
+                continue
+            outcomes.append((ref, prepared))
+            scope = {k: ref.scope.get(k) for k in SCOPE}
+            days.extend(prepared.days)
+            unknown.extend(prepared.unknown_keys)
+            labels.extend([ref.label] * len(prepared.days))
+            scopes.extend([scope] * len(prepared.days))
+            identical.extend(
+                {**scope, "date": dt.date.fromisoformat(date), "source": ref.label, "same_as": first}
+                for date, first in prepared.identical
+            )
+            prepared.days = []
+            prepared.unknown_keys = []
+        tables = explode_days(days, source=labels, scope=scopes, unknown=unknown)
+    finally:
+        if enabled:
+            gc.enable()
+    frame = pl.DataFrame(identical, schema=_IDENTICAL_SCHEMA, orient="row") if identical else (
+        _IDENTICAL_SCHEMA.to_frame())
+    return _Chunk(outcomes, tables, frame)
+
+
+def _size(ref: SourceRef) -> int:
+    return ref.path.stat().st_size if ref.path else len(ref.data or b"")
+
+
+def _chunks(refs: list[SourceRef], parts: int) -> list[list[SourceRef]]:
+    """Split inputs into batches of at most ``CHUNK_BYTES``.
+
+    A scope's exports go together (their repeats are found in the batch); with several workers,
+    at least ``2 * parts`` batches keep them all busy.
+    """
+    ordered = sorted(refs, key=lambda r: (tuple(r.scope.get(k) or "" for k in SCOPE), r.label))
+    total = sum(_size(r) for r in ordered)
+    limit = max(1, min(CHUNK_BYTES, total // max(1, 2 * parts) + 1)) if parts > 1 else CHUNK_BYTES
+    chunks: list[list[SourceRef]] = [[]]
+    size = 0
+    for ref in ordered:
+        if chunks[-1] and size + _size(ref) > limit:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(ref)
+        size += _size(ref)
+    return [c for c in chunks if c]
+
+
+def _results(refs: list[SourceRef], workers: int | None) -> Iterator[_Chunk]:
     readable = [r for r in refs if not r.skipped]
-    total = sum((r.path.stat().st_size if r.path else len(r.data or b"")) for r in readable)
+    total = sum(_size(r) for r in readable)
     n = workers if workers is not None else (os.cpu_count() or 1)
     if n > 1 and len(readable) > 1 and (workers is not None or total >= PARALLEL_MIN_BYTES):
+        chunks = _chunks(readable, n)
         # spawn, not fork: Polars' thread pool does not survive fork() safely
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(n, len(readable)), mp_context=context) as pool:
-            yield from zip(readable, pool.map(_process, readable, chunksize=1), strict=True)
+        with ProcessPoolExecutor(max_workers=min(n, len(chunks)), mp_context=context) as pool:
+            yield from pool.map(_process_chunk, chunks, chunksize=1)
     else:
-        for ref in readable:
-            yield ref, _process(ref)
+        for chunk in _chunks(readable, 1):
+            yield _process_chunk(chunk)
 
 
 def _source_row(ref: SourceRef, status: str, message: str | None, layout: str | None = None) -> dict[str, Any]:
@@ -223,30 +327,44 @@ def load(
         base_ds = _add_base(merger, base_ds, {ref.label for ref in refs if not ref.skipped})
         source_rows.extend(base_ds.sources.select(SOURCE_SCHEMA.names()).to_dicts())
         quarantine.extend(base_ds.quarantine.to_dicts())
-    for ref, outcome in _results(refs, workers):
-        if isinstance(outcome, CopilotMetricsError):
-            detected = getattr(outcome, "detected", "io")
-            source_rows.append(_source_row(ref, f"not loaded: {detected}", outcome.message))
-            errors.append({"source": ref.label, "day_index": None, "date": None,
-                           "json_path": outcome.json_path or "$", "rule": f"format:{detected}",
-                           "value": None, "message": outcome.message})
-            if isinstance(outcome, FormatError):
-                format_errors.append(outcome)
-            elif on_invalid == "raise":
+    for chunk in _results(refs, workers):
+        for ref, outcome in chunk.outcomes:
+            if isinstance(outcome, CopilotMetricsError):
+                detected = getattr(outcome, "detected", "io")
+                source_rows.append(_source_row(ref, f"not loaded: {detected}", outcome.message))
+                errors.append({"source": ref.label, "day_index": None, "date": None,
+                               "json_path": outcome.json_path or "$", "rule": f"format:{detected}",
+                               "value": None, "message": outcome.message})
+                if isinstance(outcome, FormatError):
+                    format_errors.append(outcome)
+                elif on_invalid == "raise":
+                    raise outcome
+                continue
+            if isinstance(outcome, Prepared):
+                source_rows.append(outcome.source)
+                quarantine.extend(outcome.quarantine)
+                errors.extend(outcome.errors)
+                unknown.extend(outcome.unknown)
+                checked += outcome.source["days"]
+                valid += outcome.source["days_valid"]
+                read_findings.append(_file_findings(outcome))
+                continue
+            if isinstance(outcome, CopilotMetricsError):  # pragma: no cover - handled above
                 raise outcome
-            continue
-        result, copies, repeat_findings = outcome
-        source_rows.append(result.source)
-        quarantine.extend(result.quarantine)
-        errors.extend(result.errors)
-        unknown.extend(result.unknown)
-        checked += result.source["days"]
-        valid += result.source["days_valid"]
-        read_findings.append(_read_findings(result))
-        read_findings.append(repeat_findings)
-        merger.add(ref.label, result.tables)  # merge early: repeats are dropped here, file by file
-        for label, occurrence, copy in copies:
-            merger.add(label, copy, file=ref.label, occurrence=occurrence)
+            result, copies, repeat_findings = outcome
+            source_rows.append(result.source)
+            quarantine.extend(result.quarantine)
+            errors.extend(result.errors)
+            unknown.extend(result.unknown)
+            checked += result.source["days"]
+            valid += result.source["days_valid"]
+            read_findings.append(_read_findings(result))
+            read_findings.append(repeat_findings)
+            merger.add(ref.label, result.tables)  # merge early: repeats are dropped here, file by file
+            for label, occurrence, copy in copies:
+                merger.add(label, copy, file=ref.label, occurrence=occurrence)
+        read_findings.append(_training_date_findings(chunk.tables))
+        merger.add_batch(chunk.tables, chunk.identical)  # repeats across exports are dropped here
     report = ValidationReport.from_rows(errors, unknown, checked, valid)
     if on_invalid == "raise":
         if format_errors:
@@ -284,6 +402,52 @@ def load(
         .sort(["source", *_KEY, "table", "rule", "json_path", "value", "severity", "message"], nulls_last=True)
     )
     return ds
+
+
+def _file_findings(prepared: Prepared) -> pl.DataFrame:
+    """Findings of one input read in a batch: its unknown fields, and dates out of order."""
+    if not prepared.unknown and not prepared.unsorted:
+        return quality.FINDING_SCHEMA.to_frame()
+    found = _unknown_findings(prepared.unknown, prepared.source)
+    if not prepared.unsorted:
+        return found
+    row = {"source": prepared.source["source"], **{k: prepared.source.get(k) for k in SCOPE}, "date": None,
+           "table": "days", "json_path": "$", "rule": "dates_not_in_order", "severity": "info",
+           "message": quality.RULES["dates_not_in_order"][1], "value": None}
+    return pl.concat([found, pl.DataFrame([row], schema=quality.FINDING_SCHEMA)])
+
+
+def _training_date_findings(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """Rows whose custom_model_training_date is not a date (kept verbatim in ``extras``)."""
+    found = [quality.FINDING_SCHEMA.to_frame()]
+    for name in ("completions_models", "ide_chat", "dotcom_chat", "pull_requests"):
+        frame_t = tables[name]
+        # the verbatim value sits at the top level of extras (never null: null and dates are typed)
+        verbatim = pl.col("extras").str.json_path_match("$.custom_model_training_date")
+        odd = frame_t.filter(verbatim.is_not_null())
+        if odd.height:
+            found.append(odd.select(
+                "source", *SCOPE, "date", pl.lit(name).alias("table"),
+                quality.json_path(name, "custom_model_training_date"),
+                pl.lit("training_date_not_a_date").alias("rule"), pl.lit("warning").alias("severity"),
+                pl.lit(quality.RULES["training_date_not_a_date"][1]).alias("message"),
+                verbatim.alias("value")).cast(quality.FINDING_SCHEMA))
+    return pl.concat(found)
+
+
+def _unknown_findings(rows: list[dict[str, Any]], source: dict[str, Any]) -> pl.DataFrame:
+    unknown = pl.DataFrame(rows, schema=UNKNOWN_SCHEMA, orient="row") if rows else UNKNOWN_SCHEMA.to_frame()
+    text = pl.col("date")
+    parsed = text.str.to_date("%Y-%m-%d", strict=False)
+    return unknown.select(
+        "source", *(pl.lit(source.get(k), pl.String).alias(k) for k in SCOPE),
+        # the day's date when it is one (a quarantined day's may not be)
+        pl.when(text.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$") & (parsed.dt.year() >= 1))
+        .then(parsed).otherwise(None).alias("date"),
+        pl.lit(None, pl.String).alias("table"), "json_path", pl.lit("unknown_field").alias("rule"),
+        pl.lit(quality.RULES["unknown_field"][0]).alias("severity"),
+        pl.lit(quality.RULES["unknown_field"][1]).alias("message"), pl.lit(None, pl.String).alias("value"),
+    ).cast(quality.FINDING_SCHEMA)
 
 
 def _read_findings(result: Exploded) -> pl.DataFrame:

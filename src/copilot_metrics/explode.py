@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,7 +32,15 @@ from copilot_metrics.reading import decode
 from copilot_metrics.tables import BLOCKS, BOOKKEEPING, SCOPE, TABLES, TableSpec
 from copilot_metrics.validation import check_days
 
-__all__ = ["QUARANTINE_SCHEMA", "SOURCE_SCHEMA", "Exploded", "Prepared", "explode_bytes", "explode_days", "prepare_bytes"]
+__all__ = [
+    "QUARANTINE_SCHEMA",
+    "SOURCE_SCHEMA",
+    "Exploded",
+    "Prepared",
+    "explode_bytes",
+    "explode_days",
+    "prepare_bytes",
+]
 
 #: Columns of ``ds.sources``: one row per input.
 SOURCE_SCHEMA = pl.Schema(
@@ -230,7 +239,7 @@ def _explode_list(frame: pl.DataFrame, keep: list[str], column: str) -> pl.DataF
     )
 
 
-def _per_day(values: str | None | Sequence[str | None], name: str, dtype: pl.DataType) -> pl.Expr:
+def _per_day(values: str | Sequence[str | None] | None, name: str, dtype: pl.DataType) -> pl.Expr:
     """A constant column, or one value per day gathered by the day index ``_d``."""
     if values is None or isinstance(values, str):
         return pl.lit(values, dtype=dtype).alias(name)
@@ -420,7 +429,10 @@ def prepare_bytes(
         by_day.setdefault(err["day_index"], []).append(f"{err['json_path']}: {err['message']}")
     valid_pos = [j for j, ok in enumerate(check.valid) if ok]
     valid_days = [todo[j] for j in valid_pos]
-    _, bad = _to_arrow(valid_days) if valid_days else (None, [])
+    # only a day the strict validator did not pass can hold an integer beyond Int64
+    unsure = [j for j, pos in enumerate(valid_pos) if not check.strict[pos]]
+    _, unsure_bad = _to_arrow([valid_days[j] for j in unsure]) if unsure else (None, [])
+    bad = [unsure[b] for b in unsure_bad]
     # the compiled validator accepts the date "0000-01-01", which no Date column can hold
     bad = sorted({*bad, *(j for j, day in enumerate(valid_days) if not _is_date(day.get("date")))})
     if bad:
@@ -442,14 +454,14 @@ def prepare_bytes(
     out.unknown_keys = [_schema.unknown_keys(todo[j]) if check.has_unknown[j] else [] for j in valid_pos]
     if seen is not None:
         for j in valid_pos:
-            key = keys.get(candidates[j])
-            if key is not None:
-                seen.setdefault(key, source)
+            found = keys.get(candidates[j])
+            if found is not None:
+                seen.setdefault(found, source)
     valid_dates = [day["date"] for day in valid_days] + [date for date, _ in identical]
     in_file = [d.get("date") for d in decoded.days if isinstance(d, dict)]
     out.repeated_dates = len(set(valid_dates)) < len(valid_dates)
     out.unsorted = any(
-        isinstance(a, str) and isinstance(b, str) and b < a for a, b in zip(in_file, in_file[1:], strict=False)
+        isinstance(a, str) and isinstance(b, str) and b < a for a, b in itertools.pairwise(in_file)
     )
     out.source = {
         "source": source,

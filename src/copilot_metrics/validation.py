@@ -55,6 +55,8 @@ class DayCheck:
     has_unknown: list[bool]
     errors: list[dict[str, Any]] = field(default_factory=list)
     unknown: list[dict[str, Any]] = field(default_factory=list)
+    #: passed the strict variant: no unknown key, every integer within Int64
+    strict: list[bool] = field(default_factory=list)
 
 
 def _errors_of(day: Any, prefix: str) -> list[tuple[str, str, str, str]]:
@@ -87,6 +89,7 @@ def check_days(days: Sequence[Any], label: str, base: str = "$") -> DayCheck:
             if strict.is_valid(day):
                 valid.append(True)
                 has_unknown.append(False)
+                check.strict.append(True)
                 continue
             ok = published.is_valid(day)
             errors = [] if ok else _errors_of(day, _prefix(base, index))
@@ -96,6 +99,7 @@ def check_days(days: Sequence[Any], label: str, base: str = "$") -> DayCheck:
             errors = _errors_of(day, _prefix(base, index))
             ok = not errors
         valid.append(ok)
+        check.strict.append(False)
         date = _date_of(day)
         for path, rule, value, message in errors:
             check.errors.append(

@@ -1,0 +1,136 @@
+"""The batched read path of ``cm.load``: verbatim repeats skipped before flattening, batches
+of any size and parallel workers all giving the dataset a file-by-file merge gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+import copilot_metrics as cm
+from copilot_metrics import dataset, examples, explode
+from copilot_metrics.jsonout import templates
+
+D = dt.date
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("pipeline")
+    examples.generate_archive(
+        root, seed=11, n_languages=4, scopes=(("org-a", None), ("org-a", "t1"), ("org-b", None)),
+        start=D(2025, 1, 1), end=D(2025, 2, 20), window_days=21, export_every_days=7,
+        below_threshold=[D(2025, 1, 20)],
+    )
+    return root
+
+
+def sources_of(root: Path) -> list[str]:
+    return [str(root / "{org}" / "*.json"), str(root / "{org}" / "teams" / "{team}" / "*.json")]
+
+
+def assert_same(a: cm.Dataset, b: cm.Dataset) -> None:
+    for name in a.tables:
+        assert a.tables[name].equals(b.tables[name]), name
+    assert a.conflicts.equals(b.conflicts)
+    assert a.sources.drop("mtime").equals(b.sources.drop("mtime"))
+    assert a.findings.equals(b.findings)
+    assert a.quarantine.equals(b.quarantine)
+
+
+def distinct_versions(root: Path) -> int:
+    """Distinct (scope, date, content) in the raw JSON, computed without the library."""
+    seen: set[tuple[str, str, str]] = set()
+    for path in root.rglob("*.json"):
+        scope = str(path.parent.relative_to(root))
+        for day in json.loads(path.read_text()):
+            seen.add((scope, day["date"], json.dumps(day, sort_keys=True)))
+    return len(seen)
+
+
+def test_each_distinct_version_of_a_day_is_flattened_once(archive: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    flattened: list[int] = []
+    real = dataset.explode_days
+
+    def counting(days: list[dict[str, Any]], **kwargs: Any) -> dict[str, pl.DataFrame]:
+        flattened.append(len(days))
+        return real(days, **kwargs)
+
+    monkeypatch.setattr(dataset, "explode_days", counting)
+    ds = cm.load(sources_of(archive), workers=1)
+    assert sum(flattened) == distinct_versions(archive)
+    raw_days = sum(len(json.loads(p.read_text())) for p in archive.rglob("*.json"))
+    assert sum(flattened) < raw_days / 2  # the archive repeats every day about three times
+    sources = ds.sources
+    assert (sources["days_kept"] + sources["days_identical"] + sources["days_superseded"]).equals(
+        sources["days_valid"]
+    )
+
+
+def test_batches_of_one_file_give_the_same_dataset(archive: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = cm.load(sources_of(archive), workers=1)
+    monkeypatch.setattr(dataset, "CHUNK_BYTES", 1)  # every file alone: repeats found by the merge only
+    assert_same(cm.load(sources_of(archive), workers=1), whole)
+
+
+def test_two_worker_processes_give_the_same_dataset(archive: Path) -> None:
+    assert_same(cm.load(sources_of(archive), workers=2), cm.load(sources_of(archive), workers=1))
+
+
+def test_a_verbatim_repeat_names_the_newest_file_as_kept_source(tmp_path: Path) -> None:
+    day = examples.generate_days(D(2025, 3, 3), D(2025, 3, 3), seed=2, n_languages=2)[0]
+    (tmp_path / "a-2025-03-04.json").write_text(json.dumps([day]))
+    (tmp_path / "b-2025-03-05.json").write_text(json.dumps([day]))
+    ds = cm.load(tmp_path, org="o")
+    assert ds.days["source"].to_list() == [str(tmp_path / "b-2025-03-05.json")]
+    counts = ds.sources.select("source", "days_kept", "days_identical").sort("source").rows()
+    assert counts == [(str(tmp_path / "a-2025-03-04.json"), 0, 1), (str(tmp_path / "b-2025-03-05.json"), 1, 0)]
+    assert ds.conflicts.height == 0
+
+
+def test_a_repeat_differing_only_in_an_invalid_value_is_still_validated(tmp_path: Path) -> None:
+    day = examples.generate_days(D(2025, 3, 3), D(2025, 3, 3), seed=2, n_languages=2)[0]
+    bad = {**day, "total_active_users": "12"}
+    (tmp_path / "a-2025-03-04.json").write_text(json.dumps([day]))
+    (tmp_path / "b-2025-03-05.json").write_text(json.dumps([bad]))
+    ds = cm.load(tmp_path, org="o", on_invalid="quarantine")
+    assert ds.quarantine.select("source", "date").rows() == [(str(tmp_path / "b-2025-03-05.json"), "2025-03-03")]
+    assert ds.days["source"].to_list() == [str(tmp_path / "a-2025-03-04.json")]
+
+
+def test_an_integer_beyond_int64_is_quarantined_not_truncated(tmp_path: Path) -> None:
+    day = {"date": "2025-03-03", "total_active_users": 2**63}
+    (tmp_path / "a.json").write_text(json.dumps([day, {"date": "2025-03-04", "total_active_users": 2**63 - 1}]))
+    ds = cm.load(tmp_path, on_invalid="quarantine")
+    assert ds.days.select("date", "total_active_users").rows() == [(D(2025, 3, 4), 2**63 - 1)]
+    assert ds.quarantine.select("date", "stage").rows() == [("2025-03-03", "schema")]
+    assert "64-bit" in ds.quarantine["reasons"][0][0]
+
+
+def test_prepare_bytes_skips_only_days_seen_verbatim_in_the_same_scope() -> None:
+    day = {"date": "2025-03-03", "total_active_users": 5}
+    seen: dict[tuple[Any, ...], str] = {}
+    first = explode.prepare_bytes(json.dumps([day]).encode(), source="a", scope={"org": "x"}, seen=seen)
+    again = explode.prepare_bytes(json.dumps([day]).encode(), source="b", scope={"org": "x"}, seen=seen)
+    other_scope = explode.prepare_bytes(json.dumps([day]).encode(), source="c", scope={"org": "y"}, seen=seen)
+    changed = explode.prepare_bytes(
+        json.dumps([{**day, "total_active_users": 6}]).encode(), source="d", scope={"org": "x"}, seen=seen
+    )
+    assert (len(first.days), first.identical) == (1, [])
+    assert (len(again.days), again.identical) == (0, [("2025-03-03", "a")])
+    assert (len(other_scope.days), other_scope.identical) == (1, [])
+    assert (len(changed.days), changed.identical) == (1, [])
+    assert again.source["days_valid"] == 1
+    assert again.source["first_date"] == again.source["last_date"] == D(2025, 3, 3)
+
+
+def test_write_json_output_loads_through_the_batched_path(archive: Path, tmp_path: Path) -> None:
+    ds = cm.load(sources_of(archive))
+    cm.write_json(ds, tmp_path / "out")
+    again = cm.load(templates(tmp_path / "out"))
+    for name in ds.tables:
+        assert ds.tables[name].drop("source").equals(again.tables[name].drop("source")), name
