@@ -13,9 +13,11 @@ The schema files ship inside the package (``copilot_metrics/schemas``) and are r
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable
 from importlib import resources
 from typing import Any, Protocol
@@ -72,13 +74,41 @@ def strict_day_schema() -> dict[str, Any]:
     return strict
 
 
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def is_date(value: Any) -> bool:
+    """The ``date`` format (RFC 3339 full-date): ``YYYY-MM-DD``, ASCII digits, a real calendar day.
+
+    >>> [is_date(v) for v in ("2024-06-24", "2024-13-40", "0000-01-01", "20240624", 20240624)]
+    [True, False, False, False, True]
+    """
+    if not isinstance(value, str):
+        return True  # formats constrain strings only; "type" rejects the rest
+    if not _DATE.fullmatch(value):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+#: The format checks of both validators, so that they agree by construction (jsonschema-rs alone
+#: accepts ``0000-01-01``, which Python and ``jsonschema`` reject).
+FORMAT_CHECKS: dict[str, Callable[[Any], bool]] = {"date": is_date}
+
+
 @functools.cache
 def reporting_validator() -> Any:
-    """A ``jsonschema`` validator with format checks: slow, but reports every error."""
+    """A ``jsonschema`` validator with the format checks: slow, but reports every error."""
     import jsonschema
 
     cls = jsonschema.validators.validator_for(day_schema())
-    return cls(day_schema(), format_checker=cls.FORMAT_CHECKER)
+    checker = jsonschema.FormatChecker(formats=())
+    for name, check in FORMAT_CHECKS.items():
+        checker.checks(name)(check)
+    return cls(day_schema(), format_checker=checker)
 
 
 def _formats_used(node: Any) -> set[str]:
@@ -91,31 +121,23 @@ def _formats_used(node: Any) -> set[str]:
     return set()
 
 
-def _format_checks() -> dict[str, Callable[[str], bool]]:
-    """The reporting validator's format checks, for each format the day schema uses.
-
-    Handing them to the compiled validator makes both agree on formats by construction
-    (jsonschema-rs alone accepts ``0000-01-01``, which ``jsonschema`` and Python reject).
-    """
-    checker = reporting_validator().format_checker
-    assert checker is not None
-    return {name: functools.partial(checker.conforms, format=name) for name in _formats_used(day_schema())}
-
-
 @functools.cache
 def fast_validators() -> tuple[_FastValidator, _FastValidator] | None:
     """Compiled validators ``(published, strict)`` from jsonschema-rs, or ``None`` if absent.
 
-    Format checks are delegated to ``jsonschema``'s own (see :func:`_format_checks`).
+    Both use :data:`FORMAT_CHECKS`, like :func:`reporting_validator`; the fast path never
+    imports ``jsonschema``.
     """
     try:
         import jsonschema_rs
     except ImportError:
         return None
-    formats = _format_checks()
+    missing = _formats_used(day_schema()) - set(FORMAT_CHECKS)
+    if missing:  # pragma: no cover - the published schema uses "date" only
+        raise AssertionError(f"no format check for {sorted(missing)}")
     return (
-        jsonschema_rs.validator_for(day_schema(), validate_formats=True, formats=formats),
-        jsonschema_rs.validator_for(strict_day_schema(), validate_formats=True, formats=formats),
+        jsonschema_rs.validator_for(day_schema(), validate_formats=True, formats=FORMAT_CHECKS),
+        jsonschema_rs.validator_for(strict_day_schema(), validate_formats=True, formats=FORMAT_CHECKS),
     )
 
 

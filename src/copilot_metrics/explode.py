@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,19 +78,13 @@ QUARANTINE_SCHEMA = pl.Schema(
 )
 
 # ASCII digits only (``\d`` matches any Unicode digit); year 0000 is not a calendar date either.
-_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _TRAINING = "custom_model_training_date"
 
 
 def _is_date(value: Any) -> bool:
-    if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
-        return False
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
+    """A string holding a calendar date, by the schema's own ``date`` format check."""
+    return isinstance(value, str) and _schema.is_date(value)
 
 
 @dataclass
@@ -374,7 +367,8 @@ class Prepared:
 
 
 def _raw_digest(day: Any) -> bytes:
-    return hashlib.blake2b(orjson.dumps(day, option=orjson.OPT_NON_STR_KEYS), digest_size=16).digest()
+    """The day as compact JSON: an exact key (a dict compares the bytes on a hash match)."""
+    return orjson.dumps(day, option=orjson.OPT_NON_STR_KEYS)
 
 
 def prepare_bytes(
@@ -387,7 +381,7 @@ def prepare_bytes(
 ) -> Prepared:
     """Parse and validate one input; return its valid days, unflattened, and its report rows.
 
-    ``seen`` (optional, updated in place) maps ``(scope, date, digest of the day's JSON)`` to
+    ``seen`` (optional, updated in place) maps ``(scope, date, the day as compact JSON)`` to
     the input that first held that exact day, valid: a day found there again is not validated
     or flattened a second time, only recorded in ``identical`` as ``(date, first input)``.
     This is how repeats are dropped as files are read.
