@@ -40,7 +40,7 @@ __all__ = ["Dataset", "load", "to_api"]
 _KEY = [*SCOPE, "date"]
 
 #: Archives larger than this many bytes are read by a pool of processes, a batch of files at a time.
-PARALLEL_MIN_BYTES = 64 * 1024 * 1024
+PARALLEL_MIN_BYTES = 192 * 1024 * 1024
 
 #: Files are read in batches of at most this many bytes: a scope's exports together, so that a
 #: day repeated verbatim across them is validated and flattened once.
@@ -297,7 +297,8 @@ def load(
     contracts:
         Run the pandera contracts (default).
     workers:
-        Processes to use; default: all cores for archives over 16 MiB.
+        Processes to use; default: all cores for archives over 192 MiB (below that, starting
+        processes costs more than it saves).
 
     Examples
     --------
