@@ -409,34 +409,39 @@ def _file_findings(prepared: Prepared) -> pl.DataFrame:
     """Findings of one input read in a batch: its unknown fields, and dates out of order."""
     if not prepared.unknown and not prepared.unsorted:
         return quality.FINDING_SCHEMA.to_frame()
-    found = _unknown_findings(prepared.unknown, prepared.source)
-    if not prepared.unsorted:
-        return found
-    row = {"source": prepared.source["source"], **{k: prepared.source.get(k) for k in SCOPE}, "date": None,
-           "table": "days", "json_path": "$", "rule": "dates_not_in_order", "severity": "info",
-           "message": quality.RULES["dates_not_in_order"][1], "value": None}
-    return pl.concat([found, pl.DataFrame([row], schema=quality.FINDING_SCHEMA)])
+    found = [_unknown_findings(prepared.unknown, prepared.source)]
+    if prepared.unsorted:
+        found.append(_unsorted_finding(prepared.source))
+    return pl.concat(found)
+
+
+def _unsorted_finding(source: dict[str, Any]) -> pl.DataFrame:
+    """The ``dates_not_in_order`` finding of one input (grain: one row per input)."""
+    severity, message = quality.RULES["dates_not_in_order"]
+    row = {"source": source["source"], **{k: source.get(k) for k in SCOPE}, "date": None, "table": "days",
+           "json_path": "$", "rule": "dates_not_in_order", "severity": severity, "message": message, "value": None}
+    return pl.DataFrame([row], schema=quality.FINDING_SCHEMA)
 
 
 def _training_date_findings(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     """Rows whose custom_model_training_date is not a date (kept verbatim in ``extras``)."""
     found = [quality.FINDING_SCHEMA.to_frame()]
+    severity, message = quality.RULES["training_date_not_a_date"]
     for name in ("completions_models", "ide_chat", "dotcom_chat", "pull_requests"):
-        frame_t = tables[name]
         # the verbatim value sits at the top level of extras (never null: null and dates are typed)
         verbatim = pl.col("extras").str.json_path_match("$.custom_model_training_date")
-        odd = frame_t.filter(verbatim.is_not_null())
+        odd = tables[name].filter(verbatim.is_not_null())
         if odd.height:
             found.append(odd.select(
                 "source", *SCOPE, "date", pl.lit(name).alias("table"),
                 quality.json_path(name, "custom_model_training_date"),
-                pl.lit("training_date_not_a_date").alias("rule"), pl.lit("warning").alias("severity"),
-                pl.lit(quality.RULES["training_date_not_a_date"][1]).alias("message"),
-                verbatim.alias("value")).cast(quality.FINDING_SCHEMA))
+                pl.lit("training_date_not_a_date").alias("rule"), pl.lit(severity).alias("severity"),
+                pl.lit(message).alias("message"), verbatim.alias("value")).cast(quality.FINDING_SCHEMA))
     return pl.concat(found)
 
 
 def _unknown_findings(rows: list[dict[str, Any]], source: dict[str, Any]) -> pl.DataFrame:
+    """One ``unknown_field`` finding per unknown key reported by validation."""
     unknown = pl.DataFrame(rows, schema=UNKNOWN_SCHEMA, orient="row") if rows else UNKNOWN_SCHEMA.to_frame()
     text = pl.col("date")
     parsed = text.str.to_date("%Y-%m-%d", strict=False)
@@ -452,40 +457,12 @@ def _unknown_findings(rows: list[dict[str, Any]], source: dict[str, Any]) -> pl.
 
 
 def _read_findings(result: Exploded) -> pl.DataFrame:
+    """Findings of one input read on its own (a file that repeats a date)."""
+    found = [_unknown_findings(result.unknown, result.source), _training_date_findings(result.tables)]
     days = result.tables["days"]
-    unknown = pl.DataFrame(result.unknown, schema=UNKNOWN_SCHEMA, orient="row") if result.unknown else (
-        UNKNOWN_SCHEMA.to_frame())
-    text = pl.col("date")
-    parsed = text.str.to_date("%Y-%m-%d", strict=False)
-    frame = unknown.select(
-        "source", *(pl.lit(result.source.get(k), pl.String).alias(k) for k in SCOPE),
-        # the day's date when it is one (a quarantined day's may not be)
-        pl.when(text.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$") & (parsed.dt.year() >= 1))
-        .then(parsed).otherwise(None).alias("date"),
-        pl.lit(None, pl.String).alias("table"), "json_path", pl.lit("unknown_field").alias("rule"),
-        pl.lit(quality.RULES["unknown_field"][0]).alias("severity"),
-        pl.lit(quality.RULES["unknown_field"][1]).alias("message"), pl.lit(None, pl.String).alias("value"),
-    )
-    extra = []
     if days.height > 1 and not days["date"].is_sorted():
-        extra.append(days.head(1).select(
-            "source", *SCOPE, pl.lit(None, pl.Date).alias("date"), pl.lit("days").alias("table"),
-            pl.lit("$").alias("json_path"), pl.lit("dates_not_in_order").alias("rule"),
-            pl.lit("info").alias("severity"), pl.lit(quality.RULES["dates_not_in_order"][1]).alias("message"),
-            pl.lit(None, pl.String).alias("value")))
-    for name in ("completions_models", "ide_chat", "dotcom_chat", "pull_requests"):
-        frame_t = result.tables[name]
-        # the verbatim value sits at the top level of extras (never null: null and dates are typed)
-        verbatim = pl.col("extras").str.json_path_match("$.custom_model_training_date")
-        odd = frame_t.filter(verbatim.is_not_null())
-        if odd.height:
-            extra.append(odd.select(
-                "source", *SCOPE, "date", pl.lit(name).alias("table"),
-                quality.json_path(name, "custom_model_training_date"),
-                pl.lit("training_date_not_a_date").alias("rule"), pl.lit("warning").alias("severity"),
-                pl.lit(quality.RULES["training_date_not_a_date"][1]).alias("message"),
-                verbatim.alias("value")))
-    return pl.concat([frame, *extra]).cast(quality.FINDING_SCHEMA)
+        found.append(_unsorted_finding(result.source))
+    return pl.concat(found)
 
 
 def _enforce_contracts(ds: Dataset, on_invalid: str) -> None:
@@ -515,14 +492,7 @@ def _enforce_contracts(ds: Dataset, on_invalid: str) -> None:
                     f"table {name!r}, column {row['column']!r}: {row['check']} failed",
                     failure_cases=framewide, table=name, column=row["column"],
                 )
-            readable = cases.with_columns(pl.col("key").struct.json_encode().alias("key"))
-            first = readable.row(0, named=True)
-            first["key"] = orjson.loads(first["key"])
-            raise ContractError(
-                _contract_message(name, first, cases.height),
-                failure_cases=cases, file=first["source"], table=name, column=first["column"], key=first["key"],
-                hint="load with on_invalid='quarantine' to set the offending days aside",
-            )
+            raise ContractError.from_failures(name, cases)
         value = pl.when(pl.col("value").is_not_null()).then(pl.format(" (value {})", "value")).otherwise(pl.lit(""))
         bad_days.append(cases.select(*_KEY, "source", pl.format("{}: table {}, column {}: {} failed{}", "source",
                                                              pl.lit(name), "column", "check", value)
@@ -576,14 +546,6 @@ def _contract_findings(name: str, located: pl.DataFrame) -> pl.DataFrame:
         )
         .unique(maintain_order=True)
         .cast(quality.FINDING_SCHEMA)
-    )
-
-
-def _contract_message(table: str, first: dict[str, Any], count: int) -> str:
-    more = f"; and {count - 1} more failure(s)" if count > 1 else ""
-    return (
-        f"{first['source']}: table {table!r}, column {first['column']!r}, key {first['key']}: "
-        f"{first['check']} failed (value {first['value']}){more}"
     )
 
 

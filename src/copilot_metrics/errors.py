@@ -140,13 +140,21 @@ class ContractError(CopilotMetricsError):
 
     @classmethod
     def from_failures(cls, table: str, failure_cases: pl.DataFrame) -> ContractError:
-        """Build the error from the failure cases of one table (at least one row)."""
+        """Build the error from the failure cases of one table (at least one row).
+
+        ``failure_cases`` has ``source``, ``column``, ``check``, ``value`` and ``key`` (a struct
+        of the table's natural key); the message names the first failure and counts the rest.
+        """
         first = failure_cases.row(0, named=True)
         more = failure_cases.height - 1
         key = first.get("key") or {}
+        # JSON-ready (dates as ISO text), so that a pipeline can log the key as data
+        shown = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in key.items()}
+        value = first.get("value")
         message = (
             f"{first.get('source')}: table {table!r}, column {first.get('column')!r}, "
-            f"key {key}: {first.get('check')} failed (value {_short(first.get('value'))})"
+            f"key {shown}: {first.get('check')} failed"
+            + (f" (value {value})" if value is not None else "")
             + (f"; and {more} more failure(s)" if more else "")
         )
         return cls(
@@ -155,7 +163,7 @@ class ContractError(CopilotMetricsError):
             file=first.get("source"),
             table=table,
             column=first.get("column"),
-            key=key,
+            key=shown,
             hint="load with on_invalid='quarantine' to set the offending days aside",
         )
 
