@@ -127,9 +127,7 @@ def _process(ref: SourceRef) -> _Outcome | CopilotMetricsError:
         return exc
     set_aside = {row["day_index"] for row in result.quarantine}
     valid = [i for i in range(len(decoded.days)) if i not in set_aside]
-    json_base = "$"
-    if decoded.layout.startswith("wrapped:"):
-        json_base = "$." + decoded.layout.split(":", 1)[1].split("+", 1)[0]
+    json_base = decoded.json_base
     scope = {k: result.source.get(k) for k in SCOPE}
     result.tables, copies, findings = archive.split_repeats(
         decoded.days, valid, source=ref.label, scope=scope, json_base=json_base

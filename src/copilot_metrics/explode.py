@@ -388,9 +388,7 @@ def prepare_bytes(
     """
     scope = {k: (scope or {}).get(k) for k in SCOPE}
     decoded = decode(data, source)
-    base = "$"
-    if decoded.layout.startswith("wrapped:"):
-        base = "$." + decoded.layout.split(":", 1)[1].split("+", 1)[0]
+    base = decoded.json_base
     scope_key = tuple(scope[k] for k in SCOPE)
     identical: list[tuple[str, str]] = []
     candidates = list(range(len(decoded.days)))

@@ -16,7 +16,6 @@ Two steps, both without side effects beyond reading files:
 from __future__ import annotations
 
 import gzip
-import io
 import re
 import zlib
 from collections.abc import Iterable, Sequence
@@ -179,6 +178,13 @@ class Decoded:
     days: list[Any]
     wrapper: dict[str, Any] | None = None
 
+    @property
+    def json_base(self) -> str:
+        """JSON path of the day array in the file: ``$``, or ``$.data`` for a wrapped array."""
+        if not self.layout.startswith("wrapped:"):
+            return "$"
+        return "$." + self.layout.split(":", 1)[1].split("+", 1)[0]
+
 
 _REPORT_KEYS = frozenset(
     {
@@ -339,8 +345,3 @@ def _classify_items(
     if named:
         raise FormatError.looks_like(label, *named, json_path=f"{path}[0]")
     return Decoded(layout, items, wrapper)
-
-
-def read_text_sample(data: bytes, limit: int = 200) -> str:
-    """The first characters of a file, for messages."""
-    return io.BytesIO(data[:limit]).read().decode("utf-8", "replace")

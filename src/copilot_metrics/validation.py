@@ -207,10 +207,7 @@ def validate(source: Any, **scope: str | None) -> ValidationReport:
                  "rule": "io", "value": None, "message": exc.message}
             )
             continue
-        base = "$.data" if decoded.layout.startswith("wrapped:data") else "$"
-        if decoded.layout.startswith("wrapped:") and not decoded.layout.startswith("wrapped:data"):
-            base = "$." + decoded.layout.split(":", 1)[1].split("+", 1)[0]
-        result = check_days(decoded.days, ref.label, base)
+        result = check_days(decoded.days, ref.label, decoded.json_base)
         errors.extend(result.errors)
         unknown.extend(result.unknown)
         checked += len(decoded.days)
