@@ -230,15 +230,19 @@ class Merger:
             if kept.height:
                 self.parts[name].append(kept)
 
-    def add_batch(self, tables: Mapping[str, pl.DataFrame], identical: pl.DataFrame) -> None:
+    def add_batch(
+        self, tables: Mapping[str, pl.DataFrame], identical: pl.DataFrame, *, digests: pl.DataFrame | None = None
+    ) -> None:
         """Add the tables of several files at once (each file's own version of each day).
 
         ``tables`` rows carry their file in ``source``; each (scope, date, source) is one
         version.  ``identical`` lists days a file held verbatim as another file of the same
         batch did (columns: scope, ``date``, ``source``, ``same_as``): they were not flattened
-        again, and count as that file holding the same version.
+        again, and count as that file holding the same version.  ``digests`` is
+        ``day_digests(tables, by_source=True)`` when the caller computed it already.
         """
-        digests = day_digests(tables, by_source=True)
+        if digests is None:
+            digests = day_digests(tables, by_source=True)
         first = digests.unique([*_KEY, "digest"], keep="first", maintain_order=True)
         known = first.join(self._seen, on=[*_KEY, "digest"], how="semi", nulls_equal=True)
         fresh = first.join(known, on=[*_KEY, "digest"], how="anti", nulls_equal=True)

@@ -148,6 +148,7 @@ class _Chunk:
     outcomes: list[tuple[SourceRef, Any]]
     tables: dict[str, pl.DataFrame]
     identical: pl.DataFrame
+    digests: pl.DataFrame
 
 
 _IDENTICAL_SCHEMA = pl.Schema(
@@ -198,7 +199,8 @@ def _process_chunk(refs: list[SourceRef]) -> _Chunk:
             gc.enable()
     frame = pl.DataFrame(identical, schema=_IDENTICAL_SCHEMA, orient="row") if identical else (
         _IDENTICAL_SCHEMA.to_frame())
-    return _Chunk(outcomes, tables, frame)
+    # hashed here, in the worker, so that the parent only joins
+    return _Chunk(outcomes, tables, frame, archive.day_digests(tables, by_source=True))
 
 
 def _size(ref: SourceRef) -> int:
@@ -346,7 +348,9 @@ def load(
                 unknown.extend(outcome.unknown)
                 checked += outcome.source["days"]
                 valid += outcome.source["days_valid"]
-                read_findings.append(_file_findings(outcome))
+                found = _file_findings(outcome)
+                if found is not None:
+                    read_findings.append(found)
                 continue
             if isinstance(outcome, CopilotMetricsError):  # pragma: no cover - handled above
                 raise outcome
@@ -363,7 +367,8 @@ def load(
             for label, occurrence, copy in copies:
                 merger.add(label, copy, file=ref.label, occurrence=occurrence)
         read_findings.append(_training_date_findings(chunk.tables))
-        merger.add_batch(chunk.tables, chunk.identical)  # repeats across exports are dropped here
+        # repeats across exports are dropped here, batch by batch
+        merger.add_batch(chunk.tables, chunk.identical, digests=chunk.digests)
     report = ValidationReport.from_rows(errors, unknown, checked, valid)
     if on_invalid == "raise":
         if format_errors:
@@ -403,10 +408,10 @@ def load(
     return ds
 
 
-def _file_findings(prepared: Prepared) -> pl.DataFrame:
+def _file_findings(prepared: Prepared) -> pl.DataFrame | None:
     """Findings of one input read in a batch: its unknown fields, and dates out of order."""
     if not prepared.unknown and not prepared.unsorted:
-        return quality.FINDING_SCHEMA.to_frame()
+        return None  # the common case, kept cheap: most inputs have nothing to report
     found = [_unknown_findings(prepared.unknown, prepared.source)]
     if prepared.unsorted:
         found.append(_unsorted_finding(prepared.source))
