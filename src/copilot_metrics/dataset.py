@@ -319,7 +319,7 @@ def load(
     unknown: list[dict[str, Any]] = []
     read_findings: list[pl.DataFrame] = []
     format_errors: list[FormatError] = []
-    checked = valid = 0
+    read_sources: list[dict[str, Any]] = []
     for ref in refs:
         if ref.skipped:
             source_rows.append(_source_row(ref, "skipped", ref.skipped))
@@ -341,26 +341,17 @@ def load(
                 elif on_invalid == "raise":
                     raise outcome
                 continue
-            if isinstance(outcome, Prepared):
-                source_rows.append(outcome.source)
-                quarantine.extend(outcome.quarantine)
-                errors.extend(outcome.errors)
-                unknown.extend(outcome.unknown)
-                checked += outcome.source["days"]
-                valid += outcome.source["days_valid"]
+            part = outcome if isinstance(outcome, Prepared) else outcome[0]
+            read_sources.append(part.source)
+            quarantine.extend(part.quarantine)
+            errors.extend(part.errors)
+            unknown.extend(part.unknown)
+            if isinstance(outcome, Prepared):  # flattened with its batch
                 found = _file_findings(outcome)
                 if found is not None:
                     read_findings.append(found)
                 continue
-            if isinstance(outcome, CopilotMetricsError):  # pragma: no cover - handled above
-                raise outcome
-            result, copies, repeat_findings = outcome
-            source_rows.append(result.source)
-            quarantine.extend(result.quarantine)
-            errors.extend(result.errors)
-            unknown.extend(result.unknown)
-            checked += result.source["days"]
-            valid += result.source["days_valid"]
+            result, copies, repeat_findings = outcome  # read on its own: it repeats a date
             read_findings.append(_read_findings(result))
             read_findings.append(repeat_findings)
             merger.add(ref.label, result.tables)  # merge early: repeats are dropped here, file by file
@@ -369,7 +360,10 @@ def load(
         read_findings.append(_training_date_findings(chunk.tables))
         # repeats across exports are dropped here, batch by batch
         merger.add_batch(chunk.tables, chunk.identical, digests=chunk.digests)
-    report = ValidationReport.from_rows(errors, unknown, checked, valid)
+    source_rows.extend(read_sources)
+    report = ValidationReport.from_rows(
+        errors, unknown, sum(r["days"] for r in read_sources), sum(r["days_valid"] for r in read_sources)
+    )
     if on_invalid == "raise":
         if format_errors:
             first = format_errors[0]
