@@ -178,14 +178,17 @@ class ValidationReport:
 def validate(source: Any, **scope: str | None) -> ValidationReport:
     """Check every day of every input against the published schema, with format checks.
 
-    Never raises for bad content: files that are not metrics exports appear in ``errors`` with
-    rule ``format:<what they look like>``.
+    The same checks as :func:`copilot_metrics.load`, which it predicts: besides the schema's
+    rules, a day holding an integer that no 64-bit column can hold is an error (rule
+    ``representable``).  Never raises for bad content: files that are not metrics exports appear
+    in ``errors`` with rule ``format:<what they look like>``.
 
     >>> import copilot_metrics as cm
     >>> cm.validate(b'[{"date": "2024-13-40"}]').errors["message"].to_list()
     ["'2024-13-40' is not a 'date'"]
     """
-    from copilot_metrics.reading import decode, resolve
+    from copilot_metrics.explode import prepare_bytes
+    from copilot_metrics.reading import resolve
 
     errors: list[dict[str, Any]] = []
     unknown: list[dict[str, Any]] = []
@@ -194,7 +197,7 @@ def validate(source: Any, **scope: str | None) -> ValidationReport:
         if ref.skipped:
             continue
         try:
-            decoded = decode(ref.read(), ref.label)
+            prepared = prepare_bytes(ref.read(), source=ref.label, scope=ref.scope)
         except FormatError as exc:
             errors.append(
                 {"source": ref.label, "day_index": None, "date": None, "json_path": exc.json_path or "$",
@@ -207,9 +210,8 @@ def validate(source: Any, **scope: str | None) -> ValidationReport:
                  "rule": "io", "value": None, "message": exc.message}
             )
             continue
-        result = check_days(decoded.days, ref.label, decoded.json_base)
-        errors.extend(result.errors)
-        unknown.extend(result.unknown)
-        checked += len(decoded.days)
-        valid += sum(result.valid)
+        errors.extend(prepared.errors)
+        unknown.extend(prepared.unknown)
+        checked += prepared.source["days"]
+        valid += prepared.source["days_valid"]
     return ValidationReport.from_rows(errors, unknown, checked, valid)
