@@ -145,3 +145,17 @@ def test_validate_predicts_load_for_an_integer_beyond_int64() -> None:
     with pytest.raises(cm.SchemaValidationError) as info:
         cm.load(data)
     assert info.value.report.errors["rule"].to_list() == ["representable"]
+
+
+def test_responses_appended_one_per_line_load_as_one_archive(tmp_path: Path) -> None:
+    first = [{"date": "2025-03-03", "total_active_users": 5}, {"date": "2025-03-04", "total_active_users": 6}]
+    second = [{"date": "2025-03-04", "total_active_users": 7}, {"date": "2025-03-05", "total_active_users": 8}]
+    path = tmp_path / "appended.json"
+    path.write_text(json.dumps(first) + "\n" + json.dumps(second) + "\n")
+    ds = cm.load(path, org="o")
+    assert ds.sources.select("layout", "days", "days_valid").rows() == [("ndjson-arrays", 4, 4)]
+    # the later response's copy of 2025-03-04 wins over the earlier one in the same file
+    assert ds.days.select("date", "total_active_users").rows() == [
+        (D(2025, 3, 3), 5), (D(2025, 3, 4), 7), (D(2025, 3, 5), 8)]
+    assert ds.conflicts.select("date", "column", "kept_value", "other_value").rows() == [
+        (D(2025, 3, 4), "total_active_users", "7", "6")]

@@ -7,7 +7,8 @@ Two steps, both without side effects beyond reading files:
   from a path template such as ``"exports/{org}/{team}/*.json"``;
 * :func:`decode` turns one input's bytes into day objects, whatever the layout: a JSON array
   (the API response), one day object, an object wrapping the array (under ``data`` or another
-  single key), or NDJSON, each optionally gzip-compressed and with or without a UTF-8 BOM.
+  single key), NDJSON, or responses appended one per line (``ndjson-arrays``), each optionally
+  gzip-compressed and with or without a UTF-8 BOM.
   A file that is something else (the older ``/copilot/usage`` shape, a usage-metrics report,
   an API error body, an empty file, truncated JSON, HTML) raises a
   :class:`~copilot_metrics.errors.FormatError` saying what it looks like.
@@ -304,6 +305,10 @@ def decode(data: bytes, label: str) -> Decoded:
                 file=label,
                 hint="the file was cut short or edited by hand; restore it from the original export",
             ) from None
+        if all(isinstance(line, list) for line in lines):
+            # API responses appended one per line (``>>``): their days, in order
+            days = [day for line in lines for day in line]
+            return _classify_items(days, "ndjson-arrays" + suffix, label, None)
         return _classify_items(lines, "ndjson" + suffix, label, None)
     return _classify(parsed, suffix, label)
 
