@@ -425,14 +425,11 @@ def prepare_bytes(
     unsure = [j for j, pos in enumerate(valid_pos) if not check.strict[pos]]
     _, unsure_bad = _to_arrow([valid_days[j] for j in unsure]) if unsure else (None, [])
     bad = [unsure[b] for b in unsure_bad]
-    # the compiled validator accepts the date "0000-01-01", which no Date column can hold
-    bad = sorted({*bad, *(j for j, day in enumerate(valid_days) if not _is_date(day.get("date")))})
     if bad:
         for b in bad:
             i = candidates[valid_pos[b]]
             day_date = decoded.days[i].get("date")
-            reason = (f"{base}[{i}]: a value does not fit a 64-bit integer column" if _is_date(day_date)
-                      else f"{base}[{i}].date: {day_date!r} is not a calendar date")
+            reason = f"{base}[{i}]: a value does not fit a 64-bit integer column"
             out.errors.append({"source": source, "day_index": i, "date": day_date,
                                "json_path": f"{base}[{i}]", "rule": "representable", "value": None,
                                "message": reason})
