@@ -44,10 +44,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except cm.CopilotMetricsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    loaded = ds.sources.filter(pl.col("status").str.starts_with("loaded")).height
+    # a file counts as loaded when at least one of its days passed both the schema and the
+    # contracts: a file whose every day was quarantined contributed nothing
+    set_aside = ds.quarantine.filter(pl.col("stage") == "contract").group_by("source").agg(pl.len().alias("n"))
+    loaded = ds.sources.join(set_aside, on="source", how="left").filter(
+        pl.col("days_valid") - pl.col("n").fill_null(0) > 0
+    ).height
     print(f"copilot-metrics {cm.__version__}: {loaded} of {ds.sources.height} file(s) loaded, "
           f"{ds.days.height} scope-day(s), {ds.conflicts.height} conflicting value(s) between exports, "
           f"{ds.quarantine.height} day(s) quarantined, {ds.findings.height} finding(s)")
+    if ds.days.is_empty():
+        _print("Files", ds.sources.select("source", "status", "days", "days_valid", "message"), 20)
+        if ds.quarantine.height:
+            _print("Quarantined days", ds.quarantine.select("source", "date", "reasons"), 20)
+        print("error: no valid day was loaded: nothing to summarise", file=sys.stderr)
+        return 1
     _print("Coverage (missing days are gaps, not zeros)", cm.coverage(ds), 20)
     adoption = cm.adoption(ds, by=("enterprise", "org", "team"))
     _print(

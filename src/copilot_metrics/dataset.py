@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import orjson
 import polars as pl
 
-from copilot_metrics import archive, quality
+from copilot_metrics import _pool, archive, quality
 from copilot_metrics.errors import ContractError, CopilotMetricsError, FormatError, SchemaValidationError
 from copilot_metrics.explode import (
     QUARANTINE_SCHEMA,
@@ -227,16 +225,19 @@ def _chunks(refs: list[SourceRef], parts: int) -> list[list[SourceRef]]:
     return [c for c in chunks if c]
 
 
+def _describe(chunk: list[SourceRef]) -> str:
+    names = ", ".join(ref.label for ref in chunk[:3])
+    return names + (f" and {len(chunk) - 3} more file(s)" if len(chunk) > 3 else "")
+
+
 def _results(refs: list[SourceRef], workers: int | None) -> Iterator[_Chunk]:
     readable = [r for r in refs if not r.skipped]
     total = sum(_size(r) for r in readable)
     n = workers if workers is not None else (os.cpu_count() or 1)
     if n > 1 and len(readable) > 1 and (workers is not None or total >= PARALLEL_MIN_BYTES):
-        chunks = _chunks(readable, n)
-        # spawn, not fork: Polars' thread pool does not survive fork() safely
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(n, len(chunks)), mp_context=context) as pool:
-            yield from pool.map(_process_chunk, chunks, chunksize=1)
+        # fresh interpreters that import only this package (see copilot_metrics._pool): scripts
+        # without a __main__ guard, notebooks and daemonic pool workers can all load in parallel
+        yield from _pool.imap(_process_chunk, _chunks(readable, n), n, describe=_describe)
     else:
         for chunk in _chunks(readable, 1):
             yield _process_chunk(chunk)

@@ -70,6 +70,11 @@ class CopilotMetricsError(Exception):
         self.key = key
         self.hint = hint
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # subclasses take other constructor arguments: rebuild from the instance's state, so
+        # that every error crosses process boundaries (pickle) with its type and attributes
+        return (_rebuild, (type(self), self.message, dict(self.__dict__)))
+
     def attrs(self) -> dict[str, Any]:
         """Return the error's context as a plain dict, for structured logging."""
         return {
@@ -85,6 +90,14 @@ class CopilotMetricsError(Exception):
 
     def __str__(self) -> str:
         return self.message if self.hint is None else f"{self.message}\n  hint: {self.hint}"
+
+
+def _rebuild(cls: type[CopilotMetricsError], message: str, state: dict[str, Any]) -> CopilotMetricsError:
+    """Unpickle an error without calling its constructor (see ``__reduce__``)."""
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
 
 
 class FormatError(CopilotMetricsError):
@@ -120,12 +133,24 @@ class SchemaValidationError(CopilotMetricsError):
     def __init__(self, report: ValidationReport) -> None:
         first = report.errors.row(0, named=True) if report.errors.height else {}
         super().__init__(
-            str(report),
+            self.summary(report),
             file=first.get("source"),
             json_path=first.get("json_path"),
             hint="load with on_invalid='quarantine' to keep the valid days and set the others aside",
         )
         self.report = report
+
+    @staticmethod
+    def summary(report: ValidationReport) -> str:
+        """The message: a first line naming the file(s), then the report's errors, one a line."""
+        files = report.errors.get_column("source").drop_nulls().unique(maintain_order=True).to_list()
+        named = ", ".join(files[:3]) + (f" and {len(files) - 3} more file(s)" if len(files) > 3 else "")
+        invalid = report.days_checked - report.days_valid
+        head = (
+            f"{named or '<input>'}: {report.errors.height} schema error(s)"
+            f" in {invalid} of {report.days_checked} day(s)"
+        )
+        return "\n".join([head, *str(report).splitlines()[1:]])
 
 
 class ContractError(CopilotMetricsError):
