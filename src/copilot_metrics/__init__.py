@@ -12,7 +12,7 @@ aggregate with correct statistics -> export Parquet.
 
 from __future__ import annotations
 
-from copilot_metrics import contracts, examples, parquet
+from copilot_metrics import contracts, examples, parquet, testing
 from copilot_metrics.archive import coverage
 from copilot_metrics.dataset import Dataset, load, to_api
 from copilot_metrics.errors import (
@@ -70,6 +70,7 @@ __all__ = [
     "rollup",
     "scan_parquet",
     "table_schema",
+    "testing",
     "to_api",
     "trend",
     "validate",
