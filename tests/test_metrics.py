@@ -170,6 +170,12 @@ def leaf_rows() -> list[dict[str, Any]]:
     return rows
 
 
+#: The engaged-user columns of acceptance, chat, dotcom_chat and pull_requests (dropped before a rollup
+#: over slices: distinct counts, and days counted per slice).
+ENGAGED_COLUMNS = ("engaged_user_days", "engaged_users_mean", "engaged_users_peak", "engaged_users_days_reported",
+                   "engaged_users_days_unreported")
+
+
 def one(frame: pl.DataFrame, **where: Any) -> dict[str, Any]:
     selected = frame.filter(*(pl.col(k) == v for k, v in where.items())) if where else frame
     assert selected.height == 1, selected
@@ -439,7 +445,7 @@ def test_rollup_refuses_to_sum_engaged_users(ds: cm.Dataset) -> None:
 
 def test_rollup_sums_additive_columns_and_recomputes_rates(ds: cm.Dataset) -> None:
     fine = acceptance(ds, by=("editor", "language")).drop(
-        "engaged_user_days", "engaged_users_mean", "engaged_users_peak")
+        *ENGAGED_COLUMNS)
     per_editor = rollup(fine, by="editor")
     vs = one(per_editor, editor="vscode")
     sugg, acc = 100 + 20 + 50 + 40 + 80 + 200 + 10, 30 + 5 + 10 + 8 + 20 + 70 + 4
@@ -531,7 +537,7 @@ def test_slices_and_periods_add_up_to_the_total_for_event_counts(seed: int, ever
     total = one(acceptance(generated, by=None))
     assert total["total_code_suggestions"] == raw_sugg
     per = acceptance(generated, by="language", every=every).drop(
-        "engaged_user_days", "engaged_users_mean", "engaged_users_peak")
+        *ENGAGED_COLUMNS)
     rolled = one(rollup(per))
     assert rolled["total_code_suggestions"] == raw_sugg
     assert rolled["acceptance_rate"] == pytest.approx(total["acceptance_rate"])

@@ -15,13 +15,32 @@ The rules (see ``DOMAIN.md``, "What the numbers mean"):
   as a daily mean, a daily peak, or as explicitly named *user-days* (``*_user_days``: the sum
   of the daily counts, additive over days but not over slices).
 * **Missing days are gaps, not zeros.** They are excluded from means and counted in
-  ``days_missing``. The mean of a slice's distinct count is Σ its daily values / the days of
-  the period that have data for the feature (its block is present in the day, not ``null`` and
-  not missing); a slice absent on such a day counts 0 users that day. Peak = the largest daily
-  value.
-* Every column a function here emits has a kind (:func:`column_kind`), and :func:`rollup`
-  re-aggregates an output to a coarser grain from those kinds, refusing (with
-  :class:`~copilot_metrics.errors.RollupError`) to sum a distinct-user count.
+  ``days_missing``.
+* **Missing is never zero.** A distinct-user statistic (``*_mean``, ``*_peak``, and the Σ
+  ``*_user_days``) is taken over the days that *report* that count, and only those:
+
+  - a day reports a slice's count when the array that would hold the slice is present that day
+    (its feature block is an object, not ``null`` or missing, and holds the array, e.g.
+    ``copilot_ide_code_completions.languages`` for a language; for a nested slice, every
+    parent object on the way down holds its child array too, e.g. an editor's ``models``) and
+    the count itself is present (not ``null``, key not missing);
+  - a name absent from an array that is present counts 0 users that day (the array lists
+    every slice with activity); a parent absent from its present array likewise gives its
+    children 0;
+  - the days with data that do not report the count are left out of the mean and the peak,
+    and counted: ``<stat>_days_reported`` is the number of days the mean and the peak are
+    taken over (mean = ``*_user_days`` / ``<stat>_days_reported``), ``<stat>_days_unreported``
+    the days of the period with a day row that do not report it (the two add up to the days
+    with data);
+  - over no reported day, the mean, the peak and the user-days are null, never 0.
+
+  Event counts (suggestions, acceptances, lines, chats, PR summaries) are Σ of the values
+  present; a sum over values that are all absent (or over no row) is null, not 0. Rates built
+  on a null sum are null.
+* Every column a function here emits, and every column of the tables, has a kind
+  (:func:`column_kind`), and :func:`rollup` re-aggregates an output or a table to a coarser
+  grain from those kinds, refusing (with :class:`~copilot_metrics.errors.RollupError`) to sum
+  a distinct-user count.
 
 Periods (``every``): ``None`` (the whole selected range, no ``period_start`` column), ``"1d"``,
 ``"1w"`` (ISO weeks, starting Monday), ``"1mo"`` (calendar months), ``"1q"`` (calendar
@@ -33,8 +52,9 @@ quarters). With ``every``, ``period_start`` (``Date``) is the first calendar day
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -42,7 +62,7 @@ import polars as pl
 
 from copilot_metrics import quality
 from copilot_metrics.errors import CopilotMetricsError, RollupError
-from copilot_metrics.tables import SCOPE
+from copilot_metrics.tables import BOOKKEEPING, SCOPE, TABLES, TableSpec
 
 __all__ = [
     "LANGUAGE_ALIASES",
@@ -64,7 +84,7 @@ By = str | Sequence[str] | None
 DateLike = dt.date | str | None
 ColumnKind = Literal[
     "scope", "period", "dimension", "additive", "days", "user_days", "distinct", "rate", "share",
-    "change", "trend",
+    "change", "trend", "attribute", "bookkeeping",
 ]
 
 #: Language aliases seen in real archives -> the VS Code language identifier they stand for.
@@ -151,11 +171,13 @@ _PULL_REQUESTS = _Feature(
 
 # ----------------------------------------------------------------------------- column kinds
 
-_ADDITIVE = {
-    "total_code_suggestions", "total_code_acceptances", "total_code_lines_suggested", "total_code_lines_accepted",
-    "total_chats", "total_chat_insertion_events", "total_chat_copy_events", "total_pr_summaries_created",
-    "rows_excluded",
-}
+#: The tables' own columns, from their declaration: a measure counting users (``*_users``) is a
+#: distinct count; the other integer measures are event counts; the model's
+#: ``is_custom_model``/``custom_model_training_date`` describe a row.
+_TABLE_MEASURES = {m: dtype for spec in TABLES.values() for m, dtype in spec.measures.items()}
+_TABLE_DISTINCT = {m for m in _TABLE_MEASURES if m.endswith("_users")}
+_TABLE_ATTRIBUTES = {m for m, dtype in _TABLE_MEASURES.items() if m not in _TABLE_DISTINCT and dtype != pl.Int64()}
+_ADDITIVE = {m for m in _TABLE_MEASURES if m not in _TABLE_DISTINCT | _TABLE_ATTRIBUTES} | {"rows_excluded"}
 #: rate column -> (numerator columns, denominator column)
 _RATES: dict[str, tuple[tuple[str, ...], str]] = {
     "acceptance_rate": (("total_code_acceptances",), "total_code_suggestions"),
@@ -170,9 +192,12 @@ _RATES: dict[str, tuple[tuple[str, ...], str]] = {
 _SHARES: dict[str, str] = {"share_of_acceptances": "total_code_acceptances"}
 _KINDS: dict[str, ColumnKind] = {
     **dict.fromkeys(SCOPE, "scope"),
-    "period_start": "period",
-    **dict.fromkeys(("editor", "model", "language", "repository"), "dimension"),
+    **dict.fromkeys(("period_start", "date"), "period"),
+    **dict.fromkeys(sorted({d for spec in TABLES.values() for d in spec.dimensions}), "dimension"),
     **dict.fromkeys(_ADDITIVE, "additive"),
+    **dict.fromkeys(_TABLE_DISTINCT, "distinct"),
+    **dict.fromkeys(_TABLE_ATTRIBUTES, "attribute"),
+    **dict.fromkeys(BOOKKEEPING, "bookkeeping"),
     **dict.fromkeys(("days_with_data", "days_missing"), "days"),
     **dict.fromkeys(
         ("active_user_days", "engaged_user_days", "seat_days", *(f"{f}_engaged_user_days" for f in _FEATURE_BLOCKS)),
@@ -185,26 +210,30 @@ _TREND = re.compile(r".+_trend_\d+d(_days)?$")
 
 
 def column_kind(name: str) -> ColumnKind:
-    """Return how column ``name`` of a metrics output aggregates.
+    """Return how column ``name`` of a metrics output, or of a table, aggregates.
 
     Kinds:
 
     ``"scope"``
         ``enterprise``, ``org``, ``team``: always kept, never aggregated over.
     ``"period"``
-        ``period_start``.
+        ``period_start`` of the metrics outputs, ``date`` of the tables.
     ``"dimension"``
         ``editor``, ``model``, ``language``, ``repository``.
     ``"additive"``
         event counts (suggestions, acceptances, lines, chats, insertion and copy events, PR
-        summaries, ``rows_excluded``): summed over days and slices.
+        summaries, in the tables and in the outputs; ``rows_excluded``): summed over days and
+        slices.
     ``"days"``
-        ``days_with_data``, ``days_missing``: summed over periods, not over slices.
+        ``days_with_data``, ``days_missing``, ``*_days_reported``, ``*_days_unreported``: summed
+        over periods, not over slices.
     ``"user_days"``
         ``*_user_days`` and ``seat_days``: Σ of daily distinct counts; summed over periods,
         never over sibling slices (a person in two slices would count twice).
     ``"distinct"``
-        ``*_mean`` and ``*_peak`` of distinct-user counts: never summed.
+        ``*_mean`` and ``*_peak`` of distinct-user counts, and the tables' daily distinct counts
+        (``total_active_users``, ``total_engaged_users``, ``<feature>_engaged_users``): never
+        summed.
     ``"rate"``
         ratios of two sums, recomputed from the sums (see the function docstrings).
     ``"share"``
@@ -213,16 +242,22 @@ def column_kind(name: str) -> ColumnKind:
         ``*_mean_change``: difference from the previous period.
     ``"trend"``
         ``*_trend_<n>d`` and ``*_trend_<n>d_days`` from :func:`trend`.
+    ``"attribute"``
+        ``is_custom_model``, ``custom_model_training_date``: describe a table row, not a sum.
+    ``"bookkeeping"``
+        ``source``, ``extras``, ``shape``: where a table row came from and what its JSON held.
 
     Raises
     ------
     CopilotMetricsError
-        For a column no function of this module emits.
+        For a column that no function of this module emits and no table holds.
 
     Examples
     --------
     >>> column_kind("engaged_users_mean"), column_kind("total_code_acceptances")
     ('distinct', 'additive')
+    >>> column_kind("total_engaged_users"), column_kind("engaged_users_days_reported")
+    ('distinct', 'days')
     """
     if name in _KINDS:
         return _KINDS[name]
@@ -230,12 +265,14 @@ def column_kind(name: str) -> ColumnKind:
         return "change"
     if name.endswith(("_mean", "_peak")):
         return "distinct"
+    if name.endswith(("_days_reported", "_days_unreported")):
+        return "days"
     if _TREND.match(name):
         return "trend"
     raise CopilotMetricsError(
-        f"column {name!r} is not a column of the metrics functions", column=name,
+        f"column {name!r} is not a column of the metrics functions or of the tables", column=name,
         hint="column_kind knows the columns emitted by adoption, acceptance, chat, dotcom_chat, "
-        "pull_requests and trend",
+        "pull_requests and trend, and the columns of the tables (cm.TABLES)",
     )
 
 
@@ -305,12 +342,20 @@ def _select_days(lf: pl.LazyFrame, start: dt.date | None, end: dt.date | None, w
     return lf
 
 
-def _block_present(block: str) -> pl.Expr:
+def _shape_has(*entries: str) -> pl.Expr:
+    """The row's ``shape`` holds one of ``entries`` (``"key:absent"``, ``"key:null"``); False when null."""
     shape = pl.col("shape")
-    return (
-        shape.is_null()
-        | ~(shape.list.contains(pl.lit(f"{block}:null")) | shape.list.contains(pl.lit(f"{block}:absent")))
-    ).fill_null(True)
+    return pl.any_horizontal(shape.list.contains(pl.lit(e)) for e in entries).fill_null(False)
+
+
+def _block_present(block: str) -> pl.Expr:
+    """The day's feature ``block`` is an object (not ``null``, not missing)."""
+    return ~_shape_has(f"{block}:null", f"{block}:absent")
+
+
+def _array_present(array: str) -> pl.Expr:
+    """The day holds the array ``"<block>.<key>"`` (its block is an object and has the key)."""
+    return _block_present(array.split(".", 1)[0]) & ~_shape_has(f"{array}:absent")
 
 
 def _ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
@@ -330,6 +375,95 @@ def _normalized(lf: pl.LazyFrame, normalize_languages: bool) -> pl.LazyFrame:
     return lf.with_columns(pl.col("language").replace(LANGUAGE_ALIASES))
 
 
+def _sum_present(values: pl.Expr, kept: pl.Expr | None = None) -> pl.Expr:
+    """Σ of the values present (of the ``kept`` rows); null when no row holds a value."""
+    total = (values if kept is None else values.filter(kept)).sum()
+    return pl.when(values.is_not_null().any()).then(total).cast(pl.Int64)
+
+
+def _chain(table: str) -> list[TableSpec]:
+    """The tables from the one directly under ``days`` down to ``table``, parents first."""
+    chain = [TABLES[table]]
+    while chain[0].parent not in (None, "days"):
+        chain.insert(0, TABLES[str(chain[0].parent)])
+    return chain
+
+
+_ENGAGED: dict[str, pl.DataType] = {
+    "engaged_user_days": pl.Int64(),
+    "engaged_users_mean": pl.Float64(),
+    "engaged_users_peak": pl.Int64(),
+    "engaged_users_days_reported": pl.Int64(),
+    "engaged_users_days_unreported": pl.Int64(),
+}
+
+
+def _distinct_stats(
+    days: pl.LazyFrame, select: Callable[[str], pl.LazyFrame], feature: _Feature, table: str, keys: list[str],
+    every: str | None,
+) -> tuple[pl.LazyFrame, Callable[[pl.LazyFrame], pl.LazyFrame]]:
+    """The slices having a row of ``table``, and a step adding the engaged-user columns to slices.
+
+    A slice reports its count on a day when the array that would hold it is present on that day
+    (the top array in ``days.shape``, and each parent row's child array in its ``shape``) and the
+    slice's count is not null; a name absent from a present array counts 0 that day. No loop:
+    the reported days are the days with the top array, minus the days a parent of the slice
+    lacks its child array, minus the days the slice's count is null (three disjoint sets).
+    """
+    period = _keys(every)
+    if table == "days":
+        present = _block_present(feature.block)
+        rows = days.filter(present).select(*period, "date", pl.col(feature.days_column).alias("_users"))
+        breaks: list[tuple[list[str], pl.LazyFrame]] = []
+    else:
+        chain = _chain(table)
+        present = _array_present(str(chain[0].array))
+        rows = select(table).select(*keys, "date", pl.col("total_engaged_users").alias("_users"))
+        breaks = [
+            (
+                [*period, *parent.dimensions],
+                select(parent.name).filter(_shape_has(f"{child.array}:absent"))
+                .group_by([*period, *parent.dimensions])
+                .agg(pl.col("date").n_unique().cast(pl.Int64).alias(f"_broken{i}")),
+            )
+            for i, (parent, child) in enumerate(itertools.pairwise(chain))
+        ]
+    per_period = days.group_by(period).agg(
+        pl.len().cast(pl.Int64).alias("_days"), present.sum().cast(pl.Int64).alias("_present"))
+    # one value per slice and day: aliases merged by normalize_languages take the larger count
+    daily = rows.group_by([*keys, "date"]).agg(pl.col("_users").max())
+    per_slice = daily.group_by(keys).agg(
+        pl.col("_users").sum().cast(pl.Int64).alias("_sum"),
+        pl.col("_users").max().cast(pl.Int64).alias("_max"),
+        pl.col("_users").null_count().cast(pl.Int64).alias("_unset"),
+        pl.col("_users").count().cast(pl.Int64).alias("_values"),
+    )
+
+    def add(slices: pl.LazyFrame) -> pl.LazyFrame:
+        out = slices.join(per_slice, on=keys, how="left", nulls_equal=True).join(
+            per_period, on=period, how="left", nulls_equal=True)
+        for on, broken in breaks:
+            out = out.join(broken, on=on, how="left", nulls_equal=True)
+        reported = pl.col("engaged_users_days_reported")
+        lost = [pl.col(f"_broken{i}").fill_null(0) for i in range(len(breaks))]
+        return out.with_columns(
+            (pl.col("_present").fill_null(0) - pl.col("_unset").fill_null(0) - pl.sum_horizontal(0, *lost))
+            .cast(pl.Int64).alias("engaged_users_days_reported"),
+        ).with_columns(
+            (pl.col("_days").fill_null(0) - reported).cast(pl.Int64).alias("engaged_users_days_unreported"),
+            pl.when(reported > 0).then(pl.col("_sum").fill_null(0)).cast(pl.Int64).alias("engaged_user_days"),
+            # a reported day without a row is a day with 0 users: it counts in the peak
+            pl.when(reported > pl.col("_values").fill_null(0))
+            .then(pl.max_horizontal("_max", pl.lit(0, pl.Int64)))
+            .otherwise(pl.col("_max"))
+            .cast(pl.Int64).alias("engaged_users_peak"),
+        ).with_columns(
+            _ratio(pl.col("engaged_user_days"), reported).alias("engaged_users_mean"),
+        ).drop("_sum", "_max", "_unset", "_values", "_days", "_present", *(f"_broken{i}" for i in range(len(breaks))))
+
+    return daily.select(keys), add
+
+
 def _feature_frame(
     ds: Frames, feature: _Feature, dims: tuple[str, ...], every: str | None, start: DateLike, end: DateLike,
     weekdays_only: bool, *, normalize_languages: bool = False, exclude_findings: bool = False,
@@ -338,57 +472,31 @@ def _feature_frame(
     _check_every(every)
     lo, hi = _as_date(start, "start"), _as_date(end, "end")
     keys = [*_keys(every), *dims]
-    leaf = _normalized(_select_days(_lazy(ds, feature.leaf), lo, hi, weekdays_only, every), normalize_languages)
-    aggs = [pl.col(c).sum().cast(pl.Int64) for c in feature.sums]
+
+    def select(name: str) -> pl.LazyFrame:
+        return _normalized(_select_days(_lazy(ds, name), lo, hi, weekdays_only, every), normalize_languages)
+
+    leaf = select(feature.leaf)
     if exclude_findings:
         leaf = _flag_findings(ds, leaf)
-        aggs.append(pl.col("_flagged").sum().cast(pl.Int64).alias("rows_excluded"))
+        kept = ~pl.col("_flagged")
         aggs = [
-            *(pl.col(c).filter(~pl.col("_flagged")).sum().cast(pl.Int64) for c in feature.sums),
-            aggs[-1],
+            *(_sum_present(pl.col(c), kept).alias(c) for c in feature.sums),
+            pl.col("_flagged").sum().cast(pl.Int64).alias("rows_excluded"),
         ]
+    else:
+        aggs = [_sum_present(pl.col(c)).alias(c) for c in feature.sums]
     counts = leaf.group_by(keys).agg(aggs)
 
-    days = _select_days(_lazy(ds, "days"), lo, hi, weekdays_only, every)
-    data_days = (
-        days.filter(_block_present(feature.block)).group_by(_keys(every)).agg(pl.len().cast(pl.Int64).alias("_days"))
-    )
     table = feature.distinct.get(frozenset(dims))
     if table is None:
-        engaged = counts.select(keys).with_columns(
-            pl.lit(None, pl.Int64).alias("engaged_user_days"),
-            pl.lit(None, pl.Float64).alias("engaged_users_mean"),
-            pl.lit(None, pl.Int64).alias("engaged_users_peak"),
-        )
-    else:
-        if table == "days":
-            rows = days.filter(_block_present(feature.block)).select(
-                *_keys(every), "date", pl.col(feature.days_column).alias("_users"))
-        else:
-            rows = _normalized(
-                _select_days(_lazy(ds, table), lo, hi, weekdays_only, every), normalize_languages
-            ).select(*keys, "date", pl.col("total_engaged_users").alias("_users"))
-        # one value per slice and day: aliases merged by normalize_languages take the larger count
-        daily = rows.group_by([*keys, "date"]).agg(pl.col("_users").max())
-        engaged = (
-            daily.group_by(keys)
-            .agg(
-                pl.col("_users").sum().cast(pl.Int64).alias("engaged_user_days"),
-                pl.col("_users").max().cast(pl.Int64).alias("engaged_users_peak"),
-            )
-            .join(data_days, on=_keys(every), how="left", nulls_equal=True)
-            .with_columns(_ratio(pl.col("engaged_user_days"), pl.col("_days")).alias("engaged_users_mean"))
-            .drop("_days")
-        )
-    out = counts.join(engaged, on=keys, how="full", coalesce=True, nulls_equal=True).with_columns(
-        pl.col(c).fill_null(0) for c in (*feature.sums, *(("rows_excluded",) if exclude_findings else ()))
-    )
-    if table is not None:
-        out = out.with_columns(
-            pl.col("engaged_user_days").fill_null(0),
-            pl.col("engaged_users_peak").fill_null(0),
-            pl.col("engaged_users_mean").fill_null(0.0),
-        )
+        return counts.with_columns(pl.lit(None, dtype).alias(name) for name, dtype in _ENGAGED.items())
+    days = _select_days(_lazy(ds, "days"), lo, hi, weekdays_only, every)
+    with_rows, add_engaged = _distinct_stats(days, select, feature, table, keys, every)
+    slices = pl.concat([counts.select(keys), with_rows], how="vertical").unique()
+    out = add_engaged(slices.join(counts, on=keys, how="left", nulls_equal=True))
+    if exclude_findings:
+        out = out.with_columns(pl.col("rows_excluded").fill_null(0))
     return out
 
 
@@ -450,17 +558,26 @@ def adoption(
         last date in the input, intersected with ``start``..``end``), that are weekdays when
         ``weekdays_only``, and have no day row: ``days in that range - days_with_data``.
     active_user_days, engaged_user_days
-        Σ of the daily ``total_active_users`` / ``total_engaged_users`` (user-days).
+        Σ of the daily ``total_active_users`` / ``total_engaged_users`` (user-days) over the days
+        that report them; null when none does.
     active_users_mean, engaged_users_mean
-        Mean of the daily value over the days with data (a null value is skipped).
+        Mean of the daily value over the days that report it (a day without the key is left
+        out, not counted as 0); null when none does.
     active_users_peak, engaged_users_peak
-        Largest daily value.
+        Largest reported daily value.
+    active_users_days_reported, active_users_days_unreported, engaged_users_days_reported, engaged_users_days_unreported
+        Days with data that report the count (the mean's denominator), and those that do not.
     engagement_rate
-        ``engaged_user_days / active_user_days``.
+        ``engaged_user_days / active_user_days``: null (not 0) when no day reports
+        ``total_engaged_users`` (or none reports ``total_active_users``). Each sum is over the
+        days reporting its own count.
     <feature>_engaged_user_days, <feature>_engaged_users_mean, <feature>_engaged_users_peak
         For each feature ``completions``, ``ide_chat``, ``dotcom_chat``, ``pull_requests``, from
-        ``days.<feature>_engaged_users``: Σ of the daily values; Σ / the days whose feature block
-        is present (not ``null``, not missing); the largest daily value.
+        ``days.<feature>_engaged_users``, over the days that report it (the feature block is an
+        object, not ``null`` or missing, and holds ``total_engaged_users``): Σ of the daily
+        values; Σ / the days reporting it; the largest daily value. Null when no day reports it.
+    <feature>_engaged_users_days_reported, <feature>_engaged_users_days_unreported
+        Days with data that report the feature's count, and those that do not.
     <feature>_share
         ``<feature>_engaged_user_days / engaged_user_days``.
     <mean column>_change
@@ -490,19 +607,20 @@ def adoption(
     days = _select_days(all_days, lo, hi, weekdays_only, every)
     features = {f: f"{f}_engaged_users" for f in _FEATURE_BLOCKS}
     means = ["active_users_mean", "engaged_users_mean", *(f"{c}_mean" for c in features.values())]
+    # stat -> (days column, user-days column); a day reports a stat when its value is not null
+    # (a feature's count is null when its block is null or missing, or lacks the key)
+    stats_of = {
+        "active_users": ("total_active_users", "active_user_days"),
+        "engaged_users": ("total_engaged_users", "engaged_user_days"),
+        **{name: (name, f"{feature}_engaged_user_days") for feature, name in features.items()},
+    }
     aggs: list[pl.Expr] = [pl.len().cast(pl.Int64).alias("days_with_data")]
-    for column, name in (("total_active_users", "active_users"), ("total_engaged_users", "engaged_users")):
+    for name, (column, user_days_column) in stats_of.items():
         aggs += [
-            pl.col(column).sum().cast(pl.Int64).alias(name.replace("users", "user_days")),
+            _sum_present(pl.col(column)).alias(user_days_column),
             pl.col(column).mean().alias(f"{name}_mean"),
             pl.col(column).max().cast(pl.Int64).alias(f"{name}_peak"),
-        ]
-    for feature, name in features.items():
-        present = _block_present(_FEATURE_BLOCKS[feature])
-        aggs += [
-            pl.col(name).sum().cast(pl.Int64).alias(f"{feature}_engaged_user_days"),
-            _ratio(pl.col(name).sum(), present.sum()).alias(f"{name}_mean"),
-            pl.col(name).max().cast(pl.Int64).alias(f"{name}_peak"),
+            pl.col(column).count().cast(pl.Int64).alias(f"{name}_days_reported"),
         ]
     seat_columns: list[str] = []
     if seats is not None:
@@ -514,12 +632,15 @@ def adoption(
     stats = days.group_by(keys).agg(aggs)
 
     grid = _grid(all_days, lo, hi, weekdays_only, every)
-    user_days = ["active_user_days", "engaged_user_days", *(f"{f}_engaged_user_days" for f in features)]
     out = grid.join(stats, on=keys, how="left", nulls_equal=True).with_columns(
         pl.col("days_with_data").fill_null(0),
-        *(pl.col(c).fill_null(0) for c in user_days),
+        *(pl.col(f"{name}_days_reported").fill_null(0) for name in stats_of),
     ).with_columns(
         (pl.col("_calendar_days") - pl.col("days_with_data")).cast(pl.Int64).alias("days_missing"),
+        *(
+            (pl.col("days_with_data") - pl.col(f"{name}_days_reported")).alias(f"{name}_days_unreported")
+            for name in stats_of
+        ),
         _rate_expr("engagement_rate"),
         *(_rate_expr(f"{f}_share") for f in features),
         *((_rate_expr("activation_rate"),) if seats is not None else ()),
@@ -531,13 +652,14 @@ def adoption(
             (pl.col(m) - pl.col(m).shift(1).over(list(SCOPE), order_by="period_start")).alias(f"{m}_change")
             for m in means
         )
-    columns = [
-        "days_with_data", "days_missing",
-        "active_user_days", "active_users_mean", "active_users_peak",
-        "engaged_user_days", "engaged_users_mean", "engaged_users_peak", "engagement_rate",
-    ]
-    for feature, name in features.items():
-        columns += [f"{feature}_engaged_user_days", f"{name}_mean", f"{name}_peak", f"{feature}_share"]
+    columns = ["days_with_data", "days_missing"]
+    for name, (_, user_days_column) in stats_of.items():
+        columns += [user_days_column, f"{name}_mean", f"{name}_peak", f"{name}_days_reported",
+                    f"{name}_days_unreported"]
+        if name == "engaged_users":
+            columns.append("engagement_rate")
+        elif name != "active_users":
+            columns.append(f"{name.removesuffix('_engaged_users')}_share")
     return _finish(out, every, (), [*columns, *seat_columns, *changes])
 
 
@@ -617,7 +739,8 @@ def acceptance(
     Columns
     -------
     total_code_suggestions, total_code_acceptances, total_code_lines_suggested, total_code_lines_accepted
-        Σ over the slice's rows and the period's days.
+        Σ over the slice's rows and the period's days; null when no row holds the value (a
+        slice known only from ``completions_languages``, or rows without the key).
     acceptance_rate
         ``Σ total_code_acceptances / Σ total_code_suggestions`` (null when Σ suggestions is 0;
         above 1 when acceptances exceed suggestions, as in some real JetBrains rows).
@@ -626,16 +749,21 @@ def acceptance(
     share_of_acceptances
         The slice's ``total_code_acceptances`` / the Σ over every slice of its scope and period
         (computed before ``min_suggestions`` hides rows).
-    engaged_user_days, engaged_users_mean, engaged_users_peak
+    engaged_user_days, engaged_users_mean, engaged_users_peak, engaged_users_days_[un]reported
         Distinct completion users, from the table whose grain is exactly ``by``:
         no dimension -> ``days.completions_engaged_users``; ``language`` ->
-        ``completions_languages`` (users of the language across all editors); ``editor`` ->
-        ``completions_editors``; ``editor, model`` -> ``completions_models``; ``editor, model,
-        language`` -> the leaf ``completions`` rows. ``engaged_user_days`` = Σ of the daily
-        values; ``_mean`` = that Σ / the days of the period whose completions block is present
-        (a slice absent on such a day counts 0); ``_peak`` = the largest daily value. For any
-        other grain (e.g. ``model`` alone, or ``editor, language``) no table counts distinct
-        users, and summing finer counts would count people twice: the three columns are null.
+        ``completions_languages`` (users of the language across all editors, from
+        ``copilot_ide_code_completions.languages``); ``editor`` -> ``completions_editors``;
+        ``editor, model`` -> ``completions_models``; ``editor, model, language`` -> the leaf
+        ``completions`` rows. Over the days that report the count (module docstring, "Missing
+        is never zero": e.g. a day without the ``languages`` array does not report any
+        language's users; a language absent from a present array counts 0):
+        ``engaged_user_days`` = Σ of the daily values; ``_mean`` = that Σ /
+        ``engaged_users_days_reported``; ``_peak`` = the largest daily value;
+        ``engaged_users_days_unreported`` = the period's days with data left out. Null over
+        no reported day. For any other grain (e.g. ``model`` alone, or ``editor, language``) no
+        table counts distinct users, and summing finer counts would count people twice: the
+        five columns are null.
     rows_excluded
         Only with ``exclude_findings=True``: leaf rows left out of the sums.
 
@@ -687,18 +815,12 @@ def acceptance(
         out = out.filter(pl.col("total_code_suggestions") >= min_suggestions)
     columns = [
         *_COMPLETIONS.sums, "acceptance_rate", "line_acceptance_rate", "share_of_acceptances",
-        "engaged_user_days", "engaged_users_mean", "engaged_users_peak",
-        *(("rows_excluded",) if exclude_findings else ()),
+        *_ENGAGED, *(("rows_excluded",) if exclude_findings else ()),
     ]
     return _finish(out, every, dims, columns)
 
 
 # ----------------------------------------------------------------------------- chat and PRs
-
-_ENGAGED_DOC = """engaged_user_days, engaged_users_mean, engaged_users_peak
-        Distinct users from the table whose grain is exactly ``by`` ({tables}); Σ of the daily
-        values, that Σ / the days of the period whose ``{block}`` block is present (a slice absent
-        on such a day counts 0), and the largest daily value. Null for any other grain."""
 
 
 def chat(
@@ -715,23 +837,24 @@ def chat(
     Columns
     -------
     total_chats, total_chat_insertion_events, total_chat_copy_events
-        Σ over the slice's rows and the period's days.
+        Σ over the slice's rows and the period's days; null when no row holds the value.
     chat_acceptance_rate
         ``(Σ insertion events + Σ copy events) / Σ total_chats``; can exceed 1; null when 0.
-    engaged_user_days, engaged_users_mean, engaged_users_peak
+    engaged_user_days, engaged_users_mean, engaged_users_peak, engaged_users_days_[un]reported
         Distinct IDE chat users from the table whose grain is exactly ``by`` (none ->
         ``days.ide_chat_engaged_users``; ``editor`` -> ``ide_chat_editors``; ``editor, model``
-        -> ``ide_chat``): Σ of the daily values; Σ / the days of the period whose
-        ``copilot_ide_chat`` block is present (a slice absent on such a day counts 0); the
-        largest daily value. Null for ``model`` alone (no table counts those users).
+        -> ``ide_chat``), over the days that report the count (module docstring: a day whose
+        ``copilot_ide_chat`` holds only totals, no ``editors`` array, reports no editor; an
+        editor absent from a present array counts 0): Σ of the daily values; Σ /
+        ``engaged_users_days_reported``; the largest daily value; the days with data left out.
+        Null over no reported day, and for ``model`` alone (no table counts those users).
     chats_per_engaged_user_day
         ``Σ total_chats / engaged_user_days``.
     """
     dims = _dims(by, _IDE_CHAT.dims, "chat")
     out = _feature_frame(ds, _IDE_CHAT, dims, every, start, end, weekdays_only).with_columns(
         _rate_expr("chat_acceptance_rate"), _rate_expr("chats_per_engaged_user_day"))
-    columns = [*_IDE_CHAT.sums, "chat_acceptance_rate", "engaged_user_days", "engaged_users_mean",
-               "engaged_users_peak", "chats_per_engaged_user_day"]
+    columns = [*_IDE_CHAT.sums, "chat_acceptance_rate", *_ENGAGED, "chats_per_engaged_user_day"]
     return _finish(out, every, dims, columns)
 
 
@@ -749,20 +872,21 @@ def dotcom_chat(
     Columns
     -------
     total_chats
-        Σ over the slice's rows and the period's days.
-    engaged_user_days, engaged_users_mean, engaged_users_peak
+        Σ over the slice's rows and the period's days; null when no row holds the value.
+    engaged_user_days, engaged_users_mean, engaged_users_peak, engaged_users_days_[un]reported
         Distinct users (none -> ``days.dotcom_chat_engaged_users``; ``model`` -> the
-        ``dotcom_chat`` rows): Σ of the daily values; Σ / the days of the period whose
-        ``copilot_dotcom_chat`` block is present (a slice absent on such a day counts 0); the
-        largest daily value.
+        ``dotcom_chat`` rows), over the days that report the count (module docstring: a day
+        whose ``copilot_dotcom_chat`` has no ``models`` array, or a model row without
+        ``total_engaged_users``, does not report; a model absent from a present array counts
+        0): Σ of the daily values; Σ / ``engaged_users_days_reported``; the largest daily
+        value; the days with data left out. Null over no reported day.
     chats_per_engaged_user_day
         ``Σ total_chats / engaged_user_days``.
     """
     dims = _dims(by, _DOTCOM_CHAT.dims, "dotcom_chat")
     out = _feature_frame(ds, _DOTCOM_CHAT, dims, every, start, end, weekdays_only).with_columns(
         _rate_expr("chats_per_engaged_user_day"))
-    columns = ["total_chats", "engaged_user_days", "engaged_users_mean", "engaged_users_peak",
-               "chats_per_engaged_user_day"]
+    columns = ["total_chats", *_ENGAGED, "chats_per_engaged_user_day"]
     return _finish(out, every, dims, columns)
 
 
@@ -780,21 +904,23 @@ def pull_requests(
     Columns
     -------
     total_pr_summaries_created
-        Σ over the slice's ``pull_requests`` rows and the period's days.
-    engaged_user_days, engaged_users_mean, engaged_users_peak
+        Σ over the slice's ``pull_requests`` rows and the period's days; null when no row holds
+        the value.
+    engaged_user_days, engaged_users_mean, engaged_users_peak, engaged_users_days_[un]reported
         Distinct users (none -> ``days.pull_requests_engaged_users``; ``repository`` ->
-        ``pull_requests_repositories``; ``repository, model`` -> ``pull_requests``): Σ of the
-        daily values; Σ / the days of the period whose ``copilot_dotcom_pull_requests`` block is
-        present (a slice absent on such a day counts 0); the largest daily value. Null for
-        ``model`` alone (no table counts a model's users across repositories).
+        ``pull_requests_repositories``; ``repository, model`` -> ``pull_requests``), over the
+        days that report the count (module docstring: the ``repositories`` array, and for a
+        model its repository's ``models`` array, present; a name absent from a present array
+        counts 0): Σ of the daily values; Σ / ``engaged_users_days_reported``; the largest
+        daily value; the days with data left out. Null over no reported day, and for ``model``
+        alone (no table counts a model's users across repositories).
     summaries_per_engaged_user_day
         ``Σ total_pr_summaries_created / engaged_user_days``.
     """
     dims = _dims(by, _PULL_REQUESTS.dims, "pull_requests")
     out = _feature_frame(ds, _PULL_REQUESTS, dims, every, start, end, weekdays_only).with_columns(
         _rate_expr("summaries_per_engaged_user_day"))
-    columns = ["total_pr_summaries_created", "engaged_user_days", "engaged_users_mean", "engaged_users_peak",
-               "summaries_per_engaged_user_day"]
+    columns = ["total_pr_summaries_created", *_ENGAGED, "summaries_per_engaged_user_day"]
     return _finish(out, every, dims, columns)
 
 
@@ -862,21 +988,26 @@ def trend(
 
 
 def rollup(frame: pl.DataFrame | pl.LazyFrame, by: By = None) -> pl.DataFrame:
-    """Re-aggregate an output of this module to a coarser grain.
+    """Re-aggregate an output of this module, or a table, to a coarser grain.
 
     The result keeps the scope columns present (scopes are never merged) and the columns of
-    ``by`` (dimensions, and ``period_start`` to keep the periods); the other dimension and period
-    columns are aggregated away. By :func:`column_kind`:
+    ``by`` (dimensions, and ``period_start`` or a table's ``date`` to keep the periods or days);
+    the other dimension and period columns are aggregated away. By :func:`column_kind`:
 
-    * ``additive`` columns are summed;
-    * ``days`` and ``user_days`` columns are summed when only periods are aggregated away
-      (they are additive over time), but raise :class:`RollupError` when a dimension is (summing
-      a distinct count over sibling slices counts people twice);
+    * ``additive`` columns are summed (Σ of the values present; null when every value of the
+      group is null: absent values are not zeros);
+    * ``days`` and ``user_days`` columns are summed the same way when only periods are
+      aggregated away (they are additive over time), but raise :class:`RollupError` when a
+      dimension is (summing a distinct count over sibling slices counts people twice);
     * ``rate`` and ``share`` columns are recomputed from the summed columns (which must be in
       the frame);
-    * ``distinct`` columns (``*_mean``, ``*_peak``), ``change`` and ``trend`` columns cannot be
-      re-aggregated: :class:`RollupError` is raised. Drop them first (and recompute them with
-      the metrics function at the coarser grain).
+    * ``distinct`` columns (``*_mean``, ``*_peak``, and the tables' ``total_active_users``,
+      ``total_engaged_users`` and ``<feature>_engaged_users``), ``change`` and ``trend``
+      columns cannot be re-aggregated: :class:`RollupError` is raised. Drop them first (and
+      take the users at the coarser grain from the metrics function, which reads them from the
+      table counting that grain);
+    * ``attribute`` and ``bookkeeping`` columns (``is_custom_model``, ``source``, ``shape``...)
+      describe single rows: they are left out of the result.
 
     Examples
     --------
@@ -884,9 +1015,13 @@ def rollup(frame: pl.DataFrame | pl.LazyFrame, by: By = None) -> pl.DataFrame:
     >>> ds = cm.load(cm.examples.sources())
     >>> per_editor_language = acceptance(ds, by=("editor", "language"))
     >>> per_editor = rollup(per_editor_language.drop("engaged_user_days", "engaged_users_mean",
-    ...                                              "engaged_users_peak"), by="editor")
+    ...                                              "engaged_users_peak", "engaged_users_days_reported",
+    ...                                              "engaged_users_days_unreported"), by="editor")
     >>> per_editor.columns[:4]
     ['enterprise', 'org', 'team', 'editor']
+    >>> per_language = rollup(ds.completions.drop("total_engaged_users"), by="language")
+    >>> per_language.columns[3:6]
+    ['language', 'total_code_suggestions', 'total_code_acceptances']
     """
     lf = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
     names = lf.collect_schema().names()
@@ -895,23 +1030,27 @@ def rollup(frame: pl.DataFrame | pl.LazyFrame, by: By = None) -> pl.DataFrame:
     for n in wanted:
         if n not in names or kinds[n] not in ("scope", "period", "dimension"):
             raise CopilotMetricsError(f"rollup: cannot group by {n!r}", column=n,
-                                      hint="by takes the scope, period_start and dimension columns of the frame")
+                                      hint="by takes the scope, period (period_start, date) and dimension "
+                                      "columns of the frame")
     keys = [n for n in names if kinds[n] == "scope" or (n in wanted)]
     dropped_dims = [n for n in names if kinds[n] == "dimension" and n not in keys]
     distinct = [n for n in names if kinds[n] == "distinct"]
     distinct += [n for n in names if kinds[n] == "user_days" and dropped_dims]
+    slice_days = [n for n in names if kinds[n] == "days" and dropped_dims]
+    hint = (
+        f"drop the columns {[*distinct, *slice_days]} before rollup, and take the users at the coarser grain "
+        "from the metrics function (adoption, acceptance, chat, ...), which reads them from the table "
+        "counting that grain"
+    )
     if distinct:
         error = RollupError.distinct_count(distinct[0])
-        error.hint = (
-            f"drop the distinct-count columns {distinct} before rollup, and recompute them with the "
-            "metrics function at the coarser grain"
-        )
+        error.hint = hint
         raise error
+    if slice_days:
+        raise RollupError(f"column {slice_days[0]!r} counts days of a slice: summing it over slices "
+                          f"{dropped_dims} counts days twice", column=slice_days[0], hint=hint)
     for n in names:
         kind = kinds[n]
-        if kind == "days" and dropped_dims:
-            raise RollupError(f"column {n!r} counts days of a slice: summing it over slices {dropped_dims} "
-                              "counts days twice", column=n)
         if kind in ("change", "trend"):
             raise RollupError(f"column {n!r} ({kind}) cannot be re-aggregated", column=n,
                               hint="drop it before rollup and recompute it at the coarser grain")
@@ -923,18 +1062,19 @@ def rollup(frame: pl.DataFrame | pl.LazyFrame, by: By = None) -> pl.DataFrame:
         if missing:
             raise RollupError(f"rollup: cannot recompute {n!r} without {missing}", column=n,
                               hint="keep the summed columns the rate is a ratio of")
-    period = ["period_start"] if "period_start" in keys else []
-    sums = [pl.col(n).sum() for n in summed]
+    periods = [n for n in keys if kinds[n] == "period"]
+    sums = [pl.when(pl.col(n).is_not_null().any()).then(pl.col(n).sum()).alias(n) for n in summed]
     grouped = lf.group_by(keys).agg(sums) if keys else lf.select(sums)
     out = grouped.with_columns(
         *(_rate_expr(n) for n in names if kinds[n] == "rate"),
         *(
-            _ratio(pl.col(_SHARES[n]), _total(pl.col(_SHARES[n]), [*(k for k in SCOPE if k in keys), *period]))
+            _ratio(pl.col(_SHARES[n]), _total(pl.col(_SHARES[n]), [*(k for k in SCOPE if k in keys), *periods]))
             .alias(n)
             for n in names if kinds[n] == "share"
         ),
     )
-    out = out.select([n for n in names if n in keys or kinds[n] not in ("dimension", "period")])
+    left_out = ("dimension", "period", "attribute", "bookkeeping")
+    out = out.select([n for n in names if n in keys or kinds[n] not in left_out])
     return (out.sort(keys, nulls_last=False) if keys else out).collect()
 
 
