@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -447,3 +448,184 @@ def test_last_possible_date_loads_without_raw_overflow() -> None:
     # found by hypothesis: ranking added one day to the last date (fixed in archive.export_time)
     ds = cm.load(dump([make_day("9999-12-31")], pretty=False), on_invalid="quarantine")
     assert ds.days["date"].to_list() == [datetime.date(9999, 12, 31)]
+
+
+# ------------------------------------------------------------------ shapes that are not export days (issue 10)
+
+FLAT_ROWS = [
+    {"date": "2024-06-24", "total_active_users": 24, "editor": "vscode", "language": "python",
+     "code_suggestions": 10, "code_acceptances": 4},
+    {"date": "2024-06-24", "total_active_users": 24, "editor": "vscode", "language": "go",
+     "code_suggestions": 7, "code_acceptances": 1},
+]
+
+
+def assert_refused(data: bytes, detected: str, json_path: str | None) -> cm.FormatError:
+    """The input raises FormatError(detected), validate gives one format row, quarantine lists it."""
+    with pytest.raises(cm.FormatError) as info:
+        cm.load(data)
+    err = info.value
+    assert (err.detected, err.file, err.json_path) == (detected, "<bytes #1>", json_path)
+    assert str(err).startswith("<bytes #1>: ")
+    assert err.hint
+    report = cm.validate(data)
+    assert report.errors.select("source", "json_path", "rule").rows() == [
+        ("<bytes #1>", json_path or "$", f"format:{detected}")
+    ]
+    ds = cm.load(data, on_invalid="quarantine")
+    assert ds.days.height == 0
+    assert ds.sources["status"].to_list() == [f"not loaded: {detected}"]
+    return err
+
+
+@pytest.mark.parametrize("layout", ["array", "ndjson", "object", "wrapped:data"])
+def test_flattened_rows_are_named_not_loaded_as_days(layout: str) -> None:
+    rows = FLAT_ROWS[:1] if layout == "object" else FLAT_ROWS
+    err = assert_refused(layout_bytes(layout, rows, pretty=True), "flattened-rows",
+                         {"array": "$[0]", "ndjson": "$[0]", "object": "$", "wrapped:data": "$.data[0]"}[layout])
+    assert "rows flattened from an export" in str(err)
+    assert "'code_acceptances', 'code_suggestions', 'editor', 'language'" in str(err)
+
+
+def test_a_newer_flattened_file_never_replaces_the_real_days(tmp_path: Path) -> None:
+    real = write(tmp_path / "export.json", dump(DAYS[:1], pretty=False))
+    flat = write(tmp_path / "flat.json", dump(FLAT_ROWS, pretty=False))
+    os.utime(real, (1_700_000_000, 1_700_000_000))
+    os.utime(flat, (1_800_000_000, 1_800_000_000))  # newer: it would win the precedence
+    ds = cm.load(tmp_path, on_invalid="quarantine")
+    assert ds.days.select("date", "total_active_users", "source").rows() == [
+        (datetime.date(2024, 6, 24), 24, str(real))
+    ]
+    completions = BASE_DAY["copilot_ide_code_completions"]["editors"]
+    assert ds.completions.height == sum(len(m["languages"]) for e in completions for m in e["models"])
+    status = dict(ds.sources.select("source", "status").rows())
+    assert status == {str(real): "loaded", str(flat): "not loaded: flattened-rows"}
+    with pytest.raises(cm.FormatError) as info:
+        cm.load(tmp_path)
+    assert (info.value.detected, info.value.file) == ("flattened-rows", str(flat))
+
+
+@pytest.mark.parametrize(
+    "days",
+    [
+        [{"date": "2024-06-24"}],
+        [{"date": "2024-06-24", "total_active_users": 3}],
+        [{"date": "2024-06-24", "total_active_users": 3, "total_engaged_users": 1}],
+        [{"date": "2024-06-24", "total_active_users": 3, "_source": "cache", "_note": "annotation"}],
+        # one real day in the file: the odd object is a day with an unknown key, kept in extras
+        [make_day("2024-06-24"), {"date": "2024-06-25", "editor": "vscode"}],
+        [{"date": "2024-06-24", "editor": "vscode", "copilot_ide_chat": None}],
+    ],
+    ids=["date-only", "active-only", "totals-only", "annotations", "one-real-day", "null-block"],
+)
+def test_sparse_real_days_still_load(days: list[dict[str, Any]]) -> None:
+    data = dump(days, pretty=False)
+    assert cm.validate(data).ok
+    ds = cm.load(data)
+    assert ds.days["date"].to_list() == [datetime.date.fromisoformat(d["date"]) for d in days]
+
+
+@pytest.mark.parametrize("layout", ["array", "object"])
+def test_copilot_usage_objects_dated_by_date_are_named_copilot_usage(layout: str) -> None:
+    legacy = json.loads((FIXTURES / "legacy_copilot_usage_day_breakdown.json").read_text())
+    for obj in legacy:
+        obj["date"] = obj.pop("day")
+    err = assert_refused(layout_bytes(layout, legacy, pretty=True), "copilot-usage",
+                         "$" if layout == "object" else "$[0]")
+    assert "/copilot/usage" in str(err)
+
+
+def test_days_dated_by_day_are_refused_once_for_the_file() -> None:
+    days = [{"day": d["date"], **{k: v for k, v in d.items() if k != "date"}} for d in DAYS]
+    err = assert_refused(dump(days, pretty=True), "day-instead-of-date", "$[0]")
+    assert "'day' instead of 'date' (3 of 3 object(s) have 'day', none has 'date')" in str(err)
+    assert "'date' is a required property" not in str(err)
+    assert_refused(dump(days[0], pretty=False), "day-instead-of-date", "$")
+
+
+def test_one_day_dated_by_day_among_real_days_is_a_day_error() -> None:
+    days = [DAYS[0], {"day": "2024-06-25", "total_active_users": 1}]
+    report = cm.validate(dump(days, pretty=False))
+    assert report.errors.select("day_index", "json_path", "rule").rows() == [(1, "$[1]", "required")]
+
+
+# ------------------------------------------------------------------ concatenated JSON documents
+
+
+def appended(*docs: Any, pretty: bool = True, sep: bytes = b"\n") -> bytes:
+    return sep.join(json.dumps(d, indent=2 if pretty else None, ensure_ascii=False).encode() for d in docs)
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: appended(DAYS[:2], DAYS[2:]) + b"\n",
+        lambda: appended(DAYS[:1], DAYS[1:2], DAYS[2:], sep=b"\r\n\r\n"),
+        lambda: appended(DAYS[:2], DAYS[2:], pretty=False, sep=b""),  # gh api --paginate: [..][..]
+        lambda: appended(DAYS[:1], pretty=False) + b"\n" + appended(DAYS[1:], pretty=True),
+        lambda: appended(DAYS[0], DAYS[1:]),  # a single day object, then an array
+    ],
+    ids=["pretty-two", "pretty-three-crlf", "compact-one-line", "compact-then-pretty", "object-then-array"],
+)
+def test_appended_pretty_printed_responses_load_in_order(make: Any, gz: bool) -> None:
+    raw = make()
+    data = gzip.compress(BOM + raw) if gz else raw
+    ds = cm.load(data)
+    assert ds.days["date"].to_list() == [datetime.date.fromisoformat(d["date"]) for d in DAYS]
+    assert ds.days["total_active_users"].to_list() == [24, 25, 26]
+    row = one_source(ds)
+    assert row["layout"] == "concatenated-json" + ("+gzip" if gz else "")
+    assert (row["days"], row["status"]) == (3, "loaded")
+    assert cm.validate(data).days_valid == 3
+
+
+def test_appended_documents_with_non_ascii_text_split_at_the_right_byte() -> None:
+    # orjson reports character offsets: multi-byte names before a boundary must not shift it
+    first = make_day("2024-06-24")
+    first["copilot_ide_chat"]["editors"][0]["name"] = "编辑器-é-😀" * 50
+    raw = appended([first], DAYS[1:2], [make_day("2024-06-26")])
+    ds = cm.load(raw)
+    assert ds.days["date"].to_list() == [datetime.date(2024, 6, d) for d in (24, 25, 26)]
+    assert "编辑器-é-😀" * 50 in ds.ide_chat_editors["editor"].to_list()
+
+
+def test_a_day_error_in_appended_documents_numbers_days_across_documents() -> None:
+    bad = make_day("2024-06-26")
+    bad["total_active_users"] = "26"
+    report = cm.validate(appended(DAYS[:2], [bad]))
+    assert report.errors.select("day_index", "json_path", "rule").rows() == [(2, "$[2].total_active_users", "type")]
+
+
+def test_truncated_last_appended_document_is_truncated() -> None:
+    raw = appended(DAYS[:1], DAYS[1:])
+    cut = raw[: len(raw) - 40]
+    with pytest.raises(cm.FormatError) as info:
+        cm.load(cut)
+    assert info.value.detected == "truncated-json"
+    assert "JSON document 2 (of the documents appended to this file)" in str(info.value)
+    lines = cut.decode().split("\n")
+    assert f"line {len(lines)}, column {len(lines[-1]) + 1}" in str(info.value)
+
+
+def test_a_broken_appended_document_is_invalid_and_named() -> None:
+    docs = [json.dumps(d, indent=2) for d in (DAYS[:1], DAYS[1:2], DAYS[2:])]
+    docs[1] = docs[1].replace('"date"', '"date" "x"', 1)
+    raw = "\n".join(docs)
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(docs[1])
+    with pytest.raises(cm.FormatError) as info:
+        cm.load(raw.encode())
+    assert info.value.detected == "invalid-json"
+    assert "JSON document 2 " in str(info.value)
+    line = raw[: raw.index('"date" "x"')].count("\n") + 1
+    assert f"at line {line}, column " in str(info.value)
+
+
+def test_a_single_truncated_pretty_file_is_still_truncated_not_concatenated() -> None:
+    raw = dump(DAYS, pretty=True)
+    for cut in (len(raw) // 3, len(raw) // 2, len(raw) - 3):
+        with pytest.raises(cm.FormatError) as info:
+            cm.load(raw[:cut])
+        assert info.value.detected == "truncated-json"
+        assert "document" not in str(info.value)

@@ -216,6 +216,61 @@ def unknown_keys(day: Any) -> list[tuple[JsonPath, dict[str, Any]]]:
     return found
 
 
+def json_bytes(value: Any) -> bytes:
+    """Compact JSON of a parsed value, at any depth orjson parses (orjson writes only 254 levels).
+
+    >>> json_bytes({"a": [1, "x", None]})
+    b'{"a":[1,"x",null]}'
+    >>> nested = []
+    >>> for _ in range(600):
+    ...     nested = [nested]
+    >>> json_bytes(nested) == b"[" * 601 + b"]" * 601
+    True
+    """
+    import orjson
+
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError:
+        pass
+    # the same text, written without recursion: a stack of values and ready-made tokens
+    out: list[bytes] = []
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, _Token):
+            out.append(item.text)
+        elif isinstance(item, dict):
+            parts: list[Any] = [_OPEN_OBJECT]
+            for i, (key, sub) in enumerate(item.items()):
+                parts.append(_Token((b"," if i else b"") + orjson.dumps(str(key)) + b":"))
+                parts.append(sub)
+            parts.append(_CLOSE_OBJECT)
+            stack.extend(reversed(parts))
+        elif isinstance(item, list):
+            parts = [_OPEN_LIST]
+            for i, sub in enumerate(item):
+                if i:
+                    parts.append(_COMMA)
+                parts.append(sub)
+            parts.append(_CLOSE_LIST)
+            stack.extend(reversed(parts))
+        else:
+            out.append(orjson.dumps(item))
+    return b"".join(out)
+
+
+class _Token:
+    __slots__ = ("text",)
+
+    def __init__(self, text: bytes) -> None:
+        self.text = text
+
+
+_OPEN_OBJECT, _CLOSE_OBJECT = _Token(b"{"), _Token(b"}")
+_OPEN_LIST, _CLOSE_LIST, _COMMA = _Token(b"["), _Token(b"]"), _Token(b",")
+
+
 def format_path(prefix: str, path: Iterable[str | int]) -> str:
     """Render a JSON path: ``format_path("$[3]", ("a", 0, "b")) == "$[3].a[0].b"``."""
     out = [prefix]

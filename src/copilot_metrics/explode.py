@@ -98,8 +98,8 @@ class Exploded:
     unknown: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _dumps(obj: dict[str, Any]) -> str:
-    return orjson.dumps(obj).decode()
+def _dumps(obj: Any) -> str:
+    return _schema.json_bytes(obj).decode()
 
 
 class _Annotations:
@@ -347,7 +347,7 @@ def _quarantine_row(
         "date": date if isinstance(date, str) else None,
         "stage": stage,
         "reasons": reasons,
-        "day_json": orjson.dumps(day, option=orjson.OPT_NON_STR_KEYS).decode(),
+        "day_json": _dumps(day),
     }
 
 
@@ -368,7 +368,21 @@ class Prepared:
 
 def _raw_digest(day: Any) -> bytes:
     """The day as compact JSON: an exact key (a dict compares the bytes on a hash match)."""
-    return orjson.dumps(day, option=orjson.OPT_NON_STR_KEYS)
+    return _schema.json_bytes(day)
+
+
+def _writable(day: Any) -> bool:
+    """Whether orjson can write the day: nested at most 254 levels deep (see :data:`MAX_DEPTH`)."""
+    try:
+        orjson.dumps(day, option=orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError:
+        return False
+    return True
+
+
+#: How deep a kept day may nest (orjson's writer limit): a deeper value (only an unknown key can
+#: hold one) could not be written back by write_json nor compared, so the day is set aside.
+MAX_DEPTH = 254
 
 
 def prepare_bytes(
@@ -422,18 +436,24 @@ def prepare_bytes(
     valid_pos = [j for j, ok in enumerate(check.valid) if ok]
     valid_days = [todo[j] for j in valid_pos]
     # only a day the strict validator did not pass can hold an integer beyond Int64
+    # ... and only such a day (its unknown keys) can nest deeper than a JSON writer goes
     unsure = [j for j, pos in enumerate(valid_pos) if not check.strict[pos]]
-    _, unsure_bad = _to_arrow([valid_days[j] for j in unsure]) if unsure else (None, [])
-    bad = [unsure[b] for b in unsure_bad]
+    deep = {j for j in unsure if not _writable(valid_days[j])}
+    rest = [j for j in unsure if j not in deep]
+    _, rest_bad = _to_arrow([valid_days[j] for j in rest]) if rest else (None, [])
+    problems = {rest[b]: ("representable", "a value does not fit a 64-bit integer column") for b in rest_bad}
+    too_deep = ("depth", f"nested deeper than {MAX_DEPTH} levels, which no table or JSON writer holds")
+    problems.update(dict.fromkeys(deep, too_deep))
+    bad = sorted(problems)
     if bad:
         for b in bad:
             i = candidates[valid_pos[b]]
             day_date = decoded.days[i].get("date")
-            reason = f"{base}[{i}]: a value does not fit a 64-bit integer column"
+            rule, text = problems[b]
             out.errors.append({"source": source, "day_index": i, "date": day_date,
-                               "json_path": f"{base}[{i}]", "rule": "representable", "value": None,
-                               "message": reason})
-            by_day[i] = [reason]
+                               "json_path": f"{base}[{i}]", "rule": rule, "value": None,
+                               "message": text})
+            by_day[i] = [f"{base}[{i}]: {text}"]
         bad_set = set(bad)
         valid_pos = [v for j, v in enumerate(valid_pos) if j not in bad_set]
         valid_days = [todo[j] for j in valid_pos]

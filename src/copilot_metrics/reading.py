@@ -7,17 +7,27 @@ Two steps, both without side effects beyond reading files:
   from a path template such as ``"exports/{org}/{team}/*.json"``;
 * :func:`decode` turns one input's bytes into day objects, whatever the layout: a JSON array
   (the API response), one day object, an object wrapping the array (under ``data`` or another
-  single key), NDJSON, or responses appended one per line (``ndjson-arrays``), each optionally
-  gzip-compressed and with or without a UTF-8 BOM.
+  single key), NDJSON, responses appended one per line (``ndjson-arrays``), or JSON documents
+  appended one after the other, pretty-printed or not (``concatenated-json``: ``gh api ... >>
+  archive.json``), each optionally gzip-compressed and with or without a UTF-8 BOM.
   A file that is something else (the older ``/copilot/usage`` shape, a usage-metrics report,
-  an API error body, an empty file, truncated JSON, HTML) raises a
+  an API error body, rows flattened from an export, objects dated by ``day``, an empty file,
+  truncated JSON, text that is not UTF-8, HTML, a zip, a gzip bomb) raises a
   :class:`~copilot_metrics.errors.FormatError` saying what it looks like.
+
+Layouts of concatenated documents (``ndjson``, ``ndjson-arrays``, ``concatenated-json``) number
+their days across the documents, in order: ``$[5]`` is the sixth day of the file.
+
+Files that are not regular files (a FIFO, a socket, a device) and symbolic links that lead to
+no file (broken, or a loop) are never opened: a folder lists them in ``ds.sources`` as
+``skipped`` with the reason; named directly, a FIFO is skipped the same way and a dead link is
+an error, like a missing file.
 """
 
 from __future__ import annotations
 
-import gzip
 import re
+import stat
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +36,7 @@ from typing import IO, Any, TypeAlias, cast
 
 import orjson
 
+from copilot_metrics import _schema
 from copilot_metrics.errors import CopilotMetricsError, FormatError
 
 __all__ = ["Decoded", "Source", "SourceRef", "decode", "resolve"]
@@ -93,19 +104,46 @@ def _glob_to_regex(text: str) -> str:
     return "".join(parts)
 
 
+def _not_regular(path: Path, *, from_walk: bool = False) -> str | None:
+    """Why ``path`` is not read as a file (``None`` for a regular file, or a folder named directly).
+
+    Never opens the path: opening a FIFO would wait for a writer forever.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        if path.is_symlink():
+            return "not read: a symbolic link that leads to no file (broken, or a loop)"
+        return "not read: cannot be inspected"
+    if stat.S_ISDIR(mode):
+        # a folder's walk meets a folder only through a link: links to folders are not followed
+        return "not read: a link to a folder (not followed, so that a loop cannot trap the walk)" if from_walk else None
+    if stat.S_ISREG(mode):
+        return None
+    kind = "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+    return f"not read: {kind}, not a regular file (reading it could wait forever)"
+
+
 def _glob(pattern: str) -> list[Path]:
     path = Path(pattern)
     anchor = Path(path.anchor) if path.is_absolute() else Path()
     relative = str(path.relative_to(anchor)) if path.is_absolute() else pattern
-    return sorted(p for p in anchor.glob(relative) if p.is_file())
+    return sorted(p for p in anchor.glob(relative) if p.is_file() or _not_regular(p))
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
 
 
 def _file_ref(path: Path, scope: dict[str, str | None], *, from_walk: bool) -> SourceRef:
     name = path.name.lower()
-    skipped = None
-    if from_walk and not name.endswith(READ_SUFFIXES):
+    skipped = _not_regular(path, from_walk=from_walk)
+    if skipped is None and from_walk and not name.endswith(READ_SUFFIXES):
         skipped = "not read: file name does not end in .json, .ndjson, .jsonl or .gz"
-    return SourceRef(label=str(path), path=path, scope=scope, mtime=path.stat().st_mtime, skipped=skipped)
+    return SourceRef(label=str(path), path=path, scope=scope, mtime=_mtime(path), skipped=skipped)
 
 
 def _resolve_one(item: Source, scope: dict[str, str | None], counter: list[int]) -> Iterable[SourceRef]:
@@ -135,10 +173,19 @@ def _resolve_one(item: Source, scope: dict[str, str | None], counter: list[int])
             return
         path = Path(text)
         if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            # rglob does not follow links to folders, so a link loop cannot make it walk forever
+            for child in sorted(p for p in path.rglob("*") if p.is_symlink() or not p.is_dir()):
                 yield _file_ref(child, scope, from_walk=True)
             return
         if path.is_file():
+            yield _file_ref(path, scope, from_walk=False)
+            return
+        if path.is_symlink():
+            raise CopilotMetricsError(
+                f"{text}: a symbolic link that leads to no file (broken, or a loop)", file=text,
+                hint="point the link at an export, or remove it",
+            )
+        if path.exists():  # a FIFO, a socket or a device: listed, never opened
             yield _file_ref(path, scope, from_walk=False)
             return
         if _GLOB_CHARS.search(text):
@@ -195,6 +242,36 @@ _REPORT_KEYS = frozenset(
     }
 )
 _LEGACY_KEYS = frozenset({"breakdown", "total_suggestions_count", "total_acceptances_count"})
+#: The four feature blocks of a day: a /copilot/metrics day may hold them, no other shape does.
+_BLOCKS = frozenset(
+    {"copilot_ide_code_completions", "copilot_ide_chat", "copilot_dotcom_chat", "copilot_dotcom_pull_requests"}
+)
+
+#: A gzip stream may inflate to this many bytes whatever its ratio...
+GZIP_FREE_BYTES = 64 * 2**20
+#: ...and past that, to at most this many times the compressed bytes read so far (real exports:
+#: 15-25; the same day repeated 2,000 times: about 150; zeros: about 1,000).
+GZIP_MAX_RATIO = 400
+_GZ_IN = 256 * 1024
+_GZ_OUT = 4 * 2**20
+
+#: What other compressed or archive formats start with (checked after gzip is unwrapped).
+_MAGIC: tuple[tuple[bytes, str, str], ...] = (
+    (b"PK\x03\x04", "zip", "a zip archive"),
+    (b"PK\x05\x06", "zip", "an empty zip archive"),
+    (b"\x1f\x8b", "unsupported-compression", "gzip data inside gzip data"),
+    (b"BZh", "unsupported-compression", "bzip2-compressed data"),
+    (b"\xfd7zXZ\x00", "unsupported-compression", "xz-compressed data"),
+    (b"\x28\xb5\x2f\xfd", "unsupported-compression", "zstd-compressed data"),
+    (b"7z\xbc\xaf\x27\x1c", "unsupported-compression", "a 7-Zip archive"),
+)
+
+# orjson's messages (``JSONDecodeError.msg``) for the failures told apart below
+_EOF = "unexpected end of data"
+_TRAILING = "unexpected content after document"
+_TOO_DEEP = "depth limit exceeded"
+_NOT_UTF8 = "str is not valid UTF-8"
+_CUT_HINT = "the file was cut short or edited by hand; restore it from the original export"
 
 
 def _what_is(obj: Any) -> tuple[str, str, str] | None:
@@ -202,19 +279,19 @@ def _what_is(obj: Any) -> tuple[str, str, str] | None:
     if not isinstance(obj, dict):
         return None
     keys = set(obj)
+    if keys & _LEGACY_KEYS and not keys & _BLOCKS:  # dated by 'day' or, rewritten, by 'date'
+        return (
+            "copilot-usage",
+            "the older /copilot/usage response (objects with 'total_suggestions_count' and 'breakdown')",
+            "that endpoint has another shape; copilot-metrics reads the /copilot/metrics response",
+        )
     if "date" in keys:
         return None
-    if {"message", "documentation_url"} & keys and "message" in keys:
+    if "message" in keys:
         return (
             "api-error",
             f"a GitHub API error response (message: {obj.get('message')!r})",
             "the request that saved this file failed; the file holds no metrics",
-        )
-    if keys & _LEGACY_KEYS or ("day" in keys and "breakdown" in keys):
-        return (
-            "copilot-usage",
-            "the older /copilot/usage response (objects with 'day' and 'breakdown')",
-            "that endpoint has another shape; copilot-metrics reads the /copilot/metrics response",
         )
     if keys & _REPORT_KEYS:
         return (
@@ -225,28 +302,173 @@ def _what_is(obj: Any) -> tuple[str, str, str] | None:
     return None
 
 
+def _is_flat_row(obj: Any, known: frozenset[str]) -> bool:
+    """An object with a ``date``, none of the four feature blocks, and a key of its own.
+
+    Keys starting with ``_`` are annotations (``_source``, ``_note``), not data: they do not count.
+    """
+    if not isinstance(obj, dict) or "date" not in obj or not _BLOCKS.isdisjoint(obj):
+        return False
+    return any(k not in known and not (isinstance(k, str) and k.startswith("_")) for k in obj)
+
+
+def _check_items(items: list[Any], label: str, path: str, *, single: bool = False) -> None:
+    """Refuse a list of objects that are not metrics days, naming what they are.
+
+    * the first object is another known shape (``_what_is``);
+    * no object has ``date`` and some have ``day``: ``day-instead-of-date``, said once;
+    * every object is a flattened row (:func:`_is_flat_row`): ``flattened-rows``.  A real sparse
+      day (``{"date": ...}`` alone, with only the schema's totals, or with ``_`` annotations)
+      has no key of its own, so it still loads; a file holding one real day is not refused.
+    """
+    if not items:
+        return
+
+    def at(index: int) -> str:
+        return path if single else f"{path}[{index}]"
+
+    named = _what_is(items[0])
+    if named:
+        raise FormatError.looks_like(label, *named, json_path=at(0))
+    if not any(isinstance(obj, dict) and "date" in obj for obj in items):
+        by_day = [i for i, obj in enumerate(items) if isinstance(obj, dict) and "day" in obj]
+        if by_day:
+            raise FormatError.looks_like(
+                label, "day-instead-of-date",
+                f"objects dated by 'day' instead of 'date' ({len(by_day)} of {len(items)} object(s) have "
+                "'day', none has 'date')",
+                "copilot-metrics reads /copilot/metrics days, which are dated by 'date'; if a tool renamed the key, "
+                "rename it back (for example: jq 'map(.date = .day | del(.day))')",
+                json_path=at(by_day[0]),
+            )
+        return
+    known = _schema.known_keys()[""]
+    if all(_is_flat_row(obj, known) for obj in items):
+        own = sorted(k for k in items[0] if k not in known)
+        shown = ", ".join(repr(k) for k in own[:6]) + (", ..." if len(own) > 6 else "")
+        raise FormatError.looks_like(
+            label, "flattened-rows",
+            f"rows flattened from an export: objects with 'date' and flat keys ({shown}), "
+            "and none of the export's four sections",
+            "load the original /copilot/metrics response: a flattened table is derived from it, and "
+            "loading it as days would replace the real days",
+            json_path=at(0),
+        )
+
+
 def _unwrap_gzip(data: bytes, label: str) -> bytes:
-    try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise FormatError(
-            f"{label}: not a readable gzip file ({exc})", detected="corrupt-gzip", file=label,
+    """Inflate gzip data (every member), refusing a decompression bomb before it fills memory."""
+
+    def corrupt(reason: str) -> FormatError:
+        return FormatError(
+            f"{label}: not a readable gzip file ({reason})", detected="corrupt-gzip", file=label,
             hint="the download was probably cut short; fetch or copy it again",
-        ) from exc
+        )
+
+    view = memoryview(data)
+    out: list[bytes] = []
+    total = 0
+    start = 0
+    while True:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        pos = start
+        piece: bytes | memoryview = b""
+        try:
+            while not inflater.eof:
+                if not piece and pos < len(data):
+                    piece = view[pos : pos + _GZ_IN]
+                    pos += len(piece)
+                chunk = inflater.decompress(piece, _GZ_OUT)
+                piece = inflater.unconsumed_tail
+                if not chunk and not piece and pos >= len(data) and not inflater.eof:
+                    raise corrupt("Compressed file ended before the end-of-stream marker was reached")
+                out.append(chunk)
+                total += len(chunk)
+                if total > GZIP_FREE_BYTES and total > GZIP_MAX_RATIO * (pos - len(piece)):
+                    raise FormatError(
+                        f"{label}: the gzip data inflates past {total // 2**20} MiB at more than "
+                        f"{GZIP_MAX_RATIO} times its compressed size: refused as a decompression bomb",
+                        detected="gzip-bomb", file=label,
+                        hint="no real export compresses that well; if this file is genuine, decompress it "
+                        "yourself and load the result",
+                    )
+        except zlib.error as exc:
+            raise corrupt(str(exc)) from None
+        start = pos - len(inflater.unused_data)
+        rest = view[start:]
+        if not rest or not bytes(rest).strip(b"\x00"):  # the end, or zero padding (as gzip allows)
+            return b"".join(out)
+        if bytes(rest[:2]) != b"\x1f\x8b":
+            raise corrupt(f"{len(rest)} byte(s) that are not gzip after the compressed data")
+
+
+def _byte_offset(buf: bytes | memoryview, chars: int) -> int:
+    """The byte offset of character ``chars`` of UTF-8 ``buf`` (orjson counts characters)."""
+    if chars <= 0:
+        return 0
+    head = bytes(buf[: 4 * chars]).decode("utf-8", "ignore")  # a character is at most 4 bytes
+    return min(len(buf), len(head[:chars].encode("utf-8")))
 
 
 def _location(text: bytes, pos: int) -> str:
+    """``line L, column C`` of byte ``pos`` (the column counts characters)."""
     line = text.count(b"\n", 0, pos) + 1
-    col = pos - (text.rfind(b"\n", 0, pos) + 1) + 1
+    begin = text.rfind(b"\n", 0, pos) + 1
+    col = len(text[begin:pos].decode("utf-8", "replace")) + 1
     return f"line {line}, column {col}"
 
 
-def _parse_ndjson(text: bytes, label: str) -> list[Any] | None:
+def _json_error(data: bytes, msg: str, pos: int, label: str, where: str = "") -> FormatError:
+    """The error for JSON that does not parse at byte ``pos``: truncated, too deep, or invalid."""
+    place = f"at {_location(data, pos)}, byte {pos} of {len(data)}"
+    if msg == _TOO_DEEP:
+        return FormatError(
+            f"{label}: {where}not valid JSON ({msg} {place}: arrays or objects nested more than 1024 deep)",
+            detected="too-deep", file=label,
+            hint="no export nests that deep: this is not a metrics export, or it was damaged",
+        )
+    if msg == _EOF:
+        return FormatError(f"{label}: {where}not valid JSON ({msg} {place})", detected="truncated-json",
+                           file=label, hint=_CUT_HINT)
+    hint = _CUT_HINT
+    if data[pos : pos + 3] == b"NaN" or data[pos : pos + 8] in (b"Infinity", b"-Infinit"):
+        hint = "NaN and Infinity are not JSON (Python's json.dump writes them); fix the tool that wrote this file"
+    elif "surrogate" in msg:
+        hint = ("a \\ud800-\\udfff escape without its pair is not text: the file was damaged, or written by a "
+                "tool that cut a string in the middle of a character")
+    return FormatError(f"{label}: {where}not valid JSON ({msg} {place})", detected="invalid-json",
+                       file=label, hint=hint)
+
+
+def _not_utf8(data: bytes, label: str) -> FormatError:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        pos = exc.start
+    else:  # pragma: no cover - orjson said it is not UTF-8
+        pos = 0
+    return FormatError(
+        f"{label}: not UTF-8 text (byte 0x{data[pos]:02x} at {_location(data, pos)}, byte {pos} of {len(data)})",
+        detected="not-utf-8", file=label,
+        hint="JSON files are UTF-8; this one was probably saved as Latin-1 or Windows-1252: convert it "
+        "(for example: iconv -f WINDOWS-1252 -t UTF-8)",
+    )
+
+
+def _parse_ndjson(text: bytes, label: str) -> list[Any] | FormatError | None:
     """Parse NDJSON (one value per line, at least two lines); ``None`` if it is not NDJSON.
 
-    Once the first line parses, the file is NDJSON: a later line that does not parse raises
-    :class:`FormatError` naming that line (the last line cut short is a truncated download).
+    Once the first line parses, the file is NDJSON: a later line that does not parse gives the
+    :class:`FormatError` naming that line (the last line cut short is a truncated download),
+    returned for the caller to raise if the file is not concatenated JSON either.
     """
+    first = re.search(rb"[^\r\n]*[^\s][^\r\n]*", text)  # the first line that is not blank
+    if first is None:
+        return None
+    try:
+        orjson.loads(first.group())
+    except orjson.JSONDecodeError:
+        return None
     numbered = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
     if len(numbered) < 2:
         return None
@@ -255,34 +477,103 @@ def _parse_ndjson(text: bytes, label: str) -> list[Any] | None:
         try:
             out.append(orjson.loads(line))
         except orjson.JSONDecodeError as exc:
-            if not out:
-                return None
             last = n == numbered[-1][0]
-            raise FormatError(
-                f"{label}: NDJSON line {n} is not valid JSON ({exc.msg} at line {n}, column {exc.pos + 1})",
-                detected="truncated-json" if last and exc.pos >= len(line.rstrip()) - 1 else "invalid-json",
+            pos = _byte_offset(line, exc.pos)
+            cut = last and (exc.msg == _EOF or pos >= len(line.rstrip()) - 1)
+            return FormatError(
+                f"{label}: NDJSON line {n} is not valid JSON ({exc.msg} at line {n}, column {pos + 1})",
+                detected="truncated-json" if cut else "invalid-json",
                 file=label,
-                hint="the file was cut short or edited by hand; restore it from the original export",
-            ) from None
+                hint=_CUT_HINT,
+            )
     return out
+
+
+class _BadDocumentError(Exception):
+    def __init__(self, index: int, msg: str, pos: int) -> None:
+        super().__init__(msg)
+        self.index, self.msg, self.pos = index, msg, pos
+
+
+_WS = re.compile(rb"[ \t\r\n]*")
+#: where a document may start: ``[`` or ``{`` at the start of a line (pretty-printers indent the rest)
+_DOC_START = re.compile(rb"(?m)^[\[{]")
+
+
+def _documents(data: bytes) -> list[Any]:
+    """Parse JSON documents written one after the other (``>>``), pretty-printed or not.
+
+    Each document is parsed by orjson on its own bytes: a line starting with ``[`` or ``{``
+    is tried as the start of the next one (so a document is parsed once, not the rest of the
+    file each time); failing that, orjson says where a document ends.  Raises
+    :class:`_BadDocumentError` for the first document that does not parse.
+    """
+    view = memoryview(data)
+    size = len(data)
+    starts = [m.start() for m in _DOC_START.finditer(data)]
+    docs: list[Any] = []
+    pos = _WS.match(data).end()  # type: ignore[union-attr]
+    k = 0
+    while pos < size:
+        while k < len(starts) and starts[k] <= pos:
+            k += 1
+        tries = 0
+        j = k
+        while True:
+            end = starts[j] if j < len(starts) and tries < 8 else size
+            try:
+                docs.append(orjson.loads(view[pos:end]))
+            except orjson.JSONDecodeError as exc:
+                if exc.msg == _EOF and end < size:  # the document goes on past that line
+                    tries += 1
+                    j += 1
+                    continue
+                stop = pos + _byte_offset(view[pos:end], exc.pos)
+                if exc.msg != _TRAILING:
+                    raise _BadDocumentError(len(docs), exc.msg, stop) from None
+                docs.append(orjson.loads(view[pos:stop]))
+                end = stop
+            break
+        pos = _WS.match(data, end).end()  # type: ignore[union-attr]
+    return docs
+
+
+def _sniff(data: bytes, label: str) -> None:
+    """Refuse, before parsing, what is plainly not UTF-8 JSON text."""
+    for magic, detected, what in _MAGIC:
+        if data.startswith(magic):
+            raise FormatError(
+                f"{label}: this is {what}, not JSON", detected=detected, file=label,
+                hint="extract the exports first; copilot-metrics reads .json, .ndjson and .json.gz files",
+            )
+    if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") or (
+        len(data) >= 4 and (data[:3] == b"\x00\x00\x00" or data[1:4] == b"\x00\x00\x00")
+    ):
+        raise FormatError(
+            f"{label}: the file is UTF-32 encoded", detected="utf-32", file=label,
+            hint="convert it to UTF-8 (for example: iconv -f UTF-32 -t UTF-8)",
+        )
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:2]:
+        # a BOM, or (without BOM) the NUL byte UTF-16 gives the first ASCII character of JSON
+        raise FormatError(
+            f"{label}: the file is UTF-16 encoded", detected="utf-16", file=label,
+            hint="convert it to UTF-8 (for example: iconv -f UTF-16 -t UTF-8)",
+        )
 
 
 def decode(data: bytes, label: str) -> Decoded:
     """Parse one input's bytes into day objects, or raise :class:`FormatError` naming the file.
 
     The day objects are returned as parsed, unvalidated: validation is the next stage.
+    Only when the bytes are not one JSON document are the other layouts tried (NDJSON, then
+    concatenated documents), so reading a plain export costs one orjson call.
     """
     gz = data[:2] == b"\x1f\x8b"
     if gz:
         data = _unwrap_gzip(data, label)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    elif data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:2]:
-        # a BOM, or (without BOM) the NUL byte UTF-16 gives the first ASCII character of JSON
-        raise FormatError(
-            f"{label}: the file is UTF-16 encoded", detected="utf-16", file=label,
-            hint="convert it to UTF-8 (for example: iconv -f UTF-16 -t UTF-8)",
-        )
+    _sniff(data, label)
     suffix = "+gzip" if gz else ""
     stripped = data.strip()
     if not stripped:
@@ -296,21 +587,37 @@ def decode(data: bytes, label: str) -> Decoded:
     try:
         parsed = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        lines = _parse_ndjson(data, label)
-        if lines is None:
-            where = _location(data, exc.pos)
-            raise FormatError(
-                f"{label}: not valid JSON ({exc.msg} at {where}, byte {exc.pos} of {len(data)})",
-                detected="truncated-json" if exc.pos >= len(stripped) - 1 else "invalid-json",
-                file=label,
-                hint="the file was cut short or edited by hand; restore it from the original export",
-            ) from None
+        if exc.msg.startswith(_NOT_UTF8):
+            raise _not_utf8(data, label) from None
+        if exc.msg != _TRAILING:
+            raise _json_error(data, exc.msg, _byte_offset(data, exc.pos), label) from None
+        return _decode_several(data, label, suffix)
+    return _classify(parsed, suffix, label)
+
+
+def _decode_several(data: bytes, label: str, suffix: str) -> Decoded:
+    """Bytes holding several JSON documents: NDJSON, or documents appended one after another."""
+    lines = _parse_ndjson(data, label)
+    if isinstance(lines, list):
         if all(isinstance(line, list) for line in lines):
             # API responses appended one per line (``>>``): their days, in order
             days = [day for line in lines for day in line]
             return _classify_items(days, "ndjson-arrays" + suffix, label, None)
         return _classify_items(lines, "ndjson" + suffix, label, None)
-    return _classify(parsed, suffix, label)
+    try:
+        docs = _documents(data)
+    except _BadDocumentError as bad:
+        if lines is not None:  # NDJSON whose later line is bad: that line's message
+            raise lines from None
+        where = f"JSON document {bad.index + 1} (of the documents appended to this file): "
+        raise _json_error(data, bad.msg, bad.pos, label, where) from None
+    items: list[Any] = []
+    for doc in docs:
+        if isinstance(doc, list):
+            items.extend(doc)
+        else:
+            items.append(doc)
+    return _classify_items(items, "concatenated-json" + suffix, label, None)
 
 
 def _classify(parsed: Any, suffix: str, label: str) -> Decoded:
@@ -318,6 +625,7 @@ def _classify(parsed: Any, suffix: str, label: str) -> Decoded:
         return _classify_items(parsed, "array" + suffix, label, None)
     if isinstance(parsed, dict):
         if "date" in parsed:
+            _check_items([parsed], label, "$", single=True)
             return Decoded("object" + suffix, [parsed])
         if isinstance(parsed.get("data"), list):
             wrapper = {k: v for k, v in parsed.items() if k != "data"}
@@ -330,23 +638,25 @@ def _classify(parsed: Any, suffix: str, label: str) -> Decoded:
             key = lists[0]
             wrapper = {k: v for k, v in parsed.items() if k != key}
             return _classify_items(parsed[key], f"wrapped:{key}" + suffix, label, wrapper, f"$.{key}")
+        if "day" in parsed:
+            _check_items([parsed], label, "$", single=True)
         raise FormatError(
             f"{label}: $: a JSON object without 'date' or a list of days (keys: {sorted(parsed)[:8]})",
             detected="unknown-object", file=label, json_path="$",
             hint="expected the /copilot/metrics response: an array of objects with a 'date'",
         )
     raise FormatError(
-        f"{label}: $: a JSON {type(parsed).__name__} is not a list of days",
+        f"{label}: $: a JSON {_JSON_TYPES.get(type(parsed), type(parsed).__name__)} is not a list of days",
         detected="not-a-list", file=label, json_path="$",
         hint="expected the /copilot/metrics response: an array of objects with a 'date'",
     )
 
 
+_JSON_TYPES: dict[type, str] = {type(None): "null", bool: "boolean", int: "number", float: "number", str: "string"}
+
+
 def _classify_items(
     items: list[Any], layout: str, label: str, wrapper: dict[str, Any] | None, path: str = "$"
 ) -> Decoded:
-    first = items[0] if items else None
-    named = _what_is(first)
-    if named:
-        raise FormatError.looks_like(label, *named, json_path=f"{path}[0]")
+    _check_items(items, label, path)
     return Decoded(layout, items, wrapper)

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 import polars as pl
 
 from copilot_metrics import _schema
@@ -40,11 +39,16 @@ UNKNOWN_SCHEMA = pl.Schema(
 )
 
 
+#: Longest message or value text kept in an error row; the day itself is kept whole (quarantine).
+TEXT_LIMIT = 1000
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…"
+
+
 def _json(value: Any) -> str:
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:
-        return repr(value)
+    return _cut(_schema.json_bytes(value).decode())
 
 
 @dataclass
@@ -61,9 +65,12 @@ class DayCheck:
 
 def _errors_of(day: Any, prefix: str) -> list[tuple[str, str, str, str]]:
     out = []
-    for err in _schema.reporting_validator().iter_errors(day):
-        path = _schema.format_path(prefix, err.absolute_path)
-        out.append((path, str(err.validator), _json(err.instance), err.message))
+    try:
+        for err in _schema.reporting_validator().iter_errors(day):
+            path = _schema.format_path(prefix, err.absolute_path)
+            out.append((path, str(err.validator), _json(err.instance), _cut(err.message)))
+    except RecursionError:  # jsonschema writes the value with repr(), which stops near 1,000 levels
+        out = [(prefix, "depth", "null", "nested too deep to report its errors one by one")]
     out.sort()
     return out
 
