@@ -12,7 +12,7 @@ import pytest
 import copilot_metrics as cm
 from copilot_metrics import examples
 from copilot_metrics.errors import CopilotMetricsError
-from copilot_metrics.jsonout import FILE_NAME, templates, write_json
+from copilot_metrics.jsonout import FILE_NAME, read_json, templates, write_json
 
 D = dt.date
 SCOPES = (("org-a", None), ("org-a", "t1"), ("org-b", None), ("org-b", "t2"))
@@ -107,7 +107,8 @@ def test_enterprise_and_unlabelled_scopes_have_their_own_folders(tmp_path: Path)
     assert templates(tmp_path / "b") == [str(tmp_path / "b" / FILE_NAME)]
 
 
-def test_a_label_that_is_not_a_folder_name_is_refused(tmp_path: Path) -> None:
-    ds = cm.load(json.dumps([{"date": "2025-01-01"}]).encode(), org="a/b")
-    with pytest.raises(CopilotMetricsError, match="folder name"):
-        write_json(ds, tmp_path)
+def test_a_label_that_is_not_a_folder_name_is_percent_encoded_and_read_back(tmp_path: Path) -> None:
+    ds = cm.load(json.dumps([{"date": "2025-01-01", "total_active_users": 4}]).encode(), org="a/b")
+    assert write_json(ds, tmp_path) == [tmp_path / "orgs" / "a%2Fb" / FILE_NAME]
+    again = read_json(tmp_path)
+    assert again.days.select("org", "total_active_users").rows() == [("a/b", 4)]

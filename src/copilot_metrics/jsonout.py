@@ -1,4 +1,4 @@
-"""Back to the API format: write a merged history as the API's own JSON responses.
+r"""Back to the API format: write a merged history as the API's own JSON responses.
 
 :func:`write_json` writes, for each scope of a dataset, one JSON array of
 ``copilot-usage-metrics-day`` objects in date order: what the endpoint of that scope would have
@@ -15,41 +15,106 @@ File layout (``root`` is the ``path`` given), mirroring the endpoints' URL paths
     root/copilot-metrics.json                                   (a scope without labels)
 
 or, when ``path`` ends in ``.json`` and the dataset holds one scope, that single file.
-:func:`templates` gives the path templates that load the folder back with its scope labels:
-``cm.load(templates(root))``.
+
+Folder names.  A label is its own folder name when it is portable: not empty, not ``.`` or
+``..``, not starting with ``.`` or a space nor ending with ``.`` or a space, free of ``/ \\ : * ?
+" < > | % ~`` and of control and format characters (NUL, RTL marks), at most 120 UTF-8 bytes, and
+not equal to another label of its column once case and Unicode normalisation are ignored.  Any
+other label is percent-encoded byte by byte as in :mod:`copilot_metrics.parquet` (every byte
+outside ``a-z 0-9 _ -`` becomes ``%XX``: ``../x`` is ``%2E%2E%2Fx``, ``Octo`` beside ``octo`` is
+``%4Fcto``), and a label whose encoding is longer than 120 characters (or the empty label) is
+named ``<start of the encoding>~<SHA-256 digest>``, the full label being recorded in
+``root/copilot-metrics-labels.json`` (written only then).  So nothing is written outside
+``root``, and no two scopes share a file, even on a case-insensitive file system.
+
+Reading back: :func:`templates` gives the path templates that load the folder with its scope
+labels, ``cm.load(templates(root))``, exact as long as every label was its own folder name;
+:func:`read_json` decodes the folder names and gives every label back exactly.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import unicodedata
+from collections import Counter
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
 
 import orjson
 import polars as pl
 
-from copilot_metrics.dataset import Dataset, to_api
+from copilot_metrics.dataset import Dataset, load, to_api
 from copilot_metrics.errors import CopilotMetricsError
+from copilot_metrics.parquet import _DIGEST_MARK, _segment
 from copilot_metrics.tables import SCOPE
 
-__all__ = ["FILE_NAME", "templates", "write_json"]
+__all__ = ["FILE_NAME", "LABELS_FILE", "read_json", "templates", "write_json"]
 
 #: Name of each scope's file in the folder layout.
 FILE_NAME = "copilot-metrics.json"
 
+#: Labels named by their digest, ``{column: {folder name: label}}``; written only when there are some.
+LABELS_FILE = "copilot-metrics-labels.json"
+
+_UNSAFE = frozenset('/\\:*?"<>|%~')
+_MAX_NAME = 120
+
 _SEGMENTS = (("enterprise", "enterprises"), ("org", "orgs"), ("team", "team"))
 
 
-def _relative(scope: dict[str, str | None]) -> Path:
+def _portable(label: str) -> bool:
+    """Whether ``label`` can be a folder name as it is on every common file system (see the module docstring)."""
+    return (
+        bool(label) and label.strip(" ") == label and not label.startswith(".") and not label.endswith(".")
+        and len(label.encode("utf-8", "surrogatepass")) <= _MAX_NAME
+        and not any(c in _UNSAFE or unicodedata.category(c).startswith("C") for c in label)
+    )
+
+
+def _fold(label: str) -> str:
+    """What a case-insensitive, normalising file system (APFS, NTFS, HFS+) compares."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", label).casefold())
+
+
+def _folder_names(scopes: list[dict[str, Any]]) -> tuple[dict[tuple[str, str], str], dict[str, dict[str, str]]]:
+    """Each ``(column, label)``'s folder name, and the labels named by their digest per column."""
+    names: dict[tuple[str, str], str] = {}
+    digests: dict[str, dict[str, str]] = {}
+    for column in SCOPE:
+        labels = sorted({s[column] for s in scopes if s[column] is not None})
+        folded = Counter(_fold(label) for label in labels)
+        for label in labels:
+            if _portable(label) and folded[_fold(label)] == 1:
+                names[column, label] = label
+                continue
+            found: dict[str, str] = {}
+            names[column, label] = _segment(label, column, found)
+            if found:
+                digests.setdefault(column, {}).update(found)
+    return names, digests
+
+
+def _relative(scope: dict[str, Any], names: dict[tuple[str, str], str]) -> Path:
     parts: list[str] = []
     for column, segment in _SEGMENTS:
         value = scope.get(column)
-        if value is None:
-            continue
-        if not value or "/" in value or value in {".", ".."}:
-            raise CopilotMetricsError(f"cannot write scope label {value!r} as a folder name", column=column)
-        parts += [segment, value]
+        if value is not None:
+            parts += [segment, names[column, value]]
     return Path(*parts, FILE_NAME)
+
+
+def _label(name: str, column: str, digests: dict[str, dict[str, str]], where: Path) -> str:
+    """The label a folder name stands for (inverse of :func:`_folder_names`)."""
+    if _DIGEST_MARK in name:
+        if name not in digests.get(column, {}):
+            raise CopilotMetricsError(
+                f"{where}: folder name {name!r} is a digest that {LABELS_FILE} does not list",
+                file=str(where), hint=f"keep {LABELS_FILE} beside the folders write_json wrote",
+            )
+        return digests[column][name]
+    return unquote(name, errors="strict") if "%" in name else name
 
 
 def templates(root: str | os.PathLike[str]) -> list[str]:
@@ -95,13 +160,12 @@ def write_json(ds: Dataset, path: str | os.PathLike[str], *, indent: bool = True
     Returns
     -------
     list of Path
-        The files written, sorted.
+        The scopes' files written, sorted (:data:`LABELS_FILE` aside).
 
     Raises
     ------
     CopilotMetricsError
-        When ``path`` is a ``.json`` file but the dataset has several scopes, or a scope label
-        cannot be a folder name.
+        When ``path`` is a ``.json`` file but the dataset has several scopes.
     """
     target = Path(path)
     days = ds.tables["days"]
@@ -114,13 +178,17 @@ def write_json(ds: Dataset, path: str | os.PathLike[str], *, indent: bool = True
         )
     option = orjson.OPT_INDENT_2 if indent else 0
     written = []
+    names, digests = _folder_names(scopes.to_dicts())
+    if digests and not single:
+        target.mkdir(parents=True, exist_ok=True)
+        (target / LABELS_FILE).write_bytes(orjson.dumps(digests, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
     for scope in scopes.to_dicts():
         condition = pl.all_horizontal(pl.col(k).eq_missing(pl.lit(scope[k], pl.String)) for k in SCOPE)
         sub = dataclasses.replace(
             ds, tables={name: frame.filter(condition).sort("date", maintain_order=True)
                         for name, frame in ds.tables.items()}
         )
-        file = target if single else target / _relative(scope)
+        file = target if single else target / _relative(scope, names)
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_bytes(orjson.dumps(to_api(sub), option=option) + b"\n")
         written.append(file)
@@ -129,3 +197,36 @@ def write_json(ds: Dataset, path: str | os.PathLike[str], *, indent: bool = True
         target.write_bytes(b"[]\n")
         written.append(target)
     return sorted(written)
+
+
+def read_json(root: str | os.PathLike[str], **options: Any) -> Dataset:
+    """Load a folder written by :func:`write_json` with every scope label exactly as written.
+
+    Each scope's file is loaded with its labels decoded from the folder names (percent-encoding
+    and digests undone), scope after scope into one dataset (``base=``): scopes never compete,
+    so the tables equal those of the dataset written, the ``source`` column aside.  ``options``
+    go to :func:`copilot_metrics.load` (``on_invalid``, ``contracts``, ...).
+    """
+    base = Path(root)
+    index = base / LABELS_FILE
+    digests: dict[str, dict[str, str]] = orjson.loads(index.read_bytes()) if index.is_file() else {}
+    columns = {segment: column for column, segment in _SEGMENTS}
+    found: list[tuple[tuple[str | None, ...], Path]] = []
+    for file in sorted(base.rglob(FILE_NAME)):
+        parts = file.relative_to(base).parts[:-1]
+        pairs = list(zip(parts[::2], parts[1::2], strict=False))
+        order = [columns.get(segment) for segment, _ in pairs]
+        expected = [c for c in SCOPE if c in order]
+        if len(parts) % 2 or order != expected:
+            continue  # not a place write_json writes to
+        labels = {column: _label(name, column, digests, file) for (segment, name) in pairs
+                  for column in (columns[segment],)}
+        found.append((tuple(labels.get(c) for c in SCOPE), file))
+    if not found:
+        raise CopilotMetricsError(f"{base}: no {FILE_NAME} in the layout write_json writes", file=str(base))
+    result: Dataset | None = None
+    for scope, file in sorted(found, key=lambda item: str(item[1])):
+        enterprise, org, team = scope
+        result = load(str(file), base=result, enterprise=enterprise, org=org, team=team, **options)
+    assert result is not None
+    return result

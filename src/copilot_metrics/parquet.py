@@ -21,8 +21,27 @@ so every reader gets them from the path:
 
 * a null scope value is written as ``__HIVE_DEFAULT_PARTITION__``, the marker of Hive, Spark,
   pyarrow, DuckDB and Polars: each of them reads it back as null;
-* other values are percent-encoded (``urllib.parse.quote(value, safe="")``: ``a/b`` becomes
-  ``a%2Fb``), which the same readers decode.
+* any other value is percent-encoded byte by byte: every UTF-8 byte outside ``a-z 0-9 _ -`` is
+  written ``%XX`` (upper-case hex), so ``Octo`` becomes ``%4Fcto``, ``a/b`` ``a%2Fb``, ``../x``
+  ``%2E%2E%2Fx`` and ``é`` ``%C3%A9``, which the same readers decode.  A folder name therefore
+  holds only lower-case ASCII letters, digits, ``_``, ``-``, ``=`` and ``%XX``: no separator, no
+  dot, nothing a file system folds or normalises, so two different values never share a folder
+  even on a case-insensitive file system (``Octo`` and ``octo`` are ``%4Fcto`` and ``octo``), and
+  a literal team named ``__HIVE_DEFAULT_PARTITION__`` (``%5F%5F%48%49...``) is not the null team;
+* a value whose encoding would be longer than 120 characters, and the empty string, are written
+  as ``<first characters of the encoding>~<32 hex digits of its SHA-256>`` (``~`` never occurs in
+  an encoding); the manifest maps each such folder value to the value
+  (``partitioning.digests``).
+
+:func:`read_parquet` and :func:`scan_parquet` decode folder names themselves and give every value
+back exactly.  Other engines decode the percent-encoding too, with two exceptions until the scope
+columns are stored in the files: a value named by its digest reads as the folder text, and
+Polars and pyarrow (not DuckDB) read a literal ``__HIVE_DEFAULT_PARTITION__`` as null.
+
+Writing is safe against hostile names and against other writers (see :func:`write_parquet`):
+nothing is written outside ``root`` and its hidden staging siblings, a folder holding files the
+library did not write is never replaced, a killed writer leaves the previous dataset in place,
+and writers to the same parent folder take turns (an exclusive ``flock`` on that folder).
 
 A data table with no rows is written as one empty file in the all-null partition
 (``.../month=__HIVE_DEFAULT_PARTITION__/part-0.parquet``), so every table folder has a schema to
@@ -43,15 +62,22 @@ is sorted by (scope, date) with nulls first, so it comes back row for row as wri
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
+import errno
+import hashlib
 import os
+import re
 import shutil
+import sys
+import time
 import uuid
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 import orjson
 import polars as pl
@@ -87,7 +113,16 @@ MANIFEST = "_copilot_metrics.json"
 _KEY = [*SCOPE, "date"]
 _FILE = "part-0.parquet"
 _VALIDATION_DIR = "_validation"
-_FORMAT = 1
+_FORMAT = 2  # 2: byte-wise lower-case-safe percent-encoding, digests of long values in the manifest
+
+#: Bytes written as themselves in a folder name; every other byte is ``%XX``.
+_SAFE_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_-")
+#: Longest encoded value written as is; longer ones (and "") are named by their digest.
+_MAX_SEGMENT = 120
+_DIGEST_MARK = "~"
+_PREFIX = 48
+#: What a written partition folder name looks like (the guard before writing, the check before replacing).
+_SEGMENT_RE = re.compile(r"(?:enterprise|org|team|month)=(?:__HIVE_DEFAULT_PARTITION__|[a-z0-9_%A-F~-]+)\Z")
 
 #: Columns :func:`copilot_metrics.load` adds to ``ds.sources`` after :data:`~copilot_metrics.explode.SOURCE_SCHEMA`.
 _SOURCE_EXTRA = pl.Schema(
@@ -216,8 +251,47 @@ def _conform(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(schema.names()).cast(schema)
 
 
-def _segment(value: str | None) -> str:
-    return NULL_PARTITION if value is None else quote(value, safe="")
+def _encode(value: str, column: str) -> str:
+    """``value`` percent-encoded byte by byte: only ``a-z 0-9 _ -`` stay as they are."""
+    try:
+        data = value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise CopilotMetricsError(
+            f"{column} label {value!r} is not valid Unicode text ({exc.reason}); it cannot name a folder",
+            column=column,
+        ) from exc
+    return "".join(chr(b) if b in _SAFE_BYTES else f"%{b:02X}" for b in data)
+
+
+def _segment(value: str | None, column: str, digests: dict[str, str]) -> str:
+    """The folder value of a partition value (layout in the module docstring); records digests."""
+    if value is None:
+        return NULL_PARTITION
+    encoded = _encode(value, column)
+    if value and len(encoded) <= _MAX_SEGMENT:
+        return encoded
+    prefix = encoded[:_PREFIX]
+    cut = prefix.rfind("%", len(prefix) - 2)
+    if cut >= 0:  # never split a %XX escape
+        prefix = prefix[:cut]
+    name = f"{prefix}{_DIGEST_MARK}{hashlib.sha256(value.encode()).hexdigest()[:32]}"
+    if digests.setdefault(name, value) != value:  # pragma: no cover - a 128-bit collision
+        raise CopilotMetricsError(f"{column} labels {value!r} and {digests[name]!r} share the digest {name}")
+    return name
+
+
+def _decode(raw: str, digests: Mapping[str, str], where: Path) -> str | None:
+    """The partition value a folder value stands for (inverse of :func:`_segment`)."""
+    if raw == NULL_PARTITION:
+        return None
+    if _DIGEST_MARK in raw:
+        if raw not in digests:
+            raise CopilotMetricsError(
+                f"{where}: folder value {raw!r} is named by a digest the manifest does not list",
+                file=str(where), hint=f"the dataset's {MANIFEST} was replaced or edited",
+            )
+        return digests[raw]
+    return unquote(raw, errors="strict")
 
 
 def _write_file(frame: pl.DataFrame, path: Path, arrow_schema: Any) -> None:
@@ -232,7 +306,7 @@ def _write_file(frame: pl.DataFrame, path: Path, arrow_schema: Any) -> None:
     pq.write_table(table, path, compression="zstd")
 
 
-def _write_table(name: str, frame: pl.DataFrame, folder: Path) -> None:
+def _write_table(name: str, frame: pl.DataFrame, folder: Path, digests: dict[str, str]) -> None:
     frame = _conform(name, frame)
     schema = _schema_of(name)
     if name not in TABLES:
@@ -245,9 +319,16 @@ def _write_table(name: str, frame: pl.DataFrame, folder: Path) -> None:
         groups = with_month.partition_by(list(PARTITION_COLUMNS), maintain_order=True, as_dict=True)
     else:
         groups = {(None, None, None, None): with_month}
+    seen: dict[str, tuple[Any, ...]] = {}
     for values, part in groups.items():
-        where = folder.joinpath(*(f"{col}={_segment(v)}" for col, v in zip(PARTITION_COLUMNS, values, strict=True)))
-        _write_file(part.drop(*PARTITION_COLUMNS), where / _FILE, arrow_schema)
+        segments = [f"{col}={_segment(v, col, digests)}" for col, v in zip(PARTITION_COLUMNS, values, strict=True)]
+        # guard of the encoding's promise: one folder per partition, even where case is folded
+        folded = "/".join(segments).casefold()
+        if seen.setdefault(folded, values) != values or not all(_SEGMENT_RE.match(s) for s in segments):
+            raise CopilotMetricsError(  # pragma: no cover - the encoding rules this out
+                f"table {name!r}: partitions {seen[folded]} and {values} would share the folder {folded}", table=name
+            )
+        _write_file(part.drop(*PARTITION_COLUMNS), folder.joinpath(*segments) / _FILE, arrow_schema)
 
 
 def _json_default(value: Any) -> Any:
@@ -259,11 +340,13 @@ def _json_default(value: Any) -> Any:
 def _write_all(ds: Dataset, target: Path) -> None:
     from copilot_metrics import __version__
 
+    digests: dict[str, str] = {}
     for name in TABLES:
         frame = ds.tables.get(name)
-        _write_table(name, frame if frame is not None else pl.DataFrame(schema=TABLES[name].schema), target / name)
+        _write_table(name, frame if frame is not None else pl.DataFrame(schema=TABLES[name].schema), target / name,
+                     digests)
     for name in SIDE_TABLES:
-        _write_table(name, _side_frame(ds, name), target / name)
+        _write_table(name, _side_frame(ds, name), target / name, digests)
     report = ds.validation
     validation = target / _VALIDATION_DIR
     _write_file(report.errors.select(ERROR_SCHEMA.names()).cast(ERROR_SCHEMA), validation / "errors.parquet",
@@ -276,7 +359,8 @@ def _write_all(ds: Dataset, target: Path) -> None:
         "version": __version__,
         "schema_hash": _schema.schema_hash(),
         "partitioning": {"columns": list(PARTITION_COLUMNS), "flavor": "hive", "null": NULL_PARTITION,
-                         "encoding": "percent"},
+                         "encoding": "percent, every byte outside a-z 0-9 _ -",
+                         "digests": dict(sorted(digests.items()))},
         "rows": {name: (ds.tables[name].height if name in ds.tables else 0) for name in TABLES}
         | {name: _side_frame(ds, name).height for name in SIDE_TABLES},
         "validation": {"days_checked": report.days_checked, "days_valid": report.days_valid},
@@ -296,8 +380,147 @@ def _is_dataset(root: Path) -> bool:
     return (root / MANIFEST).is_file()
 
 
+def _ours(parts: tuple[str, ...], is_file: bool) -> bool:
+    """Whether a path inside a dataset (``parts`` relative to its root) is one :func:`write_parquet` writes."""
+    head, depth = parts[0], len(parts)
+    if depth == 1:
+        return (head == MANIFEST) if is_file else head in (_VALIDATION_DIR, *TABLES, *SIDE_TABLES)
+    if head == _VALIDATION_DIR:
+        return depth == 2 and is_file and parts[1] in ("errors.parquet", "unknown_fields.parquet")
+    if head in SIDE_TABLES:
+        return depth == 2 and is_file and parts[1] == _FILE
+    if head in TABLES:
+        folders = parts[1:-1] if is_file else parts[1:]
+        return (
+            len(folders) <= len(PARTITION_COLUMNS) and (not is_file or (len(folders) == 4 and parts[-1] == _FILE))
+            and all(f.startswith(f"{c}=") for f, c in zip(folders, PARTITION_COLUMNS, strict=False))
+        )
+    return False
+
+
+def _foreign(root: Path) -> list[str]:
+    """Paths inside an existing dataset that :func:`write_parquet` did not write (symbolic links included)."""
+    found = []
+    for folder, dirs, files in os.walk(root):
+        base = Path(folder).relative_to(root).parts
+        for entry in sorted(dirs):
+            path = Path(folder, entry)
+            if path.is_symlink() or not _ours((*base, entry), is_file=False):
+                found.append(str(path.relative_to(root)) + ("" if path.is_symlink() else "/"))
+                dirs.remove(entry)  # never walk into a foreign folder
+        for entry in sorted(files):
+            path = Path(folder, entry)
+            if path.is_symlink() or not _ours((*base, entry), is_file=True):
+                found.append(str(path.relative_to(root)))
+    return found
+
+
+@contextmanager
+def _locked(folder: Path, timeout: float) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``folder`` (the dataset's parent): one writer at a time.
+
+    The lock is on the folder itself, so no lock file is left behind, and the kernel releases it
+    when the process ends, killed or not.  Where ``flock`` is missing (Windows) or refused (some
+    network file systems), writers are not serialised.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - a folder that cannot be opened for reading
+        yield
+        return
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise CopilotMetricsError(
+                        f"{folder}: another process is writing a dataset in this folder (it holds the folder's "
+                        f"lock); gave up after {timeout:g} s",
+                        file=str(folder), hint="retry when the other write has finished, or raise lock_timeout",
+                    ) from None
+                time.sleep(0.05)
+            except OSError as exc:  # pragma: no cover - flock not supported here
+                if exc.errno in (errno.ENOLCK, errno.EINVAL, errno.EBADF, errno.EOPNOTSUPP):
+                    break
+                raise
+        yield
+    finally:
+        os.close(fd)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two existing paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``).
+
+    Returns False where that is not available (other systems, old C libraries, file systems
+    without support); the caller then renames twice.
+    """
+    if not sys.platform.startswith("linux"):  # pragma: no cover - other systems
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):  # pragma: no cover - C library without renameat2
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):  # pragma: no cover - unsupported here
+        return False
+    raise OSError(code, os.strerror(code), str(a))  # pragma: no cover
+
+
+def _swap(staging: Path, target: Path, aside: Path) -> None:
+    """Put ``staging`` at ``target``, the old ``target`` at ``aside``: atomically where the system allows.
+
+    Otherwise two renames; a process killed between them leaves ``target`` missing and the old
+    dataset at ``aside``, which :func:`read_parquet` then reads and the next :func:`write_parquet`
+    renames back.
+    """
+    if _exchange(staging, target):
+        staging.rename(aside)
+        return
+    target.rename(aside)
+    try:
+        staging.rename(target)
+    except BaseException:
+        aside.rename(target)
+        raise
+
+
+def _leftovers(target: Path, kind: str) -> list[Path]:
+    """Hidden siblings ``.{name}.{kind}-<token>`` a write of ``target`` leaves while it runs."""
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.{kind}-[0-9a-f]{{12}}\Z")
+    return sorted(p for p in target.parent.iterdir() if pattern.match(p.name) and p.is_dir() and not p.is_symlink())
+
+
+def _recover(target: Path) -> None:
+    """Clean up after a writer that was killed (called with the lock held).
+
+    A missing ``target`` with a previous dataset set aside (killed between the two renames of
+    :func:`_swap`) gets it back; staging folders and folders set aside are then removed.
+    """
+    if not target.exists():
+        kept = [p for p in _leftovers(target, "old") if _is_dataset(p)]
+        if kept:
+            kept[-1].rename(target)
+    for path in (*_leftovers(target, "tmp"), *_leftovers(target, "old")):
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def write_parquet(
-    ds: Dataset, root: str | os.PathLike[str], *, mode: Literal["overwrite", "merge"] = "overwrite"
+    ds: Dataset,
+    root: str | os.PathLike[str],
+    *,
+    mode: Literal["overwrite", "merge"] = "overwrite",
+    lock_timeout: float = 600.0,
 ) -> Path:
     """Write a dataset as a hive-partitioned Parquet dataset, atomically.
 
@@ -307,13 +530,18 @@ def write_parquet(
         The dataset (from :func:`copilot_metrics.load` or :func:`read_parquet`).
     root:
         The dataset folder (layout in :mod:`copilot_metrics.parquet`).  An existing folder is
-        replaced only if it is a copilot-metrics dataset (holds ``_copilot_metrics.json``) or empty.
+        replaced only if it is empty, or a copilot-metrics dataset (holds ``_copilot_metrics.json``)
+        holding only files this function writes; otherwise nothing is written and a
+        :class:`~copilot_metrics.errors.CopilotMetricsError` names the files in the way.
     mode:
         ``"overwrite"`` (default): the folder then holds ``ds`` alone.  ``"merge"``: ``ds`` is
         merged into the dataset already in ``root`` (if any) with the precedence rules of
         :mod:`copilot_metrics.archive`: for each (scope, date) the version of the most recent
         export wins, identical days are not duplicated, differing values are recorded in
         ``conflicts``.  The existing dataset is read into memory to merge.
+    lock_timeout:
+        Seconds to wait for another process writing into the same parent folder before raising
+        :class:`~copilot_metrics.errors.CopilotMetricsError`.
 
     Returns
     -------
@@ -322,9 +550,15 @@ def write_parquet(
 
     Notes
     -----
-    The whole dataset is written into a hidden sibling folder ``.{name}.tmp-<uuid>``; only when
-    every file is written is the old folder renamed aside, the new one renamed in, and the old one
-    deleted.  A failure while writing leaves ``root`` as it was (and removes the partial folder).
+    Writers take turns: the whole call (reading the old dataset to merge included) holds an
+    exclusive ``flock`` on the parent folder of ``root``, so two processes merging into the same
+    dataset both land, one after the other (the lock is released by the kernel if a writer dies;
+    not available on Windows).  The dataset is written into a hidden sibling folder
+    ``.{name}.tmp-<token>``; only when every file is written is it swapped in for the old one in
+    one atomic step (``renameat2(RENAME_EXCHANGE)`` on Linux; elsewhere two renames, see
+    :func:`_swap`), and the old one is deleted.  A failure or a killed process at any point leaves
+    ``root`` readable, holding either the old or the new dataset; the next write removes what a
+    killed writer left behind.  Durability on power loss is not promised (files are not fsynced).
 
     Examples
     --------
@@ -338,86 +572,129 @@ def write_parquet(
     """
     if mode not in ("overwrite", "merge"):
         raise CopilotMetricsError(f"mode must be 'overwrite' or 'merge', not {mode!r}")
-    target = Path(root)
+    given = Path(root)
+    target = given.resolve()  # a symbolic link to a dataset: replace the folder it points to
+    if target.parent == target:
+        raise CopilotMetricsError(f"{given}: cannot write a dataset at a file system root", file=str(given))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(target.parent, lock_timeout):
+        _recover(target)
+        _write_locked(ds, target, given, mode)
+    return given
+
+
+def _write_locked(ds: Dataset, target: Path, given: Path, mode: str) -> None:
     exists = target.exists()
     if exists and not target.is_dir():
-        raise CopilotMetricsError(f"{target}: exists and is not a folder", file=str(target))
+        raise CopilotMetricsError(f"{given}: exists and is not a folder", file=str(given))
     if exists and not _is_dataset(target) and any(target.iterdir()):
         raise CopilotMetricsError(
-            f"{target}: a non-empty folder that is not a copilot-metrics Parquet dataset (no {MANIFEST}); "
+            f"{given}: a non-empty folder that is not a copilot-metrics Parquet dataset (no {MANIFEST}); "
             "not replacing it",
-            file=str(target), hint="choose a new or empty folder",
+            file=str(given), hint="choose a new or empty folder",
         )
+    if exists:
+        foreign = _foreign(target)
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+            raise CopilotMetricsError(
+                f"{given}: holds {len(foreign)} path(s) copilot-metrics did not write ({shown}); "
+                "not replacing the dataset, which would delete them",
+                file=str(given), hint="move them out of the dataset folder, or write to another folder",
+            )
     if mode == "merge" and exists and _is_dataset(target):
         ds = _merge_datasets(read_parquet(target), ds)
-    target.parent.mkdir(parents=True, exist_ok=True)
     token = uuid.uuid4().hex[:12]
     staging = target.parent / f".{target.name}.tmp-{token}"
     try:
         _write_all(ds, staging)
+        if not exists:
+            staging.rename(target)
+            return
+        aside = target.parent / f".{target.name}.old-{token}"
+        _swap(staging, target, aside)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if not exists:
-        staging.rename(target)
-        return target
-    aside = target.parent / f".{target.name}.old-{token}"
-    target.rename(aside)
-    try:
-        staging.rename(target)
-    except BaseException:
-        aside.rename(target)
         shutil.rmtree(staging, ignore_errors=True)
         raise
     shutil.rmtree(aside, ignore_errors=True)
-    return target
 
 
 # ---------------------------------------------------------------- reading
 
 
-def _partition_values(path: Path, folder: Path) -> tuple[str | None, ...]:
+def _partition_values(path: Path, folder: Path, digests: Mapping[str, str]) -> tuple[str | None, ...]:
     parts = path.relative_to(folder).parts[:-1]
     values: dict[str, str | None] = {}
     for part in parts:
         column, _, raw = part.partition("=")
-        values[column] = None if raw == NULL_PARTITION else unquote(raw)
+        values[column] = _decode(raw, digests, path)
     return tuple(values.get(c) for c in PARTITION_COLUMNS)
 
 
-def _files(folder: Path) -> list[Path]:
-    """The table's files, in read order: partitions sorted by (enterprise, org, team, month), nulls first."""
+def _files(folder: Path, digests: Mapping[str, str]) -> list[tuple[Path, tuple[str | None, ...]]]:
+    """The table's files and their partition values, in read order: by (enterprise, org, team, month), nulls first."""
     found = [
         p for p in folder.rglob("*.parquet") if not any(s.startswith(("_", ".")) for s in p.relative_to(folder).parts)
     ]
+    with_values = [(p, _partition_values(p, folder, digests)) for p in found]
 
-    def order(path: Path) -> tuple[tuple[int, str], ...]:
-        return tuple((0, "") if v is None else (1, v) for v in _partition_values(path, folder))
+    def order(item: tuple[Path, tuple[str | None, ...]]) -> tuple[Any, ...]:
+        return (tuple((0, "") if v is None else (1, v) for v in item[1]), item[0].name)
 
-    return sorted(found, key=lambda p: (order(p), p.name))
+    return sorted(with_values, key=order)
 
 
-def _check_root(root: Path) -> None:
-    if not _is_dataset(root):
+def _dataset_root(root: Path) -> Path:
+    """``root``, or the previous dataset a writer killed between its two renames set aside (see :func:`_swap`)."""
+    if _is_dataset(root):
+        return root
+    if not root.exists() and root.parent.is_dir():
+        kept = [p for p in _leftovers(root, "old") if _is_dataset(p)]
+        if kept:
+            return kept[-1]
+    raise CopilotMetricsError(
+        f"{root}: not a copilot-metrics Parquet dataset (no {MANIFEST})", file=str(root),
+        hint="write one with copilot_metrics.write_parquet",
+    )
+
+
+def _manifest(root: Path) -> dict[str, Any]:
+    manifest: dict[str, Any] = orjson.loads((root / MANIFEST).read_bytes())
+    if int(manifest.get("format", 1)) > _FORMAT:
         raise CopilotMetricsError(
-            f"{root}: not a copilot-metrics Parquet dataset (no {MANIFEST})", file=str(root),
-            hint="write one with copilot_metrics.write_parquet",
+            f"{root}: written in layout format {manifest['format']} by copilot-metrics {manifest.get('version')}; "
+            f"this version reads formats up to {_FORMAT}",
+            file=str(root), hint="upgrade copilot-metrics",
         )
+    return manifest
 
 
-def _scan_table(name: str, folder: Path) -> pl.LazyFrame:
+def _scan_table(name: str, folder: Path, digests: Mapping[str, str]) -> pl.LazyFrame:
     schema = _schema_of(name)
-    files = _files(folder) if folder.is_dir() else []
+    files = _files(folder, digests) if folder.is_dir() else []
     if not files:
         return pl.LazyFrame(schema=schema)
-    if name in TABLES:
+    paths = [str(f) for f, _ in files]
+    if name not in TABLES:
+        return pl.scan_parquet(paths, hive_partitioning=False).select(schema.names()).cast(schema)
+    exact = all(
+        raw == NULL_PARTITION or (_DIGEST_MARK not in raw and unquote(raw) != NULL_PARTITION)
+        for f, _ in files for raw in (part.partition("=")[2] for part in f.relative_to(folder).parts[:-1])
+    )
+    if exact:  # Polars decodes every folder name as the layout does: keep its partition pruning
         frame = pl.scan_parquet(
-            [str(f) for f in files], hive_partitioning=True,
+            paths, hive_partitioning=True,
             hive_schema=dict.fromkeys(PARTITION_COLUMNS, pl.String()), try_parse_hive_dates=False,
         )
-    else:
-        frame = pl.scan_parquet([str(f) for f in files], hive_partitioning=False)
-    return frame.select(schema.names()).cast(schema)
+        return frame.select(schema.names()).cast(schema)
+    # digests, or a literal "__HIVE_DEFAULT_PARTITION__" (which Polars reads as null): values from
+    # this module's own decoding of each file's folder names
+    column = "__copilot_metrics_file__"
+    frame = pl.scan_parquet(paths, hive_partitioning=False, include_file_paths=column)
+    return frame.with_columns(
+        pl.col(column).replace_strict(paths, [v[i] for _, v in files], return_dtype=pl.String()).alias(c)
+        for i, c in enumerate(SCOPE)
+    ).select(schema.names()).cast(schema)
 
 
 def scan_parquet(root: str | os.PathLike[str]) -> dict[str, pl.LazyFrame]:
@@ -428,11 +705,13 @@ def scan_parquet(root: str | os.PathLike[str]) -> dict[str, pl.LazyFrame]:
     dict of str to LazyFrame
         The ten data tables, then ``sources``, ``findings``, ``conflicts``, ``quarantine``; each
         with its declared schema (columns in order, ``month`` not included).  Filters on the scope
-        columns or ``date`` prune partitions.
+        columns or ``date`` prune partitions (except in a dataset holding a scope label named by
+        its digest or a literal ``__HIVE_DEFAULT_PARTITION__``: its scope values come from the
+        folder names as this module decodes them).
     """
-    base = Path(root)
-    _check_root(base)
-    return {name: _scan_table(name, base / name) for name in _all_tables()}
+    base = _dataset_root(Path(root))
+    digests = _manifest(base).get("partitioning", {}).get("digests", {})
+    return {name: _scan_table(name, base / name, digests) for name in _all_tables()}
 
 
 def read_parquet(root: str | os.PathLike[str]) -> Dataset:
@@ -443,10 +722,10 @@ def read_parquet(root: str | os.PathLike[str]) -> Dataset:
     :func:`copilot_metrics.load`.  ``validation`` and ``meta`` are restored from
     ``_validation/`` and the manifest (``meta`` as JSON: dates become strings).
     """
-    base = Path(root)
+    base = _dataset_root(Path(root))
     lazy = scan_parquet(base)
     frames = dict(zip(lazy, pl.collect_all(list(lazy.values())), strict=True))
-    manifest = orjson.loads((base / MANIFEST).read_bytes())
+    manifest = _manifest(base)
     validation = base / _VALIDATION_DIR
     counts = manifest.get("validation", {})
 
