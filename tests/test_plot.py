@@ -1,0 +1,268 @@
+"""Charts: their data, marks and encodings (chart.to_dict()), not their pixels.
+
+Expected values are computed here from the dataset's tables, independently of the metric
+functions the charts are drawn from.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import polars as pl
+import pytest
+
+import copilot_metrics as cm
+
+alt = pytest.importorskip("altair", reason="the cli extra (altair) is not installed")
+from copilot_metrics import plot  # noqa: E402
+
+ORG = pl.col("team").is_null()
+MISSING_DAY = datetime.date(2025, 2, 12)
+
+
+@pytest.fixture(scope="module")
+def ds() -> cm.Dataset:
+    return cm.load(cm.examples.sources())
+
+
+def spec(chart: Any) -> dict[str, Any]:
+    return chart.to_dict()  # type: ignore[no-any-return]
+
+
+def rows(chart: Any) -> list[dict[str, Any]]:
+    """The chart's one inline dataset."""
+    datasets = spec(chart)["datasets"]
+    assert len(datasets) == 1
+    return next(iter(datasets.values()))  # type: ignore[no-any-return]
+
+
+def day(value: str) -> datetime.date:
+    return datetime.date.fromisoformat(value[:10])
+
+
+# --------------------------------------------------------------------------------------------
+# adoption trend
+# --------------------------------------------------------------------------------------------
+
+
+def test_adoption_trend_marks_and_encodings(ds: cm.Dataset) -> None:
+    chart = plot.adoption_trend(cm.adoption(ds, every="1w"))
+    d = spec(chart)
+    assert d["facet"]["row"]["field"] == "scope"  # two scopes: one panel each, own y scale
+    assert d["resolve"]["scale"]["y"] == "independent"
+    line, point = d["spec"]["layer"]
+    assert line["mark"]["type"] == "line"
+    assert line["mark"]["invalid"] == "break-paths-show-domains"
+    assert point["mark"]["type"] == "point"
+    enc = {**d["spec"].get("encoding", {}), **line["encoding"]}
+    assert (enc["x"]["field"], enc["x"]["type"]) == ("period_start", "temporal")
+    assert (enc["y"]["field"], enc["y"]["type"]) == ("users", "quantitative")
+    assert enc["y"]["title"] == "Users (distinct, per day)"
+    assert enc["color"]["field"] == "series"
+    assert enc["strokeDash"]["field"] == "statistic"
+    assert "title" in d
+
+
+def test_adoption_trend_data_are_daily_means_and_peaks(ds: cm.Dataset) -> None:
+    chart = plot.adoption_trend(cm.adoption(ds, every="1w").filter(ORG))
+    data = rows(chart)
+    # independently: ISO weeks of the org's days, mean and max of the distinct-user counts
+    weekly = ds.days.filter(ORG).group_by(pl.col("date").dt.truncate("1w").alias("week")).agg(
+        pl.col("total_active_users").mean().alias("Active users|daily mean"),
+        pl.col("total_active_users").max().cast(pl.Float64).alias("Active users|daily peak"),
+        pl.col("total_engaged_users").mean().alias("Engaged users|daily mean"),
+        pl.col("total_engaged_users").max().cast(pl.Float64).alias("Engaged users|daily peak"),
+    )
+    expected = {
+        (week, *key.split("|")): value
+        for row in weekly.iter_rows(named=True)
+        for week, key, value in ((row["week"], k, v) for k, v in row.items() if k != "week")
+    }
+    got = {(day(r["period_start"]), r["series"], r["statistic"]): r["users"] for r in data}
+    assert got.keys() == expected.keys()
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value), key
+    assert {r["scope"] for r in data} == {"octo-org"}
+
+
+def test_missing_day_is_a_gap_not_a_zero(ds: cm.Dataset) -> None:
+    daily = cm.adoption(ds, every="1d").filter(ORG)
+    data = rows(plot.adoption_trend(daily))
+    on_missing = [r for r in data if day(r["period_start"]) == MISSING_DAY]
+    assert len(on_missing) == 4  # active/engaged x mean/peak
+    assert all(r["users"] is None for r in on_missing)
+    # every other day has its four values
+    n_days = ds.days.filter(ORG).height
+    assert sum(r["users"] is not None for r in data) == 4 * n_days
+
+
+def test_period_absent_from_the_frame_is_added_back_as_a_gap(ds: cm.Dataset) -> None:
+    daily = cm.adoption(ds, every="1d").filter(ORG, pl.col("period_start") != MISSING_DAY)
+    data = rows(plot.adoption_trend(daily))
+    on_missing = [r for r in data if day(r["period_start"]) == MISSING_DAY]
+    assert [r["users"] for r in on_missing] == [None] * 4
+
+
+def test_adoption_trend_tolerates_new_columns_and_names_missing_ones(ds: cm.Dataset) -> None:
+    frame = cm.adoption(ds, every="1w").filter(ORG).with_columns(pl.lit(1).alias("a_new_column"))
+    assert rows(plot.adoption_trend(frame))
+    with pytest.raises(cm.CopilotMetricsError, match="'period_start'") as info:
+        plot.adoption_trend(cm.adoption(ds))  # whole range: no period
+    assert info.value.column == "period_start"
+
+
+# --------------------------------------------------------------------------------------------
+# feature adoption
+# --------------------------------------------------------------------------------------------
+
+
+def test_feature_adoption_is_a_share_in_percent(ds: cm.Dataset) -> None:
+    frame = cm.adoption(ds, every="1mo").filter(ORG)
+    chart = plot.feature_adoption(frame)
+    d = spec(chart)
+    assert d["mark"]["type"] == "line"
+    assert d["encoding"]["y"]["field"] == "share"
+    assert d["encoding"]["y"]["axis"]["format"] == ".0%"
+    data = rows(chart)
+    assert {r["feature"] for r in data} == set(plot.FEATURES.values())
+    # the chart draws the metric's own share column, month by month (January to June 2025)
+    for prefix, name in plot.FEATURES.items():
+        got = {day(r["period_start"]): r["share"] for r in data if r["feature"] == name}
+        assert got == dict(frame.select("period_start", f"{prefix}_share").iter_rows())
+    shares = [r["share"] for r in data]
+    assert len(shares) == 6 * 4
+    assert all(0 <= v <= 1 for v in shares)
+
+
+def test_feature_adoption_whole_range_is_bars(ds: cm.Dataset) -> None:
+    chart = plot.feature_adoption(cm.adoption(ds))
+    d = spec(chart)
+    assert d["facet"]["row"]["field"] == "scope"
+    assert d["spec"]["mark"]["type"] == "bar"
+    assert d["spec"]["encoding"]["x"]["axis"]["format"] == ".0%"
+    assert len(rows(chart)) == 2 * len(plot.FEATURES)
+
+
+# --------------------------------------------------------------------------------------------
+# acceptance
+# --------------------------------------------------------------------------------------------
+
+
+def test_acceptance_by_language_volume_and_rate(ds: cm.Dataset) -> None:
+    chart = plot.acceptance_by_language(cm.acceptance(ds, by="language").filter(ORG), top=5)
+    d = spec(chart)
+    volume, rate = d["hconcat"]
+    assert [layer["mark"]["type"] for layer in volume["layer"]] == ["bar", "bar"]
+    assert [layer["encoding"]["x"]["field"] for layer in volume["layer"]] == [
+        "total_code_suggestions", "total_code_acceptances"]
+    assert rate["mark"]["type"] == "point"
+    assert rate["encoding"]["x"]["axis"]["format"] == ".0%"
+    assert rate["encoding"]["color"]["field"] == "rate"
+    # independently: the five most suggested languages of the org, rates as ratios of sums
+    sums = ds.completions.filter(ORG).group_by("language").agg(
+        pl.col("total_code_suggestions").sum(), pl.col("total_code_acceptances").sum(),
+        pl.col("total_code_lines_suggested").sum(), pl.col("total_code_lines_accepted").sum(),
+    ).sort("total_code_suggestions", descending=True).head(5)
+    order = sums.get_column("language").to_list()
+    assert volume["layer"][0]["encoding"]["y"]["sort"] == order
+    datasets = d["datasets"]
+    by_dataset = {len(v): v for v in datasets.values()}
+    volume_rows, rate_rows = by_dataset[5], by_dataset[10]
+    assert [r["language"] for r in volume_rows] == order
+    for r, s in zip(volume_rows, sums.iter_rows(named=True), strict=True):
+        assert r["total_code_suggestions"] == s["total_code_suggestions"]
+        assert r["total_code_acceptances"] == s["total_code_acceptances"]
+    rates = {(r["language"], r["rate"]): r["value"] for r in rate_rows}
+    for s in sums.iter_rows(named=True):
+        assert rates[(s["language"], "Acceptance rate")] == pytest.approx(
+            s["total_code_acceptances"] / s["total_code_suggestions"])
+        assert rates[(s["language"], "Line acceptance rate")] == pytest.approx(
+            s["total_code_lines_accepted"] / s["total_code_lines_suggested"])
+
+
+def test_acceptance_null_rate_stays_null() -> None:
+    frame = pl.DataFrame({
+        "org": ["o", "o"], "language": ["python", "cobol"], "total_code_suggestions": [10, 0],
+        "total_code_acceptances": [3, 2], "acceptance_rate": [0.3, None], "line_acceptance_rate": [None, None],
+    })
+    chart = plot.acceptance(frame)
+    rate_rows = [r for v in spec(chart)["datasets"].values() for r in v if "rate" in r]
+    assert {(r["language"], r["rate"]): r["value"] for r in rate_rows} == {
+        ("python", "Acceptance rate"): 0.3, ("cobol", "Acceptance rate"): None,
+        ("python", "Line acceptance rate"): None, ("cobol", "Line acceptance rate"): None,
+    }
+
+
+def test_acceptance_by_editor_every_editor(ds: cm.Dataset) -> None:
+    frame = cm.acceptance(ds, by="editor").filter(ORG)
+    chart = plot.acceptance_by_editor(frame)
+    volume = spec(chart)["hconcat"][0]
+    assert volume["layer"][0]["encoding"]["y"]["field"] == "editor"
+    editors = ds.completions.filter(ORG).get_column("editor").unique().to_list()
+    assert sorted(volume["layer"][0]["encoding"]["y"]["sort"]) == sorted(editors)
+
+
+def test_per_slice_charts_take_one_scope(ds: cm.Dataset) -> None:
+    with pytest.raises(cm.CopilotMetricsError, match="2 scopes") as info:
+        plot.acceptance_by_language(cm.acceptance(ds, by="language"))
+    assert info.value.hint is not None
+    with pytest.raises(cm.CopilotMetricsError, match="whole range"):
+        plot.acceptance_by_language(cm.acceptance(ds, by="language", every="1mo").filter(ORG))
+
+
+# --------------------------------------------------------------------------------------------
+# chat
+# --------------------------------------------------------------------------------------------
+
+
+def test_chat_use_by_editor(ds: cm.Dataset) -> None:
+    chart = plot.chat_use(cm.chat(ds, by="editor").filter(ORG))
+    d = spec(chart)
+    _volume, rate = d["hconcat"]
+    assert rate["encoding"]["x"]["axis"]["format"] == ".0%"
+    sums = ds.ide_chat.filter(ORG).group_by("editor").agg(
+        pl.col("total_chats").sum(), (pl.col("total_chat_insertion_events").sum()
+                                      + pl.col("total_chat_copy_events").sum()).alias("events"))
+    volume_rows = next(v for v in d["datasets"].values() if "total_chats" in v[0])
+    got = {r["editor"]: (r["total_chats"], r["insertions_and_copies"], r["chat_acceptance_rate"])
+           for r in volume_rows}
+    assert got.keys() == set(sums.get_column("editor").to_list())
+    for s in sums.iter_rows(named=True):
+        chats, events, rate_value = got[s["editor"]]
+        assert (chats, events) == (s["total_chats"], s["events"])
+        assert rate_value == pytest.approx(s["events"] / s["total_chats"])
+
+
+def test_dotcom_chat_use_is_volume_only(ds: cm.Dataset) -> None:
+    chart = plot.chat_use(cm.dotcom_chat(ds).filter(ORG))
+    d = spec(chart)
+    assert d["mark"]["type"] == "bar"
+    assert d["encoding"]["y"]["field"] == "model"
+    totals = ds.dotcom_chat.filter(ORG).group_by("model").agg(pl.col("total_chats").sum())
+    assert {r["model"]: r["total_chats"] for r in rows(chart)} == dict(totals.iter_rows())
+
+
+# --------------------------------------------------------------------------------------------
+# coverage calendar
+# --------------------------------------------------------------------------------------------
+
+
+def test_coverage_calendar_marks_the_missing_day(ds: cm.Dataset) -> None:
+    chart = plot.coverage_calendar(cm.coverage(ds))
+    d = spec(chart)
+    assert d["spec"]["mark"]["type"] == "rect"
+    assert d["spec"]["encoding"]["color"]["field"] == "status"
+    assert d["spec"]["encoding"]["y"]["sort"] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    data = rows(chart)
+    for scope, team in (("octo-org", None), ("octo-org/platform", "platform")):
+        dates = ds.days.filter(pl.col("team").eq_missing(pl.lit(team, dtype=pl.String))).get_column("date")
+        first, last = dates.min(), dates.max()
+        assert isinstance(first, datetime.date)
+        assert isinstance(last, datetime.date)
+        cells = [r for r in data if r["scope"] == scope]
+        assert len(cells) == (last - first).days + 1
+        missing = [r for r in cells if r["status"] == "missing"]
+        assert [day(r["date"]) for r in missing] == [MISSING_DAY]
+        assert (missing[0]["weekday"], missing[0]["week"]) == ("Wed", "2025-02-10")
+        assert sum(r["status"] == "data" for r in cells) == dates.n_unique()
