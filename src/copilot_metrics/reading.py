@@ -174,7 +174,11 @@ def _resolve_one(item: Source, scope: dict[str, str | None], counter: list[int])
         path = Path(text)
         if path.is_dir():
             # rglob does not follow links to folders, so a link loop cannot make it walk forever
-            for child in sorted(p for p in path.rglob("*") if p.is_symlink() or not p.is_dir()):
+            children = sorted(p for p in path.rglob("*") if p.is_symlink() or not p.is_dir())
+            if not children:
+                raise CopilotMetricsError(f"{text}: this folder holds no file", file=text,
+                                          hint="check the path: an empty folder gives no days")
+            for child in children:
                 yield _file_ref(child, scope, from_walk=True)
             return
         if path.is_file():

@@ -48,6 +48,8 @@ def _cut(text: str) -> str:
 
 
 def _json(value: Any) -> str:
+    if isinstance(value, str) and len(value) > TEXT_LIMIT:  # cut before writing: a value may be 100 MB
+        value = value[:TEXT_LIMIT]
     return _cut(_schema.json_bytes(value).decode())
 
 
