@@ -23,7 +23,7 @@ from copilot_metrics.errors import (
     SchemaValidationError,
 )
 from copilot_metrics.explode import explode_bytes
-from copilot_metrics.jsonout import write_json
+from copilot_metrics.jsonout import read_json, write_json
 from copilot_metrics.metrics import (
     LANGUAGE_ALIASES,
     acceptance,
@@ -66,6 +66,7 @@ __all__ = [
     "load",
     "parquet",
     "pull_requests",
+    "read_json",
     "read_parquet",
     "rollup",
     "scan_parquet",
