@@ -2,8 +2,11 @@
 
 Without a source it runs on the example archive shipped with the package.  It prints what was
 loaded (files, days, scopes, gaps, conflicts, quarantined days, findings), the adoption summary
-per scope, and the completion acceptance per language.  The full command line arrives in a
-later release; this entry point is the quick start's main job.
+per scope, and the completion acceptance per language.  It needs only the core install.
+
+The full command line is ``copilot-metrics`` (``pip install "copilot-metrics[cli]"``, see
+:mod:`copilot_metrics.cli`); ``python -m copilot_metrics COMMAND ...`` with one of its commands
+(``validate``, ``convert``, ``report``, ``coverage``, ``example``) runs it.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import polars as pl
 
@@ -24,9 +28,19 @@ def _print(title: str, frame: pl.DataFrame, rows: int) -> None:
         print(frame)
 
 
+#: Commands of ``copilot-metrics``: ``python -m copilot_metrics report ...`` runs the full command line.
+COMMANDS = frozenset({"validate", "convert", "report", "coverage", "example"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the summary; return the process exit code."""
+    """Run the summary, or a ``copilot-metrics`` command named first; return the process exit code."""
     import copilot_metrics as cm
+
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[0] in COMMANDS and not Path(arguments[0]).exists():
+        from copilot_metrics import cli
+
+        return cli.main(arguments)
 
     parser = argparse.ArgumentParser(prog="python -m copilot_metrics", description=__doc__.splitlines()[0])
     parser.add_argument("sources", nargs="*", help="files, folders, globs or path templates like 'x/{org}/*.json'")
@@ -35,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--enterprise", help="enterprise label for every source")
     parser.add_argument("--quarantine", action="store_true", help="set invalid days aside instead of failing")
     parser.add_argument("--top", type=int, default=15, help="languages to show (default 15)")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
 
     sources: list[str] = args.sources or cm.examples.sources()
     try:

@@ -74,6 +74,8 @@ COLORS = {
     "missing": "#cf222e",
 }
 PERCENT = ".0%"
+#: Axis labels of counts: 0, 50k, 1.5M (d3's SI prefixes, without a "0k" at the origin).
+SI_LABELS = "datum.value == 0 ? '0' : format(datum.value, '~s')"
 PERCENT_TIP = ".1%"
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -169,7 +171,9 @@ def _facet_scopes(chart: Any, frame: pl.DataFrame, *, independent_y: bool = True
     if frame.get_column("scope").n_unique() <= 1:
         return chart
     alt = _alt()
-    faceted = chart.facet(row=alt.Row("scope:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")))
+    header = alt.Header(labelOrient="top", labelAnchor="start", labelAngle=0, labelFontWeight="bold",
+                        labelFontSize=12)
+    faceted = chart.facet(row=alt.Row("scope:N", title=None, header=header))
     if independent_y:
         faceted = faceted.resolve_scale(y="independent")
     return faceted
@@ -354,14 +358,15 @@ def _volume_and_rate(
     """Two panels sharing the dimension axis: volume bars (overlaid) and rate points."""
     alt = _alt()
     order = data.get_column(dim).cast(pl.String).to_list()
-    y = alt.Y(f"{dim}:N", title=dim.capitalize(), sort=order)
+    y = alt.Y(f"{dim}:N", title=None, sort=order)  # the chart title names the dimension
     base = alt.Chart(data).properties(width=300, height=alt.Step(18))
     tooltip: list[Any] = [alt.Tooltip(f"{dim}:N", title=dim.capitalize())]
     tooltip += [alt.Tooltip(f"{c}:Q", title=label, format=",") for c, label, _ in volume]
     tooltip += [alt.Tooltip(f"{c}:Q", title=label, format=PERCENT_TIP) for c, label in rates]
     layers = [
         base.mark_bar(color=colour, opacity=0.9 if i else 1.0, height=alt.RelativeBandSize(0.8 - 0.35 * i))
-        .encode(y=y, x=alt.X(f"{c}:Q", title=volume_title, axis=alt.Axis(format="~s")), tooltip=tooltip)
+        .encode(y=y, x=alt.X(f"{c}:Q", title=volume_title, axis=alt.Axis(labelExpr=SI_LABELS, tickCount=5)),
+                tooltip=tooltip)
         for i, (c, _, colour) in enumerate(volume)
     ]
     volume_panel = alt.layer(*layers).properties(
@@ -373,7 +378,8 @@ def _volume_and_rate(
     )
     rate_panel = alt.Chart(rate_long).mark_point(filled=True, size=70).encode(
         y=alt.Y(f"{dim}:N", title=None, sort=order, axis=alt.Axis(labels=False, ticks=False)),
-        x=alt.X("value:Q", title=rate_title, axis=alt.Axis(format=PERCENT), scale=alt.Scale(zero=True)),
+        x=alt.X("value:Q", title=rate_title, axis=alt.Axis(format=PERCENT, tickCount=5),
+                scale=alt.Scale(zero=True)),
         color=alt.Color("rate:N", title=None, scale=alt.Scale(
             domain=names, range=[COLORS["accepted"], COLORS["engaged"], "#8250df"][: len(names)])),
         shape=alt.Shape("rate:N", title=None, scale=alt.Scale(domain=names)),
@@ -489,8 +495,8 @@ def chat_use(
         order = data.get_column(dim).cast(pl.String).to_list()
         extra = [c for c in ("engaged_users_mean",) if c in data.columns]
         return alt.Chart(data.select(dim, "total_chats", *extra)).mark_bar(color=COLORS["accepted"]).encode(  # type: ignore[no-any-return]
-            y=alt.Y(f"{dim}:N", title=dim.capitalize(), sort=order),
-            x=alt.X("total_chats:Q", title="Chats", axis=alt.Axis(format="~s")),
+            y=alt.Y(f"{dim}:N", title=None, sort=order),
+            x=alt.X("total_chats:Q", title="Chats", axis=alt.Axis(labelExpr=SI_LABELS, tickCount=5)),
             tooltip=[alt.Tooltip(f"{dim}:N"), alt.Tooltip("total_chats:Q", title="Chats", format=","),
                      *(alt.Tooltip(f"{c}:Q", title="Engaged users (daily mean)", format=",.1f") for c in extra)],
         ).properties(width=480, height=alt.Step(18), title=title or default_title)

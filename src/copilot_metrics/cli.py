@@ -1,0 +1,81 @@
+"""The ``copilot-metrics`` command: entry point, dependency check, exit codes.
+
+``copilot-metrics`` (installed with ``pip install "copilot-metrics[cli]"``) has five commands::
+
+    copilot-metrics validate PATH...            errors by file and JSON path (--json for machines)
+    copilot-metrics convert PATH... -o DIR      archive -> Parquet dataset (--csv, --json: other formats)
+    copilot-metrics report [PATH...] [-o FILE]  summary in the terminal, and a self-contained HTML report
+    copilot-metrics coverage [PATH...]          days present and gaps per scope
+    copilot-metrics example -o DIR              write the example archive shipped with the package
+
+A PATH is a file, a folder, a glob or a path template such as ``'exports/{org}/{team}/*.json'``
+(quote it, so the shell leaves it alone); ``--org``, ``--team`` and ``--enterprise`` label every
+input instead. Without a PATH, ``report``, ``coverage`` and ``convert`` read the example archive.
+
+Exit codes: 0 success (for ``validate``: every day is valid); 1 invalid data or an error, reported
+on one line of standard error (``--debug`` shows the traceback); 2 a mistake on the command line.
+
+This module stays importable without the extra: :func:`main` checks for click and rich first
+and, when they are missing, says how to install them. The commands themselves live in
+``copilot_metrics._cli_commands``; :func:`app` returns them (for ``click.testing.CliRunner``).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import click
+
+__all__ = ["EXTRA_HINT", "app", "main"]
+
+#: The one-line message printed when the command line's dependencies are missing.
+EXTRA_HINT = 'pip install "copilot-metrics[cli]"'
+_NEEDS = ("click", "rich", "altair", "vl_convert")
+
+
+def _missing() -> str | None:
+    import importlib.util
+
+    for name in _NEEDS:
+        if importlib.util.find_spec(name) is None:
+            return name
+    return None
+
+
+def app() -> click.Group:
+    """The click group of the ``copilot-metrics`` command (needs the ``cli`` extra)."""
+    from copilot_metrics._cli_commands import group
+
+    return group
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``copilot-metrics`` with `argv` (default: the process arguments); return the exit code.
+
+    This is the console script's entry point: it never raises for bad input or a bad command
+    line, it returns 1 or 2 after a one-line message on standard error.
+    """
+    missing = _missing()
+    if missing is not None:
+        print(f"error: the copilot-metrics command needs {missing.replace('_', '-')}, "
+              f"which is not installed: {EXTRA_HINT}", file=sys.stderr)
+        return 1
+    import click
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = app().main(args=args, prog_name="copilot-metrics", standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        print("aborted", file=sys.stderr)
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

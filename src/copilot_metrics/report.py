@@ -1,0 +1,435 @@
+"""A self-contained HTML report of a dataset: summary numbers, every chart, findings, conflicts, coverage.
+
+:func:`render` returns the report as one HTML string and :func:`write` saves it. The file opens
+offline: the charts of :mod:`copilot_metrics.plot` are drawn to inline SVG by ``vl-convert``
+(no JavaScript, no CDN), the style sheet is inline, and nothing refers to the network.
+
+For each scope (an org, a team, an enterprise) the report shows the summary numbers over the
+whole range (days with data and missing, active and engaged users as daily mean and peak,
+engagement rate, completion and line acceptance rates, chat acceptance, PR summaries), then the
+adoption trend, the feature adoption, the acceptance by language and by editor, the IDE chat by
+editor and the github.com chat by model. Then, for the whole dataset: the coverage calendar and
+table, the findings, the conflicts between exports, the quarantined days and the files read.
+
+Needs the ``cli`` extra (``pip install "copilot-metrics[cli]"``: altair and vl-convert-python),
+imported when a function is called.
+
+Examples
+--------
+>>> import copilot_metrics as cm
+>>> from copilot_metrics import report
+>>> html = report.render(cm.load(cm.examples.sources()))  # doctest: +SKIP
+>>> "<svg" in html  # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+import os
+import re
+from collections.abc import Callable, Sequence
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from copilot_metrics.errors import CopilotMetricsError
+
+if TYPE_CHECKING:
+    from copilot_metrics.dataset import Dataset
+    from copilot_metrics.plot import Chart
+
+__all__ = ["chart_svg", "format_value", "render", "scope_name", "scopes", "summary", "table", "write"]
+
+SCOPE_COLUMNS = ("enterprise", "org", "team")
+DEFAULT_TITLE = "GitHub Copilot metrics report"
+#: Rows shown at most in the findings, conflicts, quarantine and files tables.
+MAX_ROWS = 200
+_XMLNS = re.compile(r'\s+xmlns(:\w+)?="[^"]*"')
+
+
+# --------------------------------------------------------------------------------------------
+# Scopes and summary numbers
+# --------------------------------------------------------------------------------------------
+
+
+def scopes(ds: Dataset) -> list[dict[str, str | None]]:
+    """The scopes of the dataset's days, sorted (nulls first), as ``{enterprise, org, team}`` dicts."""
+    return [
+        {k: row[k] for k in SCOPE_COLUMNS}
+        for row in ds.days.select(*SCOPE_COLUMNS).unique().sort(list(SCOPE_COLUMNS), nulls_last=False)
+        .iter_rows(named=True)
+    ]
+
+
+def scope_name(scope: dict[str, str | None]) -> str:
+    """``enterprise/org/team`` without the missing parts (``all data`` when none)."""
+    return "/".join(v for v in (scope.get(k) for k in SCOPE_COLUMNS) if v) or "all data"
+
+
+def _in_scope(frame: pl.DataFrame, scope: dict[str, str | None]) -> pl.DataFrame:
+    return frame.filter(
+        pl.all_horizontal(pl.col(k).eq_missing(pl.lit(scope.get(k), dtype=pl.String)) for k in SCOPE_COLUMNS)
+    )
+
+
+def _value(frame: pl.DataFrame, column: str) -> Any:
+    if column not in frame.columns or frame.is_empty():
+        return None
+    return frame.get_column(column)[0]
+
+
+def summary(ds: Dataset) -> pl.DataFrame:
+    """The headline numbers per scope over the whole range, one row per scope.
+
+    Columns: the scope columns, ``days_with_data``, ``days_missing``, ``active_users_mean``,
+    ``active_users_peak``, ``engaged_users_mean``, ``engaged_users_peak``, ``engagement_rate``
+    (from ``cm.adoption``), ``total_code_suggestions``, ``acceptance_rate``,
+    ``line_acceptance_rate`` (``cm.acceptance``), ``total_chats``, ``chat_acceptance_rate``
+    (``cm.chat``) and ``total_pr_summaries_created`` (``cm.pull_requests``). A number the
+    metric functions do not give is null.
+    """
+    import copilot_metrics as cm
+
+    picks: list[tuple[Callable[..., pl.DataFrame], Sequence[str]]] = [
+        (cm.adoption, ("days_with_data", "days_missing", "active_users_mean", "active_users_peak",
+                       "engaged_users_mean", "engaged_users_peak", "engagement_rate")),
+        (cm.acceptance, ("total_code_suggestions", "total_code_acceptances", "acceptance_rate",
+                         "line_acceptance_rate")),
+        (cm.chat, ("total_chats", "chat_acceptance_rate")),
+        (cm.pull_requests, ("total_pr_summaries_created",)),
+    ]
+    out = pl.DataFrame(scopes(ds), schema=dict.fromkeys(SCOPE_COLUMNS, pl.String), orient="row")
+    for function, columns in picks:
+        frame = function(ds, by=SCOPE_COLUMNS)
+        have = [c for c in columns if c in frame.columns]
+        out = out.join(frame.select(*SCOPE_COLUMNS, *have), on=list(SCOPE_COLUMNS), how="left", nulls_equal=True)
+        out = out.with_columns(pl.lit(None).alias(c) for c in columns if c not in have)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# HTML pieces
+# --------------------------------------------------------------------------------------------
+
+
+def chart_svg(chart: Chart) -> str:
+    """Draw an Altair chart as inline SVG (through vl-convert): no script, no network.
+
+    The SVG's namespace declarations are dropped (HTML puts an inline ``<svg>`` in the SVG
+    namespace by itself), so the report holds no URL at all.
+    """
+    try:
+        import vl_convert as vlc
+    except ImportError as exc:  # pragma: no cover - exercised without the extra only
+        raise CopilotMetricsError("the HTML report needs vl-convert-python",
+                                  hint='pip install "copilot-metrics[cli]"') from exc
+    svg = vlc.vegalite_to_svg(chart.to_dict())
+    svg = _XMLNS.sub("", svg, count=2)
+    return svg.replace("<svg ", '<svg role="img" ', 1)
+
+
+def _esc(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _number(value: Any, kind: str) -> str:
+    if value is None:
+        return "—"
+    if kind in ("rate", "share"):
+        return f"{value:.1%}"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _kind(column: str) -> str:
+    import copilot_metrics as cm
+
+    try:
+        return str(cm.column_kind(column))
+    except CopilotMetricsError:
+        return "other"
+
+
+def format_value(value: Any, column: str) -> str:
+    """A value of a metric or dataset column as text.
+
+    Rates and shares as percentages, counts with thousands separators, means with one decimal,
+    dates in ISO form, null as ``—``.
+
+    >>> format_value(0.30312, "acceptance_rate"), format_value(1234567, "total_code_suggestions")
+    ('30.3%', '1,234,567')
+    """
+    return _text(value, _kind(column))
+
+
+def _text(value: Any, kind: str) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return _number(value, kind)
+
+
+def _cell(value: Any, kind: str) -> str:
+    if value is None:
+        return '<td class="null">—</td>'
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f'<td class="num">{_esc(_text(value, kind))}</td>'
+    if isinstance(value, (str, list, dict)):
+        text = str(value)
+        return f'<td class="long">{_esc(text)}</td>' if len(text) > 40 else f"<td>{_esc(text)}</td>"
+    return f"<td>{_esc(_text(value, kind))}</td>"
+
+
+def table(frame: pl.DataFrame, *, limit: int | None = MAX_ROWS, empty: str = "None.",
+          drop_null_columns: bool = False) -> str:
+    """A frame as an HTML table; rates and shares as percentages, counts with thousands separators.
+
+    `drop_null_columns` leaves out the columns that are null on every row (an unused scope level).
+    """
+    if frame.is_empty():
+        return f'<p class="empty">{_esc(empty)}</p>'
+    if drop_null_columns:
+        frame = frame.select(c for c in frame.columns if frame.get_column(c).null_count() < frame.height)
+    shown = frame if limit is None else frame.head(limit)
+    kinds = [_kind(c) for c in shown.columns]
+    head = "".join(f"<th>{_esc(c)}</th>" for c in shown.columns)
+    rows = "".join(
+        "<tr>" + "".join(_cell(v, k) for v, k in zip(row, kinds, strict=True)) + "</tr>" for row in shown.iter_rows()
+    )
+    more = ""
+    if shown.height < frame.height:
+        more = f'<p class="note">Showing {shown.height:,} of {frame.height:,} rows.</p>'
+    return f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>{more}'
+
+
+def _card(label: str, value: str, detail: str = "", css: str = "") -> str:
+    detail_html = f'<div class="detail">{_esc(detail)}</div>' if detail else ""
+    return (f'<div class="card {css}"><div class="label">{_esc(label)}</div>'
+            f'<div class="value">{_esc(value)}</div>{detail_html}</div>')
+
+
+def _figure(chart: Callable[[], Chart], caption: str, data: pl.DataFrame, empty: str) -> str:
+    if data.is_empty():
+        return f'<p class="empty">{_esc(empty)}</p>'
+    return f'<figure class="chart">{chart_svg(chart())}<figcaption>{_esc(caption)}</figcaption></figure>'
+
+
+def _anchor(text: str) -> str:
+    return "scope-" + (re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "all")
+
+
+def _shorten_sources(frame: pl.DataFrame, root: str | None) -> pl.DataFrame:
+    if root is None:
+        return frame
+    prefix = root.rstrip(os.sep) + os.sep
+    return frame.with_columns(
+        pl.col(c).str.strip_prefix(prefix) for c in ("source", "kept_source", "other_source") if c in frame.columns
+    )
+
+
+def _common_root(ds: Dataset) -> str | None:
+    paths = [p for p in ds.sources.get_column("source").to_list() if p and Path(p).is_absolute()]
+    if len(paths) < 2:
+        return None
+    try:
+        root = os.path.commonpath(paths)
+    except ValueError:
+        return None
+    return root if root not in ("", os.sep) else None
+
+
+# --------------------------------------------------------------------------------------------
+# Sections
+# --------------------------------------------------------------------------------------------
+
+
+def _scope_section(ds: Dataset, scope: dict[str, str | None], numbers: dict[str, Any], every: str, top: int) -> str:
+    import copilot_metrics as cm
+    from copilot_metrics import plot
+
+    name = scope_name(scope)
+    n = numbers
+
+    def pct(column: str) -> str:
+        return _number(n.get(column), "rate")
+
+    def num(column: str) -> str:
+        return _number(n.get(column), "")
+
+    days_total = (n.get("days_with_data") or 0) + (n.get("days_missing") or 0)
+    cards = [
+        _card("Days with data", num("days_with_data"), f"of {days_total:,} in range; {num('days_missing')} missing",
+              "warn" if n.get("days_missing") else ""),
+        _card("Active users", num("active_users_mean"), f"daily mean; peak {num('active_users_peak')}"),
+        _card("Engaged users", num("engaged_users_mean"), f"daily mean; peak {num('engaged_users_peak')}"),
+        _card("Engagement rate", pct("engagement_rate"), "engaged user-days / active user-days"),
+        _card("Acceptance rate", pct("acceptance_rate"),
+              f"{num('total_code_acceptances')} of {num('total_code_suggestions')} suggestions"),
+        _card("Line acceptance rate", pct("line_acceptance_rate"), "lines accepted / lines suggested"),
+        _card("IDE chat acceptance", pct("chat_acceptance_rate"),
+              f"(insertions + copies) / {num('total_chats')} chats"),
+        _card("PR summaries", num("total_pr_summaries_created"), "created on github.com"),
+    ]
+    adoption = _in_scope(cm.adoption(ds, every=every), scope)  # type: ignore[arg-type]
+    by_language = _in_scope(cm.acceptance(ds, by="language"), scope)
+    by_editor = _in_scope(cm.acceptance(ds, by="editor"), scope)
+    chat = _in_scope(cm.chat(ds, by="editor"), scope)
+    dotcom = _in_scope(cm.dotcom_chat(ds, by="model"), scope)
+    figures = [
+        _figure(lambda: plot.adoption_trend(adoption, title=f"Active and engaged users per period ({every}) — {name}"),
+                "Distinct users per day: the daily mean (solid) and the daily peak (dashed) of each period. "
+                "A period without data is a gap in the lines, never a zero.", adoption, "No adoption data."),
+        _figure(lambda: plot.feature_adoption(adoption, title=f"Feature adoption per period ({every}) — {name}"),
+                "Share of engaged users who used each feature (engaged user-days of the feature over all "
+                "engaged user-days).", adoption, "No adoption data."),
+        _figure(lambda: plot.acceptance_by_language(by_language, top=top),
+                "Rates are ratios of sums over the whole range (Σ acceptances / Σ suggestions), "
+                "never means of daily rates.", by_language, "No code completion data in this scope."),
+        _figure(lambda: plot.acceptance_by_editor(by_editor), "Code completions by editor.", by_editor,
+                "No code completion data in this scope."),
+        _figure(lambda: plot.chat_use(chat), "IDE chat: chats, and the insertion and copy events of their "
+                "answers; the chat acceptance rate can exceed 100 %.", chat, "No IDE chat data in this scope."),
+        _figure(lambda: plot.chat_use(dotcom), "github.com chat: chats by model.", dotcom,
+                "No github.com chat data in this scope."),
+    ]
+    return (
+        f'<section id="{_anchor(name)}"><h2>{_esc(name)}</h2>'
+        f'<div class="cards">{"".join(cards)}</div>{"".join(figures)}</section>'
+    )
+
+
+def _findings_section(ds: Dataset, root: str | None) -> str:
+    findings = ds.findings
+    if findings.is_empty():
+        return '<section id="findings"><h2>Findings</h2><p class="empty">No data-quality finding.</p></section>'
+    by_rule = findings.group_by(*(c for c in ("severity", "table", "rule") if c in findings.columns)).agg(
+        pl.len().alias("findings"),
+        *((pl.col("date").min().alias("first_date"), pl.col("date").max().alias("last_date"))
+          if "date" in findings.columns else ()),
+    ).sort("findings", descending=True)
+    detail = _shorten_sources(findings, root)
+    return (
+        '<section id="findings"><h2>Findings</h2>'
+        f'<p class="note">{findings.height:,} data-quality finding(s): reported as found, never silently fixed.</p>'
+        f"<h3>By rule</h3>{table(by_rule)}"
+        f"<details><summary>Every finding ({findings.height:,})</summary>"
+        f"{table(detail.drop('extras', strict=False), drop_null_columns=True)}</details></section>"
+    )
+
+
+def _conflicts_section(ds: Dataset, root: str | None) -> str:
+    note = ("Values that differ between exports of the same day (late corrections): the most recent export "
+            "is kept.")
+    rows = table(_shorten_sources(ds.conflicts, root), empty="No conflicting value between exports.",
+                 drop_null_columns=True)
+    return (f'<section id="conflicts"><h2>Conflicts between exports</h2><p class="note">{_esc(note)}</p>'
+            f"{rows}</section>")
+
+
+def _coverage_section(ds: Dataset) -> str:
+    import copilot_metrics as cm
+    from copilot_metrics import plot
+
+    coverage = cm.coverage(ds)
+    shown = coverage.with_columns(
+        pl.col("missing_ranges").list.eval(
+            pl.when(pl.element().struct.field("start") == pl.element().struct.field("end"))
+            .then(pl.element().struct.field("start").dt.strftime("%Y-%m-%d"))
+            .otherwise(pl.concat_str(pl.element().struct.field("start").dt.strftime("%Y-%m-%d"), pl.lit(" to "),
+                                     pl.element().struct.field("end").dt.strftime("%Y-%m-%d")))
+        ).list.join(", ").alias("missing_ranges")
+    ) if "missing_ranges" in coverage.columns else coverage
+    figure = _figure(lambda: plot.coverage_calendar(coverage), "One cell per day from each scope's first to its "
+                     "last date; red cells are days no export holds.", coverage, "No day loaded.")
+    return f'<section id="coverage"><h2>Coverage</h2>{figure}{table(shown)}</section>'
+
+
+def _files_section(ds: Dataset, root: str | None) -> str:
+    sources = _shorten_sources(ds.sources, root)
+    keep = [c for c in ("source", "enterprise", "org", "team", "layout", "status", "days", "days_valid",
+                        "first_date", "last_date", "export_time", "days_kept", "days_identical",
+                        "days_superseded", "message") if c in sources.columns]
+    quarantine = ds.quarantine.drop("day_json", strict=False)
+    where = f" (paths relative to {root})" if root else ""
+    return (
+        f'<section id="quarantine"><h2>Quarantined days</h2>'
+        f"{table(_shorten_sources(quarantine, root), empty='No day was set aside.', drop_null_columns=True)}"
+        f'</section><section id="files"><h2>Files read</h2>'
+        f'<p class="note">{ds.sources.height:,} file(s){_esc(where)}.</p>'
+        f"<details><summary>Every file ({ds.sources.height:,})</summary>"
+        f"{table(sources.select(keep), limit=None, drop_null_columns=True)}</details></section>"
+    )
+
+
+def render(ds: Dataset, *, every: str = "1w", top: int = 15, title: str = DEFAULT_TITLE) -> str:
+    """Render the report of a dataset as one self-contained HTML document.
+
+    Parameters
+    ----------
+    ds
+        A loaded dataset (``cm.load``, ``cm.read_parquet``).
+    every
+        The period of the trend charts: ``"1d"``, ``"1w"`` (default), ``"1mo"`` or ``"1q"``.
+    top
+        Languages shown in the acceptance chart (the most suggested).
+    title
+        The report's title.
+
+    Raises
+    ------
+    CopilotMetricsError
+        If the dataset holds no day.
+    """
+    import copilot_metrics as cm
+
+    if ds.days.is_empty():
+        raise CopilotMetricsError("no valid day was loaded: nothing to report",
+                                  hint="see the files and quarantined days with `copilot-metrics validate`")
+    root = _common_root(ds)
+    numbers = summary(ds)
+    scope_list = scopes(ds)
+    sections = []
+    for scope in scope_list:
+        row = _in_scope(numbers, scope).row(0, named=True)
+        sections.append(_scope_section(ds, scope, row, every, top))
+    sections += [_coverage_section(ds), _findings_section(ds, root), _conflicts_section(ds, root),
+                 _files_section(ds, root)]
+    first, last = (str(ds.days.get_column("date").min()), str(ds.days.get_column("date").max()))
+    loaded = (
+        f"{ds.sources.height:,} file(s), {ds.days.height:,} scope-day(s) from {first} to {last}, "
+        f"{ds.conflicts.height:,} conflicting value(s) between exports, {ds.quarantine.height:,} day(s) "
+        f"quarantined, {ds.findings.height:,} finding(s)"
+    )
+    subtitle = (f"<p>{_esc(loaded)}</p><p>Scopes: {_esc(', '.join(scope_name(s) for s in scope_list))}. "
+                f"Trends per period of {_esc(every)}.</p>")
+    links = [(_anchor(scope_name(s)), scope_name(s)) for s in scope_list] + [
+        ("coverage", "Coverage"), ("findings", "Findings"), ("conflicts", "Conflicts"),
+        ("quarantine", "Quarantine"), ("files", "Files")]
+    nav = "".join(f'<a href="#{a}">{_esc(text)}</a>' for a, text in links)
+    page = resources.files("copilot_metrics").joinpath("templates").joinpath("report.html")
+    template = Template(page.read_text("utf-8"))
+    return template.substitute(title=_esc(title), subtitle=subtitle, nav=nav, body="\n".join(sections),
+                               version=_esc(cm.__version__))
+
+
+def write(ds: Dataset, path: str | os.PathLike[str], **options: Any) -> Path:
+    """Write :func:`render`'s report to `path` (parent folders are created); return the path.
+
+    Keyword options are those of :func:`render`.
+    """
+    document = render(ds, **options)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(document, encoding="utf-8")
+    return target
