@@ -103,8 +103,12 @@ def _rebuild(cls: type[CopilotMetricsError], message: str, state: dict[str, Any]
 class FormatError(CopilotMetricsError):
     """A file is not a Copilot metrics export (or cannot be read as one).
 
-    ``detected`` names what the file looks like instead, e.g. ``"copilot-usage (legacy)"``,
-    ``"usage-metrics report"``, ``"api-error"``, ``"empty"``, ``"truncated-json"``, ``"html"``.
+    ``detected`` names what the file looks like instead: a shape that parsed
+    (``copilot-usage``, ``usage-report``, ``api-error``, ``flattened-rows``,
+    ``day-instead-of-date``, ``unknown-object``, ``not-a-list``), bytes that are not JSON text
+    (``empty``, ``truncated-json``, ``invalid-json``, ``too-deep``, ``not-utf-8``, ``utf-16``,
+    ``utf-32``, ``html``), or a container it cannot open (``corrupt-gzip``, ``gzip-bomb``,
+    ``zip``, ``unsupported-compression``); ``io`` when the file could not be read at all.
     """
 
     def __init__(self, message: str, *, detected: str, file: str | None = None, **kwargs: Any) -> None:
