@@ -58,12 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except cm.CopilotMetricsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    # a file counts as loaded when at least one of its days passed both the schema and the
-    # contracts: a file whose every day was quarantined contributed nothing
-    set_aside = ds.quarantine.filter(pl.col("stage") == "contract").group_by("source").agg(pl.len().alias("n"))
-    loaded = ds.sources.join(set_aside, on="source", how="left").filter(
-        pl.col("days_valid") - pl.col("n").fill_null(0) > 0
-    ).height
+    # a file whose every day was set aside is "not loaded: every day quarantined"
+    loaded = ds.sources.filter(pl.col("status").str.starts_with("loaded")).height
     print(f"copilot-metrics {cm.__version__}: {loaded} of {ds.sources.height} file(s) loaded, "
           f"{ds.days.height} scope-day(s), {ds.conflicts.height} conflicting value(s) between exports, "
           f"{ds.quarantine.height} day(s) quarantined, {ds.findings.height} finding(s)")

@@ -395,12 +395,24 @@ def load(
     ds = Dataset(tables, sources, quarantine_frame, quality.FINDING_SCHEMA.to_frame(), conflicts, report)
     if contracts:
         _enforce_contracts(ds, on_invalid)
+    ds.sources = _statuses(ds.sources, ds.quarantine)
     ds.findings = (
         pl.concat([*read_findings, quality.findings(ds.tables), ds.findings])
         .unique()
         .sort(["source", *_KEY, "table", "rule", "json_path", "value", "severity", "message"], nulls_last=True)
     )
     return ds
+
+
+def _statuses(sources: pl.DataFrame, quarantine: pl.DataFrame) -> pl.DataFrame:
+    """A loaded file's status says whether days of it were set aside, or all of them."""
+    aside = quarantine.group_by("source").agg(pl.len().cast(pl.Int64).alias("_aside"))
+    loaded = pl.col("status").str.starts_with("loaded") & (pl.col("_aside") > 0)
+    return sources.join(aside, on="source", how="left").with_columns(
+        pl.when(loaded & (pl.col("_aside") >= pl.col("days"))).then(pl.lit("not loaded: every day quarantined"))
+        .when(loaded).then(pl.lit("loaded with quarantined days"))
+        .otherwise(pl.col("status")).alias("status")
+    ).drop("_aside")
 
 
 def _file_findings(prepared: Prepared) -> pl.DataFrame | None:
