@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -183,3 +184,16 @@ def test_quarantine_removes_the_day_of_the_offending_scope_only(tmp_path: Any) -
     kept = ds.days.select("org", pl.col("date").cast(pl.String)).sort("org", "date").rows()
     assert kept == [("bad-org", D2), ("good-org", D1), ("good-org", D2)]
     assert ds.completions.filter(pl.col("org") == "good-org").height == 2
+
+
+def test_status_says_when_contracts_set_aside_some_or_all_days_of_a_file(tmp_path: Path) -> None:
+    (tmp_path / "all.json").write_text(json.dumps([{"date": "2025-01-01", "total_active_users": -1}]))
+    (tmp_path / "some.json").write_text(json.dumps([{"date": "2025-01-02", "total_active_users": -1},
+                                                    {"date": "2025-01-03", "total_active_users": 4}]))
+    (tmp_path / "mixed.json").write_text(json.dumps([{"date": "2025-01-04", "total_active_users": "x"},
+                                                     {"date": "2025-01-05", "total_active_users": -2}]))
+    ds = cm.load(tmp_path, on_invalid="quarantine")
+    statuses = dict(ds.sources.select(pl.col("source").str.replace(r".*/", ""), "status").iter_rows())
+    assert statuses == {"all.json": "not loaded: every day quarantined", "some.json": "loaded with quarantined days",
+                        "mixed.json": "not loaded: every day quarantined"}
+    assert ds.days["date"].to_list() == [datetime.date(2025, 1, 3)]
