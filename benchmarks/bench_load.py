@@ -234,7 +234,7 @@ def _parquet(ds: Any, out_dir: str | None) -> dict[str, Any]:
     read = getattr(cm, "read_parquet", None)
     if write is None or read is None:
         try:
-            from copilot_metrics import parquet
+            from copilot_metrics.export import parquet
 
             write, read = parquet.write_parquet, parquet.read_parquet
         except (ImportError, AttributeError) as exc:

@@ -25,7 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import copilot_metrics as cm
-from copilot_metrics import archive, examples, reading
+from copilot_metrics import examples, sources
+from copilot_metrics import merge as archive
 from copilot_metrics.explode import explode_bytes
 
 D = dt.date
@@ -574,13 +575,13 @@ def test_incremental_load_equals_loading_everything(
     assert new
     base = cm.load(old)
     read: list[str] = []
-    original = reading.SourceRef.read
+    original = sources.SourceRef.read
 
-    def spy(self: reading.SourceRef) -> bytes:
+    def spy(self: sources.SourceRef) -> bytes:
         read.append(self.label)
         return original(self)
 
-    monkeypatch.setattr(reading.SourceRef, "read", spy)
+    monkeypatch.setattr(sources.SourceRef, "read", spy)
     grown = cm.load(new, base=base)
     assert len(read) == len(new)
     assert not {str(p) for p in root.rglob("*.json") if fetch_of(p) <= last} & set(read)  # old JSON not re-read
@@ -609,12 +610,9 @@ def test_incremental_load_does_not_change_the_base(root: Path) -> None:
 
 
 def test_incremental_load_from_a_parquet_base(root: Path, merged: cm.Dataset, tmp_path: Path) -> None:
-    parquet = pytest.importorskip("copilot_metrics.parquet")
-    if not hasattr(parquet, "write_parquet") or not hasattr(parquet, "read_parquet"):
-        pytest.skip("copilot_metrics.parquet has no write_parquet/read_parquet yet")
     c = examples.late_corrections(**OPTIONS)[0]
     old, new = _split(root, c.fetched_before)
-    parquet.write_parquet(cm.load(old), tmp_path / "pq")
+    cm.write_parquet(cm.load(old), tmp_path / "pq")
     grown = cm.load(new, base=str(tmp_path / "pq"))
     assert_same(grown, merged, sources=False)
 

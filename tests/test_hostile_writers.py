@@ -27,7 +27,7 @@ from polars.testing import assert_frame_equal
 import copilot_metrics as cm
 from copilot_metrics import parquet
 from copilot_metrics.errors import CopilotMetricsError
-from copilot_metrics.jsonout import LABELS_FILE, read_json, templates
+from copilot_metrics.export.json import LABELS_FILE, read_json, templates
 from copilot_metrics.tables import TABLES
 
 SIDE = ("sources", "findings", "conflicts", "quarantine")

@@ -544,11 +544,8 @@ def test_slices_and_periods_add_up_to_the_total_for_event_counts(seed: int, ever
 
 
 def test_scan_parquet_mapping_from_write_parquet_is_accepted(ds: cm.Dataset, tmp_path: Path) -> None:
-    parquet = pytest.importorskip("copilot_metrics.parquet")
-    if not hasattr(parquet, "scan_parquet"):
-        pytest.skip("copilot_metrics.parquet.scan_parquet is not there yet")
-    parquet.write_parquet(ds, tmp_path / "store")
-    scans = parquet.scan_parquet(tmp_path / "store")
+    cm.write_parquet(ds, tmp_path / "store")
+    scans = cm.scan_parquet(tmp_path / "store")
     assert acceptance(scans, by="editor", exclude_findings=True).equals(
         acceptance(ds, by="editor", exclude_findings=True))
     assert adoption(scans, every="1mo").equals(adoption(ds, every="1mo"))

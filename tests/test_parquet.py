@@ -21,7 +21,7 @@ from polars.testing import assert_frame_equal
 import copilot_metrics as cm
 from copilot_metrics import parquet
 from copilot_metrics.errors import CopilotMetricsError
-from copilot_metrics.parquet import read_parquet, scan_parquet, write_csv, write_parquet
+from copilot_metrics.export.parquet import read_parquet, scan_parquet, write_csv, write_parquet
 from copilot_metrics.tables import TABLES
 
 D = datetime.date

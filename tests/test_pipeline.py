@@ -13,7 +13,7 @@ import pytest
 
 import copilot_metrics as cm
 from copilot_metrics import dataset, examples, explode
-from copilot_metrics.jsonout import templates
+from copilot_metrics.export.json import templates
 
 D = dt.date
 

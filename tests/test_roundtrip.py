@@ -172,7 +172,22 @@ _SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Heal
 @given(days_strategy())
 def test_generated_days_round_trip_through_explode_bytes(days: list[dict[str, Any]]) -> None:
     data = orjson.dumps(days)
+    if days and all(_looks_flattened(day) for day in days):
+        # a file of such objects is rows flattened from an export, refused as a whole (never days)
+        with pytest.raises(cm.FormatError) as info:
+            cm.explode_bytes(data, source="generated.json")
+        assert info.value.detected == "flattened-rows"
+        return
     assert rebuilt_from_bytes(data) == days
+
+
+_SECTIONS = ("copilot_ide_code_completions", "copilot_ide_chat", "copilot_dotcom_chat", "copilot_dotcom_pull_requests")
+
+
+def _looks_flattened(day: dict[str, Any]) -> bool:
+    """No feature section, and a key of its own (not the schema's, not an ``_`` annotation)."""
+    known = {"date", "total_active_users", "total_engaged_users", *_SECTIONS}
+    return not any(k in day for k in _SECTIONS) and any(k not in known and not k.startswith("_") for k in day)
 
 
 def _not_dates(days: list[dict[str, Any]]) -> list[str]:

@@ -1,4 +1,4 @@
-"""Tests of copilot_metrics.jsonout.write_json: the merged history back in the API's format."""
+"""Tests of copilot_metrics.write_json: the merged history back in the API's format."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 import copilot_metrics as cm
 from copilot_metrics import examples
 from copilot_metrics.errors import CopilotMetricsError
-from copilot_metrics.jsonout import FILE_NAME, read_json, templates, write_json
+from copilot_metrics.export.json import FILE_NAME, read_json, templates, write_json
 
 D = dt.date
 SCOPES = (("org-a", None), ("org-a", "t1"), ("org-b", None), ("org-b", "t2"))

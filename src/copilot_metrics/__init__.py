@@ -12,8 +12,7 @@ aggregate with correct statistics -> export Parquet.
 
 from __future__ import annotations
 
-from copilot_metrics import contracts, examples, parquet, testing
-from copilot_metrics.archive import coverage
+from copilot_metrics import contracts, examples, testing
 from copilot_metrics.dataset import Dataset, load, to_api
 from copilot_metrics.errors import (
     ContractError,
@@ -23,7 +22,11 @@ from copilot_metrics.errors import (
     SchemaValidationError,
 )
 from copilot_metrics.explode import explode_bytes
-from copilot_metrics.jsonout import read_json, write_json
+from copilot_metrics.export import parquet
+from copilot_metrics.export.json import read_json, write_json
+from copilot_metrics.export.parquet import read_parquet, scan_parquet, write_csv, write_parquet
+from copilot_metrics.findings import RULES as FINDING_RULES
+from copilot_metrics.merge import coverage
 from copilot_metrics.metrics import (
     LANGUAGE_ALIASES,
     acceptance,
@@ -35,8 +38,6 @@ from copilot_metrics.metrics import (
     rollup,
     trend,
 )
-from copilot_metrics.parquet import read_parquet, scan_parquet, write_csv, write_parquet
-from copilot_metrics.quality import RULES as FINDING_RULES
 from copilot_metrics.tables import TABLES, table_schema
 from copilot_metrics.validation import ValidationReport, validate
 

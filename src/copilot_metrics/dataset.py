@@ -2,7 +2,7 @@
 
 resolve sources -> per file (in parallel on large archives): parse, validate, flatten
 (:func:`~copilot_metrics.explode.explode_bytes`) -> merge as files arrive
-(:class:`~copilot_metrics.archive.Merger`) -> pick winners -> contracts, once, on the
+(:class:`~copilot_metrics.merge.Merger`) -> pick winners -> contracts, once, on the
 concatenated tables -> data-quality findings.
 """
 
@@ -18,7 +18,10 @@ from typing import Any, Literal
 import orjson
 import polars as pl
 
-from copilot_metrics import _pool, archive, quality
+from copilot_metrics import _pool
+from copilot_metrics import findings as quality
+from copilot_metrics import merge as archive
+from copilot_metrics.decode import decode
 from copilot_metrics.errors import ContractError, CopilotMetricsError, FormatError, SchemaValidationError
 from copilot_metrics.explode import (
     QUARANTINE_SCHEMA,
@@ -29,7 +32,7 @@ from copilot_metrics.explode import (
     explode_days,
     prepare_bytes,
 )
-from copilot_metrics.reading import Source, SourceRef, decode, resolve
+from copilot_metrics.sources import Source, SourceRef, resolve
 from copilot_metrics.tables import BLOCKS, SCOPE, TABLES
 from copilot_metrics.validation import UNKNOWN_SCHEMA, ValidationReport
 
@@ -62,7 +65,7 @@ class Dataset:
     quarantine:
         Days set aside (schema or contract failures), each kept verbatim with its reasons.
     findings:
-        Data-quality findings (:data:`copilot_metrics.quality.RULES`).
+        Data-quality findings (:data:`copilot_metrics.findings.RULES`).
     conflicts:
         Values that differ between two exports of the same day: the kept one and the other.
     validation:
@@ -113,7 +116,7 @@ def _process(ref: SourceRef) -> _Outcome | CopilotMetricsError:
     """Worker: read and explode one input; errors are returned, not raised, across processes.
 
     A file holding a date twice keeps its later copy in its tables; the earlier copies are
-    returned apart (see :func:`copilot_metrics.archive.split_repeats`).
+    returned apart (see :func:`copilot_metrics.merge.split_repeats`).
     """
     try:
         data = ref.read()
@@ -397,7 +400,7 @@ def load(
         _enforce_contracts(ds, on_invalid)
     ds.sources = _statuses(ds.sources, ds.quarantine)
     ds.findings = (
-        pl.concat([*read_findings, quality.findings(ds.tables), ds.findings])
+        pl.concat([*read_findings, quality.table_findings(ds.tables), ds.findings])
         .unique()
         .sort(["source", *_KEY, "table", "rule", "json_path", "value", "severity", "message"], nulls_last=True)
     )
@@ -560,7 +563,7 @@ def _contract_findings(name: str, located: pl.DataFrame) -> pl.DataFrame:
 
 
 def _read_base(root: str | os.PathLike[str]) -> Dataset:
-    from copilot_metrics.parquet import read_parquet
+    from copilot_metrics.export.parquet import read_parquet
 
     loaded: Dataset = read_parquet(root)
     return loaded
@@ -569,7 +572,7 @@ def _read_base(root: str | os.PathLike[str]) -> Dataset:
 #: Per-file counts of days not kept, which a base dataset carries over to an incremental load.
 _REPEAT_COUNTS = ("days_identical", "days_superseded")
 
-#: Findings :func:`copilot_metrics.quality.findings` recomputes on the merged tables; a base
+#: Findings :func:`copilot_metrics.findings.findings` recomputes on the merged tables; a base
 #: dataset's other findings (made while reading its files, or on days set aside) are carried over.
 _TABLE_RULES = ("acceptances_exceed_suggestions", "lines_accepted_exceed_suggested", "child_engaged_exceeds_parent",
                 "engaged_exceeds_active")

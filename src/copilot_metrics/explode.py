@@ -27,7 +27,7 @@ import polars as pl
 import pyarrow as pa
 
 from copilot_metrics import _schema
-from copilot_metrics.reading import decode
+from copilot_metrics.decode import decode
 from copilot_metrics.tables import BLOCKS, BOOKKEEPING, SCOPE, TABLES, TableSpec
 from copilot_metrics.validation import check_days
 

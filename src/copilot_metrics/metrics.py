@@ -60,7 +60,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from copilot_metrics import quality
+from copilot_metrics import findings as quality
 from copilot_metrics.errors import CopilotMetricsError, RollupError
 from copilot_metrics.tables import BOOKKEEPING, SCOPE, TABLES, TableSpec
 

@@ -197,7 +197,7 @@ def validate(source: Any, **scope: str | None) -> ValidationReport:
     ["'2024-13-40' is not a 'date'"]
     """
     from copilot_metrics.explode import prepare_bytes
-    from copilot_metrics.reading import resolve
+    from copilot_metrics.sources import resolve
 
     errors: list[dict[str, Any]] = []
     unknown: list[dict[str, Any]] = []

@@ -82,7 +82,9 @@ from urllib.parse import unquote
 import orjson
 import polars as pl
 
-from copilot_metrics import _schema, archive, quality
+from copilot_metrics import _schema
+from copilot_metrics import findings as quality
+from copilot_metrics import merge as archive
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import CopilotMetricsError
 from copilot_metrics.explode import QUARANTINE_SCHEMA, SOURCE_SCHEMA
@@ -529,14 +531,14 @@ def write_parquet(
     ds:
         The dataset (from :func:`copilot_metrics.load` or :func:`read_parquet`).
     root:
-        The dataset folder (layout in :mod:`copilot_metrics.parquet`).  An existing folder is
+        The dataset folder (layout in :mod:`copilot_metrics.export.parquet`).  An existing folder is
         replaced only if it is empty, or a copilot-metrics dataset (holds ``_copilot_metrics.json``)
         holding only files this function writes; otherwise nothing is written and a
         :class:`~copilot_metrics.errors.CopilotMetricsError` names the files in the way.
     mode:
         ``"overwrite"`` (default): the folder then holds ``ds`` alone.  ``"merge"``: ``ds`` is
         merged into the dataset already in ``root`` (if any) with the precedence rules of
-        :mod:`copilot_metrics.archive`: for each (scope, date) the version of the most recent
+        :mod:`copilot_metrics.merge`: for each (scope, date) the version of the most recent
         export wins, identical days are not duplicated, differing values are recorded in
         ``conflicts``.  The existing dataset is read into memory to merge.
     lock_timeout:
@@ -563,7 +565,7 @@ def write_parquet(
     Examples
     --------
     >>> import tempfile, copilot_metrics as cm
-    >>> from copilot_metrics.parquet import read_parquet, write_parquet
+    >>> from copilot_metrics.export.parquet import read_parquet, write_parquet
     >>> ds = cm.load(cm.examples.sources())
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     back = read_parquet(write_parquet(ds, tmp + "/metrics"))
@@ -748,7 +750,7 @@ def read_parquet(root: str | os.PathLike[str]) -> Dataset:
 
 
 def _rank(sources: pl.DataFrame) -> pl.DataFrame:
-    """``rank`` as :func:`copilot_metrics.archive.rank_sources` computes it, from the stored ``export_time``."""
+    """``rank`` as :func:`copilot_metrics.merge.rank_sources` computes it, from the stored ``export_time``."""
     return sources.with_columns(
         pl.struct(
             pl.col("export_time").fill_null(dt.datetime(1970, 1, 1)),
@@ -804,7 +806,7 @@ def _merge_datasets(old: Dataset, new: Dataset) -> Dataset:
 
     Tables: for each (scope, date) the version of the higher-ranked winner (ranks recomputed over
     both sides' sources from their stored ``export_time``, ``mtime`` and ``source``, as
-    :func:`~copilot_metrics.archive.rank_sources` does; a custom ``precedence`` is not
+    :func:`~copilot_metrics.merge.rank_sources` does; a custom ``precedence`` is not
     replayed).  A source present on both sides counts as ``new``'s.
 
     ``days_kept`` is exact; ``days_identical`` / ``days_superseded`` are re-derived per held day
@@ -881,7 +883,7 @@ def _merge_datasets(old: Dataset, new: Dataset) -> Dataset:
         new.findings.filter(~pl.col("rule").is_in(list(_TABLE_RULES))),
     ]
     findings = pl.concat(
-        [*(_conform("findings", f) for f in read_findings), quality.findings(tables)]
+        [*(_conform("findings", f) for f in read_findings), quality.table_findings(tables)]
     ).sort(["source", *_KEY, "table", "rule", "json_path"], nulls_last=True, maintain_order=True)
     quarantine = pl.concat([_conform("quarantine", from_files(old.quarantine, renewed)),
                             _conform("quarantine", new.quarantine)])

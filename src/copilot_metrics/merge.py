@@ -444,7 +444,7 @@ def split_repeats(
         value says whether it is identical to the kept copy.
     """
     from copilot_metrics.explode import explode_days
-    from copilot_metrics.quality import FINDING_SCHEMA, RULES
+    from copilot_metrics.findings import FINDING_SCHEMA, RULES
 
     copies_after: dict[str, int] = {}
     last_index: dict[str, int] = {}

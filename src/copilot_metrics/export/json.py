@@ -20,7 +20,7 @@ Folder names.  A label is its own folder name when it is portable: not empty, no
 ``..``, not starting with ``.`` or a space nor ending with ``.`` or a space, free of ``/ \\ : * ?
 " < > | % ~`` and of control and format characters (NUL, RTL marks), at most 120 UTF-8 bytes, and
 not equal to another label of its column once case and Unicode normalisation are ignored.  Any
-other label is percent-encoded byte by byte as in :mod:`copilot_metrics.parquet` (every byte
+other label is percent-encoded byte by byte as in :mod:`copilot_metrics.export.parquet` (every byte
 outside ``a-z 0-9 _ -`` becomes ``%XX``: ``../x`` is ``%2E%2E%2Fx``, ``Octo`` beside ``octo`` is
 ``%4Fcto``), and a label whose encoding is longer than 120 characters (or the empty label) is
 named ``<start of the encoding>~<SHA-256 digest>``, the full label being recorded in
@@ -47,7 +47,7 @@ import polars as pl
 
 from copilot_metrics.dataset import Dataset, load, to_api
 from copilot_metrics.errors import CopilotMetricsError
-from copilot_metrics.parquet import _DIGEST_MARK, _segment
+from copilot_metrics.export.parquet import _DIGEST_MARK, _segment
 from copilot_metrics.tables import SCOPE
 
 __all__ = ["FILE_NAME", "LABELS_FILE", "read_json", "templates", "write_json"]
@@ -152,7 +152,7 @@ def write_json(ds: Dataset, path: str | os.PathLike[str], *, indent: bool = True
     ds:
         A dataset from :func:`copilot_metrics.load`.
     path:
-        A folder (the layout in :mod:`copilot_metrics.jsonout`), or a ``.json`` file path when
+        A folder (the layout in :mod:`copilot_metrics.export.json`), or a ``.json`` file path when
         the dataset holds exactly one scope.  Existing files are overwritten.
     indent:
         Pretty-print with 2 spaces (default), as saved API responses usually are.
@@ -174,7 +174,7 @@ def write_json(ds: Dataset, path: str | os.PathLike[str], *, indent: bool = True
     if single and scopes.height > 1:
         raise CopilotMetricsError(
             f"{target}: the dataset holds {scopes.height} scopes; write them to a folder, one file per scope",
-            file=str(target), hint="pass a folder path; files are laid out as in copilot_metrics.jsonout",
+            file=str(target), hint="pass a folder path; files are laid out as in copilot_metrics.export.json",
         )
     option = orjson.OPT_INDENT_2 if indent else 0
     written = []

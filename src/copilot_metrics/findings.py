@@ -14,7 +14,7 @@ import polars as pl
 
 from copilot_metrics.tables import BLOCKS, SCOPE, TABLES
 
-__all__ = ["FINDING_SCHEMA", "RULES", "findings"]
+__all__ = ["FINDING_SCHEMA", "RULES", "table_findings"]
 
 #: rule -> (severity, what it means)
 RULES: dict[str, tuple[str, str]] = {
@@ -128,7 +128,7 @@ def _parent_check(tables: Mapping[str, pl.DataFrame], child: str, parent: str, p
     )
 
 
-def findings(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+def table_findings(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     """Evaluate the table rules of :data:`RULES` over a dataset's tables."""
     c = tables["completions"]
     out = [
