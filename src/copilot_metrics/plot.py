@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import polars as pl
 
-from copilot_metrics.errors import CopilotMetricsError
+import copilot_metrics as cm
 
 if TYPE_CHECKING:
     import altair as alt
@@ -89,7 +89,7 @@ def _alt() -> Any:
     try:
         import altair
     except ImportError as exc:  # pragma: no cover - exercised without the extra only
-        raise CopilotMetricsError(
+        raise cm.CopilotMetricsError(
             "charts need altair", hint='pip install "copilot-metrics[cli]"'
         ) from exc
     return altair
@@ -102,7 +102,7 @@ def _frame(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
 def _require(frame: pl.DataFrame, columns: Sequence[str], what: str, made_by: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise CopilotMetricsError(
+        raise cm.CopilotMetricsError(
             f"{what}: the frame has no column {', '.join(repr(c) for c in missing)}",
             column=missing[0],
             hint=f"pass the frame returned by {made_by}",
@@ -129,7 +129,7 @@ def _with_scope(frame: pl.DataFrame) -> pl.DataFrame:
 def _one_scope(frame: pl.DataFrame, what: str) -> str:
     scopes = frame.get_column("scope").unique(maintain_order=True).to_list()
     if len(scopes) > 1:
-        raise CopilotMetricsError(
+        raise cm.CopilotMetricsError(
             f"{what}: the frame holds {len(scopes)} scopes ({', '.join(map(str, scopes[:5]))}); "
             "this chart draws one",
             hint="filter the frame to one scope first, e.g. frame.filter(pl.col('team').is_null())",
@@ -186,7 +186,7 @@ def _dimension(frame: pl.DataFrame, by: str | None, what: str) -> str:
     for column in DIMENSIONS:
         if column in frame.columns:
             return column
-    raise CopilotMetricsError(
+    raise cm.CopilotMetricsError(
         f"{what}: the frame has none of the columns {', '.join(DIMENSIONS)}",
         hint="compute it by one dimension, e.g. cm.acceptance(ds, by='language')",
     )
@@ -194,7 +194,7 @@ def _dimension(frame: pl.DataFrame, by: str | None, what: str) -> str:
 
 def _whole_range(frame: pl.DataFrame, what: str) -> None:
     if "period_start" in frame.columns:
-        raise CopilotMetricsError(
+        raise cm.CopilotMetricsError(
             f"{what}: the frame has one row per period; this chart shows the whole range",
             column="period_start",
             hint="compute it with every=None, or filter one period and drop 'period_start'",

@@ -37,10 +37,9 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from copilot_metrics.errors import CopilotMetricsError
+import copilot_metrics as cm
 
 if TYPE_CHECKING:
-    from copilot_metrics.dataset import Dataset
     from copilot_metrics.plot import Chart
 
 __all__ = ["chart_svg", "format_value", "render", "scope_name", "scopes", "summary", "table", "write"]
@@ -57,7 +56,7 @@ _XMLNS = re.compile(r'\s+xmlns(:\w+)?="[^"]*"')
 # --------------------------------------------------------------------------------------------
 
 
-def scopes(ds: Dataset) -> list[dict[str, str | None]]:
+def scopes(ds: cm.Dataset) -> list[dict[str, str | None]]:
     """The scopes of the dataset's days, sorted (nulls first), as ``{enterprise, org, team}`` dicts."""
     return [
         {k: row[k] for k in SCOPE_COLUMNS}
@@ -83,7 +82,7 @@ def _value(frame: pl.DataFrame, column: str) -> Any:
     return frame.get_column(column)[0]
 
 
-def summary(ds: Dataset) -> pl.DataFrame:
+def summary(ds: cm.Dataset) -> pl.DataFrame:
     """The headline numbers per scope over the whole range, one row per scope.
 
     Columns: the scope columns, ``days_with_data``, ``days_missing``, ``active_users_mean``,
@@ -93,8 +92,6 @@ def summary(ds: Dataset) -> pl.DataFrame:
     (``cm.chat``) and ``total_pr_summaries_created`` (``cm.pull_requests``). A number the
     metric functions do not give is null.
     """
-    import copilot_metrics as cm
-
     picks: list[tuple[Callable[..., pl.DataFrame], Sequence[str]]] = [
         (cm.adoption, ("days_with_data", "days_missing", "active_users_mean", "active_users_peak",
                        "engaged_users_mean", "engaged_users_peak", "engagement_rate")),
@@ -126,7 +123,7 @@ def chart_svg(chart: Chart) -> str:
     try:
         import vl_convert as vlc
     except ImportError as exc:  # pragma: no cover - exercised without the extra only
-        raise CopilotMetricsError("the HTML report needs vl-convert-python",
+        raise cm.CopilotMetricsError("the HTML report needs vl-convert-python",
                                   hint='pip install "copilot-metrics[cli]"') from exc
     svg = vlc.vegalite_to_svg(chart.to_dict())
     svg = _XMLNS.sub("", svg, count=2)
@@ -150,11 +147,9 @@ def _number(value: Any, kind: str) -> str:
 
 
 def _kind(column: str) -> str:
-    import copilot_metrics as cm
-
     try:
         return str(cm.column_kind(column))
-    except CopilotMetricsError:
+    except cm.CopilotMetricsError:
         return "other"
 
 
@@ -238,7 +233,7 @@ def _shorten_sources(frame: pl.DataFrame, root: str | None) -> pl.DataFrame:
     )
 
 
-def _common_root(ds: Dataset) -> str | None:
+def _common_root(ds: cm.Dataset) -> str | None:
     paths = [p for p in ds.sources.get_column("source").to_list() if p and Path(p).is_absolute()]
     if len(paths) < 2:
         return None
@@ -254,8 +249,7 @@ def _common_root(ds: Dataset) -> str | None:
 # --------------------------------------------------------------------------------------------
 
 
-def _scope_section(ds: Dataset, scope: dict[str, str | None], numbers: dict[str, Any], every: str, top: int) -> str:
-    import copilot_metrics as cm
+def _scope_section(ds: cm.Dataset, scope: dict[str, str | None], numbers: dict[str, Any], every: str, top: int) -> str:
     from copilot_metrics import plot
 
     name = scope_name(scope)
@@ -309,7 +303,7 @@ def _scope_section(ds: Dataset, scope: dict[str, str | None], numbers: dict[str,
     )
 
 
-def _findings_section(ds: Dataset, root: str | None) -> str:
+def _findings_section(ds: cm.Dataset, root: str | None) -> str:
     findings = ds.findings
     if findings.is_empty():
         return '<section id="findings"><h2>Findings</h2><p class="empty">No data-quality finding.</p></section>'
@@ -328,7 +322,7 @@ def _findings_section(ds: Dataset, root: str | None) -> str:
     )
 
 
-def _conflicts_section(ds: Dataset, root: str | None) -> str:
+def _conflicts_section(ds: cm.Dataset, root: str | None) -> str:
     note = ("Values that differ between exports of the same day (late corrections): the most recent export "
             "is kept.")
     rows = table(_shorten_sources(ds.conflicts, root), empty="No conflicting value between exports.",
@@ -337,8 +331,7 @@ def _conflicts_section(ds: Dataset, root: str | None) -> str:
             f"{rows}</section>")
 
 
-def _coverage_section(ds: Dataset) -> str:
-    import copilot_metrics as cm
+def _coverage_section(ds: cm.Dataset) -> str:
     from copilot_metrics import plot
 
     coverage = cm.coverage(ds)
@@ -355,7 +348,7 @@ def _coverage_section(ds: Dataset) -> str:
     return f'<section id="coverage"><h2>Coverage</h2>{figure}{table(shown)}</section>'
 
 
-def _files_section(ds: Dataset, root: str | None) -> str:
+def _files_section(ds: cm.Dataset, root: str | None) -> str:
     sources = _shorten_sources(ds.sources, root)
     keep = [c for c in ("source", "enterprise", "org", "team", "layout", "status", "days", "days_valid",
                         "first_date", "last_date", "export_time", "days_kept", "days_identical",
@@ -372,7 +365,7 @@ def _files_section(ds: Dataset, root: str | None) -> str:
     )
 
 
-def render(ds: Dataset, *, every: str = "1w", top: int = 15, title: str = DEFAULT_TITLE) -> str:
+def render(ds: cm.Dataset, *, every: str = "1w", top: int = 15, title: str = DEFAULT_TITLE) -> str:
     """Render the report of a dataset as one self-contained HTML document.
 
     Parameters
@@ -391,10 +384,8 @@ def render(ds: Dataset, *, every: str = "1w", top: int = 15, title: str = DEFAUL
     CopilotMetricsError
         If the dataset holds no day.
     """
-    import copilot_metrics as cm
-
     if ds.days.is_empty():
-        raise CopilotMetricsError("no valid day was loaded: nothing to report",
+        raise cm.CopilotMetricsError("no valid day was loaded: nothing to report",
                                   hint="see the files and quarantined days with `copilot-metrics validate`")
     root = _common_root(ds)
     numbers = summary(ds)
@@ -423,7 +414,7 @@ def render(ds: Dataset, *, every: str = "1w", top: int = 15, title: str = DEFAUL
                                version=_esc(cm.__version__))
 
 
-def write(ds: Dataset, path: str | os.PathLike[str], **options: Any) -> Path:
+def write(ds: cm.Dataset, path: str | os.PathLike[str], **options: Any) -> Path:
     """Write :func:`render`'s report to `path` (parent folders are created); return the path.
 
     Keyword options are those of :func:`render`.
