@@ -12,7 +12,8 @@ import polars as pl
 import pytest
 
 import copilot_metrics as cm
-from copilot_metrics import dataset, examples, explode
+from copilot_metrics import examples, explode
+from copilot_metrics import pipeline as dataset
 from copilot_metrics.export.json import templates
 
 D = dt.date

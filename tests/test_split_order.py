@@ -35,7 +35,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import copilot_metrics as cm
-from copilot_metrics import dataset as cm_dataset
+from copilot_metrics import pipeline as cm_dataset
 from copilot_metrics.tables import TABLES
 
 D = dt.date

@@ -13,7 +13,7 @@ aggregate with correct statistics -> export Parquet.
 from __future__ import annotations
 
 from copilot_metrics import contracts, examples, testing
-from copilot_metrics.dataset import Dataset, load, to_api
+from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import (
     ContractError,
     CopilotMetricsError,
@@ -38,8 +38,10 @@ from copilot_metrics.metrics import (
     rollup,
     trend,
 )
+from copilot_metrics.pipeline import load, validate
+from copilot_metrics.rebuild import to_api
 from copilot_metrics.tables import TABLES, table_schema
-from copilot_metrics.validation import ValidationReport, validate
+from copilot_metrics.validation import ValidationReport
 
 __version__ = "0.1.0"
 

@@ -18,17 +18,26 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
+import orjson
 import polars as pl
 
-from copilot_metrics.tables import TABLES, TableSpec
+from copilot_metrics.dataset import Dataset
+from copilot_metrics.errors import ContractError
+from copilot_metrics.explode import QUARANTINE_SCHEMA
+from copilot_metrics.findings import contract_findings
+from copilot_metrics.rebuild import rebuild_days
+from copilot_metrics.tables import SCOPE, TABLES, TableSpec
 
 if TYPE_CHECKING:
     import pandera.polars as pa
 
-__all__ = ["MODELS", "check_table", "model_for"]
+__all__ = ["MODELS", "check_table", "enforce", "model_for"]
+
+_KEY = [*SCOPE, "date"]
 
 
 def model_for(spec: TableSpec) -> type[pa.DataFrameModel]:
@@ -76,6 +85,10 @@ def check_table(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     """
     from pandera.errors import SchemaErrors
 
+    if frame.height == 0 and frame.schema == TABLES[name].schema:
+        # nothing for the row checks to see; the declared columns and dtypes, in order, are what
+        # the strict, ordered model would check (most tables of a small load are empty)
+        return _NO_FAILURES.clear()
     try:
         _models()[name].validate(frame, lazy=True)
     except SchemaErrors as exc:
@@ -93,6 +106,72 @@ def check_table(name: str, frame: pl.DataFrame) -> pl.DataFrame:
                 pl.col("index").cast(pl.Int64).alias("row"),
             )
         raise
-    return pl.DataFrame(
-        schema={"table": pl.String, "column": pl.String, "check": pl.String, "value": pl.String, "row": pl.Int64}
+    return _NO_FAILURES.clear()
+
+
+_NO_FAILURES = pl.DataFrame(
+    schema={"table": pl.String, "column": pl.String, "check": pl.String, "value": pl.String, "row": pl.Int64}
+)
+
+
+def enforce(ds: Dataset, on_invalid: Literal["raise", "quarantine"]) -> Dataset:
+    """Run every table's contract on a dataset: raise, or set the offending days aside.
+
+    ``"raise"``: the first table with failures raises :class:`~copilot_metrics.errors.ContractError`
+    (every failure of that table in ``failure_cases``).  ``"quarantine"``: each day holding an
+    offending row leaves every table, goes to ``quarantine`` (stage ``contract``, rebuilt as
+    API JSON) and gets a finding per offending row; the returned dataset is a new one.
+    """
+    bad_days: list[pl.DataFrame] = []
+    found: list[pl.DataFrame] = []
+    for name, frame in ds.tables.items():
+        failures = check_table(name, frame)
+        if failures.height == 0:
+            continue
+        spec = TABLES[name]
+        rows = failures.filter(pl.col("row").is_not_null())
+        located = rows.join(
+            frame.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64)),
+            on="row", how="left",
+        )
+        cases = located.select(
+            pl.col("table"), pl.col("column"), pl.col("check"), pl.col("value"),
+            pl.struct(list(spec.key)).alias("key"), pl.col("source"), *_KEY,
+        )
+        if on_invalid == "raise":
+            framewide = failures.filter(pl.col("row").is_null())
+            if cases.height == 0 and framewide.height:
+                row = framewide.row(0, named=True)
+                raise ContractError(
+                    f"table {name!r}, column {row['column']!r}: {row['check']} failed",
+                    failure_cases=framewide, table=name, column=row["column"],
+                )
+            raise ContractError.from_failures(name, cases)
+        value = pl.when(pl.col("value").is_not_null()).then(pl.format(" (value {})", "value")).otherwise(pl.lit(""))
+        bad_days.append(cases.select(*_KEY, "source", pl.format("{}: table {}, column {}: {} failed{}", "source",
+                                                             pl.lit(name), "column", "check", value)
+                                     .alias("reason")))
+        found.append(contract_findings(name, located))
+    if not bad_days:
+        return ds
+    bad = pl.concat(bad_days).group_by(_KEY, maintain_order=True).agg(
+        pl.col("source").first(), pl.col("reason").unique(maintain_order=True).alias("reasons"))
+    rebuilt, scopes = rebuild_days(ds.tables, only=bad.select(_KEY))
+    rebuilt_json = {
+        (scope, d["date"]): orjson.dumps(d).decode() for scope, d in zip(scopes, rebuilt, strict=True)
+    }
+    set_aside: list[dict[str, Any]] = []
+    for row in bad.to_dicts():
+        scope_key = tuple(row[k] for k in SCOPE)
+        set_aside.append({
+            "source": row["source"], **{k: row[k] for k in SCOPE}, "day_index": None,
+            "date": row["date"].isoformat(), "stage": "contract", "reasons": row["reasons"],
+            "day_json": rebuilt_json.get((scope_key, row["date"].isoformat())),
+        })
+    return dataclasses.replace(
+        ds,
+        quarantine=pl.concat([ds.quarantine, pl.DataFrame(set_aside, schema=QUARANTINE_SCHEMA)]),
+        tables={name: frame.join(bad.select(_KEY), on=_KEY, how="anti", nulls_equal=True)
+                for name, frame in ds.tables.items()},
+        findings=pl.concat([ds.findings, *found]),
     )

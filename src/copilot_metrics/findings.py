@@ -1,6 +1,6 @@
 """Data-quality findings: what looks wrong in the data, reported, never silently fixed.
 
-Each rule is declared once in :data:`RULES` with its severity.  :func:`findings` evaluates the
+Each rule is declared once in :data:`RULES` with its severity.  :func:`table_findings` evaluates the
 table rules with Polars expressions over a dataset's tables; the loader adds the rules found
 while reading (unknown fields, training dates that are not dates, dates out of order,
 duplicate rows set aside).
@@ -9,12 +9,28 @@ duplicate rows set aside).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from copilot_metrics.tables import BLOCKS, SCOPE, TABLES
+from copilot_metrics.validation import UNKNOWN_SCHEMA
 
-__all__ = ["FINDING_SCHEMA", "RULES", "table_findings"]
+if TYPE_CHECKING:
+    from copilot_metrics.explode import Exploded, Prepared
+
+__all__ = [
+    "FINDING_SCHEMA",
+    "RULES",
+    "TABLE_RULES",
+    "contract_findings",
+    "file_findings",
+    "read_findings",
+    "table_findings",
+    "training_date_findings",
+    "unknown_findings",
+    "unsorted_finding",
+]
 
 #: rule -> (severity, what it means)
 RULES: dict[str, tuple[str, str]] = {
@@ -181,3 +197,102 @@ def table_findings(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
                 out.append(_rows(frame, name, column, "negative_count", pl.col(column) < 0, pl.col(column),
                                  f"table {name}, column {column}: a count below zero"))
     return pl.concat([f.select(FINDING_SCHEMA.names()).cast(FINDING_SCHEMA) for f in out])
+
+
+# ---------------------------------------------------------------- findings made while reading
+
+
+def file_findings(prepared: Prepared) -> pl.DataFrame | None:
+    """Findings of one input read in a batch: its unknown fields, and dates out of order."""
+    if not prepared.unknown and not prepared.unsorted:
+        return None  # the common case, kept cheap: most inputs have nothing to report
+    found = [unknown_findings(prepared.unknown, prepared.source)]
+    if prepared.unsorted:
+        found.append(unsorted_finding(prepared.source))
+    return pl.concat(found)
+
+
+def unsorted_finding(source: dict[str, Any]) -> pl.DataFrame:
+    """The ``dates_not_in_order`` finding of one input (grain: one row per input)."""
+    severity, message = RULES["dates_not_in_order"]
+    row = {"source": source["source"], **{k: source.get(k) for k in SCOPE}, "date": None, "table": "days",
+           "json_path": "$", "rule": "dates_not_in_order", "severity": severity, "message": message, "value": None}
+    return pl.DataFrame([row], schema=FINDING_SCHEMA)
+
+
+def training_date_findings(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """Rows whose custom_model_training_date is not a date (kept verbatim in ``extras``)."""
+    found = [FINDING_SCHEMA.to_frame()]
+    severity, message = RULES["training_date_not_a_date"]
+    for name in ("completions_models", "ide_chat", "dotcom_chat", "pull_requests"):
+        # the verbatim value sits at the top level of extras (never null: null and dates are typed)
+        verbatim = pl.col("extras").str.json_path_match("$.custom_model_training_date")
+        odd = tables[name].filter(verbatim.is_not_null())
+        if odd.height:
+            found.append(odd.select(
+                "source", *SCOPE, "date", pl.lit(name).alias("table"),
+                json_path(name, "custom_model_training_date"),
+                pl.lit("training_date_not_a_date").alias("rule"), pl.lit(severity).alias("severity"),
+                pl.lit(message).alias("message"), verbatim.alias("value")).cast(FINDING_SCHEMA))
+    return pl.concat(found)
+
+
+def unknown_findings(rows: list[dict[str, Any]], source: dict[str, Any]) -> pl.DataFrame:
+    """One ``unknown_field`` finding per unknown key reported by validation."""
+    unknown = pl.DataFrame(rows, schema=UNKNOWN_SCHEMA, orient="row") if rows else UNKNOWN_SCHEMA.to_frame()
+    text = pl.col("date")
+    parsed = text.str.to_date("%Y-%m-%d", strict=False)
+    return unknown.select(
+        "source", *(pl.lit(source.get(k), pl.String).alias(k) for k in SCOPE),
+        # the day's date when it is one (a quarantined day's may not be)
+        pl.when(text.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$") & (parsed.dt.year() >= 1))
+        .then(parsed).otherwise(None).alias("date"),
+        pl.lit(None, pl.String).alias("table"), "json_path", pl.lit("unknown_field").alias("rule"),
+        pl.lit(RULES["unknown_field"][0]).alias("severity"),
+        pl.lit(RULES["unknown_field"][1]).alias("message"), pl.lit(None, pl.String).alias("value"),
+    ).cast(FINDING_SCHEMA)
+
+
+def read_findings(result: Exploded) -> pl.DataFrame:
+    """Findings of one input read on its own (a file that repeats a date)."""
+    found = [unknown_findings(result.unknown, result.source), training_date_findings(result.tables)]
+    days = result.tables["days"]
+    if days.height > 1 and not days["date"].is_sorted():
+        found.append(unsorted_finding(result.source))
+    return pl.concat(found)
+
+
+def contract_findings(name: str, located: pl.DataFrame) -> pl.DataFrame:
+    """One finding per row that broke table ``name``'s contract (the row's columns joined in)."""
+    rule = (
+        pl.when(pl.col("check") == "unique natural key").then(pl.lit("duplicate_row"))
+        .when(pl.col("check").str.starts_with("greater_than_or_equal_to")).then(pl.lit("negative_count"))
+        .otherwise(pl.lit("contract_violation"))
+    )
+    severity = pl.lit(None, pl.String)
+    for code, (level, _) in RULES.items():
+        severity = pl.when(pl.col("rule") == code).then(pl.lit(level)).otherwise(severity)
+    columns = TABLES[name].schema.names()
+    return (
+        located.with_columns(rule.alias("rule"), json_path(name).alias("_path"))
+        .with_columns(severity.alias("severity"))
+        .select(
+            "source", *_KEY, pl.lit(name).alias("table"),
+            pl.when(pl.col("column").is_in(columns))
+            .then(pl.concat_str(pl.col("_path"), pl.lit("."), pl.col("column")))
+            .otherwise(pl.col("_path")).alias("json_path"),
+            "rule", "severity",
+            pl.format("table {}, column {}: {} failed", pl.lit(name), "column", "check").alias("message"),
+            "value",
+        )
+        .unique(maintain_order=True)
+        .cast(FINDING_SCHEMA)
+    )
+
+
+#: Findings :func:`table_findings` recomputes on the merged tables; a base
+#: dataset's other findings (made while reading its files, or on days set aside) are carried over.
+TABLE_RULES = ("acceptances_exceed_suggestions", "lines_accepted_exceed_suggested", "child_engaged_exceeds_parent",
+                "engaged_exceeds_active")
+
+

@@ -32,6 +32,7 @@ copy is a conflict, and each is a ``duplicate_date_in_file`` finding (:func:`spl
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -40,12 +41,17 @@ from typing import Any
 
 import polars as pl
 
+from copilot_metrics.dataset import Dataset
+from copilot_metrics.explode import explode_days
+from copilot_metrics.findings import FINDING_SCHEMA, RULES
 from copilot_metrics.tables import SCOPE, TABLES
 
 __all__ = [
     "CONFLICT_SCHEMA",
     "FILENAME_PATTERNS",
+    "REPEAT_COUNTS",
     "Merger",
+    "add_dataset",
     "coverage",
     "day_digests",
     "export_time",
@@ -443,9 +449,6 @@ def split_repeats(
         ``duplicate_date_in_file`` finding per earlier copy (grain: file, date, copy), whose
         value says whether it is identical to the kept copy.
     """
-    from copilot_metrics.explode import explode_days
-    from copilot_metrics.findings import FINDING_SCHEMA, RULES
-
     copies_after: dict[str, int] = {}
     last_index: dict[str, int] = {}
     occurrence: dict[int, int] = {}
@@ -518,3 +521,40 @@ def coverage(ds: Any) -> pl.DataFrame:
         .select(*SCOPE, "first_date", "last_date", "days_present", "days_missing", "missing_ranges")
         .sort(SCOPE, nulls_last=False)
     )
+
+
+# ---------------------------------------------------------------- merging into a dataset
+
+#: Per-file counts of days not kept, which a base dataset carries over to an incremental load.
+REPEAT_COUNTS = ("days_identical", "days_superseded")
+
+#: The JSON path that labels an earlier copy of a date inside a file: ``file.json$[3]``, ``...$.data[3]``.
+_COPY_SUFFIX = r"\$(?:\.[^\[\]$]+)?\[\d+\]$"
+
+
+def add_dataset(merger: Merger, base: Dataset, reread: set[str]) -> Dataset:
+    """Add a merged dataset's kept days to ``merger``, each under the file it was kept from.
+
+    Files of the base read again (``reread``) replace their base copy: their rows, source rows,
+    quarantined days, findings and the conflicts naming them as the losing side are left out of
+    the returned base (the caller's dataset is not changed), and come from the new read.
+    """
+    if reread:
+        labels = pl.lit(sorted(reread), pl.List(pl.String))
+        # a file's own rows, and those of earlier copies of a date inside it ("file$[3]")
+        mine = pl.col("source").is_in(labels) | pl.col("source").str.replace(_COPY_SUFFIX, "").is_in(labels)
+        other = pl.col("other_source").str.replace(_COPY_SUFFIX, "").is_in(labels)
+        base = dataclasses.replace(
+            base,
+            tables={name: frame.filter(~mine) for name, frame in base.tables.items()},
+            sources=base.sources.filter(~mine),
+            quarantine=base.quarantine.filter(~mine),
+            findings=base.findings.filter(~mine.fill_null(False)),
+            conflicts=base.conflicts.filter(~other),
+        )
+    parts = {name: frame.partition_by("source", as_dict=True) for name, frame in base.tables.items()}
+    for (label,) in sorted(parts["days"], key=str):
+        merger.add(str(label), {
+            name: by_source.get((label,), TABLES[name].schema.to_frame()) for name, by_source in parts.items()
+        })
+    return base

@@ -16,9 +16,8 @@ from typing import Any
 import polars as pl
 
 from copilot_metrics import _schema
-from copilot_metrics.errors import CopilotMetricsError, FormatError
 
-__all__ = ["ERROR_SCHEMA", "DayCheck", "ValidationReport", "check_days", "validate"]
+__all__ = ["ERROR_SCHEMA", "UNKNOWN_SCHEMA", "DayCheck", "ValidationReport", "check_days"]
 
 #: Columns of :attr:`ValidationReport.errors` and of the reasons kept with quarantined days.
 ERROR_SCHEMA = pl.Schema(
@@ -182,45 +181,3 @@ class ValidationReport:
 
     def __repr__(self) -> str:
         return f"<ValidationReport {self!s}>".splitlines()[0] + (">" if not self.ok else "")
-
-
-def validate(source: Any, **scope: str | None) -> ValidationReport:
-    """Check every day of every input against the published schema, with format checks.
-
-    The same checks as :func:`copilot_metrics.load`, which it predicts: besides the schema's
-    rules, a day holding an integer that no 64-bit column can hold is an error (rule
-    ``representable``).  Never raises for bad content: files that are not metrics exports appear
-    in ``errors`` with rule ``format:<what they look like>``.
-
-    >>> import copilot_metrics as cm
-    >>> cm.validate(b'[{"date": "2024-13-40"}]').errors["message"].to_list()
-    ["'2024-13-40' is not a 'date'"]
-    """
-    from copilot_metrics.explode import prepare_bytes
-    from copilot_metrics.sources import resolve
-
-    errors: list[dict[str, Any]] = []
-    unknown: list[dict[str, Any]] = []
-    checked = valid = 0
-    for ref in resolve(source, dict(scope)):
-        if ref.skipped:
-            continue
-        try:
-            prepared = prepare_bytes(ref.read(), source=ref.label, scope=ref.scope)
-        except FormatError as exc:
-            errors.append(
-                {"source": ref.label, "day_index": None, "date": None, "json_path": exc.json_path or "$",
-                 "rule": f"format:{exc.detected}", "value": None, "message": exc.message}
-            )
-            continue
-        except CopilotMetricsError as exc:
-            errors.append(
-                {"source": ref.label, "day_index": None, "date": None, "json_path": "$",
-                 "rule": "io", "value": None, "message": exc.message}
-            )
-            continue
-        errors.extend(prepared.errors)
-        unknown.extend(prepared.unknown)
-        checked += prepared.source["days"]
-        valid += prepared.source["days_valid"]
-    return ValidationReport.from_rows(errors, unknown, checked, valid)

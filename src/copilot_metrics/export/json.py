@@ -45,9 +45,11 @@ from urllib.parse import unquote
 import orjson
 import polars as pl
 
-from copilot_metrics.dataset import Dataset, load, to_api
+from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import CopilotMetricsError
 from copilot_metrics.export.parquet import _DIGEST_MARK, _segment
+from copilot_metrics.pipeline import load
+from copilot_metrics.rebuild import to_api
 from copilot_metrics.tables import SCOPE
 
 __all__ = ["FILE_NAME", "LABELS_FILE", "read_json", "templates", "write_json"]

@@ -366,7 +366,7 @@ def _write_all(ds: Dataset, target: Path) -> None:
         "rows": {name: (ds.tables[name].height if name in ds.tables else 0) for name in TABLES}
         | {name: _side_frame(ds, name).height for name in SIDE_TABLES},
         "validation": {"days_checked": report.days_checked, "days_valid": report.days_valid},
-        "meta": ds.meta,
+        "meta": dict(ds.meta),
     }
     (target / MANIFEST).write_bytes(
         orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS, default=_json_default)

@@ -1,0 +1,415 @@
+"""The pipeline: :func:`load` and :func:`validate`, the only module that knows every stage.
+
+resolve sources (:mod:`.sources`) -> per batch of files, in worker processes on large archives
+(:mod:`._pool`): decode (:mod:`.decode`), validate (:mod:`.validation`), flatten
+(:mod:`.explode`), drop verbatim repeats -> merge as batches arrive (:mod:`.merge`) -> pick
+winners -> contracts, once, on the concatenated tables (:mod:`.contracts`) -> data-quality
+findings (:mod:`.findings`) -> a :class:`~copilot_metrics.dataset.Dataset`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import polars as pl
+
+from copilot_metrics import _pool, merge
+from copilot_metrics import findings as _findings
+from copilot_metrics.contracts import enforce
+from copilot_metrics.dataset import Dataset
+from copilot_metrics.decode import decode
+from copilot_metrics.errors import CopilotMetricsError, FormatError, SchemaValidationError
+from copilot_metrics.explode import (
+    QUARANTINE_SCHEMA,
+    SOURCE_SCHEMA,
+    Exploded,
+    Prepared,
+    explode_bytes,
+    explode_days,
+    prepare_bytes,
+)
+from copilot_metrics.findings import (
+    FINDING_SCHEMA,
+    TABLE_RULES,
+    file_findings,
+    table_findings,
+    training_date_findings,
+)
+from copilot_metrics.sources import Source, SourceRef, resolve
+from copilot_metrics.tables import SCOPE
+from copilot_metrics.validation import ValidationReport
+
+__all__ = ["load", "validate"]
+
+_KEY = [*SCOPE, "date"]
+
+#: Archives larger than this many bytes are read by a pool of processes, a batch of files at a time.
+PARALLEL_MIN_BYTES = 192 * 1024 * 1024
+
+#: Files are read in batches of at most this many bytes: a scope's exports together, so that a
+#: day repeated verbatim across them is validated and flattened once.
+CHUNK_BYTES = 64 * 1024 * 1024
+
+
+#: What a worker returns for one input: its tables (each date once), the earlier copies of dates
+#: the file repeats (label, occurrence, tables), and their ``duplicate_date_in_file`` findings.
+_Outcome = tuple[Exploded, list[tuple[str, int, dict[str, pl.DataFrame]]], pl.DataFrame]
+
+
+def _process(ref: SourceRef) -> _Outcome | CopilotMetricsError:
+    """Worker: read and explode one input; errors are returned, not raised, across processes.
+
+    A file holding a date twice keeps its later copy in its tables; the earlier copies are
+    returned apart (see :func:`copilot_metrics.merge.split_repeats`).
+    """
+    try:
+        data = ref.read()
+        result = explode_bytes(data, source=ref.label, scope=ref.scope, mtime=ref.mtime)
+        if not result.tables["days"]["date"].is_duplicated().any():
+            return result, [], FINDING_SCHEMA.to_frame()
+        decoded = decode(data, ref.label)
+    except CopilotMetricsError as exc:
+        return exc
+    set_aside = {row["day_index"] for row in result.quarantine}
+    valid = [i for i in range(len(decoded.days)) if i not in set_aside]
+    json_base = decoded.json_base
+    scope = {k: result.source.get(k) for k in SCOPE}
+    result.tables, copies, findings = merge.split_repeats(
+        decoded.days, valid, source=ref.label, scope=scope, json_base=json_base
+    )
+    return result, copies, findings
+
+
+@dataclass
+class _Chunk:
+    """What a worker returns for a batch of inputs read together.
+
+    ``outcomes`` has one entry per input: an error, a :class:`~copilot_metrics.explode.Prepared`
+    whose days are flattened in ``tables`` (rows labelled by input), or, for an input that
+    holds a date twice, its own :data:`_Outcome`.  ``identical`` lists the days an input held
+    verbatim as an earlier input of the batch (not flattened twice).
+    """
+
+    outcomes: list[tuple[SourceRef, Any]]
+    tables: dict[str, pl.DataFrame]
+    identical: pl.DataFrame
+    digests: pl.DataFrame
+
+
+_IDENTICAL_SCHEMA = pl.Schema(
+    {**dict.fromkeys(SCOPE, pl.String()), "date": pl.Date(), "source": pl.String(), "same_as": pl.String()}
+)
+
+
+def _process_chunk(refs: list[SourceRef]) -> _Chunk:
+    """Worker: read a batch of inputs; drop verbatim repeats; flatten the rest in one pass."""
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()  # parsing allocates millions of objects that all stay alive: no cycles to find
+    try:
+        seen: dict[tuple[Any, ...], str] = {}
+        outcomes: list[tuple[SourceRef, Any]] = []
+        days: list[dict[str, Any]] = []
+        unknown: list[Any] = []
+        labels: list[str] = []
+        scopes: list[dict[str, str | None]] = []
+        identical: list[dict[str, Any]] = []
+        for ref in refs:
+            try:
+                prepared = prepare_bytes(ref.read(), source=ref.label, scope=ref.scope, mtime=ref.mtime, seen=seen)
+            except CopilotMetricsError as exc:
+                outcomes.append((ref, exc))
+                continue
+            if prepared.repeated_dates:  # rare: the per-file path splits the copies
+                for key in [k for k, v in seen.items() if v == ref.label]:
+                    del seen[key]
+                outcomes.append((ref, _process(ref)))
+                continue
+            outcomes.append((ref, prepared))
+            scope = {k: ref.scope.get(k) for k in SCOPE}
+            days.extend(prepared.days)
+            unknown.extend(prepared.unknown_keys)
+            labels.extend([ref.label] * len(prepared.days))
+            scopes.extend([scope] * len(prepared.days))
+            identical.extend(
+                {**scope, "date": dt.date.fromisoformat(date), "source": ref.label, "same_as": first}
+                for date, first in prepared.identical
+            )
+            prepared.days = []
+            prepared.unknown_keys = []
+        tables = explode_days(days, source=labels, scope=scopes, unknown=unknown)
+    finally:
+        if enabled:
+            gc.enable()
+    frame = pl.DataFrame(identical, schema=_IDENTICAL_SCHEMA, orient="row") if identical else (
+        _IDENTICAL_SCHEMA.to_frame())
+    # hashed here, in the worker, so that the parent only joins
+    return _Chunk(outcomes, tables, frame, merge.day_digests(tables, by_source=True))
+
+
+def _size(ref: SourceRef) -> int:
+    return ref.path.stat().st_size if ref.path else len(ref.data or b"")
+
+
+def _chunks(refs: list[SourceRef], parts: int) -> list[list[SourceRef]]:
+    """Split inputs into batches of at most ``CHUNK_BYTES``.
+
+    A scope's exports go together (their repeats are found in the batch); with several workers,
+    at least ``2 * parts`` batches keep them all busy.
+    """
+    ordered = sorted(refs, key=lambda r: (tuple(r.scope.get(k) or "" for k in SCOPE), r.label))
+    total = sum(_size(r) for r in ordered)
+    limit = max(1, min(CHUNK_BYTES, total // max(1, 2 * parts) + 1)) if parts > 1 else CHUNK_BYTES
+    chunks: list[list[SourceRef]] = [[]]
+    size = 0
+    for ref in ordered:
+        if chunks[-1] and size + _size(ref) > limit:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(ref)
+        size += _size(ref)
+    return [c for c in chunks if c]
+
+
+def _describe(chunk: list[SourceRef]) -> str:
+    names = ", ".join(ref.label for ref in chunk[:3])
+    return names + (f" and {len(chunk) - 3} more file(s)" if len(chunk) > 3 else "")
+
+
+def _results(refs: list[SourceRef], workers: int | None) -> Iterator[_Chunk]:
+    readable = [r for r in refs if not r.skipped]
+    total = sum(_size(r) for r in readable)
+    n = workers if workers is not None else (os.cpu_count() or 1)
+    if n > 1 and len(readable) > 1 and (workers is not None or total >= PARALLEL_MIN_BYTES):
+        # fresh interpreters that import only this package (see copilot_metrics._pool): scripts
+        # without a __main__ guard, notebooks and daemonic pool workers can all load in parallel
+        yield from _pool.imap(_process_chunk, _chunks(readable, n), n, describe=_describe)
+    else:
+        for chunk in _chunks(readable, 1):
+            yield _process_chunk(chunk)
+
+
+def _source_row(ref: SourceRef, status: str, message: str | None, layout: str | None = None) -> dict[str, Any]:
+    return {
+        "source": ref.label, **{k: ref.scope.get(k) for k in SCOPE}, "sha256": None, "bytes": None,
+        "layout": layout, "status": status, "days": 0, "days_valid": 0, "first_date": None, "last_date": None,
+        "mtime": ref.mtime, "wrapper": None, "message": message,
+    }
+
+
+def load(
+    source: Source,
+    *,
+    on_invalid: Literal["raise", "quarantine"] = "raise",
+    enterprise: str | None = None,
+    org: str | None = None,
+    team: str | None = None,
+    fetched_at: Mapping[str, Any] | None = None,
+    precedence: Callable[[dict[str, Any]], Any] | None = None,
+    base: Dataset | str | os.PathLike[str] | None = None,
+    contracts: bool = True,
+    workers: int | None = None,
+) -> Dataset:
+    """Load saved Copilot metrics exports into one merged, validated :class:`Dataset`.
+
+    Parameters
+    ----------
+    source:
+        A path, a folder (read recursively), a glob, a path template such as
+        ``"exports/{org}/{team}/*.json"`` (the placeholders become scope labels), bytes, a
+        binary file object, or a list of any of these.
+    on_invalid:
+        ``"raise"`` (default): a file that is not an export raises
+        :class:`~copilot_metrics.errors.FormatError`, days failing the schema raise
+        :class:`~copilot_metrics.errors.SchemaValidationError` carrying the full report, and
+        a table breaking its contract raises :class:`~copilot_metrics.errors.ContractError`.
+        ``"quarantine"``: load every valid day; keep each invalid day with its reasons in
+        ``ds.quarantine``, and list unreadable files in ``ds.sources``.
+    enterprise, org, team:
+        Scope labels for every input (a path template overrides them per file).
+    fetched_at:
+        ``{source path: datetime}``: when each file was exported, the first rule of precedence.
+    precedence:
+        A key function over a ``ds.sources`` row replacing the precedence rules (larger wins).
+    base:
+        An existing dataset, or the root of a Parquet dataset written by
+        :func:`copilot_metrics.write_parquet`, to merge the new files into, with the same
+        precedence, without reading the base's JSON again: each kept day of the base competes
+        under the file it was kept from (give the same ``fetched_at``/``precedence`` as for the
+        base).  The tables and conflicts equal loading all the files at once, except when a new
+        export changes a day the base already held in conflict: the base's conflict rows then
+        stay as they were (its losing versions were not kept) beside the new ones.  The base's
+        quarantine and non-recomputed findings are carried over; ``days_identical`` and
+        ``days_superseded`` of its files are the base's counts plus the new merge's.
+    contracts:
+        Run the pandera contracts (default).
+    workers:
+        Processes to use; default: all cores for archives over 192 MiB (below that, starting
+        processes costs more than it saves).
+
+    Examples
+    --------
+    >>> import copilot_metrics as cm
+    >>> root = cm.examples.path()
+    >>> ds = cm.load([root / "{org}" / "*.json.gz", root / "{org}" / "teams" / "{team}" / "*.json.gz"])
+    >>> ds.days.group_by("org", "team").len().sort("team", nulls_last=False).rows()
+    [('octo-org', None, 153), ('octo-org', 'platform', 153)]
+    """
+    if on_invalid not in ("raise", "quarantine"):
+        raise CopilotMetricsError(f"on_invalid must be 'raise' or 'quarantine', not {on_invalid!r}")
+    scope = {"enterprise": enterprise, "org": org, "team": team}
+    refs = resolve(source if not isinstance(source, os.PathLike) else os.fspath(source), scope)
+    merger = merge.Merger()
+    source_rows: list[dict[str, Any]] = []
+    quarantine: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    unknown: list[dict[str, Any]] = []
+    reading_findings: list[pl.DataFrame] = []
+    format_errors: list[FormatError] = []
+    read_sources: list[dict[str, Any]] = []
+    for ref in refs:
+        if ref.skipped:
+            source_rows.append(_source_row(ref, "skipped", ref.skipped))
+    if base is not None:
+        base_ds = base if isinstance(base, Dataset) else _read_base(base)
+        base_ds = merge.add_dataset(merger, base_ds, {ref.label for ref in refs if not ref.skipped})
+        source_rows.extend(base_ds.sources.select(SOURCE_SCHEMA.names()).to_dicts())
+        quarantine.extend(base_ds.quarantine.to_dicts())
+    for chunk in _results(refs, workers):
+        for ref, outcome in chunk.outcomes:
+            if isinstance(outcome, CopilotMetricsError):
+                detected = getattr(outcome, "detected", "io")
+                source_rows.append(_source_row(ref, f"not loaded: {detected}", outcome.message))
+                errors.append({"source": ref.label, "day_index": None, "date": None,
+                               "json_path": outcome.json_path or "$", "rule": f"format:{detected}",
+                               "value": None, "message": outcome.message})
+                if isinstance(outcome, FormatError):
+                    format_errors.append(outcome)
+                elif on_invalid == "raise":
+                    raise outcome
+                continue
+            part = outcome if isinstance(outcome, Prepared) else outcome[0]
+            read_sources.append(part.source)
+            quarantine.extend(part.quarantine)
+            errors.extend(part.errors)
+            unknown.extend(part.unknown)
+            if isinstance(outcome, Prepared):  # flattened with its batch
+                found = file_findings(outcome)
+                if found is not None:
+                    reading_findings.append(found)
+                continue
+            result, copies, repeat_findings = outcome  # read on its own: it repeats a date
+            reading_findings.append(_findings.read_findings(result))
+            reading_findings.append(repeat_findings)
+            merger.add(ref.label, result.tables)  # merge early: repeats are dropped here, file by file
+            for label, occurrence, copy in copies:
+                merger.add(label, copy, file=ref.label, occurrence=occurrence)
+        reading_findings.append(training_date_findings(chunk.tables))
+        # repeats across exports are dropped here, batch by batch
+        merger.add_batch(chunk.tables, chunk.identical, digests=chunk.digests)
+    source_rows.extend(read_sources)
+    report = ValidationReport.from_rows(
+        errors, unknown, sum(r["days"] for r in read_sources), sum(r["days_valid"] for r in read_sources)
+    )
+    if on_invalid == "raise":
+        if format_errors:
+            first = format_errors[0]
+            if len(format_errors) > 1:
+                first.message += f" (and {len(format_errors) - 1} more file(s) that are not exports)"
+            raise first
+        if not report.ok:
+            raise SchemaValidationError(report)
+    sources = pl.DataFrame(source_rows, schema=SOURCE_SCHEMA, orient="row") if source_rows else SOURCE_SCHEMA.to_frame()
+    sources = sources.unique("source", keep="last").sort("source")
+    ranked = merge.rank_sources(sources, fetched_at, precedence)
+    tables, conflicts, counts = merger.finish(ranked)
+    if base is not None:
+        conflicts = merge.rebase_conflicts(base_ds.conflicts, conflicts, tables["days"])
+        reading_findings.append(base_ds.findings.filter(~pl.col("rule").is_in(TABLE_RULES)))
+    sources = ranked.join(counts, on="source", how="left").with_columns(
+        pl.col("days_kept", "days_identical", "days_superseded").fill_null(0).cast(pl.Int64)
+    )
+    if base is not None and {"days_identical", "days_superseded"} <= set(base_ds.sources.columns):
+        # the base's own repeats were dropped when it was built: add its counts to its files'
+        carried = base_ds.sources.select("source", *(pl.col(c).alias(f"_base_{c}") for c in merge.REPEAT_COUNTS))
+        sources = sources.join(carried, on="source", how="left").with_columns(
+            (pl.col(c) + pl.col(f"_base_{c}").fill_null(0)).cast(pl.Int64) for c in merge.REPEAT_COUNTS
+        ).drop(f"_base_{c}" for c in merge.REPEAT_COUNTS)
+    quarantine_frame = (
+        pl.DataFrame(quarantine, schema=QUARANTINE_SCHEMA, orient="row") if quarantine else QUARANTINE_SCHEMA.to_frame()
+    ).sort(["source", "day_index", "date"], nulls_last=True, maintain_order=True)
+    ds = Dataset(tables, sources, quarantine_frame, FINDING_SCHEMA.to_frame(), conflicts, report)
+    if contracts:
+        ds = enforce(ds, on_invalid)
+    return dataclasses.replace(
+        ds,
+        sources=_statuses(ds.sources, ds.quarantine),
+        findings=pl.concat([*reading_findings, table_findings(ds.tables), ds.findings])
+        .unique()
+        .sort(["source", *_KEY, "table", "rule", "json_path", "value", "severity", "message"], nulls_last=True),
+    )
+
+
+def _statuses(sources: pl.DataFrame, quarantine: pl.DataFrame) -> pl.DataFrame:
+    """A loaded file's status says whether days of it were set aside, or all of them."""
+    aside = quarantine.group_by("source").agg(pl.len().cast(pl.Int64).alias("_aside"))
+    loaded = pl.col("status").str.starts_with("loaded") & (pl.col("_aside") > 0)
+    return sources.join(aside, on="source", how="left").with_columns(
+        pl.when(loaded & (pl.col("_aside") >= pl.col("days"))).then(pl.lit("not loaded: every day quarantined"))
+        .when(loaded).then(pl.lit("loaded with quarantined days"))
+        .otherwise(pl.col("status")).alias("status")
+    ).drop("_aside")
+
+
+def _read_base(root: str | os.PathLike[str]) -> Dataset:
+    from copilot_metrics.export.parquet import read_parquet  # only for load(base=root)
+
+    loaded: Dataset = read_parquet(root)
+    return loaded
+
+
+def validate(
+    source: Source, *, enterprise: str | None = None, org: str | None = None, team: str | None = None
+) -> ValidationReport:
+    """Check every day of every input against the published schema, with format checks.
+
+    The same checks as :func:`copilot_metrics.load`, which it predicts: besides the schema's
+    rules, a day holding an integer that no 64-bit column can hold is an error (rule
+    ``representable``).  Never raises for bad content: files that are not metrics exports appear
+    in ``errors`` with rule ``format:<what they look like>``.
+
+    >>> import copilot_metrics as cm
+    >>> cm.validate(b'[{"date": "2024-13-40"}]').errors["message"].to_list()
+    ["'2024-13-40' is not a 'date'"]
+    """
+    errors: list[dict[str, Any]] = []
+    unknown: list[dict[str, Any]] = []
+    checked = valid = 0
+    for ref in resolve(source, {"enterprise": enterprise, "org": org, "team": team}):
+        if ref.skipped:
+            continue
+        try:
+            prepared = prepare_bytes(ref.read(), source=ref.label, scope=ref.scope)
+        except FormatError as exc:
+            errors.append(
+                {"source": ref.label, "day_index": None, "date": None, "json_path": exc.json_path or "$",
+                 "rule": f"format:{exc.detected}", "value": None, "message": exc.message}
+            )
+            continue
+        except CopilotMetricsError as exc:
+            errors.append(
+                {"source": ref.label, "day_index": None, "date": None, "json_path": "$",
+                 "rule": "io", "value": None, "message": exc.message}
+            )
+            continue
+        errors.extend(prepared.errors)
+        unknown.extend(prepared.unknown)
+        checked += prepared.source["days"]
+        valid += prepared.source["days_valid"]
+    return ValidationReport.from_rows(errors, unknown, checked, valid)
