@@ -120,8 +120,8 @@ def json_path(table: str, column: str | None = None) -> pl.Expr:
     return pl.concat_str(parts).alias("json_path")
 
 
-def _rows(frame: pl.DataFrame, table: str, column: str, rule: str, condition: pl.Expr, value: pl.Expr,
-          message: str) -> pl.DataFrame:
+def _rows(frame: pl.LazyFrame, table: str, column: str, rule: str, condition: pl.Expr, value: pl.Expr,
+          message: str) -> pl.LazyFrame:
     severity = RULES[rule][0]
     return frame.filter(condition.fill_null(False)).select(
         "source", *_KEY, pl.lit(table).alias("table"), json_path(table, column),
@@ -130,8 +130,28 @@ def _rows(frame: pl.DataFrame, table: str, column: str, rule: str, condition: pl
     )
 
 
-def _parent_check(tables: Mapping[str, pl.DataFrame], child: str, parent: str, parent_col: str,
-                  child_col: str = "total_engaged_users") -> pl.DataFrame:
+def _parents() -> list[tuple[str, str, str]]:
+    """(child, parent, parent's column) for every table whose engaged users have a parent count.
+
+    Derived from :data:`~copilot_metrics.tables.TABLES`: a table directly under a feature block
+    compares with the day's column of that block, any other with its parent's own
+    ``total_engaged_users``.
+    """
+    out = []
+    for name, spec in TABLES.items():
+        if spec.parent is None or "total_engaged_users" not in spec.measures:
+            continue
+        if spec.parent == "days":
+            block = spec.block
+            assert block is not None
+            out.append((name, "days", BLOCKS[block]))
+        else:
+            out.append((name, spec.parent, "total_engaged_users"))
+    return out
+
+
+def _parent_check(tables: Mapping[str, pl.LazyFrame], child: str, parent: str, parent_col: str,
+                  child_col: str = "total_engaged_users") -> pl.LazyFrame:
     spec = TABLES[child]
     keys = [*_KEY, *TABLES[parent].dimensions] if parent != "days" else _KEY
     parents = tables[parent].select(*keys, pl.col(parent_col).alias("_parent"))
@@ -145,47 +165,44 @@ def _parent_check(tables: Mapping[str, pl.DataFrame], child: str, parent: str, p
 
 
 def table_findings(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
-    """Evaluate the table rules of :data:`RULES` over a dataset's tables."""
-    c = tables["completions"]
-    out = [
-        _rows(c, "completions", "total_code_acceptances", "acceptances_exceed_suggestions",
-              pl.col("total_code_acceptances") > pl.col("total_code_suggestions"),
-              pl.format("{} > {}", "total_code_acceptances", "total_code_suggestions"),
-              "acceptances exceed suggestions"),
-        _rows(c, "completions", "total_code_lines_accepted", "lines_accepted_exceed_suggested",
-              pl.col("total_code_lines_accepted") > pl.col("total_code_lines_suggested"),
-              pl.format("{} > {}", "total_code_lines_accepted", "total_code_lines_suggested"),
-              "lines accepted exceed lines suggested"),
-        _rows(tables["days"], "days", "total_engaged_users", "engaged_exceeds_active",
-              pl.col("total_engaged_users") > pl.col("total_active_users"),
-              pl.format("{} > {}", "total_engaged_users", "total_active_users"),
-              "engaged users exceed active users"),
-    ]
+    """Evaluate the table rules of :data:`RULES` over a dataset's tables (one Polars query)."""
+    present = {name: frame.lazy() for name, frame in tables.items() if frame.height}
+    if not present:
+        return FINDING_SCHEMA.to_frame()
+    lazy = {name: tables[name].lazy() for name in TABLES}
+    out: list[pl.LazyFrame] = []
+    if "completions" in present:
+        c = lazy["completions"]
+        out += [
+            _rows(c, "completions", "total_code_acceptances", "acceptances_exceed_suggestions",
+                  pl.col("total_code_acceptances") > pl.col("total_code_suggestions"),
+                  pl.format("{} > {}", "total_code_acceptances", "total_code_suggestions"),
+                  "acceptances exceed suggestions"),
+            _rows(c, "completions", "total_code_lines_accepted", "lines_accepted_exceed_suggested",
+                  pl.col("total_code_lines_accepted") > pl.col("total_code_lines_suggested"),
+                  pl.format("{} > {}", "total_code_lines_accepted", "total_code_lines_suggested"),
+                  "lines accepted exceed lines suggested"),
+        ]
+    out.append(_rows(lazy["days"], "days", "total_engaged_users", "engaged_exceeds_active",
+                     pl.col("total_engaged_users") > pl.col("total_active_users"),
+                     pl.format("{} > {}", "total_engaged_users", "total_active_users"),
+                     "engaged users exceed active users"))
     for block, block_col in BLOCKS.items():
         block_rows = _rows(
-            tables["days"], "days", block_col, "child_engaged_exceeds_parent",
+            lazy["days"], "days", block_col, "child_engaged_exceeds_parent",
             pl.col(block_col) > pl.col("total_engaged_users"),
             pl.format("{} > {}", pl.col(block_col), pl.col("total_engaged_users")),
             f"days.{block_col} exceeds days.total_engaged_users")
         # the JSON path of the value is the block's own total_engaged_users, not the column name
         out.append(block_rows.with_columns(
             pl.format("$[date={}].{}.total_engaged_users", pl.col("date"), pl.lit(block)).alias("json_path")))
-    for child, parent, parent_col in (
-        ("completions_languages", "days", "completions_engaged_users"),
-        ("completions_editors", "days", "completions_engaged_users"),
-        ("completions_models", "completions_editors", "total_engaged_users"),
-        ("completions", "completions_models", "total_engaged_users"),
-        ("ide_chat_editors", "days", "ide_chat_engaged_users"),
-        ("ide_chat", "ide_chat_editors", "total_engaged_users"),
-        ("dotcom_chat", "days", "dotcom_chat_engaged_users"),
-        ("pull_requests_repositories", "days", "pull_requests_engaged_users"),
-        ("pull_requests", "pull_requests_repositories", "total_engaged_users"),
-    ):
-        out.append(_parent_check(tables, child, parent, parent_col))
+    for child, parent, parent_col in _parents():
+        if child in present:
+            out.append(_parent_check(lazy, child, parent, parent_col))
     # what the contracts reject; found here only when they were skipped (load(contracts=False)),
     # since otherwise such rows never reach the tables
-    for name, spec in TABLES.items():
-        frame = tables[name]
+    for name, frame in present.items():
+        spec = TABLES[name]
         out.append(frame.filter(pl.struct(list(spec.key)).is_duplicated()).select(
             "source", *_KEY, pl.lit(name).alias("table"), json_path(name),
             pl.lit("duplicate_row").alias("rule"), pl.lit(RULES["duplicate_row"][0]).alias("severity"),
@@ -196,7 +213,7 @@ def table_findings(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
             if dtype == pl.Int64:
                 out.append(_rows(frame, name, column, "negative_count", pl.col(column) < 0, pl.col(column),
                                  f"table {name}, column {column}: a count below zero"))
-    return pl.concat([f.select(FINDING_SCHEMA.names()).cast(FINDING_SCHEMA) for f in out])
+    return pl.concat([f.select(FINDING_SCHEMA.names()).cast(FINDING_SCHEMA) for f in out]).collect()
 
 
 # ---------------------------------------------------------------- findings made while reading
