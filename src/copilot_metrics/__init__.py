@@ -12,6 +12,8 @@ aggregate with correct statistics -> export Parquet.
 
 from __future__ import annotations
 
+from typing import Any
+
 from copilot_metrics import contracts, examples, testing
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import (
@@ -68,9 +70,11 @@ __all__ = [
     "explode_bytes",
     "load",
     "parquet",
+    "plot",
     "pull_requests",
     "read_json",
     "read_parquet",
+    "report",
     "rollup",
     "scan_parquet",
     "table_schema",
@@ -82,3 +86,14 @@ __all__ = [
     "write_json",
     "write_parquet",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``cm.plot`` and ``cm.report``, imported on first use (their optional dependencies load then)."""
+    if name in ("plot", "report"):
+        import importlib
+
+        module = importlib.import_module(f"copilot_metrics.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'copilot_metrics' has no attribute {name!r}")
