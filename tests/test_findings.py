@@ -12,7 +12,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import copilot_metrics as cm
-from copilot_metrics.findings import FINDING_SCHEMA
+from copilot_metrics.tables import FINDING_SCHEMA
 
 D = datetime.date(2024, 6, 24)
 SRC = "<bytes #1>"

@@ -329,11 +329,12 @@ CHILD = textwrap.dedent("""
             return out
         Path.rename = rename
     elif kill_at == "slow-merge":
-        real_merge = parquet._merge_datasets
+        from copilot_metrics import merge as merging
+        real_merge = merging.merge_datasets
         def merge(old, new):
             time.sleep(1.0)
             return real_merge(old, new)
-        parquet._merge_datasets = merge
+        merging.merge_datasets = merge
     cm.write_parquet(ds, root, mode=mode)
 """)
 

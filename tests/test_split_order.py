@@ -509,11 +509,6 @@ def rows_naming_the_winner(ds: cm.Dataset) -> set[tuple[Any, ...]]:
 
 
 @pytest.mark.parametrize("how", ["base", "parquet"])
-@pytest.mark.xfail(strict=True, reason=(
-    "a losing version held on both sides is listed twice: export-2025-03-10.json = [2025-03-01 v1, "
-    "2025-03-01 v0] and export-2025-03-11.json = the same two copies, loaded one after the other: the kept "
-    "version never changes, yet conflicts name v1 by 03-10.json$[0] and by 03-11.json$[0] (loading both "
-    "at once: only by its newest copy, 03-11.json$[0]); the base keeps no digest of its losing versions"))
 def test_a_losing_version_held_by_both_sides_is_named_once(how: str, tmp_path: Path) -> None:
     files = (a_file(10, (1, 1), (1, 0)), a_file(11, (1, 1), (1, 0)))
     split, everything = split_load(files, [[0], [1]], how, tmp_path)

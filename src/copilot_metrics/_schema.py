@@ -226,6 +226,8 @@ def json_bytes(value: Any) -> bytes:
     ...     nested = [nested]
     >>> json_bytes(nested) == b"[" * 601 + b"]" * 601
     True
+    >>> json_bytes({"n": -2**63 - 1})
+    b'{"n":-9223372036854775809}'
     """
     import orjson
 
@@ -255,6 +257,8 @@ def json_bytes(value: Any) -> bytes:
                 parts.append(sub)
             parts.append(_CLOSE_LIST)
             stack.extend(reversed(parts))
+        elif isinstance(item, int) and not isinstance(item, bool):
+            out.append(str(item).encode())  # any size: orjson writes 64-bit integers only
         else:
             out.append(orjson.dumps(item))
     return b"".join(out)

@@ -27,10 +27,9 @@ import polars as pl
 
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import ContractError
-from copilot_metrics.explode import QUARANTINE_SCHEMA
 from copilot_metrics.findings import contract_findings
 from copilot_metrics.rebuild import rebuild_days
-from copilot_metrics.tables import SCOPE, TABLES, TableSpec
+from copilot_metrics.tables import QUARANTINE_SCHEMA, SCOPE, TABLES, TableSpec
 
 if TYPE_CHECKING:
     import pandera.polars as pa

@@ -28,12 +28,16 @@ import pyarrow as pa
 
 from copilot_metrics import _schema
 from copilot_metrics.decode import decode
-from copilot_metrics.tables import BLOCKS, BOOKKEEPING, SCOPE, TABLES, TableSpec
+from copilot_metrics.tables import (
+    BLOCKS,
+    BOOKKEEPING,
+    SCOPE,
+    TABLES,
+    TableSpec,
+)
 from copilot_metrics.validation import check_days
 
 __all__ = [
-    "QUARANTINE_SCHEMA",
-    "SOURCE_SCHEMA",
     "Exploded",
     "Prepared",
     "explode_bytes",
@@ -41,41 +45,7 @@ __all__ = [
     "prepare_bytes",
 ]
 
-#: Columns of ``ds.sources``: one row per input.
-SOURCE_SCHEMA = pl.Schema(
-    {
-        "source": pl.String(),
-        "enterprise": pl.String(),
-        "org": pl.String(),
-        "team": pl.String(),
-        "sha256": pl.String(),
-        "bytes": pl.Int64(),
-        "layout": pl.String(),
-        "status": pl.String(),
-        "days": pl.Int64(),
-        "days_valid": pl.Int64(),
-        "first_date": pl.Date(),
-        "last_date": pl.Date(),
-        "mtime": pl.Float64(),
-        "wrapper": pl.String(),
-        "message": pl.String(),
-    }
-)
 
-#: Columns of ``ds.quarantine``: one row per day set aside, the day kept verbatim.
-QUARANTINE_SCHEMA = pl.Schema(
-    {
-        "source": pl.String(),
-        "enterprise": pl.String(),
-        "org": pl.String(),
-        "team": pl.String(),
-        "day_index": pl.Int64(),
-        "date": pl.String(),
-        "stage": pl.String(),
-        "reasons": pl.List(pl.String()),
-        "day_json": pl.String(),
-    }
-)
 
 # ASCII digits only (``\d`` matches any Unicode digit); year 0000 is not a calendar date either.
 _DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"

@@ -13,14 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from copilot_metrics.tables import BLOCKS, SCOPE, TABLES
-from copilot_metrics.validation import UNKNOWN_SCHEMA
+from copilot_metrics.tables import BLOCKS, FINDING_SCHEMA, SCOPE, TABLES, UNKNOWN_SCHEMA
 
 if TYPE_CHECKING:
     from copilot_metrics.explode import Exploded, Prepared
 
 __all__ = [
-    "FINDING_SCHEMA",
     "RULES",
     "TABLE_RULES",
     "contract_findings",
@@ -70,22 +68,6 @@ RULES: dict[str, tuple[str, str]] = {
     "duplicate_date_in_file": ("warning", "a file holds the same date twice; the later one was kept"),
 }
 
-#: Columns of ``ds.findings``.
-FINDING_SCHEMA = pl.Schema(
-    {
-        "source": pl.String(),
-        "enterprise": pl.String(),
-        "org": pl.String(),
-        "team": pl.String(),
-        "date": pl.Date(),
-        "table": pl.String(),
-        "json_path": pl.String(),
-        "rule": pl.String(),
-        "severity": pl.String(),
-        "message": pl.String(),
-        "value": pl.String(),
-    }
-)
 
 _KEY = [*SCOPE, "date"]
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import PurePath
 from typing import Any
 
@@ -43,18 +43,20 @@ import polars as pl
 
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.explode import explode_days
-from copilot_metrics.findings import FINDING_SCHEMA, RULES
-from copilot_metrics.tables import SCOPE, TABLES
+from copilot_metrics.findings import RULES, TABLE_RULES, table_findings
+from copilot_metrics.tables import CONFLICT_SCHEMA, FINDING_SCHEMA, SCOPE, TABLES, conform
+from copilot_metrics.validation import ValidationReport
 
 __all__ = [
-    "CONFLICT_SCHEMA",
     "FILENAME_PATTERNS",
     "REPEAT_COUNTS",
     "Merger",
     "add_dataset",
     "coverage",
     "day_digests",
+    "dedupe_versions",
     "export_time",
+    "merge_datasets",
     "rank_sources",
     "rebase_conflicts",
     "split_repeats",
@@ -71,22 +73,6 @@ FILENAME_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"(?<!\d)(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:[T_\-](?P<H>\d{2})(?P<M>\d{2})(?P<S>\d{2})?)?(?!\d)"),
 )
 
-#: Columns of ``ds.conflicts``: one row per differing value between two versions of a day.
-CONFLICT_SCHEMA = pl.Schema(
-    {
-        "enterprise": pl.String(),
-        "org": pl.String(),
-        "team": pl.String(),
-        "date": pl.Date(),
-        "table": pl.String(),
-        "key": pl.String(),
-        "column": pl.String(),
-        "kept_value": pl.String(),
-        "other_value": pl.String(),
-        "kept_source": pl.String(),
-        "other_source": pl.String(),
-    }
-)
 
 
 def _timestamp_in_name(name: str) -> dt.datetime | None:
@@ -558,3 +544,187 @@ def add_dataset(merger: Merger, base: Dataset, reread: set[str]) -> Dataset:
             name: by_source.get((label,), TABLES[name].schema.to_frame()) for name, by_source in parts.items()
         })
     return base
+
+
+def dedupe_versions(conflicts: pl.DataFrame, ranks: pl.DataFrame) -> pl.DataFrame:
+    """Keep one holder of each losing version of a day: the most recent, as one merge names it.
+
+    Merging datasets (or a dataset and new files) can list the same losing version twice, once
+    under each side's holder.  A losing version is recognised by its rows: its differences from
+    the kept version (two distinct versions always differ from the kept one differently), and of
+    the holders of the same version the highest-ranked file wins, its last copy of the date first
+    (``file.json`` before ``file.json$[3]`` before ``file.json$[1]``), as :meth:`Merger.finish`
+    names one.
+    """
+    if conflicts.height == 0:
+        return conflicts
+    file = pl.col("other_source").str.replace(_COPY_SUFFIX, "")
+    copy = pl.col("other_source").str.extract(r"\[(\d+)\]$").cast(pl.Int64)
+    row = pl.concat_str([pl.col(c).fill_null("\x00") for c in ("table", "key", "column", "kept_value", "other_value")],
+                        separator="\x1f")
+    holders = (
+        conflicts.group_by([*_KEY, "other_source"])
+        .agg(row.sort().str.join("\x1e").alias("_version"))
+        .join(ranks.select(pl.col("source").alias("_file"), pl.col("rank").alias("_rank")),
+              left_on=file, right_on="_file", how="left")
+        .with_columns(copy.fill_null(2**62).alias("_copy"))
+        .sort(["_rank", "_copy", "other_source"], descending=True, nulls_last=True)
+        .unique([*_KEY, "_version"], keep="first", maintain_order=True)
+        .select(*_KEY, "other_source")
+    )
+    return conflicts.join(holders, on=[*_KEY, "other_source"], how="semi", nulls_equal=True)
+
+
+
+
+def _rank(sources: pl.DataFrame) -> pl.DataFrame:
+    """``rank`` as :func:`copilot_metrics.merge.rank_sources` computes it, from the stored ``export_time``."""
+    return sources.with_columns(
+        pl.struct(
+            pl.col("export_time").fill_null(dt.datetime(1970, 1, 1)),
+            pl.col("mtime").fill_null(0.0),
+            pl.col("source"),
+        ).rank("dense").cast(pl.Int64).alias("rank")
+    )
+
+
+def _by_source(tables: Mapping[str, pl.DataFrame]) -> Iterator[tuple[str, dict[str, pl.DataFrame]]]:
+    split = {name: frame.partition_by("source", as_dict=True, maintain_order=True) for name, frame in tables.items()}
+    for (label,) in split["days"]:
+        yield str(label), {
+            name: parts.get((label,), pl.DataFrame(schema=TABLES[name].schema)) for name, parts in split.items()
+        }
+
+
+def _holdings(side: Dataset, ranks: pl.DataFrame) -> pl.DataFrame:
+    """Per (source, scope, date) a side's source held: its status on that side (kept / identical / superseded).
+
+    Reconstructed: a source holds each day of its scope between its first and last date; on a day
+    with conflicts, the sources ranked at or below the best named loser held a losing version.
+    """
+    days = side.tables["days"].select(*_KEY, pl.col("source").alias("winner")).unique(_KEY)
+    spans = side.sources.filter(pl.col("first_date").is_not_null()).select(
+        "source", *SCOPE, "first_date", "last_date"
+    ).join(ranks.select("source", "rank"), on="source", how="left")
+    held = spans.join(days, on=list(SCOPE), how="inner", nulls_equal=True).filter(
+        pl.col("date").is_between(pl.col("first_date"), pl.col("last_date"))
+    )
+    losers = (
+        side.conflicts.select(*_KEY, "other_source").unique()
+        .join(ranks.select(pl.col("source").alias("other_source"), pl.col("rank").alias("loser_rank")),
+              on="other_source", how="left")
+        .group_by(_KEY).agg(pl.col("loser_rank").max())
+    )
+    return held.join(losers, on=_KEY, how="left", nulls_equal=True).select(
+        "source", *_KEY,
+        pl.when(pl.col("source") == pl.col("winner")).then(pl.lit("kept"))
+        .when(pl.col("loser_rank").is_not_null() & (pl.col("rank") <= pl.col("loser_rank")))
+        .then(pl.lit("superseded")).otherwise(pl.lit("identical")).alias("status"),
+    )
+
+
+def _counts(holdings: pl.DataFrame) -> pl.DataFrame:
+    return holdings.group_by("source").agg(
+        (pl.col("status") == s).sum().cast(pl.Int64).alias(f"days_{s}") for s in ("kept", "identical", "superseded")
+    )
+
+
+def merge_datasets(old: Dataset, new: Dataset) -> Dataset:
+    """Merge ``new`` into ``old`` as :func:`copilot_metrics.load` would merge all their inputs at once.
+
+    Tables: for each (scope, date) the version of the higher-ranked winner (ranks recomputed over
+    both sides' sources from their stored ``export_time``, ``mtime`` and ``source``, as
+    :func:`~copilot_metrics.merge.rank_sources` does; a custom ``precedence`` is not
+    replayed).  A source present on both sides counts as ``new``'s.
+
+    ``days_kept`` is exact; ``days_identical`` / ``days_superseded`` are re-derived per held day
+    (see :func:`_holdings`), exact when each export holds every day between its first and last
+    date and the versions of a day follow each other in export order (a correction is never
+    reverted); where that reconstruction disagrees with a side's stored counts, that source's
+    stored counts are carried over, adjusted by the days its side's winner lost.
+    Conflicts: both sides' rows (those whose day's winner changed to an identical version name the
+    new winner as ``kept_source``) plus the differences between the two sides' winners.
+    Findings: the reading findings of both sides, table rules re-evaluated on the merged tables.
+    """
+    renewed = set(new.sources["source"].to_list())
+    old_tables = {n: f.filter(~pl.col("source").is_in(list(renewed))) for n, f in old.tables.items()}
+    old_sources = old.sources.filter(~pl.col("source").is_in(list(renewed)))
+    sources = _rank(pl.concat([conform("sources", old_sources), conform("sources", new.sources)]))
+    ranks = sources.select("source", "rank")
+
+    merger = Merger()
+    for tables in (old_tables, new.tables):
+        for label, parts in _by_source(tables):
+            merger.add(label, parts)
+    tables, merged_conflicts, merged_counts = merger.finish(ranks)
+
+    final = day_digests(tables).join(
+        tables["days"].select(*_KEY, pl.col("source").alias("final_source")), on=_KEY, how="left", nulls_equal=True
+    ).select(*_KEY, pl.col("digest").alias("final_digest"), "final_source")
+    old_view = Dataset(old.tables, old_sources, old.quarantine, old.findings, old.conflicts, old.validation)
+
+    resolved, fallback, side_conflicts = [], [], []
+    for side in (old_view, new):
+        side_digest = day_digests(side.tables).select(*_KEY, pl.col("digest").alias("side_digest"))
+        held = _holdings(side, ranks)
+        stored = side.sources.select("source", "days_kept", "days_identical", "days_superseded")
+        agrees = _agreeing(held, stored)
+        status = held.join(agrees, on="source", how="semi").join(side_digest, on=_KEY, how="left", nulls_equal=True)
+        status = status.join(final, on=_KEY, how="left", nulls_equal=True).select(
+            "source", *_KEY,
+            pl.when(pl.col("source") == pl.col("final_source")).then(pl.lit("kept"))
+            .when((pl.col("status") != "superseded") & (pl.col("side_digest") == pl.col("final_digest")))
+            .then(pl.lit("identical")).otherwise(pl.lit("superseded")).alias("status"),
+        )
+        resolved.append(status)
+        fallback.append(stored.join(agrees, on="source", how="anti"))
+        side_conflicts.append(
+            side.conflicts.join(side_digest, on=_KEY, how="left", nulls_equal=True)
+            .join(final, on=_KEY, how="left", nulls_equal=True)
+            .with_columns(
+                pl.when(pl.col("side_digest") == pl.col("final_digest"))
+                .then(pl.col("final_source")).otherwise(pl.col("kept_source")).alias("kept_source")
+            )
+            .select(CONFLICT_SCHEMA.names())
+        )
+    counts = _counts(pl.concat(resolved))
+    carried = pl.concat(fallback).join(merged_counts, on="source", how="left", suffix="_m").select(
+        "source",
+        pl.col("days_kept_m").fill_null(0).alias("days_kept"),
+        (pl.col("days_identical") + pl.col("days_identical_m").fill_null(0)).alias("days_identical"),
+        (pl.col("days_superseded") + pl.col("days_superseded_m").fill_null(0)).alias("days_superseded"),
+    )
+    counts = pl.concat([counts, carried.cast(counts.schema)])
+    sources = sources.drop("days_kept", "days_identical", "days_superseded").join(
+        counts, on="source", how="left"
+    ).with_columns(pl.col("days_kept", "days_identical", "days_superseded").fill_null(0).cast(pl.Int64))
+
+    conflicts = dedupe_versions(pl.concat([*side_conflicts, merged_conflicts.select(CONFLICT_SCHEMA.names())]).unique(
+        maintain_order=True
+    ), ranks).sort([*_KEY, "table", "key", "column", "other_source"], nulls_last=False, maintain_order=True)
+
+    def from_files(frame: pl.DataFrame, dropped: set[str]) -> pl.DataFrame:
+        return frame.filter(~pl.col("source").is_in(list(dropped)))
+
+    read_findings = [
+        from_files(old.findings, renewed).filter(~pl.col("rule").is_in(list(TABLE_RULES))),
+        new.findings.filter(~pl.col("rule").is_in(list(TABLE_RULES))),
+    ]
+    findings = pl.concat(
+        [*(conform("findings", f) for f in read_findings), table_findings(tables)]
+    ).sort(["source", *_KEY, "table", "rule", "json_path"], nulls_last=True, maintain_order=True)
+    quarantine = pl.concat([conform("quarantine", from_files(old.quarantine, renewed)),
+                            conform("quarantine", new.quarantine)])
+    errors = pl.concat([from_files(old.validation.errors, renewed), new.validation.errors])
+    unknown = pl.concat([from_files(old.validation.unknown_fields, renewed), new.validation.unknown_fields])
+    report = ValidationReport(errors, unknown, int(sources["days"].sum()), int(sources["days_valid"].sum()))
+    return Dataset(tables, sources, quarantine, findings, conflicts, report, {**old.meta, **new.meta})
+
+
+def _agreeing(held: pl.DataFrame, stored: pl.DataFrame) -> pl.DataFrame:
+    """Sources whose reconstructed holdings reproduce their stored counts."""
+    names = ["days_kept", "days_identical", "days_superseded"]
+    rebuilt = stored.select("source").join(_counts(held), on="source", how="left").with_columns(
+        pl.col(names).fill_null(0)
+    )
+    return rebuilt.join(stored, on=["source", *names], how="semi", nulls_equal=True).select("source")

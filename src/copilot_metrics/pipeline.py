@@ -25,8 +25,6 @@ from copilot_metrics.dataset import Dataset
 from copilot_metrics.decode import decode
 from copilot_metrics.errors import CopilotMetricsError, FormatError, SchemaValidationError
 from copilot_metrics.explode import (
-    QUARANTINE_SCHEMA,
-    SOURCE_SCHEMA,
     Exploded,
     Prepared,
     explode_bytes,
@@ -34,14 +32,13 @@ from copilot_metrics.explode import (
     prepare_bytes,
 )
 from copilot_metrics.findings import (
-    FINDING_SCHEMA,
     TABLE_RULES,
     file_findings,
     table_findings,
     training_date_findings,
 )
 from copilot_metrics.sources import Source, SourceRef, resolve
-from copilot_metrics.tables import SCOPE
+from copilot_metrics.tables import FINDING_SCHEMA, IDENTICAL_SCHEMA, QUARANTINE_SCHEMA, SCOPE, SOURCE_READ_SCHEMA
 from copilot_metrics.validation import ValidationReport
 
 __all__ = ["load", "validate"]
@@ -101,9 +98,6 @@ class _Chunk:
     digests: pl.DataFrame
 
 
-_IDENTICAL_SCHEMA = pl.Schema(
-    {**dict.fromkeys(SCOPE, pl.String()), "date": pl.Date(), "source": pl.String(), "same_as": pl.String()}
-)
 
 
 def _process_chunk(refs: list[SourceRef]) -> _Chunk:
@@ -147,8 +141,8 @@ def _process_chunk(refs: list[SourceRef]) -> _Chunk:
     finally:
         if enabled:
             gc.enable()
-    frame = pl.DataFrame(identical, schema=_IDENTICAL_SCHEMA, orient="row") if identical else (
-        _IDENTICAL_SCHEMA.to_frame())
+    frame = pl.DataFrame(identical, schema=IDENTICAL_SCHEMA, orient="row") if identical else (
+        IDENTICAL_SCHEMA.to_frame())
     # hashed here, in the worker, so that the parent only joins
     return _Chunk(outcomes, tables, frame, merge.day_digests(tables, by_source=True))
 
@@ -279,7 +273,7 @@ def load(
     if base is not None:
         base_ds = base if isinstance(base, Dataset) else _read_base(base)
         base_ds = merge.add_dataset(merger, base_ds, {ref.label for ref in refs if not ref.skipped})
-        source_rows.extend(base_ds.sources.select(SOURCE_SCHEMA.names()).to_dicts())
+        source_rows.extend(base_ds.sources.select(SOURCE_READ_SCHEMA.names()).to_dicts())
         quarantine.extend(base_ds.quarantine.to_dicts())
     for chunk in _results(refs, workers):
         for ref, outcome in chunk.outcomes:
@@ -325,12 +319,13 @@ def load(
             raise first
         if not report.ok:
             raise SchemaValidationError(report)
-    sources = pl.DataFrame(source_rows, schema=SOURCE_SCHEMA, orient="row") if source_rows else SOURCE_SCHEMA.to_frame()
+    sources = (pl.DataFrame(source_rows, schema=SOURCE_READ_SCHEMA, orient="row") if source_rows
+               else SOURCE_READ_SCHEMA.to_frame())
     sources = sources.unique("source", keep="last").sort("source")
     ranked = merge.rank_sources(sources, fetched_at, precedence)
     tables, conflicts, counts = merger.finish(ranked)
     if base is not None:
-        conflicts = merge.rebase_conflicts(base_ds.conflicts, conflicts, tables["days"])
+        conflicts = merge.dedupe_versions(merge.rebase_conflicts(base_ds.conflicts, conflicts, tables["days"]), ranked)
         reading_findings.append(base_ds.findings.filter(~pl.col("rule").is_in(TABLE_RULES)))
     sources = ranked.join(counts, on="source", how="left").with_columns(
         pl.col("days_kept", "days_identical", "days_superseded").fill_null(0).cast(pl.Int64)

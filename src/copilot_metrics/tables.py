@@ -28,12 +28,25 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from copilot_metrics.errors import CopilotMetricsError
+
 __all__ = [
     "BLOCKS",
     "BOOKKEEPING",
+    "CONFLICT_SCHEMA",
+    "ERROR_SCHEMA",
+    "FINDING_SCHEMA",
+    "IDENTICAL_SCHEMA",
+    "QUARANTINE_SCHEMA",
     "SCOPE",
+    "SIDE_TABLES",
+    "SOURCE_READ_SCHEMA",
+    "SOURCE_SCHEMA",
     "TABLES",
+    "UNKNOWN_SCHEMA",
+    "SideSpec",
     "TableSpec",
+    "conform",
     "table_schema",
 ]
 
@@ -199,3 +212,106 @@ def table_schema(name: str) -> pl.Schema:
     ['enterprise', 'org', 'team', 'date', 'editor', 'total_engaged_users']
     """
     return TABLES[name].schema
+
+
+# ---------------------------------------------------------------- the side tables
+
+_S, _I64, _D = pl.String(), pl.Int64(), pl.Date()
+_SCOPE_COLUMNS: dict[str, pl.DataType] = dict.fromkeys(SCOPE, _S)
+
+#: Columns of ``ds.sources`` as the reader fills them, one row per input (precedence and merge
+#: counts are added by the merge: :data:`SOURCE_SCHEMA`).
+SOURCE_READ_SCHEMA = pl.Schema(
+    {
+        "source": _S, **_SCOPE_COLUMNS, "sha256": _S, "bytes": _I64, "layout": _S, "status": _S,
+        "days": _I64, "days_valid": _I64, "first_date": _D, "last_date": _D, "mtime": pl.Float64(),
+        "wrapper": _S, "message": _S,
+    }
+)
+
+#: Columns of ``ds.sources``: the reader's, then the precedence of each file and what became of its days.
+SOURCE_SCHEMA = pl.Schema(
+    {
+        **SOURCE_READ_SCHEMA, "export_time": pl.Datetime("us"), "precedence_basis": _S, "rank": _I64,
+        "days_kept": _I64, "days_identical": _I64, "days_superseded": _I64,
+    }
+)
+
+#: Columns of ``ds.quarantine``: one row per day set aside, the day kept verbatim.
+QUARANTINE_SCHEMA = pl.Schema(
+    {
+        "source": _S, **_SCOPE_COLUMNS, "day_index": _I64, "date": _S, "stage": _S,
+        "reasons": pl.List(_S), "day_json": _S,
+    }
+)
+
+#: Columns of ``ds.findings``: one row per data-quality finding.
+FINDING_SCHEMA = pl.Schema(
+    {
+        "source": _S, **_SCOPE_COLUMNS, "date": _D, "table": _S, "json_path": _S, "rule": _S,
+        "severity": _S, "message": _S, "value": _S,
+    }
+)
+
+#: Columns of ``ds.conflicts``: one row per differing value between two versions of a day.
+CONFLICT_SCHEMA = pl.Schema(
+    {
+        **_SCOPE_COLUMNS, "date": _D, "table": _S, "key": _S, "column": _S, "kept_value": _S,
+        "other_value": _S, "kept_source": _S, "other_source": _S,
+    }
+)
+
+#: Columns of ``ds.validation.errors`` (one row per schema error), also the reasons of quarantined days.
+ERROR_SCHEMA = pl.Schema(
+    {"source": _S, "day_index": _I64, "date": _S, "json_path": _S, "rule": _S, "value": _S, "message": _S}
+)
+
+#: Columns of ``ds.validation.unknown_fields``: one row per key the schema does not know.
+UNKNOWN_SCHEMA = pl.Schema({"source": _S, "day_index": _I64, "date": _S, "json_path": _S})
+
+#: Days a file held verbatim as an earlier file of its batch: not flattened twice (internal).
+IDENTICAL_SCHEMA = pl.Schema({**_SCOPE_COLUMNS, "date": _D, "source": _S, "same_as": _S})
+
+
+@dataclass(frozen=True)
+class SideSpec:
+    """A bookkeeping table of a dataset: its columns, grain and key."""
+
+    name: str
+    schema: pl.Schema
+    doc: str
+    key: tuple[str, ...]
+
+
+_KEY = (*SCOPE, "date")
+
+#: The side tables of a dataset, beside the ten tables (one unpartitioned Parquet file each).
+SIDE_TABLES: dict[str, SideSpec] = {
+    spec.name: spec
+    for spec in (
+        SideSpec("sources", SOURCE_SCHEMA, "one row per input file", ("source",)),
+        SideSpec("findings", FINDING_SCHEMA, "one row per data-quality finding (rule, scope, date, table, JSON path)",
+                 ("source", *_KEY, "table", "rule", "json_path")),
+        SideSpec("conflicts", CONFLICT_SCHEMA,
+                 "one row per value differing between the kept and another export of a day",
+                 (*_KEY, "table", "key", "column", "other_source")),
+        SideSpec("quarantine", QUARANTINE_SCHEMA, "one row per day set aside, kept verbatim with its reasons",
+                 ("source", *SCOPE, "day_index", "date")),
+    )
+}
+
+
+def conform(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with exactly the declared columns of table or side table ``name``, in order and dtype.
+
+    >>> conform("days", pl.DataFrame(schema=table_schema("days")).select(pl.all().reverse())).columns[:4]
+    ['enterprise', 'org', 'team', 'date']
+    """
+    schema = TABLES[name].schema if name in TABLES else SIDE_TABLES[name].schema
+    missing = [c for c in schema.names() if c not in frame.columns]
+    if missing:
+        raise CopilotMetricsError(
+            f"table {name!r} lacks column(s) {missing} of its declared schema",
+            table=name, column=missing[0], hint="use a dataset returned by copilot_metrics.load",
+        )
+    return frame.select(schema.names()).cast(schema)

@@ -13,11 +13,10 @@ from collections.abc import Iterable
 import polars as pl
 
 from copilot_metrics.dataset import Dataset
+from copilot_metrics.tables import SIDE_TABLES
 
-__all__ = ["SIDE_TABLES", "assert_dataset_equal"]
+__all__ = ["assert_dataset_equal"]
 
-#: The dataset's frames beside its ten tables.
-SIDE_TABLES = ("sources", "quarantine", "findings", "conflicts")
 
 
 def _frames(ds: Dataset) -> dict[str, pl.DataFrame]:

@@ -16,26 +16,11 @@ from typing import Any
 import polars as pl
 
 from copilot_metrics import _schema
+from copilot_metrics.tables import ERROR_SCHEMA, UNKNOWN_SCHEMA
 
-__all__ = ["ERROR_SCHEMA", "UNKNOWN_SCHEMA", "DayCheck", "ValidationReport", "check_days"]
+__all__ = ["DayCheck", "ValidationReport", "check_days"]
 
-#: Columns of :attr:`ValidationReport.errors` and of the reasons kept with quarantined days.
-ERROR_SCHEMA = pl.Schema(
-    {
-        "source": pl.String(),
-        "day_index": pl.Int64(),
-        "date": pl.String(),
-        "json_path": pl.String(),
-        "rule": pl.String(),
-        "value": pl.String(),
-        "message": pl.String(),
-    }
-)
 
-#: Columns of :attr:`ValidationReport.unknown_fields`.
-UNKNOWN_SCHEMA = pl.Schema(
-    {"source": pl.String(), "day_index": pl.Int64(), "date": pl.String(), "json_path": pl.String()}
-)
 
 
 #: Longest message or value text kept in an error row; the day itself is kept whole (quarantine).

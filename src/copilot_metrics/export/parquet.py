@@ -74,7 +74,6 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote
@@ -83,13 +82,18 @@ import orjson
 import polars as pl
 
 from copilot_metrics import _schema
-from copilot_metrics import findings as quality
 from copilot_metrics import merge as archive
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import CopilotMetricsError
-from copilot_metrics.explode import QUARANTINE_SCHEMA, SOURCE_SCHEMA
-from copilot_metrics.tables import SCOPE, TABLES
-from copilot_metrics.validation import ERROR_SCHEMA, UNKNOWN_SCHEMA, ValidationReport
+from copilot_metrics.tables import (
+    ERROR_SCHEMA,
+    SCOPE,
+    SIDE_TABLES,
+    TABLES,
+    UNKNOWN_SCHEMA,
+    conform,
+)
+from copilot_metrics.validation import ValidationReport
 
 __all__ = [
     "MANIFEST",
@@ -125,51 +129,6 @@ _DIGEST_MARK = "~"
 _PREFIX = 48
 #: What a written partition folder name looks like (the guard before writing, the check before replacing).
 _SEGMENT_RE = re.compile(r"(?:enterprise|org|team|month)=(?:__HIVE_DEFAULT_PARTITION__|[a-z0-9_%A-F~-]+)\Z")
-
-#: Columns :func:`copilot_metrics.load` adds to ``ds.sources`` after :data:`~copilot_metrics.explode.SOURCE_SCHEMA`.
-_SOURCE_EXTRA = pl.Schema(
-    {
-        "export_time": pl.Datetime("us"),
-        "precedence_basis": pl.String(),
-        "rank": pl.Int64(),
-        "days_kept": pl.Int64(),
-        "days_identical": pl.Int64(),
-        "days_superseded": pl.Int64(),
-    }
-)
-
-
-@dataclass(frozen=True)
-class _Side:
-    schema: pl.Schema
-    doc: str
-    key: tuple[str, ...]
-
-
-#: The bookkeeping tables of a dataset: schema, grain and key (one unpartitioned file each).
-SIDE_TABLES: dict[str, _Side] = {
-    "sources": _Side(pl.Schema({**SOURCE_SCHEMA, **_SOURCE_EXTRA}), "one row per input file", ("source",)),
-    "findings": _Side(
-        quality.FINDING_SCHEMA,
-        "one row per data-quality finding (rule, scope, date, table, JSON path)",
-        ("source", *_KEY, "table", "rule", "json_path"),
-    ),
-    "conflicts": _Side(
-        archive.CONFLICT_SCHEMA,
-        "one row per value differing between the kept and another export of a day",
-        (*_KEY, "table", "key", "column", "other_source"),
-    ),
-    "quarantine": _Side(
-        QUARANTINE_SCHEMA, "one row per day set aside, kept verbatim with its reasons",
-        ("source", *SCOPE, "day_index", "date"),
-    ),
-}
-
-_TABLE_RULES = frozenset(
-    {"acceptances_exceed_suggestions", "lines_accepted_exceed_suggested", "engaged_exceeds_active",
-     "child_engaged_exceeds_parent"}
-)
-
 
 def _schema_of(name: str) -> pl.Schema:
     return TABLES[name].schema if name in TABLES else SIDE_TABLES[name].schema
@@ -241,18 +200,6 @@ def _metadata(name: str, partitioned: bool) -> dict[str, str]:
     }
 
 
-def _conform(name: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """The frame with exactly the declared columns, in order and dtype."""
-    schema = _schema_of(name)
-    missing = [c for c in schema.names() if c not in frame.columns]
-    if missing:
-        raise CopilotMetricsError(
-            f"table {name!r} lacks column(s) {missing} of its declared schema",
-            table=name, column=missing[0], hint="write a dataset returned by copilot_metrics.load",
-        )
-    return frame.select(schema.names()).cast(schema)
-
-
 def _encode(value: str, column: str) -> str:
     """``value`` percent-encoded byte by byte: only ``a-z 0-9 _ -`` stay as they are."""
     try:
@@ -309,7 +256,7 @@ def _write_file(frame: pl.DataFrame, path: Path, arrow_schema: Any) -> None:
 
 
 def _write_table(name: str, frame: pl.DataFrame, folder: Path, digests: dict[str, str]) -> None:
-    frame = _conform(name, frame)
+    frame = conform(name, frame)
     schema = _schema_of(name)
     if name not in TABLES:
         _write_file(frame, folder / _FILE, _arrow_schema(schema, (), _metadata(name, partitioned=False)))
@@ -605,7 +552,7 @@ def _write_locked(ds: Dataset, target: Path, given: Path, mode: str) -> None:
                 file=str(given), hint="move them out of the dataset folder, or write to another folder",
             )
     if mode == "merge" and exists and _is_dataset(target):
-        ds = _merge_datasets(read_parquet(target), ds)
+        ds = archive.merge_datasets(read_parquet(target), ds)
     token = uuid.uuid4().hex[:12]
     staging = target.parent / f".{target.name}.tmp-{token}"
     try:
@@ -746,162 +693,6 @@ def read_parquet(root: str | os.PathLike[str]) -> Dataset:
     )
 
 
-# ---------------------------------------------------------------- merging
-
-
-def _rank(sources: pl.DataFrame) -> pl.DataFrame:
-    """``rank`` as :func:`copilot_metrics.merge.rank_sources` computes it, from the stored ``export_time``."""
-    return sources.with_columns(
-        pl.struct(
-            pl.col("export_time").fill_null(dt.datetime(1970, 1, 1)),
-            pl.col("mtime").fill_null(0.0),
-            pl.col("source"),
-        ).rank("dense").cast(pl.Int64).alias("rank")
-    )
-
-
-def _by_source(tables: Mapping[str, pl.DataFrame]) -> Iterator[tuple[str, dict[str, pl.DataFrame]]]:
-    split = {name: frame.partition_by("source", as_dict=True, maintain_order=True) for name, frame in tables.items()}
-    for (label,) in split["days"]:
-        yield str(label), {
-            name: parts.get((label,), pl.DataFrame(schema=TABLES[name].schema)) for name, parts in split.items()
-        }
-
-
-def _holdings(side: Dataset, ranks: pl.DataFrame) -> pl.DataFrame:
-    """Per (source, scope, date) a side's source held: its status on that side (kept / identical / superseded).
-
-    Reconstructed: a source holds each day of its scope between its first and last date; on a day
-    with conflicts, the sources ranked at or below the best named loser held a losing version.
-    """
-    days = side.tables["days"].select(*_KEY, pl.col("source").alias("winner")).unique(_KEY)
-    spans = side.sources.filter(pl.col("first_date").is_not_null()).select(
-        "source", *SCOPE, "first_date", "last_date"
-    ).join(ranks.select("source", "rank"), on="source", how="left")
-    held = spans.join(days, on=list(SCOPE), how="inner", nulls_equal=True).filter(
-        pl.col("date").is_between(pl.col("first_date"), pl.col("last_date"))
-    )
-    losers = (
-        side.conflicts.select(*_KEY, "other_source").unique()
-        .join(ranks.select(pl.col("source").alias("other_source"), pl.col("rank").alias("loser_rank")),
-              on="other_source", how="left")
-        .group_by(_KEY).agg(pl.col("loser_rank").max())
-    )
-    return held.join(losers, on=_KEY, how="left", nulls_equal=True).select(
-        "source", *_KEY,
-        pl.when(pl.col("source") == pl.col("winner")).then(pl.lit("kept"))
-        .when(pl.col("loser_rank").is_not_null() & (pl.col("rank") <= pl.col("loser_rank")))
-        .then(pl.lit("superseded")).otherwise(pl.lit("identical")).alias("status"),
-    )
-
-
-def _counts(holdings: pl.DataFrame) -> pl.DataFrame:
-    return holdings.group_by("source").agg(
-        (pl.col("status") == s).sum().cast(pl.Int64).alias(f"days_{s}") for s in ("kept", "identical", "superseded")
-    )
-
-
-def _merge_datasets(old: Dataset, new: Dataset) -> Dataset:
-    """Merge ``new`` into ``old`` as :func:`copilot_metrics.load` would merge all their inputs at once.
-
-    Tables: for each (scope, date) the version of the higher-ranked winner (ranks recomputed over
-    both sides' sources from their stored ``export_time``, ``mtime`` and ``source``, as
-    :func:`~copilot_metrics.merge.rank_sources` does; a custom ``precedence`` is not
-    replayed).  A source present on both sides counts as ``new``'s.
-
-    ``days_kept`` is exact; ``days_identical`` / ``days_superseded`` are re-derived per held day
-    (see :func:`_holdings`), exact when each export holds every day between its first and last
-    date and the versions of a day follow each other in export order (a correction is never
-    reverted); where that reconstruction disagrees with a side's stored counts, that source's
-    stored counts are carried over, adjusted by the days its side's winner lost.
-    Conflicts: both sides' rows (those whose day's winner changed to an identical version name the
-    new winner as ``kept_source``) plus the differences between the two sides' winners.
-    Findings: the reading findings of both sides, table rules re-evaluated on the merged tables.
-    """
-    renewed = set(new.sources["source"].to_list())
-    old_tables = {n: f.filter(~pl.col("source").is_in(list(renewed))) for n, f in old.tables.items()}
-    old_sources = old.sources.filter(~pl.col("source").is_in(list(renewed)))
-    sources = _rank(pl.concat([_conform("sources", old_sources), _conform("sources", new.sources)]))
-    ranks = sources.select("source", "rank")
-
-    merger = archive.Merger()
-    for tables in (old_tables, new.tables):
-        for label, parts in _by_source(tables):
-            merger.add(label, parts)
-    tables, merged_conflicts, merged_counts = merger.finish(ranks)
-
-    final = archive.day_digests(tables).join(
-        tables["days"].select(*_KEY, pl.col("source").alias("final_source")), on=_KEY, how="left", nulls_equal=True
-    ).select(*_KEY, pl.col("digest").alias("final_digest"), "final_source")
-    old_view = Dataset(old.tables, old_sources, old.quarantine, old.findings, old.conflicts, old.validation)
-
-    resolved, fallback, side_conflicts = [], [], []
-    for side in (old_view, new):
-        side_digest = archive.day_digests(side.tables).select(*_KEY, pl.col("digest").alias("side_digest"))
-        held = _holdings(side, ranks)
-        stored = side.sources.select("source", "days_kept", "days_identical", "days_superseded")
-        agrees = _agreeing(held, stored)
-        status = held.join(agrees, on="source", how="semi").join(side_digest, on=_KEY, how="left", nulls_equal=True)
-        status = status.join(final, on=_KEY, how="left", nulls_equal=True).select(
-            "source", *_KEY,
-            pl.when(pl.col("source") == pl.col("final_source")).then(pl.lit("kept"))
-            .when((pl.col("status") != "superseded") & (pl.col("side_digest") == pl.col("final_digest")))
-            .then(pl.lit("identical")).otherwise(pl.lit("superseded")).alias("status"),
-        )
-        resolved.append(status)
-        fallback.append(stored.join(agrees, on="source", how="anti"))
-        side_conflicts.append(
-            side.conflicts.join(side_digest, on=_KEY, how="left", nulls_equal=True)
-            .join(final, on=_KEY, how="left", nulls_equal=True)
-            .with_columns(
-                pl.when(pl.col("side_digest") == pl.col("final_digest"))
-                .then(pl.col("final_source")).otherwise(pl.col("kept_source")).alias("kept_source")
-            )
-            .select(archive.CONFLICT_SCHEMA.names())
-        )
-    counts = _counts(pl.concat(resolved))
-    carried = pl.concat(fallback).join(merged_counts, on="source", how="left", suffix="_m").select(
-        "source",
-        pl.col("days_kept_m").fill_null(0).alias("days_kept"),
-        (pl.col("days_identical") + pl.col("days_identical_m").fill_null(0)).alias("days_identical"),
-        (pl.col("days_superseded") + pl.col("days_superseded_m").fill_null(0)).alias("days_superseded"),
-    )
-    counts = pl.concat([counts, carried.cast(counts.schema)])
-    sources = sources.drop("days_kept", "days_identical", "days_superseded").join(
-        counts, on="source", how="left"
-    ).with_columns(pl.col("days_kept", "days_identical", "days_superseded").fill_null(0).cast(pl.Int64))
-
-    conflicts = pl.concat([*side_conflicts, merged_conflicts.select(archive.CONFLICT_SCHEMA.names())]).unique(
-        maintain_order=True
-    ).sort([*_KEY, "table", "key", "column", "other_source"], nulls_last=False, maintain_order=True)
-
-    def from_files(frame: pl.DataFrame, dropped: set[str]) -> pl.DataFrame:
-        return frame.filter(~pl.col("source").is_in(list(dropped)))
-
-    read_findings = [
-        from_files(old.findings, renewed).filter(~pl.col("rule").is_in(list(_TABLE_RULES))),
-        new.findings.filter(~pl.col("rule").is_in(list(_TABLE_RULES))),
-    ]
-    findings = pl.concat(
-        [*(_conform("findings", f) for f in read_findings), quality.table_findings(tables)]
-    ).sort(["source", *_KEY, "table", "rule", "json_path"], nulls_last=True, maintain_order=True)
-    quarantine = pl.concat([_conform("quarantine", from_files(old.quarantine, renewed)),
-                            _conform("quarantine", new.quarantine)])
-    errors = pl.concat([from_files(old.validation.errors, renewed), new.validation.errors])
-    unknown = pl.concat([from_files(old.validation.unknown_fields, renewed), new.validation.unknown_fields])
-    report = ValidationReport(errors, unknown, int(sources["days"].sum()), int(sources["days_valid"].sum()))
-    return Dataset(tables, sources, quarantine, findings, conflicts, report, {**old.meta, **new.meta})
-
-
-def _agreeing(held: pl.DataFrame, stored: pl.DataFrame) -> pl.DataFrame:
-    """Sources whose reconstructed holdings reproduce their stored counts."""
-    names = ["days_kept", "days_identical", "days_superseded"]
-    rebuilt = stored.select("source").join(_counts(held), on="source", how="left").with_columns(
-        pl.col(names).fill_null(0)
-    )
-    return rebuilt.join(stored, on=["source", *names], how="semi", nulls_equal=True).select("source")
-
-
 # ---------------------------------------------------------------- CSV
 
 
@@ -921,7 +712,7 @@ def write_csv(ds: Dataset, folder: str | os.PathLike[str]) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name in _all_tables():
-        frame = _conform(name, ds.tables[name] if name in TABLES else _side_frame(ds, name))
+        frame = conform(name, ds.tables[name] if name in TABLES else _side_frame(ds, name))
         frame = frame.with_columns(
             pl.col(c).list.join("\n" if c == "reasons" else "|")
             for c, t in frame.schema.items()
