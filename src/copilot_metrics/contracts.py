@@ -39,8 +39,23 @@ __all__ = ["MODELS", "check_table", "enforce", "model_for"]
 _KEY = [*SCOPE, "date"]
 
 
+def _import_pandera() -> None:
+    """Import pandera once, quietly about other libraries.
+
+    ``import pandera`` imports ``pyspark.pandas`` whenever PySpark is installed, which warns
+    (FutureWarning) when pandas is newer than PySpark supports: a warning about packages this
+    library does not use, raised inside its contracts.  It is silenced here, and only here.
+    """
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
+        import pandera.polars  # noqa: F401
+
+
 def model_for(spec: TableSpec) -> type[pa.DataFrameModel]:
     """Build the pandera model of one table from its declaration."""
+    _import_pandera()
     import pandera.polars as pa
     annotations: dict[str, Any] = {}
     namespace: dict[str, Any] = {}
@@ -82,6 +97,7 @@ def check_table(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     A repeated natural key is reported on each of its rows with ``check`` ``"unique natural
     key"`` and ``column`` naming the key columns (pandera names the model there instead).
     """
+    _import_pandera()
     from pandera.errors import SchemaErrors
 
     if frame.height == 0 and frame.schema == TABLES[name].schema:

@@ -56,11 +56,12 @@ import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal, TypeAlias
 
 import polars as pl
 
 from copilot_metrics import findings as quality
+from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import CopilotMetricsError, RollupError
 from copilot_metrics.tables import BOOKKEEPING, SCOPE, TABLES, TableSpec
 
@@ -77,7 +78,7 @@ __all__ = [
     "trend",
 ]
 
-Frames = Any
+Frames: TypeAlias = "Dataset | Mapping[str, pl.DataFrame | pl.LazyFrame]"
 """A :class:`~copilot_metrics.Dataset`, or a mapping ``{table name: DataFrame | LazyFrame}``."""
 Every = Literal["1d", "1w", "1mo", "1q"]
 By = str | Sequence[str] | None
@@ -280,7 +281,7 @@ def column_kind(name: str) -> ColumnKind:
 
 
 def _lazy(ds: Frames, name: str) -> pl.LazyFrame:
-    tables = ds.tables if hasattr(ds, "tables") else ds
+    tables: Mapping[str, pl.DataFrame | pl.LazyFrame] = ds.tables if isinstance(ds, Dataset) else ds
     if name not in tables:
         raise CopilotMetricsError(f"table {name!r} is missing from the input", table=name)
     frame = tables[name]
@@ -288,9 +289,10 @@ def _lazy(ds: Frames, name: str) -> pl.LazyFrame:
 
 
 def _findings(ds: Frames) -> pl.LazyFrame | None:
-    if hasattr(ds, "findings") and isinstance(ds.findings, pl.DataFrame | pl.LazyFrame):
+    frame: pl.DataFrame | pl.LazyFrame
+    if isinstance(ds, Dataset):
         frame = ds.findings
-    elif isinstance(ds, Mapping) and "findings" in ds:
+    elif "findings" in ds:
         frame = ds["findings"]
     else:
         return None
@@ -723,10 +725,10 @@ def acceptance(
     ds: Frames,
     by: By = ("language",),
     every: Every | None = None,
+    *,
     min_suggestions: int | None = None,
     normalize_languages: bool = False,
     exclude_findings: bool = False,
-    *,
     start: DateLike = None,
     end: DateLike = None,
     weekdays_only: bool = False,
