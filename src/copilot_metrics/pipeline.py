@@ -247,6 +247,14 @@ def load(
         Processes to use; default: all cores for archives over 192 MiB (below that, starting
         processes costs more than it saves).
 
+    Notes
+    -----
+    While it parses a batch of files in the calling process (``workers=1``, or small archives),
+    ``load`` pauses Python's cyclic garbage collector (``gc.disable()``, restored when the batch
+    is done, also on error): parsing creates millions of objects without cycles, and scanning
+    them costs about 30% more CPU.  Other threads of the process run without the cyclic
+    collector for that time; reference counting still frees memory as usual.
+
     Examples
     --------
     >>> import copilot_metrics as cm
