@@ -1,0 +1,110 @@
+"""The package's layout: one stage per module, imports only downwards, no import circles.
+
+The layers, from the bottom: what a module may import is in its own layer or below.  Imports
+made only for type checking (``if TYPE_CHECKING:``) do not count: they never run.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import copilot_metrics as cm
+
+ROOT = Path(cm.__file__).parent
+
+LAYERS: list[set[str]] = [
+    {"errors", "_schema", "examples", "plot"},  # no import of the package
+    {"tables"},  # every table and side table, declared once
+    {"sources", "decode", "validation", "rebuild"},  # inputs -> days -> verdicts; tables -> days
+    {"explode", "dataset"},  # days -> tables; the container
+    {"findings"},
+    {"contracts", "merge"},
+    {"export.parquet"},
+    {"_pool", "_worker", "pipeline"},  # load and validate: the only module that knows every stage
+    {"metrics", "export", "export.json", "testing"},
+    {"report", "_cli_commands", "cli", "__main__", "__init__"},
+]
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts) or "__init__"
+
+
+def runtime_imports(path: Path, known: set[str]) -> set[str]:
+    """Package modules imported by ``path`` at run time (module level or inside functions)."""
+    tree = ast.parse(path.read_text())
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skipped |= {id(n) for child in node.body for n in ast.walk(child)}
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("copilot_metrics"):
+            base = node.module.removeprefix("copilot_metrics").lstrip(".")
+            for alias in node.names:
+                candidate = f"{base}.{alias.name}" if base else alias.name
+                found.add(candidate if candidate in known else base)
+        elif isinstance(node, ast.Import):
+            found |= {a.name.removeprefix("copilot_metrics.") for a in node.names
+                      if a.name.startswith("copilot_metrics.")}
+    return {m for m in found if m in known}
+
+
+def graph() -> dict[str, set[str]]:
+    paths = {module_name(p): p for p in ROOT.rglob("*.py")}
+    return {name: runtime_imports(path, set(paths)) - {name} for name, path in paths.items()}
+
+
+def test_every_module_has_a_layer() -> None:
+    placed = set().union(*LAYERS)
+    assert set(graph()) == placed
+
+
+def test_imports_only_go_down_the_layers() -> None:
+    layer = {name: i for i, names in enumerate(LAYERS) for name in names}
+    upward = sorted(
+        (name, dep) for name, deps in graph().items() for dep in deps if layer[dep] > layer[name]
+    )
+    assert upward == []
+
+
+def test_no_import_circles() -> None:
+    edges = graph()
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def visit(name: str, trail: list[str]) -> None:
+        state[name] = 1
+        for dep in sorted(edges[name]):
+            if state.get(dep) == 1:
+                cycles.append([*trail[trail.index(dep):], dep] if dep in trail else [name, dep])
+            elif dep not in state:
+                visit(dep, [*trail, dep])
+        state[name] = 2
+
+    for name in sorted(edges):
+        if name not in state:
+            visit(name, [name])
+    assert cycles == []
+
+
+def test_the_checker_sees_runtime_imports_and_ignores_type_checking_ones(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "from copilot_metrics.tables import TABLES\n"
+        "from copilot_metrics import merge as m, export\n"
+        "if TYPE_CHECKING:\n"
+        "    from copilot_metrics.pipeline import load\n"
+        "def f():\n"
+        "    from copilot_metrics.export.parquet import read_parquet\n"
+        "    import copilot_metrics.metrics\n"
+    )
+    known = {"tables", "merge", "export", "export.parquet", "pipeline", "metrics"}
+    assert runtime_imports(probe, known) == {"tables", "merge", "export", "export.parquet", "metrics"}
