@@ -28,6 +28,7 @@ import copilot_metrics as cm
 from copilot_metrics import examples, sources
 from copilot_metrics import merge as archive
 from copilot_metrics.explode import explode_bytes
+from copilot_metrics.testing import assert_dataset_equal
 
 D = dt.date
 START, END = D(2025, 1, 1), D(2025, 3, 10)
@@ -173,13 +174,8 @@ def newest_holding(files: list[tuple[D, str, list[dict[str, Any]]]]) -> dict[D, 
 
 
 def assert_same(a: cm.Dataset, b: cm.Dataset, *, sources: bool = True) -> None:
-    for name in a.tables:
-        assert a.tables[name].equals(b.tables[name]), name
-    assert a.conflicts.equals(b.conflicts)
-    if sources:
-        assert a.sources.equals(b.sources)
-        assert a.findings.equals(b.findings)
-        assert a.quarantine.equals(b.quarantine)
+    """Tables and conflicts equal; with ``sources``, also sources, findings and quarantine."""
+    assert_dataset_equal(a, b, ignore=() if sources else ("sources", "findings", "quarantine"))
 
 
 # ------------------------------------------------------------------ the generated archive

@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 
 import copilot_metrics as cm
+from copilot_metrics.testing import assert_dataset_equal
 
 # a day of completions, small but with every level of nesting
 DAY = {
@@ -51,16 +52,8 @@ def template(root: Path) -> str:
     return str(root / "{org}" / "*")
 
 
-def frames(ds: cm.Dataset) -> dict[str, pl.DataFrame]:
-    return {**ds.tables, "conflicts": ds.conflicts, "findings": ds.findings, "quarantine": ds.quarantine,
-            "sources": ds.sources, "errors": ds.validation.errors}
-
-
 def assert_same(a: cm.Dataset, b: cm.Dataset) -> None:
-    left, right = frames(a), frames(b)
-    assert left.keys() == right.keys()
-    for name, frame in left.items():
-        assert frame.equals(right[name]), name
+    assert_dataset_equal(a, b, check_validation=True)
     assert str(a.validation) == str(b.validation)
 
 

@@ -66,12 +66,12 @@ def assert_dataset_equal(
         if not check_row_order and one.width:
             one, two = (f.sort(pl.all(), nulls_last=True) for f in (one, two))
         try:
-            assert_frame_equal(one, two)
+            assert_frame_equal(one, two, check_exact=True)
         except AssertionError as exc:
             raise AssertionError(f"frame {name!r} differs: {exc}") from None
     if check_validation:
         for name in ("errors", "unknown_fields"):
             try:
-                assert_frame_equal(getattr(left.validation, name), getattr(right.validation, name))
+                assert_frame_equal(getattr(left.validation, name), getattr(right.validation, name), check_exact=True)
             except AssertionError as exc:
                 raise AssertionError(f"validation {name!r} differs: {exc}") from None
