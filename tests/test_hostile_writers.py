@@ -8,7 +8,6 @@ its own ``total_active_users`` so that any mix-up of scopes shows in the numbers
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import re
@@ -43,9 +42,9 @@ SCOPES: tuple[tuple[str | None, str | None, str | None], ...] = (
     (None, "a/b", None), (None, LONG, None), (None, "__HIVE_DEFAULT_PARTITION__", None),
 )
 SCOPE_COLS = ["enterprise", "org", "team"]
-#: a folder name: a column, "=", then lower-case letters, digits, _ -, %XX escapes, or a digest after "~"
-FOLDER = re.compile(r"(enterprise|org|team|month)=(__HIVE_DEFAULT_PARTITION__|(?:[a-z0-9_-]|%[0-9A-F]{2})+"
-                    r"(?:~[0-9a-f]{32})?)\Z")
+#: every path of a dataset: only names copilot-metrics chose, never a label
+WRITTEN = re.compile(r"_copilot_metrics\.json|_validation(/(errors|unknown_fields)\.parquet)?"
+                     r"|[a-z_]+(/part-[0-9]{5}\.parquet)?\Z")
 
 
 def day(users: int, date: str = "2025-03-01") -> bytes:
@@ -130,23 +129,14 @@ def test_parquet_hostile_names_stay_inside_never_collide_and_read_back_exactly(
 ) -> None:
     root = cm.write_parquet(hostile, tmp_path / "pq")
     assert_inside(tmp_path, root)
-    folders = [p for p in all_paths(root) if p.is_dir() and "=" in p.name]
-    assert folders
-    assert all(FOLDER.match(p.name) for p in folders)
-    # what a case-insensitive, normalising file system compares is still unique
+    # no label names a path: the labels live in the files (so none can escape or collide)
     rel = [str(p.relative_to(root)) for p in all_paths(root)]
+    assert all(WRITTEN.match(r) for r in rel), rel
+    assert sorted(rel) == sorted(["_copilot_metrics.json", "_validation", "_validation/errors.parquet",
+                                  "_validation/unknown_fields.parquet",
+                                  *(n for t in (*TABLES, *SIDE) for n in (t, f"{t}/part-00000.parquet"))])
+    # what a case-insensitive, normalising file system compares is still unique
     assert len({unicodedata.normalize("NFC", r).casefold() for r in rel}) == len(rel)
-    days = root / "days" / "enterprise=__HIVE_DEFAULT_PARTITION__" / "org=octo"
-    assert (days / "team=%4Fcto").is_dir()
-    assert (days / "team=octo").is_dir()
-    assert (days / "team=%2E%2E%2Fescape").is_dir()
-    assert (days / "team=a%2Fb").is_dir()
-    assert (days / "team=__%48%49%56%45_%44%45%46%41%55%4C%54_%50%41%52%54%49%54%49%4F%4E__").is_dir()
-    assert (days / "team=__HIVE_DEFAULT_PARTITION__").is_dir()  # the null team
-    long_name = "team=" + "x" * 48 + "~" + hashlib.sha256(LONG.encode()).hexdigest()[:32]
-    assert (days / long_name).is_dir()
-    manifest = orjson.loads((root / parquet.MANIFEST).read_bytes())
-    assert manifest["partitioning"]["digests"] == {long_name.removeprefix("team="): LONG}
 
     back = cm.read_parquet(root)
     assert_same_dataset(hostile, back)
@@ -158,17 +148,23 @@ def test_parquet_hostile_names_stay_inside_never_collide_and_read_back_exactly(
     assert null_team["total_active_users"].to_list() == [0]
 
 
-def test_duckdb_decodes_the_hostile_folder_names_to_the_labels(hostile: cm.Dataset, tmp_path: Path) -> None:
+def test_other_engines_read_every_hostile_label_exactly_with_their_defaults(
+    hostile: cm.Dataset, tmp_path: Path
+) -> None:
+    import pyarrow.dataset as pds
+
     root = cm.write_parquet(hostile, tmp_path / "pq")
     got = duckdb.sql(
-        f"select team, total_active_users from read_parquet('{root}/days/**/*.parquet', hive_partitioning = true, "
-        "hive_types = {'enterprise': VARCHAR, 'org': VARCHAR, 'team': VARCHAR, 'month': VARCHAR}) "
+        f"select team, total_active_users from read_parquet('{root}/days/**/*.parquet', hive_partitioning = true) "
         "where org = 'octo' and team is not null"
     ).fetchall()
-    # every label as written, the 300-character one (named by its digest) aside
-    expected = {(t, 1 + i) for i, t in enumerate(HOSTILE) if t != LONG}
-    digest = re.compile(r"x{48}~[0-9a-f]{32}")
-    assert {row for row in got if not digest.fullmatch(row[0])} == expected
+    # every label as written: the 300-character one and a literal __HIVE_DEFAULT_PARTITION__ included
+    assert set(got) == {(t, 1 + i) for i, t in enumerate(HOSTILE)}
+    assert sorted(pl.scan_parquet(root / "days").select(*SCOPE_COLS, "total_active_users").collect().rows(),
+                  key=repr) == expected_rows()
+    arrow = pl.from_arrow(pds.dataset(root / "days", partitioning="hive").to_table())
+    assert isinstance(arrow, pl.DataFrame)
+    assert sorted(arrow.select(*SCOPE_COLS, "total_active_users").rows(), key=repr) == expected_rows()
 
 
 def test_parquet_labels_from_a_path_template_read_back_exactly(tmp_path: Path) -> None:
@@ -265,7 +261,7 @@ def test_a_dataset_holding_a_users_files_is_never_replaced(tmp_path: Path) -> No
     other = load_days(tmp_path, "p", 6)
     (root / "notes.txt").write_text("mine")
     (root / "days" / "mine.csv").write_text("mine")
-    (root / "days" / "enterprise=__HIVE_DEFAULT_PARTITION__" / "keep").mkdir()
+    (root / "days" / "keep").mkdir()
     (root / "link").symlink_to(tmp_path / "outside")
     (tmp_path / "outside").mkdir()
     (tmp_path / "outside" / "data").write_text("mine")
@@ -273,7 +269,7 @@ def test_a_dataset_holding_a_users_files_is_never_replaced(tmp_path: Path) -> No
     for mode in ("overwrite", "merge"):
         with pytest.raises(CopilotMetricsError, match=r"holds 4 path\(s\) copilot-metrics did not write") as info:
             cm.write_parquet(other, root, mode=mode)  # type: ignore[arg-type]
-        assert "days/enterprise=__HIVE_DEFAULT_PARTITION__/keep/" in str(info.value)
+        assert "days/keep/" in str(info.value)
         assert "days/mine.csv" in str(info.value)
         assert "link" in str(info.value)
         assert "notes.txt" in str(info.value)

@@ -65,31 +65,26 @@ def written(example: cm.Dataset, tmp_path_factory: pytest.TempPathFactory) -> Pa
 # ---------------------------------------------------------------- layout and footers
 
 
-def test_layout_one_folder_per_table_hive_partitioned_by_scope_and_month_nulls_as_hive_default(
-    written: Path,
+def test_layout_one_folder_per_table_not_partitioned_scope_and_date_stored_in_the_files(
+    written: Path, example: cm.Dataset
 ) -> None:
     assert sorted(p.name for p in written.iterdir() if not p.name.startswith("_")) == sorted(ALL)
-    # the example covers 2025-01-06 .. 2025-06-08 for the org (team null) and team platform
-    months = [f"2025-0{m}" for m in range(1, 7)]
-    expected = sorted(
-        f"enterprise=__HIVE_DEFAULT_PARTITION__/org=octo-org/team={team}/month={month}/part-0.parquet"
-        for team in ("__HIVE_DEFAULT_PARTITION__", "platform") for month in months
-    )
-    got = sorted(str(p.relative_to(written / "days")) for p in (written / "days").rglob("*.parquet"))
-    assert got == expected
-    for name in SIDE:
-        assert [p.name for p in (written / name).iterdir()] == ["part-0.parquet"]
-    # partition columns are in the folder names only
-    names = pq.read_schema(written / "days" / expected[0]).names
-    assert names[:2] == ["date", "total_active_users"]
-    assert not {"enterprise", "org", "team", "month"} & set(names)
+    for name in ALL:  # the example is small: one file per table, no sub-folder
+        assert [p.name for p in (written / name).iterdir()] == ["part-00000.parquet"]
+    # every column is in the file, the scope and the date with their declared types; nulls are nulls
+    schema = pq.read_schema(written / "days" / "part-00000.parquet")
+    assert schema.names == TABLES["days"].schema.names()
+    assert [schema.field(c).type for c in ("enterprise", "org", "team", "date")] == [pa.string()] * 3 + [pa.date32()]
+    table = pq.read_table(written / "days" / "part-00000.parquet")
+    assert table.column("enterprise").null_count == example.days.height
+    assert table.column("team").null_count == example.days.filter(pl.col("team").is_null()).height > 0
 
 
 def test_every_file_is_zstd_and_its_footer_names_version_schema_hash_table_grain_and_key(written: Path) -> None:
     from copilot_metrics import _schema
 
     files = [p for name in ALL for p in (written / name).rglob("*.parquet")]
-    assert len(files) == 10 * 12 + 4
+    assert len(files) == 10 + 4
     for path in files:
         meta = pq.read_metadata(path)
         kv = {k.decode(): v.decode() for k, v in meta.metadata.items()}
@@ -100,10 +95,9 @@ def test_every_file_is_zstd_and_its_footer_names_version_schema_hash_table_grain
         if table in TABLES:
             assert kv["copilot_metrics.grain"] == TABLES[table].doc
             assert json.loads(kv["copilot_metrics.key"]) == list(TABLES[table].key)
-            assert json.loads(kv["copilot_metrics.partitioning"]) == ["enterprise", "org", "team", "month"]
         else:
             assert kv["copilot_metrics.grain"]
-            assert json.loads(kv["copilot_metrics.partitioning"]) == []
+        assert json.loads(kv["copilot_metrics.partitioning"]) == []
         for rg in range(meta.num_row_groups):
             for col in range(meta.num_columns):
                 assert meta.row_group(rg).column(col).compression == "ZSTD"
@@ -151,13 +145,15 @@ def test_generated_archive_round_trip_is_exact_with_enterprise_numeric_org_and_o
     back = read_parquet(write_parquet(ds, tmp_path / "pq"))
     assert_same_dataset(ds, back)
     assert back.to_api() == ds.to_api()
-    # the folder name is percent-encoded byte by byte outside a-z 0-9 _ - (so "F" is %46); DuckDB decodes it
-    days = tmp_path / "pq" / "days"
-    assert (days / "enterprise=ent%20one" / "org=octo-org" / "team=team%20a%252%46%3Db%20c").is_dir()
+    # no label names a folder; DuckDB reads the labels (a numeric org stays a string) from the files
+    assert [p.name for p in (tmp_path / "pq" / "days").iterdir()] == ["part-00000.parquet"]
     con = duckdb.connect()
     teams = con.sql(f"select distinct team from read_parquet('{tmp_path}/pq/days/**/*.parquet', "
                     "hive_partitioning = true) where team is not null").fetchall()
     assert teams == [(odd,)]
+    orgs = con.sql(f"select distinct org from read_parquet('{tmp_path}/pq/days/**/*.parquet', "
+                   "hive_partitioning = true) order by org").fetchall()
+    assert orgs == [("12345",), ("octo-org",)]
 
 
 def test_empty_tables_are_written_as_one_empty_file_readable_with_the_declared_schema(tmp_path: Path) -> None:
@@ -166,9 +162,8 @@ def test_empty_tables_are_written_as_one_empty_file_readable_with_the_declared_s
     assert ds.completions.height == 0
     root = write_parquet(ds, tmp_path / "pq")
     files = list((root / "completions").rglob("*.parquet"))
-    assert [str(f.relative_to(root / "completions")) for f in files] == [
-        "enterprise=__HIVE_DEFAULT_PARTITION__/org=__HIVE_DEFAULT_PARTITION__/team=__HIVE_DEFAULT_PARTITION__"
-        "/month=__HIVE_DEFAULT_PARTITION__/part-0.parquet"]
+    assert [str(f.relative_to(root / "completions")) for f in files] == ["part-00000.parquet"]
+    assert pq.read_schema(files[0]).names == TABLES["completions"].schema.names()
     back = read_parquet(root)
     assert_same_dataset(ds, back)
     con = duckdb.connect()
@@ -354,8 +349,7 @@ def test_duckdb_reads_every_table_with_declared_types_row_counts_and_sums(writte
         types = dict(zip(rel.columns, [str(t) for t in rel.types], strict=True))
         for column, dtype in expected.schema.items():
             assert types[column] == duck_type(dtype), (name, column)
-        if name in TABLES:
-            assert types["month"] == "VARCHAR"
+        assert list(types) == list(expected.schema)  # no partition column
         assert con.execute(f"select count(*) from read_parquet('{glob}', hive_partitioning = true)").fetchone() == (
             expected.height,
         )
@@ -370,42 +364,33 @@ def test_duckdb_reads_every_table_with_declared_types_row_counts_and_sums(writte
     assert nulls == (example.days.filter(pl.col("team").is_null()).height,)
 
 
-def test_duckdb_keeps_a_numeric_org_name_a_string_with_hive_types(tmp_path: Path) -> None:
+def test_duckdb_keeps_a_numeric_org_name_a_string_without_hive_types(tmp_path: Path) -> None:
     ds = cm.load(json.dumps([{"date": "2025-05-01", "total_active_users": 3}]).encode(), org="12345")
     root = write_parquet(ds, tmp_path / "pq")
     con = duckdb.connect()
-    rel = con.sql(f"select org from read_parquet('{root}/days/**/*.parquet', hive_partitioning = true, "
-                  "hive_types = {'enterprise': VARCHAR, 'org': VARCHAR, 'team': VARCHAR, 'month': VARCHAR})")
+    rel = con.sql(f"select org from read_parquet('{root}/days/**/*.parquet', hive_partitioning = true)")
     assert [str(t) for t in rel.types] == ["VARCHAR"]
     assert rel.fetchall() == [("12345",)]
 
 
-def test_pyarrow_dataset_reads_every_table_with_the_string_partitioning(written: Path, example: cm.Dataset) -> None:
+def test_pyarrow_dataset_reads_every_table_with_hive_partitioning(written: Path, example: cm.Dataset) -> None:
+    # partitioning="hive" has no folder to infer from: enterprise, null everywhere here, is read from the files
     for name in TABLES:
-        table = pds.dataset(written / name, partitioning=parquet.arrow_partitioning(), format="parquet").to_table()
+        table = pds.dataset(written / name, partitioning="hive", format="parquet").to_table()
         expected = example.tables[name]
-        assert table.num_rows == expected.height
-        for column in ("enterprise", "org", "team", "month"):
+        for column in ("enterprise", "org", "team"):
             assert table.schema.field(column).type == pa.string()
         assert table.schema.field("date").type == pa.date32()
         got = pl.from_arrow(table)
         assert isinstance(got, pl.DataFrame)
-        assert_frame_equal(got.select(expected.columns), expected, check_row_order=False)
-    # partitioning="hive" infers types: fine when every partition column has a value somewhere
-    ds = cm.load(json.dumps([{"date": "2025-05-01", "total_active_users": 3}]).encode(), enterprise="e",
-                 org="o", team="t")
-    root = write_parquet(ds, written.parent / "all-set")
-    assert pds.dataset(root / "days", partitioning="hive").to_table().num_rows == 1
+        assert_frame_equal(got, expected)
 
 
-def test_polars_scan_parquet_with_hive_partitioning_reads_every_table(written: Path, example: cm.Dataset) -> None:
+def test_polars_scan_parquet_of_a_table_folder_reads_every_table(written: Path, example: cm.Dataset) -> None:
     for name in TABLES:
+        assert_frame_equal(pl.scan_parquet(written / name).collect(), example.tables[name])
         got = pl.scan_parquet(f"{written}/{name}/**/*.parquet", hive_partitioning=True).collect()
-        expected = example.tables[name]
-        assert got.height == expected.height
-        assert got.schema["team"] == pl.String
-        assert got.schema["month"] == pl.String
-        assert_frame_equal(got.select(expected.columns), expected, check_row_order=False)
+        assert_frame_equal(got, example.tables[name])
 
 
 def test_scan_parquet_gives_lazy_frames_of_the_declared_schema_that_prune_by_scope(
@@ -449,4 +434,69 @@ def test_parquet_size_of_the_example_against_its_json(written: Path) -> None:
 def test_manifest_records_rows_and_null_marker(written: Path, example: cm.Dataset) -> None:
     manifest = orjson.loads((written / parquet.MANIFEST).read_bytes())
     assert manifest["rows"]["completions"] == example.completions.height
-    assert manifest["partitioning"]["null"] == "__HIVE_DEFAULT_PARTITION__"
+    assert manifest["format"] == 3
+    assert manifest["partitioning"]["columns"] == []
+
+
+# ---------------------------------------------------------------- datasets of the 0.1.0 layouts (formats 1 and 2)
+
+
+def write_legacy(ds: cm.Dataset, root: Path, fmt: int) -> Path:
+    """``ds`` in the hive layout of copilot-metrics 0.1.0, written here independently of the library's writer.
+
+    Data tables: ``<table>/enterprise=../org=../team=../month=YYYY-MM/part-0.parquet`` without the scope
+    columns in the files; a null is ``__HIVE_DEFAULT_PARTITION__``; format 1 percent-encodes labels with
+    ``quote(value, safe="")``, format 2 every byte outside ``a-z 0-9 _ -``, a label over 120 encoded
+    characters named by a digest listed in the manifest.  Side tables: ``<table>/part-0.parquet``.
+    """
+    import hashlib
+    from urllib.parse import quote
+
+    digests: dict[str, str] = {}
+
+    def folder(value: str | None) -> str:
+        if value is None:
+            return "__HIVE_DEFAULT_PARTITION__"
+        if fmt == 1:
+            return quote(value, safe="")
+        encoded = "".join(chr(b) if chr(b) in "abcdefghijklmnopqrstuvwxyz0123456789_-" else f"%{b:02X}"
+                          for b in value.encode())
+        if len(encoded) <= 120:
+            return encoded
+        name = f"{encoded[:48]}~{hashlib.sha256(value.encode()).hexdigest()[:32]}"
+        digests[name] = value
+        return name
+
+    for name in TABLES:
+        frame = ds.tables[name].with_columns(month=pl.col("date").dt.strftime("%Y-%m"))
+        for (e, o, t, m), part in frame.group_by("enterprise", "org", "team", "month", maintain_order=True):
+            path = root / name / f"enterprise={folder(e)}" / f"org={folder(o)}" / f"team={folder(t)}" / f"month={m}"
+            path.mkdir(parents=True)
+            part.drop("enterprise", "org", "team", "month").write_parquet(path / "part-0.parquet")
+    for name in SIDE:
+        (root / name).mkdir()
+        getattr(ds, name).write_parquet(root / name / "part-0.parquet")
+    manifest: dict[str, Any] = {"library": "copilot-metrics", "version": "0.1.0", "rows": {},
+                                "validation": {"days_checked": ds.validation.days_checked,
+                                               "days_valid": ds.validation.days_valid}}
+    if fmt == 2:
+        manifest |= {"format": 2, "partitioning": {"digests": digests}}
+    (root / parquet.MANIFEST).write_bytes(orjson.dumps(manifest))
+    return root
+
+
+@pytest.mark.parametrize("fmt", [1, 2])
+def test_datasets_of_the_0_1_0_layouts_read_back_exactly_and_a_write_rewrites_them(
+    fmt: int, tmp_path: Path, example: cm.Dataset
+) -> None:
+    odd = cm.load(json.dumps([{"date": "2025-05-01", "total_active_users": 3}]).encode(),
+                  org="Octo/" + "y" * 130, team="__HIVE_DEFAULT_PARTITION__" if fmt == 2 else "a b%")
+    # (format 1 could not tell a team literally named __HIVE_DEFAULT_PARTITION__ from the null team)
+    for ds in (example, odd):
+        root = write_legacy(ds, tmp_path / f"old-{ds.days.height}", fmt)
+        assert_same_dataset(read_parquet(root), ds)
+        assert_frame_equal(scan_parquet(root)["days"].collect(), ds.days)
+        write_parquet(read_parquet(root), root)  # the old files are the library's: replaced, not refused
+        assert [p.name for p in (root / "days").iterdir()] == ["part-00000.parquet"]
+        assert orjson.loads((root / parquet.MANIFEST).read_bytes())["format"] == 3
+        assert_same_dataset(read_parquet(root), ds)

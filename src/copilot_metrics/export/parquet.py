@@ -1,63 +1,53 @@
 """Export: a :class:`~copilot_metrics.dataset.Dataset` as a Parquet dataset any engine reads, and back.
 
-Layout of ``root`` (written by :func:`write_parquet`)::
+Layout of ``root`` (written by :func:`write_parquet`, layout format 3)::
 
     root/
-      _copilot_metrics.json                  manifest: version, schema hash, row counts, validation counts, meta
+      _copilot_metrics.json                  manifest: format, version, schema hash, row counts, validation counts, meta
       _validation/errors.parquet             ds.validation.errors
       _validation/unknown_fields.parquet     ds.validation.unknown_fields
-      days/enterprise=__HIVE_DEFAULT_PARTITION__/org=octo-org/team=__HIVE_DEFAULT_PARTITION__/month=2025-05/part-0.parquet
-      days/...                               one file per (enterprise, org, team, month)
+      days/part-00000.parquet                every column of the table, scope and date included
+      days/part-00001.parquet, ...           more files only past 1,048,576 rows (rows in written order)
       completions/..., ...                   the ten tables of copilot_metrics.tables.TABLES, same layout
-      sources/part-0.parquet                 the four bookkeeping tables: one file each, not partitioned
-      findings/part-0.parquet
-      conflicts/part-0.parquet
-      quarantine/part-0.parquet
+      sources/part-00000.parquet             the four bookkeeping tables, same layout
+      findings/part-00000.parquet
+      conflicts/part-00000.parquet
+      quarantine/part-00000.parquet
 
-The ten data tables are hive-partitioned by ``enterprise``, ``org``, ``team`` (the scope) and
-``month`` (``"YYYY-MM"`` of ``date``); all four partition columns are strings.  The partition
-columns live in the folder names only, not in the files (as Spark, Hive and pyarrow write them),
-so every reader gets them from the path:
-
-* a null scope value is written as ``__HIVE_DEFAULT_PARTITION__``, the marker of Hive, Spark,
-  pyarrow, DuckDB and Polars: each of them reads it back as null;
-* any other value is percent-encoded byte by byte: every UTF-8 byte outside ``a-z 0-9 _ -`` is
-  written ``%XX`` (upper-case hex), so ``Octo`` becomes ``%4Fcto``, ``a/b`` ``a%2Fb``, ``../x``
-  ``%2E%2E%2Fx`` and ``é`` ``%C3%A9``, which the same readers decode.  A folder name therefore
-  holds only lower-case ASCII letters, digits, ``_``, ``-``, ``=`` and ``%XX``: no separator, no
-  dot, nothing a file system folds or normalises, so two different values never share a folder
-  even on a case-insensitive file system (``Octo`` and ``octo`` are ``%4Fcto`` and ``octo``), and
-  a literal team named ``__HIVE_DEFAULT_PARTITION__`` (``%5F%5F%48%49...``) is not the null team;
-* a value whose encoding would be longer than 120 characters, and the empty string, are written
-  as ``<first characters of the encoding>~<32 hex digits of its SHA-256>`` (``~`` never occurs in
-  an encoding); the manifest maps each such folder value to the value
-  (``partitioning.digests``).
-
-:func:`read_parquet` and :func:`scan_parquet` decode folder names themselves and give every value
-back exactly.  Other engines decode the percent-encoding too, with two exceptions until the scope
-columns are stored in the files: a value named by its digest reads as the folder text, and
-Polars and pyarrow (not DuckDB) read a literal ``__HIVE_DEFAULT_PARTITION__`` as null.
+Nothing is partitioned: the scope columns ``enterprise``, ``org``, ``team`` and ``date`` are
+stored in the files like every other column, with their declared types (``string``, ``date32``),
+and a null scope is a Parquet null.  So every engine, with its default options, reads the same
+rows and the same columns from a table folder (no partition column is added, nothing is
+inferred from a path): ``pandas.read_parquet(root / "days")``,
+``pyarrow.dataset.dataset(root / "days", partitioning="hive")``, DuckDB
+``read_parquet('root/days/**/*.parquet', hive_partitioning = true)``, ``polars.scan_parquet(root / "days")``
+and ``spark.read.parquet("root/days")``.  No label ever names a file or folder, so no label can
+leave ``root`` or collide with another, whatever its characters, case or length.  Rows are
+written in the dataset's order (a dataset from :func:`copilot_metrics.load` is sorted by scope
+and date, nulls first), in row groups of 131,072 rows whose statistics let engines skip the row
+groups a filter on the scope or the date excludes.
 
 Writing is safe against hostile names and against other writers (see :func:`write_parquet`):
 nothing is written outside ``root`` and its hidden staging siblings, a folder holding files the
 library did not write is never replaced, a killed writer leaves the previous dataset in place,
 and writers to the same parent folder take turns (an exclusive ``flock`` on that folder).
 
-A data table with no rows is written as one empty file in the all-null partition
-(``.../month=__HIVE_DEFAULT_PARTITION__/part-0.parquet``), so every table folder has a schema to
-read.  ``sources``, ``findings``, ``conflicts`` and ``quarantine`` have no date of their own (or
-rows without one) and stay small: each is one unpartitioned file, rows in their written order.
-
 Every file is zstd-compressed, written by pyarrow with an explicit Arrow schema derived from the
 declared Polars schemas (String -> ``string``, Int64 -> ``int64``, Date -> ``date32``, Boolean ->
 ``bool``, List[String] -> ``list<string>``), and its footer key-value metadata holds
 ``copilot_metrics.version``, ``copilot_metrics.schema_hash``, ``copilot_metrics.table``,
 ``copilot_metrics.grain``, ``copilot_metrics.key`` (JSON list) and
-``copilot_metrics.partitioning`` (JSON list, empty when unpartitioned).
+``copilot_metrics.partitioning`` (``[]``).
 
-Row order: :func:`read_parquet` reads the partitions ordered by (enterprise, org, team, month),
-nulls first, rows within a file in written order.  A dataset from :func:`copilot_metrics.load`
-is sorted by (scope, date) with nulls first, so it comes back row for row as written.
+Earlier layouts (formats 1 and 2, copilot-metrics 0.1.0): the ten data tables were
+hive-partitioned by ``enterprise``, ``org``, ``team`` and ``month``, the scope living only in
+percent-encoded folder names (``__HIVE_DEFAULT_PARTITION__`` for null, long labels named by a
+digest listed in the manifest).  :func:`read_parquet`, :func:`scan_parquet` and
+``load(base=...)`` still read them exactly; ``write_parquet(read_parquet(old), new)`` (or any
+write, ``mode="merge"`` included, into the old folder) rewrites one in this layout.
+
+Row order: :func:`read_parquet` gives every table back in written order.  (A dataset of format
+1 or 2 comes back by partition, ordered by (enterprise, org, team, month), nulls first.)
 """
 
 from __future__ import annotations
@@ -107,19 +97,23 @@ __all__ = [
     "write_parquet",
 ]
 
-#: Hive partition columns of the ten data tables, in folder order; all typed String.
+#: Hive partition columns of the ten data tables in layout formats 1 and 2 (read only), in folder order.
 PARTITION_COLUMNS: tuple[str, ...] = (*SCOPE, "month")
 
-#: How a null partition value is spelled in a folder name (read back as null by every reader).
+#: How a null partition value was spelled in a folder name (formats 1 and 2; still used by write_json).
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 
 #: Name of the manifest at the root of a dataset.
 MANIFEST = "_copilot_metrics.json"
 
 _KEY = [*SCOPE, "date"]
-_FILE = "part-0.parquet"
+_FILE = "part-0.parquet"  # formats 1 and 2
 _VALIDATION_DIR = "_validation"
-_FORMAT = 2  # 2: byte-wise lower-case-safe percent-encoding, digests of long values in the manifest
+_FORMAT = 3  # 3: unpartitioned, scope in the files; 2: hive, byte-wise percent-encoding, digests; 1: hive, quote()
+_ROWS_PER_FILE = 1 << 20
+_ROW_GROUP = 1 << 17
+#: What a written data file is called (``part-00000.parquet``, ...).
+_PART_RE = re.compile(r"part-[0-9]{5}\.parquet\Z")
 
 #: Bytes written as themselves in a folder name; every other byte is ``%XX``.
 _SAFE_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_-")
@@ -168,11 +162,12 @@ def _arrow_schema(schema: pl.Schema, drop: tuple[str, ...], metadata: dict[str, 
 
 
 def arrow_partitioning() -> Any:
-    """The ``pyarrow.dataset`` hive partitioning of the data tables, partition columns typed ``string``.
+    """The ``pyarrow.dataset`` hive partitioning of the data tables of layout formats 1 and 2 (0.1.0).
 
-    Pass it to ``pyarrow.dataset.dataset(root / "days", partitioning=arrow_partitioning())``:
-    ``partitioning="hive"`` alone infers the types and fails on a column that is null in every
-    folder (``enterprise`` of an organisation's data).
+    Only for datasets written by copilot-metrics 0.1.0:
+    ``pyarrow.dataset.dataset(old / "days", partitioning=arrow_partitioning())``.  The current
+    layout is not partitioned (``partitioning="hive"``, the default of ``pandas.read_parquet``,
+    reads it as is).
     """
     import pyarrow as pa
     import pyarrow.dataset as pds
@@ -183,7 +178,7 @@ def arrow_partitioning() -> Any:
 # ---------------------------------------------------------------- writing
 
 
-def _metadata(name: str, partitioned: bool) -> dict[str, str]:
+def _metadata(name: str) -> dict[str, str]:
     from copilot_metrics import __version__
 
     if name in TABLES:
@@ -196,7 +191,7 @@ def _metadata(name: str, partitioned: bool) -> dict[str, str]:
         "copilot_metrics.table": name,
         "copilot_metrics.grain": doc,
         "copilot_metrics.key": orjson.dumps(list(key)).decode(),
-        "copilot_metrics.partitioning": orjson.dumps(list(PARTITION_COLUMNS) if partitioned else []).decode(),
+        "copilot_metrics.partitioning": "[]",
     }
 
 
@@ -252,32 +247,16 @@ def _write_file(frame: pl.DataFrame, path: Path, arrow_schema: Any) -> None:
     table = pa.Table.from_batches(
         frame.to_arrow(compat_level=pl.CompatLevel.oldest()).cast(arrow_schema).to_batches(), schema=arrow_schema
     ) if frame.height else arrow_schema.empty_table()
-    pq.write_table(table, path, compression="zstd")
+    pq.write_table(table, path, compression="zstd", row_group_size=_ROW_GROUP)
 
 
-def _write_table(name: str, frame: pl.DataFrame, folder: Path, digests: dict[str, str]) -> None:
+def _write_table(name: str, frame: pl.DataFrame, folder: Path) -> None:
+    """Write one table as ``part-00000.parquet``, ... (at most ``_ROWS_PER_FILE`` rows each; one empty file if none)."""
     frame = conform(name, frame)
-    schema = _schema_of(name)
-    if name not in TABLES:
-        _write_file(frame, folder / _FILE, _arrow_schema(schema, (), _metadata(name, partitioned=False)))
-        return
-    arrow_schema = _arrow_schema(schema, SCOPE, _metadata(name, partitioned=True))
-    with_month = frame.with_columns(pl.col("date").dt.strftime("%Y-%m").alias("month"))
-    groups: Mapping[tuple[Any, ...], pl.DataFrame]
-    if frame.height:
-        groups = with_month.partition_by(list(PARTITION_COLUMNS), maintain_order=True, as_dict=True)
-    else:
-        groups = {(None, None, None, None): with_month}
-    seen: dict[str, tuple[Any, ...]] = {}
-    for values, part in groups.items():
-        segments = [f"{col}={_segment(v, col, digests)}" for col, v in zip(PARTITION_COLUMNS, values, strict=True)]
-        # guard of the encoding's promise: one folder per partition, even where case is folded
-        folded = "/".join(segments).casefold()
-        if seen.setdefault(folded, values) != values or not all(_SEGMENT_RE.match(s) for s in segments):
-            raise CopilotMetricsError(  # pragma: no cover - the encoding rules this out
-                f"table {name!r}: partitions {seen[folded]} and {values} would share the folder {folded}", table=name
-            )
-        _write_file(part.drop(*PARTITION_COLUMNS), folder.joinpath(*segments) / _FILE, arrow_schema)
+    arrow_schema = _arrow_schema(_schema_of(name), (), _metadata(name))
+    starts = range(0, frame.height, _ROWS_PER_FILE) if frame.height else range(1)
+    for number, start in enumerate(starts):
+        _write_file(frame.slice(start, _ROWS_PER_FILE), folder / f"part-{number:05d}.parquet", arrow_schema)
 
 
 def _json_default(value: Any) -> Any:
@@ -289,13 +268,11 @@ def _json_default(value: Any) -> Any:
 def _write_all(ds: Dataset, target: Path) -> None:
     from copilot_metrics import __version__
 
-    digests: dict[str, str] = {}
     for name in TABLES:
         frame = ds.tables.get(name)
-        _write_table(name, frame if frame is not None else pl.DataFrame(schema=TABLES[name].schema), target / name,
-                     digests)
+        _write_table(name, frame if frame is not None else pl.DataFrame(schema=TABLES[name].schema), target / name)
     for name in SIDE_TABLES:
-        _write_table(name, _side_frame(ds, name), target / name, digests)
+        _write_table(name, _side_frame(ds, name), target / name)
     report = ds.validation
     validation = target / _VALIDATION_DIR
     _write_file(report.errors.select(ERROR_SCHEMA.names()).cast(ERROR_SCHEMA), validation / "errors.parquet",
@@ -307,9 +284,8 @@ def _write_all(ds: Dataset, target: Path) -> None:
         "library": "copilot-metrics",
         "version": __version__,
         "schema_hash": _schema.schema_hash(),
-        "partitioning": {"columns": list(PARTITION_COLUMNS), "flavor": "hive", "null": NULL_PARTITION,
-                         "encoding": "percent, every byte outside a-z 0-9 _ -",
-                         "digests": dict(sorted(digests.items()))},
+        "partitioning": {"columns": [], "files": "<table>/part-NNNNN.parquet, every column in the files",
+                         "rows_per_file": _ROWS_PER_FILE},
         "rows": {name: (ds.tables[name].height if name in ds.tables else 0) for name in TABLES}
         | {name: _side_frame(ds, name).height for name in SIDE_TABLES},
         "validation": {"days_checked": report.days_checked, "days_valid": report.days_valid},
@@ -336,7 +312,9 @@ def _ours(parts: tuple[str, ...], is_file: bool) -> bool:
         return (head == MANIFEST) if is_file else head in (_VALIDATION_DIR, *TABLES, *SIDE_TABLES)
     if head == _VALIDATION_DIR:
         return depth == 2 and is_file and parts[1] in ("errors.parquet", "unknown_fields.parquet")
-    if head in SIDE_TABLES:
+    if head in (*TABLES, *SIDE_TABLES) and depth == 2 and is_file and _PART_RE.match(parts[1]):
+        return True  # format 3
+    if head in SIDE_TABLES:  # formats 1 and 2, so that a write replaces an old dataset
         return depth == 2 and is_file and parts[1] == _FILE
     if head in TABLES:
         folders = parts[1:-1] if is_file else parts[1:]
@@ -471,7 +449,7 @@ def write_parquet(
     mode: Literal["overwrite", "merge"] = "overwrite",
     lock_timeout: float = 600.0,
 ) -> Path:
-    """Write a dataset as a hive-partitioned Parquet dataset, atomically.
+    """Write a dataset as a Parquet dataset (one folder of files per table), atomically.
 
     Parameters
     ----------
@@ -618,7 +596,17 @@ def _manifest(root: Path) -> dict[str, Any]:
     return manifest
 
 
-def _scan_table(name: str, folder: Path, digests: Mapping[str, str]) -> pl.LazyFrame:
+def _scan_table(name: str, folder: Path) -> pl.LazyFrame:
+    """One table of a format-3 dataset: its ``part-NNNNN.parquet`` files in order."""
+    schema = _schema_of(name)
+    paths = sorted(str(p) for p in folder.iterdir() if _PART_RE.match(p.name)) if folder.is_dir() else []
+    if not paths:
+        return pl.LazyFrame(schema=schema)
+    return pl.scan_parquet(paths, hive_partitioning=False).select(schema.names()).cast(schema)
+
+
+def _scan_legacy_table(name: str, folder: Path, digests: Mapping[str, str]) -> pl.LazyFrame:
+    """One table of a format-1 or format-2 dataset (scope in hive folder names; see the module docstring)."""
     schema = _schema_of(name)
     files = _files(folder, digests) if folder.is_dir() else []
     if not files:
@@ -653,23 +641,26 @@ def scan_parquet(root: str | os.PathLike[str]) -> dict[str, pl.LazyFrame]:
     -------
     dict of str to LazyFrame
         The ten data tables, then ``sources``, ``findings``, ``conflicts``, ``quarantine``; each
-        with its declared schema (columns in order, ``month`` not included).  Filters on the scope
-        columns or ``date`` prune partitions (except in a dataset holding a scope label named by
-        its digest or a literal ``__HIVE_DEFAULT_PARTITION__``: its scope values come from the
-        folder names as this module decodes them).
+        with its declared schema (columns in order).  Filters on the scope columns or ``date``
+        skip the row groups whose statistics exclude them (in a dataset of format 1 or 2, the
+        partitions).
     """
     base = _dataset_root(Path(root))
-    digests = _manifest(base).get("partitioning", {}).get("digests", {})
-    return {name: _scan_table(name, base / name, digests) for name in _all_tables()}
+    manifest = _manifest(base)
+    if int(manifest.get("format", 1)) >= 3:
+        return {name: _scan_table(name, base / name) for name in _all_tables()}
+    digests = manifest.get("partitioning", {}).get("digests", {})
+    return {name: _scan_legacy_table(name, base / name, digests) for name in _all_tables()}
 
 
 def read_parquet(root: str | os.PathLike[str]) -> Dataset:
     """Read a dataset written by :func:`write_parquet`: every table equal to what was written.
 
-    Tables have their declared dtypes; rows come back by partition (scope, then month, nulls
-    first) in written order within each, which is the order of a dataset from
-    :func:`copilot_metrics.load`.  ``validation`` and ``meta`` are restored from
-    ``_validation/`` and the manifest (``meta`` as JSON: dates become strings).
+    Tables have their declared dtypes and rows in written order.  Datasets of the earlier layouts
+    (formats 1 and 2, written by copilot-metrics 0.1.0) are read too, rows by partition (scope,
+    then month, nulls first); writing the result rewrites one in the current layout.
+    ``validation`` and ``meta`` are restored from ``_validation/`` and the manifest (``meta`` as
+    JSON: dates become strings).
     """
     base = _dataset_root(Path(root))
     lazy = scan_parquet(base)
