@@ -29,14 +29,13 @@ from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import ContractError
 from copilot_metrics.findings import contract_findings
 from copilot_metrics.rebuild import rebuild_days
-from copilot_metrics.tables import QUARANTINE_SCHEMA, SCOPE, TABLES, TableSpec
+from copilot_metrics.tables import DAY_KEY, QUARANTINE_SCHEMA, SCOPE, TABLES, TableSpec
 
 if TYPE_CHECKING:
     import pandera.polars as pa
 
 __all__ = ["MODELS", "check_table", "enforce", "model_for"]
 
-_KEY = [*SCOPE, "date"]
 
 
 def _import_pandera() -> None:
@@ -151,7 +150,7 @@ def enforce(ds: Dataset, on_invalid: Literal["raise", "quarantine"]) -> Dataset:
         )
         cases = located.select(
             pl.col("table"), pl.col("column"), pl.col("check"), pl.col("value"),
-            pl.struct(list(spec.key)).alias("key"), pl.col("source"), *_KEY,
+            pl.struct(list(spec.key)).alias("key"), pl.col("source"), *DAY_KEY,
         )
         if on_invalid == "raise":
             framewide = failures.filter(pl.col("row").is_null())
@@ -163,15 +162,15 @@ def enforce(ds: Dataset, on_invalid: Literal["raise", "quarantine"]) -> Dataset:
                 )
             raise ContractError.from_failures(name, cases)
         value = pl.when(pl.col("value").is_not_null()).then(pl.format(" (value {})", "value")).otherwise(pl.lit(""))
-        bad_days.append(cases.select(*_KEY, "source", pl.format("{}: table {}, column {}: {} failed{}", "source",
+        bad_days.append(cases.select(*DAY_KEY, "source", pl.format("{}: table {}, column {}: {} failed{}", "source",
                                                              pl.lit(name), "column", "check", value)
                                      .alias("reason")))
         found.append(contract_findings(name, located))
     if not bad_days:
         return ds
-    bad = pl.concat(bad_days).group_by(_KEY, maintain_order=True).agg(
+    bad = pl.concat(bad_days).group_by(DAY_KEY, maintain_order=True).agg(
         pl.col("source").first(), pl.col("reason").unique(maintain_order=True).alias("reasons"))
-    rebuilt, scopes = rebuild_days(ds.tables, only=bad.select(_KEY))
+    rebuilt, scopes = rebuild_days(ds.tables, only=bad.select(DAY_KEY))
     rebuilt_json = {
         (scope, d["date"]): orjson.dumps(d).decode() for scope, d in zip(scopes, rebuilt, strict=True)
     }
@@ -186,7 +185,7 @@ def enforce(ds: Dataset, on_invalid: Literal["raise", "quarantine"]) -> Dataset:
     return dataclasses.replace(
         ds,
         quarantine=pl.concat([ds.quarantine, pl.DataFrame(set_aside, schema=QUARANTINE_SCHEMA)]),
-        tables={name: frame.join(bad.select(_KEY), on=_KEY, how="anti", nulls_equal=True)
+        tables={name: frame.join(bad.select(DAY_KEY), on=DAY_KEY, how="anti", nulls_equal=True)
                 for name, frame in ds.tables.items()},
         findings=pl.concat([ds.findings, *found]),
     )

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from copilot_metrics.tables import BLOCKS, FINDING_SCHEMA, SCOPE, TABLES, UNKNOWN_SCHEMA
+from copilot_metrics.tables import BLOCKS, DAY_KEY, FINDING_SCHEMA, SCOPE, TABLES, UNKNOWN_SCHEMA
 
 if TYPE_CHECKING:
     from copilot_metrics.explode import Exploded, Prepared
@@ -69,7 +69,6 @@ RULES: dict[str, tuple[str, str]] = {
 }
 
 
-_KEY = [*SCOPE, "date"]
 
 #: JSON path of each table's objects, with ``{column}`` placeholders for the dimensions.
 _PATHS: dict[str, str] = {
@@ -106,7 +105,7 @@ def _rows(frame: pl.LazyFrame, table: str, column: str, rule: str, condition: pl
           message: str) -> pl.LazyFrame:
     severity = RULES[rule][0]
     return frame.filter(condition.fill_null(False)).select(
-        "source", *_KEY, pl.lit(table).alias("table"), json_path(table, column),
+        "source", *DAY_KEY, pl.lit(table).alias("table"), json_path(table, column),
         pl.lit(rule).alias("rule"), pl.lit(severity).alias("severity"), pl.lit(message).alias("message"),
         value.cast(pl.String).alias("value"),
     )
@@ -135,7 +134,7 @@ def _parents() -> list[tuple[str, str, str]]:
 def _parent_check(tables: Mapping[str, pl.LazyFrame], child: str, parent: str, parent_col: str,
                   child_col: str = "total_engaged_users") -> pl.LazyFrame:
     spec = TABLES[child]
-    keys = [*_KEY, *TABLES[parent].dimensions] if parent != "days" else _KEY
+    keys = [*DAY_KEY, *TABLES[parent].dimensions] if parent != "days" else DAY_KEY
     parents = tables[parent].select(*keys, pl.col(parent_col).alias("_parent"))
     joined = tables[child].join(parents, on=keys, how="inner", nulls_equal=True)
     return _rows(
@@ -186,7 +185,7 @@ def table_findings(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     for name, frame in present.items():
         spec = TABLES[name]
         out.append(frame.filter(pl.struct(list(spec.key)).is_duplicated()).select(
-            "source", *_KEY, pl.lit(name).alias("table"), json_path(name),
+            "source", *DAY_KEY, pl.lit(name).alias("table"), json_path(name),
             pl.lit("duplicate_row").alias("rule"), pl.lit(RULES["duplicate_row"][0]).alias("severity"),
             pl.lit(f"table {name}: natural key ({', '.join(spec.key)}) repeated").alias("message"),
             pl.lit(None, pl.String).alias("value"),
@@ -276,7 +275,7 @@ def contract_findings(name: str, located: pl.DataFrame) -> pl.DataFrame:
         located.with_columns(rule.alias("rule"), json_path(name).alias("_path"))
         .with_columns(severity.alias("severity"))
         .select(
-            "source", *_KEY, pl.lit(name).alias("table"),
+            "source", *DAY_KEY, pl.lit(name).alias("table"),
             pl.when(pl.col("column").is_in(columns))
             .then(pl.concat_str(pl.col("_path"), pl.lit("."), pl.col("column")))
             .otherwise(pl.col("_path")).alias("json_path"),

@@ -44,7 +44,7 @@ import polars as pl
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.explode import explode_days
 from copilot_metrics.findings import RULES, TABLE_RULES, table_findings
-from copilot_metrics.tables import CONFLICT_SCHEMA, FINDING_SCHEMA, SCOPE, TABLES, conform
+from copilot_metrics.tables import CONFLICT_SCHEMA, DAY_KEY, FINDING_SCHEMA, SCOPE, TABLES, conform
 from copilot_metrics.validation import ValidationReport
 
 __all__ = [
@@ -62,7 +62,6 @@ __all__ = [
     "split_repeats",
 ]
 
-_KEY = [*SCOPE, "date"]
 
 #: Timestamps recognised in file names, tried in order; the last match in the name counts.
 FILENAME_PATTERNS: tuple[re.Pattern[str], ...] = (
@@ -157,7 +156,7 @@ def day_digests(tables: Mapping[str, pl.DataFrame], *, by_source: bool = False) 
 
     With ``by_source``, one row per (scope, date, source): the tables may hold several files.
     """
-    group = [*_KEY, "source"] if by_source else _KEY
+    group = [*DAY_KEY, "source"] if by_source else DAY_KEY
     digests: pl.DataFrame | None = None
     for name, frame in tables.items():
         columns = [c for c in frame.columns if c != "source"]
@@ -206,19 +205,20 @@ class Merger:
             0 for the kept copy of a file, 1 for the copy before it, ...
         """
         digests = day_digests(tables)
-        known = digests.join(self._seen, on=[*_KEY, "digest"], how="semi", nulls_equal=True)
-        fresh = digests.join(known, on=_KEY, how="anti", nulls_equal=True)
+        known = digests.join(self._seen, on=[*DAY_KEY, "digest"], how="semi", nulls_equal=True)
+        fresh = digests.join(known, on=DAY_KEY, how="anti", nulls_equal=True)
         self.registry.append(
             digests.with_columns(
                 pl.lit(source).alias("source"),
                 pl.lit(file if file is not None else source).alias("file"),
                 pl.lit(occurrence, pl.Int64).alias("occurrence"),
-                pl.struct(_KEY).is_in(fresh.select(pl.struct(_KEY)).to_series().implode()).alias("stored"),
+                pl.struct(DAY_KEY).is_in(fresh.select(pl.struct(DAY_KEY)).to_series().implode()).alias("stored"),
             )
         )
-        self._seen = pl.concat([self._seen, fresh.select(*_KEY, "digest")])
+        self._seen = pl.concat([self._seen, fresh.select(*DAY_KEY, "digest")])
         for name, frame in tables.items():
-            kept = frame.join(known.select(_KEY), on=_KEY, how="anti", nulls_equal=True) if known.height else frame
+            kept = (frame.join(known.select(DAY_KEY), on=DAY_KEY, how="anti", nulls_equal=True) if known.height
+                    else frame)
             if kept.height:
                 self.parts[name].append(kept)
 
@@ -235,25 +235,25 @@ class Merger:
         """
         if digests is None:
             digests = day_digests(tables, by_source=True)
-        first = digests.unique([*_KEY, "digest"], keep="first", maintain_order=True)
-        known = first.join(self._seen, on=[*_KEY, "digest"], how="semi", nulls_equal=True)
-        fresh = first.join(known, on=[*_KEY, "digest"], how="anti", nulls_equal=True)
-        stored = fresh.select(*_KEY, "source", pl.lit(True).alias("stored"))
+        first = digests.unique([*DAY_KEY, "digest"], keep="first", maintain_order=True)
+        known = first.join(self._seen, on=[*DAY_KEY, "digest"], how="semi", nulls_equal=True)
+        fresh = first.join(known, on=[*DAY_KEY, "digest"], how="anti", nulls_equal=True)
+        stored = fresh.select(*DAY_KEY, "source", pl.lit(True).alias("stored"))
         copies = identical.join(
-            digests.rename({"source": "same_as"}), on=[*_KEY, "same_as"], how="inner", nulls_equal=True
-        ).select(*_KEY, "digest", "source")
-        registry = pl.concat([digests.select(*_KEY, "digest", "source"), copies]).join(
-            stored, on=[*_KEY, "source"], how="left", nulls_equal=True
+            digests.rename({"source": "same_as"}), on=[*DAY_KEY, "same_as"], how="inner", nulls_equal=True
+        ).select(*DAY_KEY, "digest", "source")
+        registry = pl.concat([digests.select(*DAY_KEY, "digest", "source"), copies]).join(
+            stored, on=[*DAY_KEY, "source"], how="left", nulls_equal=True
         )
         self.registry.append(
             registry.select(
-                *_KEY, "digest", "source", pl.col("source").alias("file"),
+                *DAY_KEY, "digest", "source", pl.col("source").alias("file"),
                 pl.lit(0, pl.Int64).alias("occurrence"), pl.col("stored").fill_null(False),
             )
         )
-        self._seen = pl.concat([self._seen, fresh.select(*_KEY, "digest")])
+        self._seen = pl.concat([self._seen, fresh.select(*DAY_KEY, "digest")])
         for name, frame in tables.items():
-            kept = frame.join(stored.select(*_KEY, "source"), on=[*_KEY, "source"], how="semi", nulls_equal=True)
+            kept = frame.join(stored.select(*DAY_KEY, "source"), on=[*DAY_KEY, "source"], how="semi", nulls_equal=True)
             if kept.height:
                 self.parts[name].append(kept)
 
@@ -275,22 +275,22 @@ class Merger:
             ranks.select(pl.col("source").alias("file"), "rank"), on="file", how="left"
         )
         best = registry.sort(["rank", "occurrence"], descending=[True, False], nulls_last=True).unique(
-            _KEY, keep="first", maintain_order=True
+            DAY_KEY, keep="first", maintain_order=True
         )
-        winners = best.select(*_KEY, pl.col("digest").alias("win_digest"), pl.col("source").alias("final_source"))
-        registry = registry.join(winners, on=_KEY, how="left", nulls_equal=True)
+        winners = best.select(*DAY_KEY, pl.col("digest").alias("win_digest"), pl.col("source").alias("final_source"))
+        registry = registry.join(winners, on=DAY_KEY, how="left", nulls_equal=True)
         stored = registry.filter(pl.col("stored"))
         keep = stored.filter(pl.col("digest") == pl.col("win_digest")).select(
-            *_KEY, pl.col("source").alias("stored_source"), "final_source"
+            *DAY_KEY, pl.col("source").alias("stored_source"), "final_source"
         )
         # the best source of each losing version, to name in conflicts
         losers = (
             registry.filter(pl.col("digest") != pl.col("win_digest"))
             .sort(["rank", "occurrence"], descending=[True, False], nulls_last=True)
-            .unique([*_KEY, "digest"], keep="first", maintain_order=True)
-            .join(stored.select(*_KEY, "digest", pl.col("source").alias("stored_source")),
-                  on=[*_KEY, "digest"], how="left", nulls_equal=True)
-            .select(*_KEY, "stored_source", pl.col("source").alias("other_source"))
+            .unique([*DAY_KEY, "digest"], keep="first", maintain_order=True)
+            .join(stored.select(*DAY_KEY, "digest", pl.col("source").alias("stored_source")),
+                  on=[*DAY_KEY, "digest"], how="left", nulls_equal=True)
+            .select(*DAY_KEY, "stored_source", pl.col("source").alias("other_source"))
         )
         tables: dict[str, pl.DataFrame] = {}
         full: dict[str, pl.DataFrame] = {}
@@ -299,11 +299,11 @@ class Merger:
             frame = pl.concat(parts) if parts else pl.DataFrame(schema=spec.schema)
             full[name] = frame
             tables[name] = (
-                frame.join(keep, left_on=[*_KEY, "source"], right_on=[*_KEY, "stored_source"], how="inner",
+                frame.join(keep, left_on=[*DAY_KEY, "source"], right_on=[*DAY_KEY, "stored_source"], how="inner",
                            nulls_equal=True, maintain_order="left")
                 .with_columns(pl.col("final_source").alias("source"))
                 .select(spec.schema.names())
-                .sort(_KEY, maintain_order=True, nulls_last=False)
+                .sort(DAY_KEY, maintain_order=True, nulls_last=False)
             )
         conflicts = _conflicts(full, keep, losers)
         is_winner = pl.col("source") == pl.col("final_source")
@@ -324,8 +324,8 @@ def _conflicts(full: dict[str, pl.DataFrame], keep: pl.DataFrame, losers: pl.Dat
     if losers.height == 0:
         return CONFLICT_SCHEMA.to_frame()
     # the kept source of each (day, losing version), also for tables where the kept version has no row
-    kept_sources = losers.select(*_KEY, "other_source").join(
-        keep.select(*_KEY, pl.col("final_source").alias("kept_source")), on=_KEY, how="left", nulls_equal=True
+    kept_sources = losers.select(*DAY_KEY, "other_source").join(
+        keep.select(*DAY_KEY, pl.col("final_source").alias("kept_source")), on=DAY_KEY, how="left", nulls_equal=True
     )
     out = []
     for name, spec in TABLES.items():
@@ -333,26 +333,26 @@ def _conflicts(full: dict[str, pl.DataFrame], keep: pl.DataFrame, losers: pl.Dat
         if frame.height == 0:
             continue
         dims = list(spec.dimensions)
-        kept = frame.join(keep, left_on=[*_KEY, "source"], right_on=[*_KEY, "stored_source"], nulls_equal=True)
-        other = frame.join(losers, left_on=[*_KEY, "source"], right_on=[*_KEY, "stored_source"], nulls_equal=True)
+        kept = frame.join(keep, left_on=[*DAY_KEY, "source"], right_on=[*DAY_KEY, "stored_source"], nulls_equal=True)
+        other = frame.join(losers, left_on=[*DAY_KEY, "source"], right_on=[*DAY_KEY, "stored_source"], nulls_equal=True)
         if other.height == 0:
-            kept = kept.join(losers.select(_KEY).unique(), on=_KEY, how="semi", nulls_equal=True)
-        kept = kept.join(losers.select(*_KEY, "other_source"), on=_KEY, how="inner", nulls_equal=True)
-        values = [c for c in spec.schema.names() if c not in (*_KEY, *dims, "source")]
+            kept = kept.join(losers.select(DAY_KEY).unique(), on=DAY_KEY, how="semi", nulls_equal=True)
+        kept = kept.join(losers.select(*DAY_KEY, "other_source"), on=DAY_KEY, how="inner", nulls_equal=True)
+        values = [c for c in spec.schema.names() if c not in (*DAY_KEY, *dims, "source")]
         joined = kept.select(
-            *_KEY, *dims, "other_source", pl.col("final_source").alias("kept_source"),
+            *DAY_KEY, *dims, "other_source", pl.col("final_source").alias("kept_source"),
             pl.lit(True).alias("_k"), *[pl.col(c).alias(f"{c}__k") for c in values],
         ).join(
-            other.select(*_KEY, *dims, "other_source", pl.lit(True).alias("_o"),
+            other.select(*DAY_KEY, *dims, "other_source", pl.lit(True).alias("_o"),
                          *[pl.col(c).alias(f"{c}__o") for c in values]),
-            on=[*_KEY, *dims, "other_source"], how="full", coalesce=True, nulls_equal=True,
+            on=[*DAY_KEY, *dims, "other_source"], how="full", coalesce=True, nulls_equal=True,
         )
         joined = joined.drop("kept_source").join(
-            kept_sources, on=[*_KEY, "other_source"], how="left", nulls_equal=True
+            kept_sources, on=[*DAY_KEY, "other_source"], how="left", nulls_equal=True
         ).with_columns((pl.struct(dims).struct.json_encode() if dims else pl.lit("{}")).alias("key"))
         pieces = [
             joined.filter(pl.col("_k").is_null() | pl.col("_o").is_null()).select(
-                *_KEY, pl.lit(name).alias("table"), "key", pl.lit("(row)").alias("column"),
+                *DAY_KEY, pl.lit(name).alias("table"), "key", pl.lit("(row)").alias("column"),
                 pl.when(pl.col("_k")).then(pl.lit("present")).otherwise(pl.lit("absent")).alias("kept_value"),
                 pl.when(pl.col("_o")).then(pl.lit("present")).otherwise(pl.lit("absent")).alias("other_value"),
                 "kept_source", "other_source",
@@ -363,7 +363,7 @@ def _conflicts(full: dict[str, pl.DataFrame], keep: pl.DataFrame, losers: pl.Dat
             k, o = pl.col(f"{column}__k"), pl.col(f"{column}__o")
             pieces.append(
                 both.filter(k.ne_missing(o)).select(
-                    *_KEY, pl.lit(name).alias("table"), "key", pl.lit(column).alias("column"),
+                    *DAY_KEY, pl.lit(name).alias("table"), "key", pl.lit(column).alias("column"),
                     _as_text(k, column).alias("kept_value"), _as_text(o, column).alias("other_value"),
                     "kept_source", "other_source",
                 )
@@ -372,7 +372,7 @@ def _conflicts(full: dict[str, pl.DataFrame], keep: pl.DataFrame, losers: pl.Dat
     if not out:
         return CONFLICT_SCHEMA.to_frame()
     return pl.concat(out).select(CONFLICT_SCHEMA.names()).cast(CONFLICT_SCHEMA).sort(
-        [*_KEY, "table", "key", "column", "other_source", "kept_value", "other_value"], nulls_last=False
+        [*DAY_KEY, "table", "key", "column", "other_source", "kept_value", "other_value"], nulls_last=False
     )
 
 
@@ -385,19 +385,19 @@ def rebase_conflicts(old: pl.DataFrame, new: pl.DataFrame, days: pl.DataFrame) -
     stay as they were (they compare the versions the base knew; the base's losing versions were
     not kept, so they cannot be compared with the new one).
     """
-    changed = new.select(*_KEY, pl.col("other_source").alias("kept_source")).unique()
-    stale = old.join(changed, on=[*_KEY, "kept_source"], how="semi", nulls_equal=True)
-    winners = days.select(*_KEY, pl.col("source").alias("_winner"))
+    changed = new.select(*DAY_KEY, pl.col("other_source").alias("kept_source")).unique()
+    stale = old.join(changed, on=[*DAY_KEY, "kept_source"], how="semi", nulls_equal=True)
+    winners = days.select(*DAY_KEY, pl.col("source").alias("_winner"))
     relabelled = (
-        old.join(changed, on=[*_KEY, "kept_source"], how="anti", nulls_equal=True)
-        .join(winners, on=_KEY, how="left", nulls_equal=True)
+        old.join(changed, on=[*DAY_KEY, "kept_source"], how="anti", nulls_equal=True)
+        .join(winners, on=DAY_KEY, how="left", nulls_equal=True)
         .with_columns(pl.coalesce("_winner", "kept_source").alias("kept_source"))
         .select(CONFLICT_SCHEMA.names())
     )
     return (
         pl.concat([new, stale, relabelled])
         .unique()
-        .sort([*_KEY, "table", "key", "column", "other_source", "kept_value", "other_value"], nulls_last=False)
+        .sort([*DAY_KEY, "table", "key", "column", "other_source", "kept_value", "other_value"], nulls_last=False)
     )
 
 
@@ -563,16 +563,16 @@ def dedupe_versions(conflicts: pl.DataFrame, ranks: pl.DataFrame) -> pl.DataFram
     row = pl.concat_str([pl.col(c).fill_null("\x00") for c in ("table", "key", "column", "kept_value", "other_value")],
                         separator="\x1f")
     holders = (
-        conflicts.group_by([*_KEY, "other_source"])
+        conflicts.group_by([*DAY_KEY, "other_source"])
         .agg(row.sort().str.join("\x1e").alias("_version"))
         .join(ranks.select(pl.col("source").alias("_file"), pl.col("rank").alias("_rank")),
               left_on=file, right_on="_file", how="left")
         .with_columns(copy.fill_null(2**62).alias("_copy"))
         .sort(["_rank", "_copy", "other_source"], descending=True, nulls_last=True)
-        .unique([*_KEY, "_version"], keep="first", maintain_order=True)
-        .select(*_KEY, "other_source")
+        .unique([*DAY_KEY, "_version"], keep="first", maintain_order=True)
+        .select(*DAY_KEY, "other_source")
     )
-    return conflicts.join(holders, on=[*_KEY, "other_source"], how="semi", nulls_equal=True)
+    return conflicts.join(holders, on=[*DAY_KEY, "other_source"], how="semi", nulls_equal=True)
 
 
 
@@ -602,7 +602,7 @@ def _holdings(side: Dataset, ranks: pl.DataFrame) -> pl.DataFrame:
     Reconstructed: a source holds each day of its scope between its first and last date; on a day
     with conflicts, the sources ranked at or below the best named loser held a losing version.
     """
-    days = side.tables["days"].select(*_KEY, pl.col("source").alias("winner")).unique(_KEY)
+    days = side.tables["days"].select(*DAY_KEY, pl.col("source").alias("winner")).unique(DAY_KEY)
     spans = side.sources.filter(pl.col("first_date").is_not_null()).select(
         "source", *SCOPE, "first_date", "last_date"
     ).join(ranks.select("source", "rank"), on="source", how="left")
@@ -610,13 +610,13 @@ def _holdings(side: Dataset, ranks: pl.DataFrame) -> pl.DataFrame:
         pl.col("date").is_between(pl.col("first_date"), pl.col("last_date"))
     )
     losers = (
-        side.conflicts.select(*_KEY, "other_source").unique()
+        side.conflicts.select(*DAY_KEY, "other_source").unique()
         .join(ranks.select(pl.col("source").alias("other_source"), pl.col("rank").alias("loser_rank")),
               on="other_source", how="left")
-        .group_by(_KEY).agg(pl.col("loser_rank").max())
+        .group_by(DAY_KEY).agg(pl.col("loser_rank").max())
     )
-    return held.join(losers, on=_KEY, how="left", nulls_equal=True).select(
-        "source", *_KEY,
+    return held.join(losers, on=DAY_KEY, how="left", nulls_equal=True).select(
+        "source", *DAY_KEY,
         pl.when(pl.col("source") == pl.col("winner")).then(pl.lit("kept"))
         .when(pl.col("loser_rank").is_not_null() & (pl.col("rank") <= pl.col("loser_rank")))
         .then(pl.lit("superseded")).otherwise(pl.lit("identical")).alias("status"),
@@ -659,19 +659,20 @@ def merge_datasets(old: Dataset, new: Dataset) -> Dataset:
     tables, merged_conflicts, merged_counts = merger.finish(ranks)
 
     final = day_digests(tables).join(
-        tables["days"].select(*_KEY, pl.col("source").alias("final_source")), on=_KEY, how="left", nulls_equal=True
-    ).select(*_KEY, pl.col("digest").alias("final_digest"), "final_source")
+        tables["days"].select(*DAY_KEY, pl.col("source").alias("final_source")),
+        on=DAY_KEY, how="left", nulls_equal=True,
+    ).select(*DAY_KEY, pl.col("digest").alias("final_digest"), "final_source")
     old_view = Dataset(old.tables, old_sources, old.quarantine, old.findings, old.conflicts, old.validation)
 
     resolved, fallback, side_conflicts = [], [], []
     for side in (old_view, new):
-        side_digest = day_digests(side.tables).select(*_KEY, pl.col("digest").alias("side_digest"))
+        side_digest = day_digests(side.tables).select(*DAY_KEY, pl.col("digest").alias("side_digest"))
         held = _holdings(side, ranks)
         stored = side.sources.select("source", "days_kept", "days_identical", "days_superseded")
         agrees = _agreeing(held, stored)
-        status = held.join(agrees, on="source", how="semi").join(side_digest, on=_KEY, how="left", nulls_equal=True)
-        status = status.join(final, on=_KEY, how="left", nulls_equal=True).select(
-            "source", *_KEY,
+        status = held.join(agrees, on="source", how="semi").join(side_digest, on=DAY_KEY, how="left", nulls_equal=True)
+        status = status.join(final, on=DAY_KEY, how="left", nulls_equal=True).select(
+            "source", *DAY_KEY,
             pl.when(pl.col("source") == pl.col("final_source")).then(pl.lit("kept"))
             .when((pl.col("status") != "superseded") & (pl.col("side_digest") == pl.col("final_digest")))
             .then(pl.lit("identical")).otherwise(pl.lit("superseded")).alias("status"),
@@ -679,8 +680,8 @@ def merge_datasets(old: Dataset, new: Dataset) -> Dataset:
         resolved.append(status)
         fallback.append(stored.join(agrees, on="source", how="anti"))
         side_conflicts.append(
-            side.conflicts.join(side_digest, on=_KEY, how="left", nulls_equal=True)
-            .join(final, on=_KEY, how="left", nulls_equal=True)
+            side.conflicts.join(side_digest, on=DAY_KEY, how="left", nulls_equal=True)
+            .join(final, on=DAY_KEY, how="left", nulls_equal=True)
             .with_columns(
                 pl.when(pl.col("side_digest") == pl.col("final_digest"))
                 .then(pl.col("final_source")).otherwise(pl.col("kept_source")).alias("kept_source")
@@ -701,7 +702,7 @@ def merge_datasets(old: Dataset, new: Dataset) -> Dataset:
 
     conflicts = dedupe_versions(pl.concat([*side_conflicts, merged_conflicts.select(CONFLICT_SCHEMA.names())]).unique(
         maintain_order=True
-    ), ranks).sort([*_KEY, "table", "key", "column", "other_source"], nulls_last=False, maintain_order=True)
+    ), ranks).sort([*DAY_KEY, "table", "key", "column", "other_source"], nulls_last=False, maintain_order=True)
 
     def from_files(frame: pl.DataFrame, dropped: set[str]) -> pl.DataFrame:
         return frame.filter(~pl.col("source").is_in(list(dropped)))
@@ -712,7 +713,7 @@ def merge_datasets(old: Dataset, new: Dataset) -> Dataset:
     ]
     findings = pl.concat(
         [*(conform("findings", f) for f in read_findings), table_findings(tables)]
-    ).sort(["source", *_KEY, "table", "rule", "json_path"], nulls_last=True, maintain_order=True)
+    ).sort(["source", *DAY_KEY, "table", "rule", "json_path"], nulls_last=True, maintain_order=True)
     quarantine = pl.concat([conform("quarantine", from_files(old.quarantine, renewed)),
                             conform("quarantine", new.quarantine)])
     errors = pl.concat([from_files(old.validation.errors, renewed), new.validation.errors])

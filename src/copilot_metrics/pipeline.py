@@ -38,12 +38,20 @@ from copilot_metrics.findings import (
     training_date_findings,
 )
 from copilot_metrics.sources import Source, SourceRef, resolve
-from copilot_metrics.tables import FINDING_SCHEMA, IDENTICAL_SCHEMA, QUARANTINE_SCHEMA, SCOPE, SOURCE_READ_SCHEMA
+from copilot_metrics.tables import (
+    DAY_KEY,
+    FINDING_SCHEMA,
+    IDENTICAL_SCHEMA,
+    QUARANTINE_SCHEMA,
+    SCOPE,
+    SOURCE_READ_SCHEMA,
+)
 from copilot_metrics.validation import ValidationReport
 
 __all__ = ["load", "validate"]
 
-_KEY = [*SCOPE, "date"]
+_KEY = DAY_KEY  # kept for the Spark module, which reads it
+
 
 #: Archives larger than this many bytes are read by a pool of processes, a batch of files at a time.
 PARALLEL_MIN_BYTES = 192 * 1024 * 1024
@@ -355,7 +363,7 @@ def load(
         sources=_statuses(ds.sources, ds.quarantine),
         findings=pl.concat([*reading_findings, table_findings(ds.tables), ds.findings])
         .unique()
-        .sort(["source", *_KEY, "table", "rule", "json_path", "value", "severity", "message"], nulls_last=True),
+        .sort(["source", *DAY_KEY, "table", "rule", "json_path", "value", "severity", "message"], nulls_last=True),
     )
 
 

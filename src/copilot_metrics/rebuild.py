@@ -13,11 +13,10 @@ from typing import Any, Protocol, runtime_checkable
 import orjson
 import polars as pl
 
-from copilot_metrics.tables import BLOCKS, SCOPE, TABLES
+from copilot_metrics.tables import BLOCKS, DAY_KEY, SCOPE, TABLES
 
 __all__ = ["HasTables", "rebuild_days", "to_api"]
 
-_KEY = [*SCOPE, "date"]
 
 
 @runtime_checkable
@@ -84,7 +83,7 @@ def rebuild_days(
     key named like a scope.
     """
     if only is not None:
-        tables = {n: f.join(only, on=_KEY, how="semi", nulls_equal=True) for n, f in tables.items()}
+        tables = {n: f.join(only, on=DAY_KEY, how="semi", nulls_equal=True) for n, f in tables.items()}
     children: dict[str, dict[tuple[Any, ...], list[dict[str, Any]]]] = {}
     for name, spec in TABLES.items():
         if spec.parent is None:
@@ -93,15 +92,15 @@ def rebuild_days(
         parent_dims = TABLES[spec.parent].dimensions
         for row in tables[name].to_dicts():
             if spec.parent == "days":
-                parent_key: tuple[Any, ...] = (*(row[k] for k in _KEY), spec.array)
+                parent_key: tuple[Any, ...] = (*(row[k] for k in DAY_KEY), spec.array)
             else:
-                parent_key = (*(row[k] for k in _KEY), TABLES[_top(spec.name)].array, *(row[d] for d in parent_dims))
+                parent_key = (*(row[k] for k in DAY_KEY), TABLES[_top(spec.name)].array, *(row[d] for d in parent_dims))
             grouped.setdefault(parent_key, []).append(row)
         children[name] = grouped
     out = []
     scopes: list[tuple[Any, ...]] = []
     for row in tables["days"].to_dicts():
-        key = tuple(row[k] for k in _KEY)
+        key = tuple(row[k] for k in DAY_KEY)
         shape = set(row.get("shape") or ())
         extras = orjson.loads(row["extras"]) if row.get("extras") else {}
         day: dict[str, Any] = {"date": row["date"].isoformat()}

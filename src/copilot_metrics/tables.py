@@ -34,6 +34,7 @@ __all__ = [
     "BLOCKS",
     "BOOKKEEPING",
     "CONFLICT_SCHEMA",
+    "DAY_KEY",
     "ERROR_SCHEMA",
     "FINDING_SCHEMA",
     "IDENTICAL_SCHEMA",
@@ -52,6 +53,9 @@ __all__ = [
 
 #: Scope columns, in order, on every table.
 SCOPE: tuple[str, ...] = ("enterprise", "org", "team")
+
+#: What identifies a day of a scope: the key every table starts with.
+DAY_KEY: tuple[str, ...] = (*SCOPE, "date")
 
 #: Bookkeeping columns, in order, at the end of every table.
 BOOKKEEPING: dict[str, pl.DataType] = {
@@ -283,7 +287,6 @@ class SideSpec:
     key: tuple[str, ...]
 
 
-_KEY = (*SCOPE, "date")
 
 #: The side tables of a dataset, beside the ten tables (one unpartitioned Parquet file each).
 SIDE_TABLES: dict[str, SideSpec] = {
@@ -291,10 +294,10 @@ SIDE_TABLES: dict[str, SideSpec] = {
     for spec in (
         SideSpec("sources", SOURCE_SCHEMA, "one row per input file", ("source",)),
         SideSpec("findings", FINDING_SCHEMA, "one row per data-quality finding (rule, scope, date, table, JSON path)",
-                 ("source", *_KEY, "table", "rule", "json_path")),
+                 ("source", *DAY_KEY, "table", "rule", "json_path")),
         SideSpec("conflicts", CONFLICT_SCHEMA,
                  "one row per value differing between the kept and another export of a day",
-                 (*_KEY, "table", "key", "column", "other_source")),
+                 (*DAY_KEY, "table", "key", "column", "other_source")),
         SideSpec("quarantine", QUARANTINE_SCHEMA, "one row per day set aside, kept verbatim with its reasons",
                  ("source", *SCOPE, "day_index", "date")),
     )
