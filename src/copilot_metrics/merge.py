@@ -56,9 +56,11 @@ __all__ = [
     "day_digests",
     "dedupe_versions",
     "export_time",
+    "in_memory_renames",
     "merge_datasets",
     "rank_sources",
     "rebase_conflicts",
+    "relabel",
     "split_repeats",
 ]
 
@@ -629,6 +631,59 @@ def _counts(holdings: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+#: Labels of in-memory inputs (``<bytes #1>``, ``<file object #2>``): numbered per call of load,
+#: so two datasets can use the same label for different content.
+_IN_MEMORY = r"^<(?:bytes|file object) #(\d+)>"
+
+
+def in_memory_renames(base_sources: pl.DataFrame, new_sources: pl.DataFrame) -> dict[str, str]:
+    """New labels for the in-memory inputs of ``new_sources`` that clash with the base's.
+
+    A file path read again replaces its base copy (the same file, perhaps changed), but an
+    in-memory label names a position in one call of :func:`copilot_metrics.load`, not a file:
+    a clashing one with other content (``sha256``) gets the next free number, so that merging
+    two datasets loaded from bytes loses nothing.  Identical content keeps its label.
+    """
+    taken = set(base_sources["source"].to_list())
+    base_sha = dict(base_sources.select("source", "sha256").iter_rows())
+    numbers = [int(m) for m in base_sources["source"].str.extract(_IN_MEMORY).drop_nulls().to_list()]
+    next_number = max(numbers, default=0) + 1
+    renames: dict[str, str] = {}
+    for label, sha in new_sources.select("source", "sha256").iter_rows():
+        if label not in taken or not re.match(_IN_MEMORY, label) or base_sha.get(label) == sha:
+            continue
+        kind = label[1:label.index(" #")]
+        renames[label] = f"<{kind} #{next_number}>"
+        next_number += 1
+    return renames
+
+
+def relabel(ds: Dataset, renames: Mapping[str, str]) -> Dataset:
+    """``ds`` with its sources renamed (rows, side tables, earlier copies ``label$[3]``, report)."""
+    if not renames:
+        return ds
+    old = pl.lit(list(renames), pl.List(pl.String))
+
+    def rename(column: str) -> pl.Expr:
+        base = pl.col(column).str.replace(_COPY_SUFFIX, "")
+        suffix = pl.col(column).str.extract(r"(" + _COPY_SUFFIX + r")")
+        mapped = base.replace(renames)
+        return pl.when(base.is_in(old)).then(pl.concat_str(mapped, suffix.fill_null(""))).otherwise(
+            pl.col(column)).alias(column)
+
+    def frame(f: pl.DataFrame) -> pl.DataFrame:
+        columns = [c for c in ("source", "kept_source", "other_source") if c in f.columns]
+        return f.with_columns(rename(c) for c in columns) if columns else f
+
+    report = ds.validation
+    return dataclasses.replace(
+        ds, tables={n: frame(f) for n, f in ds.tables.items()}, sources=frame(ds.sources),
+        quarantine=frame(ds.quarantine), findings=frame(ds.findings), conflicts=frame(ds.conflicts),
+        validation=dataclasses.replace(report, errors=frame(report.errors),
+                                       unknown_fields=frame(report.unknown_fields)),
+    )
+
+
 def merge_datasets(old: Dataset, new: Dataset) -> Dataset:
     """Merge ``new`` into ``old`` as :func:`copilot_metrics.load` would merge all their inputs at once.
 
@@ -646,6 +701,7 @@ def merge_datasets(old: Dataset, new: Dataset) -> Dataset:
     new winner as ``kept_source``) plus the differences between the two sides' winners.
     Findings: the reading findings of both sides, table rules re-evaluated on the merged tables.
     """
+    new = relabel(new, in_memory_renames(old.sources, new.sources))
     renewed = set(new.sources["source"].to_list())
     old_tables = {n: f.filter(~pl.col("source").is_in(list(renewed))) for n, f in old.tables.items()}
     old_sources = old.sources.filter(~pl.col("source").is_in(list(renewed)))

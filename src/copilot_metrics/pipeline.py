@@ -288,6 +288,7 @@ def load(
             source_rows.append(_source_row(ref, "skipped", ref.skipped))
     if base is not None:
         base_ds = base if isinstance(base, Dataset) else _read_base(base)
+        refs = _renumber_in_memory(refs, base_ds.sources)
         base_ds = merge.add_dataset(merger, base_ds, {ref.label for ref in refs if not ref.skipped})
         source_rows.extend(base_ds.sources.select(SOURCE_READ_SCHEMA.names()).to_dicts())
         quarantine.extend(base_ds.quarantine.to_dicts())
@@ -376,6 +377,18 @@ def _statuses(sources: pl.DataFrame, quarantine: pl.DataFrame) -> pl.DataFrame:
         .when(loaded).then(pl.lit("loaded with quarantined days"))
         .otherwise(pl.col("status")).alias("status")
     ).drop("_aside")
+
+
+def _renumber_in_memory(refs: list[SourceRef], base_sources: pl.DataFrame) -> list[SourceRef]:
+    """In-memory inputs whose label the base already uses for other content get a free number."""
+    import hashlib
+
+    mine = pl.DataFrame(
+        [{"source": r.label, "sha256": hashlib.sha256(r.data).hexdigest()} for r in refs if r.data is not None],
+        schema={"source": pl.String, "sha256": pl.String},
+    )
+    renames = merge.in_memory_renames(base_sources, mine)
+    return [dataclasses.replace(r, label=renames[r.label]) if r.label in renames else r for r in refs]
 
 
 def _read_base(root: str | os.PathLike[str]) -> Dataset:
