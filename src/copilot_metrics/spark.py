@@ -34,8 +34,13 @@ Differences from :func:`copilot_metrics.load`:
   :func:`copilot_metrics.write_parquet` (``mode="merge"``), and size the cluster instead.
 * The per-file step, the batch repeat-dropping and the reading of JSON run on the executors;
   the winner selection, conflicts, contracts and findings run on the driver, over the distinct
-  day versions only, which must fit in the driver's memory (about the size of one Parquet
-  history of the archive: for daily 100-day exports, ~1% of the JSON).
+  day versions only, which must fit in the driver's memory (for daily 100-day exports, about
+  1% of the JSON, held as Polars tables).
+
+Cost: one shuffle, of the raw file bytes (the range partitioning by path, which also samples
+the paths); the batches' outcomes (pickled Polars tables, each day version of a batch once)
+are kept on the executors (memory, then disk) while the driver streams them in; the returned
+Spark DataFrames are built on the driver from the merged tables.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ import math
 import os
 import pickle
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +110,10 @@ class SparkLoad:
         The side tables, as Spark DataFrames with the declared types.
     dataset:
         The same tables as a Polars :class:`~copilot_metrics.dataset.Dataset` on the driver.
+    seconds:
+        Wall time of each phase: ``listing`` (Spark's file listing and the files' sizes), ``executors`` (reading,
+        flattening, dropping repeats in each batch), ``driver`` (receiving the batches, the
+        merge, contracts, findings), ``spark_frames`` (building the Spark DataFrames).
     """
 
     tables: Mapping[str, Any]
@@ -112,6 +122,7 @@ class SparkLoad:
     findings: Any
     conflicts: Any
     dataset: Dataset
+    seconds: Mapping[str, float] = dataclasses.field(default_factory=dict)
 
     def write_parquet(self, root: str | os.PathLike[str], **options: Any) -> Path:
         """Write the result as :func:`copilot_metrics.write_parquet` does (readable by ``cm.read_parquet``)."""
@@ -331,12 +342,20 @@ def load(
         DataFrames with the declared types, equal row for row to those of ``cm.load`` on the
         same files, and the Polars dataset on the driver.
     """
+    from pyspark import StorageLevel
     from pyspark.sql import functions as sf
 
     from copilot_metrics.pipeline import CHUNK_BYTES
 
     if on_invalid not in ("raise", "quarantine"):
         raise CopilotMetricsError(f"on_invalid must be 'raise' or 'quarantine', not {on_invalid!r}")
+    clock = [time.perf_counter()]
+    seconds: dict[str, float] = {}
+
+    def lap(phase: str) -> None:
+        clock.append(time.perf_counter())
+        seconds[phase] = clock[-1] - clock[-2]
+
     given = [paths] if isinstance(paths, str) else list(paths)
     if not given:
         raise CopilotMetricsError("no path given to copilot_metrics.spark.load")
@@ -348,6 +367,7 @@ def load(
                 "length", "content")
     )
     total = files.agg(sf.sum("length")).first()[0] or 0
+    lap("listing")
     n = partitions or max(spark.sparkContext.defaultParallelism, math.ceil(total / CHUNK_BYTES))
     scope = {"enterprise": enterprise, "org": org, "team": team}
     regexes = [regex for _, regex in templates if regex is not None]
@@ -355,9 +375,19 @@ def load(
         files.repartitionByRange(n, "path").sortWithinPartitions("path")
         .mapInArrow(_batches(scope, regexes, CHUNK_BYTES), "chunk binary")
     )
-    stream = (pickle.loads(row["chunk"]) for row in chunks.toLocalIterator())
-    ds = _assemble(stream, on_invalid=on_invalid, fetched_at=fetched_at, precedence=precedence,
-                          contracts=contracts)
+    # computed by every executor at once, kept there, then streamed to the driver a partition at a time
+    # (toLocalIterator alone would run the partitions one after the other)
+    chunks = chunks.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        chunks.count()
+        lap("executors")
+        stream = (pickle.loads(row["chunk"]) for row in chunks.toLocalIterator(prefetchPartitions=True))
+        ds = _assemble(stream, on_invalid=on_invalid, fetched_at=fetched_at, precedence=precedence,
+                       contracts=contracts)
+        lap("driver")
+    finally:
+        chunks.unpersist()
     frames = {name: _to_spark(spark, name, ds.tables[name]) for name in TABLES}
     side = {name: _to_spark(spark, name, getattr(ds, name)) for name in SIDE_TABLES}
-    return SparkLoad(frames, side["sources"], side["quarantine"], side["findings"], side["conflicts"], ds)
+    lap("spark_frames")
+    return SparkLoad(frames, side["sources"], side["quarantine"], side["findings"], side["conflicts"], ds, seconds)
