@@ -214,8 +214,8 @@ def _assemble(
     from copilot_metrics.errors import FormatError, SchemaValidationError
     from copilot_metrics.explode import Prepared
     from copilot_metrics.findings import file_findings, table_findings, training_date_findings
-    from copilot_metrics.pipeline import _KEY, _source_row, _statuses
-    from copilot_metrics.tables import FINDING_SCHEMA, QUARANTINE_SCHEMA, SOURCE_READ_SCHEMA
+    from copilot_metrics.pipeline import _source_row, _statuses
+    from copilot_metrics.tables import DAY_KEY, FINDING_SCHEMA, QUARANTINE_SCHEMA, SOURCE_READ_SCHEMA
     from copilot_metrics.validation import ValidationReport
 
     merger = merge.Merger()
@@ -288,7 +288,7 @@ def _assemble(
         sources=_statuses(ds.sources, ds.quarantine),
         findings=pl.concat([*reading_findings, table_findings(ds.tables), ds.findings])
         .unique()
-        .sort(["source", *_KEY, "table", "rule", "json_path", "value", "severity", "message"], nulls_last=True),
+        .sort(["source", *DAY_KEY, "table", "rule", "json_path", "value", "severity", "message"], nulls_last=True),
     )
 
 
