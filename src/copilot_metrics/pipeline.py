@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -48,9 +48,7 @@ from copilot_metrics.tables import (
 )
 from copilot_metrics.validation import ValidationReport
 
-__all__ = ["load", "validate"]
-
-_KEY = DAY_KEY  # kept for the Spark module, which reads it
+__all__ = ["assemble", "load", "validate"]
 
 
 #: Archives larger than this many bytes are read by a pool of processes, a batch of files at a time.
@@ -275,24 +273,49 @@ def load(
         raise CopilotMetricsError(f"on_invalid must be 'raise' or 'quarantine', not {on_invalid!r}")
     scope = {"enterprise": enterprise, "org": org, "team": team}
     refs = resolve(source if not isinstance(source, os.PathLike) else os.fspath(source), scope)
+    base_ds: Dataset | None = None
+    if base is not None:
+        base_ds = base if isinstance(base, Dataset) else _read_base(base)
+        refs = _renumber_in_memory(refs, base_ds.sources)
+    skipped = [_source_row(ref, "skipped", ref.skipped) for ref in refs if ref.skipped]
+    return assemble(
+        _results(refs, workers), on_invalid=on_invalid, fetched_at=fetched_at, precedence=precedence,
+        contracts=contracts, skipped=skipped, base=base_ds, reread={ref.label for ref in refs if not ref.skipped},
+    )
+
+
+def assemble(
+    chunks: Iterable[_Chunk],
+    *,
+    on_invalid: Literal["raise", "quarantine"],
+    fetched_at: Mapping[str, Any] | None = None,
+    precedence: Callable[[dict[str, Any]], Any] | None = None,
+    contracts: bool = True,
+    skipped: Sequence[dict[str, Any]] = (),
+    base: Dataset | None = None,
+    reread: set[str] | None = None,
+) -> Dataset:
+    """Everything :func:`load` does after reading: merge the batches, pick winners, contracts, findings.
+
+    ``chunks`` are the batch results of :func:`_process_chunk`, in any order, computed here or
+    elsewhere (worker processes, or the executors of :mod:`copilot_metrics.spark`): one place
+    turns read batches into a dataset, so every engine gives the same one.  ``skipped`` are the
+    ``ds.sources`` rows of inputs never opened; ``base`` a dataset to merge into, whose files
+    named in ``reread`` are replaced by their new read.
+    """
     merger = merge.Merger()
-    source_rows: list[dict[str, Any]] = []
+    source_rows: list[dict[str, Any]] = list(skipped)
     quarantine: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
     unknown: list[dict[str, Any]] = []
     reading_findings: list[pl.DataFrame] = []
     format_errors: list[FormatError] = []
     read_sources: list[dict[str, Any]] = []
-    for ref in refs:
-        if ref.skipped:
-            source_rows.append(_source_row(ref, "skipped", ref.skipped))
     if base is not None:
-        base_ds = base if isinstance(base, Dataset) else _read_base(base)
-        refs = _renumber_in_memory(refs, base_ds.sources)
-        base_ds = merge.add_dataset(merger, base_ds, {ref.label for ref in refs if not ref.skipped})
-        source_rows.extend(base_ds.sources.select(SOURCE_READ_SCHEMA.names()).to_dicts())
-        quarantine.extend(base_ds.quarantine.to_dicts())
-    for chunk in _results(refs, workers):
+        base = merge.add_dataset(merger, base, reread or set())
+        source_rows.extend(base.sources.select(SOURCE_READ_SCHEMA.names()).to_dicts())
+        quarantine.extend(base.quarantine.to_dicts())
+    for chunk in chunks:
         for ref, outcome in chunk.outcomes:
             if isinstance(outcome, CopilotMetricsError):
                 detected = getattr(outcome, "detected", "io")
@@ -342,14 +365,14 @@ def load(
     ranked = merge.rank_sources(sources, fetched_at, precedence)
     tables, conflicts, counts = merger.finish(ranked)
     if base is not None:
-        conflicts = merge.dedupe_versions(merge.rebase_conflicts(base_ds.conflicts, conflicts, tables["days"]), ranked)
-        reading_findings.append(base_ds.findings.filter(~pl.col("rule").is_in(TABLE_RULES)))
+        conflicts = merge.dedupe_versions(merge.rebase_conflicts(base.conflicts, conflicts, tables["days"]), ranked)
+        reading_findings.append(base.findings.filter(~pl.col("rule").is_in(TABLE_RULES)))
     sources = ranked.join(counts, on="source", how="left").with_columns(
         pl.col("days_kept", "days_identical", "days_superseded").fill_null(0).cast(pl.Int64)
     )
-    if base is not None and {"days_identical", "days_superseded"} <= set(base_ds.sources.columns):
+    if base is not None and {"days_identical", "days_superseded"} <= set(base.sources.columns):
         # the base's own repeats were dropped when it was built: add its counts to its files'
-        carried = base_ds.sources.select("source", *(pl.col(c).alias(f"_base_{c}") for c in merge.REPEAT_COUNTS))
+        carried = base.sources.select("source", *(pl.col(c).alias(f"_base_{c}") for c in merge.REPEAT_COUNTS))
         sources = sources.join(carried, on="source", how="left").with_columns(
             (pl.col(c) + pl.col(f"_base_{c}").fill_null(0)).cast(pl.Int64) for c in merge.REPEAT_COUNTS
         ).drop(f"_base_{c}" for c in merge.REPEAT_COUNTS)

@@ -59,7 +59,6 @@ from urllib.parse import unquote, urlparse
 
 import polars as pl
 
-from copilot_metrics import merge
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import CopilotMetricsError
 from copilot_metrics.tables import SIDE_TABLES, TABLES
@@ -197,101 +196,6 @@ def _batches(
     return run
 
 
-def _assemble(
-    chunks: Iterator[Any],
-    *,
-    on_invalid: Literal["raise", "quarantine"],
-    fetched_at: Mapping[str, Any] | None,
-    precedence: Callable[[dict[str, Any]], Any] | None,
-    contracts: bool,
-) -> Dataset:
-    """The driver's part of :func:`copilot_metrics.load` over batches as they arrive (no base, no skipped files).
-
-    The same steps, in the same order, as the body of ``pipeline.load`` after reading.
-    """
-    from copilot_metrics import findings as _findings
-    from copilot_metrics.contracts import enforce
-    from copilot_metrics.errors import FormatError, SchemaValidationError
-    from copilot_metrics.explode import Prepared
-    from copilot_metrics.findings import file_findings, table_findings, training_date_findings
-    from copilot_metrics.pipeline import _source_row, _statuses
-    from copilot_metrics.tables import DAY_KEY, FINDING_SCHEMA, QUARANTINE_SCHEMA, SOURCE_READ_SCHEMA
-    from copilot_metrics.validation import ValidationReport
-
-    merger = merge.Merger()
-    source_rows: list[dict[str, Any]] = []
-    quarantine: list[dict[str, Any]] = []
-    errors: list[dict[str, Any]] = []
-    unknown: list[dict[str, Any]] = []
-    reading_findings: list[pl.DataFrame] = []
-    format_errors: list[FormatError] = []
-    read_sources: list[dict[str, Any]] = []
-    for chunk in chunks:
-        for ref, outcome in chunk.outcomes:
-            if isinstance(outcome, CopilotMetricsError):
-                detected = getattr(outcome, "detected", "io")
-                source_rows.append(_source_row(ref, f"not loaded: {detected}", outcome.message))
-                errors.append({"source": ref.label, "day_index": None, "date": None,
-                               "json_path": outcome.json_path or "$", "rule": f"format:{detected}",
-                               "value": None, "message": outcome.message})
-                if isinstance(outcome, FormatError):
-                    format_errors.append(outcome)
-                elif on_invalid == "raise":
-                    raise outcome
-                continue
-            part = outcome if isinstance(outcome, Prepared) else outcome[0]
-            read_sources.append(part.source)
-            quarantine.extend(part.quarantine)
-            errors.extend(part.errors)
-            unknown.extend(part.unknown)
-            if isinstance(outcome, Prepared):
-                found = file_findings(outcome)
-                if found is not None:
-                    reading_findings.append(found)
-                continue
-            result, copies, repeat_findings = outcome  # a file repeating a date, read on its own
-            reading_findings.append(_findings.read_findings(result))
-            reading_findings.append(repeat_findings)
-            merger.add(ref.label, result.tables)
-            for label, occurrence, copy in copies:
-                merger.add(label, copy, file=ref.label, occurrence=occurrence)
-        reading_findings.append(training_date_findings(chunk.tables))
-        merger.add_batch(chunk.tables, chunk.identical, digests=chunk.digests)
-    source_rows.extend(read_sources)
-    report = ValidationReport.from_rows(
-        errors, unknown, sum(r["days"] for r in read_sources), sum(r["days_valid"] for r in read_sources)
-    )
-    if on_invalid == "raise":
-        if format_errors:
-            first = format_errors[0]
-            if len(format_errors) > 1:
-                first.message += f" (and {len(format_errors) - 1} more file(s) that are not exports)"
-            raise first
-        if not report.ok:
-            raise SchemaValidationError(report)
-    sources = (pl.DataFrame(source_rows, schema=SOURCE_READ_SCHEMA, orient="row") if source_rows
-               else SOURCE_READ_SCHEMA.to_frame())
-    sources = sources.unique("source", keep="last").sort("source")
-    ranked = merge.rank_sources(sources, fetched_at, precedence)
-    tables, conflicts, counts = merger.finish(ranked)
-    sources = ranked.join(counts, on="source", how="left").with_columns(
-        pl.col("days_kept", "days_identical", "days_superseded").fill_null(0).cast(pl.Int64)
-    )
-    quarantine_frame = (
-        pl.DataFrame(quarantine, schema=QUARANTINE_SCHEMA, orient="row") if quarantine else QUARANTINE_SCHEMA.to_frame()
-    ).sort(["source", "day_index", "date"], nulls_last=True, maintain_order=True)
-    ds = Dataset(tables, sources, quarantine_frame, FINDING_SCHEMA.to_frame(), conflicts, report)
-    if contracts:
-        ds = enforce(ds, on_invalid)
-    return dataclasses.replace(
-        ds,
-        sources=_statuses(ds.sources, ds.quarantine),
-        findings=pl.concat([*reading_findings, table_findings(ds.tables), ds.findings])
-        .unique()
-        .sort(["source", *DAY_KEY, "table", "rule", "json_path", "value", "severity", "message"], nulls_last=True),
-    )
-
-
 def _to_spark(spark: Any, name: str, frame: pl.DataFrame) -> Any:
     from copilot_metrics.export.parquet import _arrow_schema, _schema_of
     from copilot_metrics.tables import conform
@@ -345,7 +249,7 @@ def load(
     from pyspark import StorageLevel
     from pyspark.sql import functions as sf
 
-    from copilot_metrics.pipeline import CHUNK_BYTES
+    from copilot_metrics.pipeline import CHUNK_BYTES, assemble
 
     if on_invalid not in ("raise", "quarantine"):
         raise CopilotMetricsError(f"on_invalid must be 'raise' or 'quarantine', not {on_invalid!r}")
@@ -382,7 +286,7 @@ def load(
         chunks.count()
         lap("executors")
         stream = (pickle.loads(row["chunk"]) for row in chunks.toLocalIterator(prefetchPartitions=True))
-        ds = _assemble(stream, on_invalid=on_invalid, fetched_at=fetched_at, precedence=precedence,
+        ds = assemble(stream, on_invalid=on_invalid, fetched_at=fetched_at, precedence=precedence,
                        contracts=contracts)
         lap("driver")
     finally:
