@@ -10,7 +10,6 @@ statistic is null; a sum over values that are all absent is null.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import polars as pl
@@ -18,18 +17,9 @@ import pytest
 
 import copilot_metrics as cm
 from copilot_metrics.errors import RollupError
+from helpers import load, one
 
 REPORTED, UNREPORTED = "engaged_users_days_reported", "engaged_users_days_unreported"
-
-
-def load(days: list[dict[str, Any]]) -> cm.Dataset:
-    return cm.load(json.dumps(days).encode(), org="acme")
-
-
-def one(frame: pl.DataFrame, **where: Any) -> dict[str, Any]:
-    selected = frame.filter(*(pl.col(k) == v for k, v in where.items())) if where else frame
-    assert selected.height == 1, selected
-    return selected.row(0, named=True)
 
 
 def leaf(name: str, users: int, sugg: int, acc: int) -> dict[str, Any]:

@@ -18,20 +18,11 @@ import pytest
 
 import copilot_metrics as cm
 from copilot_metrics.errors import CopilotMetricsError
+from helpers import load, one
 
 D = datetime.date
 FRI, SAT, MON = "2025-03-07", "2025-03-08", "2025-03-10"
 WEEK1, WEEK2 = D(2025, 3, 3), D(2025, 3, 10)
-
-
-def load(days: list[dict[str, Any]]) -> cm.Dataset:
-    return cm.load(json.dumps(days).encode(), org="acme")
-
-
-def one(frame: pl.DataFrame, **where: Any) -> dict[str, Any]:
-    selected = frame.filter(*(pl.col(k) == v for k, v in where.items())) if where else frame
-    assert selected.height == 1, selected
-    return selected.row(0, named=True)
 
 
 def model(users: int, **counts: int) -> dict[str, Any]:
