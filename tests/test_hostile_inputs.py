@@ -402,8 +402,12 @@ def test_negative_counts_break_the_contract(literal: str, shown: int) -> None:
     assert ds.quarantine["reasons"][0].to_list() == [
         f"{SRC}: table days, column total_active_users: greater_than_or_equal_to(0) failed (value {shown})"
     ]
-    # validate checks the schema, which sets no minimum: the contract is the load's
-    assert cm.validate(data).ok
+    # the schema sets no minimum, but validate predicts load: it runs the contracts too
+    report = cm.validate(data)
+    assert (report.days_checked, report.days_valid) == (1, 0)
+    assert report.errors.select("source", "day_index", "json_path", "rule", "value").rows() == [
+        (SRC, 0, "$[0].total_active_users", "contract", str(shown))
+    ]
 
 
 # ------------------------------------------------------------------ dates

@@ -515,3 +515,28 @@ def test_format_error_attrs_name_file_path_and_detected() -> None:
     attrs = info.value.attrs()
     assert (attrs["file"], attrs["json_path"], attrs["detected"]) == (str(path), "$[0]", "copilot-usage")
     assert "/copilot/usage" in attrs["message"]
+
+
+def test_validate_predicts_the_contracts_load_applies() -> None:
+    # a negative count and an editor listed twice pass the schema but break the tables' contracts
+    chat = {"total_engaged_users": 1, "editors": [{"name": "vscode", "total_engaged_users": 1},
+                                                  {"name": "vscode", "total_engaged_users": 2}]}
+    days = [{"date": "2024-06-23"}, {"date": "2024-06-24", "copilot_ide_chat": chat},
+            {"date": "2024-06-25", "total_active_users": "x"}, {"date": "2024-06-26", "total_engaged_users": -4}]
+    data = json.dumps(days).encode()
+    report = cm.validate(data)
+    assert (report.days_checked, report.days_valid) == (4, 1)
+    assert report.errors.select("day_index", "date", "json_path", "rule").sort("day_index").rows() == [
+        (1, "2024-06-24", "$[1].copilot_ide_chat.editors[name=vscode]", "contract"),
+        (2, "2024-06-25", "$[2].total_active_users", "type"),
+        (3, "2024-06-26", "$[3].total_engaged_users", "contract"),
+    ]
+    # and load agrees: exactly those days are set aside
+    ds = cm.load(data, on_invalid="quarantine")
+    assert sorted(ds.quarantine["date"].to_list()) == ["2024-06-24", "2024-06-25", "2024-06-26"]
+    assert ds.days["date"].cast(pl.String).to_list() == ["2024-06-23"]
+
+
+def test_a_date_held_twice_is_no_contract_error_for_validate() -> None:
+    days = [{"date": "2024-06-24", "total_active_users": 7}, {"date": "2024-06-24", "total_active_users": 9}]
+    assert cm.validate(json.dumps(days).encode()).ok

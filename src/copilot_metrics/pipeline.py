@@ -428,7 +428,9 @@ def validate(
 
     The same checks as :func:`copilot_metrics.load`, which it predicts: besides the schema's
     rules, a day holding an integer that no 64-bit column can hold is an error (rule
-    ``representable``).  Never raises for bad content: files that are not metrics exports appear
+    ``representable``), and so is a day whose rows break a table's contract once flattened
+    (rule ``contract``: a negative count, a dimension row twice in one day).  Never raises for
+    bad content: files that are not metrics exports appear
     in ``errors`` with rule ``format:<what they look like>``.
 
     >>> import copilot_metrics as cm
@@ -457,6 +459,51 @@ def validate(
             continue
         errors.extend(prepared.errors)
         unknown.extend(prepared.unknown)
+        broken = _contract_errors(prepared, ref)
+        errors.extend(broken)
         checked += prepared.source["days"]
-        valid += prepared.source["days_valid"]
+        valid += prepared.source["days_valid"] - len({row["day_index"] for row in broken})
     return ValidationReport.from_rows(errors, unknown, checked, valid)
+
+
+def _contract_errors(prepared: Prepared, ref: SourceRef) -> list[dict[str, Any]]:
+    """Error rows for the schema-valid days of one input that break a table's contract.
+
+    What ``load`` would refuse after flattening (a negative count, a dimension row twice in a
+    day), so that :func:`validate` predicts it: rule ``contract``, the day's index in the file,
+    the JSON path of the row (by names) and its column.
+    """
+    if not prepared.days:
+        return []
+    from copilot_metrics.contracts import check_table
+    from copilot_metrics.findings import json_path
+
+    set_aside = {row["day_index"] for row in prepared.quarantine}
+    kept = [i for i in range(prepared.source["days"]) if i not in set_aside]
+    # a date held twice: load keeps the last copy (the earlier ones only compete as versions)
+    last = {day["date"]: position for position, day in enumerate(prepared.days)}
+    chosen = sorted(last.values())
+    index = {prepared.days[k]["date"]: kept[k] for k in chosen}
+    tables = explode_days([prepared.days[k] for k in chosen], source=ref.label, scope=ref.scope,
+                          unknown=[prepared.unknown_keys[k] for k in chosen])
+    out: list[dict[str, Any]] = []
+    for name, frame in tables.items():
+        failures = check_table(name, frame).filter(pl.col("row").is_not_null())
+        if failures.height == 0:
+            continue
+        located = failures.join(frame.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64)), on="row")
+        in_table = pl.col("column").is_in(list(frame.columns))
+        rows = located.select(
+            pl.col("date").cast(pl.String).alias("date"),
+            pl.when(in_table).then(pl.concat_str(json_path(name), pl.lit("."), pl.col("column")))
+            .otherwise(json_path(name)).alias("json_path"),
+            "column", "check", "value",
+        ).unique(maintain_order=True)
+        for row in rows.to_dicts():
+            day_index = index.get(row["date"])
+            path = row["json_path"].replace(f"$[date={row['date']}]", f"$[{day_index}]", 1)
+            shown = f" (value {row['value']})" if row["value"] is not None else ""
+            out.append({"source": ref.label, "day_index": day_index, "date": row["date"], "json_path": path,
+                        "rule": "contract", "value": row["value"],
+                        "message": f"table {name}, column {row['column']}: {row['check']} failed{shown}"})
+    return out
