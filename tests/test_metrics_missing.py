@@ -257,6 +257,55 @@ def test_sums_over_only_absent_values_are_null_not_zero() -> None:
     assert one(frame, language="go")["total_code_suggestions"] == 0
 
 
+def over_accepted_go(date: str) -> dict[str, Any]:
+    """go with 50 acceptances of 10 suggestions (flagged ``acceptances_exceed_suggestions``); python clean."""
+    return day(date, copilot_ide_code_completions={
+        "total_engaged_users": 3,
+        "languages": [{"name": "go", "total_engaged_users": 1}, {"name": "python", "total_engaged_users": 2}],
+        "editors": [editor("vscode", 3, [leaf("go", 1, 10, 50), leaf("python", 2, 100, 30)])],
+    })
+
+
+@pytest.mark.parametrize("with_findings", [True, False])
+def test_exclude_findings_leaves_null_sums_for_a_slice_whose_every_row_is_excluded(with_findings: bool) -> None:
+    ds = load([over_accepted_go("2025-05-12")])
+    source = ds if with_findings else dict(ds.tables)  # no findings: the same conditions on the rows
+    frame = cm.acceptance(source, by="language", exclude_findings=True)
+    go = one(frame, language="go")
+    # go's only row is excluded: a sum over no row is null, not 0, and so are its rates
+    assert go["rows_excluded"] == 1
+    for column in ("total_code_suggestions", "total_code_acceptances", "total_code_lines_suggested",
+                   "total_code_lines_accepted", "acceptance_rate", "line_acceptance_rate", "share_of_acceptances"):
+        assert go[column] is None, column
+    # its users are not affected by the exclusion
+    assert go["engaged_users_mean"] == 1.0
+    python = one(frame, language="python")
+    assert (python["rows_excluded"], python["total_code_suggestions"], python["total_code_acceptances"]) == (0, 100, 30)
+    assert python["acceptance_rate"] == pytest.approx(30 / 100)
+    assert python["share_of_acceptances"] == pytest.approx(30 / 30)
+    # without exclusion the row counts
+    kept = one(cm.acceptance(source, by="language"), language="go")
+    assert (kept["total_code_suggestions"], kept["total_code_acceptances"]) == (10, 50)
+
+
+def test_exclude_findings_sums_only_the_kept_rows_per_period() -> None:
+    clean = day("2025-05-13", copilot_ide_code_completions={
+        "total_engaged_users": 1, "languages": [{"name": "go", "total_engaged_users": 1}],
+        "editors": [editor("vscode", 1, [leaf("go", 1, 40, 8)])],
+    })
+    ds = load([over_accepted_go("2025-05-12"), clean])
+    daily = cm.acceptance(ds, by="language", every="1d", exclude_findings=True).filter(pl.col("language") == "go")
+    monday, tuesday = daily.row(0, named=True), daily.row(1, named=True)
+    assert (monday["total_code_acceptances"], monday["acceptance_rate"], monday["rows_excluded"]) == (None, None, 1)
+    assert (tuesday["total_code_acceptances"], tuesday["rows_excluded"]) == (8, 0)
+    whole = one(cm.acceptance(ds, by="language", exclude_findings=True), language="go")
+    assert (whole["total_code_suggestions"], whole["total_code_acceptances"], whole["rows_excluded"]) == (40, 8, 1)
+    assert whole["acceptance_rate"] == pytest.approx(8 / 40)
+    # by=None: the scope keeps python's rows and tuesday's go row
+    total = one(cm.acceptance(ds, by=None, exclude_findings=True))
+    assert (total["total_code_suggestions"], total["rows_excluded"]) == (100 + 40, 1)
+
+
 def test_engagement_rate_is_null_when_no_engaged_count_exists() -> None:
     days = [{"date": "2025-06-02", "total_active_users": 10}, {"date": "2025-06-03", "total_active_users": 20}]
     row = one(cm.adoption(load(days)))

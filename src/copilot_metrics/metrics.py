@@ -378,9 +378,10 @@ def _normalized(lf: pl.LazyFrame, normalize_languages: bool) -> pl.LazyFrame:
 
 
 def _sum_present(values: pl.Expr, kept: pl.Expr | None = None) -> pl.Expr:
-    """Σ of the values present (of the ``kept`` rows); null when no row holds a value."""
-    total = (values if kept is None else values.filter(kept)).sum()
-    return pl.when(values.is_not_null().any()).then(total).cast(pl.Int64)
+    """Σ of the values present (of the ``kept`` rows); null when no (kept) row holds a value."""
+    if kept is not None:
+        values = values.filter(kept)
+    return pl.when(values.is_not_null().any()).then(values.sum()).cast(pl.Int64)
 
 
 def _chain(table: str) -> list[TableSpec]:
@@ -742,7 +743,8 @@ def acceptance(
     -------
     total_code_suggestions, total_code_acceptances, total_code_lines_suggested, total_code_lines_accepted
         Σ over the slice's rows and the period's days; null when no row holds the value (a
-        slice known only from ``completions_languages``, or rows without the key).
+        slice known only from ``completions_languages``, or rows without the key; with
+        ``exclude_findings=True``, a slice whose every row is excluded).
     acceptance_rate
         ``Σ total_code_acceptances / Σ total_code_suggestions`` (null when Σ suggestions is 0;
         above 1 when acceptances exceed suggestions, as in some real JetBrains rows).
