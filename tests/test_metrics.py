@@ -333,7 +333,8 @@ def test_weekly_mean_and_peak_active_users(ds: cm.Dataset) -> None:
     # IDE chat block present on 03-03 (3 users) and 03-06 (2 users) only
     assert w1["ide_chat_engaged_users_mean"] == pytest.approx((3 + 2) / 2)
     assert w1["ide_chat_engaged_users_peak"] == 3
-    assert w1["ide_chat_share"] == pytest.approx((3 + 2) / (6 + 4 + 9 + 0))
+    # the share is over the days reporting both counts: 03-03 (6 engaged) and 03-06 (9), not 03-04/08
+    assert w1["ide_chat_share"] == pytest.approx((3 + 2) / (6 + 9))
     assert w1["active_users_mean_change"] is None
     w2 = one(weekly, period_start=D(2025, 3, 10))
     assert w2["active_users_mean"] == pytest.approx((20 + 1) / 2)

@@ -10,6 +10,7 @@ statistic is null; a sum over values that are all absent is null.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import polars as pl
@@ -329,7 +330,8 @@ def test_adoption_feature_mean_skips_a_present_block_without_its_count() -> None
     assert row["ide_chat_engaged_users_mean"] == pytest.approx(4 / 1)
     assert (row["ide_chat_engaged_users_days_reported"], row["ide_chat_engaged_users_days_unreported"]) == (1, 3)
     assert row["engaged_users_mean"] == pytest.approx((25 + 25 + 25) / 3)
-    assert row["engagement_rate"] == pytest.approx((25 * 3) / (30 * 3 + 5))
+    # 06-05 reports active users only: the rate is over the three days reporting both counts
+    assert row["engagement_rate"] == pytest.approx((25 * 3) / (30 * 3))
 
 
 def test_a_period_without_data_has_null_user_days() -> None:
@@ -383,3 +385,123 @@ def test_rollup_of_absent_values_is_null() -> None:
         "total_engaged_users": 1, "editors": [editor("vscode", 1, [bare])]})]
     out = cm.rollup(load(days).completions.drop("total_engaged_users"), by="language")
     assert one(out, language="rust")["total_code_suggestions"] is None
+
+
+# ----------------------------------------------------------------------------- ratios of two counts
+
+
+def test_engagement_rate_is_over_the_days_reporting_both_counts() -> None:
+    days = [
+        {"date": "2025-07-07", "total_active_users": 10, "total_engaged_users": 5},  # A: both
+        {"date": "2025-07-08", "total_active_users": 10},  # B: engaged absent
+        {"date": "2025-07-09", "total_engaged_users": 4},  # C: active absent
+    ]
+    row = one(cm.adoption(load(days)))
+    # only A reports both: 5 / 10, not 5 / 20 (nor (5 + 4) / 20)
+    assert row["engagement_rate"] == pytest.approx(5 / 10)
+    # the user-days stay over the days reporting their own count
+    assert (row["active_user_days"], row["engaged_user_days"]) == (10 + 10, 5 + 4)
+    assert (row["active_users_days_reported"], row["engaged_users_days_reported"]) == (2, 2)
+    # per day: B and C report one count each, so their rate is null, not 0
+    daily = cm.adoption(load(days), every="1d")
+    assert daily["engagement_rate"].to_list() == [pytest.approx(0.5), None, None]
+
+
+def test_feature_share_is_over_the_days_reporting_the_feature_and_the_day() -> None:
+    days = [
+        {"date": "2025-07-07", "total_active_users": 10, "total_engaged_users": 5,
+         "copilot_ide_chat": {"total_engaged_users": 2, "editors": []}},
+        {"date": "2025-07-08", "total_active_users": 10, "total_engaged_users": 8, "copilot_ide_chat": None},
+        {"date": "2025-07-09", "total_active_users": 10, "copilot_ide_chat": {"total_engaged_users": 3, "editors": []}},
+    ]
+    row = one(cm.adoption(load(days)))
+    # 07-07 only reports both: 2 / 5, not (2 + 3) / (5 + 8)
+    assert row["ide_chat_share"] == pytest.approx(2 / 5)
+    assert row["ide_chat_engaged_user_days"] == 2 + 3
+    assert row["engagement_rate"] == pytest.approx((5 + 8) / (10 + 10))
+    assert row["completions_share"] is None  # no day reports the completions count
+
+
+def test_activation_rate_is_over_the_days_with_active_users_and_seats() -> None:
+    days = [
+        {"date": "2025-07-07", "total_active_users": 10, "total_engaged_users": 5},  # before the seats rows
+        {"date": "2025-07-08", "total_active_users": 6, "total_engaged_users": 5},
+        {"date": "2025-07-09", "total_engaged_users": 3},  # active users absent
+    ]
+    seats = pl.DataFrame({"date": [dt.date(2025, 7, 8)], "seats": [20]})
+    row = one(cm.adoption(load(days), seats=seats))
+    assert row["seat_days"] is None  # 07-07 has no seats value
+    # 07-08 only has both: 6 / 20, not (10 + 6) / (20 + 20) nor 6 / (20 + 20)
+    assert row["activation_rate"] == pytest.approx(6 / 20)
+    flat = one(cm.adoption(load(days), seats=20))
+    assert flat["seat_days"] == 20 * 3
+    assert flat["activation_rate"] == pytest.approx((10 + 6) / (20 + 20))
+
+
+def test_chats_per_engaged_user_day_skip_the_days_with_users_but_no_chats() -> None:
+    ds = load(CHAT_TOTALS_ONLY)
+    total = one(cm.chat(ds, by=None))
+    # users every day (7, 9, 6, 3); chats only where editors are listed: 01-06 (10 + 4), 01-09 (6)
+    assert total["total_chats"] == 10 + 4 + 6
+    assert total["engaged_user_days"] == 7 + 9 + 6 + 3
+    assert total["chats_per_engaged_user_day"] == pytest.approx((10 + 4 + 6) / (7 + 3))
+    # jetbrains on 01-09 reports 1 user but has no models array, so no chats: left out
+    jetbrains = one(cm.chat(ds, by="editor"), editor="jetbrains")
+    assert jetbrains["chats_per_engaged_user_day"] == pytest.approx(4 / 2)
+
+
+def test_dotcom_chats_per_engaged_user_day_skip_a_model_without_its_count() -> None:
+    days = [
+        day("2025-02-03", copilot_dotcom_chat={"total_engaged_users": 4, "models": [chat_model(4, 9)]}),
+        day("2025-02-04", copilot_dotcom_chat={"total_engaged_users": 8}),  # no models array
+        day("2025-02-05", copilot_dotcom_chat={"total_engaged_users": 2, "models": [chat_model(None, 5)]}),
+        day("2025-02-06", copilot_dotcom_chat={"total_engaged_users": 6, "models": [chat_model(6, 3)]}),
+    ]
+    ds = load(days)
+    model = one(cm.dotcom_chat(ds), model="default")
+    # 02-05's 5 chats have no user count: (9 + 3) / (4 + 6), not (9 + 5 + 3) / (4 + 6)
+    assert model["chats_per_engaged_user_day"] == pytest.approx((9 + 3) / (4 + 6))
+    total = one(cm.dotcom_chat(ds, by=None))
+    # 02-04 has 8 users but no chats: (9 + 5 + 3) / (4 + 2 + 6), not / (4 + 8 + 2 + 6)
+    assert total["chats_per_engaged_user_day"] == pytest.approx((9 + 5 + 3) / (4 + 2 + 6))
+    assert one(cm.dotcom_chat(ds, by=None, start="2025-02-04", end="2025-02-04"))["chats_per_engaged_user_day"] is None
+
+
+def test_summaries_per_engaged_user_day_skip_a_repository_without_its_models() -> None:
+    def pr_model(users: int, summaries: int) -> dict[str, Any]:
+        return {"name": "default", "is_custom_model": False, "custom_model_training_date": None,
+                "total_pr_summaries_created": summaries, "total_engaged_users": users}
+
+    days = [
+        day("2025-04-01", copilot_dotcom_pull_requests={"total_engaged_users": 3, "repositories": [
+            {"name": "a", "total_engaged_users": 3, "models": [pr_model(3, 2)]}]}),
+        day("2025-04-02", copilot_dotcom_pull_requests={"total_engaged_users": 1, "repositories": [
+            {"name": "a", "total_engaged_users": 1}]}),
+    ]
+    repo = one(cm.pull_requests(load(days)), repository="a")
+    assert repo["engaged_user_days"] == 3 + 1
+    assert repo["summaries_per_engaged_user_day"] == pytest.approx(2 / 3)
+
+
+def test_rollup_recomputes_a_paired_rate_only_where_every_day_reported_both() -> None:
+    days = [
+        {"date": "2025-07-07", "total_active_users": 10, "total_engaged_users": 5},  # week 1: both
+        {"date": "2025-07-08", "total_active_users": 10, "total_engaged_users": 2},
+        {"date": "2025-07-14", "total_active_users": 10, "total_engaged_users": 5},  # week 2
+        {"date": "2025-07-15", "total_active_users": 10},  # engaged absent
+    ]
+    weekly = cm.adoption(load(days), every="1w")
+    additive = weekly.select(c for c in weekly.columns if cm.column_kind(c) not in ("distinct", "change"))
+    first = one(cm.rollup(additive.filter(pl.col("period_start") == pl.date(2025, 7, 7))))
+    assert first["engagement_rate"] == pytest.approx((5 + 2) / (10 + 10))
+    # over both weeks the output's sums would give (5 + 2 + 5) / 40; the right figure is 12 / 30
+    assert one(cm.rollup(additive))["engagement_rate"] is None
+    assert one(cm.adoption(load(days)))["engagement_rate"] == pytest.approx((5 + 2 + 5) / (10 + 10 + 10))
+    with pytest.raises(RollupError) as info:
+        cm.rollup(additive.drop("active_users_days_unreported"))
+    assert info.value.column == "engagement_rate"
+    chats = cm.chat(load(CHAT_TOTALS_ONLY), by=None, every="1d").drop(
+        "engaged_users_mean", "engaged_users_peak")
+    with pytest.raises(RollupError) as info:
+        cm.rollup(chats)
+    assert info.value.column == "chats_per_engaged_user_day"

@@ -37,6 +37,15 @@ The rules (see ``DOMAIN.md``, "What the numbers mean"):
   Event counts (suggestions, acceptances, lines, chats, PR summaries) are Σ of the values
   present; a sum over values that are all absent (or over no row) is null, not 0. Rates built
   on a null sum are null.
+
+  A ratio of two counts that days report separately (``engagement_rate``: engaged over active
+  user-days; ``<feature>_share``; ``activation_rate``: active users over seats;
+  ``chats_per_engaged_user_day``, ``summaries_per_engaged_user_day``: events over engaged
+  user-days) takes both sums over the same days: those that report both (the numerator's and
+  the denominator's value present that day), so a day reporting one count only moves neither
+  sum. E.g. day A (10 active, 5 engaged) and day B (10 active, engaged absent) give
+  ``engagement_rate`` 5 / 10, not 5 / 20. The user-day columns shown beside such a rate are
+  still over the days reporting their own count, so the rate need not equal their quotient.
 * Every column a function here emits, and every column of the tables, has a kind
   (:func:`column_kind`), and :func:`rollup` re-aggregates an output or a table to a coarser
   grain from those kinds, refusing (with :class:`~copilot_metrics.errors.RollupError`) to sum
@@ -189,6 +198,17 @@ _RATES: dict[str, tuple[tuple[str, ...], str]] = {
     "engagement_rate": (("engaged_user_days",), "active_user_days"),
     "activation_rate": (("active_user_days",), "seat_days"),
     **{f"{f}_share": ((f"{f}_engaged_user_days",), "engaged_user_days") for f in _FEATURE_BLOCKS},
+}
+#: rates whose two sums are taken over the days reporting both counts -> the ``*_days_unreported``
+#: columns that must all be 0 (every day reported both) for :func:`rollup` to recompute them from
+#: the output's sums; ``None``: never recomputable from them (the days holding the events are not
+#: in the output)
+_PAIRED: dict[str, tuple[str, ...] | None] = {
+    "engagement_rate": ("active_users_days_unreported", "engaged_users_days_unreported"),
+    "activation_rate": ("active_users_days_unreported",),
+    **{f"{f}_share": (f"{f}_engaged_users_days_unreported", "engaged_users_days_unreported") for f in _FEATURE_BLOCKS},
+    "chats_per_engaged_user_day": None,
+    "summaries_per_engaged_user_day": None,
 }
 _SHARES: dict[str, str] = {"share_of_acceptances": "total_code_acceptances"}
 _KINDS: dict[str, ColumnKind] = {
@@ -464,14 +484,28 @@ def _distinct_stats(
             _ratio(pl.col("engaged_user_days"), reported).alias("engaged_users_mean"),
         ).drop("_sum", "_max", "_unset", "_values", "_days", "_present", *(f"_broken{i}" for i in range(len(breaks))))
 
-    return daily.select(keys), add
+    return daily, add
+
+
+def _paired(numerator: pl.Expr, denominator: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """Σ numerator and Σ denominator over the rows (days) holding both; null over no such row."""
+    both = numerator.is_not_null() & denominator.is_not_null()
+    return (
+        pl.when(both.any()).then(numerator.filter(both).sum()),
+        pl.when(both.any()).then(denominator.filter(both).sum()),
+    )
 
 
 def _feature_frame(
     ds: Frames, feature: _Feature, dims: tuple[str, ...], every: str | None, start: DateLike, end: DateLike,
     weekdays_only: bool, *, normalize_languages: bool = False, exclude_findings: bool = False,
+    per_user_day: tuple[str, str] | None = None,
 ) -> pl.LazyFrame:
-    """Sums of the feature's event counts and its engaged users at the grain (scope, period, dims)."""
+    """Sums of the feature's event counts and its engaged users at the grain (scope, period, dims).
+
+    ``per_user_day`` = (event count column, rate name): adds the rate Σ events / Σ engaged users,
+    both over the slice's days that hold the events and report the users (:func:`_paired`).
+    """
     _check_every(every)
     lo, hi = _as_date(start, "start"), _as_date(end, "end")
     keys = [*_keys(every), *dims]
@@ -493,13 +527,23 @@ def _feature_frame(
 
     table = feature.distinct.get(frozenset(dims))
     if table is None:
-        return counts.with_columns(pl.lit(None, dtype).alias(name) for name, dtype in _ENGAGED.items())
+        out = counts.with_columns(pl.lit(None, dtype).alias(name) for name, dtype in _ENGAGED.items())
+        return out if per_user_day is None else out.with_columns(pl.lit(None, pl.Float64).alias(per_user_day[1]))
     days = _select_days(_lazy(ds, "days"), lo, hi, weekdays_only, every)
-    with_rows, add_engaged = _distinct_stats(days, select, feature, table, keys, every)
-    slices = pl.concat([counts.select(keys), with_rows], how="vertical").unique()
+    daily, add_engaged = _distinct_stats(days, select, feature, table, keys, every)
+    slices = pl.concat([counts.select(keys), daily.select(keys)], how="vertical").unique()
     out = add_engaged(slices.join(counts, on=keys, how="left", nulls_equal=True))
     if exclude_findings:
         out = out.with_columns(pl.col("rows_excluded").fill_null(0))
+    if per_user_day is not None:
+        events, rate = per_user_day
+        # one value per slice and day: the day's events (null when no row holds them) and users
+        per_day = leaf.group_by([*keys, "date"]).agg(_sum_present(pl.col(events)).alias("_events")).join(
+            daily, on=[*keys, "date"], how="inner", nulls_equal=True)
+        numerator, denominator = _paired(pl.col("_events"), pl.col("_users"))
+        pairs = per_day.group_by(keys).agg(numerator.alias("_num"), denominator.alias("_den"))
+        out = out.join(pairs, on=keys, how="left", nulls_equal=True).with_columns(
+            _ratio(pl.col("_num"), pl.col("_den")).alias(rate)).drop("_num", "_den")
     return out
 
 
@@ -571,9 +615,10 @@ def adoption(
     active_users_days_reported, active_users_days_unreported, engaged_users_days_reported, engaged_users_days_unreported
         Days with data that report the count (the mean's denominator), and those that do not.
     engagement_rate
-        ``engaged_user_days / active_user_days``: null (not 0) when no day reports
-        ``total_engaged_users`` (or none reports ``total_active_users``). Each sum is over the
-        days reporting its own count.
+        Σ ``total_engaged_users`` / Σ ``total_active_users``, both over the days that report
+        both counts (a day with only one of them is left out of both sums, so this is
+        ``engaged_user_days / active_user_days`` only when every day reports both); null (not 0)
+        when no day reports both.
     <feature>_engaged_user_days, <feature>_engaged_users_mean, <feature>_engaged_users_peak
         For each feature ``completions``, ``ide_chat``, ``dotcom_chat``, ``pull_requests``, from
         ``days.<feature>_engaged_users``, over the days that report it (the feature block is an
@@ -582,7 +627,8 @@ def adoption(
     <feature>_engaged_users_days_reported, <feature>_engaged_users_days_unreported
         Days with data that report the feature's count, and those that do not.
     <feature>_share
-        ``<feature>_engaged_user_days / engaged_user_days``.
+        Σ ``<feature>_engaged_users`` / Σ ``total_engaged_users``, both over the days that
+        report both counts (the feature's and the day's); null when none does.
     <mean column>_change
         With ``every`` only: this period's mean minus the previous calendar period's (a
         difference in users, not a ratio; null for the first period or after a period without
@@ -591,8 +637,10 @@ def adoption(
         With ``seats`` only. ``seats`` is a number (the same for every day), or a frame with a
         ``seats`` column and optionally ``date`` and scope columns; with ``date`` each day takes
         the latest row on or before it. ``seat_days`` = Σ seats over the days with data (null
-        if one of those days has no seats value); ``activation_rate = active_user_days /
-        seat_days``, the mean share of seats active per day.
+        if one of those days has no seats value); ``activation_rate`` = Σ
+        ``total_active_users`` / Σ seats, both over the days that report active users and have
+        a seats value (``active_user_days / seat_days`` when every day has both), the mean share
+        of seats active per day.
 
     Examples
     --------
@@ -625,13 +673,23 @@ def adoption(
             pl.col(column).max().cast(pl.Int64).alias(f"{name}_peak"),
             pl.col(column).count().cast(pl.Int64).alias(f"{name}_days_reported"),
         ]
+    # rate -> (numerator, denominator) daily columns: each rate is a ratio of the two sums over
+    # the days that report both
+    pairs = {
+        "engagement_rate": ("total_engaged_users", "total_active_users"),
+        **{f"{f}_share": (name, "total_engaged_users") for f, name in features.items()},
+    }
     seat_columns: list[str] = []
     if seats is not None:
         days = _with_seats(days, seats)
         aggs.append(
             pl.when(pl.col("_seats").null_count() == 0).then(pl.col("_seats").sum()).cast(pl.Float64)
             .alias("seat_days"))
+        pairs["activation_rate"] = ("total_active_users", "_seats")
         seat_columns = ["seat_days", "activation_rate"]
+    for rate, (numerator, denominator) in pairs.items():
+        paired = _paired(pl.col(numerator), pl.col(denominator))
+        aggs += [paired[0].alias(f"_num_{rate}"), paired[1].alias(f"_den_{rate}")]
     stats = days.group_by(keys).agg(aggs)
 
     grid = _grid(all_days, lo, hi, weekdays_only, every)
@@ -644,9 +702,7 @@ def adoption(
             (pl.col("days_with_data") - pl.col(f"{name}_days_reported")).alias(f"{name}_days_unreported")
             for name in stats_of
         ),
-        _rate_expr("engagement_rate"),
-        *(_rate_expr(f"{f}_share") for f in features),
-        *((_rate_expr("activation_rate"),) if seats is not None else ()),
+        *(_ratio(pl.col(f"_num_{rate}"), pl.col(f"_den_{rate}")).alias(rate) for rate in pairs),
     )
     changes: list[str] = []
     if every:
@@ -853,11 +909,15 @@ def chat(
         ``engaged_users_days_reported``; the largest daily value; the days with data left out.
         Null over no reported day, and for ``model`` alone (no table counts those users).
     chats_per_engaged_user_day
-        ``Σ total_chats / engaged_user_days``.
+        ``Σ total_chats / Σ engaged users``, both over the slice's days that hold a
+        ``total_chats`` value and report the engaged count (e.g. a day whose
+        ``copilot_ide_chat`` holds only totals has users but no chats: it is in neither sum);
+        null when no day has both.
     """
     dims = _dims(by, _IDE_CHAT.dims, "chat")
-    out = _feature_frame(ds, _IDE_CHAT, dims, every, start, end, weekdays_only).with_columns(
-        _rate_expr("chat_acceptance_rate"), _rate_expr("chats_per_engaged_user_day"))
+    out = _feature_frame(ds, _IDE_CHAT, dims, every, start, end, weekdays_only,
+                         per_user_day=("total_chats", "chats_per_engaged_user_day")).with_columns(
+        _rate_expr("chat_acceptance_rate"))
     columns = [*_IDE_CHAT.sums, "chat_acceptance_rate", *_ENGAGED, "chats_per_engaged_user_day"]
     return _finish(out, every, dims, columns)
 
@@ -885,11 +945,12 @@ def dotcom_chat(
         0): Σ of the daily values; Σ / ``engaged_users_days_reported``; the largest daily
         value; the days with data left out. Null over no reported day.
     chats_per_engaged_user_day
-        ``Σ total_chats / engaged_user_days``.
+        ``Σ total_chats / Σ engaged users``, both over the slice's days that hold a
+        ``total_chats`` value and report the engaged count; null when no day has both.
     """
     dims = _dims(by, _DOTCOM_CHAT.dims, "dotcom_chat")
-    out = _feature_frame(ds, _DOTCOM_CHAT, dims, every, start, end, weekdays_only).with_columns(
-        _rate_expr("chats_per_engaged_user_day"))
+    out = _feature_frame(ds, _DOTCOM_CHAT, dims, every, start, end, weekdays_only,
+                         per_user_day=("total_chats", "chats_per_engaged_user_day"))
     columns = ["total_chats", *_ENGAGED, "chats_per_engaged_user_day"]
     return _finish(out, every, dims, columns)
 
@@ -919,11 +980,13 @@ def pull_requests(
         daily value; the days with data left out. Null over no reported day, and for ``model``
         alone (no table counts a model's users across repositories).
     summaries_per_engaged_user_day
-        ``Σ total_pr_summaries_created / engaged_user_days``.
+        ``Σ total_pr_summaries_created / Σ engaged users``, both over the slice's days that hold
+        a ``total_pr_summaries_created`` value and report the engaged count; null when no day
+        has both.
     """
     dims = _dims(by, _PULL_REQUESTS.dims, "pull_requests")
-    out = _feature_frame(ds, _PULL_REQUESTS, dims, every, start, end, weekdays_only).with_columns(
-        _rate_expr("summaries_per_engaged_user_day"))
+    out = _feature_frame(ds, _PULL_REQUESTS, dims, every, start, end, weekdays_only,
+                         per_user_day=("total_pr_summaries_created", "summaries_per_engaged_user_day"))
     columns = ["total_pr_summaries_created", *_ENGAGED, "summaries_per_engaged_user_day"]
     return _finish(out, every, dims, columns)
 
@@ -1004,7 +1067,12 @@ def rollup(frame: pl.DataFrame | pl.LazyFrame, by: By = None) -> pl.DataFrame:
       aggregated away (they are additive over time), but raise :class:`RollupError` when a
       dimension is (summing a distinct count over sibling slices counts people twice);
     * ``rate`` and ``share`` columns are recomputed from the summed columns (which must be in
-      the frame);
+      the frame). A rate taken over the days reporting both its counts (module docstring):
+      ``engagement_rate``, ``<feature>_share`` and ``activation_rate`` are recomputed only where
+      every day reported both (the ``*_days_unreported`` columns of both counts, which must be
+      in the frame, sum to 0; for ``activation_rate``, also no row with active users lacks
+      ``seat_days``), and are null otherwise; ``chats_per_engaged_user_day`` and
+      ``summaries_per_engaged_user_day`` raise :class:`RollupError` (drop them first);
     * ``distinct`` columns (``*_mean``, ``*_peak``, and the tables' ``total_active_users``,
       ``total_engaged_users`` and ``<feature>_engaged_users``), ``change`` and ``trend``
       columns cannot be re-aggregated: :class:`RollupError` is raised. Drop them first (and
@@ -1060,7 +1128,11 @@ def rollup(frame: pl.DataFrame | pl.LazyFrame, by: By = None) -> pl.DataFrame:
                               hint="drop it before rollup and recompute it at the coarser grain")
     summed = [n for n in names if kinds[n] in ("additive", "days", "user_days")]
     for n in names:
-        needed = _RATES[n][0] + (_RATES[n][1],) if kinds[n] == "rate" else (
+        if kinds[n] == "rate" and n in _PAIRED and _PAIRED[n] is None:
+            raise RollupError(f"rollup: {n!r} cannot be recomputed from the sums: its two sums cover the days "
+                              "holding both the events and the users, which the output does not give", column=n,
+                              hint="drop it before rollup and take it from the metrics function at the coarser grain")
+        needed = _RATES[n][0] + (_RATES[n][1],) + (_PAIRED.get(n) or ()) if kinds[n] == "rate" else (
             (_SHARES[n],) if kinds[n] == "share" else ())
         missing = [c for c in needed if c not in summed]
         if missing:
@@ -1068,9 +1140,19 @@ def rollup(frame: pl.DataFrame | pl.LazyFrame, by: By = None) -> pl.DataFrame:
                               hint="keep the summed columns the rate is a ratio of")
     periods = [n for n in keys if kinds[n] == "period"]
     sums = [pl.when(pl.col(n).is_not_null().any()).then(pl.col(n).sum()).alias(n) for n in summed]
+    if "activation_rate" in names:
+        # a row with active users but no seat_days (a day without seats): its days are not in Σ seat_days
+        sums.append((pl.col("seat_days").is_null() & pl.col("active_user_days").is_not_null()).any().alias("_seat_gap"))
     grouped = lf.group_by(keys).agg(sums) if keys else lf.select(sums)
+
+    def exact(rate: str) -> pl.Expr:
+        """Every day of the group reported both counts of the paired ``rate``."""
+        conditions = [pl.col(c) == 0 for c in _PAIRED[rate] or ()]
+        return pl.all_horizontal(*conditions, *((~pl.col("_seat_gap"),) if rate == "activation_rate" else ()))
+
     out = grouped.with_columns(
-        *(_rate_expr(n) for n in names if kinds[n] == "rate"),
+        *(pl.when(exact(n)).then(_rate_expr(n)).alias(n) if _PAIRED.get(n) else _rate_expr(n)
+          for n in names if kinds[n] == "rate"),
         *(
             _ratio(pl.col(_SHARES[n]), _total(pl.col(_SHARES[n]), [*(k for k in SCOPE if k in keys), *periods]))
             .alias(n)
