@@ -267,7 +267,7 @@ def _scope_section(ds: cm.Dataset, scope: dict[str, str | None], numbers: dict[s
               "warn" if n.get("days_missing") else ""),
         _card("Active users", num("active_users_mean"), f"daily mean; peak {num('active_users_peak')}"),
         _card("Engaged users", num("engaged_users_mean"), f"daily mean; peak {num('engaged_users_peak')}"),
-        _card("Engagement rate", pct("engagement_rate"), "engaged user-days / active user-days"),
+        _card("Engagement rate", pct("engagement_rate"), "engaged / active user-days, days reporting both"),
         _card("Acceptance rate", pct("acceptance_rate"),
               f"{num('total_code_acceptances')} of {num('total_code_suggestions')} suggestions"),
         _card("Line acceptance rate", pct("line_acceptance_rate"), "lines accepted / lines suggested"),
