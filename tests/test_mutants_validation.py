@@ -11,8 +11,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import polars as pl
+import pytest
+
 import copilot_metrics as cm
-from copilot_metrics.validation import TEXT_LIMIT, ValidationReport
+from copilot_metrics import _schema
+from copilot_metrics.validation import TEXT_LIMIT, ValidationReport, check_days
 
 
 def payload(*days: dict[str, Any]) -> bytes:
@@ -78,3 +82,80 @@ def test_a_day_too_deep_to_report_gets_one_depth_error_row() -> None:
     assert report.errors.drop("source").rows() == [
         (0, "2024-06-24", "$[0]", "depth", "null", "nested too deep to report its errors one by one"),
     ]
+
+
+# ----------------------------------------------------------------------------- check_days: verdicts, strict flags, rows
+
+
+def test_check_days_numbers_paths_from_dollar_by_default_and_flags_strict_days() -> None:
+    plain = {"date": "2024-06-24", "total_active_users": 3}
+    extra = {"date": "2024-06-25", "surprise": 1}
+    bad = {"date": "x"}
+    check = check_days([plain, extra, bad], "x.json")
+    assert check.valid == [True, True, False]
+    # only the day without an unknown key passes the strict variant
+    assert check.strict == [True, False, False]
+    assert check.has_unknown == [False, True, False]
+    assert check.errors == [{"source": "x.json", "day_index": 2, "date": "x", "json_path": "$[2].date",
+                             "rule": "format", "value": '"x"', "message": "'x' is not a 'date'"}]
+    assert check.unknown == [{"source": "x.json", "day_index": 1, "date": "2024-06-25", "json_path": "$[1].surprise"}]
+
+
+def test_unknown_keys_are_reported_with_their_source_for_valid_days_only() -> None:
+    good = {"date": "2024-06-24", "surprise": 1, "copilot_ide_chat": {"total_engaged_users": 1, "odd": 2}}
+    bad = {"date": "x", "surprise": 2}  # an invalid day's unknown key is not reported: the day is not kept
+    report = cm.validate(payload(good, bad))
+    assert (report.days_checked, report.days_valid) == (2, 1)
+    assert report.unknown_fields.rows() == [
+        ("<bytes #1>", 0, "2024-06-24", "$[0].surprise"),
+        ("<bytes #1>", 0, "2024-06-24", "$[0].copilot_ide_chat.odd"),
+    ]
+    assert report.errors.rows() == [("<bytes #1>", 1, "x", "$[1].date", "format", '"x"', "'x' is not a 'date'")]
+
+
+class _Rejects:
+    """A stand-in compiled validator rejecting the days whose ``total_active_users`` is 7."""
+
+    def is_valid(self, day: Any) -> bool:
+        return day.get("total_active_users") != 7
+
+
+class _RejectsAll:
+    def is_valid(self, day: Any) -> bool:  # noqa: ARG002 - the strict variant passes nothing here
+        return False
+
+
+def test_a_day_the_compiled_validator_alone_rejects_is_invalid_with_a_schema_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the day is valid for jsonschema, so the reporter names no error: the row says why it is refused
+    monkeypatch.setattr(_schema, "fast_validators", lambda: (_Rejects(), _RejectsAll()))
+    days = [{"date": "2024-06-24", "total_active_users": 3}, {"date": "2024-06-25", "total_active_users": 7}]
+    check = check_days(days, "y.json", "$.days")
+    assert check.valid == [True, False]
+    assert check.errors == [{"source": "y.json", "day_index": 1, "date": "2024-06-25", "json_path": "$.days[1]",
+                             "rule": "schema", "value": "null", "message": "rejected by the compiled validator"}]
+    report = cm.validate(payload(*days))
+    assert (report.days_checked, report.days_valid, report.ok) == (2, 1, False)
+    assert report.errors.drop("source").rows() == [
+        (1, "2024-06-25", "$[1]", "schema", "null", "rejected by the compiled validator"),
+    ]
+
+
+# ----------------------------------------------------------------------------- ValidationReport.from_rows
+
+
+ERROR_COLUMNS = {"source": pl.String, "day_index": pl.Int64, "date": pl.String, "json_path": pl.String,
+                 "rule": pl.String, "value": pl.String, "message": pl.String}
+
+
+def test_error_rows_without_a_day_keep_the_declared_column_types() -> None:
+    # a file that is not an export: no day, no date, no value; the columns are still typed, not Null
+    row = {"source": "b.json", "day_index": None, "date": None, "json_path": "$", "rule": "format:unknown-object",
+           "value": None, "message": "not an export"}
+    report = ValidationReport.from_rows([row], [], days_checked=0, days_valid=0)
+    assert dict(report.errors.schema) == ERROR_COLUMNS
+    assert report.errors.rows() == [("b.json", None, None, "$", "format:unknown-object", None, "not an export")]
+    not_export = cm.validate(b'{"not": 1}')
+    assert dict(not_export.errors.schema) == ERROR_COLUMNS
+    assert not_export.errors.select("day_index", "date", "json_path", "value").rows() == [(None, None, "$", None)]
