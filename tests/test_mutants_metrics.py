@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 
 import copilot_metrics as cm
-from copilot_metrics.errors import CopilotMetricsError
+from copilot_metrics.errors import CopilotMetricsError, RollupError
 from helpers import load, one
 
 D = datetime.date
@@ -209,3 +209,174 @@ def test_the_org_row_sorts_before_its_teams() -> None:
     frame = cm.chat(both, by=None)
     assert frame["team"].to_list() == [None, "web"]
     assert frame["total_chats"].to_list() == [10 * (1 + 2 + 4), 10]
+
+
+# ----------------------------------------------------------------------------- trend
+
+
+def series(rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=columns, orient="row").with_columns(pl.col("date").str.to_date())
+
+
+def test_trend_defaults_to_seven_calendar_days_per_scope_sorted_org_row_first() -> None:
+    # given out of order: the org's own rows (team null) and team web's, values distinct powers of two
+    frame = series([
+        ("acme", "web", "2025-03-09", 32), ("acme", None, "2025-03-08", 4), ("acme", None, "2025-03-01", 1),
+        ("acme", "web", "2025-03-01", 16), ("acme", None, "2025-03-09", 8), ("acme", None, "2025-03-05", 2),
+    ], ("org", "team", "date", "n"))
+    out = cm.trend(frame, "n")
+    assert out.columns == ["org", "team", "date", "n", "n_trend_7d", "n_trend_7d_days"]
+    assert out.rows() == [
+        ("acme", None, D(2025, 3, 1), 1, 1.0, 1),
+        ("acme", None, D(2025, 3, 5), 2, (1 + 2) / 2, 2),  # 03-01 .. 03-05
+        ("acme", None, D(2025, 3, 8), 4, (2 + 4) / 2, 2),  # 03-02 .. 03-08: 03-01 is out
+        ("acme", None, D(2025, 3, 9), 8, (2 + 4 + 8) / 3, 3),
+        ("acme", "web", D(2025, 3, 1), 16, 16.0, 1),
+        ("acme", "web", D(2025, 3, 9), 32, 32.0, 1),  # the org's days are another group
+    ]
+
+
+def test_trend_groups_by_the_dimensions_given_as_by() -> None:
+    frame = series([
+        ("2025-03-01", "vscode", "gpt", 1), ("2025-03-01", "vim", "gpt", 2), ("2025-03-01", "vim", "claude", 64),
+        ("2025-03-02", "vscode", "gpt", 4), ("2025-03-02", "vim", "gpt", 8), ("2025-03-02", "vim", "claude", 128),
+    ], ("date", "editor", "model", "n"))
+    per_model = cm.trend(frame, "n", 2, ("editor", "model"))
+    assert per_model.select("editor", "model", "date", "n", "n_trend_2d", "n_trend_2d_days").rows() == [
+        ("vim", "claude", D(2025, 3, 1), 64, 64.0, 1), ("vim", "claude", D(2025, 3, 2), 128, 96.0, 2),
+        ("vim", "gpt", D(2025, 3, 1), 2, 2.0, 1), ("vim", "gpt", D(2025, 3, 2), 8, 5.0, 2),
+        ("vscode", "gpt", D(2025, 3, 1), 1, 1.0, 1), ("vscode", "gpt", D(2025, 3, 2), 4, 2.5, 2),
+    ]
+    vscode = frame.filter(pl.col("editor") == "vscode").drop("model")
+    for by in ("editor", ["editor"]):
+        assert cm.trend(vscode, "n", 2, by)["n_trend_2d"].to_list() == [1.0, 2.5]
+    with pytest.raises(CopilotMetricsError, match="several rows per day") as several:
+        cm.trend(frame, "n", 2, "editor")  # vim holds two models a day
+    assert several.value.message == "trend: the frame holds several rows per day and group ['editor']"
+    assert several.value.attrs()["column"] == "n"
+    assert several.value.hint == "aggregate to one row per day first, or pass the dimension columns as by"
+
+
+def test_a_window_of_one_day_is_the_day_itself_and_zero_is_refused() -> None:
+    frame = series([("2025-03-01", 3), ("2025-03-02", None), ("2025-03-03", 5)], ("date", "n"))
+    assert cm.trend(frame, "n", 1).drop("date").rows() == [(3, 3.0, 1), (None, None, 0), (5, 5.0, 1)]
+    for window, min_days in ((0, 1), (1, 0)):
+        with pytest.raises(CopilotMetricsError, match=r"^window and min_days must be at least 1$"):
+            cm.trend(frame, "n", window, min_days=min_days)
+
+
+@pytest.mark.parametrize("columns", [("date", "other"), ("day", "n")])
+def test_trend_without_the_column_or_a_date_is_refused_naming_the_column(columns: tuple[str, str]) -> None:
+    frame = pl.DataFrame({columns[0]: [D(2025, 3, 1)], columns[1]: [1]})
+    with pytest.raises(CopilotMetricsError) as refused:
+        cm.trend(frame, "n")
+    assert refused.value.message == "trend needs a 'date' (or 'period_start') column and 'n'"
+    assert refused.value.attrs()["column"] == "n"
+
+
+# ----------------------------------------------------------------------------- rollup
+
+W1D, W2D = D(2025, 3, 3), D(2025, 3, 10)
+
+def per_editor_language() -> pl.DataFrame:
+    """Acceptance by editor and language, weekly; the input's rates and shares are recomputed, so left null.
+
+    Built when called, not at import: a frame made at import starts Polars' threads in the process mutmut
+    forks its test runs from, and the forked runs hang.
+    """
+    return pl.DataFrame(
+        [
+            ("acme", None, W1D, "vscode", "python", 100, 40), ("acme", None, W1D, "vim", "python", 50, 10),
+            ("acme", None, W1D, "vscode", "go", 20, 10), ("acme", None, W2D, "vscode", "python", 200, 50),
+            ("acme", None, W2D, "vim", "go", 30, 30), ("acme", "web", W1D, "vscode", "python", 10, 5),
+        ],
+        schema=("org", "team", "period_start", "editor", "language", "total_code_suggestions",
+                "total_code_acceptances"),
+        orient="row",
+    ).with_columns(acceptance_rate=pl.lit(None, pl.Float64), share_of_acceptances=pl.lit(None, pl.Float64))
+
+
+def test_rollup_recomputes_shares_within_each_scope_and_period_org_row_first() -> None:
+    out = cm.rollup(per_editor_language(), by=("language", "period_start"))
+    assert out.columns == ["org", "team", "period_start", "language", "total_code_suggestions",
+                           "total_code_acceptances", "acceptance_rate", "share_of_acceptances"]
+    # org rows week 1: 10 + 50 = 60 acceptances; week 2: 30 + 50 = 80; team web week 1: 5
+    assert out.rows() == [
+        ("acme", None, W1D, "go", 20, 10, 10 / 20, 10 / 60),
+        ("acme", None, W1D, "python", 150, 50, 50 / 150, 50 / 60),
+        ("acme", None, W2D, "go", 30, 30, 1.0, 30 / 80),
+        ("acme", None, W2D, "python", 200, 50, 50 / 200, 50 / 80),
+        ("acme", "web", W1D, "python", 10, 5, 5 / 10, 1.0),
+    ]
+
+
+def test_rollup_by_a_scope_column_is_allowed_and_a_frame_without_scope_gives_one_row() -> None:
+    by_org = cm.rollup(per_editor_language().drop("share_of_acceptances"), by="org")
+    assert by_org.rows() == [("acme", None, 400, 140, 140 / 400), ("acme", "web", 10, 5, 0.5)]
+    bare = per_editor_language().select("language", "total_code_suggestions", "total_code_acceptances",
+                                      "acceptance_rate")
+    assert cm.rollup(bare).rows() == [(410, 145, 145 / 410)]
+
+
+@pytest.mark.parametrize("by", ["nope", "total_code_suggestions"])
+def test_rollup_refuses_a_by_that_is_not_a_key_column_naming_it(by: str) -> None:
+    with pytest.raises(CopilotMetricsError) as refused:
+        cm.rollup(per_editor_language(), by=by)
+    assert refused.value.message == f"rollup: cannot group by {by!r}"
+    assert refused.value.attrs()["column"] == by
+    assert refused.value.hint == "by takes the scope, period (period_start, date) and dimension columns of the frame"
+
+
+@pytest.mark.parametrize(("dropped", "rate", "missing"), [
+    (("total_code_suggestions",), "acceptance_rate", "total_code_suggestions"),
+    (("acceptance_rate", "total_code_acceptances"), "share_of_acceptances", "total_code_acceptances"),
+])
+def test_rollup_refuses_a_rate_or_share_without_its_summed_columns(
+    dropped: tuple[str, ...], rate: str, missing: str,
+) -> None:
+    with pytest.raises(RollupError) as refused:
+        cm.rollup(per_editor_language().drop(*dropped), by="language")
+    assert refused.value.message == f"rollup: cannot recompute {rate!r} without [{missing!r}]"
+    assert refused.value.attrs()["column"] == rate
+    assert refused.value.hint == "keep the summed columns the rate is a ratio of"
+
+
+def test_rollup_sums_days_columns_over_periods_but_refuses_them_over_slices() -> None:
+    weekly = per_editor_language().filter(pl.col("editor") == "vscode", pl.col("team").is_null()).select(
+        "org", "period_start", "language", engaged_users_days_reported=pl.Series([5, 3, 7]))
+    # vscode, org rows: python W1 (5), go W1 (3), python W2 (7)
+    assert cm.rollup(weekly, by="language").rows() == [("acme", "go", 3), ("acme", "python", 5 + 7)]
+    with pytest.raises(RollupError) as refused:
+        cm.rollup(weekly)
+    assert refused.value.message == (
+        "column 'engaged_users_days_reported' counts days of a slice: summing it over slices ['language'] "
+        "counts days twice"
+    )
+    assert refused.value.attrs()["column"] == "engaged_users_days_reported"
+    assert refused.value.hint == (
+        "drop the columns ['engaged_users_days_reported'] before rollup, and take the users at the coarser grain "
+        "from the metrics function (adoption, acceptance, chat, ...), which reads them from the table counting "
+        "that grain"
+    )
+
+
+@pytest.mark.parametrize(("column", "kind"), [("engaged_users_mean_change", "change"),
+                                              ("total_chats_trend_7d", "trend")])
+def test_rollup_refuses_change_and_trend_columns(column: str, kind: str) -> None:
+    frame = pl.DataFrame({"org": ["acme"], "period_start": [W1D], "total_chats": [4], column: [1.5]})
+    with pytest.raises(RollupError) as refused:
+        cm.rollup(frame)
+    assert refused.value.message == f"column {column!r} ({kind}) cannot be re-aggregated"
+    assert refused.value.attrs()["column"] == column
+    assert refused.value.hint == "drop it before rollup and recompute it at the coarser grain"
+
+
+def test_rollup_leaves_out_the_attribute_columns_of_a_table() -> None:
+    table = pl.DataFrame({
+        "org": ["acme"] * 3, "date": [D(2025, 3, 7)] * 3, "editor": ["vscode", "vscode", "vim"],
+        "model": ["default", "tuned", "default"], "is_custom_model": [False, True, False],
+        "total_chats": [3, 5, 11],
+    })
+    out = cm.rollup(table, by="editor")
+    assert out.columns == ["org", "editor", "total_chats"]
+    assert out.rows() == [("acme", "vim", 11), ("acme", "vscode", 3 + 5)]
