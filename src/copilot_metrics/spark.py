@@ -61,7 +61,7 @@ import polars as pl
 
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import CopilotMetricsError
-from copilot_metrics.tables import SIDE_TABLES, TABLES
+from copilot_metrics.tables import SIDE_TABLES, TABLES, table_schema
 
 __all__ = ["SparkLoad", "load", "spark_schema"]
 
@@ -93,7 +93,7 @@ def spark_schema(name: str) -> Any:
     """
     from pyspark.sql import types as st
 
-    schema = TABLES[name].schema if name in TABLES else SIDE_TABLES[name].schema
+    schema = table_schema(name)
     return st.StructType([st.StructField(c, _spark_type(t), True) for c, t in schema.items()])
 
 
@@ -197,11 +197,11 @@ def _batches(
 
 
 def _to_spark(spark: Any, name: str, frame: pl.DataFrame) -> Any:
-    from copilot_metrics.export.parquet import _arrow_schema, _schema_of
+    from copilot_metrics.export.parquet import _arrow_schema
     from copilot_metrics.tables import conform
 
     frame = conform(name, frame)
-    arrow = _arrow_schema(_schema_of(name), (), {})
+    arrow = _arrow_schema(table_schema(name), (), {})
     if not frame.height:  # Spark cannot build a frame from an Arrow table without chunks
         return spark.createDataFrame([], schema=spark_schema(name))
     table = frame.to_arrow(compat_level=pl.CompatLevel.oldest()).cast(arrow)

@@ -210,12 +210,14 @@ for _spec in _SPECS:
 
 
 def table_schema(name: str) -> pl.Schema:
-    """Return the Polars schema of table ``name``.
+    """Return the Polars schema of table ``name``: one of the ten tables, or a side table.
 
     >>> table_schema("completions_editors").names()[:6]
     ['enterprise', 'org', 'team', 'date', 'editor', 'total_engaged_users']
+    >>> table_schema("conflicts").names()[-2:]
+    ['kept_source', 'other_source']
     """
-    return TABLES[name].schema
+    return TABLES[name].schema if name in TABLES else SIDE_TABLES[name].schema
 
 
 # ---------------------------------------------------------------- the side tables
@@ -310,7 +312,7 @@ def conform(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     >>> conform("days", pl.DataFrame(schema=table_schema("days")).select(pl.all().reverse())).columns[:4]
     ['enterprise', 'org', 'team', 'date']
     """
-    schema = TABLES[name].schema if name in TABLES else SIDE_TABLES[name].schema
+    schema = table_schema(name)
     missing = [c for c in schema.names() if c not in frame.columns]
     if missing:
         raise CopilotMetricsError(

@@ -82,6 +82,7 @@ from copilot_metrics.tables import (
     TABLES,
     UNKNOWN_SCHEMA,
     conform,
+    table_schema,
 )
 from copilot_metrics.validation import ValidationReport
 
@@ -123,10 +124,6 @@ _DIGEST_MARK = "~"
 _PREFIX = 48
 #: What a written partition folder name looks like (the guard before writing, the check before replacing).
 _SEGMENT_RE = re.compile(r"(?:enterprise|org|team|month)=(?:__HIVE_DEFAULT_PARTITION__|[a-z0-9_%A-F~-]+)\Z")
-
-def _schema_of(name: str) -> pl.Schema:
-    return TABLES[name].schema if name in TABLES else SIDE_TABLES[name].schema
-
 
 def _all_tables() -> list[str]:
     return [*TABLES, *SIDE_TABLES]
@@ -253,7 +250,7 @@ def _write_file(frame: pl.DataFrame, path: Path, arrow_schema: Any) -> None:
 def _write_table(name: str, frame: pl.DataFrame, folder: Path) -> None:
     """Write one table as ``part-00000.parquet``, ... (at most ``_ROWS_PER_FILE`` rows each; one empty file if none)."""
     frame = conform(name, frame)
-    arrow_schema = _arrow_schema(_schema_of(name), (), _metadata(name))
+    arrow_schema = _arrow_schema(table_schema(name), (), _metadata(name))
     starts = range(0, frame.height, _ROWS_PER_FILE) if frame.height else range(1)
     for number, start in enumerate(starts):
         _write_file(frame.slice(start, _ROWS_PER_FILE), folder / f"part-{number:05d}.parquet", arrow_schema)
@@ -598,7 +595,7 @@ def _manifest(root: Path) -> dict[str, Any]:
 
 def _scan_table(name: str, folder: Path) -> pl.LazyFrame:
     """One table of a format-3 dataset: its ``part-NNNNN.parquet`` files in order."""
-    schema = _schema_of(name)
+    schema = table_schema(name)
     paths = sorted(str(p) for p in folder.iterdir() if _PART_RE.match(p.name)) if folder.is_dir() else []
     if not paths:
         return pl.LazyFrame(schema=schema)
@@ -607,7 +604,7 @@ def _scan_table(name: str, folder: Path) -> pl.LazyFrame:
 
 def _scan_legacy_table(name: str, folder: Path, digests: Mapping[str, str]) -> pl.LazyFrame:
     """One table of a format-1 or format-2 dataset (scope in hive folder names; see the module docstring)."""
-    schema = _schema_of(name)
+    schema = table_schema(name)
     files = _files(folder, digests) if folder.is_dir() else []
     if not files:
         return pl.LazyFrame(schema=schema)
