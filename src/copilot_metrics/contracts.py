@@ -34,7 +34,7 @@ from copilot_metrics.tables import DAY_KEY, QUARANTINE_SCHEMA, SCOPE, TABLES, Ta
 if TYPE_CHECKING:
     import pandera.polars as pa
 
-__all__ = ["MODELS", "check_table", "enforce", "model_for"]
+__all__ = ["MODELS", "check_table", "enforce", "locate", "model_for"]
 
 
 
@@ -128,6 +128,12 @@ _NO_FAILURES = pl.DataFrame(
 )
 
 
+def locate(failures: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
+    """The failures of :func:`check_table` about rows, each joined with the row it names in ``frame``."""
+    rows = frame.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
+    return failures.filter(pl.col("row").is_not_null()).join(rows, on="row", how="left")
+
+
 def enforce(ds: Dataset, on_invalid: Literal["raise", "quarantine"]) -> Dataset:
     """Run every table's contract on a dataset: raise, or set the offending days aside.
 
@@ -143,11 +149,7 @@ def enforce(ds: Dataset, on_invalid: Literal["raise", "quarantine"]) -> Dataset:
         if failures.height == 0:
             continue
         spec = TABLES[name]
-        rows = failures.filter(pl.col("row").is_not_null())
-        located = rows.join(
-            frame.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64)),
-            on="row", how="left",
-        )
+        located = locate(failures, frame)
         cases = located.select(
             pl.col("table"), pl.col("column"), pl.col("check"), pl.col("value"),
             pl.struct(list(spec.key)).alias("key"), pl.col("source"), *DAY_KEY,

@@ -22,6 +22,7 @@ __all__ = [
     "RULES",
     "TABLE_RULES",
     "contract_findings",
+    "failure_path",
     "file_findings",
     "read_findings",
     "table_findings",
@@ -99,6 +100,24 @@ def json_path(table: str, column: str | None = None) -> pl.Expr:
         parts.append(pl.col(name).cast(pl.String).fill_null("null"))
     parts.append(pl.lit(rest))
     return pl.concat_str(parts).alias("json_path")
+
+
+def failure_path(table: str, root: pl.Expr | None = None) -> pl.Expr:
+    """The JSON path of a contract failure on a row of ``table`` (its ``column``, when a column of the table).
+
+    ``root`` replaces the day's ``$[date=...]`` (e.g. the day's index in its file).
+    """
+    path = json_path(table)
+    if root is not None:
+        day = pl.format("$[date={}]", pl.col("date").cast(pl.String).fill_null("null"))
+        path = pl.concat_str(root, path.str.strip_prefix(day))
+    columns = TABLES[table].schema.names()
+    return (
+        pl.when(pl.col("column").is_in(columns))
+        .then(pl.concat_str(path, pl.lit("."), pl.col("column")))
+        .otherwise(path)
+        .alias("json_path")
+    )
 
 
 def _rows(frame: pl.LazyFrame, table: str, column: str, rule: str, condition: pl.Expr, value: pl.Expr,
@@ -270,16 +289,11 @@ def contract_findings(name: str, located: pl.DataFrame) -> pl.DataFrame:
     severity = pl.lit(None, pl.String)
     for code, (level, _) in RULES.items():
         severity = pl.when(pl.col("rule") == code).then(pl.lit(level)).otherwise(severity)
-    columns = TABLES[name].schema.names()
     return (
-        located.with_columns(rule.alias("rule"), json_path(name).alias("_path"))
+        located.with_columns(rule.alias("rule"))
         .with_columns(severity.alias("severity"))
         .select(
-            "source", *DAY_KEY, pl.lit(name).alias("table"),
-            pl.when(pl.col("column").is_in(columns))
-            .then(pl.concat_str(pl.col("_path"), pl.lit("."), pl.col("column")))
-            .otherwise(pl.col("_path")).alias("json_path"),
-            "rule", "severity",
+            "source", *DAY_KEY, pl.lit(name).alias("table"), failure_path(name), "rule", "severity",
             pl.format("table {}, column {}: {} failed", pl.lit(name), "column", "check").alias("message"),
             "value",
         )

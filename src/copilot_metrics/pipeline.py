@@ -475,35 +475,27 @@ def _contract_errors(prepared: Prepared, ref: SourceRef) -> list[dict[str, Any]]
     """
     if not prepared.days:
         return []
-    from copilot_metrics.contracts import check_table
-    from copilot_metrics.findings import json_path
+    from copilot_metrics.contracts import check_table, locate
+    from copilot_metrics.findings import failure_path
 
     set_aside = {row["day_index"] for row in prepared.quarantine}
     kept = [i for i in range(prepared.source["days"]) if i not in set_aside]
     # a date held twice: load keeps the last copy (the earlier ones only compete as versions)
     last = {day["date"]: position for position, day in enumerate(prepared.days)}
     chosen = sorted(last.values())
-    index = {prepared.days[k]["date"]: kept[k] for k in chosen}
+    index = pl.DataFrame({"date": [dt.date.fromisoformat(prepared.days[k]["date"]) for k in chosen],
+                          "day_index": [kept[k] for k in chosen]}, schema={"date": pl.Date, "day_index": pl.Int64})
     tables = explode_days([prepared.days[k] for k in chosen], source=ref.label, scope=ref.scope,
                           unknown=[prepared.unknown_keys[k] for k in chosen])
+    shown = pl.when(pl.col("value").is_not_null()).then(pl.format(" (value {})", "value")).otherwise(pl.lit(""))
     out: list[dict[str, Any]] = []
     for name, frame in tables.items():
-        failures = check_table(name, frame).filter(pl.col("row").is_not_null())
-        if failures.height == 0:
+        located = locate(check_table(name, frame), frame)
+        if located.height == 0:
             continue
-        located = failures.join(frame.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64)), on="row")
-        in_table = pl.col("column").is_in(list(frame.columns))
-        rows = located.select(
-            pl.col("date").cast(pl.String).alias("date"),
-            pl.when(in_table).then(pl.concat_str(json_path(name), pl.lit("."), pl.col("column")))
-            .otherwise(json_path(name)).alias("json_path"),
-            "column", "check", "value",
-        ).unique(maintain_order=True)
-        for row in rows.to_dicts():
-            day_index = index.get(row["date"])
-            path = row["json_path"].replace(f"$[date={row['date']}]", f"$[{day_index}]", 1)
-            shown = f" (value {row['value']})" if row["value"] is not None else ""
-            out.append({"source": ref.label, "day_index": day_index, "date": row["date"], "json_path": path,
-                        "rule": "contract", "value": row["value"],
-                        "message": f"table {name}, column {row['column']}: {row['check']} failed{shown}"})
+        out += located.join(index, on="date", how="left").select(
+            pl.lit(ref.label).alias("source"), "day_index", pl.col("date").cast(pl.String),
+            failure_path(name, root=pl.format("$[{}]", "day_index")), pl.lit("contract").alias("rule"), "value",
+            pl.format("table {}, column {}: {} failed{}", pl.lit(name), "column", "check", shown).alias("message"),
+        ).unique(maintain_order=True).to_dicts()
     return out
