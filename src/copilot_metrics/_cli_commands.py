@@ -10,10 +10,8 @@ when standard error is a terminal.
 from __future__ import annotations
 
 import functools
-import glob
 import json
 import os
-import re
 import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -31,7 +29,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: Loads of at least this many files show a progress bar (on a terminal).
 PROGRESS_MIN_FILES = 10
-_PLACEHOLDER = re.compile(r"\{(enterprise|org|team)\}")
 _SCOPE_COLUMNS = ("enterprise", "org", "team")
 _VALIDATE_HINT = "run `copilot-metrics validate` on the same paths to list every error, or add --quarantine " \
                  "to load the valid days and set the others aside"
@@ -163,18 +160,14 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
 
 
 def expected_files(sources: Sequence[str]) -> set[str]:
-    """The files the sources name, roughly as ``cm.load`` finds them: only to size the progress bar."""
-    found: set[str] = set()
-    for text in sources:
-        pattern = _PLACEHOLDER.sub("*", text)
-        path = Path(pattern)
-        if path.is_dir():
-            found.update(str(p) for p in path.rglob("*") if p.is_file())
-        elif path.is_file():
-            found.add(pattern)
-        elif glob.has_magic(pattern):
-            found.update(str(p) for p in map(Path, glob.glob(pattern, recursive=True)) if p.is_file())  # noqa: PTH207
-    return {os.path.abspath(p) for p in found}  # noqa: PTH100 - as the audit hook sees them, symlinks kept
+    """The files ``cm.load`` will open for these sources (resolved as it resolves them): to size the progress bar."""
+    from copilot_metrics.sources import resolve
+
+    try:
+        refs = resolve(list(sources), {})
+    except cm.CopilotMetricsError:  # cm.load reports it, with its message
+        return set()
+    return {os.path.abspath(ref.path) for ref in refs if ref.path is not None and not ref.skipped}  # noqa: PTH100
 
 
 @contextmanager

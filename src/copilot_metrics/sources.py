@@ -21,14 +21,15 @@ from typing import IO, TypeAlias, cast
 
 from copilot_metrics.errors import CopilotMetricsError
 
-__all__ = ["READ_SUFFIXES", "Source", "SourceRef", "resolve"]
+__all__ = ["PLACEHOLDER", "READ_SUFFIXES", "Source", "SourceRef", "resolve", "template_regex"]
 
 #: What :func:`copilot_metrics.load` accepts as a source.
 Source: TypeAlias = "str | Path | bytes | bytearray | memoryview | IO[bytes] | Sequence[Source]"
 
 READ_SUFFIXES = (".json", ".json.gz", ".ndjson", ".ndjson.gz", ".jsonl", ".jsonl.gz", ".gz")
 
-_PLACEHOLDER = re.compile(r"\{(enterprise|org|team)\}")
+#: A scope placeholder of a path template: ``exports/{org}/{team}/*.json``.
+PLACEHOLDER = re.compile(r"\{(enterprise|org|team)\}")
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
 
@@ -54,11 +55,11 @@ class SourceRef:
             raise CopilotMetricsError(f"{self.label}: cannot read file: {exc.strerror}", file=self.label) from exc
 
 
-def _template_regex(template: str) -> re.Pattern[str]:
+def template_regex(template: str) -> re.Pattern[str]:
     """Regex matching paths of a template like ``exports/{org}/{team}/*.json``."""
     out = []
     pos = 0
-    for match in _PLACEHOLDER.finditer(template):
+    for match in PLACEHOLDER.finditer(template):
         out.append(_glob_to_regex(template[pos : match.start()]))
         out.append(f"(?P<{match.group(1)}>[^/]+)")
         pos = match.end()
@@ -141,9 +142,9 @@ def _resolve_one(item: Source, scope: dict[str, str | None], counter: list[int])
         return
     if isinstance(item, (str, Path)):
         text = str(item)
-        if _PLACEHOLDER.search(text):
-            regex = _template_regex(Path(text).as_posix())
-            pattern = _PLACEHOLDER.sub("*", text)
+        if PLACEHOLDER.search(text):
+            regex = template_regex(Path(text).as_posix())
+            pattern = PLACEHOLDER.sub("*", text)
             matched = _glob(pattern)
             if not matched:
                 raise CopilotMetricsError(f"{text}: no file matches this path template", file=text)

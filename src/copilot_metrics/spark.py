@@ -65,7 +65,6 @@ from copilot_metrics.tables import SIDE_TABLES, TABLES, table_schema
 
 __all__ = ["SparkLoad", "load", "spark_schema"]
 
-_PLACEHOLDER = re.compile(r"\{(enterprise|org|team)\}")
 
 
 def _spark_type(dtype: Any) -> Any:
@@ -140,16 +139,16 @@ def _label(path: str) -> str:
 
 def _templates(paths: Sequence[str]) -> list[tuple[str, re.Pattern[str] | None]]:
     """Each path as Spark reads it (placeholders made ``*``), with the regex giving its labels."""
-    from copilot_metrics.sources import _template_regex
+    from copilot_metrics.sources import PLACEHOLDER, template_regex
 
     out: list[tuple[str, re.Pattern[str] | None]] = []
     for text in paths:
-        if not _PLACEHOLDER.search(text):
+        if not PLACEHOLDER.search(text):
             out.append((text, None))
             continue
         local = urlparse(text).scheme in ("", "file")
         absolute = str(Path(_label(text)).absolute()) if local else text
-        out.append((_PLACEHOLDER.sub("*", text), _template_regex(absolute)))
+        out.append((PLACEHOLDER.sub("*", text), template_regex(absolute)))
     return out
 
 
