@@ -176,14 +176,18 @@ def test_an_editor_absent_from_a_present_editors_array_counts_zero_for_its_model
 # ----------------------------------------------------------------------------- github.com chat
 
 
-def test_dotcom_chat_users_per_model_skip_totals_only_days_and_models_without_a_count() -> None:
-    days = [
+def dotcom_days() -> list[dict[str, Any]]:
+    """Four days of github.com chat: a model with users, no models array, a model without users, and again."""
+    return [
         day("2025-02-03", copilot_dotcom_chat={"total_engaged_users": 4, "models": [chat_model(4, 9)]}),
         day("2025-02-04", copilot_dotcom_chat={"total_engaged_users": 8}),  # no models array
         day("2025-02-05", copilot_dotcom_chat={"total_engaged_users": 2, "models": [chat_model(None, 5)]}),
         day("2025-02-06", copilot_dotcom_chat={"total_engaged_users": 6, "models": [chat_model(6, 3)]}),
     ]
-    ds = load(days)
+
+
+def test_dotcom_chat_users_per_model_skip_totals_only_days_and_models_without_a_count() -> None:
+    ds = load(dotcom_days())
     model = one(cm.dotcom_chat(ds), model="default")
     # reported: 02-03 (4) and 02-06 (6); 02-04 has no models array, 02-05 no total_engaged_users
     assert model["engaged_users_mean"] == pytest.approx((4 + 6) / 2)
@@ -451,13 +455,7 @@ def test_chats_per_engaged_user_day_skip_the_days_with_users_but_no_chats() -> N
 
 
 def test_dotcom_chats_per_engaged_user_day_skip_a_model_without_its_count() -> None:
-    days = [
-        day("2025-02-03", copilot_dotcom_chat={"total_engaged_users": 4, "models": [chat_model(4, 9)]}),
-        day("2025-02-04", copilot_dotcom_chat={"total_engaged_users": 8}),  # no models array
-        day("2025-02-05", copilot_dotcom_chat={"total_engaged_users": 2, "models": [chat_model(None, 5)]}),
-        day("2025-02-06", copilot_dotcom_chat={"total_engaged_users": 6, "models": [chat_model(6, 3)]}),
-    ]
-    ds = load(days)
+    ds = load(dotcom_days())
     model = one(cm.dotcom_chat(ds), model="default")
     # 02-05's 5 chats have no user count: (9 + 3) / (4 + 6), not (9 + 5 + 3) / (4 + 6)
     assert model["chats_per_engaged_user_day"] == pytest.approx((9 + 3) / (4 + 6))
