@@ -122,8 +122,6 @@ _SAFE_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_-")
 _MAX_SEGMENT = 120
 _DIGEST_MARK = "~"
 _PREFIX = 48
-#: What a written partition folder name looks like (the guard before writing, the check before replacing).
-_SEGMENT_RE = re.compile(r"(?:enterprise|org|team|month)=(?:__HIVE_DEFAULT_PARTITION__|[a-z0-9_%A-F~-]+)\Z")
 
 def _all_tables() -> list[str]:
     return [*TABLES, *SIDE_TABLES]
