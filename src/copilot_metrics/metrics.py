@@ -72,7 +72,7 @@ import polars as pl
 from copilot_metrics import findings as quality
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import CopilotMetricsError, RollupError
-from copilot_metrics.tables import BOOKKEEPING, SCOPE, TABLES, TableSpec
+from copilot_metrics.tables import BOOKKEEPING, SCOPE, TABLES
 
 __all__ = [
     "LANGUAGE_ALIASES",
@@ -404,14 +404,6 @@ def _sum_present(values: pl.Expr, kept: pl.Expr | None = None) -> pl.Expr:
     return pl.when(values.is_not_null().any()).then(values.sum()).cast(pl.Int64)
 
 
-def _chain(table: str) -> list[TableSpec]:
-    """The tables from the one directly under ``days`` down to ``table``, parents first."""
-    chain = [TABLES[table]]
-    while chain[0].parent not in (None, "days"):
-        chain.insert(0, TABLES[str(chain[0].parent)])
-    return chain
-
-
 _ENGAGED: dict[str, pl.DataType] = {
     "engaged_user_days": pl.Int64(),
     "engaged_users_mean": pl.Float64(),
@@ -439,7 +431,7 @@ def _distinct_stats(
         rows = days.filter(present).select(*period, "date", pl.col(feature.days_column).alias("_users"))
         breaks: list[tuple[list[str], pl.LazyFrame]] = []
     else:
-        chain = _chain(table)
+        chain = TABLES[table].lineage
         present = _array_present(str(chain[0].array))
         rows = select(table).select(*keys, "date", pl.col("total_engaged_users").alias("_users"))
         breaks = [

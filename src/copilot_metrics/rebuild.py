@@ -94,7 +94,7 @@ def rebuild_days(
             if spec.parent == "days":
                 parent_key: tuple[Any, ...] = (*(row[k] for k in DAY_KEY), spec.array)
             else:
-                parent_key = (*(row[k] for k in DAY_KEY), TABLES[_top(spec.name)].array, *(row[d] for d in parent_dims))
+                parent_key = (*(row[k] for k in DAY_KEY), spec.lineage[0].array, *(row[d] for d in parent_dims))
             grouped.setdefault(parent_key, []).append(row)
         children[name] = grouped
     out = []
@@ -134,10 +134,3 @@ def rebuild_days(
         out.append(day)
     return out, scopes
 
-
-def _top(name: str) -> str:
-    spec = TABLES[name]
-    while spec.parent != "days":
-        assert spec.parent is not None
-        spec = TABLES[spec.parent]
-    return spec.name

@@ -126,12 +126,22 @@ class TableSpec:
         return pl.Schema(columns)
 
     @property
+    def lineage(self) -> tuple[TableSpec, ...]:
+        """The tables from the one directly under ``days`` down to this one, parents first.
+
+        >>> [spec.name for spec in TABLES["completions"].lineage]
+        ['completions_editors', 'completions_models', 'completions']
+        """
+        chain = [self]
+        while chain[0].parent not in (None, "days"):
+            chain.insert(0, TABLES[str(chain[0].parent)])
+        return tuple(chain)
+
+    @property
     def block(self) -> str | None:
         """The feature block the table's rows come from (``None`` for ``days``)."""
-        spec = self
-        while spec.parent and spec.parent != "days":
-            spec = TABLES[spec.parent]
-        return spec.array.split(".", 1)[0] if spec.array else None
+        top = self.lineage[0]
+        return top.array.split(".", 1)[0] if top.array else None
 
 
 _I = pl.Int64()
