@@ -255,11 +255,30 @@ def test_sums_over_only_absent_values_are_null_not_zero() -> None:
     assert rust["total_code_acceptances"] is None
     assert rust["acceptance_rate"] is None
     assert rust["share_of_acceptances"] is None
-    # zig: in languages[] only, no leaf row: its users are known, its counts are not
+    # zig: in languages[] only, and absent from the editor's present languages array: 0 events
+    # there (a present array lists every active slice), its users known
     zig = one(frame, language="zig")
-    assert (zig["total_code_suggestions"], zig["engaged_users_mean"]) == (None, 2.0)
+    assert (zig["total_code_suggestions"], zig["engaged_users_mean"]) == (0, 2.0)
     # a value of 0 that is present stays 0
     assert one(frame, language="go")["total_code_suggestions"] == 0
+
+
+def test_counts_of_a_slice_below_an_editor_without_models_are_unknown() -> None:
+    # the editor reports 3 users but no models array: zig's counts under it are not reported
+    days = [day("2025-05-05", copilot_ide_code_completions={
+        "total_engaged_users": 3,
+        "languages": [{"name": "zig", "total_engaged_users": 2}],
+        "editors": [{"name": "vscode", "total_engaged_users": 3}],
+    })]
+    ds = load(days)
+    zig = one(cm.acceptance(ds, by="language"), language="zig")
+    assert (zig["total_code_suggestions"], zig["acceptance_rate"], zig["engaged_users_mean"]) == (None, None, 2.0)
+    total = one(cm.acceptance(ds, by=None))
+    assert (total["total_code_suggestions"], total["engaged_users_mean"]) == (None, 3.0)
+    # the same editor reporting 0 users without models had 0 of everything below it
+    days[0]["copilot_ide_code_completions"]["editors"][0]["total_engaged_users"] = 0
+    zig = one(cm.acceptance(load(days), by="language"), language="zig")
+    assert zig["total_code_suggestions"] == 0
 
 
 def over_accepted_go(date: str) -> dict[str, Any]:

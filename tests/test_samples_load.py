@@ -181,3 +181,22 @@ def test_whole_samples_folder_in_quarantine_mode_loads_every_loadable_file() -> 
         else:  # the only SCHEMA sample, the mock with ISO datetimes in every 'date': all its days set aside
             assert status[key] == "not loaded: every day quarantined", name
     assert int(ds.sources["days_valid"].sum()) == expected_days
+
+
+def test_austenstone_sample_language_users_include_the_known_zero_day() -> None:
+    # 27 days; on one of them the completions block is {"total_engaged_users": 0} with no arrays:
+    # every language is reported on all 27 (astro: 6 user-days over 27 days, not over 26)
+    path = METRICS / "austenstone__copilot-usage__sample.json"
+    if not path.is_file():
+        pytest.skip("sample absent")
+    raw = json.loads(path.read_bytes())
+    zero_days = [d for d in raw if d.get("copilot_ide_code_completions") == {"total_engaged_users": 0}]
+    assert (len(raw), len(zero_days)) == (27, 1)
+    astro_user_days = sum(
+        x["total_engaged_users"] for d in raw
+        for x in (d.get("copilot_ide_code_completions") or {}).get("languages", []) if x["name"] == "astro")
+    by_language = cm.acceptance(cm.load(path, org="a"), by="language")
+    astro = by_language.filter(language="astro").row(0, named=True)
+    assert (astro["engaged_user_days"], astro["engaged_users_days_reported"]) == (astro_user_days, 27)
+    assert astro_user_days == 6
+    assert set(by_language["engaged_users_days_reported"].to_list()) == {27}

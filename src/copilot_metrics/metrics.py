@@ -27,6 +27,13 @@ The rules (see ``DOMAIN.md``, "What the numbers mean"):
   - a name absent from an array that is present counts 0 users that day (the array lists
     every slice with activity); a parent absent from its present array likewise gives its
     children 0;
+  - **known zeros**: an object that reports 0 engaged users and lacks its array (how the API
+    writes a feature nobody used that day: ``{"total_engaged_users": 0}``) reports every slice
+    below it as 0, users and events alike, at every level (feature block, editor, model,
+    repository). An absent array under an object that reports users, or no count, leaves the
+    slices below it unreported; a block that is ``null`` or missing reports nothing. E.g. day A
+    with one github.com chat model of 1 user, day B ``"copilot_dotcom_chat":
+    {"total_engaged_users": 0}``: the model's mean is 0.5 over 2 reported days, as the feature's;
   - the days with data that do not report the count are left out of the mean and the peak,
     and counted: ``<stat>_days_reported`` is the number of days the mean and the peak are
     taken over (mean = ``*_user_days`` / ``<stat>_days_reported``), ``<stat>_days_unreported``
@@ -35,8 +42,10 @@ The rules (see ``DOMAIN.md``, "What the numbers mean"):
   - over no reported day, the mean, the peak and the user-days are null, never 0.
 
   Event counts (suggestions, acceptances, lines, chats, PR summaries) are Σ of the values
-  present; a sum over values that are all absent (or over no row) is null, not 0. Rates built
-  on a null sum are null.
+  present; a sum over values that are all absent is null, not 0. A slice without any row in
+  the period sums to 0 when a day of the period reports its rows (every array down to the rows
+  present, even empty, or under an object reporting 0 users: a day of known zeros), and to
+  null otherwise. Rates built on a null sum are null.
 
   A ratio of two counts that days report separately (``engagement_rate``: engaged over active
   user-days; ``<feature>_share``; ``activation_rate``: active users over seats;
@@ -72,7 +81,7 @@ import polars as pl
 from copilot_metrics import findings as quality
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import CopilotMetricsError, RollupError
-from copilot_metrics.tables import BOOKKEEPING, SCOPE, TABLES
+from copilot_metrics.tables import BLOCKS, BOOKKEEPING, SCOPE, TABLES, TableSpec
 
 __all__ = [
     "LANGUAGE_ALIASES",
@@ -375,9 +384,25 @@ def _block_present(block: str) -> pl.Expr:
     return ~_shape_has(f"{block}:null", f"{block}:absent")
 
 
-def _array_present(array: str) -> pl.Expr:
-    """The day holds the array ``"<block>.<key>"`` (its block is an object and has the key)."""
-    return _block_present(array.split(".", 1)[0]) & ~_shape_has(f"{array}:absent")
+def _array_reported(array: str) -> pl.Expr:
+    """The day reports every slice of the array ``"<block>.<key>"`` (an expression on ``days``).
+
+    The block is an object (not ``null``, not missing) and either holds the array (even empty: a
+    name absent from it had 0) or lacks it while reporting 0 engaged users (how the API writes a
+    feature nobody used that day: every slice below it had 0 users and 0 events).
+    """
+    block = array.split(".", 1)[0]
+    known_zero = pl.col(BLOCKS[block]).eq_missing(0)
+    return _block_present(block) & (~_shape_has(f"{array}:absent") | known_zero)
+
+
+def _unreported_below(child: TableSpec) -> pl.Expr:
+    """A row of ``child``'s parent table leaves ``child``'s slices unreported that day.
+
+    It lacks the child array while reporting engaged users (or no count): a parent reporting 0
+    engaged users without the array had 0 in every slice below it.
+    """
+    return _shape_has(f"{child.array}:absent") & ~pl.col("total_engaged_users").eq_missing(0)
 
 
 def _ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
@@ -419,11 +444,13 @@ def _distinct_stats(
 ) -> tuple[pl.LazyFrame, Callable[[pl.LazyFrame], pl.LazyFrame]]:
     """The slices having a row of ``table``, and a step adding the engaged-user columns to slices.
 
-    A slice reports its count on a day when the array that would hold it is present on that day
-    (the top array in ``days.shape``, and each parent row's child array in its ``shape``) and the
-    slice's count is not null; a name absent from a present array counts 0 that day. No loop:
-    the reported days are the days with the top array, minus the days a parent of the slice
-    lacks its child array, minus the days the slice's count is null (three disjoint sets).
+    A slice reports its count on a day when the array that would hold it is reported that day
+    (the top array present in ``days.shape``, or absent under a block reporting 0 users; each
+    parent row's child array present in its ``shape``, or absent under a parent reporting 0
+    users) and the slice's count is not null; a name absent from a reported array counts 0 that
+    day. No loop: the reported days are the days reporting the top array, minus the days a
+    parent of the slice leaves its child array unreported, minus the days the slice's count is
+    null (three disjoint sets).
     """
     period = _keys(every)
     if table == "days":
@@ -432,12 +459,12 @@ def _distinct_stats(
         breaks: list[tuple[list[str], pl.LazyFrame]] = []
     else:
         chain = TABLES[table].lineage
-        present = _array_present(str(chain[0].array))
+        present = _array_reported(str(chain[0].array))
         rows = select(table).select(*keys, "date", pl.col("total_engaged_users").alias("_users"))
         breaks = [
             (
                 [*period, *parent.dimensions],
-                select(parent.name).filter(_shape_has(f"{child.array}:absent"))
+                select(parent.name).filter(_unreported_below(child))
                 .group_by([*period, *parent.dimensions])
                 .agg(pl.col("date").n_unique().cast(pl.Int64).alias(f"_broken{i}")),
             )
@@ -515,16 +542,17 @@ def _feature_frame(
         ]
     else:
         aggs = [_sum_present(pl.col(c)).alias(c) for c in feature.sums]
-    counts = leaf.group_by(keys).agg(aggs)
+    counts = leaf.group_by(keys).agg(*aggs, pl.len().cast(pl.Int64).alias("_rows"))
 
     table = feature.distinct.get(frozenset(dims))
     if table is None:
-        out = counts.with_columns(pl.lit(None, dtype).alias(name) for name, dtype in _ENGAGED.items())
+        out = counts.drop("_rows").with_columns(pl.lit(None, dtype).alias(name) for name, dtype in _ENGAGED.items())
         return out if per_user_day is None else out.with_columns(pl.lit(None, pl.Float64).alias(per_user_day[1]))
     days = _select_days(_lazy(ds, "days"), lo, hi, weekdays_only, every)
     daily, add_engaged = _distinct_stats(days, select, feature, table, keys, every)
     slices = pl.concat([counts.select(keys), daily.select(keys)], how="vertical").unique()
     out = add_engaged(slices.join(counts, on=keys, how="left", nulls_equal=True))
+    out = _known_zero_events(out, days, select, feature, dims, keys, every)
     if exclude_findings:
         out = out.with_columns(pl.col("rows_excluded").fill_null(0))
     if per_user_day is not None:
@@ -537,6 +565,35 @@ def _feature_frame(
         out = out.join(pairs, on=keys, how="left", nulls_equal=True).with_columns(
             _ratio(pl.col("_num"), pl.col("_den")).alias(rate)).drop("_num", "_den")
     return out
+
+
+def _known_zero_events(
+    out: pl.LazyFrame, days: pl.LazyFrame, select: Callable[[str], pl.LazyFrame], feature: _Feature,
+    dims: tuple[str, ...], keys: list[str], every: str | None,
+) -> pl.LazyFrame:
+    """Give 0 events to the slices without a leaf row in the period that a day of it reports.
+
+    A slice (``out`` row) whose period holds no leaf row has null event sums, unless some day of
+    the period reports every leaf row of the slice: the top array of the leaf's chain is reported
+    that day (:func:`_array_reported`) and no parent row of the slice lacks its child array while
+    reporting users (:func:`_unreported_below`; a parent that does not share the slice's
+    dimensions, such as an editor for a language, leaves every slice of that day unreported).
+    Such a day says the slice had no event, so its sums are 0, not null.
+    """
+    period = _keys(every)
+    chain = TABLES[feature.leaf].lineage
+    candidates = out.filter(pl.col("_rows").is_null()).select(keys).join(
+        days.filter(_array_reported(str(chain[0].array))).select(*period, "date"),
+        on=period, how="inner", nulls_equal=True)
+    for parent, child in itertools.pairwise(chain):
+        shared = [d for d in parent.dimensions if d in dims]
+        unreported = select(parent.name).filter(_unreported_below(child)).select(*period, "date", *shared).unique()
+        candidates = candidates.join(unreported, on=[*period, "date", *shared], how="anti", nulls_equal=True)
+    reporting = candidates.group_by(keys).agg(pl.len().alias("_zero_days"))
+    known_zero = pl.col("_rows").is_null() & pl.col("_zero_days").is_not_null()
+    return out.join(reporting, on=keys, how="left", nulls_equal=True).with_columns(
+        pl.when(known_zero).then(pl.lit(0, pl.Int64)).otherwise(pl.col(c)).alias(c) for c in feature.sums
+    ).drop("_rows", "_zero_days")
 
 
 def _flag_findings(ds: Frames, leaf: pl.LazyFrame) -> pl.LazyFrame:
