@@ -57,7 +57,10 @@ def test_adoption_trend_marks_and_encodings(ds: cm.Dataset) -> None:
     assert point["mark"]["type"] == "point"
     enc = {**d["spec"].get("encoding", {}), **line["encoding"]}
     assert (enc["x"]["field"], enc["x"]["type"]) == ("period_start", "temporal")
-    assert (enc["y"]["field"], enc["y"]["type"]) == ("users", "quantitative")
+    # the line joins complete periods only (users_line is null on a partial one); the points show all
+    assert (enc["y"]["field"], enc["y"]["type"]) == ("users_line", "quantitative")
+    points = {**d["spec"].get("encoding", {}), **point["encoding"]}
+    assert (points["y"]["field"], points["fillOpacity"]["field"]) == ("users", "period")
     assert enc["y"]["title"] == "Users (distinct, per day)"
     assert enc["color"]["field"] == "series"
     assert enc["strokeDash"]["field"] == "statistic"
@@ -121,9 +124,11 @@ def test_feature_adoption_is_a_share_in_percent(ds: cm.Dataset) -> None:
     frame = cm.adoption(ds, every="1mo").filter(ORG)
     chart = plot.feature_adoption(frame)
     d = spec(chart)
-    assert d["mark"]["type"] == "line"
-    assert d["encoding"]["y"]["field"] == "share"
-    assert d["encoding"]["y"]["axis"]["format"] == ".0%"
+    line, point = d["layer"]
+    assert (line["mark"]["type"], point["mark"]["type"]) == ("line", "point")
+    assert (line["encoding"]["y"]["field"], point["encoding"]["y"]["field"]) == ("share_line", "share")
+    assert point["encoding"]["y"]["axis"]["format"] == ".0%"
+    assert point["encoding"]["fillOpacity"]["field"] == "period"
     data = rows(chart)
     assert {r["feature"] for r in data} == set(plot.FEATURES.values())
     # the chart draws the metric's own share column, month by month (January to June 2025)

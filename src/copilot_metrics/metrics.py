@@ -102,7 +102,7 @@ Every = Literal["1d", "1w", "1mo", "1q"]
 By = str | Sequence[str] | None
 DateLike = dt.date | str | None
 ColumnKind = Literal[
-    "scope", "period", "dimension", "additive", "days", "user_days", "distinct", "rate", "share",
+    "scope", "period", "calendar", "dimension", "additive", "days", "user_days", "distinct", "rate", "share",
     "change", "trend", "attribute", "bookkeeping",
 ]
 
@@ -223,6 +223,7 @@ _SHARES: dict[str, str] = {"share_of_acceptances": "total_code_acceptances"}
 _KINDS: dict[str, ColumnKind] = {
     **dict.fromkeys(SCOPE, "scope"),
     **dict.fromkeys(("period_start", "date"), "period"),
+    **dict.fromkeys(("days_in_period", "period_complete"), "calendar"),
     **dict.fromkeys(sorted({d for spec in TABLES.values() for d in spec.dimensions}), "dimension"),
     **dict.fromkeys(_ADDITIVE, "additive"),
     **dict.fromkeys(_TABLE_DISTINCT, "distinct"),
@@ -248,6 +249,11 @@ def column_kind(name: str) -> ColumnKind:
         ``enterprise``, ``org``, ``team``: always kept, never aggregated over.
     ``"period"``
         ``period_start`` of the metrics outputs, ``date`` of the tables.
+    ``"calendar"``
+        ``days_in_period`` and ``period_complete`` of the outputs computed with ``every``: how
+        much of the period lies inside the scope's loaded range. The same on every slice of a
+        scope and period; summed (``days_in_period``) or all true (``period_complete``) when
+        periods are aggregated away.
     ``"dimension"``
         ``editor``, ``model``, ``language``, ``repository``.
     ``"additive"``
@@ -547,7 +553,9 @@ def _feature_frame(
     table = feature.distinct.get(frozenset(dims))
     if table is None:
         out = counts.drop("_rows").with_columns(pl.lit(None, dtype).alias(name) for name, dtype in _ENGAGED.items())
-        return out if per_user_day is None else out.with_columns(pl.lit(None, pl.Float64).alias(per_user_day[1]))
+        if per_user_day is not None:
+            out = out.with_columns(pl.lit(None, pl.Float64).alias(per_user_day[1]))
+        return _with_calendar(out, ds, lo, hi, weekdays_only, every)
     days = _select_days(_lazy(ds, "days"), lo, hi, weekdays_only, every)
     daily, add_engaged = _distinct_stats(days, select, feature, table, keys, every)
     slices = pl.concat([counts.select(keys), daily.select(keys)], how="vertical").unique()
@@ -564,7 +572,16 @@ def _feature_frame(
         pairs = per_day.group_by(keys).agg(numerator.alias("_num"), denominator.alias("_den"))
         out = out.join(pairs, on=keys, how="left", nulls_equal=True).with_columns(
             _ratio(pl.col("_num"), pl.col("_den")).alias(rate)).drop("_num", "_den")
-    return out
+    return _with_calendar(out, ds, lo, hi, weekdays_only, every)
+
+
+def _with_calendar(out: pl.LazyFrame, ds: Frames, lo: dt.date | None, hi: dt.date | None, weekdays_only: bool,
+                   every: str | None) -> pl.LazyFrame:
+    """With ``every``, add each scope and period's ``days_in_period`` and ``period_complete`` (:func:`_grid`)."""
+    if not every:
+        return out
+    return out.join(_grid(_lazy(ds, "days"), lo, hi, weekdays_only, every), on=_keys(every), how="left",
+                    nulls_equal=True)
 
 
 def _known_zero_events(
@@ -622,7 +639,8 @@ def _flag_findings(ds: Frames, leaf: pl.LazyFrame) -> pl.LazyFrame:
 
 def _finish(lf: pl.LazyFrame, every: str | None, dims: Sequence[str], columns: Sequence[str]) -> pl.DataFrame:
     keys = [*_keys(every), *dims]
-    return lf.select(*keys, *columns).sort(keys, nulls_last=False).collect()
+    calendar = _CALENDAR if every else ()
+    return lf.select(*keys, *calendar, *columns).sort(keys, nulls_last=False).collect()
 
 
 # ----------------------------------------------------------------------------- adoption
@@ -746,7 +764,7 @@ def adoption(
         pl.col("days_with_data").fill_null(0),
         *(pl.col(f"{name}_days_reported").fill_null(0) for name in stats_of),
     ).with_columns(
-        (pl.col("_calendar_days") - pl.col("days_with_data")).cast(pl.Int64).alias("days_missing"),
+        (pl.col("days_in_period") - pl.col("days_with_data")).cast(pl.Int64).alias("days_missing"),
         *(
             (pl.col("days_with_data") - pl.col(f"{name}_days_reported")).alias(f"{name}_days_unreported")
             for name in stats_of
@@ -773,7 +791,13 @@ def adoption(
 
 def _grid(all_days: pl.LazyFrame, lo: dt.date | None, hi: dt.date | None, weekdays_only: bool,
           every: str | None) -> pl.LazyFrame:
-    """Scope (and period) rows with ``_calendar_days``: the days that could have data."""
+    """Scope (and period) rows: the days that could have data, and whether the period is whole.
+
+    ``days_in_period``: the calendar days of the period (or of the whole range) inside the scope's
+    loaded range (its first to its last date in the input, intersected with ``start``..``end``;
+    weekdays only with ``weekdays_only``); with ``every``, ``period_complete``: the whole period
+    lies inside that range.
+    """
     bounds = all_days.group_by(list(SCOPE)).agg(
         pl.col("date").min().alias("_lo"), pl.col("date").max().alias("_hi"))
     if lo is not None:
@@ -782,21 +806,26 @@ def _grid(all_days: pl.LazyFrame, lo: dt.date | None, hi: dt.date | None, weekda
         bounds = bounds.with_columns(pl.min_horizontal("_hi", pl.lit(hi)).alias("_hi"))
     bounds = bounds.filter(pl.col("_lo") <= pl.col("_hi"))
     if every:
+        period_end = pl.col("period_start").dt.offset_by(every) - pl.duration(days=1)
         bounds = (
             bounds.with_columns(
                 pl.date_ranges(pl.col("_lo").dt.truncate(every), pl.col("_hi"), interval=every).alias("period_start"))
             .explode("period_start")
             .with_columns(
+                ((pl.col("_lo") <= pl.col("period_start")) & (pl.col("_hi") >= period_end)).alias("period_complete"),
                 pl.max_horizontal("_lo", "period_start").alias("_lo"),
-                pl.min_horizontal(
-                    "_hi", pl.col("period_start").dt.offset_by(every) - pl.duration(days=1)).alias("_hi"),
+                pl.min_horizontal("_hi", period_end).alias("_hi"),
             )
         )
     if weekdays_only:
         count = pl.business_day_count(pl.col("_lo"), pl.col("_hi") + pl.duration(days=1))
     else:
         count = (pl.col("_hi") - pl.col("_lo")).dt.total_days() + 1
-    return bounds.with_columns(count.cast(pl.Int64).alias("_calendar_days")).drop("_lo", "_hi")
+    return bounds.with_columns(count.cast(pl.Int64).alias("days_in_period")).drop("_lo", "_hi")
+
+
+#: Columns of every output computed with ``every``, right after the period: see :func:`_grid`.
+_CALENDAR = ("days_in_period", "period_complete")
 
 
 _NULL_KEY = "\x00"
@@ -1050,6 +1079,7 @@ def trend(
     by: By = None,
     *,
     min_days: int = 1,
+    include_partial: bool = False,
 ) -> pl.DataFrame:
     """Rolling mean of a daily series over calendar days, gaps left as gaps.
 
@@ -1067,6 +1097,11 @@ def trend(
         and when fewer than ``min_days`` days of the window have a value.
     ``<column>_trend_<window>d_days``
         How many days of the window have a value (so a thin window can be seen and filtered).
+
+    Partial periods: a frame computed with ``every`` carries ``period_complete``; a row whose
+    period is not complete (it runs past the scope's loaded range) is left out of every window
+    and gets a null trend, like a gap, unless ``include_partial=True``. (A daily output's periods
+    are always complete.)
 
     Raises
     ------
@@ -1089,6 +1124,8 @@ def trend(
             hint="aggregate to one row per day first, or pass the dimension columns as by",
         )
     value = pl.col(column).cast(pl.Float64)
+    if "period_complete" in names and not include_partial:
+        value = pl.when(pl.col("period_complete")).then(value)
     name = f"{column}_trend_{window}d"
     period = f"{window}d"
     mean = value.rolling_mean_by(date, window_size=period)
@@ -1189,10 +1226,19 @@ def rollup(frame: pl.DataFrame | pl.LazyFrame, by: By = None) -> pl.DataFrame:
                               hint="keep the summed columns the rate is a ratio of")
     periods = [n for n in keys if kinds[n] == "period"]
     sums = [pl.when(pl.col(n).is_not_null().any()).then(pl.col(n).sum()).alias(n) for n in summed]
+    # the calendar columns hold one value per scope and period, repeated on each of its slices
+    calendar = [n for n in names if kinds[n] == "calendar"]
+    if periods:
+        sums += [pl.col(n).first().alias(n) for n in calendar]
     if "activation_rate" in names:
         # a row with active users but no seat_days (a day without seats): its days are not in Σ seat_days
         sums.append((pl.col("seat_days").is_null() & pl.col("active_user_days").is_not_null()).any().alias("_seat_gap"))
     grouped = lf.group_by(keys).agg(sums) if keys else lf.select(sums)
+    if calendar and not periods:
+        per_period = lf.select(*keys, *(n for n in names if kinds[n] == "period"), *calendar).unique()
+        whole = [(pl.col(n).sum() if n == "days_in_period" else pl.col(n).all()).alias(n) for n in calendar]
+        grouped = (grouped.join(per_period.group_by(keys).agg(whole), on=keys, how="left", nulls_equal=True)
+                   if keys else pl.concat([grouped, per_period.select(whole)], how="horizontal"))
 
     def exact(rate: str) -> pl.Expr:
         """Every day of the group reported both counts of the paired ``rate``."""

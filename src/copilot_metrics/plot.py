@@ -201,6 +201,31 @@ def _whole_range(frame: pl.DataFrame, what: str) -> None:
         )
 
 
+#: Legend entries of the period marks: a complete period is a filled point on the line, a partial
+#: one (running past the scope's loaded range, ``period_complete`` false) a hollow point off it.
+PERIODS = ("complete period", "partial period")
+
+
+def _mark_partial(frame: pl.DataFrame, values: Sequence[str]) -> pl.DataFrame:
+    """Add ``period`` (:data:`PERIODS`) and, for the lines, ``<value>_line``: null on partial periods.
+
+    A frame without ``period_complete`` (made before it existed) has complete periods only.
+    """
+    complete = pl.col("period_complete").fill_null(True) if "period_complete" in frame.columns else pl.lit(True)
+    return frame.with_columns(
+        pl.when(complete).then(pl.lit(PERIODS[0])).otherwise(pl.lit(PERIODS[1])).alias("period"),
+        *(pl.when(complete).then(pl.col(v)).alias(f"{v}_line") for v in values),
+    )
+
+
+def _period_marks(alt: Any) -> dict[str, Any]:
+    """The encodings telling complete from partial periods on a point layer."""
+    return {
+        "fillOpacity": alt.FillOpacity("period:N", title=None, scale=alt.Scale(domain=list(PERIODS), range=[1, 0]),
+                                       legend=alt.Legend(symbolType="circle", symbolStrokeColor="#57606a")),
+    }
+
+
 # --------------------------------------------------------------------------------------------
 # Charts
 # --------------------------------------------------------------------------------------------
@@ -230,41 +255,52 @@ def adoption_trend(frame: pl.DataFrame | pl.LazyFrame, *, title: str | None = No
     data = _with_scope(_frame(frame))
     values = ["active_users_mean", "active_users_peak", "engaged_users_mean", "engaged_users_peak"]
     _require(data, ["period_start", *values], what, "cm.adoption(ds, every='1w')")
-    extra = [c for c in ("days_with_data", "days_missing") if c in data.columns]
-    data = _fill_periods(data.select("scope", *SCOPE_COLUMNS, "period_start", *extra, *values))
-    long = data.unpivot(index=["scope", "period_start", *extra], on=values, variable_name="measure",
+    extra = [c for c in ("days_in_period", "days_with_data", "days_missing") if c in data.columns]
+    partial = ["period_complete"] if "period_complete" in data.columns else []
+    data = _fill_periods(data.select("scope", *SCOPE_COLUMNS, "period_start", *extra, *partial, *values))
+    data = _mark_partial(data, values)
+    long = data.unpivot(index=["scope", "period_start", "period", *extra], on=values, variable_name="measure",
                         value_name="users").with_columns(
         pl.when(pl.col("measure").str.starts_with("active")).then(pl.lit("Active users"))
         .otherwise(pl.lit("Engaged users")).alias("series"),
         pl.when(pl.col("measure").str.ends_with("_mean")).then(pl.lit("daily mean"))
         .otherwise(pl.lit("daily peak")).alias("statistic"),
-    ).drop("measure")
+    )
+    # the lines join complete periods only: a partial period is a hollow point, not a plunge or spike
+    lines_of = data.select("scope", "period_start", *(f"{v}_line" for v in values)).unpivot(
+        index=["scope", "period_start"], variable_name="measure", value_name="users_line").with_columns(
+        pl.col("measure").str.strip_suffix("_line"))
+    long = long.join(lines_of, on=["scope", "period_start", "measure"], how="left").drop("measure")
     tooltip = [
         alt.Tooltip("scope:N", title="Scope"),
         alt.Tooltip("period_start:T", title="Period start", format="%Y-%m-%d"),
         alt.Tooltip("series:N", title="Series"),
         alt.Tooltip("statistic:N", title="Statistic"),
         alt.Tooltip("users:Q", title="Users", format=",.1f"),
+        alt.Tooltip("period:N", title="Period"),
         *(alt.Tooltip(f"{c}:Q", title=c.replace("_", " ").capitalize()) for c in extra),
     ]
+    series = alt.Scale(domain=["Active users", "Engaged users"], range=[COLORS["active"], COLORS["engaged"]])
     base = alt.Chart(long, width=640, height=220).encode(
         x=alt.X("period_start:T", title="Period start", axis=alt.Axis(labelAngle=0, labelOverlap=True)),
         y=alt.Y("users:Q", title="Users (distinct, per day)"),
-        color=alt.Color("series:N", title=None, scale=alt.Scale(
-            domain=["Active users", "Engaged users"], range=[COLORS["active"], COLORS["engaged"]])),
+        color=alt.Color("series:N", title=None, scale=series),
         tooltip=tooltip,
     )
     # the points are a layer of their own: on a line mark with points, the dash legend loses its strokes
     lines = base.mark_line(invalid="break-paths-show-domains", strokeWidth=2).encode(
+        y=alt.Y("users_line:Q", title="Users (distinct, per day)"),
         strokeDash=alt.StrokeDash("statistic:N", title=None, scale=alt.Scale(
             domain=["daily mean", "daily peak"], range=[[1, 0], [5, 3]]),
             legend=alt.Legend(symbolType="stroke", symbolStrokeColor="#57606a", symbolStrokeWidth=2)),
     )
-    points = base.mark_point(filled=True, size=18, invalid="filter")
+    points = base.mark_point(filled=True, size=24, strokeWidth=1.5, invalid="filter").encode(
+        stroke=alt.Stroke("series:N", scale=series, legend=None), **_period_marks(alt))
     chart = alt.layer(lines, points)
     chart = _facet_scopes(chart, long)
     return chart.properties(  # type: ignore[no-any-return]
-        title=title or "Active and engaged users: daily mean and peak per period (gaps are days without data)"
+        title=title or "Active and engaged users: daily mean and peak per period (gaps are days without data; "
+        "hollow points are partial periods)"
     )
 
 
@@ -297,7 +333,9 @@ def feature_adoption(frame: pl.DataFrame | pl.LazyFrame, *, title: str | None = 
     if not present:
         _require(data, ["completions_share"], what, "cm.adoption(ds, every='1w')")
     per_period = "period_start" in data.columns
-    index = ["scope", *SCOPE_COLUMNS] + (["period_start"] if per_period else [])
+    if per_period:
+        data = _mark_partial(data, [])
+    index = ["scope", *SCOPE_COLUMNS] + (["period_start", "period"] if per_period else [])
     parts = [
         data.select(
             *index,
@@ -321,15 +359,21 @@ def feature_adoption(frame: pl.DataFrame | pl.LazyFrame, *, title: str | None = 
         long = pl.concat(
             [_fill_periods(long.filter(pl.col("feature") == name).drop("feature")).with_columns(
                 pl.lit(name).alias("feature")) for name in domain]
-        ).select("scope", "period_start", "feature", "share", "engaged_users_mean")
-        chart = alt.Chart(long, width=640, height=200).mark_line(
-            point=True, invalid="break-paths-show-domains", strokeWidth=2
-        ).encode(
+        ).select("scope", "period_start", "period", "feature", "share", "engaged_users_mean").with_columns(
+            pl.when(pl.col("period") != PERIODS[1]).then(pl.col("share")).alias("share_line"))
+        base = alt.Chart(long, width=640, height=200).encode(
             x=alt.X("period_start:T", title="Period start", axis=alt.Axis(labelAngle=0, labelOverlap=True)),
             y=alt.Y("share:Q", title="Share of engaged users", axis=alt.Axis(format=PERCENT)),
             color=color,
             tooltip=[tooltip[0], alt.Tooltip("period_start:T", title="Period start", format="%Y-%m-%d"),
-                     *tooltip[1:]],
+                     *tooltip[1:], alt.Tooltip("period:N", title="Period")],
+        )
+        # lines join complete periods only; a partial period is a hollow point
+        chart = alt.layer(
+            base.mark_line(invalid="break-paths-show-domains", strokeWidth=2).encode(
+                y=alt.Y("share_line:Q", title="Share of engaged users", axis=alt.Axis(format=PERCENT))),
+            base.mark_point(filled=True, size=30, strokeWidth=1.5, invalid="filter").encode(
+                stroke=alt.Stroke("feature:N", scale=alt.Scale(domain=domain), legend=None), **_period_marks(alt)),
         )
     else:
         long = long.select("scope", "feature", "share", "engaged_users_mean")

@@ -280,13 +280,22 @@ def _scope_section(ds: cm.Dataset, scope: dict[str, str | None], numbers: dict[s
     by_editor = _in_scope(cm.acceptance(ds, by="editor"), scope)
     chat = _in_scope(cm.chat(ds, by="editor"), scope)
     dotcom = _in_scope(cm.dotcom_chat(ds, by="model"), scope)
+    partial = adoption.filter(~pl.col("period_complete")) if "period_complete" in adoption.columns else adoption.clear()
+    partial_note = (
+        " Hollow points, off the lines, are partial periods: "
+        + ", ".join(f"{p:%Y-%m-%d} ({n} of its days in the loaded range)"
+                    for p, n in partial.select("period_start", "days_in_period").iter_rows())
+        + "; their means stand on those days only."
+        if partial.height else " Every period lies whole inside the loaded range."
+    )
     figures = [
         _figure(lambda: plot.adoption_trend(adoption, title=f"Active and engaged users per period ({every}) — {name}"),
                 "Distinct users per day: the daily mean (solid) and the daily peak (dashed) of each period. "
-                "A period without data is a gap in the lines, never a zero.", adoption, "No adoption data."),
+                "A period without data is a gap in the lines, never a zero." + partial_note, adoption,
+                "No adoption data."),
         _figure(lambda: plot.feature_adoption(adoption, title=f"Feature adoption per period ({every}) — {name}"),
                 "Share of engaged users who used each feature (engaged user-days of the feature over all "
-                "engaged user-days).", adoption, "No adoption data."),
+                "engaged user-days)." + partial_note, adoption, "No adoption data."),
         _figure(lambda: plot.acceptance_by_language(by_language, top=top),
                 "Rates are ratios of sums over the whole range (Σ acceptances / Σ suggestions), "
                 "never means of daily rates.", by_language, "No code completion data in this scope."),
