@@ -299,7 +299,7 @@ def test_report_on_the_example_by_default(ds: cm.Dataset, tmp_path: Path) -> Non
     assert f" {org['total_active_users'].max():,} " in org_row
     assert f" {rate:.1%} " in org_row
     text = page.read_text("utf-8")
-    assert text.count("<svg") == 13
+    assert text.count("<svg") == 19  # nine charts per scope (org and team) and the coverage calendar
     assert "https://" not in text
     assert "Traceback" not in done.stderr
 

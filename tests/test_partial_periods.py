@@ -133,12 +133,18 @@ def test_charts_draw_partial_periods_as_hollow_points_off_the_lines(ds: cm.Datas
     mean = {r["period_start"][:10]: r for r in data if r["series"] == "Active users" and r["statistic"] == "daily mean"}
     assert [mean[w.isoformat()]["period"] for w in WEEKS] == [
         "partial period", "complete period", "complete period", "complete period", "partial period"]
-    assert [mean[w.isoformat()]["users_line"] for w in WEEKS][::4] == [None, None]  # no line into them
-    assert mean[WEEKS[0].isoformat()]["users"] == 1.0  # the point is still drawn, with its value
+    # no line into them; the point is still drawn, with its value, hollow (filled white)
+    full = pytest.approx(1002 / 7)
+    assert [mean[w.isoformat()]["value_line"] for w in WEEKS] == [None, full, full, full, None]
+    assert mean[WEEKS[0].isoformat()]["value"] == 1.0
+    assert [mean[w.isoformat()]["_marker"] for w in WEEKS] == [
+        "partial period", "Active users", "Active users", "Active users", "partial period"]
+    fill = chart.to_dict()["layer"][1]["encoding"]["fill"]["scale"]
+    assert dict(zip(fill["domain"], fill["range"], strict=True))["partial period"] == "white"
     features = next(iter(plot.feature_adoption(cm.adoption(ds, every="1w")).to_dict()["datasets"].values()))
     partial = [r for r in features if r["period"] == "partial period"]
     assert len(partial) == 2 * len(plot.FEATURES)
-    assert {r["share_line"] for r in partial} == {None}
+    assert {r["value_line"] for r in partial} == {None}
 
 
 def test_report_says_which_periods_are_partial(ds: cm.Dataset) -> None:

@@ -57,10 +57,12 @@ def test_adoption_trend_marks_and_encodings(ds: cm.Dataset) -> None:
     assert point["mark"]["type"] == "point"
     enc = {**d["spec"].get("encoding", {}), **line["encoding"]}
     assert (enc["x"]["field"], enc["x"]["type"]) == ("period_start", "temporal")
-    # the line joins complete periods only (users_line is null on a partial one); the points show all
-    assert (enc["y"]["field"], enc["y"]["type"]) == ("users_line", "quantitative")
+    assert enc["x"]["axis"]["format"] == "%b %d"  # one date format, the range is under a year
+    # the line joins complete periods only (value_line is null on a partial one); the points show all
+    assert (enc["y"]["field"], enc["y"]["type"]) == ("value_line", "quantitative")
     points = {**d["spec"].get("encoding", {}), **point["encoding"]}
-    assert (points["y"]["field"], points["fillOpacity"]["field"]) == ("users", "period")
+    # filled in the series' colour, or white ("partial period") with the series' outline
+    assert (points["y"]["field"], points["fill"]["field"], points["stroke"]["field"]) == ("value", "_marker", "series")
     assert enc["y"]["title"] == "Users (distinct, per day)"
     assert enc["color"]["field"] == "series"
     assert enc["strokeDash"]["field"] == "statistic"
@@ -82,7 +84,7 @@ def test_adoption_trend_data_are_daily_means_and_peaks(ds: cm.Dataset) -> None:
         for row in weekly.iter_rows(named=True)
         for week, key, value in ((row["week"], k, v) for k, v in row.items() if k != "week")
     }
-    got = {(day(r["period_start"]), r["series"], r["statistic"]): r["users"] for r in data}
+    got = {(day(r["period_start"]), r["series"], r["statistic"]): r["value"] for r in data}
     assert got.keys() == expected.keys()
     for key, value in expected.items():
         assert got[key] == pytest.approx(value), key
@@ -93,18 +95,34 @@ def test_missing_day_is_a_gap_not_a_zero(ds: cm.Dataset) -> None:
     daily = cm.adoption(ds, every="1d").filter(ORG)
     data = rows(plot.adoption_trend(daily))
     on_missing = [r for r in data if day(r["period_start"]) == MISSING_DAY]
-    assert len(on_missing) == 4  # active/engaged x mean/peak
-    assert all(r["users"] is None for r in on_missing)
-    # every other day has its four values
+    # per day the mean is the peak: one "daily value" per series, not a duplicate legend entry
+    assert {r["statistic"] for r in data} == {"daily value"}
+    assert len(on_missing) == 2  # active and engaged
+    assert all(r["value"] is None for r in on_missing)
+    # every other day has its two values, equal to the day's counts
     n_days = ds.days.filter(ORG).height
-    assert sum(r["users"] is not None for r in data) == 4 * n_days
+    assert sum(r["value"] is not None for r in data) == 2 * n_days
+    active = {day(r["period_start"]): r["value"] for r in data if r["series"] == "Active users"}
+    assert all(active[d] == v for d, v in ds.days.filter(ORG).select("date", "total_active_users").iter_rows())
 
 
 def test_period_absent_from_the_frame_is_added_back_as_a_gap(ds: cm.Dataset) -> None:
     daily = cm.adoption(ds, every="1d").filter(ORG, pl.col("period_start") != MISSING_DAY)
     data = rows(plot.adoption_trend(daily))
     on_missing = [r for r in data if day(r["period_start"]) == MISSING_DAY]
-    assert [r["users"] for r in on_missing] == [None] * 4
+    assert [r["value"] for r in on_missing] == [None] * 2
+
+
+def test_axes_over_more_than_a_year_show_years() -> None:
+    dates = [datetime.date(2024, 1, 1) + datetime.timedelta(weeks=w) for w in range(70)]
+    frame = pl.DataFrame({"org": "o", "period_start": dates, "active_users_mean": 1.0, "active_users_peak": 2,
+                          "engaged_users_mean": 1.0, "engaged_users_peak": 1})
+    line = spec(plot.adoption_trend(frame))["layer"][0]
+    assert line["encoding"]["x"]["axis"]["format"] == "%b %Y"
+    assert plot.date_format(frame.head(10).with_columns(scope=pl.lit("o"))) == "%b %d"
+    monthly = frame.head(3).with_columns(scope=pl.lit("o"), period_start=pl.Series(
+        [datetime.date(2024, 1, 1), datetime.date(2024, 2, 1), datetime.date(2024, 3, 1)]))
+    assert plot.date_format(monthly) == "%b %Y"
 
 
 def test_adoption_trend_tolerates_new_columns_and_names_missing_ones(ds: cm.Dataset) -> None:
@@ -126,16 +144,16 @@ def test_feature_adoption_is_a_share_in_percent(ds: cm.Dataset) -> None:
     d = spec(chart)
     line, point = d["layer"]
     assert (line["mark"]["type"], point["mark"]["type"]) == ("line", "point")
-    assert (line["encoding"]["y"]["field"], point["encoding"]["y"]["field"]) == ("share_line", "share")
+    assert (line["encoding"]["y"]["field"], point["encoding"]["y"]["field"]) == ("value_line", "value")
     assert point["encoding"]["y"]["axis"]["format"] == ".0%"
-    assert point["encoding"]["fillOpacity"]["field"] == "period"
+    assert point["encoding"]["fill"]["field"] == "_marker"
     data = rows(chart)
-    assert {r["feature"] for r in data} == set(plot.FEATURES.values())
+    assert {r["series"] for r in data} == set(plot.FEATURES.values())
     # the chart draws the metric's own share column, month by month (January to June 2025)
     for prefix, name in plot.FEATURES.items():
-        got = {day(r["period_start"]): r["share"] for r in data if r["feature"] == name}
+        got = {day(r["period_start"]): r["value"] for r in data if r["series"] == name}
         assert got == dict(frame.select("period_start", f"{prefix}_share").iter_rows())
-    shares = [r["share"] for r in data]
+    shares = [r["value"] for r in data]
     assert len(shares) == 6 * 4
     assert all(0 <= v <= 1 for v in shares)
 
@@ -157,13 +175,18 @@ def test_feature_adoption_whole_range_is_bars(ds: cm.Dataset) -> None:
 def test_acceptance_by_language_volume_and_rate(ds: cm.Dataset) -> None:
     chart = plot.acceptance_by_language(cm.acceptance(ds, by="language").filter(ORG), top=5)
     d = spec(chart)
-    volume, rate = d["hconcat"]
+    volume, rate_panel = d["hconcat"]
     assert [layer["mark"]["type"] for layer in volume["layer"]] == ["bar", "bar"]
-    assert [layer["encoding"]["x"]["field"] for layer in volume["layer"]] == [
-        "total_code_suggestions", "total_code_acceptances"]
+    # the bars' colours have a legend: one per measure
+    assert [layer["transform"][0]["filter"] for layer in volume["layer"]] == [
+        "(datum.measure === 'Suggestions')", "(datum.measure === 'Acceptances')"]
+    assert {layer["encoding"]["color"]["field"] for layer in volume["layer"]} == {"measure"}
+    rate, counts = rate_panel["layer"]
     assert rate["mark"]["type"] == "point"
     assert rate["encoding"]["x"]["axis"]["format"] == ".0%"
     assert rate["encoding"]["color"]["field"] == "rate"
+    # beside each rate, the suggestions it stands on
+    assert (counts["mark"]["type"], counts["encoding"]["text"]["field"]) == ("text", "total_code_suggestions")
     # independently: the five most suggested languages of the org, rates as ratios of sums
     sums = ds.completions.filter(ORG).group_by("language").agg(
         pl.col("total_code_suggestions").sum(), pl.col("total_code_acceptances").sum(),
@@ -171,13 +194,17 @@ def test_acceptance_by_language_volume_and_rate(ds: cm.Dataset) -> None:
     ).sort("total_code_suggestions", descending=True).head(5)
     order = sums.get_column("language").to_list()
     assert volume["layer"][0]["encoding"]["y"]["sort"] == order
-    datasets = d["datasets"]
-    by_dataset = {len(v): v for v in datasets.values()}
-    volume_rows, rate_rows = by_dataset[5], by_dataset[10]
-    assert [r["language"] for r in volume_rows] == order
-    for r, s in zip(volume_rows, sums.iter_rows(named=True), strict=True):
-        assert r["total_code_suggestions"] == s["total_code_suggestions"]
-        assert r["total_code_acceptances"] == s["total_code_acceptances"]
+    datasets = list(d["datasets"].values())
+    volume_rows = next(v for v in datasets if "measure" in v[0])
+    rate_rows = next(v for v in datasets if "rate" in v[0])
+    counts_rows = next(v for v in datasets if set(v[0]) == {"language", "total_code_suggestions"})
+    assert [r["language"] for r in counts_rows] == order
+    bars = {(r["language"], r["measure"]): r["count"] for r in volume_rows}
+    for s in sums.iter_rows(named=True):
+        assert bars[(s["language"], "Suggestions")] == s["total_code_suggestions"]
+        assert bars[(s["language"], "Acceptances")] == s["total_code_acceptances"]
+    assert dict(zip([r["language"] for r in counts_rows], [r["total_code_suggestions"] for r in counts_rows],
+                    strict=True)) == dict(sums.select("language", "total_code_suggestions").iter_rows())
     rates = {(r["language"], r["rate"]): r["value"] for r in rate_rows}
     for s in sums.iter_rows(named=True):
         assert rates[(s["language"], "Acceptance rate")] == pytest.approx(
@@ -225,11 +252,12 @@ def test_chat_use_by_editor(ds: cm.Dataset) -> None:
     chart = plot.chat_use(cm.chat(ds, by="editor").filter(ORG))
     d = spec(chart)
     _volume, rate = d["hconcat"]
-    assert rate["encoding"]["x"]["axis"]["format"] == ".0%"
+    assert rate["layer"][0]["encoding"]["x"]["axis"]["format"] == ".0%"
     sums = ds.ide_chat.filter(ORG).group_by("editor").agg(
         pl.col("total_chats").sum(), (pl.col("total_chat_insertion_events").sum()
                                       + pl.col("total_chat_copy_events").sum()).alias("events"))
-    volume_rows = next(v for v in d["datasets"].values() if "total_chats" in v[0])
+    volume_rows = [r for r in next(v for v in d["datasets"].values() if "measure" in v[0])
+                   if r["measure"] == "Chats"]
     got = {r["editor"]: (r["total_chats"], r["insertions_and_copies"], r["chat_acceptance_rate"])
            for r in volume_rows}
     assert got.keys() == set(sums.get_column("editor").to_list())

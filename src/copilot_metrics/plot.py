@@ -10,6 +10,9 @@ with more columns than these charts use are fine.
 * :func:`acceptance`, :func:`acceptance_by_language`, :func:`acceptance_by_editor`: suggestions
   and acceptances (volume) beside the acceptance rates.
 * :func:`chat_use`: chats (volume) beside the chat acceptance rate, by editor or model.
+* :func:`acceptance_trend`: completion volume and acceptance rates per period.
+* :func:`activity_trend`: IDE chats, github.com chats and PR summaries per period.
+* :func:`pull_requests_by_repository`: PR summaries created per repository.
 * :func:`coverage_calendar`: one cell per day, days with data and missing days, per scope.
 
 Missing days are gaps: a period without data keeps null values (never zeros), so its lines break
@@ -33,6 +36,7 @@ Examples
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -49,10 +53,14 @@ __all__ = [
     "acceptance",
     "acceptance_by_editor",
     "acceptance_by_language",
+    "acceptance_trend",
+    "activity_trend",
     "adoption_trend",
     "chat_use",
     "coverage_calendar",
+    "date_format",
     "feature_adoption",
+    "pull_requests_by_repository",
 ]
 
 SCOPE_COLUMNS = ("enterprise", "org", "team")
@@ -65,14 +73,23 @@ FEATURES = {
     "dotcom_chat": "github.com chat",
     "pull_requests": "PR summaries",
 }
-COLORS = {
-    "active": "#0969da",
-    "engaged": "#1a7f37",
-    "suggested": "#afb8c1",
-    "accepted": "#0969da",
-    "data": "#2da44e",
-    "missing": "#cf222e",
+#: Okabe and Ito's colour-blind-safe palette: every series and status is told apart by people
+#: with any common colour vision deficiency (and by shape or dash where two series meet).
+PALETTE = {
+    "blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
+    "sky": "#56B4E9", "purple": "#CC79A7", "yellow": "#F0E442", "grey": "#9E9E9E",
 }
+COLORS = {
+    "active": PALETTE["blue"],
+    "engaged": PALETTE["orange"],
+    "suggested": "#BDBDBD",
+    "accepted": PALETTE["blue"],
+    "data": PALETTE["blue"],
+    "missing": PALETTE["vermillion"],
+}
+#: The colours of the series of one chart, in order.
+SERIES_COLORS = (PALETTE["blue"], PALETTE["orange"], PALETTE["green"], PALETTE["purple"], PALETTE["vermillion"],
+                 PALETTE["sky"])
 PERCENT = ".0%"
 #: Axis labels of counts: 0, 50k, 1.5M (d3's SI prefixes, without a "0k" at the origin).
 SI_LABELS = "datum.value == 0 ? '0' : format(datum.value, '~s')"
@@ -218,12 +235,122 @@ def _mark_partial(frame: pl.DataFrame, values: Sequence[str]) -> pl.DataFrame:
     )
 
 
-def _period_marks(alt: Any) -> dict[str, Any]:
-    """The encodings telling complete from partial periods on a point layer."""
+def _period_points(
+    alt: Any, field: str, domain: Sequence[str], colors: Sequence[str], data: pl.DataFrame
+) -> dict[str, Any]:
+    """Encodings of a point layer: filled in the series' colour, hollow on partial periods.
+
+    A point of a partial period is white, outlined in its series' colour. One legend names the
+    series and, when the data hold a partial period, ``partial period``.
+    """
+    partial = data.get_column("period").eq(PERIODS[1]).any() if "period" in data.columns else False
+    keys = [*domain, PERIODS[1]] if partial else list(domain)
+    fill = pl.when(pl.col("period") == PERIODS[1]).then(pl.lit(PERIODS[1])).otherwise(pl.col(field))
     return {
-        "fillOpacity": alt.FillOpacity("period:N", title=None, scale=alt.Scale(domain=list(PERIODS), range=[1, 0]),
-                                       legend=alt.Legend(symbolType="circle", symbolStrokeColor="#57606a")),
+        "_marker": fill,
+        "fill": alt.Fill("_marker:N", title=None, scale=alt.Scale(domain=keys, range=[*colors[: len(domain)], "white"]),
+                         legend=alt.Legend(symbolType="circle", symbolStrokeColor="#57606a", symbolStrokeWidth=1,
+                                           labelLimit=0)),
+        "stroke": alt.Stroke(f"{field}:N", scale=alt.Scale(domain=list(domain), range=list(colors)[: len(domain)]),
+                             legend=None),
     }
+
+
+def _step_days(frame: pl.DataFrame) -> int | None:
+    """The smallest step between two periods of a scope, in days (None with a single period)."""
+    steps = (
+        frame.select("scope", "period_start").unique().sort("scope", "period_start")
+        .select(pl.col("period_start").diff().over("scope").dt.total_days().alias("step"))
+        .drop_nulls().filter(pl.col("step") > 0).get_column("step")
+    )
+    return None if steps.is_empty() else int(steps.min())  # type: ignore[arg-type]
+
+
+def date_format(frame: pl.DataFrame) -> str:
+    """The one date format of a period axis.
+
+    With the year when the axis spans more than a year or the periods are months or quarters
+    (``"%b %Y"``), day and month otherwise (``"%b %d"``).
+    """
+    dates = frame.get_column("period_start").drop_nulls()
+    if dates.is_empty():
+        return "%b %d"
+    first, last = dates.min(), dates.max()
+    span_days = (last - first).days if isinstance(first, datetime.date) and isinstance(last, datetime.date) else 0
+    step = _step_days(frame) if "scope" in frame.columns else None
+    return "%b %Y" if span_days > 365 or (step is not None and step >= 28) else "%b %d"
+
+
+def _period_x(alt: Any, frame: pl.DataFrame) -> Any:
+    return alt.X("period_start:T", title="Period start",
+                 axis=alt.Axis(format=date_format(frame), labelAngle=0, labelOverlap=True, tickCount=8))
+
+
+def _titled(chart: Any, title: str | None, default: str, subtitle: str) -> Any:
+    """The chart with ``title``, or with ``default`` and a subtitle saying how to read it."""
+    alt = _alt()
+    return chart.properties(title=title or alt.TitleParams(default, subtitle=subtitle, anchor="start"))
+
+
+def _trend(
+    long: pl.DataFrame, *, y_title: str, domain: Sequence[str], colors: Sequence[str], y_format: str | None = None,
+    dash: tuple[str | None, Sequence[str]] | None = None, tooltip: Sequence[Any] = (), independent_y: bool = True,
+    width: int = 640, height: int = 200,
+) -> Any:
+    """Lines joining complete periods and a point per period (hollow when partial), one colour per series.
+
+    ``long`` holds ``scope``, ``period_start``, ``period`` (:data:`PERIODS`), ``series``, ``value``
+    and ``value_line`` (null on partial periods), and ``statistic`` when ``dash`` = (legend title,
+    statistic names) draws each statistic with its own dash.
+    """
+    alt = _alt()
+    axis = alt.Axis(format=y_format) if y_format else alt.Axis(labelExpr=SI_LABELS)
+    scale = alt.Scale(domain=list(domain), range=list(colors)[: len(domain)])
+    marks = _period_points(alt, "series", domain, colors, long)
+    long = long.with_columns(marks.pop("_marker").alias("_marker"))
+    base = alt.Chart(long, width=width, height=height).encode(
+        x=_period_x(alt, long),
+        tooltip=[alt.Tooltip("scope:N", title="Scope"),
+                 alt.Tooltip("period_start:T", title="Period start", format="%Y-%m-%d"),
+                 alt.Tooltip("series:N", title="Series"),
+                 alt.Tooltip("value:Q", title=y_title, format=PERCENT_TIP if y_format else ",.1f"),
+                 alt.Tooltip("period:N", title="Period"), *tooltip],
+    )
+    # one legend names the series (and partial periods): Vega-Lite merges the lines' colour into it
+    line_encoding: dict[str, Any] = {"y": alt.Y("value_line:Q", title=y_title, axis=axis),
+                                     "color": alt.Color("series:N", title=None, scale=scale,
+                                                        legend=alt.Legend(labelLimit=0))}
+    if dash is not None:
+        names = list(dash[1])
+        line_encoding["strokeDash"] = alt.StrokeDash("statistic:N", title=dash[0], scale=alt.Scale(
+            domain=names, range=[[1, 0], [5, 3]][: len(names)]),
+            legend=alt.Legend(symbolType="stroke", symbolStrokeColor="#57606a", symbolStrokeWidth=2))
+    # the points are a layer of their own: on a line mark with points, the dash legend loses its strokes
+    lines = base.mark_line(invalid="break-paths-show-domains", strokeWidth=2).encode(**line_encoding)
+    points = base.mark_point(size=28, strokeWidth=1.5, opacity=1, invalid="filter").encode(
+        y=alt.Y("value:Q", title=y_title, axis=axis), **marks)
+    return _facet_scopes(alt.layer(lines, points), long, independent_y=independent_y)
+
+
+def _long_periods(data: pl.DataFrame, series: dict[str, str], extra: Sequence[str] = ()) -> pl.DataFrame:
+    """``data`` (one row per scope and period) as one row per series: ``value`` and ``value_line``.
+
+    ``series`` maps a column to its series name; periods absent from a daily or weekly frame come
+    back as gaps (:func:`_fill_periods`), partial periods get no line (:func:`_mark_partial`).
+    """
+    columns = list(series)
+    partial = ["period_complete"] if "period_complete" in data.columns else []
+    keep = [c for c in extra if c in data.columns]
+    frame = _fill_periods(data.select("scope", *SCOPE_COLUMNS, "period_start", *partial, *keep, *columns))
+    frame = _mark_partial(frame, columns)
+    values = frame.unpivot(index=["scope", "period_start", "period", *keep], on=columns, variable_name="column",
+                           value_name="value")
+    lines = frame.unpivot(index=["scope", "period_start"], on=[f"{c}_line" for c in columns],
+                          variable_name="column", value_name="value_line").with_columns(
+        pl.col("column").str.strip_suffix("_line"))
+    return values.join(lines, on=["scope", "period_start", "column"], how="left").with_columns(
+        pl.col("value").cast(pl.Float64), pl.col("value_line").cast(pl.Float64),
+        pl.col("column").replace_strict(series).alias("series"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -245,63 +372,42 @@ def adoption_trend(frame: pl.DataFrame | pl.LazyFrame, *, title: str | None = No
 
     Returns
     -------
-    altair.Chart or altair.FacetChart
-        A line chart with points: x ``period_start``, y ``users``, colour ``series`` (active or
-        engaged), dash ``statistic`` (daily mean or daily peak). Periods without data keep null
-        users, so the lines break there.
+    altair.LayerChart or altair.FacetChart
+        Lines with points: x ``period_start`` (one date format, with the year when the axis spans
+        more than a year), y the users, colour ``series`` (active or engaged), dash
+        ``statistic`` (daily mean or daily peak; at ``every="1d"`` the mean and the peak are the
+        day's value, drawn once as ``daily value``). Periods without data keep null users, so
+        the lines break there; partial periods (``period_complete`` false) are hollow points that
+        no line runs into.
     """
-    alt = _alt()
     what = "adoption_trend"
     data = _with_scope(_frame(frame))
     values = ["active_users_mean", "active_users_peak", "engaged_users_mean", "engaged_users_peak"]
     _require(data, ["period_start", *values], what, "cm.adoption(ds, every='1w')")
-    extra = [c for c in ("days_in_period", "days_with_data", "days_missing") if c in data.columns]
-    partial = ["period_complete"] if "period_complete" in data.columns else []
-    data = _fill_periods(data.select("scope", *SCOPE_COLUMNS, "period_start", *extra, *partial, *values))
-    data = _mark_partial(data, values)
-    long = data.unpivot(index=["scope", "period_start", "period", *extra], on=values, variable_name="measure",
-                        value_name="users").with_columns(
-        pl.when(pl.col("measure").str.starts_with("active")).then(pl.lit("Active users"))
-        .otherwise(pl.lit("Engaged users")).alias("series"),
-        pl.when(pl.col("measure").str.ends_with("_mean")).then(pl.lit("daily mean"))
-        .otherwise(pl.lit("daily peak")).alias("statistic"),
+    alt = _alt()
+    extra = ["days_in_period", "days_with_data", "days_missing"]
+    daily = _step_days(data) == 1 or (data.height > 0 and "days_in_period" in data.columns
+                                      and data.get_column("days_in_period").max() == 1)
+    if daily:
+        series = {"active_users_mean": "Active users|daily value", "engaged_users_mean": "Engaged users|daily value"}
+        statistics = ["daily value"]
+    else:
+        series = {v: ("Active users|" if v.startswith("active") else "Engaged users|")
+                  + ("daily mean" if v.endswith("_mean") else "daily peak") for v in values}
+        statistics = ["daily mean", "daily peak"]
+    long = _long_periods(data, series, extra).with_columns(
+        pl.col("series").str.split("|").list.get(1).alias("statistic"),
+        pl.col("series").str.split("|").list.get(0).alias("series"),
     )
-    # the lines join complete periods only: a partial period is a hollow point, not a plunge or spike
-    lines_of = data.select("scope", "period_start", *(f"{v}_line" for v in values)).unpivot(
-        index=["scope", "period_start"], variable_name="measure", value_name="users_line").with_columns(
-        pl.col("measure").str.strip_suffix("_line"))
-    long = long.join(lines_of, on=["scope", "period_start", "measure"], how="left").drop("measure")
-    tooltip = [
-        alt.Tooltip("scope:N", title="Scope"),
-        alt.Tooltip("period_start:T", title="Period start", format="%Y-%m-%d"),
-        alt.Tooltip("series:N", title="Series"),
-        alt.Tooltip("statistic:N", title="Statistic"),
-        alt.Tooltip("users:Q", title="Users", format=",.1f"),
-        alt.Tooltip("period:N", title="Period"),
-        *(alt.Tooltip(f"{c}:Q", title=c.replace("_", " ").capitalize()) for c in extra),
-    ]
-    series = alt.Scale(domain=["Active users", "Engaged users"], range=[COLORS["active"], COLORS["engaged"]])
-    base = alt.Chart(long, width=640, height=220).encode(
-        x=alt.X("period_start:T", title="Period start", axis=alt.Axis(labelAngle=0, labelOverlap=True)),
-        y=alt.Y("users:Q", title="Users (distinct, per day)"),
-        color=alt.Color("series:N", title=None, scale=series),
-        tooltip=tooltip,
-    )
-    # the points are a layer of their own: on a line mark with points, the dash legend loses its strokes
-    lines = base.mark_line(invalid="break-paths-show-domains", strokeWidth=2).encode(
-        y=alt.Y("users_line:Q", title="Users (distinct, per day)"),
-        strokeDash=alt.StrokeDash("statistic:N", title=None, scale=alt.Scale(
-            domain=["daily mean", "daily peak"], range=[[1, 0], [5, 3]]),
-            legend=alt.Legend(symbolType="stroke", symbolStrokeColor="#57606a", symbolStrokeWidth=2)),
-    )
-    points = base.mark_point(filled=True, size=24, strokeWidth=1.5, invalid="filter").encode(
-        stroke=alt.Stroke("series:N", scale=series, legend=None), **_period_marks(alt))
-    chart = alt.layer(lines, points)
-    chart = _facet_scopes(chart, long)
-    return chart.properties(  # type: ignore[no-any-return]
-        title=title or "Active and engaged users: daily mean and peak per period (gaps are days without data; "
-        "hollow points are partial periods)"
-    )
+    chart = _trend(long, y_title="Users (distinct, per day)", domain=["Active users", "Engaged users"],
+                   colors=[COLORS["active"], COLORS["engaged"]], dash=(None, statistics), height=220,
+                   tooltip=[alt.Tooltip("statistic:N", title="Statistic"),
+                            *(alt.Tooltip(f"{c}:Q", title=c.replace("_", " ").capitalize())
+                              for c in extra if c in long.columns)])
+    default = ("Active and engaged users per day" if daily else
+               "Active and engaged users: daily mean and peak per period")
+    return _titled(chart, title, default,  # type: ignore[no-any-return]
+                   "Gaps are days without data; hollow points are partial periods.")
 
 
 def feature_adoption(frame: pl.DataFrame | pl.LazyFrame, *, title: str | None = None) -> Chart:
@@ -332,57 +438,37 @@ def feature_adoption(frame: pl.DataFrame | pl.LazyFrame, *, title: str | None = 
     present = [f for f in FEATURES if f"{f}_share" in data.columns]
     if not present:
         _require(data, ["completions_share"], what, "cm.adoption(ds, every='1w')")
-    per_period = "period_start" in data.columns
-    if per_period:
-        data = _mark_partial(data, [])
-    index = ["scope", *SCOPE_COLUMNS] + (["period_start", "period"] if per_period else [])
-    parts = [
+    domain = [FEATURES[f] for f in present]
+    if "period_start" in data.columns:
+        # one line per feature; lines join complete periods only, a partial period is a hollow point
+        trend = _trend(_long_periods(data, {f"{f}_share": FEATURES[f] for f in present}),
+                       y_title="Share of engaged users", domain=domain, colors=SERIES_COLORS, y_format=PERCENT,
+                       independent_y=False)
+        return _titled(trend, title, "Feature adoption: share of engaged users who used each feature",  # type: ignore[no-any-return]
+                       "Engaged user-days of the feature over all engaged user-days; hollow points are partial "
+                       "periods.")
+    long = pl.concat([
         data.select(
-            *index,
+            "scope", *SCOPE_COLUMNS,
             pl.lit(FEATURES[f]).alias("feature"),
             pl.col(f"{f}_share").cast(pl.Float64).alias("share"),
             (pl.col(f"{f}_engaged_users_mean") if f"{f}_engaged_users_mean" in data.columns
              else pl.lit(None, dtype=pl.Float64)).cast(pl.Float64).alias("engaged_users_mean"),
         )
         for f in present
-    ]
-    long = pl.concat(parts)
-    domain = [FEATURES[f] for f in present]
-    color = alt.Color("feature:N", title=None, scale=alt.Scale(domain=domain), sort=domain)
-    tooltip: list[Any] = [
-        alt.Tooltip("scope:N", title="Scope"),
-        alt.Tooltip("feature:N", title="Feature"),
-        alt.Tooltip("share:Q", title="Share of engaged users", format=PERCENT_TIP),
-        alt.Tooltip("engaged_users_mean:Q", title="Engaged users (daily mean)", format=",.1f"),
-    ]
-    if per_period:
-        long = pl.concat(
-            [_fill_periods(long.filter(pl.col("feature") == name).drop("feature")).with_columns(
-                pl.lit(name).alias("feature")) for name in domain]
-        ).select("scope", "period_start", "period", "feature", "share", "engaged_users_mean").with_columns(
-            pl.when(pl.col("period") != PERIODS[1]).then(pl.col("share")).alias("share_line"))
-        base = alt.Chart(long, width=640, height=200).encode(
-            x=alt.X("period_start:T", title="Period start", axis=alt.Axis(labelAngle=0, labelOverlap=True)),
-            y=alt.Y("share:Q", title="Share of engaged users", axis=alt.Axis(format=PERCENT)),
-            color=color,
-            tooltip=[tooltip[0], alt.Tooltip("period_start:T", title="Period start", format="%Y-%m-%d"),
-                     *tooltip[1:], alt.Tooltip("period:N", title="Period")],
-        )
-        # lines join complete periods only; a partial period is a hollow point
-        chart = alt.layer(
-            base.mark_line(invalid="break-paths-show-domains", strokeWidth=2).encode(
-                y=alt.Y("share_line:Q", title="Share of engaged users", axis=alt.Axis(format=PERCENT))),
-            base.mark_point(filled=True, size=30, strokeWidth=1.5, invalid="filter").encode(
-                stroke=alt.Stroke("feature:N", scale=alt.Scale(domain=domain), legend=None), **_period_marks(alt)),
-        )
-    else:
-        long = long.select("scope", "feature", "share", "engaged_users_mean")
-        chart = alt.Chart(long, width=480, height=alt.Step(22)).mark_bar().encode(
-            y=alt.Y("feature:N", title=None, sort=domain),
-            x=alt.X("share:Q", title="Share of engaged users", axis=alt.Axis(format=PERCENT)),
-            color=alt.Color("feature:N", legend=None, scale=alt.Scale(domain=domain)),
-            tooltip=tooltip,
-        )
+    ]).select("scope", "feature", "share", "engaged_users_mean")
+    chart = alt.Chart(long, width=480, height=alt.Step(22)).mark_bar().encode(
+        y=alt.Y("feature:N", title=None, sort=domain),
+        x=alt.X("share:Q", title="Share of engaged users", axis=alt.Axis(format=PERCENT)),
+        color=alt.Color("feature:N", legend=None,
+                        scale=alt.Scale(domain=domain, range=list(SERIES_COLORS[: len(domain)]))),
+        tooltip=[
+            alt.Tooltip("scope:N", title="Scope"),
+            alt.Tooltip("feature:N", title="Feature"),
+            alt.Tooltip("share:Q", title="Share of engaged users", format=PERCENT_TIP),
+            alt.Tooltip("engaged_users_mean:Q", title="Engaged users (daily mean)", format=",.1f"),
+        ],
+    )
     chart = _facet_scopes(chart, long, independent_y=False)
     return chart.properties(  # type: ignore[no-any-return]
         title=title or "Feature adoption: share of engaged users who used each feature"
@@ -399,39 +485,59 @@ def _volume_and_rate(
     rate_title: str,
     title: str,
 ) -> Chart:
-    """Two panels sharing the dimension axis: volume bars (overlaid) and rate points."""
+    """Two panels sharing the dimension axis: volume bars (overlaid) and rate points.
+
+    Both panels have a legend. Beside the rates stands the volume their denominator counts (the
+    first ``volume`` column), so that a rate over a few hundred events is not read as a leader.
+    """
     alt = _alt()
     order = data.get_column(dim).cast(pl.String).to_list()
     y = alt.Y(f"{dim}:N", title=None, sort=order)  # the chart title names the dimension
-    base = alt.Chart(data).properties(width=300, height=alt.Step(18))
     tooltip: list[Any] = [alt.Tooltip(f"{dim}:N", title=dim.capitalize())]
     tooltip += [alt.Tooltip(f"{c}:Q", title=label, format=",") for c, label, _ in volume]
     tooltip += [alt.Tooltip(f"{c}:Q", title=label, format=PERCENT_TIP) for c, label in rates]
+    bars = alt.Scale(domain=[label for _, label, _ in volume], range=[colour for _, _, colour in volume])
+    # one row per slice and volume column, so that the bars' colours have a legend
+    long = data.unpivot(index=dim, on=[c for c, _, _ in volume], variable_name="measure", value_name="count")
+    long = long.with_columns(pl.col("measure").replace_strict({c: label for c, label, _ in volume})).join(
+        data, on=dim, how="left")
     layers = [
-        base.mark_bar(color=colour, opacity=0.9 if i else 1.0, height=alt.RelativeBandSize(0.8 - 0.35 * i))
-        .encode(y=y, x=alt.X(f"{c}:Q", title=volume_title, axis=alt.Axis(labelExpr=SI_LABELS, tickCount=5)),
+        alt.Chart(long).transform_filter(alt.datum.measure == label)
+        .mark_bar(opacity=0.9 if i else 1.0, height=alt.RelativeBandSize(0.8 - 0.35 * i))
+        .encode(y=y, x=alt.X("count:Q", title=volume_title, axis=alt.Axis(labelExpr=SI_LABELS, tickCount=5)),
+                color=alt.Color("measure:N", title=None, scale=bars, legend=alt.Legend(orient="bottom")),
                 tooltip=tooltip)
-        for i, (c, _, colour) in enumerate(volume)
+        .properties(width=300, height=alt.Step(18))
+        for i, (_, label, _) in enumerate(volume)
     ]
     volume_panel = alt.layer(*layers).properties(
         title=alt.TitleParams(" vs ".join(label for _, label, _ in volume), fontSize=12, fontWeight="normal")
     )
     names = [label for _, label in rates]
-    rate_long = data.select(dim, *(pl.col(c).cast(pl.Float64).alias(label) for c, label in rates)).unpivot(
-        index=dim, variable_name="rate", value_name="value"
+    denominator, denominator_label = volume[0][0], volume[0][1].lower()
+    rate_long = data.select(dim, denominator, *(pl.col(c).cast(pl.Float64).alias(label) for c, label in rates)).unpivot(
+        index=[dim, denominator], variable_name="rate", value_name="value"
     )
-    rate_panel = alt.Chart(rate_long).mark_point(filled=True, size=70).encode(
-        y=alt.Y(f"{dim}:N", title=None, sort=order, axis=alt.Axis(labels=False, ticks=False)),
-        x=alt.X("value:Q", title=rate_title, axis=alt.Axis(format=PERCENT, tickCount=5),
-                scale=alt.Scale(zero=True)),
+    rate_y = alt.Y(f"{dim}:N", title=None, sort=order, axis=alt.Axis(labels=False, ticks=False))
+    points = alt.Chart(rate_long).mark_point(filled=True, size=70).encode(
+        y=rate_y,
+        x=alt.X("value:Q", title=rate_title, axis=alt.Axis(format=PERCENT, tickCount=5), scale=alt.Scale(zero=True)),
         color=alt.Color("rate:N", title=None, scale=alt.Scale(
-            domain=names, range=[COLORS["accepted"], COLORS["engaged"], "#8250df"][: len(names)])),
-        shape=alt.Shape("rate:N", title=None, scale=alt.Scale(domain=names)),
+            domain=names, range=[PALETTE["blue"], PALETTE["vermillion"], PALETTE["green"]][: len(names)]),
+            legend=alt.Legend(orient="bottom")),
+        shape=alt.Shape("rate:N", title=None, scale=alt.Scale(domain=names), legend=alt.Legend(orient="bottom")),
         tooltip=[alt.Tooltip(f"{dim}:N", title=dim.capitalize()), alt.Tooltip("rate:N", title="Rate"),
-                 alt.Tooltip("value:Q", title="Value", format=PERCENT_TIP)],
-    ).properties(width=260, height=alt.Step(18), title=alt.TitleParams(
-        rate_title, fontSize=12, fontWeight="normal"))
-    return alt.hconcat(volume_panel, rate_panel, spacing=8).properties(title=title)  # type: ignore[no-any-return]
+                 alt.Tooltip("value:Q", title="Value", format=PERCENT_TIP),
+                 alt.Tooltip(f"{denominator}:Q", title=f"Over {denominator_label}", format=",")],
+    )
+    # the count each rate stands on, at the panel's right edge
+    counts = alt.Chart(data.select(dim, denominator)).mark_text(align="left", dx=6, fontSize=10,
+                                                               color="#59636e").encode(
+        y=rate_y, x=alt.value(260), text=alt.Text(f"{denominator}:Q", format=".3~s"))
+    rate_panel = alt.layer(points, counts).properties(width=260, height=alt.Step(18), title=alt.TitleParams(
+        f"{rate_title} (right: {denominator_label} it stands on)", fontSize=12, fontWeight="normal"))
+    return alt.hconcat(volume_panel, rate_panel, spacing=8).resolve_scale(  # type: ignore[no-any-return]
+        color="independent", shape="independent").properties(title=title)
 
 
 def acceptance(
@@ -559,6 +665,147 @@ def chat_use(
     )
 
 
+def acceptance_trend(frame: pl.DataFrame | pl.LazyFrame, *, title: str | None = None) -> Chart:
+    """Code completion volume and acceptance rates per period.
+
+    Parameters
+    ----------
+    frame
+        ``cm.acceptance(ds, by=None, every=...)``: columns ``period_start``, the four sums
+        (suggestions, acceptances, lines suggested, lines accepted), ``acceptance_rate`` and
+        ``line_acceptance_rate``. Several scopes give one panel each.
+    title
+        Chart title.
+
+    Returns
+    -------
+    altair.VConcatChart
+        Top: the volume per period (suggestions, acceptances, lines suggested, lines accepted);
+        bottom: the acceptance rate and the line acceptance rate (ratios of the period's sums),
+        as percentages. Lines join complete periods; partial periods are hollow points.
+    """
+    alt = _alt()
+    what = "acceptance_trend"
+    data = _with_scope(_frame(frame))
+    volume = {"total_code_suggestions": "Suggestions", "total_code_acceptances": "Acceptances",
+              "total_code_lines_suggested": "Lines suggested", "total_code_lines_accepted": "Lines accepted"}
+    rates = {"acceptance_rate": "Acceptance rate", "line_acceptance_rate": "Line acceptance rate"}
+    _require(data, ["period_start", *volume, *rates], what, "cm.acceptance(ds, by=None, every='1w')")
+    counts = _trend(_long_periods(data, volume), y_title="Completions per period", domain=list(volume.values()),
+                    colors=SERIES_COLORS, height=180)
+    ratios = _trend(_long_periods(data, rates), y_title="Rate (ratio of sums)", domain=list(rates.values()),
+                    colors=(PALETTE["blue"], PALETTE["vermillion"]), y_format=PERCENT, height=160)
+    chart = alt.vconcat(counts, ratios, spacing=16).resolve_scale(color="independent", fill="independent",
+                                                                   stroke="independent")
+    return _titled(chart, title, "Code completions per period: volume and acceptance rates",  # type: ignore[no-any-return]
+                   "Rates are the period's Σ acceptances / Σ suggestions (and lines); hollow points are partial "
+                   "periods.")
+
+
+#: The event series of :func:`activity_trend`: argument -> (column, series name).
+ACTIVITY = {
+    "chat": ("total_chats", "IDE chats"),
+    "dotcom_chat": ("total_chats", "github.com chats"),
+    "pull_requests": ("total_pr_summaries_created", "PR summaries"),
+}
+
+
+def activity_trend(
+    chat: pl.DataFrame | pl.LazyFrame | None = None,
+    dotcom_chat: pl.DataFrame | pl.LazyFrame | None = None,
+    pull_requests: pl.DataFrame | pl.LazyFrame | None = None,
+    *,
+    title: str | None = None,
+) -> Chart:
+    """Chats and PR summaries per period: one line per surface.
+
+    Parameters
+    ----------
+    chat, dotcom_chat, pull_requests
+        ``cm.chat(ds, by=None, every=...)``, ``cm.dotcom_chat(ds, by=None, every=...)``,
+        ``cm.pull_requests(ds, by=None, every=...)`` (at least one), with the same ``every``.
+        Several scopes give one panel each.
+    title
+        Chart title.
+
+    Returns
+    -------
+    altair.LayerChart or altair.FacetChart
+        IDE chats, github.com chats and PR summaries created, per period (Σ over the period's
+        days); a period whose count is null (no day reports it) is a gap, partial periods are
+        hollow points.
+    """
+    what = "activity_trend"
+    given = {"chat": chat, "dotcom_chat": dotcom_chat, "pull_requests": pull_requests}
+    frames = {name: _with_scope(_frame(f)) for name, f in given.items() if f is not None}
+    if not frames:
+        raise cm.CopilotMetricsError(f"{what}: give at least one of chat, dotcom_chat, pull_requests",
+                                     hint="e.g. plot.activity_trend(chat=cm.chat(ds, by=None, every='1w'))")
+    keys = ["scope", *SCOPE_COLUMNS, "period_start"]
+    wide: pl.DataFrame | None = None
+    for name, data in frames.items():
+        column, series = ACTIVITY[name]
+        _require(data, ["period_start", column], what, f"cm.{name}(ds, by=None, every='1w')")
+        part = data.select(*keys, *(["period_complete"] if "period_complete" in data.columns else []),
+                           pl.col(column).alias(series))
+        wide = part if wide is None else wide.join(part, on=keys, how="full", coalesce=True, nulls_equal=True)
+        if "period_complete_right" in wide.columns:
+            wide = wide.with_columns(pl.coalesce("period_complete", "period_complete_right").alias(
+                "period_complete")).drop("period_complete_right")
+    assert wide is not None
+    names = [ACTIVITY[n][1] for n in frames]
+    chart = _trend(_long_periods(wide, dict(zip(names, names, strict=True))), y_title="Events per period",
+                   domain=names, colors=(PALETTE["blue"], PALETTE["orange"], PALETTE["green"]), height=180)
+    return _titled(chart, title, "Chats and PR summaries per period",  # type: ignore[no-any-return]
+                   "Σ over the period's days; gaps are periods no day reports; hollow points are partial periods.")
+
+
+def pull_requests_by_repository(
+    frame: pl.DataFrame | pl.LazyFrame, *, top: int | None = 15, title: str | None = None
+) -> Chart:
+    """PR summaries created per repository, with the repository's users in the tooltip.
+
+    Parameters
+    ----------
+    frame
+        ``cm.pull_requests(ds, by="repository")`` over the whole range, for one scope.
+    top
+        Keep the `top` repositories with the most summaries (``None``: all).
+    title
+        Chart title.
+
+    Returns
+    -------
+    altair.Chart
+        One bar per repository (a repository named ``""`` in the data is shown as ``(no name)``).
+    """
+    alt = _alt()
+    what = "pull_requests_by_repository"
+    data = _with_scope(_frame(frame))
+    _require(data, ["repository", "total_pr_summaries_created"], what, "cm.pull_requests(ds, by='repository')")
+    _whole_range(data, what)
+    scope = _one_scope(data, what)
+    data = data.sort("total_pr_summaries_created", "repository", descending=[True, False], nulls_last=True)
+    if top is not None:
+        data = data.head(top)
+    data = data.with_columns(
+        pl.when(pl.col("repository").fill_null("") == "").then(pl.lit("(no name)")).otherwise(pl.col("repository"))
+        .alias("repository"))
+    extra = [c for c in ("engaged_users_mean", "engaged_users_peak") if c in data.columns]
+    order = data.get_column("repository").to_list()
+    shown = f"top {top}" if top is not None and data.height == top else "all"
+    return alt.Chart(data.select("repository", "total_pr_summaries_created", *extra)).mark_bar(  # type: ignore[no-any-return]
+        color=PALETTE["blue"]).encode(
+        y=alt.Y("repository:N", title=None, sort=order),
+        x=alt.X("total_pr_summaries_created:Q", title="PR summaries created",
+                axis=alt.Axis(labelExpr=SI_LABELS, tickCount=5)),
+        tooltip=[alt.Tooltip("repository:N", title="Repository"),
+                 alt.Tooltip("total_pr_summaries_created:Q", title="PR summaries", format=","),
+                 *(alt.Tooltip(f"{c}:Q", title=c.replace("_", " ").capitalize(), format=",.1f") for c in extra)],
+    ).properties(width=480, height=alt.Step(18),
+                 title=title or f"PR summaries by repository ({shown}, by summaries) — {scope}")
+
+
 def _calendar_days(frame: pl.DataFrame) -> pl.DataFrame:
     rows = frame.select("scope", "first_date", "last_date", "missing_ranges").drop_nulls(["first_date", "last_date"])
     days = rows.select(
@@ -604,11 +851,15 @@ def coverage_calendar(frame: pl.DataFrame | pl.LazyFrame, *, title: str | None =
     _require(data, ["first_date", "last_date", "missing_ranges"], what, "cm.coverage(ds)")
     days = _calendar_days(data)
     weeks = days.get_column("week").unique().sort().to_list()
+    # one label format: month-day, or the whole date when the weeks span more than a year
+    first, last = (datetime.date.fromisoformat(weeks[i]) for i in (0, -1)) if weeks else (None, None)
+    long_span = first is not None and last is not None and (last - first).days > 365
     chart = alt.Chart(days, width=alt.Step(13), height=alt.Step(13)).mark_rect(
         stroke="white", strokeWidth=1.5, cornerRadius=2
     ).encode(
         x=alt.X("week:O", title="Week starting", sort=weeks,
-                axis=alt.Axis(labelAngle=-60, labelOverlap=True, labelExpr="slice(datum.value, 5)")),
+                axis=alt.Axis(labelAngle=-60, labelOverlap=True,
+                              labelExpr="datum.value" if long_span else "slice(datum.value, 5)")),
         y=alt.Y("weekday:O", title=None, sort=list(_WEEKDAYS)),
         color=alt.Color("status:N", title=None, scale=alt.Scale(
             domain=["data", "missing"], range=[COLORS["data"], COLORS["missing"]])),

@@ -4,12 +4,16 @@
 offline: the charts of :mod:`copilot_metrics.plot` are drawn to inline SVG by ``vl-convert``
 (no JavaScript, no CDN), the style sheet is inline, and nothing refers to the network.
 
-For each scope (an org, a team, an enterprise) the report shows the summary numbers over the
-whole range (days with data and missing, active and engaged users as daily mean and peak,
-engagement rate, completion and line acceptance rates, chat acceptance, PR summaries), then the
-adoption trend, the feature adoption, the acceptance by language and by editor, the IDE chat by
-editor and the github.com chat by model. Then, for the whole dataset: the coverage calendar and
-table, the findings, the conflicts between exports, the quarantined days and the files read.
+First an overview table puts every scope side by side. Then, for each scope (an org, a team, an
+enterprise), the summary numbers over the whole range (days with data and missing, active and
+engaged users as daily mean and peak, engagement rate, completion and line acceptance rates, chat
+acceptance, PR summaries, and the activation rate when seats are given), then the trends per
+period (adoption, feature adoption, completion volume and acceptance rates, chats and PR
+summaries), the acceptance by language and by editor, the IDE chat by editor, the github.com chat
+by model and the PR summaries by repository. Then, for the whole dataset: the coverage calendar
+and table, the findings, the conflicts between exports, the quarantined days and the files read.
+The report says when and by which version it was generated, and names no absolute path of the
+machine that made it (paths are relative to the folder the files share).
 
 Needs the ``cli`` extra (``pip install "copilot-metrics[cli]"``: altair and vl-convert-python),
 imported when a function is called.
@@ -82,19 +86,27 @@ def _value(frame: pl.DataFrame, column: str) -> Any:
     return frame.get_column(column)[0]
 
 
-def summary(ds: cm.Dataset) -> pl.DataFrame:
+def summary(ds: cm.Dataset, *, seats: Any = None) -> pl.DataFrame:
     """The headline numbers per scope over the whole range, one row per scope.
 
     Columns: the scope columns, ``days_with_data``, ``days_missing``, ``active_users_mean``,
     ``active_users_peak``, ``engaged_users_mean``, ``engaged_users_peak``, ``engagement_rate``
-    (from ``cm.adoption``), ``total_code_suggestions``, ``acceptance_rate``,
+    (from ``cm.adoption``; with ``seats``, as ``cm.adoption`` takes them, also ``seat_days``
+    and ``activation_rate``), ``total_code_suggestions``, ``acceptance_rate``,
     ``line_acceptance_rate`` (``cm.acceptance``), ``total_chats``, ``chat_acceptance_rate``
     (``cm.chat``) and ``total_pr_summaries_created`` (``cm.pull_requests``). A number the
     metric functions do not give is null.
     """
+    adoption_columns: tuple[str, ...] = ("days_with_data", "days_missing", "active_users_mean", "active_users_peak",
+                        "engaged_users_mean", "engaged_users_peak", "engagement_rate")
+    if seats is not None:
+        adoption_columns += ("seat_days", "activation_rate")
+
+    def adoption(frames: cm.Dataset, by: Sequence[str]) -> pl.DataFrame:
+        return cm.adoption(frames, by=by, seats=seats)
+
     picks: list[tuple[Callable[..., pl.DataFrame], Sequence[str]]] = [
-        (cm.adoption, ("days_with_data", "days_missing", "active_users_mean", "active_users_peak",
-                       "engaged_users_mean", "engaged_users_peak", "engagement_rate")),
+        (adoption, adoption_columns),
         (cm.acceptance, ("total_code_suggestions", "total_code_acceptances", "acceptance_rate",
                          "line_acceptance_rate")),
         (cm.chat, ("total_chats", "chat_acceptance_rate")),
@@ -208,6 +220,38 @@ def table(frame: pl.DataFrame, *, limit: int | None = MAX_ROWS, empty: str = "No
     return f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>{more}'
 
 
+#: Column headings of the overview table.
+OVERVIEW = {
+    "days_with_data": "Days with data", "days_missing": "Days missing",
+    "active_users_mean": "Active users (daily mean)", "active_users_peak": "Active users (peak)",
+    "engaged_users_mean": "Engaged users (daily mean)", "engaged_users_peak": "Engaged users (peak)",
+    "engagement_rate": "Engagement rate", "seat_days": "Seat-days", "activation_rate": "Activation rate",
+    "total_code_suggestions": "Suggestions", "total_code_acceptances": "Acceptances",
+    "acceptance_rate": "Acceptance rate", "line_acceptance_rate": "Line acceptance rate",
+    "total_chats": "IDE chats", "chat_acceptance_rate": "IDE chat acceptance",
+    "total_pr_summaries_created": "PR summaries",
+}
+
+
+def _overview_section(numbers: pl.DataFrame) -> str:
+    """Every scope side by side: one row per scope, the headline numbers as columns."""
+    kinds = {c: _kind(c) for c in numbers.columns}
+    shown = numbers.select(
+        pl.struct(*SCOPE_COLUMNS).map_elements(scope_name, return_dtype=pl.String).alias("Scope"),
+        *(pl.col(c) for c in OVERVIEW if c in numbers.columns),
+    )
+    head = "".join(f"<th>{_esc(OVERVIEW.get(c, c))}</th>" for c in shown.columns)
+    rows = "".join(
+        "<tr>" + "".join(_cell(v, kinds.get(c, "other")) for c, v in zip(shown.columns, row, strict=True)) + "</tr>"
+        for row in shown.iter_rows()
+    )
+    note = ("Whole loaded range of each scope. Scopes are never added together: a team is a subset of its org. "
+            "Users are daily means and peaks of distinct counts; rates are ratios of sums.")
+    return (f'<section id="overview"><h2>Overview</h2><p class="note">{_esc(note)}</p>'
+            f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>'
+            "</section>")
+
+
 def _card(label: str, value: str, detail: str = "", css: str = "") -> str:
     detail_html = f'<div class="detail">{_esc(detail)}</div>' if detail else ""
     return (f'<div class="card {css}"><div class="label">{_esc(label)}</div>'
@@ -225,22 +269,31 @@ def _anchor(text: str) -> str:
 
 
 def _shorten_sources(frame: pl.DataFrame, root: str | None) -> pl.DataFrame:
+    """``frame`` with the folder ``root`` taken out of every text: paths relative to it.
+
+    The report names no absolute path of the machine that made it (sources, and messages that
+    quote a path alike).
+    """
     if root is None:
         return frame
     prefix = root.rstrip(os.sep) + os.sep
     return frame.with_columns(
-        pl.col(c).str.strip_prefix(prefix) for c in ("source", "kept_source", "other_source") if c in frame.columns
+        pl.col(c).str.replace_all(prefix, "", literal=True)
+        for c, dtype in frame.schema.items() if dtype == pl.String
     )
 
 
 def _common_root(ds: cm.Dataset) -> str | None:
+    """The folder every absolute source path lies in (a single file's own folder), if any."""
     paths = [p for p in ds.sources.get_column("source").to_list() if p and Path(p).is_absolute()]
-    if len(paths) < 2:
+    if not paths:
         return None
     try:
-        root = os.path.commonpath(paths)
+        root = os.path.commonpath(paths) if len(paths) > 1 else str(Path(paths[0]).parent)
     except ValueError:
         return None
+    if root in paths:  # one path, or every path the same file: its folder
+        root = str(Path(root).parent)
     return root if root not in ("", os.sep) else None
 
 
@@ -249,7 +302,8 @@ def _common_root(ds: cm.Dataset) -> str | None:
 # --------------------------------------------------------------------------------------------
 
 
-def _scope_section(ds: cm.Dataset, scope: dict[str, str | None], numbers: dict[str, Any], every: str, top: int) -> str:
+def _scope_section(ds: cm.Dataset, scope: dict[str, str | None], numbers: dict[str, Any], every: str, top: int,
+                   seats: Any = None) -> str:
     from copilot_metrics import plot
 
     name = scope_name(scope)
@@ -275,11 +329,21 @@ def _scope_section(ds: cm.Dataset, scope: dict[str, str | None], numbers: dict[s
               f"(insertions + copies) / {num('total_chats')} chats"),
         _card("PR summaries", num("total_pr_summaries_created"), "created on github.com"),
     ]
+    if seats is not None:
+        cards.append(_card("Activation rate", pct("activation_rate"),
+                           f"active user-days / {num('seat_days')} seat-days"))
     adoption = _in_scope(cm.adoption(ds, every=every), scope)  # type: ignore[arg-type]
+    per_period = _in_scope(cm.acceptance(ds, by=None, every=every), scope)  # type: ignore[arg-type]
+    chat_trend = _in_scope(cm.chat(ds, by=None, every=every), scope)  # type: ignore[arg-type]
+    dotcom_trend = _in_scope(cm.dotcom_chat(ds, by=None, every=every), scope)  # type: ignore[arg-type]
+    pr_trend = _in_scope(cm.pull_requests(ds, by=None, every=every), scope)  # type: ignore[arg-type]
     by_language = _in_scope(cm.acceptance(ds, by="language"), scope)
     by_editor = _in_scope(cm.acceptance(ds, by="editor"), scope)
     chat = _in_scope(cm.chat(ds, by="editor"), scope)
     dotcom = _in_scope(cm.dotcom_chat(ds, by="model"), scope)
+    by_repository = _in_scope(cm.pull_requests(ds, by="repository"), scope)
+    activity = {name: frame for name, frame in (("chat", chat_trend), ("dotcom_chat", dotcom_trend),
+                                                 ("pull_requests", pr_trend)) if not frame.is_empty()}
     partial = adoption.filter(~pl.col("period_complete")) if "period_complete" in adoption.columns else adoption.clear()
     partial_note = (
         " Hollow points, off the lines, are partial periods: "
@@ -296,6 +360,14 @@ def _scope_section(ds: cm.Dataset, scope: dict[str, str | None], numbers: dict[s
         _figure(lambda: plot.feature_adoption(adoption, title=f"Feature adoption per period ({every}) — {name}"),
                 "Share of engaged users who used each feature (engaged user-days of the feature over all "
                 "engaged user-days)." + partial_note, adoption, "No adoption data."),
+        _figure(lambda: plot.acceptance_trend(per_period, title=f"Code completions per period ({every}) — {name}"),
+                "Suggestions, acceptances and lines per period, and the acceptance rates: the period's Σ acceptances "
+                "over its Σ suggestions (and lines)." + partial_note, per_period,
+                "No code completion data in this scope."),
+        _figure(lambda: plot.activity_trend(**activity, title=f"Chats and PR summaries per period ({every}) — {name}"),
+                "IDE chats, github.com chats and PR summaries created, summed over each period's days."
+                + partial_note, next(iter(activity.values()), pl.DataFrame()),
+                "No chat or PR summary data in this scope."),
         _figure(lambda: plot.acceptance_by_language(by_language, top=top),
                 "Rates are ratios of sums over the whole range (Σ acceptances / Σ suggestions), "
                 "never means of daily rates.", by_language, "No code completion data in this scope."),
@@ -305,6 +377,9 @@ def _scope_section(ds: cm.Dataset, scope: dict[str, str | None], numbers: dict[s
                 "answers; the chat acceptance rate can exceed 100 %.", chat, "No IDE chat data in this scope."),
         _figure(lambda: plot.chat_use(dotcom), "github.com chat: chats by model.", dotcom,
                 "No github.com chat data in this scope."),
+        _figure(lambda: plot.pull_requests_by_repository(by_repository, top=top),
+                "PR summaries created on github.com, by repository.", by_repository,
+                "No PR summary data in this scope."),
     ]
     return (
         f'<section id="{_anchor(name)}"><h2>{_esc(name)}</h2>'
@@ -363,7 +438,7 @@ def _files_section(ds: cm.Dataset, root: str | None) -> str:
                         "first_date", "last_date", "export_time", "days_kept", "days_identical",
                         "days_superseded", "message") if c in sources.columns]
     quarantine = ds.quarantine.drop("day_json", strict=False)
-    where = f" (paths relative to {root})" if root else ""
+    where = f" (paths relative to the folder they share, …{os.sep}{Path(root).name})" if root else ""
     return (
         f'<section id="quarantine"><h2>Quarantined days</h2>'
         f"{table(_shorten_sources(quarantine, root), empty='No day was set aside.', drop_null_columns=True)}"
@@ -374,7 +449,8 @@ def _files_section(ds: cm.Dataset, root: str | None) -> str:
     )
 
 
-def render(ds: cm.Dataset, *, every: str = "1w", top: int = 15, title: str = DEFAULT_TITLE) -> str:
+def render(ds: cm.Dataset, *, every: str = "1w", top: int = 15, title: str = DEFAULT_TITLE, seats: Any = None,
+           generated: datetime.date | None = None) -> str:
     """Render the report of a dataset as one self-contained HTML document.
 
     Parameters
@@ -387,6 +463,12 @@ def render(ds: cm.Dataset, *, every: str = "1w", top: int = 15, title: str = DEF
         Languages shown in the acceptance chart (the most suggested).
     title
         The report's title.
+    seats
+        Licensed seats, as ``cm.adoption`` takes them (a number, or a frame with ``seats`` and
+        optionally ``date`` and scope columns): adds the activation rate (active user-days over
+        seat-days) to the overview and to each scope.
+    generated
+        The date the report says it was generated on (default: today).
 
     Raises
     ------
@@ -397,12 +479,12 @@ def render(ds: cm.Dataset, *, every: str = "1w", top: int = 15, title: str = DEF
         raise cm.CopilotMetricsError("no valid day was loaded: nothing to report",
                                   hint="see the files and quarantined days with `copilot-metrics validate`")
     root = _common_root(ds)
-    numbers = summary(ds)
+    numbers = summary(ds, seats=seats)
     scope_list = scopes(ds)
-    sections = []
+    sections = [_overview_section(numbers)]
     for scope in scope_list:
         row = _in_scope(numbers, scope).row(0, named=True)
-        sections.append(_scope_section(ds, scope, row, every, top))
+        sections.append(_scope_section(ds, scope, row, every, top, seats))
     sections += [_coverage_section(ds), _findings_section(ds, root), _conflicts_section(ds, root),
                  _files_section(ds, root)]
     first, last = (str(ds.days.get_column("date").min()), str(ds.days.get_column("date").max()))
@@ -411,9 +493,10 @@ def render(ds: cm.Dataset, *, every: str = "1w", top: int = 15, title: str = DEF
         f"{ds.conflicts.height:,} conflicting value(s) between exports, {ds.quarantine.height:,} day(s) "
         f"quarantined, {ds.findings.height:,} finding(s)"
     )
+    made = f"Generated on {(generated or datetime.date.today()).isoformat()} by copilot-metrics {cm.__version__}."
     subtitle = (f"<p>{_esc(loaded)}</p><p>Scopes: {_esc(', '.join(scope_name(s) for s in scope_list))}. "
-                f"Trends per period of {_esc(every)}.</p>")
-    links = [(_anchor(scope_name(s)), scope_name(s)) for s in scope_list] + [
+                f"Trends per period of {_esc(every)}.</p><p class='generated'>{_esc(made)}</p>")
+    links = [("overview", "Overview")] + [(_anchor(scope_name(s)), scope_name(s)) for s in scope_list] + [
         ("coverage", "Coverage"), ("findings", "Findings"), ("conflicts", "Conflicts"),
         ("quarantine", "Quarantine"), ("files", "Files")]
     nav = "".join(f'<a href="#{a}">{_esc(text)}</a>' for a, text in links)
