@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,24 @@ from polars.testing import assert_frame_equal
 
 pytest.importorskip("pyspark", reason="pyspark is in the test extra; CI installs it")
 
+
 import copilot_metrics as cm
 from copilot_metrics import spark as cms
 from copilot_metrics.tables import SIDE_TABLES, TABLES
 from copilot_metrics.testing import assert_dataset_equal
+
+
+def _java() -> str | None:
+    """The java that pyspark starts: $JAVA_HOME/bin/java, else the first on PATH."""
+    home = os.environ.get("JAVA_HOME")
+    if home and (Path(home) / "bin" / "java").is_file():
+        return str(Path(home) / "bin" / "java")
+    return shutil.which("java")
+
+
+if _java() is None:
+    pytest.skip("Spark needs Java 17 or later (apt-get install openjdk-17-jre-headless, or set JAVA_HOME); "
+                "the Spark tests are skipped", allow_module_level=True)
 
 pytestmark = [
     # pyspark 4.x warns on import of its Arrow helpers when pandas is 3.x

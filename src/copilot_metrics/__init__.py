@@ -12,7 +12,7 @@ aggregate with correct statistics -> export Parquet.
 
 from __future__ import annotations
 
-from typing import Any
+import typing as _typing
 
 from copilot_metrics import contracts, examples, testing
 from copilot_metrics.dataset import Dataset
@@ -88,7 +88,12 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __dir__() -> list[str]:
+    """The public names (``__all__``): no imported helper or submodule shows in ``dir(cm)``."""
+    return sorted(__all__)
+
+
+def __getattr__(name: str) -> _typing.Any:
     """``cm.plot`` and ``cm.report``, imported on first use (their optional dependencies load then)."""
     if name in ("plot", "report"):
         import importlib
