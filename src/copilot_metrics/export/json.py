@@ -45,6 +45,7 @@ from urllib.parse import unquote
 import orjson
 import polars as pl
 
+from copilot_metrics._layout import write_layout
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import CopilotMetricsError
 from copilot_metrics.export.parquet import _DIGEST_MARK, _segment
@@ -105,6 +106,12 @@ def _relative(scope: dict[str, Any], names: dict[tuple[str, str], str]) -> Path:
         if value is not None:
             parts += [segment, names[column, value]]
     return Path(*parts, FILE_NAME)
+
+
+def _template(scope: dict[str, Any]) -> str:
+    """The path template, relative to the root, of the scopes shaped like ``scope`` (the labels it has)."""
+    return "/".join([part for column, segment in _SEGMENTS if scope.get(column) is not None
+                     for part in (segment, f"{{{column}}}")] + [FILE_NAME])
 
 
 def _label(name: str, column: str, digests: dict[str, dict[str, str]], where: Path) -> str:
@@ -194,6 +201,10 @@ def write_json(ds: Dataset, path: str | os.PathLike[str], *, indent: bool = True
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_bytes(orjson.dumps(to_api(sub), option=option) + b"\n")
         written.append(file)
+    if written and not single:  # cm.load(path) then loads each file with its scope labels
+        write_layout(target, writer="write_json", templates=[_template(s) for s in scopes.to_dicts()],
+                     labels={c: {name: label} for (c, label), name in names.items() if name != label},
+                     files=[LABELS_FILE])
     if single and not written:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(b"[]\n")
