@@ -48,6 +48,7 @@ from copilot_metrics.tables import CONFLICT_SCHEMA, DAY_KEY, FINDING_SCHEMA, SCO
 from copilot_metrics.validation import ValidationReport
 
 __all__ = [
+    "CLASH_MIN_DATES",
     "FILENAME_PATTERNS",
     "REPEAT_COUNTS",
     "Merger",
@@ -335,7 +336,9 @@ def scope_clashes(versions: pl.DataFrame) -> pl.DataFrame:
     dates they differ on are at least :data:`CLASH_MIN_DATES` and more than half of the dates
     they share: two orgs, or an org and its team, differ on nearly every date, while exports
     of one scope differ only on the few days a late correction changed (a folder that holds
-    both versions of a corrected day agrees with either).
+    both versions of a corrected day agrees with either).  Only the dates held in several
+    versions are compared folder by folder, so one scope's archive costs about its corrected
+    days, whatever the number of folders.
 
     Returns ``folder``, ``other_folder`` (``folder < other_folder``), ``shared`` and
     ``differing`` (dates), one row per clashing pair, most differing dates first.
@@ -347,17 +350,31 @@ def scope_clashes(versions: pl.DataFrame) -> pl.DataFrame:
                                  "differing": pl.Int64})
     if held["folder"].n_unique() < 2:
         return empty
-    pairs = (
-        held.join(held.rename({"folder": "other_folder", "digest": "other_digest"}), on="date")
+    other = {"folder": "other_folder", "digest": "other_digest"}
+    # only a date held in several versions can set two folders apart: compare those first (few, in one scope)
+    split = held.join(held.group_by("date").agg(pl.col("digest").n_unique()).filter(pl.col("digest") > 1),
+                      on="date", how="semi")
+    differing = (
+        split.join(split.rename(other), on="date")
         .filter(pl.col("folder") < pl.col("other_folder"))
         .group_by("folder", "other_folder", "date")
         .agg((pl.col("digest") == pl.col("other_digest")).any().alias("agree"))
+        .filter(~pl.col("agree"))
         .group_by("folder", "other_folder")
-        .agg(pl.len().cast(pl.Int64).alias("shared"), (~pl.col("agree")).sum().cast(pl.Int64).alias("differing"))
+        .agg(pl.len().cast(pl.Int64).alias("differing"))
+        .filter(pl.col("differing") >= CLASH_MIN_DATES)
     )
-    return pairs.filter((pl.col("differing") >= CLASH_MIN_DATES) & (2 * pl.col("differing") > pl.col("shared"))).sort(
-        ["differing", "folder", "other_folder"], descending=[True, False, False]
-    ).select(empty.columns)
+    if differing.height == 0:
+        return empty
+    dates = held.select("folder", "date").unique()
+    shared = (
+        differing.select("folder", "other_folder").join(dates, on="folder")
+        .join(dates.rename({"folder": "other_folder"}), on=["other_folder", "date"])
+        .group_by("folder", "other_folder").agg(pl.len().cast(pl.Int64).alias("shared"))
+    )
+    return differing.join(shared, on=["folder", "other_folder"]).filter(
+        2 * pl.col("differing") > pl.col("shared")
+    ).sort(["differing", "folder", "other_folder"], descending=[True, False, False]).select(empty.columns)
 
 
 def _as_text(value: pl.Expr, column: str) -> pl.Expr:
