@@ -6,6 +6,7 @@ files themselves, computed here, never from the command's own code.
 
 from __future__ import annotations
 
+import datetime as dt
 import filecmp
 import gzip
 import json
@@ -14,6 +15,7 @@ import pty
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -25,6 +27,7 @@ pytest.importorskip("rich", reason="the cli extra is not installed")
 from click.testing import CliRunner
 
 from copilot_metrics import cli
+from copilot_metrics._layout import LAYOUT_FILE
 
 SCRIPT = Path(sys.executable).with_name("copilot-metrics")
 TEMPLATES = ("{org}/*.json.gz", "{org}/teams/{team}/*.json.gz")
@@ -51,9 +54,11 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = root / "archive"
     shipped = sorted(p.relative_to(cm.examples.path()) for p in cm.examples.path().rglob("*") if p.is_file())
     written = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
-    assert written == shipped
+    assert written == sorted([*shipped, Path(LAYOUT_FILE)])  # and the manifest naming the scopes' templates
     assert all(filecmp.cmp(out / p, cm.examples.path() / p, shallow=False) for p in shipped)
-    assert done.stdout.splitlines()[0] == f"wrote {len(shipped)} file(s) to archive"
+    assert json.loads((out / LAYOUT_FILE).read_text())["templates"] == list(TEMPLATES)
+    assert done.stdout.splitlines() == [f"wrote {len(shipped)} file(s) to archive, and {LAYOUT_FILE}, which labels "
+                                        "their scopes", "try: copilot-metrics report archive"]
     return out
 
 
@@ -199,7 +204,7 @@ def test_convert_csv_and_json(example: Path, templates: list[str], ds: cm.Datase
 
     api = CliRunner().invoke(cli.app(), ["convert", *templates, "-o", str(tmp_path / "json"), "--json"])
     assert api.exit_code == 0, api.output
-    written = sorted((tmp_path / "json").rglob("*.json"))
+    written = sorted((tmp_path / "json").rglob("copilot-metrics.json"))
     assert len(written) == 2  # one per scope
     again = cm.load([str(tmp_path / "json" / "orgs" / "{org}" / "copilot-metrics.json"),
                      str(tmp_path / "json" / "orgs" / "{org}" / "team" / "{team}" / "copilot-metrics.json")])
@@ -288,8 +293,14 @@ def test_report_on_the_example_by_default(ds: cm.Dataset, tmp_path: Path) -> Non
     page = tmp_path / "copilot-metrics-report.html"
     assert page.is_file()
     assert done.stdout.splitlines()[-1] == f"report written to {page.resolve()}"
-    assert done.stdout.splitlines()[0] == load_line(ds, ds.sources.height)
+    # never mistaken for real data: said first on stdout, on stderr, and in the report's title
+    assert done.stdout.splitlines()[:2] == [
+        "EXAMPLE DATA: no PATH was given, so this is the synthetic example archive shipped with copilot-metrics",
+        load_line(ds, ds.sources.height)]
     assert done.stderr.startswith("no PATH given: using the example archive shipped with the package")
+    assert "synthetic data, not yours" in done.stderr.splitlines()[0]
+    assert ("<title>EXAMPLE DATA (synthetic, shipped with copilot-metrics): GitHub Copilot metrics report</title>"
+            in page.read_text("utf-8"))
     # the terminal summary: distinct users as daily means, rates as ratios of sums
     org = ds.days.filter(pl.col("team").is_null())
     completions = ds.completions.filter(pl.col("team").is_null())
@@ -312,6 +323,92 @@ def test_report_output_option_and_every(templates: list[str], tmp_path: Path) ->
     text = target.read_text("utf-8")
     assert "<title>Octo &lt;Q2&gt;</title>" in text
     assert "per period (1mo)" in text
+
+
+def newest_days(folder: Path, pattern: str = "*.json.gz") -> dict[str, dict[str, Any]]:
+    """Each date's day from the newest export in ``folder`` holding it (file names sort by fetch date)."""
+    days: dict[str, dict[str, Any]] = {}
+    for path in sorted(folder.glob(pattern)):
+        data = path.read_bytes()
+        for day in json.loads(gzip.decompress(data) if path.suffix == ".gz" else data):
+            days[day["date"]] = day
+    return days
+
+
+def versions(folder: Path) -> dict[str, set[str]]:
+    """Per date, the distinct versions (JSON text) the exports of ``folder`` hold."""
+    out: dict[str, set[str]] = {}
+    for path in folder.glob("*.json"):
+        for day in json.loads(path.read_text()):
+            out.setdefault(day["date"], set()).add(json.dumps(day, sort_keys=True))
+    return out
+
+
+def test_report_on_the_example_folder_shows_the_org_and_its_team(example: Path, ds: cm.Dataset,
+                                                                 tmp_path: Path) -> None:
+    """``copilot-metrics example -o DIR`` then ``copilot-metrics report DIR``: two scopes, each its own numbers."""
+    done = run("report", str(example), "-o", str(tmp_path / "r.html"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == load_line(ds, 22)  # as loading with the templates
+    org = [d["total_active_users"] for d in newest_days(example / "octo-org").values()]
+    team = [d["total_active_users"] for d in newest_days(example / "octo-org" / "teams" / "platform").values()]
+    assert (len(org), sum(org), max(org)) == (153, 31714, 327)  # mean 207.28
+    assert (len(team), sum(team), max(team)) == (153, 4702, 55)  # mean 30.73
+    org_row = next(line for line in lines if line.startswith("│ octo-org "))
+    team_row = next(line for line in lines if line.startswith("│ octo-org/platform "))
+    assert [c.strip() for c in org_row.split("│")[1:6]] == ["octo-org", "153", "1", "207.3", "327"]
+    assert [c.strip() for c in team_row.split("│")[1:6]] == ["octo-org/platform", "153", "1", "30.7", "55"]
+    assert not any(line.startswith("│  ") for line in lines)  # no unlabelled scope
+
+
+def test_every_command_reads_the_librarys_own_folders_with_their_scopes(example: Path, tmp_path: Path) -> None:
+    """The example folder, a Parquet dataset and a write_json folder, by folder name alone."""
+    days = sum(len(json.loads(gzip.decompress(p.read_bytes()))) for p in example.rglob("*.json.gz"))
+    expected = [("octo-org", None, 153), ("octo-org", "platform", 153)]
+    checked = run("validate", str(example), cwd=tmp_path)
+    assert checked.stdout == f"valid: {days} of {days} day(s) valid, 0 error(s), 0 unknown field(s) kept\n"
+    assert run("convert", str(example), "-o", "history", cwd=tmp_path).returncode == 0
+    assert run("convert", str(example), "-o", "clean", "--json", cwd=tmp_path).returncode == 0
+    for folder in (str(example), "history", "clean"):
+        done = run("coverage", "--json", folder, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert [(r["org"], r["team"], r["days_present"]) for r in json.loads(done.stdout)] == expected, folder
+    stored = run("validate", "history", cwd=tmp_path)  # the report stored with the dataset
+    assert stored.returncode == 0, stored.stderr
+    assert stored.stdout == checked.stdout
+    clean = run("validate", "clean", cwd=tmp_path)  # each scope's merged history: 153 days each
+    assert clean.stdout == "valid: 306 of 306 day(s) valid, 0 error(s), 0 unknown field(s) kept\n"
+
+
+def test_report_refuses_two_orgs_unlabelled_exports_naming_both_folders(tmp_path: Path) -> None:
+    cm.examples.generate_archive(tmp_path / "exports", scopes=(("org-a", None), ("org-b", None)),
+                                 start=dt.date(2025, 1, 1), end=dt.date(2025, 1, 31), window_days=28,
+                                 export_every_days=7, n_languages=3)
+    a, b = versions(tmp_path / "exports" / "org-a"), versions(tmp_path / "exports" / "org-b")
+    shared = sorted(set(a) & set(b))
+    differing = [d for d in shared if not a[d] & b[d]]
+    assert (len(shared), len(differing)) == (31, 31)
+    done = run("report", "exports", cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr == (
+        "error: exports/org-a and exports/org-b: files without scope labels in these two folders differ on 31 of "
+        "the 31 date(s) both hold: they look like two scopes (two orgs, or an org and its team), which are never "
+        "merged into one (label each scope with a path template such as 'exports/{org}/*.json'; if the folders "
+        "really are one scope, label it by keyword (org=..., or --org on the command line) to merge them)\n")
+    assert not (tmp_path / "copilot-metrics-report.html").exists()
+    labelled = run("coverage", "--json", "exports/{org}/*.json", cwd=tmp_path)  # as the hint says
+    assert [(r["org"], r["days_present"]) for r in json.loads(labelled.stdout)] == [("org-a", 31), ("org-b", 31)]
+
+
+def test_an_empty_path_is_refused_not_read_as_the_current_folder(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text(json.dumps([{"date": "2025-01-01", "total_active_users": 3}]))
+    for command in ("report", "coverage", "validate"):
+        done = run(command, "", cwd=tmp_path)
+        assert done.returncode == 2, command
+        assert "a PATH is empty (an unset shell variable?)" in done.stderr
+    assert not (tmp_path / "copilot-metrics-report.html").exists()
 
 
 def test_report_with_nothing_valid_is_an_error(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from polars.testing import assert_frame_equal
 
 import copilot_metrics as cm
 from copilot_metrics import parquet
+from copilot_metrics._layout import LAYOUT_FILE
 from copilot_metrics.errors import CopilotMetricsError
 from copilot_metrics.export.json import LABELS_FILE, read_json, templates
 from copilot_metrics.tables import TABLES
@@ -204,7 +205,7 @@ def test_json_hostile_names_stay_inside_never_collide_and_read_back_exactly(
     written = cm.write_json(hostile, out)
     assert_inside(tmp_path, out)
     files = [p for p in all_paths(out) if p.is_file()]
-    assert sorted(files) == sorted([*written, out / LABELS_FILE])
+    assert sorted(files) == sorted([*written, out / LABELS_FILE, out / LAYOUT_FILE])
     assert len(written) == len(SCOPES)  # one file per scope: nothing collided
     rel = [str(p.relative_to(out)) for p in all_paths(out)]
     assert len({unicodedata.normalize("NFC", r).casefold() for r in rel}) == len(rel)
@@ -232,6 +233,11 @@ def test_json_hostile_names_stay_inside_never_collide_and_read_back_exactly(
         key = list(TABLES[name].key)
         assert_frame_equal(frame.drop("source").sort(key, nulls_last=True),
                            again.tables[name].drop("source").sort(key, nulls_last=True))
+    # cm.load(folder) reads the layout manifest: every label exact too
+    loaded = cm.load(out)
+    assert rows_of(loaded) == expected_rows()
+    for name, frame in again.tables.items():
+        assert frame.drop("source").equals(loaded.tables[name].drop("source")), name
     # cm.load(templates(...)) gives the folder names as labels: exact where they are the label
     plain = cm.load(templates(out))
     assert ("octo", "k=v") in set(plain.days.select("org", "team").rows())

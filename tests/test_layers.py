@@ -16,7 +16,7 @@ ROOT = Path(cm.__file__).parent
 LAYERS: list[set[str]] = [
     {"errors", "_schema", "examples", "plot"},  # no import of the package
     {"tables"},  # every table and side table, declared once
-    {"sources", "decode", "validation", "rebuild"},  # inputs -> days -> verdicts; tables -> days
+    {"_layout", "sources", "decode", "validation", "rebuild"},  # inputs -> days -> verdicts; tables -> days
     {"explode", "dataset"},  # days -> tables; the container
     {"findings"},
     {"contracts", "merge"},

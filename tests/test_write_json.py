@@ -11,6 +11,7 @@ import pytest
 
 import copilot_metrics as cm
 from copilot_metrics import examples
+from copilot_metrics._layout import LAYOUT_FILE
 from copilot_metrics.errors import CopilotMetricsError
 from copilot_metrics.export.json import FILE_NAME, read_json, templates, write_json
 
@@ -50,7 +51,8 @@ def test_one_file_per_scope_laid_out_like_the_endpoints(merged: cm.Dataset, tmp_
         out / "orgs" / "org-a" / FILE_NAME, out / "orgs" / "org-a" / "team" / "t1" / FILE_NAME,
         out / "orgs" / "org-b" / FILE_NAME, out / "orgs" / "org-b" / "team" / "t2" / FILE_NAME,
     ])
-    assert sorted(p for p in out.rglob("*") if p.is_file()) == written
+    # and the layout manifest, which makes cm.load(out) label each file (tested below)
+    assert sorted(p for p in out.rglob("*") if p.is_file()) == sorted([*written, out / LAYOUT_FILE])
 
 
 def test_each_file_is_the_newest_version_of_every_day_in_date_order(

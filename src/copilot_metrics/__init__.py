@@ -22,6 +22,7 @@ from copilot_metrics.errors import (
     FormatError,
     RollupError,
     SchemaValidationError,
+    ScopeError,
 )
 from copilot_metrics.explode import explode_bytes
 from copilot_metrics.export import parquet
@@ -57,6 +58,7 @@ __all__ = [
     "FormatError",
     "RollupError",
     "SchemaValidationError",
+    "ScopeError",
     "ValidationReport",
     "__version__",
     "acceptance",

@@ -209,11 +209,24 @@ def _progress(sources: Sequence[str], what: str) -> Iterator[None]:
             bar.update(task, completed=len(files))
 
 
+#: Printed first on standard output, and put before the report's title, when no PATH was given.
+EXAMPLE_NOTE = "EXAMPLE DATA: no PATH was given, so this is the synthetic example archive shipped with copilot-metrics"
+
+
 def _sources(paths: Sequence[str]) -> list[str]:
     if paths:
         return list(paths)
-    _err(f"no PATH given: using the example archive shipped with the package ({cm.examples.path()})")
+    _err(f"no PATH given: using the example archive shipped with the package ({cm.examples.path()}), "
+         "synthetic data, not yours")
     return cm.examples.sources()
+
+
+def _no_empty_path(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """An empty PATH (``"$UNSET"``) would read the current folder: refuse it."""
+    if any(not path for path in value):
+        raise click.BadParameter("a PATH is empty (an unset shell variable?): name a file, a folder, a glob "
+                                 "or a path template")
+    return value
 
 
 def _scope(org: str | None, team: str | None, enterprise: str | None) -> dict[str, str | None]:
@@ -253,7 +266,7 @@ def _require_days(ds: cm.Dataset, what: str) -> None:
 
 def _input_options(f: F) -> F:
     options = [
-        click.argument("paths", nargs=-1, metavar="[PATH]..."),
+        click.argument("paths", nargs=-1, metavar="[PATH]...", callback=_no_empty_path),
         click.option("--org", help="Org label for every input (a path template's {org} overrides it)."),
         click.option("--team", help="Team label for every input."),
         click.option("--enterprise", help="Enterprise label for every input."),
@@ -358,6 +371,8 @@ def convert(paths: tuple[str, ...], org: str | None, team: str | None, enterpris
         raise click.UsageError("--merge only applies to the Parquet dataset")
     ds = _load(paths, {"org": org, "team": team, "enterprise": enterprise, "quarantine": quarantine,
                        "workers": workers})
+    if not paths:
+        _out(EXAMPLE_NOTE)
     _out(load_line(ds))
     _require_days(ds, "convert")
     if as_csv:
@@ -394,6 +409,9 @@ def report_command(paths: tuple[str, ...], org: str | None, team: str | None, en
     """
     ds = _load(paths, {"org": org, "team": team, "enterprise": enterprise, "quarantine": quarantine,
                        "workers": workers})
+    if not paths:
+        _out(EXAMPLE_NOTE)
+        title = f"{EXAMPLE_NOTE.partition(':')[0]} (synthetic, shipped with copilot-metrics): {title}"
     _out(load_line(ds))
     _require_days(ds, "report")
     summary = _report.summary(ds).with_columns(
@@ -449,6 +467,8 @@ def coverage(paths: tuple[str, ...], org: str | None, team: str | None, enterpri
     if as_json:
         _out(json.dumps(cm.coverage(ds).to_dicts(), indent=2, default=str))
         return 0
+    if not paths:
+        _out(EXAMPLE_NOTE)
     _out(load_line(ds))
     _print_coverage(ds)
     return 0
@@ -464,15 +484,19 @@ def example(output: Path, *, force: bool) -> int:
     """Write the example archive shipped with the package (an org and one of its teams).
 
     22 gzip-compressed 28-day exports saved every 14 days from 2025-01-20 to 2025-06-09, with
-    one late correction per scope and one missing day.
+    one late correction per scope and one missing day, and copilot-metrics-layout.json, which
+    gives them their scope labels: `copilot-metrics report DIR` shows the org and its team.
     """
+    from copilot_metrics._layout import LAYOUT_FILE, write_layout
+
     if output.exists() and any(output.iterdir()) and not force:
         raise cm.CopilotMetricsError(f"{output}: the folder is not empty", file=str(output),
                                      hint="choose another folder, or add --force")
     source = cm.examples.path()
     shutil.copytree(source, output, dirs_exist_ok=True)
+    write_layout(output, writer="copilot-metrics example",
+                 templates=[Path(t).relative_to(source).as_posix() for t in cm.examples.sources()])
     files = [p for p in source.rglob("*") if p.is_file()]
-    _out(f"wrote {len(files)} file(s) to {output}")
-    templates = " ".join(f"'{output / rel}'" for rel in ("{org}/*.json.gz", "{org}/teams/{team}/*.json.gz"))
-    _out(f"try: copilot-metrics report {templates}")
+    _out(f"wrote {len(files)} file(s) to {output}, and {LAYOUT_FILE}, which labels their scopes")
+    _out(f"try: copilot-metrics report {output}")
     return 0

@@ -10,7 +10,11 @@
 
 A PATH is a file, a folder, a glob or a path template such as ``'exports/{org}/{team}/*.json'``
 (quote it, so the shell leaves it alone); ``--org``, ``--team`` and ``--enterprise`` label every
-input instead. Without a PATH, ``report``, ``coverage`` and ``convert`` read the example archive.
+input instead. A folder the library wrote (``example -o``, ``convert --json``, a Parquet dataset)
+loads with its scope labels; unlabelled folders whose data cannot be one scope (two orgs, an org
+and its team) are refused. Without a PATH, ``report``, ``coverage`` and ``convert`` read the
+example archive and say so first ("EXAMPLE DATA: ..."), in the report's title too; an empty
+PATH (an unset shell variable in quotes) is a command-line mistake.
 
 Exit codes: 0 success (for ``validate``: every day is valid); 1 invalid data or an error, reported
 on one line of standard error (``--debug`` shows the traceback); 2 a mistake on the command line.

@@ -21,6 +21,7 @@ __all__ = [
     "FormatError",
     "RollupError",
     "SchemaValidationError",
+    "ScopeError",
 ]
 
 
@@ -208,3 +209,53 @@ class RollupError(CopilotMetricsError):
             column=column,
             hint="report its daily mean or peak, or take the parent slice's own count",
         )
+
+
+class ScopeError(CopilotMetricsError):
+    """Inputs without scope labels hold data that cannot be one scope (two orgs, an org and its team).
+
+    ``folders`` names the two folders whose files disagree; ``shared`` and ``differing`` count
+    the dates both hold and those on which they differ.
+    """
+
+    def __init__(self, message: str, *, folders: tuple[str, str], shared: int, differing: int,
+                 **kwargs: Any) -> None:
+        super().__init__(message, file=folders[0], **kwargs)
+        self.folders = folders
+        self.shared = shared
+        self.differing = differing
+
+    @classmethod
+    def mixed_folders(cls, folders: tuple[str, str], shared: int, differing: int, *, suffix: str = ".json",
+                      more: int = 0) -> ScopeError:
+        """Files of two folders, none labelled, differ on most of the dates both hold.
+
+        The hint shows path templates that would label them (``'exports/{org}/*.json'``; an org
+        folder holding a team's folder gets ``{org}`` and ``{team}``), or the keywords that say
+        they are one scope.
+        """
+        from pathlib import PurePath
+
+        first, second = (PurePath(f) for f in folders)
+        if first in second.parents or second in first.parents:
+            outer, inner = (first, second) if first in second.parents else (second, first)
+            between = inner.relative_to(outer).parts
+            templates = [outer.parent / "{org}" / f"*{suffix}",
+                         outer.parent.joinpath("{org}", *between[:-1], "{team}", f"*{suffix}")]
+        else:
+            templates = sorted({f.parent / "{org}" / f"*{suffix}" for f in (first, second)}, key=str)
+        shown = " and ".join(f"'{t.as_posix()}'" for t in templates)
+        others = f" (and {more} more pair(s) of folders)" if more else ""
+        return cls(
+            f"{folders[0]} and {folders[1]}: files without scope labels in these two folders differ on "
+            f"{differing} of the {shared} date(s) both hold: they look like two scopes (two orgs, or an org and "
+            f"its team), which are never merged into one{others}",
+            folders=folders, shared=shared, differing=differing,
+            hint=f"label each scope with a path template such as {shown}; if the folders really are one scope, "
+                 "label it by keyword (org=..., or --org on the command line) to merge them",
+        )
+
+    def attrs(self) -> dict[str, Any]:
+        """Return the error's context, including both folders and the dates counted."""
+        return {**super().attrs(), "folders": list(self.folders), "shared": self.shared,
+                "differing": self.differing}

@@ -724,6 +724,11 @@ def path() -> Path:
     between the exports of 2025-03-31 and 2025-04-14: the day 2025-03-27 for the org and the day
     2025-03-26 for the team.
 
+    The folder holds no scope labels: load it with :func:`sources` (path templates), since
+    ``cm.load(path())`` refuses an org and its team in two unlabelled folders
+    (:class:`copilot_metrics.ScopeError`).  ``copilot-metrics example -o DIR`` writes a copy that
+    loads by its folder name alone.
+
     Returns
     -------
     Path

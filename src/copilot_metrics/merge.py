@@ -48,6 +48,7 @@ from copilot_metrics.tables import CONFLICT_SCHEMA, DAY_KEY, FINDING_SCHEMA, SCO
 from copilot_metrics.validation import ValidationReport
 
 __all__ = [
+    "CLASH_MIN_DATES",
     "FILENAME_PATTERNS",
     "REPEAT_COUNTS",
     "Merger",
@@ -61,6 +62,7 @@ __all__ = [
     "rank_sources",
     "rebase_conflicts",
     "relabel",
+    "scope_clashes",
     "split_repeats",
 ]
 
@@ -316,6 +318,63 @@ class Merger:
             (~same).sum().cast(pl.Int64).alias("days_superseded"),
         )
         return tables, conflicts, counts
+
+
+#: Unlabelled files of two folders cannot be one scope when at least this many of the dates both
+#: folders hold differ, and they are more than half of those dates (see :func:`scope_clashes`).
+CLASH_MIN_DATES = 3
+
+
+def scope_clashes(versions: pl.DataFrame) -> pl.DataFrame:
+    """Pairs of folders whose unlabelled files hold data that cannot be one scope.
+
+    ``versions`` has one row per version of a day a file holds (scope, ``date``, ``digest``,
+    ``file``: the :class:`Merger`'s registry).  Only files without any scope label take part,
+    and only files on disk (an in-memory input has no folder).  For a folder F and a date d, the
+    versions of d that F's files hold form a set; two folders *agree* on a date both hold when
+    their sets share a version, and *differ* otherwise.  A pair of folders clashes when the
+    dates they differ on are at least :data:`CLASH_MIN_DATES` and more than half of the dates
+    they share: two orgs, or an org and its team, differ on nearly every date, while exports
+    of one scope differ only on the few days a late correction changed (a folder that holds
+    both versions of a corrected day agrees with either).  Only the dates held in several
+    versions are compared folder by folder, so one scope's archive costs about its corrected
+    days, whatever the number of folders.
+
+    Returns ``folder``, ``other_folder`` (``folder < other_folder``), ``shared`` and
+    ``differing`` (dates), one row per clashing pair, most differing dates first.
+    """
+    unlabelled = pl.all_horizontal(pl.col(c).is_null() for c in SCOPE) & ~pl.col("file").str.contains(_IN_MEMORY)
+    folder = pl.col("file").str.extract(r"^(.*)[/\\][^/\\]*$", 1).fill_null(".").alias("folder")
+    held = versions.filter(unlabelled).select(folder, "date", "digest").unique()
+    empty = pl.DataFrame(schema={"folder": pl.String, "other_folder": pl.String, "shared": pl.Int64,
+                                 "differing": pl.Int64})
+    if held["folder"].n_unique() < 2:
+        return empty
+    other = {"folder": "other_folder", "digest": "other_digest"}
+    # only a date held in several versions can set two folders apart: compare those first (few, in one scope)
+    split = held.join(held.group_by("date").agg(pl.col("digest").n_unique()).filter(pl.col("digest") > 1),
+                      on="date", how="semi")
+    differing = (
+        split.join(split.rename(other), on="date")
+        .filter(pl.col("folder") < pl.col("other_folder"))
+        .group_by("folder", "other_folder", "date")
+        .agg((pl.col("digest") == pl.col("other_digest")).any().alias("agree"))
+        .filter(~pl.col("agree"))
+        .group_by("folder", "other_folder")
+        .agg(pl.len().cast(pl.Int64).alias("differing"))
+        .filter(pl.col("differing") >= CLASH_MIN_DATES)
+    )
+    if differing.height == 0:
+        return empty
+    dates = held.select("folder", "date").unique()
+    shared = (
+        differing.select("folder", "other_folder").join(dates, on="folder")
+        .join(dates.rename({"folder": "other_folder"}), on=["other_folder", "date"])
+        .group_by("folder", "other_folder").agg(pl.len().cast(pl.Int64).alias("shared"))
+    )
+    return differing.join(shared, on=["folder", "other_folder"]).filter(
+        2 * pl.col("differing") > pl.col("shared")
+    ).sort(["differing", "folder", "other_folder"], descending=[True, False, False]).select(empty.columns)
 
 
 def _as_text(value: pl.Expr, column: str) -> pl.Expr:

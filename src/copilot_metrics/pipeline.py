@@ -23,7 +23,7 @@ from copilot_metrics import findings as _findings
 from copilot_metrics.contracts import enforce
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.decode import decode
-from copilot_metrics.errors import CopilotMetricsError, FormatError, SchemaValidationError
+from copilot_metrics.errors import CopilotMetricsError, FormatError, SchemaValidationError, ScopeError
 from copilot_metrics.explode import (
     Exploded,
     Prepared,
@@ -37,7 +37,7 @@ from copilot_metrics.findings import (
     table_findings,
     training_date_findings,
 )
-from copilot_metrics.sources import Source, SourceRef, resolve
+from copilot_metrics.sources import READ_SUFFIXES, Source, SourceRef, resolve
 from copilot_metrics.tables import (
     DAY_KEY,
     FINDING_SCHEMA,
@@ -223,7 +223,11 @@ def load(
     source:
         A path, a folder (read recursively), a glob, a path template such as
         ``"exports/{org}/{team}/*.json"`` (the placeholders become scope labels), bytes, a
-        binary file object, or a list of any of these.
+        binary file object, or a list of any of these.  A folder the library wrote loads with
+        its scope labels: one written by :func:`copilot_metrics.write_json` or
+        ``copilot-metrics example`` (its manifest ``copilot-metrics-layout.json`` names them), or
+        a Parquet dataset written by :func:`copilot_metrics.write_parquet`, read as
+        :func:`copilot_metrics.read_parquet` reads it (beside other sources, it is their ``base``).
     on_invalid:
         ``"raise"`` (default): a file that is not an export raises
         :class:`~copilot_metrics.errors.FormatError`, days failing the schema raise
@@ -232,7 +236,8 @@ def load(
         ``"quarantine"``: load every valid day; keep each invalid day with its reasons in
         ``ds.quarantine``, and list unreadable files in ``ds.sources``.
     enterprise, org, team:
-        Scope labels for every input (a path template overrides them per file).
+        Scope labels for every input (a path template overrides them per file; a label the
+        layout of a folder the library wrote gives a file cannot be changed).
     fetched_at:
         ``{source path: datetime}``: when each file was exported, the first rule of precedence.
     precedence:
@@ -253,6 +258,17 @@ def load(
         Processes to use; default: all cores for archives over 192 MiB (below that, starting
         processes costs more than it saves).
 
+    Raises
+    ------
+    ScopeError
+        When files without any scope label, in two folders, differ on at least 3 of the dates
+        both folders hold and on more than half of them
+        (:func:`copilot_metrics.merge.scope_clashes`): two orgs' exports, or an org's and its
+        team's, are refused, never merged into one scope.  Exports of one scope in several
+        folders differ only on the few days late corrections changed, and load as one history.
+        Label the scopes with a path template (``'exports/{org}/*.json'``); files labelled by a
+        template or a keyword are never refused.
+
     Notes
     -----
     While it parses a batch of files in the calling process (``workers=1``, or small archives),
@@ -272,6 +288,13 @@ def load(
     if on_invalid not in ("raise", "quarantine"):
         raise CopilotMetricsError(f"on_invalid must be 'raise' or 'quarantine', not {on_invalid!r}")
     scope = {"enterprise": enterprise, "org": org, "team": team}
+    datasets, source = _parquet_datasets(source)
+    if datasets:
+        if len(datasets) > 1 or base is not None or any(scope.values()):
+            raise _dataset_misuse(datasets, base, scope)
+        if not source:
+            return _read_base(datasets[0])
+        base = datasets[0]
     refs = resolve(source if not isinstance(source, os.PathLike) else os.fspath(source), scope)
     base_ds: Dataset | None = None
     if base is not None:
@@ -362,6 +385,8 @@ def assemble(
     sources = (pl.DataFrame(source_rows, schema=SOURCE_READ_SCHEMA, orient="row") if source_rows
                else SOURCE_READ_SCHEMA.to_frame())
     sources = sources.unique("source", keep="last").sort("source")
+    if merger.registry:  # unlabelled folders that cannot be one scope are refused, never merged
+        _refuse_clashes(merge.scope_clashes(pl.concat(merger.registry)), sources["source"].to_list())
     ranked = merge.rank_sources(sources, fetched_at, precedence)
     tables, conflicts, counts = merger.finish(ranked)
     if base is not None:
@@ -391,6 +416,17 @@ def assemble(
     )
 
 
+def _refuse_clashes(clashes: pl.DataFrame, labels: list[str]) -> None:
+    """Raise :class:`ScopeError` for the first pair of folders :func:`merge.scope_clashes` found."""
+    if clashes.height == 0:
+        return
+    first = clashes.row(0, named=True)
+    inside = next((label.lower() for label in labels if (os.path.dirname(label) or ".") == first["folder"]), "")  # noqa: PTH120
+    suffix = max((s for s in READ_SUFFIXES if inside.endswith(s)), key=len, default=".json")
+    raise ScopeError.mixed_folders((first["folder"], first["other_folder"]), first["shared"], first["differing"],
+                                   suffix=suffix, more=clashes.height - 1)
+
+
 def _statuses(sources: pl.DataFrame, quarantine: pl.DataFrame) -> pl.DataFrame:
     """A loaded file's status says whether days of it were set aside, or all of them."""
     aside = quarantine.group_by("source").agg(pl.len().cast(pl.Int64).alias("_aside"))
@@ -414,6 +450,35 @@ def _renumber_in_memory(refs: list[SourceRef], base_sources: pl.DataFrame) -> li
     return [dataclasses.replace(r, label=renames[r.label]) if r.label in renames else r for r in refs]
 
 
+def _parquet_datasets(source: Source) -> tuple[list[str], Source]:
+    """The folders named in ``source`` (or in its top-level list) that are Parquet datasets, and the rest."""
+    from copilot_metrics.export.parquet import MANIFEST
+
+    items = [source] if isinstance(source, (str, os.PathLike)) else source if isinstance(source, (list, tuple)) else []
+    found = [os.fspath(item) for item in items if isinstance(item, (str, os.PathLike))
+             and os.path.isfile(os.path.join(os.fspath(item), MANIFEST))]  # noqa: PTH113, PTH118
+    if not found:
+        return [], source
+    return found, [item for item in items if not (isinstance(item, (str, os.PathLike)) and os.fspath(item) in found)]
+
+
+def _dataset_misuse(datasets: list[str], base: object, scope: Mapping[str, str | None]) -> CopilotMetricsError:
+    """A Parquet dataset named beside another one, beside ``base=``, or with scope keywords."""
+    first = datasets[0]
+    if len(datasets) > 1:
+        return CopilotMetricsError(
+            f"{first} and {datasets[1]}: two Parquet datasets; load merges new files into one dataset at a time",
+            file=first, hint=f"merge them with cm.write_parquet(cm.read_parquet({datasets[1]!r}), {first!r}, "
+                             "mode='merge')")
+    if base is not None:
+        return CopilotMetricsError(f"{first}: a Parquet dataset named as a source, and base= too", file=first,
+                                   hint="name one dataset, as base=, and the new files as the source")
+    given = ", ".join(f"{k}={v!r}" for k, v in scope.items() if v is not None)
+    return CopilotMetricsError(
+        f"{first}: a Parquet dataset holds its own scope labels; {given} cannot relabel it", file=first,
+        hint=f"give the labels to the new files only: cm.load(files, {given}, base={first!r})")
+
+
 def _read_base(root: str | os.PathLike[str]) -> Dataset:
     from copilot_metrics.export.parquet import read_parquet  # only for load(base=root)
 
@@ -431,7 +496,9 @@ def validate(
     ``representable``), and so is a day whose rows break a table's contract once flattened
     (rule ``contract``: a negative count, a dimension row twice in one day).  Never raises for
     bad content: files that are not metrics exports appear
-    in ``errors`` with rule ``format:<what they look like>``.
+    in ``errors`` with rule ``format:<what they look like>``.  A folder the library wrote is read
+    as :func:`load` reads it; a Parquet dataset contributes the report stored when it was
+    written (its days' JSON is not kept).
 
     >>> import copilot_metrics as cm
     >>> cm.validate(b'[{"date": "2024-13-40"}]').errors["message"].to_list()
@@ -440,7 +507,14 @@ def validate(
     errors: list[dict[str, Any]] = []
     unknown: list[dict[str, Any]] = []
     checked = valid = 0
-    for ref in resolve(source, {"enterprise": enterprise, "org": org, "team": team}):
+    datasets, source = _parquet_datasets(source)
+    for root in datasets:  # its exports were checked when it was written: their report is in the dataset
+        stored = _read_base(root).validation
+        errors.extend(stored.errors.to_dicts())
+        unknown.extend(stored.unknown_fields.to_dicts())
+        checked += stored.days_checked
+        valid += stored.days_valid
+    for ref in resolve(source, {"enterprise": enterprise, "org": org, "team": team}) if source or not datasets else []:
         if ref.skipped:
             continue
         try:

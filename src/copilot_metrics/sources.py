@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import re
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TypeAlias, cast
 
+from copilot_metrics._layout import LAYOUT_FILE, Layout, read_layout
 from copilot_metrics.errors import CopilotMetricsError
 
 __all__ = ["PLACEHOLDER", "READ_SUFFIXES", "Source", "SourceRef", "resolve", "template_regex"]
@@ -160,8 +161,7 @@ def _resolve_one(item: Source, scope: dict[str, str | None], counter: list[int])
             if not children:
                 raise CopilotMetricsError(f"{text}: this folder holds no file", file=text,
                                           hint="check the path: an empty folder gives no days")
-            for child in children:
-                yield _file_ref(child, scope, from_walk=True)
+            yield from _walk(children, scope)
             return
         if path.is_file():
             yield _file_ref(path, scope, from_walk=False)
@@ -188,16 +188,53 @@ def _resolve_one(item: Source, scope: dict[str, str | None], counter: list[int])
     raise CopilotMetricsError(f"cannot read a source of type {type(item).__name__}")
 
 
+def _walk(children: list[Path], scope: dict[str, str | None]) -> Iterator[SourceRef]:
+    """A folder's files; those under a folder holding a layout manifest carry its labels (:mod:`._layout`)."""
+    layouts = [layout for p in children if p.name == LAYOUT_FILE for layout in (read_layout(p.parent),) if layout]
+    compiled = {layout.root: (layout, [template_regex(t) for t in layout.templates]) for layout in layouts}
+    for child in children:
+        root = next((folder for folder in child.parents if folder in compiled), None)
+        if root is None:
+            yield _file_ref(child, scope, from_walk=True)
+            continue
+        layout, regexes = compiled[root]
+        relative = child.relative_to(root).as_posix()
+        if relative not in layout.files:
+            yield _file_ref(child, _layout_labels(child, relative, layout, regexes, scope), from_walk=True)
+
+
+def _layout_labels(child: Path, relative: str, layout: Layout, regexes: list[re.Pattern[str]],
+                   scope: dict[str, str | None]) -> dict[str, str | None]:
+    """The labels of a file under a layout: its first matching template's, decoded; keywords may only agree."""
+    match = next((m for m in (r.match(relative) for r in regexes) if m), None)
+    if match is None:
+        return scope
+    found = {column: layout.labels.get(column, {}).get(name, name) for column, name in match.groupdict().items()}
+    for column, label in found.items():
+        if scope.get(column) is not None and scope[column] != label:
+            raise CopilotMetricsError(
+                f"{child}: {column}={scope[column]!r} was given, but the folder's layout "
+                f"({layout.root / LAYOUT_FILE}) labels this file {column}={label!r}", file=str(child),
+                hint=f"leave {column} out to load the folder with its own labels, or name the files with a path "
+                     "template of your own",
+            )
+    return {**scope, **found}
+
+
 def resolve(source: Source, scope: dict[str, str | None]) -> list[SourceRef]:
     """List the inputs named by ``source``, each with its scope labels.
 
     Keyword labels (``scope``) apply to every input; labels from a path template override them.
+    A folder holding a layout manifest (:data:`copilot_metrics._layout.LAYOUT_FILE`, written
+    by :func:`copilot_metrics.write_json` and ``copilot-metrics example``) gives the files its
+    templates match their labels; a keyword naming another label for one of them is an error.
+    The manifest itself is never an input, however it is named.
     """
     refs = list(_resolve_one(source, scope, [0]))
     seen: set[str] = set()
     unique = []
     for ref in refs:
-        if ref.path is not None and ref.label in seen:
+        if ref.path is not None and (ref.label in seen or ref.path.name == LAYOUT_FILE):
             continue
         seen.add(ref.label)
         unique.append(ref)

@@ -13,6 +13,7 @@ File layout (``root`` is the ``path`` given), mirroring the endpoints' URL paths
     root/enterprises/{enterprise}/team/{team}/copilot-metrics.json
     root/enterprises/{enterprise}/orgs/{org}/[team/{team}/]copilot-metrics.json   (both labels)
     root/copilot-metrics.json                                   (a scope without labels)
+    root/copilot-metrics-layout.json                            the manifest: templates and labels
 
 or, when ``path`` ends in ``.json`` and the dataset holds one scope, that single file.
 
@@ -27,9 +28,11 @@ named ``<start of the encoding>~<SHA-256 digest>``, the full label being recorde
 ``root/copilot-metrics-labels.json`` (written only then).  So nothing is written outside
 ``root``, and no two scopes share a file, even on a case-insensitive file system.
 
-Reading back: :func:`templates` gives the path templates that load the folder with its scope
-labels, ``cm.load(templates(root))``, exact as long as every label was its own folder name;
-:func:`read_json` decodes the folder names and gives every label back exactly.
+Reading back: ``cm.load(root)`` (and ``cm.validate(root)``, and every command of the
+``copilot-metrics`` CLI) reads the manifest :data:`copilot_metrics._layout.LAYOUT_FILE` and gives
+every file its labels exactly, folder names decoded; so does :func:`read_json`.  :func:`templates`
+gives the path templates that load the folder with its scope labels, ``cm.load(templates(root))``,
+exact as long as every label was its own folder name.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from urllib.parse import unquote
 import orjson
 import polars as pl
 
+from copilot_metrics._layout import write_layout
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import CopilotMetricsError
 from copilot_metrics.export.parquet import _DIGEST_MARK, _segment
@@ -107,6 +111,12 @@ def _relative(scope: dict[str, Any], names: dict[tuple[str, str], str]) -> Path:
     return Path(*parts, FILE_NAME)
 
 
+def _template(scope: dict[str, Any]) -> str:
+    """The path template, relative to the root, of the scopes shaped like ``scope`` (the labels it has)."""
+    return "/".join([part for column, segment in _SEGMENTS if scope.get(column) is not None
+                     for part in (segment, f"{{{column}}}")] + [FILE_NAME])
+
+
 def _label(name: str, column: str, digests: dict[str, dict[str, str]], where: Path) -> str:
     """The label a folder name stands for (inverse of :func:`_folder_names`)."""
     if _DIGEST_MARK in name:
@@ -146,8 +156,10 @@ def write_json(ds: Dataset, path: str | os.PathLike[str], *, indent: bool = True
     :func:`copilot_metrics.dataset.to_api` (nulls, absent keys and unknown keys as they were in
     the kept export) and written as one JSON array, the body the scope's endpoint returns.
     Quarantined days, conflicts and findings are not written: only the tables' history.
-    Loading the written files (``cm.load(templates(path))``, or the single file with the scope's
-    labels as keywords) gives tables equal to the dataset's, the ``source`` column aside.
+    Loading the written folder (``cm.load(path)``: the manifest ``copilot-metrics-layout.json``
+    written beside the files gives each its labels; or ``cm.load(templates(path))``), or the
+    single file with the scope's labels as keywords, gives tables equal to the dataset's, the
+    ``source`` column aside.
 
     Parameters
     ----------
@@ -162,7 +174,7 @@ def write_json(ds: Dataset, path: str | os.PathLike[str], *, indent: bool = True
     Returns
     -------
     list of Path
-        The scopes' files written, sorted (:data:`LABELS_FILE` aside).
+        The scopes' files written, sorted (:data:`LABELS_FILE` and the manifest aside).
 
     Raises
     ------
@@ -194,6 +206,11 @@ def write_json(ds: Dataset, path: str | os.PathLike[str], *, indent: bool = True
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_bytes(orjson.dumps(to_api(sub), option=option) + b"\n")
         written.append(file)
+    if written and not single:  # cm.load(path) then loads each file with its scope labels
+        renamed = {c: {name: label for (column, label), name in names.items() if column == c and name != label}
+                   for c in SCOPE}
+        write_layout(target, writer="write_json", templates=[_template(s) for s in scopes.to_dicts()],
+                     labels=renamed, files=[LABELS_FILE])
     if single and not written:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(b"[]\n")
