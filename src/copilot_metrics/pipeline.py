@@ -75,7 +75,7 @@ def _process(ref: SourceRef) -> _Outcome | CopilotMetricsError:
         result = explode_bytes(data, source=ref.label, scope=ref.scope, mtime=ref.mtime)
         if not result.tables["days"]["date"].is_duplicated().any():
             return result, [], FINDING_SCHEMA.to_frame()
-        decoded = decode(data, ref.label)
+        decoded = decode(data, ref.label, exact=result.exact)  # the days as prepare_bytes read them
     except CopilotMetricsError as exc:
         return exc
     set_aside = {row["day_index"] for row in result.quarantine}
@@ -311,6 +311,7 @@ def assemble(
     reading_findings: list[pl.DataFrame] = []
     format_errors: list[FormatError] = []
     read_sources: list[dict[str, Any]] = []
+    positions: list[tuple[str, str, int]] = []  # (source, date, index in the file) of each day read
     if base is not None:
         base = merge.add_dataset(merger, base, reread or set())
         source_rows.extend(base.sources.select(SOURCE_READ_SCHEMA.names()).to_dicts())
@@ -329,6 +330,9 @@ def assemble(
                     raise outcome
                 continue
             part = outcome if isinstance(outcome, Prepared) else outcome[0]
+            if part.cut_short is not None:  # complete days read; raise mode refuses the file
+                format_errors.append(part.cut_short)
+            positions.extend((ref.label, date, index) for date, index in part.positions.items())
             read_sources.append(part.source)
             quarantine.extend(part.quarantine)
             errors.extend(part.errors)
@@ -381,7 +385,8 @@ def assemble(
     ).sort(["source", "day_index", "date"], nulls_last=True, maintain_order=True)
     ds = Dataset(tables, sources, quarantine_frame, FINDING_SCHEMA.to_frame(), conflicts, report)
     if contracts:
-        ds = enforce(ds, on_invalid)
+        ds = enforce(ds, on_invalid, positions=pl.DataFrame(
+            positions, schema={"source": pl.String, "date": pl.String, "day_index": pl.Int64}, orient="row"))
     return dataclasses.replace(
         ds,
         sources=_statuses(ds.sources, ds.quarantine),
