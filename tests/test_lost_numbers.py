@@ -278,6 +278,8 @@ def test_a_cut_last_ndjson_line_keeps_the_complete_lines() -> None:
         cm.load(data)
     err = info.value
     assert (err.detected, err.file, err.json_path, err.message) == ("truncated-json", SRC, "$[20]", message)
+    assert err.hint is not None
+    assert err.hint.endswith("on_invalid='quarantine' reads its 20 complete day(s)")
     # quarantine mode keeps the 20 complete days and sets the cut line aside
     ds = cm.load(data, on_invalid="quarantine")
     assert ds.days.select("date", "total_active_users").rows() == [

@@ -482,6 +482,8 @@ def _from_documents(docs: list[Any], layout: str, suffix: str, label: str, array
 def _cut_short(decoded: Decoded, error: FormatError, text: bytes) -> Decoded:
     """The complete days of a file whose last line or document is cut short, and that cut."""
     error.json_path = f"$[{len(decoded.days)}]"
+    error.hint = (f"{_CUT_HINT}; if the file is still being written, on_invalid='quarantine' reads its "
+                  f"{len(decoded.days)} complete day(s)")
     decoded.cut = error
     decoded.cut_text = text.decode("utf-8", "replace")
     return decoded

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -367,10 +366,20 @@ def _written(day: Any) -> bytes | None:
         return None
 
 
-#: What orjson writes for a number of 2**53 or more (16 digits, or an exponent), and more (a
-#: string may hold it): the days whose numbers :func:`copilot_metrics._schema.number_problems`
-#: looks at one by one.
-_LONG_NUMBER = re.compile(rb"[0-9]{16}|[0-9]e")
+#: Digits to ``0``, ``e`` and ``E`` to ``e``, every other byte to a space (see :func:`_long_number`).
+_DIGITS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x65 if b in (0x45, 0x65) else 0x20 for b in range(256))
+
+
+def _long_number(written: bytes) -> bool:
+    """Whether orjson's text of a day may hold a number of 2**53 or more.
+
+    That is 16 digits in a row, or a digit before an ``e`` (an exponent), also inside a string
+    (then the day's numbers are only looked at one by one, by
+    :func:`copilot_metrics._schema.number_problems`).  Two passes in C: a regular expression
+    reads this ten times slower.
+    """
+    digits = written.translate(_DIGITS)
+    return b"0e" in digits or b"0000000000000000" in digits
 
 
 def _number_errors(
@@ -455,7 +464,7 @@ def prepare_bytes(
     written = {j: _written(valid_days[j]) for j in unsure}
     deep = {j for j, text in written.items() if text is None}
     looked = {j: _schema.number_problems(valid_days[j]) for j, text in written.items()
-              if text is not None and _LONG_NUMBER.search(text)}
+              if text is not None and _long_number(text)}
     reread = [j for j, (bad, again) in looked.items() if bad or again]
     # an invalid day is kept verbatim too: its numbers as written
     reread_invalid = [i for i in by_day if _schema.has_float(decoded.days[i], float(_schema.EXACT_LIMIT))]

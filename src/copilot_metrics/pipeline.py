@@ -230,7 +230,10 @@ def load(
         :class:`~copilot_metrics.errors.SchemaValidationError` carrying the full report, and
         a table breaking its contract raises :class:`~copilot_metrics.errors.ContractError`.
         ``"quarantine"``: load every valid day; keep each invalid day with its reasons in
-        ``ds.quarantine``, and list unreadable files in ``ds.sources``.
+        ``ds.quarantine``, and list unreadable files in ``ds.sources``.  A last NDJSON line (or
+        appended document) cut short, as in a file still being written, is set aside the same
+        way (stage ``format``) and the file's complete days are loaded; ``"raise"`` raises
+        :class:`~copilot_metrics.errors.FormatError` naming it.
     enterprise, org, team:
         Scope labels for every input (a path template overrides them per file).
     fetched_at:
@@ -432,11 +435,12 @@ def validate(
     """Check every day of every input against the published schema, with format checks.
 
     The same checks as :func:`copilot_metrics.load`, which it predicts: besides the schema's
-    rules, a day holding an integer that no 64-bit column can hold is an error (rule
-    ``representable``), and so is a day whose rows break a table's contract once flattened
-    (rule ``contract``: a negative count, a dimension row twice in one day).  Never raises for
-    bad content: files that are not metrics exports appear
-    in ``errors`` with rule ``format:<what they look like>``.
+    rules, a count that no 64-bit integer column holds exactly is an error (rule
+    ``representable``, at the count's JSON path: an integer beyond 64 bits, or a number written
+    with a fraction or an exponent that a 64-bit float does not hold exactly), and so is a day
+    whose rows break a table's contract once flattened (rule ``contract``: a negative count, a
+    dimension row twice in one day).  Never raises for bad content: files that are not metrics
+    exports appear in ``errors`` with rule ``format:<what they look like>``.
 
     >>> import copilot_metrics as cm
     >>> cm.validate(b'[{"date": "2024-13-40"}]').errors["message"].to_list()
