@@ -137,7 +137,9 @@ def test_validate_predicts_load_for_an_integer_beyond_int64() -> None:
     data = json.dumps([{"date": "2025-03-03", "total_active_users": 2**63}]).encode()
     report = cm.validate(data)
     assert not report.ok
-    assert report.errors.select("day_index", "json_path", "rule").rows() == [(0, "$[0]", "representable")]
+    assert report.errors.select("day_index", "json_path", "rule").rows() == [
+        (0, "$[0].total_active_users", "representable")
+    ]
     assert (report.days_checked, report.days_valid) == (1, 0)
     with pytest.raises(cm.SchemaValidationError) as info:
         cm.load(data)

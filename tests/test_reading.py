@@ -271,7 +271,6 @@ BAD_FILES = {
     "empty.json": ("empty", None),
     "whitespace_only.json": ("empty", None),
     "truncated_download.json": ("truncated-json", None),
-    "ndjson_last_line_cut_short.ndjson": ("truncated-json", None),
     "hand_elided_unbalanced_brackets.json": ("invalid-json", None),
     "html_login_page.json": ("html", None),
     "utf16_with_bom.json": ("utf-16", None),

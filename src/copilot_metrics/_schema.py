@@ -6,7 +6,8 @@ The schema files ship inside the package (``copilot_metrics/schemas``) and are r
 * the validators: a compiled one (``jsonschema-rs``) when installed, ``jsonschema`` otherwise
   and always for the full error report of a day that fails;
 * a *strict* variant that forbids unknown keys, used only to learn cheaply which days carry
-  keys the schema does not know (they are kept, never rejected);
+  keys the schema does not know (they are kept, never rejected) or numbers that need a closer
+  look (:func:`number_problems`);
 * the Arrow type of a day, used to turn parsed days into columns in one C++ call.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import decimal
 import functools
 import hashlib
 import json
@@ -50,14 +52,20 @@ def schema_hash() -> str:
     return hashlib.sha256(schema_text(DAY_SCHEMA_FILE).encode("utf-8")).hexdigest()
 
 
+#: Below this size, a number is the same integer however it is written (``12``, ``12.0``,
+#: ``1.2e1``) and whichever way it is read (a 64-bit float holds every integer up to it).
+EXACT_LIMIT = 2**53
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
 def _strict(node: Any) -> Any:
     if isinstance(node, dict):
         out = {k: _strict(v) for k, v in node.items()}
         if "properties" in node:
             out["additionalProperties"] = False
-        if node.get("type") == "integer":  # and the value fits the tables' Int64 columns
-            out["minimum"] = -(2**63)
-            out["maximum"] = 2**63 - 1
+        if node.get("type") == "integer":  # and the value is exact whatever way it is written
+            out["minimum"] = -(EXACT_LIMIT - 1)
+            out["maximum"] = EXACT_LIMIT - 1
         return out
     if isinstance(node, list):
         return [_strict(v) for v in node]
@@ -66,9 +74,11 @@ def _strict(node: Any) -> Any:
 
 @functools.cache
 def strict_day_schema() -> dict[str, Any]:
-    """The day schema with ``additionalProperties: false`` on every object, integers within Int64.
+    """The day schema with ``additionalProperties: false`` on every object, integers below 2**53.
 
-    A day that passes it has no unknown key and converts to the tables' types as it is.
+    A day that passes it has no unknown key and converts to the tables' types as it is, exactly:
+    a count written ``12.0`` is 12.  Larger integers are valid, but they get a closer look
+    (:func:`number_problems`).
     """
     strict: dict[str, Any] = _strict(copy.deepcopy(day_schema()))
     return strict
@@ -185,6 +195,163 @@ def known_keys() -> dict[str, frozenset[str]]:
 JsonPath = tuple[str | int, ...]
 
 
+@functools.cache
+def integer_keys() -> dict[str, frozenset[str]]:
+    """The keys holding an integer (a count) in each kind of object, by dotted schema path."""
+    out: dict[str, frozenset[str]] = {}
+
+    def walk(node: dict[str, Any], path: str) -> None:
+        props = _known(node)
+        found = []
+        for key, sub in props.items():
+            types = sub.get("type")
+            if "integer" in (types if isinstance(types, list) else [types]):
+                found.append(key)
+            sub_path = f"{path}.{key}" if path else key
+            if sub.get("type") == "array" and isinstance(sub.get("items"), dict):
+                walk(sub["items"], sub_path + "[]")
+            elif "properties" in sub:
+                walk(sub, sub_path)
+        out[path] = frozenset(found)
+
+    walk(day_schema(), "")
+    return out
+
+
+def _exact_count(value: Any) -> bool:
+    """Whether a count the schema accepts is exactly one integer that an Int64 column holds.
+
+    A number written with a fraction or an exponent is read as a 64-bit float: below 2**53 that
+    is exact; past it, its text decides (:class:`NumberText`, from :func:`loads_exact`): it must
+    be the float's own value (``9007199254740992.0`` is, ``9007199254740993.0`` is not).
+    """
+    if isinstance(value, NumberText):
+        written = decimal.Decimal(value.text)
+        return written == decimal.Decimal(float(value)) and INT64_MIN <= written <= INT64_MAX
+    if isinstance(value, float):  # as orjson read it: past 2**53, only its text can tell
+        return value.is_integer() and abs(value) < EXACT_LIMIT
+    if isinstance(value, int) and not isinstance(value, bool):
+        return INT64_MIN <= value <= INT64_MAX
+    return True  # null, or a type the schema reports itself
+
+
+def fits_int64(value: int | float) -> bool:
+    """Whether a number (its text, for :class:`NumberText`) lies in the Int64 range."""
+    if isinstance(value, NumberText):
+        return INT64_MIN <= decimal.Decimal(value.text) <= INT64_MAX
+    return INT64_MIN <= value <= INT64_MAX
+
+
+def has_float(value: Any, limit: float) -> bool:
+    """Whether ``value`` holds, at any depth, a float of magnitude ``limit`` or more.
+
+    orjson reads an integer beyond 64 bits as a float: only such a float (2**63 or more) can
+    stand for a number orjson did not read exactly.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float):
+            if abs(item) >= limit:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def number_problems(day: Any) -> tuple[list[tuple[JsonPath, Any]], bool]:
+    """The numbers of a schema-valid day that the tables cannot hold exactly, and whether to read it again.
+
+    Returns the counts (known integer keys) that are not exactly an integer an Int64 column
+    holds, ``(path relative to the day, value)`` in document order: an integer beyond 64 bits,
+    or a number written with a fraction or an exponent that a 64-bit float does not hold exactly
+    (``9007199254740993.0`` is read as ...992); on a day read by orjson, every such number of
+    2**53 or more, for its text to decide once read again; and whether a key the schema does not know holds
+    a float of 2**63 or more, which may stand for an integer that orjson read as a float (the
+    day must then be read again exactly, see :func:`loads_exact`).
+    """
+    known = known_keys()
+    integers = integer_keys()
+    bad: list[tuple[JsonPath, Any]] = []
+    reread = False
+
+    def walk(obj: Any, schema_path: str, path: JsonPath) -> None:
+        nonlocal reread
+        keys = known.get(schema_path)
+        if not isinstance(obj, dict) or keys is None:
+            return
+        counts = integers[schema_path]
+        for key, value in obj.items():
+            if key not in keys:
+                reread = reread or has_float(value, 2.0**63)
+            elif key in counts:
+                if not _exact_count(value):
+                    bad.append(((*path, key), value))
+            else:
+                sub = f"{schema_path}.{key}" if schema_path else key
+                if isinstance(value, list):
+                    for i, item in enumerate(value):
+                        walk(item, sub + "[]", (*path, key, i))
+                elif isinstance(value, dict):
+                    walk(value, sub, (*path, key))
+
+    walk(day, "", ())
+    return bad, reread
+
+
+class NumberText(float):
+    """A JSON number with a fraction or an exponent, read by :func:`loads_exact` with its text.
+
+    It is the float every JSON reader gives; :func:`json_bytes` writes it back as it was written
+    (``9007199254740993.0`` stays that, not ``9007199254740992.0``).
+    """
+
+    __slots__ = ("text",)
+    text: str
+
+    def __new__(cls, text: str) -> NumberText:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (NumberText, (self.text,))
+
+
+def loads_exact(data: bytes | bytearray | memoryview | str) -> Any:
+    """Parse JSON that orjson parses (its errors, unchanged), keeping every number exact.
+
+    Integers of any size stay integers (orjson reads those beyond 64 bits as floats); numbers
+    with a fraction or an exponent are :class:`NumberText`.  A document nested too deep for
+    Python's own parser (about 1,000 levels; orjson goes to 1,024) keeps orjson's reading.
+    """
+    import orjson
+
+    value = orjson.loads(data)
+    try:
+        return json.loads(bytes(data) if isinstance(data, memoryview) else data, parse_float=NumberText)
+    except RecursionError:
+        return value
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse JSON written by :func:`json_bytes`: orjson, or Python's parser for integers beyond 64 bits.
+
+    Floats come back as ``float``: the value any JSON reader gives.
+
+    >>> loads('{"n": 123456789012345678901234567890, "x": 1.5}')
+    {'n': 123456789012345678901234567890, 'x': 1.5}
+    """
+    import orjson
+
+    value = orjson.loads(text)
+    if has_float(value, 2.0**63):
+        return json.loads(text)
+    return value
+
+
 def unknown_keys(day: Any) -> list[tuple[JsonPath, dict[str, Any]]]:
     """Every object of a (schema-valid) day holding keys the schema does not know.
 
@@ -228,6 +395,8 @@ def json_bytes(value: Any) -> bytes:
     True
     >>> json_bytes({"n": -2**63 - 1})
     b'{"n":-9223372036854775809}'
+    >>> json_bytes([NumberText("9007199254740993.0"), NumberText("1E+2")])
+    b'[9007199254740993.0,1E+2]'
     """
     import orjson
 
@@ -259,6 +428,8 @@ def json_bytes(value: Any) -> bytes:
             stack.extend(reversed(parts))
         elif isinstance(item, int) and not isinstance(item, bool):
             out.append(str(item).encode())  # any size: orjson writes 64-bit integers only
+        elif isinstance(item, NumberText):
+            out.append(item.text.encode())  # as it was written
         else:
             out.append(orjson.dumps(item))
     return b"".join(out)

@@ -22,9 +22,9 @@ import dataclasses
 import functools
 from typing import TYPE_CHECKING, Any, Literal
 
-import orjson
 import polars as pl
 
+from copilot_metrics import _schema
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import ContractError
 from copilot_metrics.findings import contract_findings
@@ -134,13 +134,17 @@ def locate(failures: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
     return failures.filter(pl.col("row").is_not_null()).join(rows, on="row", how="left")
 
 
-def enforce(ds: Dataset, on_invalid: Literal["raise", "quarantine"]) -> Dataset:
+def enforce(
+    ds: Dataset, on_invalid: Literal["raise", "quarantine"], *, positions: pl.DataFrame | None = None
+) -> Dataset:
     """Run every table's contract on a dataset: raise, or set the offending days aside.
 
     ``"raise"``: the first table with failures raises :class:`~copilot_metrics.errors.ContractError`
     (every failure of that table in ``failure_cases``).  ``"quarantine"``: each day holding an
     offending row leaves every table, goes to ``quarantine`` (stage ``contract``, rebuilt as
     API JSON) and gets a finding per offending row; the returned dataset is a new one.
+    ``positions`` (columns ``source``, ``date`` as text, ``day_index``) gives the index each
+    kept day has in its file, the quarantined day's ``day_index`` (null for a day not in it).
     """
     bad_days: list[pl.DataFrame] = []
     found: list[pl.DataFrame] = []
@@ -172,15 +176,21 @@ def enforce(ds: Dataset, on_invalid: Literal["raise", "quarantine"]) -> Dataset:
         return ds
     bad = pl.concat(bad_days).group_by(DAY_KEY, maintain_order=True).agg(
         pl.col("source").first(), pl.col("reason").unique(maintain_order=True).alias("reasons"))
+    index = (positions if positions is not None else pl.DataFrame(
+        schema={"source": pl.String, "date": pl.String, "day_index": pl.Int64}))
+    bad = bad.with_columns(pl.col("date").cast(pl.String).alias("_date")).join(
+        index.select("source", pl.col("date").alias("_date"), pl.col("day_index").cast(pl.Int64)).unique(
+            ["source", "_date"], keep="last"),
+        on=["source", "_date"], how="left", maintain_order="left").drop("_date")
     rebuilt, scopes = rebuild_days(ds.tables, only=bad.select(DAY_KEY))
     rebuilt_json = {
-        (scope, d["date"]): orjson.dumps(d).decode() for scope, d in zip(scopes, rebuilt, strict=True)
+        (scope, d["date"]): _schema.json_bytes(d).decode() for scope, d in zip(scopes, rebuilt, strict=True)
     }
     set_aside: list[dict[str, Any]] = []
     for row in bad.to_dicts():
         scope_key = tuple(row[k] for k in SCOPE)
         set_aside.append({
-            "source": row["source"], **{k: row[k] for k in SCOPE}, "day_index": None,
+            "source": row["source"], **{k: row[k] for k in SCOPE}, "day_index": row["day_index"],
             "date": row["date"].isoformat(), "stage": "contract", "reasons": row["reasons"],
             "day_json": rebuilt_json.get((scope_key, row["date"].isoformat())),
         })

@@ -36,7 +36,9 @@ class Dataset:
         precedence (``export_time``, ``precedence_basis``, ``rank``) and how many of its days
         were kept, identical to a kept copy, or superseded by a later export.
     quarantine:
-        Days set aside (schema or contract failures), each kept verbatim with its reasons.
+        Days set aside (schema or contract failures), each kept verbatim with its reasons and
+        its index in its file (``day_index``); stage ``format`` is the last line or document of a
+        file still being written, cut short (its text as it was).
     findings:
         Data-quality findings (:data:`copilot_metrics.findings.RULES`).
     conflicts:

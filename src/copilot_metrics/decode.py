@@ -10,13 +10,16 @@ export, objects dated by ``day``, an empty file, truncated JSON, text that is no
 zip, a gzip bomb) raises a :class:`~copilot_metrics.errors.FormatError` saying what it looks like.
 
 Layouts of concatenated documents (``ndjson``, ``ndjson-arrays``, ``concatenated-json``) number
-their days across the documents, in order: ``$[5]`` is the sixth day of the file.
+their days across the documents, in order: ``$[5]`` is the sixth day of the file.  When their
+last line or document is cut short (a file still being appended to), the complete ones are read
+and :attr:`Decoded.cut` names the cut one: the caller decides whether that is an error.
 """
 
 from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,11 +32,19 @@ __all__ = ["Decoded", "decode"]
 
 @dataclass
 class Decoded:
-    """One input's content: its layout, its day objects and what wrapped them."""
+    """One input's content: its layout, its day objects and what wrapped them.
+
+    ``cut`` is set when the last NDJSON line, or the last of the documents appended to the
+    file, was cut short (a file still being appended to): ``days`` are the ones before it,
+    ``cut`` the :class:`FormatError` naming it (its ``json_path`` is the index its first day
+    would have) and ``cut_text`` its text.
+    """
 
     layout: str
     days: list[Any]
     wrapper: dict[str, Any] | None = None
+    cut: FormatError | None = None
+    cut_text: str | None = None
 
     @property
     def json_base(self) -> str:
@@ -125,7 +136,9 @@ def _check_items(items: list[Any], label: str, path: str, *, single: bool = Fals
     """Refuse a list of objects that are not metrics days, naming what they are.
 
     * the first object is another known shape (``_what_is``);
-    * no object has ``date`` and some have ``day``: ``day-instead-of-date``, said once;
+    * no object has ``date`` and some have ``day``: ``copilot-usage`` when one of them has that
+      endpoint's keys (``total_suggestions_count``, ``breakdown``), ``day-instead-of-date``
+      otherwise, said once;
     * every object is a flattened row (:func:`_is_flat_row`): ``flattened-rows``.  A real sparse
       day (``{"date": ...}`` alone, with only the schema's totals, or with ``_`` annotations)
       has no key of its own, so it still loads; a file holding one real day is not refused.
@@ -136,11 +149,17 @@ def _check_items(items: list[Any], label: str, path: str, *, single: bool = Fals
     def at(index: int) -> str:
         return path if single else f"{path}[{index}]"
 
-    named = _what_is(items[0])
-    if named:
-        raise FormatError.looks_like(label, *named, json_path=at(0))
+    # the first object, not the first element: an array may start with a stray [] or string
+    first = next((i for i, obj in enumerate(items) if isinstance(obj, dict)), None)
+    named = _what_is(items[first]) if first is not None else None
+    if named and first is not None:
+        raise FormatError.looks_like(label, *named, json_path=at(first))
     if not any(isinstance(obj, dict) and "date" in obj for obj in items):
         by_day = [i for i, obj in enumerate(items) if isinstance(obj, dict) and "day" in obj]
+        for i in by_day:  # /copilot/usage days after objects of another kind
+            named = _what_is(items[i])
+            if named and named[0] == "copilot-usage":
+                raise FormatError.looks_like(label, *named, json_path=at(i))
         if by_day:
             raise FormatError.looks_like(
                 label, "day-instead-of-date",
@@ -264,12 +283,16 @@ def _not_utf8(data: bytes, label: str) -> FormatError:
     )
 
 
-def _parse_ndjson(text: bytes, label: str) -> list[Any] | FormatError | None:
+def _parse_ndjson(
+    text: bytes, label: str, loads: Callable[[Any], Any] = orjson.loads
+) -> tuple[list[Any], FormatError | None, bytes] | None:
     """Parse NDJSON (one value per line, at least two lines); ``None`` if it is not NDJSON.
 
-    Once the first line parses, the file is NDJSON: a later line that does not parse gives the
-    :class:`FormatError` naming that line (the last line cut short is a truncated download),
-    returned for the caller to raise if the file is not concatenated JSON either.
+    Once the first line parses, the file is NDJSON: returns the values of the lines, and
+    ``None``; or, when a later line does not parse, the values of the lines before it, the
+    :class:`FormatError` naming that line (the last line cut short is a truncated download, or
+    a file still being appended to), for the caller to raise if the file is not concatenated
+    JSON either, and that line's bytes.
     """
     first = re.search(rb"[^\r\n]*[^\s][^\r\n]*", text)  # the first line that is not blank
     if first is None:
@@ -284,24 +307,25 @@ def _parse_ndjson(text: bytes, label: str) -> list[Any] | FormatError | None:
     out = []
     for n, line in numbered:
         try:
-            out.append(orjson.loads(line))
+            out.append(loads(line))
         except orjson.JSONDecodeError as exc:
             last = n == numbered[-1][0]
             pos = _byte_offset(line, exc.pos)
             cut = last and (exc.msg == _EOF or pos >= len(line.rstrip()) - 1)
-            return FormatError(
+            return out, FormatError(
                 f"{label}: NDJSON line {n} is not valid JSON ({exc.msg} at line {n}, column {pos + 1})",
                 detected="truncated-json" if cut else "invalid-json",
                 file=label,
                 hint=_CUT_HINT,
-            )
-    return out
+            ), line
+    return out, None, b""
 
 
 class _BadDocumentError(Exception):
-    def __init__(self, index: int, msg: str, pos: int) -> None:
+    def __init__(self, index: int, msg: str, pos: int, start: int, docs: list[Any]) -> None:
         super().__init__(msg)
         self.index, self.msg, self.pos = index, msg, pos
+        self.start, self.docs = start, docs  # where the bad document starts; the ones before it
 
 
 _WS = re.compile(rb"[ \t\r\n]*")
@@ -309,13 +333,14 @@ _WS = re.compile(rb"[ \t\r\n]*")
 _DOC_START = re.compile(rb"(?m)^[\[{]")
 
 
-def _documents(data: bytes) -> list[Any]:
+def _documents(data: bytes, loads: Callable[[Any], Any] = orjson.loads) -> list[Any]:
     """Parse JSON documents written one after the other (``>>``), pretty-printed or not.
 
     Each document is parsed by orjson on its own bytes: a line starting with ``[`` or ``{``
     is tried as the start of the next one (so a document is parsed once, not the rest of the
     file each time); failing that, orjson says where a document ends.  Raises
-    :class:`_BadDocumentError` for the first document that does not parse.
+    :class:`_BadDocumentError` for the first document that does not parse (a document cut
+    short can only be the last: it runs to the end of the file).
     """
     view = memoryview(data)
     size = len(data)
@@ -331,7 +356,7 @@ def _documents(data: bytes) -> list[Any]:
         while True:
             end = starts[j] if j < len(starts) and tries < 8 else size
             try:
-                docs.append(orjson.loads(view[pos:end]))
+                docs.append(loads(view[pos:end]))
             except orjson.JSONDecodeError as exc:
                 if exc.msg == _EOF and end < size:  # the document goes on past that line
                     tries += 1
@@ -339,8 +364,8 @@ def _documents(data: bytes) -> list[Any]:
                     continue
                 stop = pos + _byte_offset(view[pos:end], exc.pos)
                 if exc.msg != _TRAILING:
-                    raise _BadDocumentError(len(docs), exc.msg, stop) from None
-                docs.append(orjson.loads(view[pos:stop]))
+                    raise _BadDocumentError(len(docs), exc.msg, stop, pos, docs) from None
+                docs.append(loads(view[pos:stop]))
                 end = stop
             break
         pos = _WS.match(data, end).end()  # type: ignore[union-attr]
@@ -370,13 +395,20 @@ def _sniff(data: bytes, label: str) -> None:
         )
 
 
-def decode(data: bytes, label: str) -> Decoded:
+def decode(data: bytes, label: str, *, exact: bool = False) -> Decoded:
     """Parse one input's bytes into day objects, or raise :class:`FormatError` naming the file.
 
     The day objects are returned as parsed, unvalidated: validation is the next stage.
     Only when the bytes are not one JSON document are the other layouts tried (NDJSON, then
-    concatenated documents), so reading a plain export costs one orjson call.
+    concatenated documents), so reading a plain export costs one orjson call.  ``exact`` reads
+    every number exactly (:func:`copilot_metrics._schema.loads_exact`: about ten times slower),
+    for a file where orjson's reading is not (an integer beyond 64 bits).
+
+    When the last NDJSON line, or the last document appended to the file, is cut short (a file
+    still being appended to), the complete ones are returned and :attr:`Decoded.cut` names the
+    cut one; a file that holds nothing complete raises.
     """
+    loads: Callable[[Any], Any] = _schema.loads_exact if exact else orjson.loads
     gz = data[:2] == b"\x1f\x8b"
     if gz:
         data = _unwrap_gzip(data, label)
@@ -394,39 +426,67 @@ def decode(data: bytes, label: str) -> Decoded:
             hint="a web page (a login or error page?) was saved instead of the API response",
         )
     try:
-        parsed = orjson.loads(data)
+        parsed = loads(data)
     except orjson.JSONDecodeError as exc:
         if exc.msg.startswith(_NOT_UTF8):
             raise _not_utf8(data, label) from None
         if exc.msg != _TRAILING:
             raise _json_error(data, exc.msg, _byte_offset(data, exc.pos), label) from None
-        return _decode_several(data, label, suffix)
+        return _decode_several(data, label, suffix, loads)
     return _classify(parsed, suffix, label)
 
 
-def _decode_several(data: bytes, label: str, suffix: str) -> Decoded:
+def _decode_several(data: bytes, label: str, suffix: str, loads: Callable[[Any], Any]) -> Decoded:
     """Bytes holding several JSON documents: NDJSON, or documents appended one after another."""
-    lines = _parse_ndjson(data, label)
-    if isinstance(lines, list):
-        if all(isinstance(line, list) for line in lines):
-            # API responses appended one per line (``>>``): their days, in order
-            days = [day for line in lines for day in line]
-            return _classify_items(days, "ndjson-arrays" + suffix, label, None)
-        return _classify_items(lines, "ndjson" + suffix, label, None)
+    lines = _parse_ndjson(data, label, loads)
+    if lines is not None and lines[1] is None:
+        return _from_documents(lines[0], "ndjson", suffix, label)
     try:
-        docs = _documents(data)
+        docs = _documents(data, loads)
     except _BadDocumentError as bad:
         if lines is not None:  # NDJSON whose later line is bad: that line's message
-            raise lines from None
+            complete, error, line = lines
+            assert error is not None
+            if error.detected != "truncated-json":
+                raise error from None
+            return _cut_short(_from_documents(complete, "ndjson", suffix, label), error, line)
         where = f"JSON document {bad.index + 1} (of the documents appended to this file): "
-        raise _json_error(data, bad.msg, bad.pos, label, where) from None
+        error = _json_error(data, bad.msg, bad.pos, label, where)
+        if error.detected != "truncated-json":
+            raise error from None
+        decoded = _from_documents(bad.docs, "concatenated-json", suffix, label, arrays="flatten")
+        return _cut_short(decoded, error, data[bad.start :])
+    return _from_documents(docs, "concatenated-json", suffix, label, arrays="flatten")
+
+
+def _from_documents(docs: list[Any], layout: str, suffix: str, label: str, arrays: str = "lines") -> Decoded:
+    """The days of documents read one after another: a document that is an array holds days.
+
+    NDJSON (``arrays="lines"``) is ``ndjson-arrays`` when every line is an array (responses
+    appended one per line), ``ndjson`` otherwise; concatenated documents flatten their arrays.
+    """
+    if arrays == "lines":
+        if docs and all(isinstance(line, list) for line in docs):
+            # API responses appended one per line (``>>``): their days, in order
+            return _classify_items([day for line in docs for day in line], "ndjson-arrays" + suffix, label, None)
+        return _classify_items(docs, layout + suffix, label, None)
     items: list[Any] = []
     for doc in docs:
         if isinstance(doc, list):
             items.extend(doc)
         else:
             items.append(doc)
-    return _classify_items(items, "concatenated-json" + suffix, label, None)
+    return _classify_items(items, layout + suffix, label, None)
+
+
+def _cut_short(decoded: Decoded, error: FormatError, text: bytes) -> Decoded:
+    """The complete days of a file whose last line or document is cut short, and that cut."""
+    error.json_path = f"$[{len(decoded.days)}]"
+    error.hint = (f"{_CUT_HINT}; if the file is still being written, on_invalid='quarantine' reads its "
+                  f"{len(decoded.days)} complete day(s)")
+    decoded.cut = error
+    decoded.cut_text = text.decode("utf-8", "replace")
+    return decoded
 
 
 def _classify(parsed: Any, suffix: str, label: str) -> Decoded:

@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from copilot_metrics import _schema
 from copilot_metrics.decode import decode
+from copilot_metrics.errors import FormatError
 from copilot_metrics.tables import (
     BLOCKS,
     BOOKKEEPING,
@@ -59,13 +60,19 @@ def _is_date(value: Any) -> bool:
 
 @dataclass
 class Exploded:
-    """What one input produced: its tables, its set-aside days and its report rows."""
+    """What one input produced: its tables, its set-aside days and its report rows.
+
+    ``positions``, ``exact`` and ``cut_short`` are :class:`Prepared`'s.
+    """
 
     tables: dict[str, pl.DataFrame]
     source: dict[str, Any]
     quarantine: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     unknown: list[dict[str, Any]] = field(default_factory=list)
+    positions: dict[str, int] = field(default_factory=dict)
+    exact: bool = False
+    cut_short: FormatError | None = None
 
 
 def _dumps(obj: Any) -> str:
@@ -323,7 +330,14 @@ def _quarantine_row(
 
 @dataclass
 class Prepared:
-    """One input parsed and validated, ready to flatten (see :func:`prepare_bytes`)."""
+    """One input parsed and validated, ready to flatten (see :func:`prepare_bytes`).
+
+    ``positions`` maps each date the input holds valid to the index, in the input, of its copy
+    that reaches the tables (the last valid one); ``exact`` says whether the input had to be
+    read again with every number exact (see :func:`copilot_metrics.decode.decode`);
+    ``cut_short`` is the error naming a last line or document cut short, whose complete days
+    were read (it is also in ``errors`` and ``quarantine``).
+    """
 
     source: dict[str, Any]
     days: list[dict[str, Any]]
@@ -334,6 +348,9 @@ class Prepared:
     identical: list[tuple[str, str]] = field(default_factory=list)
     repeated_dates: bool = False
     unsorted: bool = False
+    positions: dict[str, int] = field(default_factory=dict)
+    exact: bool = False
+    cut_short: FormatError | None = None
 
 
 def _raw_digest(day: Any) -> bytes:
@@ -341,13 +358,46 @@ def _raw_digest(day: Any) -> bytes:
     return _schema.json_bytes(day)
 
 
-def _writable(day: Any) -> bool:
-    """Whether orjson can write the day: nested at most 254 levels deep (see :data:`MAX_DEPTH`)."""
+def _written(day: Any) -> bytes | None:
+    """The day as orjson writes it, or ``None`` when nested deeper than :data:`MAX_DEPTH` levels."""
     try:
-        orjson.dumps(day, option=orjson.OPT_NON_STR_KEYS)
+        return orjson.dumps(day, option=orjson.OPT_NON_STR_KEYS)
     except orjson.JSONEncodeError:
-        return False
-    return True
+        return None
+
+
+#: Digits to ``0``, ``e`` and ``E`` to ``e``, every other byte to a space (see :func:`_long_number`).
+_DIGITS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x65 if b in (0x45, 0x65) else 0x20 for b in range(256))
+
+
+def _long_number(written: bytes) -> bool:
+    """Whether orjson's text of a day may hold a number of 2**53 or more.
+
+    That is 16 digits in a row, or a digit before an ``e`` (an exponent), also inside a string
+    (then the day's numbers are only looked at one by one, by
+    :func:`copilot_metrics._schema.number_problems`).  Two passes in C: a regular expression
+    reads this ten times slower.
+    """
+    digits = written.translate(_DIGITS)
+    return b"0e" in digits or b"0000000000000000" in digits
+
+
+def _number_errors(
+    source: str, index: int, date: Any, prefix: str, bad: list[tuple[_schema.JsonPath, Any]]
+) -> list[dict[str, Any]]:
+    """Error rows (rule ``representable``) for the counts of one day no Int64 column holds exactly."""
+    rows = []
+    for path, value in bad:
+        text = _schema.json_bytes(value).decode()
+        if not _schema.fits_int64(value):
+            message = f"{text} does not fit a 64-bit integer column"
+        else:  # written with a fraction or an exponent, it is not the 64-bit float it reads as
+            message = (f"{text} is not exactly an integer a 64-bit column holds: written with a fraction or "
+                       f"an exponent, it reads as the 64-bit float {int(value)}")
+        rows.append({"source": source, "day_index": index, "date": date,
+                     "json_path": _schema.format_path(prefix, path), "rule": "representable", "value": text,
+                     "message": message})
+    return rows
 
 
 #: How deep a kept day may nest (orjson's writer limit): a deeper value (only an unknown key can
@@ -375,6 +425,7 @@ def prepare_bytes(
     base = decoded.json_base
     scope_key = tuple(scope[k] for k in SCOPE)
     identical: list[tuple[str, str]] = []
+    identical_at: list[int] = []
     candidates = list(range(len(decoded.days)))
     keys: dict[int, tuple[Any, ...]] = {}
     if seen is not None:
@@ -386,6 +437,7 @@ def prepare_bytes(
                 first = seen.get(key)
                 if first is not None:
                     identical.append((date, first))
+                    identical_at.append(i)
                     continue
                 keys[i] = key
             candidates.append(i)
@@ -405,30 +457,63 @@ def prepare_bytes(
         by_day.setdefault(err["day_index"], []).append(f"{err['json_path']}: {err['message']}")
     valid_pos = [j for j, ok in enumerate(check.valid) if ok]
     valid_days = [todo[j] for j in valid_pos]
-    # only a day the strict validator did not pass can hold an integer beyond Int64
+    # only a day the strict validator did not pass can hold a number past 2**53 (or beyond
+    # Int64), or a key the schema does not know holding an integer orjson read as a float
     # ... and only such a day (its unknown keys) can nest deeper than a JSON writer goes
     unsure = [j for j, pos in enumerate(valid_pos) if not check.strict[pos]]
-    deep = {j for j in unsure if not _writable(valid_days[j])}
-    rest = [j for j in unsure if j not in deep]
+    written = {j: _written(valid_days[j]) for j in unsure}
+    deep = {j for j, text in written.items() if text is None}
+    looked = {j: _schema.number_problems(valid_days[j]) for j, text in written.items()
+              if text is not None and _long_number(text)}
+    reread = [j for j, (bad, again) in looked.items() if bad or again]
+    # an invalid day is kept verbatim too: its numbers as written
+    reread_invalid = [i for i in by_day if _schema.has_float(decoded.days[i], float(_schema.EXACT_LIMIT))]
+    if reread or reread_invalid:  # rare: read the file again, every number exact
+        exact = decode(data, source, exact=True).days
+        out.exact = True
+        for j in reread:
+            i = candidates[valid_pos[j]]
+            todo[valid_pos[j]] = valid_days[j] = decoded.days[i] = exact[i]
+            looked[j] = _schema.number_problems(exact[i])
+            if i in keys:  # the day's exact JSON is its identity
+                keys[i] = (scope_key, exact[i]["date"], _raw_digest(exact[i]))
+        for i in reread_invalid:
+            decoded.days[i] = exact[i]
+    too_deep = f"nested deeper than {MAX_DEPTH} levels, which no table or JSON writer holds"
+    bad_rows: dict[int, list[dict[str, Any]]] = {}
+    for j in sorted(deep):
+        i = candidates[valid_pos[j]]
+        bad_rows[j] = [{"source": source, "day_index": i, "date": decoded.days[i].get("date"),
+                        "json_path": f"{base}[{i}]", "rule": "depth", "value": None, "message": too_deep}]
+    for j, (bad, _) in sorted(looked.items()):
+        if bad:
+            i = candidates[valid_pos[j]]
+            bad_rows[j] = _number_errors(source, i, decoded.days[i].get("date"), f"{base}[{i}]", bad)
+    rest = [j for j in unsure if j not in bad_rows]
     _, rest_bad = _to_arrow([valid_days[j] for j in rest]) if rest else (None, [])
-    problems = {rest[b]: ("representable", "a value does not fit a 64-bit integer column") for b in rest_bad}
-    too_deep = ("depth", f"nested deeper than {MAX_DEPTH} levels, which no table or JSON writer holds")
-    problems.update(dict.fromkeys(deep, too_deep))
-    bad = sorted(problems)
-    if bad:
-        for b in bad:
-            i = candidates[valid_pos[b]]
-            day_date = decoded.days[i].get("date")
-            rule, text = problems[b]
-            out.errors.append({"source": source, "day_index": i, "date": day_date,
-                               "json_path": f"{base}[{i}]", "rule": rule, "value": None,
-                               "message": text})
-            by_day[i] = [f"{base}[{i}]: {text}"]
-        bad_set = set(bad)
-        valid_pos = [v for j, v in enumerate(valid_pos) if j not in bad_set]
+    for b in rest_bad:  # what number_problems did not name (never seen): the day as a whole
+        i = candidates[valid_pos[rest[b]]]
+        bad_rows[rest[b]] = [{"source": source, "day_index": i, "date": decoded.days[i].get("date"),
+                              "json_path": f"{base}[{i}]", "rule": "representable", "value": None,
+                              "message": "a value does not fit a 64-bit integer column"}]
+    if bad_rows:
+        for j in sorted(bad_rows):
+            rows = bad_rows[j]
+            out.errors.extend(rows)
+            by_day[rows[0]["day_index"]] = [f"{row['json_path']}: {row['message']}" for row in rows]
+        valid_pos = [v for j, v in enumerate(valid_pos) if j not in bad_rows]
         valid_days = [todo[j] for j in valid_pos]
     for i, reasons in sorted(by_day.items()):
         out.quarantine.append(_quarantine_row(source, scope, i, decoded.days[i], "schema", reasons))
+    if decoded.cut is not None:  # the last line or document, cut short: the file is being written
+        cut = decoded.cut
+        index = len(decoded.days)
+        out.cut_short = cut
+        out.errors.append({"source": source, "day_index": index, "date": None, "json_path": cut.json_path,
+                           "rule": f"format:{cut.detected}", "value": None, "message": cut.message})
+        out.quarantine.append({"source": source, **{k: scope.get(k) for k in SCOPE}, "day_index": index,
+                               "date": None, "stage": "format", "reasons": [cut.message],
+                               "day_json": decoded.cut_text})
     out.days = valid_days
     out.unknown_keys = [_schema.unknown_keys(todo[j]) if check.has_unknown[j] else [] for j in valid_pos]
     if seen is not None:
@@ -436,6 +521,10 @@ def prepare_bytes(
             found = keys.get(candidates[j])
             if found is not None:
                 seen.setdefault(found, source)
+    # the copy of each date that reaches the tables: the file's last valid one
+    out.positions = {decoded.days[candidates[j]]["date"]: candidates[j] for j in valid_pos}
+    for i in identical_at:
+        out.positions[decoded.days[i]["date"]] = max(i, out.positions.get(decoded.days[i]["date"], -1))
     valid_dates = [day["date"] for day in valid_days] + [date for date, _ in identical]
     in_file = [d.get("date") for d in decoded.days if isinstance(d, dict)]
     out.repeated_dates = len(set(valid_dates)) < len(valid_dates)
@@ -448,8 +537,8 @@ def prepare_bytes(
         "sha256": hashlib.sha256(data).hexdigest(),
         "bytes": len(data),
         "layout": decoded.layout,
-        "status": "loaded" if not by_day else "loaded with quarantined days",
-        "days": len(decoded.days),
+        "status": "loaded" if not out.quarantine else "loaded with quarantined days",
+        "days": len(decoded.days) + (decoded.cut is not None),
         "days_valid": len(valid_dates),
         "first_date": dt.date.fromisoformat(min(valid_dates)) if valid_dates else None,
         "last_date": dt.date.fromisoformat(max(valid_dates)) if valid_dates else None,
@@ -482,7 +571,8 @@ def explode_bytes(
     prepared = prepare_bytes(data, source=source, scope=scope, mtime=mtime)
     tables = explode_days(prepared.days, source=source, scope=scope, unknown=prepared.unknown_keys)
     return Exploded(tables=tables, source=prepared.source, quarantine=prepared.quarantine,
-                    errors=prepared.errors, unknown=prepared.unknown)
+                    errors=prepared.errors, unknown=prepared.unknown, positions=prepared.positions,
+                    exact=prepared.exact, cut_short=prepared.cut_short)
 
 
 _ = BOOKKEEPING  # the bookkeeping columns are declared in tables.py and filled in _finish

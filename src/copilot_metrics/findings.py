@@ -88,16 +88,32 @@ _PATHS: dict[str, str] = {
 }
 
 
+#: How a path names an object without a ``name`` (missing or null): never ``[name=...]``, so
+#: it cannot be taken for an object named ``"null"`` (or anything else).
+NO_NAME = "[no name]"
+
+
 def json_path(table: str, column: str | None = None) -> pl.Expr:
-    """An expression rendering the JSON path of each row of ``table`` (and of ``column``)."""
+    """An expression rendering the JSON path of each row of ``table`` (and of ``column``).
+
+    An object is named by its ``name`` (``languages[name=python]``); one without a name by
+    :data:`NO_NAME` (``languages[no name]``), which no name renders as.
+    """
     template = _PATHS[table] + (f".{column}" if column else "")
     parts: list[pl.Expr] = []
     rest = template
     while "{" in rest:
         before, _, after = rest.partition("{")
         name, _, rest = after.partition("}")
-        parts.append(pl.lit(before))
-        parts.append(pl.col(name).cast(pl.String).fill_null("null"))
+        value = pl.col(name).cast(pl.String)
+        if before.endswith("[name="):  # a dimension: [name=<value>], or [no name]
+            parts.append(pl.lit(before.removesuffix("[name=")))
+            parts.append(pl.when(value.is_null()).then(pl.lit(NO_NAME))
+                         .otherwise(pl.concat_str(pl.lit("[name="), value, pl.lit("]"))))
+            rest = rest.removeprefix("]")
+        else:
+            parts.append(pl.lit(before))
+            parts.append(value.fill_null("null"))
     parts.append(pl.lit(rest))
     return pl.concat_str(parts).alias("json_path")
 

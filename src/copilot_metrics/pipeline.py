@@ -75,7 +75,7 @@ def _process(ref: SourceRef) -> _Outcome | CopilotMetricsError:
         result = explode_bytes(data, source=ref.label, scope=ref.scope, mtime=ref.mtime)
         if not result.tables["days"]["date"].is_duplicated().any():
             return result, [], FINDING_SCHEMA.to_frame()
-        decoded = decode(data, ref.label)
+        decoded = decode(data, ref.label, exact=result.exact)  # the days as prepare_bytes read them
     except CopilotMetricsError as exc:
         return exc
     set_aside = {row["day_index"] for row in result.quarantine}
@@ -234,7 +234,10 @@ def load(
         :class:`~copilot_metrics.errors.SchemaValidationError` carrying the full report, and
         a table breaking its contract raises :class:`~copilot_metrics.errors.ContractError`.
         ``"quarantine"``: load every valid day; keep each invalid day with its reasons in
-        ``ds.quarantine``, and list unreadable files in ``ds.sources``.
+        ``ds.quarantine``, and list unreadable files in ``ds.sources``.  A last NDJSON line (or
+        appended document) cut short, as in a file still being written, is set aside the same
+        way (stage ``format``) and the file's complete days are loaded; ``"raise"`` raises
+        :class:`~copilot_metrics.errors.FormatError` naming it.
     enterprise, org, team:
         Scope labels for every input (a path template overrides them per file; a label the
         layout of a folder the library wrote gives a file cannot be changed).
@@ -334,6 +337,7 @@ def assemble(
     reading_findings: list[pl.DataFrame] = []
     format_errors: list[FormatError] = []
     read_sources: list[dict[str, Any]] = []
+    positions: list[tuple[str, str, int]] = []  # (source, date, index in the file) of each day read
     if base is not None:
         base = merge.add_dataset(merger, base, reread or set())
         source_rows.extend(base.sources.select(SOURCE_READ_SCHEMA.names()).to_dicts())
@@ -352,6 +356,9 @@ def assemble(
                     raise outcome
                 continue
             part = outcome if isinstance(outcome, Prepared) else outcome[0]
+            if part.cut_short is not None:  # complete days read; raise mode refuses the file
+                format_errors.append(part.cut_short)
+            positions.extend((ref.label, date, index) for date, index in part.positions.items())
             read_sources.append(part.source)
             quarantine.extend(part.quarantine)
             errors.extend(part.errors)
@@ -406,7 +413,8 @@ def assemble(
     ).sort(["source", "day_index", "date"], nulls_last=True, maintain_order=True)
     ds = Dataset(tables, sources, quarantine_frame, FINDING_SCHEMA.to_frame(), conflicts, report)
     if contracts:
-        ds = enforce(ds, on_invalid)
+        ds = enforce(ds, on_invalid, positions=pl.DataFrame(
+            positions, schema={"source": pl.String, "date": pl.String, "day_index": pl.Int64}, orient="row"))
     return dataclasses.replace(
         ds,
         sources=_statuses(ds.sources, ds.quarantine),
@@ -492,13 +500,14 @@ def validate(
     """Check every day of every input against the published schema, with format checks.
 
     The same checks as :func:`copilot_metrics.load`, which it predicts: besides the schema's
-    rules, a day holding an integer that no 64-bit column can hold is an error (rule
-    ``representable``), and so is a day whose rows break a table's contract once flattened
-    (rule ``contract``: a negative count, a dimension row twice in one day).  Never raises for
-    bad content: files that are not metrics exports appear
-    in ``errors`` with rule ``format:<what they look like>``.  A folder the library wrote is read
-    as :func:`load` reads it; a Parquet dataset contributes the report stored when it was
-    written (its days' JSON is not kept).
+    rules, a count that no 64-bit integer column holds exactly is an error (rule
+    ``representable``, at the count's JSON path: an integer beyond 64 bits, or a number written
+    with a fraction or an exponent that a 64-bit float does not hold exactly), and so is a day
+    whose rows break a table's contract once flattened (rule ``contract``: a negative count, a
+    dimension row twice in one day).  Never raises for bad content: files that are not metrics
+    exports appear in ``errors`` with rule ``format:<what they look like>``.  A folder the
+    library wrote is read as :func:`load` reads it; a Parquet dataset contributes the report
+    stored when it was written (its days' JSON is not kept).
 
     >>> import copilot_metrics as cm
     >>> cm.validate(b'[{"date": "2024-13-40"}]').errors["message"].to_list()

@@ -3,6 +3,8 @@
 :func:`to_api` rebuilds each day from its rows; the ``shape`` and ``extras`` bookkeeping
 columns restore what the typed columns cannot hold (a block ``null`` versus missing, an array
 missing versus empty, unknown keys), so every schema-valid day comes back as it was read.
+Numbers come back as Python's :mod:`json` reads them: integers of any size exactly, the others
+as ``float``.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
-import orjson
 import polars as pl
 
+from copilot_metrics import _schema
 from copilot_metrics.tables import BLOCKS, DAY_KEY, SCOPE, TABLES
 
 __all__ = ["HasTables", "rebuild_days", "to_api"]
@@ -55,7 +57,7 @@ def _build(row: dict[str, Any], spec_name: str, children: dict[str, dict[tuple[A
                 _build(child_row, child, children, own_key) for child_row in children[child].get(own_key, [])
             ]
     if row.get("extras"):
-        obj.update(orjson.loads(row["extras"]))
+        obj.update(_schema.loads(row["extras"]))
     return obj
 
 
@@ -102,7 +104,7 @@ def rebuild_days(
     for row in tables["days"].to_dicts():
         key = tuple(row[k] for k in DAY_KEY)
         shape = set(row.get("shape") or ())
-        extras = orjson.loads(row["extras"]) if row.get("extras") else {}
+        extras = _schema.loads(row["extras"]) if row.get("extras") else {}
         day: dict[str, Any] = {"date": row["date"].isoformat()}
         for column in ("total_active_users", "total_engaged_users"):
             if row[column] is not None:

@@ -38,6 +38,7 @@ exact as long as every label was its own folder name.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import unicodedata
 from collections import Counter
@@ -149,6 +150,16 @@ def templates(root: str | os.PathLike[str]) -> list[str]:
     return out
 
 
+def _dump_days(days: list[dict[str, Any]], option: int) -> bytes:
+    """The days as JSON text; Python's writer for an integer beyond 64 bits (orjson stops there)."""
+    try:
+        return orjson.dumps(days, option=option)
+    except orjson.JSONEncodeError:
+        indent = 2 if option & orjson.OPT_INDENT_2 else None
+        separators = (",", ": ") if indent else (",", ":")
+        return json.dumps(days, indent=indent, separators=separators, ensure_ascii=False).encode()
+
+
 def write_json(ds: Dataset, path: str | os.PathLike[str], *, indent: bool = True) -> list[Path]:
     """Write the dataset's merged history in the API's response format, one array per scope.
 
@@ -204,7 +215,7 @@ def write_json(ds: Dataset, path: str | os.PathLike[str], *, indent: bool = True
         )
         file = target if single else target / _relative(scope, names)
         file.parent.mkdir(parents=True, exist_ok=True)
-        file.write_bytes(orjson.dumps(to_api(sub), option=option) + b"\n")
+        file.write_bytes(_dump_days(to_api(sub), option) + b"\n")
         written.append(file)
     if written and not single:  # cm.load(path) then loads each file with its scope labels
         renamed = {c: {name: label for (column, label), name in names.items() if column == c and name != label}
