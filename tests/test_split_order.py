@@ -179,7 +179,12 @@ class Written:
 
     def load(self, files: list[FileSpec], **options: Any) -> cm.Dataset:
         org = self.archive.orgs[0] if len(self.archive.orgs) == 1 else None
-        return cm.load(self.sources(files), org=org, fetched_at=self.fetched_at, on_invalid="quarantine", **options)
+        fetched_at = self.fetched_at
+        if fetched_at is not None:  # a key naming no file of the load (nor of its base) is an error
+            base = options.get("base")
+            named = {self.path[f] for f in files} | set(base.sources["source"] if base is not None else ())
+            fetched_at = {path: when for path, when in fetched_at.items() if path in named}
+        return cm.load(self.sources(files), org=org, fetched_at=fetched_at, on_invalid="quarantine", **options)
 
 
 # ------------------------------------------------------------------ what the merge must give, by hand

@@ -65,6 +65,10 @@ Periods (``every``): ``None`` (the whole selected range, no ``period_start`` col
 quarters). With ``every``, ``period_start`` (``Date``) is the first calendar day of the period.
 ``start``/``end`` (inclusive, ``datetime.date`` or ISO ``"YYYY-MM-DD"``) select days;
 ``weekdays_only=True`` keeps Monday to Friday only (and counts only weekdays as missing).
+
+An argument of the wrong type (``by=123``, ``start=20250101``, ``window="7"``) raises
+``TypeError``, and a number out of range (``seats=-1``, ``min_suggestions=-1``) ``ValueError``,
+naming the argument, before any table is read.
 """
 
 from __future__ import annotations
@@ -355,6 +359,46 @@ def _dims(by: By, allowed: Sequence[str], function: str) -> tuple[str, ...]:
             hint=f"by takes scope columns {list(SCOPE)} and dimensions {list(allowed)}",
         )
     return tuple(dict.fromkeys(n for n in names if n not in SCOPE))
+
+
+def _check_arguments(**arguments: object) -> None:
+    """Refuse a public argument of the wrong type or value at the door, naming it.
+
+    ``TypeError``/``ValueError`` (Python's convention); the values the module documents as
+    :class:`CopilotMetricsError` (an unknown ``by`` column or period, a date string that does
+    not parse, ``window`` below 1) are checked where they are used.
+    """
+    for name, value in arguments.items():
+        kind = type(value).__name__
+        if name == "by":
+            names = (value,) if isinstance(value, str) else value
+            if value is not None and (not isinstance(names, Sequence) or not all(isinstance(n, str) for n in names)):
+                raise TypeError(f"by must be a column name, a sequence of column names or None, not {kind} {value!r}")
+        elif name in ("start", "end"):
+            if value is not None and not isinstance(value, (dt.date, str)):
+                raise TypeError(f"{name} must be a datetime.date, an ISO date string (YYYY-MM-DD) or None, not {kind}")
+        elif name == "seats":
+            if isinstance(value, (pl.DataFrame, pl.LazyFrame)) or value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"seats must be a number, a DataFrame or LazyFrame with a 'seats' column, or None, "
+                                f"not {kind}")
+            if not 0 <= value < float("inf"):
+                raise ValueError(f"seats must be a finite number of seats, at least 0, not {value}")
+        elif name in ("min_suggestions", "window", "min_days"):
+            if (value is not None or name != "min_suggestions") and (
+                    isinstance(value, bool) or not isinstance(value, int)):
+                raise TypeError(f"{name} must be an int{' or None' if name == 'min_suggestions' else ''}, not {kind}")
+            if name == "min_suggestions" and value is not None and value < 0:
+                raise ValueError(f"min_suggestions must be at least 0, not {value}")
+        elif name in ("weekdays_only", "normalize_languages", "exclude_findings"):
+            if not isinstance(value, bool):
+                raise TypeError(f"{name} must be True or False, not {kind}")
+        elif name == "column":
+            if not isinstance(value, str):
+                raise TypeError(f"column must be a column name (str), not {kind}")
+        elif name == "frame" and not isinstance(value, (pl.DataFrame, pl.LazyFrame)):
+            raise TypeError(f"frame must be a polars DataFrame or LazyFrame, not {kind}")
 
 
 def _check_every(every: str | None) -> None:
@@ -717,6 +761,7 @@ def adoption(
     >>> weekly.filter(pl.col("team").is_null()).select("days_with_data", "days_missing").sum().row(0)
     (153, 1)
     """
+    _check_arguments(by=by, start=start, end=end, seats=seats, weekdays_only=weekdays_only)
     _check_every(every)
     _dims(by, (), "adoption")
     lo, hi = _as_date(start, "start"), _as_date(end, "end")
@@ -940,6 +985,8 @@ def acceptance(
     >>> by_language.filter(pl.col("team").is_null(), pl.col("language") == "python")["acceptance_rate"].item() < 1
     True
     """
+    _check_arguments(by=by, start=start, end=end, min_suggestions=min_suggestions, weekdays_only=weekdays_only,
+                     normalize_languages=normalize_languages, exclude_findings=exclude_findings)
     dims = _dims(by, _COMPLETIONS.dims, "acceptance")
     out = _feature_frame(ds, _COMPLETIONS, dims, every, start, end, weekdays_only,
                          normalize_languages=normalize_languages, exclude_findings=exclude_findings)
@@ -992,6 +1039,7 @@ def chat(
         ``copilot_ide_chat`` holds only totals has users but no chats: it is in neither sum);
         null when no day has both.
     """
+    _check_arguments(by=by, start=start, end=end, weekdays_only=weekdays_only)
     dims = _dims(by, _IDE_CHAT.dims, "chat")
     out = _feature_frame(ds, _IDE_CHAT, dims, every, start, end, weekdays_only,
                          per_user_day=("total_chats", "chats_per_engaged_user_day")).with_columns(
@@ -1026,6 +1074,7 @@ def dotcom_chat(
         ``Σ total_chats / Σ engaged users``, both over the slice's days that hold a
         ``total_chats`` value and report the engaged count; null when no day has both.
     """
+    _check_arguments(by=by, start=start, end=end, weekdays_only=weekdays_only)
     dims = _dims(by, _DOTCOM_CHAT.dims, "dotcom_chat")
     out = _feature_frame(ds, _DOTCOM_CHAT, dims, every, start, end, weekdays_only,
                          per_user_day=("total_chats", "chats_per_engaged_user_day"))
@@ -1062,6 +1111,7 @@ def pull_requests(
         a ``total_pr_summaries_created`` value and report the engaged count; null when no day
         has both.
     """
+    _check_arguments(by=by, start=start, end=end, weekdays_only=weekdays_only)
     dims = _dims(by, _PULL_REQUESTS.dims, "pull_requests")
     out = _feature_frame(ds, _PULL_REQUESTS, dims, every, start, end, weekdays_only,
                          per_user_day=("total_pr_summaries_created", "summaries_per_engaged_user_day"))
@@ -1106,8 +1156,12 @@ def trend(
     Raises
     ------
     CopilotMetricsError
-        When a group holds the same day twice (aggregate to one row per day first).
+        When a group holds the same day twice (aggregate to one row per day first), or
+        ``window`` or ``min_days`` is below 1.
+    TypeError
+        An argument of the wrong type (``window="7"``), naming it.
     """
+    _check_arguments(frame=frame, column=column, window=window, by=by, min_days=min_days)
     lf = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
     names = lf.collect_schema().names()
     date = "date" if "date" in names else "period_start"
@@ -1181,6 +1235,7 @@ def rollup(frame: pl.DataFrame | pl.LazyFrame, by: By = None) -> pl.DataFrame:
     >>> per_language.columns[3:6]
     ['language', 'total_code_suggestions', 'total_code_acceptances']
     """
+    _check_arguments(frame=frame, by=by)
     lf = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
     names = lf.collect_schema().names()
     kinds = {n: column_kind(n) for n in names}

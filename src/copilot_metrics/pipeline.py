@@ -37,7 +37,7 @@ from copilot_metrics.findings import (
     table_findings,
     training_date_findings,
 )
-from copilot_metrics.sources import READ_SUFFIXES, Source, SourceRef, resolve
+from copilot_metrics.sources import READ_SUFFIXES, Source, SourceRef, resolve, safe_label
 from copilot_metrics.tables import (
     DAY_KEY,
     FINDING_SCHEMA,
@@ -154,7 +154,12 @@ def _process_chunk(refs: list[SourceRef]) -> _Chunk:
 
 
 def _size(ref: SourceRef) -> int:
-    return ref.path.stat().st_size if ref.path else len(ref.data or b"")
+    if ref.path is None:
+        return len(ref.data or b"")
+    try:
+        return ref.path.stat().st_size
+    except OSError:  # gone since it was listed: reading it says so
+        return 0
 
 
 def _chunks(refs: list[SourceRef], parts: int) -> list[list[SourceRef]]:
@@ -222,12 +227,17 @@ def load(
     ----------
     source:
         A path, a folder (read recursively), a glob, a path template such as
-        ``"exports/{org}/{team}/*.json"`` (the placeholders become scope labels), bytes, a
-        binary file object, or a list of any of these.  A folder the library wrote loads with
-        its scope labels: one written by :func:`copilot_metrics.write_json` or
-        ``copilot-metrics example`` (its manifest ``copilot-metrics-layout.json`` names them), or
-        a Parquet dataset written by :func:`copilot_metrics.write_parquet`, read as
-        :func:`copilot_metrics.read_parquet` reads it (beside other sources, it is their ``base``).
+        ``"exports/{org}/{team}/*.json"`` (the placeholders become scope labels; glob syntax,
+        ``[ab]`` included, means what it means to the glob; a placeholder used twice stands for
+        the same name), bytes, a binary file object, or a list of any of these.  An empty path
+        is an error.  A file that cannot be read (deleted, or replaced by something that is not
+        a regular file, after it was listed) raises :class:`~copilot_metrics.errors.CopilotMetricsError`
+        naming it, or is listed ``not loaded: io`` with ``on_invalid="quarantine"``.  A folder
+        the library wrote loads with its scope labels: one written by
+        :func:`copilot_metrics.write_json` or ``copilot-metrics example`` (its manifest
+        ``copilot-metrics-layout.json`` names them), or a Parquet dataset written by
+        :func:`copilot_metrics.write_parquet`, read as :func:`copilot_metrics.read_parquet` reads
+        it (beside other sources, it is their ``base``).
     on_invalid:
         ``"raise"`` (default): a file that is not an export raises
         :class:`~copilot_metrics.errors.FormatError`, days failing the schema raise
@@ -243,6 +253,10 @@ def load(
         layout of a folder the library wrote gives a file cannot be changed).
     fetched_at:
         ``{source path: datetime}``: when each file was exported, the first rule of precedence.
+        A key is a path (``str`` or :class:`~pathlib.Path`, relative or absolute: the same file
+        however it is written) or a ``ds.sources`` label; a value a ``datetime``, a ``date`` or an
+        ISO 8601 string.  A key that names no input (nor a file of ``base``) raises
+        :class:`~copilot_metrics.errors.CopilotMetricsError` naming it.
     precedence:
         A key function over a ``ds.sources`` row replacing the precedence rules (larger wins).
     base:
@@ -271,6 +285,8 @@ def load(
         folders differ only on the few days late corrections changed, and load as one history.
         Label the scopes with a path template (``'exports/{org}/*.json'``); files labelled by a
         template or a keyword are never refused.
+    TypeError, ValueError
+        An argument of the wrong type or value (``org=5``, ``workers=0``), naming it.
 
     Notes
     -----
@@ -288,9 +304,16 @@ def load(
     >>> ds.days.group_by("org", "team").len().sort("team", nulls_last=False).rows()
     [('octo-org', None, 153), ('octo-org', 'platform', 153)]
     """
-    if on_invalid not in ("raise", "quarantine"):
+    if not isinstance(on_invalid, str) or on_invalid not in ("raise", "quarantine"):
         raise CopilotMetricsError(f"on_invalid must be 'raise' or 'quarantine', not {on_invalid!r}")
-    scope = {"enterprise": enterprise, "org": org, "team": team}
+    scope = _scope(enterprise, org, team)
+    if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool)):
+        raise TypeError(f"workers must be an int or None, not {type(workers).__name__}")
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
+    if precedence is not None and not callable(precedence):
+        raise TypeError(f"precedence must be a function of a ds.sources row, not {type(precedence).__name__}")
+    times = _export_times(fetched_at)
     datasets, source = _parquet_datasets(source)
     if datasets:
         if len(datasets) > 1 or base is not None or any(scope.values()):
@@ -303,6 +326,8 @@ def load(
     if base is not None:
         base_ds = base if isinstance(base, Dataset) else _read_base(base)
         refs = _renumber_in_memory(refs, base_ds.sources)
+    if times:
+        fetched_at = _match_fetched_at(times, refs, base_ds.sources["source"].to_list() if base_ds else [])
     skipped = [_source_row(ref, "skipped", ref.skipped) for ref in refs if ref.skipped]
     return assemble(
         _results(refs, workers), on_invalid=on_invalid, fetched_at=fetched_at, precedence=precedence,
@@ -446,6 +471,79 @@ def _statuses(sources: pl.DataFrame, quarantine: pl.DataFrame) -> pl.DataFrame:
     ).drop("_aside")
 
 
+def _scope(enterprise: object, org: object, team: object) -> dict[str, str | None]:
+    """The scope keywords, refused at the door unless text (or ``None``)."""
+    scope = {"enterprise": enterprise, "org": org, "team": team}
+    for name, value in scope.items():
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name} must be a str or None, not {type(value).__name__}")
+    return {name: None if value is None else safe_label(str(value)) for name, value in scope.items()}
+
+
+def _export_times(fetched_at: object) -> list[tuple[str, dt.datetime]]:
+    """``fetched_at``'s keys as text and its values as datetimes; a wrong type or value is refused."""
+    if fetched_at is None:
+        return []
+    if not isinstance(fetched_at, Mapping):
+        raise TypeError(f"fetched_at must be a mapping {{path: datetime}}, not {type(fetched_at).__name__}")
+    out = []
+    for key, value in fetched_at.items():
+        if not isinstance(key, (str, bytes, os.PathLike)):
+            raise TypeError(f"fetched_at: a key must be a path (str or Path), not {type(key).__name__} {key!r}")
+        name = os.fsdecode(key)
+        if isinstance(value, str):
+            try:
+                stamp = dt.datetime.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"fetched_at[{safe_label(name)!r}]: {value!r} is not an ISO 8601 date and time"
+                                 ) from None
+        elif isinstance(value, dt.datetime):
+            stamp = value
+        elif isinstance(value, dt.date):
+            stamp = dt.datetime.combine(value, dt.time())
+        else:
+            raise TypeError(f"fetched_at[{safe_label(name)!r}] must be a datetime, a date or an ISO 8601 string, "
+                            f"not {type(value).__name__}")
+        out.append((name, stamp))
+    return out
+
+
+def _match_fetched_at(
+    times: list[tuple[str, dt.datetime]], refs: list[SourceRef], base_labels: list[str]
+) -> dict[str, dt.datetime]:
+    """``fetched_at`` keyed by the ``source`` labels its keys name.
+
+    A key names an input when it is its label, or the same path once both are made absolute
+    (``./x.json``, ``x.json`` and ``/home/me/x.json`` are one file).  A key naming no input, or
+    two keys naming one input with different times, are errors.
+    """
+    absolute: dict[str, str] = {}
+    for label in [*base_labels, *(ref.label for ref in refs if ref.path is None)]:
+        absolute.setdefault(os.path.abspath(label), label)  # noqa: PTH100 - labels, not files
+    for ref in refs:
+        if ref.path is not None:
+            absolute[os.path.abspath(ref.path)] = ref.label  # noqa: PTH100
+    labels = {ref.label for ref in refs} | set(base_labels)
+    out: dict[str, dt.datetime] = {}
+    named: dict[str, str] = {}
+    for key, stamp in times:
+        found = next((k for k in (key, safe_label(key)) if k in labels), None)
+        found = found or absolute.get(os.path.abspath(key))  # noqa: PTH100
+        if found is None:
+            raise CopilotMetricsError(
+                f"fetched_at: {safe_label(key)!r} names no input of this load", file=safe_label(key),
+                hint="its keys are the paths of the files loaded (as in ds.sources['source'])",
+            )
+        if found in out and out[found] != stamp:
+            raise CopilotMetricsError(
+                f"fetched_at: {safe_label(named[found])!r} and {safe_label(key)!r} name the same file {found} "
+                "with different times", file=found,
+            )
+        out[found] = stamp
+        named[found] = key
+    return out
+
+
 def _renumber_in_memory(refs: list[SourceRef], base_sources: pl.DataFrame) -> list[SourceRef]:
     """In-memory inputs whose label the base already uses for other content get a free number."""
     import hashlib
@@ -505,9 +603,11 @@ def validate(
     with a fraction or an exponent that a 64-bit float does not hold exactly), and so is a day
     whose rows break a table's contract once flattened (rule ``contract``: a negative count, a
     dimension row twice in one day).  Never raises for bad content: files that are not metrics
-    exports appear in ``errors`` with rule ``format:<what they look like>``.  A folder the
-    library wrote is read as :func:`load` reads it; a Parquet dataset contributes the report
-    stored when it was written (its days' JSON is not kept).
+    exports appear in ``errors`` with rule ``format:<what they look like>``, files that cannot be
+    read with rule ``io``.  Sources that name nothing (a missing or an empty path) raise
+    :class:`~copilot_metrics.errors.CopilotMetricsError`, as :func:`~copilot_metrics.load` does.
+    A folder the library wrote is read as :func:`load` reads it; a Parquet dataset contributes
+    the report stored when it was written (its days' JSON is not kept).
 
     >>> import copilot_metrics as cm
     >>> cm.validate(b'[{"date": "2024-13-40"}]').errors["message"].to_list()
@@ -523,7 +623,9 @@ def validate(
         unknown.extend(stored.unknown_fields.to_dicts())
         checked += stored.days_checked
         valid += stored.days_valid
-    for ref in resolve(source, {"enterprise": enterprise, "org": org, "team": team}) if source or not datasets else []:
+    listed = resolve(source if not isinstance(source, os.PathLike) else os.fspath(source),
+                     _scope(enterprise, org, team)) if source or not datasets else []
+    for ref in listed:
         if ref.skipped:
             continue
         try:
