@@ -354,8 +354,12 @@ class Prepared:
 
 
 def _raw_digest(day: Any) -> bytes:
-    """The day as compact JSON: an exact key (a dict compares the bytes on a hash match)."""
-    return _schema.json_bytes(day)
+    """The day as compact JSON: an exact key (a dict compares the bytes on a hash match).
+
+    Copied into an object of its own size: orjson returns its write buffer (at least 4 KiB
+    allocated), and keeping one per day read would cost 4 KiB a small day, whatever its size.
+    """
+    return bytes(memoryview(_schema.json_bytes(day)))
 
 
 def _written(day: Any) -> bytes | None:
@@ -461,10 +465,14 @@ def prepare_bytes(
     # Int64), or a key the schema does not know holding an integer orjson read as a float
     # ... and only such a day (its unknown keys) can nest deeper than a JSON writer goes
     unsure = [j for j, pos in enumerate(valid_pos) if not check.strict[pos]]
-    written = {j: _written(valid_days[j]) for j in unsure}
-    deep = {j for j, text in written.items() if text is None}
-    looked = {j: _schema.number_problems(valid_days[j]) for j, text in written.items()
-              if text is not None and _long_number(text)}
+    deep: set[int] = set()
+    looked: dict[int, tuple[list[tuple[_schema.JsonPath, Any]], bool]] = {}
+    for j in unsure:  # each text dropped at once (orjson's buffers are 4 KiB or more)
+        text = _written(valid_days[j])
+        if text is None:
+            deep.add(j)
+        elif _long_number(text):
+            looked[j] = _schema.number_problems(valid_days[j])
     reread = [j for j, (bad, again) in looked.items() if bad or again]
     # an invalid day is kept verbatim too: its numbers as written
     reread_invalid = [i for i in by_day if _schema.has_float(decoded.days[i], float(_schema.EXACT_LIMIT))]
