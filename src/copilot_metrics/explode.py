@@ -32,11 +32,14 @@ from copilot_metrics.errors import FormatError
 from copilot_metrics.tables import (
     BLOCKS,
     BOOKKEEPING,
+    ERROR_SCHEMA,
+    QUARANTINE_SCHEMA,
     SCOPE,
     TABLES,
+    UNKNOWN_SCHEMA,
     TableSpec,
 )
-from copilot_metrics.validation import check_days
+from copilot_metrics.validation import Rows, check_days, series
 
 __all__ = [
     "Exploded",
@@ -224,6 +227,8 @@ def _finish(
     notes: _Annotations | None,
 ) -> pl.DataFrame:
     schema = spec.schema
+    if frame.height == 0:  # before building the per-day label columns: a batch may hold 100,000 files
+        return pl.DataFrame(schema=schema)
     columns: list[pl.Expr] = []
     for name in schema.names():
         dtype = schema[name]
@@ -235,7 +240,7 @@ def _finish(
         elif name in ("extras", "shape"):
             values = None if notes is None else getattr(notes, name)[spec.name]
             if values:
-                columns.append(pl.lit(pl.Series(name, values, dtype=dtype)).alias(name))
+                columns.append(pl.lit(series(name, values, dtype)).alias(name))
             else:
                 columns.append(pl.lit(None, dtype=dtype).alias(name))
         elif name == _TRAINING:
@@ -250,8 +255,6 @@ def _finish(
             )
         else:
             columns.append(pl.col(name).cast(dtype).alias(name))
-    if frame.height == 0:
-        return pl.DataFrame(schema=schema)
     return frame.select(columns)
 
 
@@ -315,17 +318,11 @@ def explode_days(
 
 def _quarantine_row(
     source: str, scope: dict[str, str | None], index: int, day: Any, stage: str, reasons: list[str]
-) -> dict[str, Any]:
+) -> tuple[Any, ...]:
+    """A quarantine row, its values in the order of :data:`~copilot_metrics.tables.QUARANTINE_SCHEMA`."""
     date = day.get("date") if isinstance(day, dict) else None
-    return {
-        "source": source,
-        **{k: scope.get(k) for k in SCOPE},
-        "day_index": index,
-        "date": date if isinstance(date, str) else None,
-        "stage": stage,
-        "reasons": reasons,
-        "day_json": _dumps(day),
-    }
+    return (source, *(scope.get(k) for k in SCOPE), index, date if isinstance(date, str) else None, stage, reasons,
+            _dumps(day))
 
 
 @dataclass
@@ -336,15 +333,16 @@ class Prepared:
     that reaches the tables (the last valid one); ``exact`` says whether the input had to be
     read again with every number exact (see :func:`copilot_metrics.decode.decode`);
     ``cut_short`` is the error naming a last line or document cut short, whose complete days
-    were read (it is also in ``errors`` and ``quarantine``).
+    were read (it is also in ``errors`` and ``quarantine``).  The report rows (``quarantine``,
+    ``errors``, ``unknown``) are kept column by column (:class:`~copilot_metrics.validation.Rows`).
     """
 
     source: dict[str, Any]
     days: list[dict[str, Any]]
     unknown_keys: list[list[tuple[_schema.JsonPath, dict[str, Any]]]]
-    quarantine: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    unknown: list[dict[str, Any]] = field(default_factory=list)
+    quarantine: Rows = field(default_factory=lambda: Rows(QUARANTINE_SCHEMA))
+    errors: Rows = field(default_factory=lambda: Rows(ERROR_SCHEMA))
+    unknown: Rows = field(default_factory=lambda: Rows(UNKNOWN_SCHEMA))
     identical: list[tuple[str, str]] = field(default_factory=list)
     repeated_dates: bool = False
     unsorted: bool = False
@@ -446,19 +444,12 @@ def prepare_bytes(
                 keys[i] = key
             candidates.append(i)
     todo = [decoded.days[i] for i in candidates]
-    check = check_days(todo, source, base)
-    # check_days numbers days in ``todo``: map back to the file's own positions
-    for row in (*check.errors, *check.unknown):
-        if row.get("day_index") is not None:
-            position = candidates[row["day_index"]]
-            if position != row["day_index"]:
-                row["json_path"] = row["json_path"].replace(f"{base}[{row['day_index']}]", f"{base}[{position}]", 1)
-                row["day_index"] = position
-    out = Prepared(source={}, days=[], unknown_keys=[], errors=check.errors, unknown=check.unknown,
+    check = check_days(todo, source, base, numbers=candidates)  # rows numbered by the file's own positions
+    out = Prepared(source={}, days=[], unknown_keys=[], errors=check.error_rows, unknown=check.unknown_rows,
                    identical=identical)
     by_day: dict[int, list[str]] = {}
-    for err in check.errors:
-        by_day.setdefault(err["day_index"], []).append(f"{err['json_path']}: {err['message']}")
+    for index, path, message in check.error_rows.tuples("day_index", "json_path", "message"):
+        by_day.setdefault(index, []).append(f"{path}: {message}")
     valid_pos = [j for j, ok in enumerate(check.valid) if ok]
     valid_days = [todo[j] for j in valid_pos]
     # only a day the strict validator did not pass can hold a number past 2**53 (or beyond
@@ -507,21 +498,20 @@ def prepare_bytes(
     if bad_rows:
         for j in sorted(bad_rows):
             rows = bad_rows[j]
-            out.errors.extend(rows)
+            for row in rows:
+                out.errors.add(row)
             by_day[rows[0]["day_index"]] = [f"{row['json_path']}: {row['message']}" for row in rows]
         valid_pos = [v for j, v in enumerate(valid_pos) if j not in bad_rows]
         valid_days = [todo[j] for j in valid_pos]
-    for i, reasons in sorted(by_day.items()):
-        out.quarantine.append(_quarantine_row(source, scope, i, decoded.days[i], "schema", reasons))
+    for i in sorted(by_day):
+        out.quarantine.append(*_quarantine_row(source, scope, i, decoded.days[i], "schema", by_day.pop(i)))
     if decoded.cut is not None:  # the last line or document, cut short: the file is being written
         cut = decoded.cut
         index = len(decoded.days)
         out.cut_short = cut
-        out.errors.append({"source": source, "day_index": index, "date": None, "json_path": cut.json_path,
-                           "rule": f"format:{cut.detected}", "value": None, "message": cut.message})
-        out.quarantine.append({"source": source, **{k: scope.get(k) for k in SCOPE}, "day_index": index,
-                               "date": None, "stage": "format", "reasons": [cut.message],
-                               "day_json": decoded.cut_text})
+        out.errors.append(source, index, None, cut.json_path, f"format:{cut.detected}", None, cut.message)
+        out.quarantine.append(source, *(scope.get(k) for k in SCOPE), index, None, "format", [cut.message],
+                              decoded.cut_text)
     out.days = valid_days
     out.unknown_keys = [_schema.unknown_keys(todo[j]) if check.has_unknown[j] else [] for j in valid_pos]
     if seen is not None:
@@ -545,7 +535,7 @@ def prepare_bytes(
         "sha256": hashlib.sha256(data).hexdigest(),
         "bytes": len(data),
         "layout": decoded.layout,
-        "status": "loaded" if not out.quarantine else "loaded with quarantined days",
+        "status": "loaded" if len(out.quarantine) == 0 else "loaded with quarantined days",
         "days": len(decoded.days) + (decoded.cut is not None),
         "days_valid": len(valid_dates),
         "first_date": dt.date.fromisoformat(min(valid_dates)) if valid_dates else None,
@@ -578,8 +568,8 @@ def explode_bytes(
     scope = {k: (scope or {}).get(k) for k in SCOPE}
     prepared = prepare_bytes(data, source=source, scope=scope, mtime=mtime)
     tables = explode_days(prepared.days, source=source, scope=scope, unknown=prepared.unknown_keys)
-    return Exploded(tables=tables, source=prepared.source, quarantine=prepared.quarantine,
-                    errors=prepared.errors, unknown=prepared.unknown, positions=prepared.positions,
+    return Exploded(tables=tables, source=prepared.source, quarantine=prepared.quarantine.dicts(),
+                    errors=prepared.errors.dicts(), unknown=prepared.unknown.dicts(), positions=prepared.positions,
                     exact=prepared.exact, cut_short=prepared.cut_short)
 
 

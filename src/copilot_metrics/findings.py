@@ -237,9 +237,9 @@ def table_findings(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
 
 def file_findings(prepared: Prepared) -> pl.DataFrame | None:
     """Findings of one input read in a batch: its unknown fields, and dates out of order."""
-    if not prepared.unknown and not prepared.unsorted:
+    if not len(prepared.unknown) and not prepared.unsorted:
         return None  # the common case, kept cheap: most inputs have nothing to report
-    found = [unknown_findings(prepared.unknown, prepared.source)]
+    found = [unknown_findings(prepared.unknown.frame(), prepared.source)]
     if prepared.unsorted:
         found.append(unsorted_finding(prepared.source))
     return pl.concat(found)
@@ -270,9 +270,12 @@ def training_date_findings(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     return pl.concat(found)
 
 
-def unknown_findings(rows: list[dict[str, Any]], source: dict[str, Any]) -> pl.DataFrame:
-    """One ``unknown_field`` finding per unknown key reported by validation."""
-    unknown = pl.DataFrame(rows, schema=UNKNOWN_SCHEMA, orient="row") if rows else UNKNOWN_SCHEMA.to_frame()
+def unknown_findings(rows: list[dict[str, Any]] | pl.DataFrame, source: dict[str, Any]) -> pl.DataFrame:
+    """One ``unknown_field`` finding per unknown key reported by validation (rows, or their frame)."""
+    if isinstance(rows, pl.DataFrame):
+        unknown = rows
+    else:
+        unknown = pl.DataFrame(rows, schema=UNKNOWN_SCHEMA, orient="row") if rows else UNKNOWN_SCHEMA.to_frame()
     text = pl.col("date")
     parsed = text.str.to_date("%Y-%m-%d", strict=False)
     return unknown.select(

@@ -40,13 +40,15 @@ from copilot_metrics.findings import (
 from copilot_metrics.sources import READ_SUFFIXES, Source, SourceRef, resolve, safe_label
 from copilot_metrics.tables import (
     DAY_KEY,
+    ERROR_SCHEMA,
     FINDING_SCHEMA,
     IDENTICAL_SCHEMA,
     QUARANTINE_SCHEMA,
     SCOPE,
     SOURCE_READ_SCHEMA,
+    UNKNOWN_SCHEMA,
 )
-from copilot_metrics.validation import ValidationReport
+from copilot_metrics.validation import Rows, ValidationReport
 
 __all__ = ["assemble", "load", "validate"]
 
@@ -88,26 +90,97 @@ def _process(ref: SourceRef) -> _Outcome | CopilotMetricsError:
     return result, copies, findings
 
 
+@dataclass(frozen=True)
+class _Read:
+    """The outcome of an input that was read: its report rows are in its batch's frames.
+
+    ``cut_short`` names a last line or document cut short (the complete days were read);
+    ``tables`` and ``copies`` are set for an input read on its own because it holds a date
+    twice (:func:`_process`): they are merged file by file.
+    """
+
+    cut_short: FormatError | None = None
+    tables: dict[str, pl.DataFrame] | None = None
+    copies: Sequence[tuple[str, int, dict[str, pl.DataFrame]]] = ()
+
+
+#: The outcome of most inputs (one object for all of them: a batch may hold 100,000 files).
+_READ = _Read()
+
+#: Columns of the positions a batch returns: each date an input holds, and its copy's index.
+_POSITIONS = pl.Schema({"source": pl.String, "date": pl.String, "day_index": pl.Int64})
+
+
 @dataclass
 class _Chunk:
     """What a worker returns for a batch of inputs read together.
 
-    ``outcomes`` has one entry per input: an error, a :class:`~copilot_metrics.explode.Prepared`
-    whose days are flattened in ``tables`` (rows labelled by input), or, for an input that
-    holds a date twice, its own :data:`_Outcome`.  ``identical`` lists the days an input held
-    verbatim as an earlier input of the batch (not flattened twice).
+    ``outcomes`` has one entry per input: the error that stopped it, or a :class:`_Read`; the
+    days read are flattened in ``tables`` (rows labelled by input), except those of an input
+    that holds a date twice (in its :class:`_Read`).  ``identical`` lists the days an input held
+    verbatim as an earlier input of the batch (not flattened twice).  The report rows of every
+    input, in input order, are frames: ``failed`` and ``read`` (``ds.sources`` rows of the
+    inputs not loaded and read), ``quarantine``, ``errors``, ``unknown`` (the validation
+    report's), ``positions`` (:data:`_POSITIONS`) and ``findings`` (found while reading).
     """
 
     outcomes: list[tuple[SourceRef, Any]]
     tables: dict[str, pl.DataFrame]
     identical: pl.DataFrame
     digests: pl.DataFrame
+    failed: pl.DataFrame = dataclasses.field(default_factory=SOURCE_READ_SCHEMA.to_frame)
+    read: pl.DataFrame = dataclasses.field(default_factory=SOURCE_READ_SCHEMA.to_frame)
+    quarantine: pl.DataFrame = dataclasses.field(default_factory=QUARANTINE_SCHEMA.to_frame)
+    errors: pl.DataFrame = dataclasses.field(default_factory=ERROR_SCHEMA.to_frame)
+    unknown: pl.DataFrame = dataclasses.field(default_factory=UNKNOWN_SCHEMA.to_frame)
+    positions: pl.DataFrame = dataclasses.field(default_factory=_POSITIONS.to_frame)
+    findings: pl.DataFrame = dataclasses.field(default_factory=FINDING_SCHEMA.to_frame)
 
 
+class _Report:
+    """The report rows of a batch, column by column, in input order (see :class:`_Chunk`)."""
+
+    def __init__(self) -> None:
+        self.failed = Rows(SOURCE_READ_SCHEMA)
+        self.read = Rows(SOURCE_READ_SCHEMA)
+        self.quarantine = Rows(QUARANTINE_SCHEMA)
+        self.errors = Rows(ERROR_SCHEMA)
+        self.unknown = Rows(UNKNOWN_SCHEMA)
+        self.positions = Rows(_POSITIONS)
+        self.findings: list[pl.DataFrame] = [FINDING_SCHEMA.to_frame()]
+
+    def not_loaded(self, ref: SourceRef, error: CopilotMetricsError) -> None:
+        detected = getattr(error, "detected", "io")
+        self.failed.add(_source_row(ref, f"not loaded: {detected}", error.message))
+        self.errors.append(ref.label, None, None, error.json_path or "$", f"format:{detected}", None, error.message)
+
+    def loaded(self, ref: SourceRef, part: Prepared | Exploded) -> None:
+        for date, index in part.positions.items():
+            self.positions.append(ref.label, date, index)
+        self.read.add(part.source)
+        if isinstance(part, Prepared):
+            self.quarantine.extend(part.quarantine)
+            self.errors.extend(part.errors)
+            self.unknown.extend(part.unknown)
+            found = file_findings(part)
+            if found is not None:
+                self.findings.append(found)
+            return
+        for row in part.quarantine:
+            self.quarantine.add(row)
+        for row in part.errors:
+            self.errors.add(row)
+        for row in part.unknown:
+            self.unknown.add(row)
+        self.findings.append(_findings.read_findings(part))
 
 
 def _process_chunk(refs: list[SourceRef]) -> _Chunk:
-    """Worker: read a batch of inputs; drop verbatim repeats; flatten the rest in one pass."""
+    """Worker: read a batch of inputs; drop verbatim repeats; flatten the rest in one pass.
+
+    What is kept per input until the batch is flattened is its valid days and a few small
+    objects; its report rows are kept column by column (:class:`~copilot_metrics.validation.Rows`).
+    """
     import gc
 
     enabled = gc.isenabled()
@@ -119,38 +192,49 @@ def _process_chunk(refs: list[SourceRef]) -> _Chunk:
         unknown: list[Any] = []
         labels: list[str] = []
         scopes: list[dict[str, str | None]] = []
-        identical: list[dict[str, Any]] = []
+        shared: dict[tuple[str | None, ...], dict[str, str | None]] = {}  # one scope dict per scope
+        identical = Rows(IDENTICAL_SCHEMA)
+        report = _Report()
         for ref in refs:
             try:
                 prepared = prepare_bytes(ref.read(), source=ref.label, scope=ref.scope, mtime=ref.mtime, seen=seen)
             except CopilotMetricsError as exc:
                 outcomes.append((ref, exc))
+                report.not_loaded(ref, exc)
                 continue
             if prepared.repeated_dates:  # rare: the per-file path splits the copies
                 for key in [k for k, v in seen.items() if v == ref.label]:
                     del seen[key]
-                outcomes.append((ref, _process(ref)))
+                alone = _process(ref)
+                if isinstance(alone, CopilotMetricsError):
+                    outcomes.append((ref, alone))
+                    report.not_loaded(ref, alone)
+                    continue
+                result, copies, repeat_findings = alone
+                report.loaded(ref, result)
+                report.findings.append(repeat_findings)
+                outcomes.append((ref, _Read(result.cut_short, result.tables, copies)))
                 continue
-            outcomes.append((ref, prepared))
-            scope = {k: ref.scope.get(k) for k in SCOPE}
+            report.loaded(ref, prepared)
+            outcomes.append((ref, _READ if prepared.cut_short is None else _Read(prepared.cut_short)))
+            key = tuple(ref.scope.get(k) for k in SCOPE)
+            scope = shared.setdefault(key, dict(zip(SCOPE, key, strict=True)))
             days.extend(prepared.days)
             unknown.extend(prepared.unknown_keys)
             labels.extend([ref.label] * len(prepared.days))
             scopes.extend([scope] * len(prepared.days))
-            identical.extend(
-                {**scope, "date": dt.date.fromisoformat(date), "source": ref.label, "same_as": first}
-                for date, first in prepared.identical
-            )
-            prepared.days = []
-            prepared.unknown_keys = []
+            for date, first in prepared.identical:
+                identical.append(*key, dt.date.fromisoformat(date), ref.label, first)
+            del prepared
         tables = explode_days(days, source=labels, scope=scopes, unknown=unknown)
     finally:
         if enabled:
             gc.enable()
-    frame = pl.DataFrame(identical, schema=IDENTICAL_SCHEMA, orient="row") if identical else (
-        IDENTICAL_SCHEMA.to_frame())
     # hashed here, in the worker, so that the parent only joins
-    return _Chunk(outcomes, tables, frame, merge.day_digests(tables, by_source=True))
+    return _Chunk(outcomes, tables, identical.frame(), merge.day_digests(tables, by_source=True),
+                  failed=report.failed.frame(), read=report.read.frame(), quarantine=report.quarantine.frame(),
+                  errors=report.errors.frame(), unknown=report.unknown.frame(), positions=report.positions.frame(),
+                  findings=pl.concat(report.findings))
 
 
 def _size(ref: SourceRef) -> int:
@@ -355,56 +439,48 @@ def assemble(
     named in ``reread`` are replaced by their new read.
     """
     merger = merge.Merger()
-    source_rows: list[dict[str, Any]] = list(skipped)
-    quarantine: list[dict[str, Any]] = []
-    errors: list[dict[str, Any]] = []
-    unknown: list[dict[str, Any]] = []
+    # the report rows arrive as frames, batch by batch (see _Chunk); never a dict per row
+    source_parts = [_source_rows(skipped)]
+    read_parts: list[pl.DataFrame] = []
+    quarantine_parts: list[pl.DataFrame] = []
+    error_parts: list[pl.DataFrame] = []
+    unknown_parts: list[pl.DataFrame] = []
+    position_parts: list[pl.DataFrame] = []
     reading_findings: list[pl.DataFrame] = []
     format_errors: list[FormatError] = []
-    read_sources: list[dict[str, Any]] = []
-    positions: list[tuple[str, str, int]] = []  # (source, date, index in the file) of each day read
     if base is not None:
         base = merge.add_dataset(merger, base, reread or set())
-        source_rows.extend(base.sources.select(SOURCE_READ_SCHEMA.names()).to_dicts())
-        quarantine.extend(base.quarantine.to_dicts())
+        source_parts.append(base.sources.select(SOURCE_READ_SCHEMA.names()).cast(SOURCE_READ_SCHEMA))
+        quarantine_parts.append(base.quarantine.select(QUARANTINE_SCHEMA.names()).cast(QUARANTINE_SCHEMA))
     for chunk in chunks:
         for ref, outcome in chunk.outcomes:
             if isinstance(outcome, CopilotMetricsError):
-                detected = getattr(outcome, "detected", "io")
-                source_rows.append(_source_row(ref, f"not loaded: {detected}", outcome.message))
-                errors.append({"source": ref.label, "day_index": None, "date": None,
-                               "json_path": outcome.json_path or "$", "rule": f"format:{detected}",
-                               "value": None, "message": outcome.message})
                 if isinstance(outcome, FormatError):
                     format_errors.append(outcome)
                 elif on_invalid == "raise":
                     raise outcome
                 continue
-            part = outcome if isinstance(outcome, Prepared) else outcome[0]
-            if part.cut_short is not None:  # complete days read; raise mode refuses the file
-                format_errors.append(part.cut_short)
-            positions.extend((ref.label, date, index) for date, index in part.positions.items())
-            read_sources.append(part.source)
-            quarantine.extend(part.quarantine)
-            errors.extend(part.errors)
-            unknown.extend(part.unknown)
-            if isinstance(outcome, Prepared):  # flattened with its batch
-                found = file_findings(outcome)
-                if found is not None:
-                    reading_findings.append(found)
-                continue
-            result, copies, repeat_findings = outcome  # read on its own: it repeats a date
-            reading_findings.append(_findings.read_findings(result))
-            reading_findings.append(repeat_findings)
-            merger.add(ref.label, result.tables)  # merge early: repeats are dropped here, file by file
-            for label, occurrence, copy in copies:
-                merger.add(label, copy, file=ref.label, occurrence=occurrence)
+            if outcome.cut_short is not None:  # complete days read; raise mode refuses the file
+                format_errors.append(outcome.cut_short)
+            if outcome.tables is not None:  # read on its own: it repeats a date
+                merger.add(ref.label, outcome.tables)  # merge early: repeats are dropped here, file by file
+                for label, occurrence, copy in outcome.copies:
+                    merger.add(label, copy, file=ref.label, occurrence=occurrence)
+        source_parts.append(chunk.failed)
+        read_parts.append(chunk.read)
+        quarantine_parts.append(chunk.quarantine)
+        error_parts.append(chunk.errors)
+        unknown_parts.append(chunk.unknown)
+        position_parts.append(chunk.positions)
+        reading_findings.append(chunk.findings)
         reading_findings.append(training_date_findings(chunk.tables))
         # repeats across exports are dropped here, batch by batch
         merger.add_batch(chunk.tables, chunk.identical, digests=chunk.digests)
-    source_rows.extend(read_sources)
-    report = ValidationReport.from_rows(
-        errors, unknown, sum(r["days"] for r in read_sources), sum(r["days_valid"] for r in read_sources)
+    read_sources = _stack(read_parts, SOURCE_READ_SCHEMA)
+    source_parts.append(read_sources)
+    report = ValidationReport(
+        _stack(error_parts, ERROR_SCHEMA), _stack(unknown_parts, UNKNOWN_SCHEMA),
+        int(read_sources["days"].sum()), int(read_sources["days_valid"].sum()),
     )
     if on_invalid == "raise":
         if format_errors:
@@ -414,9 +490,7 @@ def assemble(
             raise first
         if not report.ok:
             raise SchemaValidationError(report)
-    sources = (pl.DataFrame(source_rows, schema=SOURCE_READ_SCHEMA, orient="row") if source_rows
-               else SOURCE_READ_SCHEMA.to_frame())
-    sources = sources.unique("source", keep="last").sort("source")
+    sources = _stack(source_parts, SOURCE_READ_SCHEMA).unique("source", keep="last").sort("source")
     if merger.registry:  # unlabelled folders that cannot be one scope are refused, never merged
         _refuse_clashes(merge.scope_clashes(pl.concat(merger.registry)), sources["source"].to_list())
     ranked = merge.rank_sources(sources, fetched_at, precedence)
@@ -433,13 +507,12 @@ def assemble(
         sources = sources.join(carried, on="source", how="left").with_columns(
             (pl.col(c) + pl.col(f"_base_{c}").fill_null(0)).cast(pl.Int64) for c in merge.REPEAT_COUNTS
         ).drop(f"_base_{c}" for c in merge.REPEAT_COUNTS)
-    quarantine_frame = (
-        pl.DataFrame(quarantine, schema=QUARANTINE_SCHEMA, orient="row") if quarantine else QUARANTINE_SCHEMA.to_frame()
-    ).sort(["source", "day_index", "date"], nulls_last=True, maintain_order=True)
+    quarantine_frame = _stack(quarantine_parts, QUARANTINE_SCHEMA).sort(
+        ["source", "day_index", "date"], nulls_last=True, maintain_order=True)
+    del quarantine_parts
     ds = Dataset(tables, sources, quarantine_frame, FINDING_SCHEMA.to_frame(), conflicts, report)
     if contracts:
-        ds = enforce(ds, on_invalid, positions=pl.DataFrame(
-            positions, schema={"source": pl.String, "date": pl.String, "day_index": pl.Int64}, orient="row"))
+        ds = enforce(ds, on_invalid, positions=_stack(position_parts, _POSITIONS))
     return dataclasses.replace(
         ds,
         sources=_statuses(ds.sources, ds.quarantine),
@@ -447,6 +520,22 @@ def assemble(
         .unique()
         .sort(["source", *DAY_KEY, "table", "rule", "json_path", "value", "severity", "message"], nulls_last=True),
     )
+
+
+def _stack(parts: Sequence[pl.DataFrame], schema: pl.Schema) -> pl.DataFrame:
+    """Frames of one schema, one after the other (not copied into one block)."""
+    parts = [part for part in parts if part.height]
+    if not parts:
+        return schema.to_frame()
+    return parts[0] if len(parts) == 1 else pl.concat(parts, rechunk=False)
+
+
+def _source_rows(rows: Iterable[dict[str, Any]]) -> pl.DataFrame:
+    """``ds.sources`` rows given as dicts, as a frame."""
+    collected = Rows(SOURCE_READ_SCHEMA)
+    for row in rows:
+        collected.add(row)
+    return collected.frame()
 
 
 def _refuse_clashes(clashes: pl.DataFrame, labels: list[str]) -> None:
@@ -613,14 +702,14 @@ def validate(
     >>> cm.validate(b'[{"date": "2024-13-40"}]').errors["message"].to_list()
     ["'2024-13-40' is not a 'date'"]
     """
-    errors: list[dict[str, Any]] = []
-    unknown: list[dict[str, Any]] = []
+    errors = Rows(ERROR_SCHEMA)
+    unknown = Rows(UNKNOWN_SCHEMA)
     checked = valid = 0
     datasets, source = _parquet_datasets(source)
     for root in datasets:  # its exports were checked when it was written: their report is in the dataset
         stored = _read_base(root).validation
-        errors.extend(stored.errors.to_dicts())
-        unknown.extend(stored.unknown_fields.to_dicts())
+        errors.extend(stored.errors.select(ERROR_SCHEMA.names()).cast(ERROR_SCHEMA))
+        unknown.extend(stored.unknown_fields.select(UNKNOWN_SCHEMA.names()).cast(UNKNOWN_SCHEMA))
         checked += stored.days_checked
         valid += stored.days_valid
     listed = resolve(source if not isinstance(source, os.PathLike) else os.fspath(source),
@@ -631,27 +720,21 @@ def validate(
         try:
             prepared = prepare_bytes(ref.read(), source=ref.label, scope=ref.scope)
         except FormatError as exc:
-            errors.append(
-                {"source": ref.label, "day_index": None, "date": None, "json_path": exc.json_path or "$",
-                 "rule": f"format:{exc.detected}", "value": None, "message": exc.message}
-            )
+            errors.append(ref.label, None, None, exc.json_path or "$", f"format:{exc.detected}", None, exc.message)
             continue
         except CopilotMetricsError as exc:
-            errors.append(
-                {"source": ref.label, "day_index": None, "date": None, "json_path": "$",
-                 "rule": "io", "value": None, "message": exc.message}
-            )
+            errors.append(ref.label, None, None, "$", "io", None, exc.message)
             continue
         errors.extend(prepared.errors)
         unknown.extend(prepared.unknown)
         broken = _contract_errors(prepared, ref)
         errors.extend(broken)
         checked += prepared.source["days"]
-        valid += prepared.source["days_valid"] - len({row["day_index"] for row in broken})
-    return ValidationReport.from_rows(errors, unknown, checked, valid)
+        valid += prepared.source["days_valid"] - broken["day_index"].n_unique()
+    return ValidationReport(errors.frame(), unknown.frame(), checked, valid)
 
 
-def _contract_errors(prepared: Prepared, ref: SourceRef) -> list[dict[str, Any]]:
+def _contract_errors(prepared: Prepared, ref: SourceRef) -> pl.DataFrame:
     """Error rows for the schema-valid days of one input that break a table's contract.
 
     What ``load`` would refuse after flattening (a negative count, a dimension row twice in a
@@ -659,11 +742,11 @@ def _contract_errors(prepared: Prepared, ref: SourceRef) -> list[dict[str, Any]]
     the JSON path of the row (by names) and its column.
     """
     if not prepared.days:
-        return []
+        return ERROR_SCHEMA.to_frame()
     from copilot_metrics.contracts import check_table, locate
     from copilot_metrics.findings import failure_path
 
-    set_aside = {row["day_index"] for row in prepared.quarantine}
+    set_aside = {index for (index,) in prepared.quarantine.tuples("day_index")}
     kept = [i for i in range(prepared.source["days"]) if i not in set_aside]
     # a date held twice: load keeps the last copy (the earlier ones only compete as versions)
     last = {day["date"]: position for position, day in enumerate(prepared.days)}
@@ -673,14 +756,14 @@ def _contract_errors(prepared: Prepared, ref: SourceRef) -> list[dict[str, Any]]
     tables = explode_days([prepared.days[k] for k in chosen], source=ref.label, scope=ref.scope,
                           unknown=[prepared.unknown_keys[k] for k in chosen])
     shown = pl.when(pl.col("value").is_not_null()).then(pl.format(" (value {})", "value")).otherwise(pl.lit(""))
-    out: list[dict[str, Any]] = []
+    out = [ERROR_SCHEMA.to_frame()]
     for name, frame in tables.items():
         located = locate(check_table(name, frame), frame)
         if located.height == 0:
             continue
-        out += located.join(index, on="date", how="left").select(
+        out.append(located.join(index, on="date", how="left").select(
             pl.lit(ref.label).alias("source"), "day_index", pl.col("date").cast(pl.String),
             failure_path(name, root=pl.format("$[{}]", "day_index")), pl.lit("contract").alias("rule"), "value",
             pl.format("table {}, column {}: {} failed{}", pl.lit(name), "column", "check", shown).alias("message"),
-        ).unique(maintain_order=True).to_dicts()
-    return out
+        ).unique(maintain_order=True).cast(ERROR_SCHEMA))
+    return pl.concat(out)
