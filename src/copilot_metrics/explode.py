@@ -16,8 +16,11 @@ the unknown keys (``extras``); the leaves are walked only in a day that has unkn
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import heapq
 import itertools
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,6 +98,12 @@ class _Annotations:
         self.shape[table].append(shape or None)
 
 
+@functools.cache
+def _note(key: str, state: str) -> str:
+    """A ``shape`` note such as ``copilot_ide_chat:null``: one object for every row that holds it."""
+    return f"{key}:{state}"
+
+
 _LEAF_TABLES = frozenset({"completions", "completions_languages"})
 
 
@@ -106,10 +115,10 @@ def _object_notes(
     for child in spec.children:
         key = TABLES[child].array
         if key is not None and key not in obj:
-            shape.append(f"{key}:absent")
+            shape.append(_note(key, "absent"))
     if _TRAINING in spec.measures:
         if _TRAINING not in obj:
-            shape.append(f"{_TRAINING}:absent")
+            shape.append(_note(_TRAINING, "absent"))
         else:
             value = obj[_TRAINING]
             if value is not None and not _is_date(value):
@@ -133,11 +142,11 @@ def _annotate(days: list[dict[str, Any]], unknown: list[list[tuple[_schema.JsonP
         day_shape: list[str] = []
         for block in BLOCKS:
             if block not in day:
-                day_shape.append(f"{block}:absent")
+                day_shape.append(_note(block, "absent"))
                 continue
             value = day[block]
             if value is None:
-                day_shape.append(f"{block}:null")
+                day_shape.append(_note(block, "null"))
                 continue
             block_extra = where.get((block,))
             if block_extra:
@@ -149,7 +158,7 @@ def _annotate(days: list[dict[str, Any]], unknown: list[list[tuple[_schema.JsonP
                 if blk != block:
                     continue
                 if key not in value:
-                    day_shape.append(f"{spec.array}:absent")
+                    day_shape.append(_note(spec.array, "absent"))
                     continue
                 _walk_array(value[key], spec, (block, key), where, notes)
         notes.add("days", day_extra or None, day_shape or None)
@@ -429,27 +438,29 @@ def prepare_bytes(
     identical: list[tuple[str, str]] = []
     identical_at: list[int] = []
     candidates = list(range(len(decoded.days)))
-    keys: dict[int, tuple[Any, ...]] = {}
+    # per candidate, its compact JSON (the repeat key is (scope, date, it)); None without a date
+    digests: list[bytes | None] = []
     if seen is not None:
         candidates = []
         for i, day in enumerate(decoded.days):
             date = day.get("date") if isinstance(day, dict) else None
+            digest = None
             if isinstance(date, str):
-                key = (scope_key, date, _raw_digest(day))
-                first = seen.get(key)
+                digest = _raw_digest(day)
+                first = seen.get((scope_key, date, digest))
                 if first is not None:
                     identical.append((date, first))
                     identical_at.append(i)
                     continue
-                keys[i] = key
             candidates.append(i)
+            digests.append(digest)
     todo = [decoded.days[i] for i in candidates]
     check = check_days(todo, source, base, numbers=candidates)  # rows numbered by the file's own positions
     out = Prepared(source={}, days=[], unknown_keys=[], errors=check.error_rows, unknown=check.unknown_rows,
                    identical=identical)
-    by_day: dict[int, list[str]] = {}
-    for index, path, message in check.error_rows.tuples("day_index", "json_path", "message"):
-        by_day.setdefault(index, []).append(f"{path}: {message}")
+    invalid = [j for j, ok in enumerate(check.valid) if not ok]  # each has error rows, in day order
+    for j in invalid if digests else ():  # only valid days go into ``seen``
+        digests[j] = None
     valid_pos = [j for j, ok in enumerate(check.valid) if ok]
     valid_days = [todo[j] for j in valid_pos]
     # only a day the strict validator did not pass can hold a number past 2**53 (or beyond
@@ -466,7 +477,8 @@ def prepare_bytes(
             looked[j] = _schema.number_problems(valid_days[j])
     reread = [j for j, (bad, again) in looked.items() if bad or again]
     # an invalid day is kept verbatim too: its numbers as written
-    reread_invalid = [i for i in by_day if _schema.has_float(decoded.days[i], float(_schema.EXACT_LIMIT))]
+    reread_invalid = [candidates[j] for j in invalid
+                      if _schema.has_float(decoded.days[candidates[j]], float(_schema.EXACT_LIMIT))]
     if reread or reread_invalid:  # rare: read the file again, every number exact
         exact = decode(data, source, exact=True).days
         out.exact = True
@@ -474,10 +486,11 @@ def prepare_bytes(
             i = candidates[valid_pos[j]]
             todo[valid_pos[j]] = valid_days[j] = decoded.days[i] = exact[i]
             looked[j] = _schema.number_problems(exact[i])
-            if i in keys:  # the day's exact JSON is its identity
-                keys[i] = (scope_key, exact[i]["date"], _raw_digest(exact[i]))
+            if digests and digests[valid_pos[j]] is not None:  # the day's exact JSON is its identity
+                digests[valid_pos[j]] = _raw_digest(exact[i])
         for i in reread_invalid:
             decoded.days[i] = exact[i]
+        del exact
     too_deep = f"nested deeper than {MAX_DEPTH} levels, which no table or JSON writer holds"
     bad_rows: dict[int, list[dict[str, Any]]] = {}
     for j in sorted(deep):
@@ -496,15 +509,31 @@ def prepare_bytes(
                               "json_path": f"{base}[{i}]", "rule": "representable", "value": None,
                               "message": "a value does not fit a 64-bit integer column"}]
     if bad_rows:
-        for j in sorted(bad_rows):
-            rows = bad_rows[j]
-            for row in rows:
-                out.errors.add(row)
-            by_day[rows[0]["day_index"]] = [f"{row['json_path']}: {row['message']}" for row in rows]
+        invalid += [valid_pos[j] for j in bad_rows]
         valid_pos = [v for j, v in enumerate(valid_pos) if j not in bad_rows]
         valid_days = [todo[j] for j in valid_pos]
-    for i in sorted(by_day):
-        out.quarantine.append(*_quarantine_row(source, scope, i, decoded.days[i], "schema", by_day.pop(i)))
+    in_file = [d.get("date") for d in decoded.days if isinstance(d, dict)]
+    out.unsorted = any(
+        isinstance(a, str) and isinstance(b, str) and b < a for a, b in itertools.pairwise(in_file)
+    )
+    del in_file
+    # each set-aside day with its reasons, in day order: the days failing the schema (their error
+    # rows, in day order) and those the tables cannot hold (bad_rows, rare)
+    failing = (
+        (index, [f"{path}: {message}" for _, path, message in rows])
+        for index, rows in itertools.groupby(check.error_rows.tuples("day_index", "json_path", "message"),
+                                             key=operator.itemgetter(0))
+    )
+    held = [(rows[0]["day_index"], [f"{row['json_path']}: {row['message']}" for row in rows])
+            for _, rows in sorted(bad_rows.items())]
+    for i, reasons in heapq.merge(failing, held, key=operator.itemgetter(0)):
+        out.quarantine.append(*_quarantine_row(source, scope, i, decoded.days[i], "schema", reasons))
+        decoded.days[i] = None  # kept as text: the parsed day is no longer needed
+    for j in invalid:
+        todo[j] = None
+    for _, rows in sorted(bad_rows.items()):  # after the schema's errors, as they were found
+        for row in rows:
+            out.errors.add(row)
     if decoded.cut is not None:  # the last line or document, cut short: the file is being written
         cut = decoded.cut
         index = len(decoded.days)
@@ -516,19 +545,15 @@ def prepare_bytes(
     out.unknown_keys = [_schema.unknown_keys(todo[j]) if check.has_unknown[j] else [] for j in valid_pos]
     if seen is not None:
         for j in valid_pos:
-            found = keys.get(candidates[j])
-            if found is not None:
-                seen.setdefault(found, source)
+            digest = digests[j]
+            if digest is not None:
+                seen.setdefault((scope_key, decoded.days[candidates[j]]["date"], digest), source)
     # the copy of each date that reaches the tables: the file's last valid one
     out.positions = {decoded.days[candidates[j]]["date"]: candidates[j] for j in valid_pos}
     for i in identical_at:
         out.positions[decoded.days[i]["date"]] = max(i, out.positions.get(decoded.days[i]["date"], -1))
     valid_dates = [day["date"] for day in valid_days] + [date for date, _ in identical]
-    in_file = [d.get("date") for d in decoded.days if isinstance(d, dict)]
     out.repeated_dates = len(set(valid_dates)) < len(valid_dates)
-    out.unsorted = any(
-        isinstance(a, str) and isinstance(b, str) and b < a for a, b in itertools.pairwise(in_file)
-    )
     out.source = {
         "source": source,
         **scope,

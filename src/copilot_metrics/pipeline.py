@@ -507,8 +507,7 @@ def assemble(
         sources = sources.join(carried, on="source", how="left").with_columns(
             (pl.col(c) + pl.col(f"_base_{c}").fill_null(0)).cast(pl.Int64) for c in merge.REPEAT_COUNTS
         ).drop(f"_base_{c}" for c in merge.REPEAT_COUNTS)
-    quarantine_frame = _stack(quarantine_parts, QUARANTINE_SCHEMA).sort(
-        ["source", "day_index", "date"], nulls_last=True, maintain_order=True)
+    quarantine_frame = _sort_quarantine(_stack(quarantine_parts, QUARANTINE_SCHEMA))
     del quarantine_parts
     ds = Dataset(tables, sources, quarantine_frame, FINDING_SCHEMA.to_frame(), conflicts, report)
     if contracts:
@@ -528,6 +527,23 @@ def _stack(parts: Sequence[pl.DataFrame], schema: pl.Schema) -> pl.DataFrame:
     if not parts:
         return schema.to_frame()
     return parts[0] if len(parts) == 1 else pl.concat(parts, rechunk=False)
+
+
+def _sort_quarantine(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` sorted by source, day index and date (nulls last), copied only when not in order already.
+
+    Batches return each input's set-aside days in day order: most loads need no copy, which for
+    a file of many bad days costs as much as the quarantine itself.
+    """
+    source, index = pl.col("source"), pl.col("day_index")
+    before, index_before = source.shift(), index.shift()
+    out_of_order = (source < before) | (source == before) & (
+        index.eq_missing(index_before)  # a tie: the date decides (and a null last), as sort does
+        | (index < index_before) | (index.is_not_null() & index_before.is_null()))
+    # a null comparison (a null source, a null index after another) counts as out of order
+    if frame.height < 2 or not frame.select(out_of_order.fill_null(True).slice(1).any()).item():
+        return frame
+    return frame.sort(["source", "day_index", "date"], nulls_last=True, maintain_order=True)
 
 
 def _source_rows(rows: Iterable[dict[str, Any]]) -> pl.DataFrame:
