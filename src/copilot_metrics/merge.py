@@ -256,8 +256,10 @@ class Merger:
             )
         )
         self._seen = pl.concat([self._seen, fresh.select(*DAY_KEY, "digest")])
+        every = stored.height == digests.height  # no repeat in the batch: keep the tables, not a copy
         for name, frame in tables.items():
-            kept = frame.join(stored.select(*DAY_KEY, "source"), on=[*DAY_KEY, "source"], how="semi", nulls_equal=True)
+            kept = frame if every else frame.join(
+                stored.select(*DAY_KEY, "source"), on=[*DAY_KEY, "source"], how="semi", nulls_equal=True)
             if kept.height:
                 self.parts[name].append(kept)
 

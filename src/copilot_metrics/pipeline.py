@@ -567,7 +567,9 @@ def _refuse_clashes(clashes: pl.DataFrame, labels: list[str]) -> None:
 
 def _statuses(sources: pl.DataFrame, quarantine: pl.DataFrame) -> pl.DataFrame:
     """A loaded file's status says whether days of it were set aside, or all of them."""
-    aside = quarantine.group_by("source").agg(pl.len().cast(pl.Int64).alias("_aside"))
+    # counted over runs of a source (the quarantine is in source order): no hash of every row
+    runs = quarantine.select(pl.col("source").rle()).unnest("source")
+    aside = runs.group_by("value").agg(pl.col("len").sum().cast(pl.Int64).alias("_aside")).rename({"value": "source"})
     loaded = pl.col("status").str.starts_with("loaded") & (pl.col("_aside") > 0)
     return sources.join(aside, on="source", how="left").with_columns(
         pl.when(loaded & (pl.col("_aside") >= pl.col("days"))).then(pl.lit("not loaded: every day quarantined"))
