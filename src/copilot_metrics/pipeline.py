@@ -275,7 +275,7 @@ def load(
     refs = resolve(source if not isinstance(source, os.PathLike) else os.fspath(source), scope)
     base_ds: Dataset | None = None
     if base is not None:
-        base_ds = base if isinstance(base, Dataset) else _read_base(base)
+        base_ds = base if isinstance(base, Dataset) else _read_base(base, contracts)
         refs = _renumber_in_memory(refs, base_ds.sources)
     skipped = [_source_row(ref, "skipped", ref.skipped) for ref in refs if ref.skipped]
     return assemble(
@@ -414,10 +414,10 @@ def _renumber_in_memory(refs: list[SourceRef], base_sources: pl.DataFrame) -> li
     return [dataclasses.replace(r, label=renames[r.label]) if r.label in renames else r for r in refs]
 
 
-def _read_base(root: str | os.PathLike[str]) -> Dataset:
+def _read_base(root: str | os.PathLike[str], contracts: bool) -> Dataset:
     from copilot_metrics.export.parquet import read_parquet  # only for load(base=root)
 
-    loaded: Dataset = read_parquet(root)
+    loaded: Dataset = read_parquet(root, contracts=contracts)  # every check of read_parquet
     return loaded
 
 
