@@ -47,7 +47,7 @@ import polars as pl
 
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import CopilotMetricsError, _short
-from copilot_metrics.export.parquet import _DIGEST_MARK, _replace, _segment
+from copilot_metrics.export.parquet import _DIGEST_MARK, _naming, _replace, _segment
 from copilot_metrics.pipeline import load
 from copilot_metrics.rebuild import to_api
 from copilot_metrics.tables import SCOPE
@@ -252,16 +252,19 @@ def write_json(
 
     def write(staging: Path, _previous: Path | None) -> None:
         if single:
-            staging.write_bytes(body(places[0][0]) if places else b"[]\n")
+            with _naming(staging):
+                staging.write_bytes(body(places[0][0]) if places else b"[]\n")
             return
         staging.mkdir()
         if digests:
             labels = orjson.dumps(digests, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
-            (staging / LABELS_FILE).write_bytes(labels)
+            with _naming(staging / LABELS_FILE):
+                (staging / LABELS_FILE).write_bytes(labels)
         for scope, relative in places:
             file = staging / relative
             file.parent.mkdir(parents=True, exist_ok=True)
-            file.write_bytes(body(scope))
+            with _naming(file):
+                file.write_bytes(body(scope))
 
     out = _replace(target, write, what="JSON export", ours=None if single else _ours, lock_timeout=lock_timeout)
     return [out] if single else sorted(out / relative for _, relative in places)

@@ -3,8 +3,8 @@
 Layout of ``root`` (written by :func:`write_parquet`, layout format 3)::
 
     root/
-      _copilot_metrics.json                  manifest: format, version, schema hash, row counts, validation counts, meta,
-                                             and every file written with its rows and SHA-256
+      _copilot_metrics.json                  manifest: format, version, schema hash, row counts, validation counts,
+                                             meta, and every file written with its rows and SHA-256
       _validation/errors.parquet             ds.validation.errors
       _validation/unknown_fields.parquet     ds.validation.unknown_fields
       days/part-00000.parquet                every column of the table, scope and date included
@@ -267,6 +267,17 @@ def _write_file(frame: pl.DataFrame, path: Path, arrow_schema: Any) -> None:
     pq.write_table(table, path, compression="zstd", row_group_size=_ROW_GROUP)
 
 
+@contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """Give an ``OSError`` raised while writing ``path`` its file name (errors of ``write()`` have none)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None:
+            exc.filename = str(path)
+        raise
+
+
 def _write_table(name: str, frame: pl.DataFrame, folder: Path) -> dict[str, int]:
     """Write one table as ``part-00000.parquet``, ... (at most ``_ROWS_PER_FILE`` rows each; one empty file if none).
 
@@ -278,7 +289,8 @@ def _write_table(name: str, frame: pl.DataFrame, folder: Path) -> dict[str, int]
     written: dict[str, int] = {}
     for number, start in enumerate(starts):
         part = frame.slice(start, _ROWS_PER_FILE)
-        _write_file(part, folder / f"part-{number:05d}.parquet", arrow_schema)
+        with _naming(folder / f"part-{number:05d}.parquet"):
+            _write_file(part, folder / f"part-{number:05d}.parquet", arrow_schema)
         written[f"part-{number:05d}.parquet"] = part.height
     return written
 
@@ -312,10 +324,12 @@ def _write_all(ds: Dataset, target: Path) -> None:
         rows |= {f"{name}/{file}": count for file, count in written.items()}
     report = ds.validation
     validation = target / _VALIDATION_DIR
-    _write_file(report.errors.select(ERROR_SCHEMA.names()).cast(ERROR_SCHEMA), validation / "errors.parquet",
-                _arrow_schema(ERROR_SCHEMA, (), {}))
-    _write_file(report.unknown_fields.select(UNKNOWN_SCHEMA.names()).cast(UNKNOWN_SCHEMA),
-                validation / "unknown_fields.parquet", _arrow_schema(UNKNOWN_SCHEMA, (), {}))
+    with _naming(validation / "errors.parquet"):
+        _write_file(report.errors.select(ERROR_SCHEMA.names()).cast(ERROR_SCHEMA), validation / "errors.parquet",
+                    _arrow_schema(ERROR_SCHEMA, (), {}))
+    with _naming(validation / "unknown_fields.parquet"):
+        _write_file(report.unknown_fields.select(UNKNOWN_SCHEMA.names()).cast(UNKNOWN_SCHEMA),
+                    validation / "unknown_fields.parquet", _arrow_schema(UNKNOWN_SCHEMA, (), {}))
     rows |= {f"{_VALIDATION_DIR}/errors.parquet": report.errors.height,
              f"{_VALIDATION_DIR}/unknown_fields.parquet": report.unknown_fields.height}
     manifest = {
@@ -332,9 +346,10 @@ def _write_all(ds: Dataset, target: Path) -> None:
         "validation": {"days_checked": report.days_checked, "days_valid": report.days_valid},
         "meta": dict(ds.meta),
     }
-    (target / MANIFEST).write_bytes(
-        orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS, default=_json_default)
-    )
+    with _naming(target / MANIFEST):
+        (target / MANIFEST).write_bytes(
+            orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS, default=_json_default)
+        )
 
 
 def _side_frame(ds: Dataset, name: str) -> pl.DataFrame:
@@ -551,12 +566,17 @@ _WRITE_HINTS = {
 
 def _write_error(given: Path, what: str, exc: OSError, existed: bool) -> CopilotMetricsError:
     """The error of a write that failed with ``exc`` before its export was swapped in."""
-    reason = exc.strerror or str(exc) or type(exc).__name__
+    # the system's words for the error number: pyarrow and Polars word their OSErrors each their own way
+    # (Polars gives no errno, only "File too large (os error 27)")
+    text = str(exc.args[0]) if exc.args else type(exc).__name__
+    found = re.search(r"(?:os error|errno) ([0-9]+)", text, re.IGNORECASE)
+    number = exc.errno or (int(found.group(1)) if found else 0)
+    reason = os.strerror(number) if number else exc.strerror or text
     failed = f" ({exc.filename})" if exc.filename else ""
     left = f"the previous {what} is left as it was" if existed else "nothing was written there"
     return CopilotMetricsError(
         f"{given}: could not write the {what}: {reason}{failed}; {left}",
-        file=str(given), hint=_WRITE_HINTS.get(exc.errno or 0),
+        file=str(given), hint=_WRITE_HINTS.get(number),
     )
 
 
@@ -1246,7 +1266,8 @@ def write_csv(ds: Dataset, folder: str | os.PathLike[str], *, lock_timeout: floa
             )
             text = [c for c, t in frame.schema.items() if t == pl.String]
             frame = frame.with_columns(_neutralised(c) for c in text)
-            frame.write_csv(staging / f"{name}.csv")
+            with _naming(staging / f"{name}.csv"):
+                frame.write_csv(staging / f"{name}.csv")
 
     out = _replace(folder, write, what="CSV export", ours=_csv_ours, lock_timeout=lock_timeout)
     return [out / f"{name}.csv" for name in names]
