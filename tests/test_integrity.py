@@ -151,6 +151,24 @@ def manifest_format_as_text(root: Path) -> None:
     edit_manifest(root, lambda m: m | {"format": "3"})
 
 
+def corrupt_pages(root: Path) -> None:
+    """Every byte between the magic number and the footer of completions' part file flipped."""
+    path = root / "completions" / "part-00000.parquet"
+    data = bytearray(path.read_bytes())
+    footer = int.from_bytes(data[-8:-4], "little")
+    for i in range(4, len(data) - 8 - footer):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def manifest_meta_a_list(root: Path) -> None:
+    edit_manifest(root, lambda m: m | {"meta": [1]})
+
+
+def manifest_validation_counts_as_text(root: Path) -> None:
+    edit_manifest(root, lambda m: m | {"validation": {"days_checked": "3", "days_valid": 3}})
+
+
 def delete_validation_errors(root: Path) -> None:
     (root / "_validation" / "errors.parquet").unlink()
 
@@ -203,6 +221,12 @@ DAMAGES: dict[str, tuple[Callable[[Path], None], str | None, str, str]] = {
     "manifest format as text": (
         manifest_format_as_text, None, MANIFEST,
         f'{{base}}/{MANIFEST}: $.format: expected a layout format number, found "3"'),
+    "manifest meta a list": (
+        manifest_meta_a_list, None, MANIFEST, f"{{base}}/{MANIFEST}: $.meta: expected an object, found [1]"),
+    "manifest validation counts as text": (
+        manifest_validation_counts_as_text, None, MANIFEST,
+        f'{{base}}/{MANIFEST}: $.validation: expected an object of day counts, found {{"days_checked": "3", '
+        '"days_valid": 3}'),
     "a validation file deleted": (
         delete_validation_errors, "_validation", "_validation/errors.parquet",
         f"{{base}}: table '_validation': 1 file listed in {MANIFEST} is missing (_validation/errors.parquet)"),
@@ -240,7 +264,7 @@ def test_a_dataset_that_disagrees_with_its_manifest_raises_naming_the_table_and_
         table, file, base, hint = None, "", root, "move them out of the folder, or write to another folder"
         message = ("{base}: holds 1 path(s) copilot-metrics did not write (completions/part-00000 (1).parquet); "
                    "not replacing the Parquet dataset, which would delete them")
-    assert error.message.startswith(message.format(base=base)), error.message
+    assert error.message.startswith(message.replace("{base}", str(base))), error.message
     assert error.table == table
     assert error.file == str(base / file)
     assert error.hint == hint
@@ -298,6 +322,7 @@ def test_format_3_without_checksums_still_reads_exactly(root: Path, ds: cm.Datas
                                               "list, whose rows other engines would read "
                                               "(completions/part-00000 (1).parquet)"),
     (retype_column, "completions", "table 'completions': column 'total_code_acceptances' is String, expected Int64"),
+    (corrupt_pages, "completions", "table 'completions': its files cannot be read (ComputeError: "),
 ])
 def test_format_3_without_checksums_is_checked_on_its_row_counts_and_columns(
     apply: Callable[[Path], None], table: str, message: str, root: Path
@@ -420,3 +445,4 @@ def test_read_json_of_an_edited_folder_names_the_file(tmp_path: Path) -> None:
     assert type(info.value) is CopilotMetricsError
     assert info.value.file == str(file)
     assert info.value.message == f"{file}: folder name '%FF' does not decode to UTF-8 text (invalid start byte)"
+

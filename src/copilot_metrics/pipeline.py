@@ -246,7 +246,9 @@ def load(
         export changes a day the base already held in conflict: the base's conflict rows then
         stay as they were (its losing versions were not kept) beside the new ones.  The base's
         quarantine and non-recomputed findings are carried over; ``days_identical`` and
-        ``days_superseded`` of its files are the base's counts plus the new merge's.
+        ``days_superseded`` of its files are the base's counts plus the new merge's.  A Parquet
+        base is read by :func:`copilot_metrics.read_parquet`, with its checks (a file that
+        disagrees with the manifest raises; the contracts run when ``contracts`` is true).
     contracts:
         Run the pandera contracts (default).
     workers:

@@ -277,6 +277,13 @@ def read_json(root: str | os.PathLike[str], **options: Any) -> Dataset:
     and digests undone), scope after scope into one dataset (``base=``): scopes never compete,
     so the tables equal those of the dataset written, the ``source`` column aside.  ``options``
     go to :func:`copilot_metrics.load` (``on_invalid``, ``contracts``, ...).
+
+    Raises
+    ------
+    CopilotMetricsError
+        No scope file in the layout, a folder name that is not percent-encoded UTF-8 text or a
+        digest :data:`LABELS_FILE` does not list, or a :data:`LABELS_FILE` that is not its JSON
+        (each naming the file), besides what :func:`copilot_metrics.load` raises.
     """
     base = Path(root)
     digests = _labels_file(base / LABELS_FILE)

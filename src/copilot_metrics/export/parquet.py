@@ -1097,7 +1097,7 @@ def _unreadable(base: Path, table: str, paths: list[Path], exc: Exception) -> Co
 
 def _collect(base: Path, lazy: dict[str, pl.LazyFrame], files: dict[str, list[Path]]) -> dict[str, pl.DataFrame]:
     """Every table read, or a CopilotMetricsError naming the table whose files Polars cannot read."""
-    failures = (pl.exceptions.PolarsError, OSError)
+    failures = (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError)
     try:
         return dict(zip(lazy, pl.collect_all(list(lazy.values())), strict=True))
     except failures as exc:
