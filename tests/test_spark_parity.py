@@ -246,6 +246,18 @@ def test_fetched_at_keys_name_files_hadoop_lists(spark: Any, tmp_path: Path) -> 
     assert error.message == f"fetched_at: '{tmp_path / 'x' / 'c.json'}' names no input of this load"
 
 
+def test_local_files_rank_by_their_full_modification_time(spark: Any, tmp_path: Path) -> None:
+    """Hadoop lists modification times to the millisecond; a local file's is cm.load's st_mtime, to the nanosecond."""
+    a, b = tmp_path / "x" / "a.json", tmp_path / "x" / "b.json"
+    export(a, day("2025-01-01", 1))
+    export(b, day("2025-01-01", 2))
+    os.utime(a, ns=(STAMP * 10**9 + 400_000, STAMP * 10**9 + 400_000))  # 0.4 ms later than b.json
+    # same export time (the last date): the later modification wins before the path (b.json) is looked at
+    got = same_as_cm_load(spark, tmp_path / "x")
+    assert users(got) == [("2025-01-01", 1, str(a))]
+    assert got.sources.select("source", "mtime").rows() == [(str(a), STAMP + 0.0004), (str(b), float(STAMP))]
+
+
 # ------------------------------------------------------------------ names that are not UTF-8
 
 

@@ -1,33 +1,51 @@
-"""The load of :func:`copilot_metrics.load` on Spark: files read and flattened on the executors.
+r"""The load of :func:`copilot_metrics.load` on Spark: files read and flattened on the executors.
 
 ``pip install "copilot-metrics[spark]"`` (pyspark 4, Java 17 or later).  :func:`load` lists the
-files with Spark's ``binaryFile`` source, brings each folder's exports together (a range
-partitioning by path), and runs the per-file step on the executors with ``mapInArrow``: read,
-validate, flatten, and drop the days a file holds verbatim as an earlier export of the same
-batch (compared by a digest of each day's compact JSON), exactly the batch step of
-:func:`copilot_metrics.load` (``CHUNK_BYTES`` of files per batch).  The driver then streams
-the batches in and runs the rest of ``cm.load``: a day repeated across batches is dropped by
-its per-day digest as it arrives, and, over the distinct versions of each (scope, date) only,
-the winner per (scope, date) with the same precedence and tie-break (``fetched_at``, a
-timestamp in the file name, the last date plus one day, the modification time, then the
-path), the conflicts, the contracts and the findings.  The result is returned as Spark
-DataFrames with the declared types, and as the Polars :class:`~copilot_metrics.dataset.Dataset`
-it was built from (:attr:`SparkLoad.dataset`), which :meth:`SparkLoad.write_parquet` writes as
-:func:`copilot_metrics.write_parquet` does.
+files, brings each folder's exports together (a range partitioning by path), and runs the
+per-file step on the executors with ``mapInArrow``: read, validate, flatten, and drop the days
+a file holds verbatim as an earlier export of the same batch (compared by a digest of each
+day's compact JSON), exactly the batch step of :func:`copilot_metrics.load` (``CHUNK_BYTES`` of
+files per batch).  The driver then streams the batches in and runs the rest of ``cm.load``: a
+day repeated across batches is dropped by its per-day digest as it arrives, and, over the
+distinct versions of each (scope, date) only, the winner per (scope, date) with the same
+precedence and tie-break (``fetched_at``, a timestamp in the file name, the last date plus one
+day, the modification time, then the path), the conflicts, the contracts and the findings.
+The result is returned as Spark DataFrames with the declared types, and as the Polars
+:class:`~copilot_metrics.dataset.Dataset` it was built from (:attr:`SparkLoad.dataset`), which
+:meth:`SparkLoad.write_parquet` writes as :func:`copilot_metrics.write_parquet` does.
 
-Differences from :func:`copilot_metrics.load`:
+Two kinds of paths:
 
-* ``paths`` are what Spark reads (local paths, ``file:``, ``hdfs:``, ``s3a:`` ... URIs, globs,
-  folders, read recursively); path templates (``exports/{org}/{team}/*.json``) are supported as
-  in ``cm.load``; bytes and file objects are not.
-* ``source`` labels are the paths as Spark lists them, absolute; a ``file:`` URI is given as the
-  local path (``/data/exports/a.json``), so labels equal those of ``cm.load`` given absolute paths.
-* ``mtime`` is Spark's ``modificationTime``, to the millisecond (``cm.load`` uses the full
-  ``st_mtime``): two files whose modification times differ by less than a millisecond, and
-  whose precedence is decided by it, may rank the other way.
-* Symbolic links, FIFOs and devices are not listed as ``skipped`` in ``sources``: Spark's file
-  listing follows links and leaves out what is not a file.  Hidden files (``.x``, ``_x``) are
-  left out by Spark, as for every Spark source.
+* **Local paths** (a path without a scheme while Spark's default file system is the local one,
+  as on ``local[N]``; or a ``file:`` URI, taken as its local path, never percent-decoded) are
+  listed by the driver exactly as ``cm.load`` lists them, and read by the executors from their
+  paths (each executor must see them at the same path: ``local[N]``, or a shared mount, as for
+  any Spark source reading ``file:`` paths).  Everything about the listing is ``cm.load``'s:
+  the ``source`` labels (relative paths stay relative; a name that is not UTF-8 has its bytes
+  escaped, ``caf\xe9.json``), the errors for a path naming nothing (missing, matching no file,
+  an empty folder), what a folder's walk skips and lists as ``skipped`` (links that lead
+  nowhere, FIFOs, files not ending in ``.json``...), the labels of a folder written by
+  :func:`copilot_metrics.write_json` or ``copilot-metrics example`` (its layout manifest), the
+  ``fetched_at`` keys (a path however written: relative, ``./``, absolute, or a ``file:`` URI),
+  and the full ``st_mtime``.  A name holding ``:`` (``2025-05-06T10:30:00.json``) loads.
+* **Paths of other file systems** (``s3a:``, ``hdfs:``, ``abfss:``..., or a path without a
+  scheme when the default file system is one of them) are listed and read by Spark's
+  ``binaryFile`` source.  A path naming nothing raises the error ``cm.load`` raises for it.
+  Labels are the paths as Hadoop qualifies them (``hdfs:///x`` is listed
+  ``hdfs://namenode:8020/x``; a ``fetched_at`` key is qualified the same way), written
+  literally (``%41`` stays ``%41``).  Differences that Hadoop's listing imposes: a name holding
+  ``:`` cannot be a Hadoop path (a clear :class:`~copilot_metrics.errors.CopilotMetricsError`
+  names the file); hidden files (``.x``, ``_x``) are left out; links and devices are not listed
+  as ``skipped``, and a folder's files are read whatever their name ends in; ``mtime`` is to
+  the millisecond (two files whose precedence is decided by modification times less than a
+  millisecond apart may rank the other way); a folder written by ``write_json`` (its layout
+  manifest) is refused, naming it: copy it to a local path.
+
+Differences from :func:`copilot_metrics.load` for every path:
+
+* ``paths`` are paths, globs, folders (read recursively) or path templates
+  (``exports/{org}/{team}/*.json``); bytes and file objects are not (``TypeError``), and a
+  Parquet dataset is refused, naming it (read it with ``cm.read_parquet``).
 * ``on_invalid`` defaults to ``"quarantine"`` (a cluster job should not die on one bad file);
   ``"raise"`` raises on the driver what ``cm.load`` raises.
 * ``base=`` and ``workers=`` are not offered: merge the result with
@@ -37,10 +55,11 @@ Differences from :func:`copilot_metrics.load`:
   day versions only, which must fit in the driver's memory (for daily 100-day exports, about
   1% of the JSON, held as Polars tables).
 
-Cost: one shuffle, of the raw file bytes (the range partitioning by path, which also samples
-the paths); the batches' outcomes (pickled Polars tables, each day version of a batch once)
-are kept on the executors (memory, then disk) while the driver streams them in; the returned
-Spark DataFrames are built on the driver from the merged tables.
+Cost: one shuffle (the range partitioning by path, which also samples the paths): of the paths
+only for local files, read after it; of the raw file bytes for the others.  The batches'
+outcomes (pickled Polars tables, each day version of a batch once) are kept on the executors
+(memory, then disk) while the driver streams them in; the returned Spark DataFrames are built
+on the driver from the merged tables.
 """
 
 from __future__ import annotations
@@ -108,9 +127,10 @@ class SparkLoad:
     dataset:
         The same tables as a Polars :class:`~copilot_metrics.dataset.Dataset` on the driver.
     seconds:
-        Wall time of each phase: ``listing`` (Spark's file listing and the files' sizes), ``executors`` (reading,
-        flattening, dropping repeats in each batch), ``driver`` (receiving the batches, the
-        merge, contracts, findings), ``spark_frames`` (building the Spark DataFrames).
+        Wall time of each phase: ``listing`` (the driver's or Spark's file listing, the files'
+        sizes), ``executors`` (reading, flattening, dropping repeats in each batch), ``driver``
+        (receiving the batches, the merge, contracts, findings), ``spark_frames`` (building the
+        Spark DataFrames).
     """
 
     tables: Mapping[str, Any]
@@ -309,6 +329,8 @@ def _local_files(spark: Any, refs: Sequence[Any]) -> Any:
     """The files the driver listed, as rows of :data:`_INPUT` (read on the executors from their paths)."""
     import pyarrow as pa
 
+    from copilot_metrics.pipeline import _size
+
     n = len(refs)
     table = pa.table({
         "path": pa.array([r.label for r in refs], pa.string()),
@@ -320,13 +342,6 @@ def _local_files(spark: Any, refs: Sequence[Any]) -> Any:
         **{k: pa.array([r.scope.get(k) for r in refs], pa.string()) for k in ("enterprise", "org", "team")},
     })
     return spark.createDataFrame(table, schema=_INPUT)
-
-
-def _size(ref: Any) -> int:
-    """The size of a listed file (0 if it is gone: reading it says so)."""
-    from copilot_metrics.pipeline import _size as size
-
-    return size(ref)
 
 
 def _parquet_dataset(folder: str) -> CopilotMetricsError:
@@ -394,13 +409,19 @@ def load(
     spark:
         A ``pyspark.sql.SparkSession``.
     paths:
-        Files, folders (read recursively), globs or path templates (``exports/{org}/*.json``),
-        as Spark reads them (module docstring: how labels differ from ``cm.load``'s).
+        Files, folders (read recursively), globs or path templates (``exports/{org}/*.json``):
+        local paths (or ``file:`` URIs), listed as ``cm.load`` lists them, or paths of another
+        file system (``s3a:``, ``hdfs:``...), listed by Spark (module docstring: what differs).
+        A path that names nothing (missing, matching no file, an empty folder) raises the
+        :class:`~copilot_metrics.errors.CopilotMetricsError` ``cm.load`` raises, naming it.
     enterprise, org, team:
-        Scope labels for every file (a path template overrides them per file).
+        Scope labels for every file (a path template overrides them per file; a label the layout
+        of a folder the library wrote gives a file cannot be changed).
     fetched_at, precedence, on_invalid, contracts:
-        As for :func:`copilot_metrics.load` (``fetched_at`` keys are the labels: absolute local
-        paths, or URIs); ``on_invalid`` defaults to ``"quarantine"``.
+        As for :func:`copilot_metrics.load`: a ``fetched_at`` key is a path however written
+        (relative, ``./``, absolute, a ``file:`` URI, or a URI Hadoop qualifies as it lists it)
+        or a ``source`` label, and one naming no input is an error;
+        ``on_invalid`` defaults to ``"quarantine"``.
     partitions:
         Spark partitions the files are spread over (default: the archive's size over 64 MiB,
         at least the default parallelism).
@@ -411,12 +432,21 @@ def load(
         The ten tables, ``sources``, ``quarantine``, ``findings`` and ``conflicts`` as Spark
         DataFrames with the declared types, equal row for row to those of ``cm.load`` on the
         same files, and the Polars dataset on the driver.
+
+    Raises
+    ------
+    CopilotMetricsError
+        What ``cm.load`` raises (with ``on_invalid="raise"``, for content too; ``ScopeError``
+        for unlabelled folders holding two scopes), and, on a Hadoop file system, for a file
+        name holding ``:`` or a folder the library wrote.
+    TypeError, ValueError
+        An argument of the wrong type or value, as ``cm.load`` refuses it.
     """
     from py4j.protocol import Py4JJavaError
     from pyspark import StorageLevel
     from pyspark.sql import functions as sf
 
-    from copilot_metrics.pipeline import CHUNK_BYTES, _export_times, _scope, _source_row, assemble
+    from copilot_metrics.pipeline import CHUNK_BYTES, _export_times, _scope, _size, _source_row, assemble
     from copilot_metrics.sources import resolve
 
     if not isinstance(on_invalid, str) or on_invalid not in ("raise", "quarantine"):
