@@ -60,6 +60,7 @@ def spark() -> Any:
         SparkSession.builder.master("local[2]").appName("copilot-metrics-tests")
         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
         .config("spark.sql.session.timeZone", "UTC").config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.host", "127.0.0.1")  # results over 1 MiB are fetched from the address advertised
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
