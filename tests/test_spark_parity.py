@@ -16,9 +16,7 @@ second route (the only file system a test machine has), to check what it answers
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -30,18 +28,9 @@ pytest.importorskip("pyspark", reason="pyspark is in the test extra; CI installs
 import copilot_metrics as cm
 from copilot_metrics import spark as cms
 from copilot_metrics.testing import assert_dataset_equal
+from helpers import skip_without_java, totals_day, write_export
 
-
-def _java() -> str | None:
-    home = os.environ.get("JAVA_HOME")
-    if home and (Path(home) / "bin" / "java").is_file():
-        return str(Path(home) / "bin" / "java")
-    return shutil.which("java")
-
-
-if _java() is None:
-    pytest.skip("Spark needs Java 17 or later (apt-get install openjdk-17-jre-headless, or set JAVA_HOME); "
-                "the Spark tests are skipped", allow_module_level=True)
+skip_without_java()
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
@@ -49,22 +38,6 @@ pytestmark = [
 ]
 
 STAMP = 1_700_000_000  # every file's modification time: a whole second (Hadoop lists milliseconds)
-
-
-@pytest.fixture(scope="module")
-def spark() -> Any:
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]").appName("copilot-metrics-parity-tests")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-        .config("spark.sql.session.timeZone", "UTC").config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.host", "127.0.0.1")  # results over 1 MiB are fetched from the address advertised
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("OFF")
-    yield session
-    session.stop()
 
 
 @pytest.fixture(params=["local", "hadoop"])
@@ -80,20 +53,12 @@ def hadoop(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cms, "_local_path", lambda _spark, _text: None)
 
 
-def day(date: str, users: int) -> dict[str, Any]:
-    return {"date": date, "total_active_users": users, "total_engaged_users": users}
+day = totals_day
 
 
 def export(path: Path | bytes, *days: dict[str, Any]) -> None:
     """Write an export of ``days`` at ``path`` (bytes: a name that is not UTF-8), modified at :data:`STAMP`."""
-    if isinstance(path, bytes):
-        os.makedirs(os.path.dirname(path), exist_ok=True)  # noqa: PTH103, PTH120 - bytes paths
-        with open(path, "wb") as f:  # noqa: PTH123 - bytes paths
-            f.write(json.dumps(list(days)).encode())
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(list(days)), encoding="utf-8")
-    os.utime(path, (STAMP, STAMP))
+    write_export(path, *days, mtime=STAMP)
 
 
 def users(ds: cm.Dataset, *scope: str) -> list[tuple[Any, ...]]:
