@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import polars as pl
 
 import copilot_metrics as cm
+from copilot_metrics.tables import FEATURES as TABLE_FEATURES
 
 if TYPE_CHECKING:
     import altair as alt
@@ -67,12 +68,7 @@ SCOPE_COLUMNS = ("enterprise", "org", "team")
 #: Dimensions a per-slice chart can be drawn by, in the order they are looked for.
 DIMENSIONS = ("language", "editor", "model", "repository")
 #: Feature prefixes of ``cm.adoption`` columns and the names shown for them.
-FEATURES = {
-    "completions": "Code completions",
-    "ide_chat": "IDE chat",
-    "dotcom_chat": "github.com chat",
-    "pull_requests": "PR summaries",
-}
+FEATURES = {name: feature.label for name, feature in TABLE_FEATURES.items()}
 #: Okabe and Ito's colour-blind-safe palette: every series and status is told apart by people
 #: with any common colour vision deficiency (and by shape or dash where two series meet).
 PALETTE = {
