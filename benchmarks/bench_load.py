@@ -25,14 +25,14 @@ of a 100-day window for 60 days (an org and its team), every day once (40 orgs, 
 each), the 1 GB weekly archive of issue 7 -- and prints ``cm.load`` / Polars for wall time and peak
 memory against the issue's goals. ``--daily-scaling`` compares ``cm.load``'s cost per MB on the daily
 recipe at 4 GB and 400 MB; ``--appended`` its MB/s on a year of daily 28-day responses appended to one
-file and in separate files. ``--scale`` shrinks every size (``--scale 0.05``: a quick check).
+file and in separate files. ``--scale`` shrinks every size (``--scale 0.01``: a quick check).
 Not part of the test suite. Usage::
 
     python benchmarks/bench_load.py --size-mb 100
     python benchmarks/bench_load.py                 # 1000 MB
     python benchmarks/bench_load.py --scaling
     python benchmarks/bench_load.py --issue19 --keep             # issue 19 at full size (~25 min)
-    python benchmarks/bench_load.py --issue19 --scale 0.05 --runs 1   # the harness works (~1 min)
+    python benchmarks/bench_load.py --issue19 --scale 0.01 --runs 1   # the harness works (~1 min)
 """
 
 from __future__ import annotations
@@ -1046,6 +1046,11 @@ def main() -> None:
     parser.add_argument("--_out", help=argparse.SUPPRESS)
     parser.add_argument("--_sources", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    unknown = set(args.workloads.split(",")) - set(GOALS)
+    if unknown:
+        parser.error(f"--workloads: unknown {', '.join(sorted(unknown))} (choose among {', '.join(GOALS)})")
+    if args.runs < 1 or args.scale <= 0:
+        parser.error("--runs must be at least 1 and --scale positive")
     if args._child in MODES.values():
         child_19(args._child, Path(args._root), args._sources, args.workers)
     elif args._child:
