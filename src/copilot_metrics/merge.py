@@ -58,6 +58,7 @@ from copilot_metrics.tables import (
     CONFLICT_SCHEMA,
     DAY_KEY,
     FINDING_SCHEMA,
+    QUARANTINE_SCHEMA,
     SCOPE,
     SOURCE_READ_SCHEMA,
     SOURCE_SCHEMA,
@@ -734,6 +735,8 @@ class _Side:
     #: scope, date, digest of the kept version of each day, and of those the contracts set aside
     kept: pl.DataFrame
     set_aside: pl.DataFrame
+    #: the quarantine rows of those, files read again included
+    set_aside_rows: pl.DataFrame
     #: conflict rows no recorded version lets a merge recompute (a layout without versions), with ``_kept``
     conflicts: pl.DataFrame
     #: per file, the days_identical and days_superseded its recorded copies do not account for
@@ -753,13 +756,13 @@ def _side(ds: Dataset, replaced: list[str]) -> _Side:
     versions = conform("versions", ds.versions)
     quarantine = conform("quarantine", ds.quarantine)
     days = ds.tables["days"].select(*DAY_KEY, "source")
-    set_aside = (
+    set_aside_rows = (
         quarantine.filter((pl.col("stage") == "contract") & pl.col("day_json").is_not_null())
-        .with_columns(pl.col("date").str.to_date("%Y-%m-%d", strict=False))
-        .join(days, on=DAY_KEY, how="anti", nulls_equal=True)
-        .unique(DAY_KEY, keep="first", maintain_order=True)
-        .select(*DAY_KEY, "source", "day_json")
+        .join(days.with_columns(pl.col("date").cast(pl.String)), on=DAY_KEY, how="anti", nulls_equal=True)
+        .unique([*SCOPE, "date"], keep="first", maintain_order=True)
     )
+    set_aside = set_aside_rows.select(*SCOPE, pl.col("date").str.to_date("%Y-%m-%d", strict=False), "source",
+                                      "day_json")
     kept_by = pl.concat([days, set_aside.select(*DAY_KEY, "source")])
     unrecorded = kept_by.join(versions.select(DAY_KEY).unique(), on=DAY_KEY, how="anti", nulls_equal=True).select(
         "source", *SCOPE, "date", pl.col("source").alias("label"), pl.lit(0, pl.Int64).alias("occurrence"),
@@ -816,7 +819,7 @@ def _side(ds: Dataset, replaced: list[str]) -> _Side:
         ds.validation.errors.filter(unread), ds.validation.unknown_fields.filter(unread), content, registry, kept,
         copies.join(set_aside, on=DAY_KEY, how="semi", nulls_equal=True).filter(pl.col("version") == 0).select(
             *DAY_KEY, "digest"),
-        conflicts, offsets,
+        set_aside_rows, conflicts, offsets,
     )
 
 
@@ -853,7 +856,9 @@ def merge_into(
       new winner as ``kept_source`` where the kept version still wins);
     * contracts: each side's ran when it was built.  A day they set aside competes with the
       JSON kept in the quarantine; it stays aside while its version wins, and leaves the
-      quarantine (with its findings) when another version wins, as in one load.
+      quarantine (with its findings) when another version wins, as in one load (if the file it
+      was set aside from is read again without it, its quarantine row names the file whose copy
+      now wins, without ``day_index`` nor findings).
     """
     new = relabel(new, in_memory_renames(base.sources, new.sources))
     sides = (_side(base, new.sources["source"].to_list()), _side(new, []))
@@ -875,16 +880,24 @@ def merge_into(
     tables = {name: frame.join(aside, on=DAY_KEY, how="anti", nulls_equal=True, maintain_order="left")
               for name, frame in tables.items()}
     quarantine = pl.concat([side.quarantine for side in sides]).with_row_index("_row")
-    contract = quarantine.filter(pl.col("stage") == "contract").with_columns(
-        pl.col("date").str.to_date("%Y-%m-%d", strict=False).alias("_date"))
+    on_day = pl.col("date").str.to_date("%Y-%m-%d", strict=False).alias("_date")
+    aside_on = aside.rename({"date": "_date"})
     winning = pl.col("source") == pl.col("_final")
-    still = contract.join(aside.rename({"date": "_date"}), on=[*SCOPE, "_date"], how="inner", nulls_equal=True).filter(
+    still = quarantine.filter(pl.col("stage") == "contract").with_columns(on_day).join(
+        aside_on, on=[*SCOPE, "_date"], how="inner", nulls_equal=True).filter(
         winning | ~winning.any().over([*SCOPE, "_date"]))
+    # a day set aside whose row went with a file read again: its row, under the file now kept
+    orphans = pl.concat([side.set_aside_rows for side in sides]).with_columns(on_day).join(
+        aside_on, on=[*SCOPE, "_date"], how="inner", nulls_equal=True).join(
+        still.select(*SCOPE, "_date"), on=[*SCOPE, "_date"], how="anti", nulls_equal=True).unique(
+        [*SCOPE, "_date"], keep="first", maintain_order=True).with_columns(
+        pl.col("_final").alias("source"), pl.lit(None, pl.Int64).alias("day_index"))
     quarantine = pl.concat([
         quarantine.filter(pl.col("stage") != "contract").sort(["source", "day_index", "date"], nulls_last=True,
-                                                                maintain_order=True),
-        quarantine.join(still.select("_row"), on="_row", how="semi"),
-    ]).drop("_row")
+                                                                maintain_order=True).drop("_row"),
+        quarantine.join(still.select("_row"), on="_row", how="semi").drop("_row"),
+        orphans.select(QUARANTINE_SCHEMA.names()),
+    ])
 
     rules = pl.col("rule")
     reading = pl.concat([side.findings for side in sides]).filter(~rules.is_in(TABLE_RULES))
