@@ -30,6 +30,7 @@ from copilot_metrics._layout import LAYOUT_FILE
 from copilot_metrics.errors import CopilotMetricsError
 from copilot_metrics.export.json import FILE_NAME
 from copilot_metrics.tables import SIDE_TABLES, TABLES
+from helpers import completions_day
 
 LANGUAGES = ("c", "go", "java", "python", "ruby", "rust")
 #: writer -> (function, what its messages call the export)
@@ -41,15 +42,7 @@ WRITERS: dict[str, tuple[Callable[..., Any], str]] = {
 
 
 def day(date: str, users: int, languages: tuple[str, ...] = LANGUAGES) -> dict[str, Any]:
-    counts = {"total_engaged_users": 1, "total_code_suggestions": 10, "total_code_acceptances": 3,
-              "total_code_lines_suggested": 20, "total_code_lines_accepted": 5}
-    model = {"name": "default", "is_custom_model": False, "custom_model_training_date": None,
-             "total_engaged_users": users, "languages": [{"name": n, **counts} for n in languages]}
-    return {"date": date, "total_active_users": users, "total_engaged_users": users,
-            "copilot_ide_code_completions": {
-                "total_engaged_users": users,
-                "languages": [{"name": n, "total_engaged_users": 1} for n in languages],
-                "editors": [{"name": "vscode", "total_engaged_users": users, "models": [model]}]}}
+    return completions_day(date, users, languages)
 
 
 def load_orgs(tmp: Path, **days: int) -> cm.Dataset:

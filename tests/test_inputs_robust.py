@@ -27,23 +27,15 @@ import pytest
 
 import copilot_metrics as cm
 from copilot_metrics.sources import template_regex
+from helpers import totals_day, write_export
 
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def day(date: str, users: int) -> dict[str, Any]:
-    return {"date": date, "total_active_users": users, "total_engaged_users": users}
+day = totals_day
 
 
-def export(path: Path | bytes, *days: dict[str, Any]) -> None:
-    """Write an export of ``days`` at ``path`` (bytes: a name that is not UTF-8), creating its folders."""
-    if isinstance(path, bytes):
-        os.makedirs(os.path.dirname(path), exist_ok=True)  # noqa: PTH103, PTH120 - bytes paths
-        with open(path, "wb") as f:  # noqa: PTH123 - bytes paths
-            f.write(json.dumps(list(days)).encode())
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(list(days)), encoding="utf-8")
+export = write_export
 
 
 def users(ds: cm.Dataset, *scope: str) -> list[tuple[Any, ...]]:

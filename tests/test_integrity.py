@@ -28,6 +28,7 @@ from copilot_metrics.errors import ContractError, CopilotMetricsError
 from copilot_metrics.export.json import FILE_NAME, LABELS_FILE, read_json, write_json
 from copilot_metrics.export.parquet import MANIFEST
 from copilot_metrics.tables import SIDE_TABLES, TABLES
+from helpers import completions_day
 
 LANGUAGES = ("go", "python")
 HINT = "the dataset was changed after it was written: restore it from a backup, or write it again from its sources"
@@ -35,15 +36,7 @@ HINT = "the dataset was changed after it was written: restore it from a backup, 
 
 def day(date: str, users: int) -> dict[str, Any]:
     """One day: ``users`` active and engaged, 10 suggestions and 3 acceptances per language."""
-    counts = {"total_engaged_users": 1, "total_code_suggestions": 10, "total_code_acceptances": 3,
-              "total_code_lines_suggested": 20, "total_code_lines_accepted": 5}
-    model = {"name": "default", "is_custom_model": False, "custom_model_training_date": None,
-             "total_engaged_users": users, "languages": [{"name": n, **counts} for n in LANGUAGES]}
-    return {"date": date, "total_active_users": users, "total_engaged_users": users,
-            "copilot_ide_code_completions": {
-                "total_engaged_users": users,
-                "languages": [{"name": n, "total_engaged_users": 1} for n in LANGUAGES],
-                "editors": [{"name": "vscode", "total_engaged_users": users, "models": [model]}]}}
+    return completions_day(date, users, LANGUAGES)
 
 
 def load_file(path: Path, days: list[dict[str, Any]], org: str) -> cm.Dataset:

@@ -206,7 +206,7 @@ def arrow_partitioning() -> Any:
 
 
 def _metadata(name: str) -> dict[str, str]:
-    from copilot_metrics import __version__
+    from copilot_metrics._version import __version__
 
     if name in TABLES:
         doc, key = TABLES[name].doc, TABLES[name].key
@@ -327,7 +327,7 @@ def _json_default(value: Any) -> Any:
 
 
 def _write_all(ds: Dataset, target: Path) -> None:
-    from copilot_metrics import __version__
+    from copilot_metrics._version import __version__
 
     rows: dict[str, int] = {}
     for name in TABLES:
