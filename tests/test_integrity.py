@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -62,11 +62,15 @@ def files_of(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def assert_same_dataset(a: cm.Dataset, b: cm.Dataset) -> None:
+def assert_same_dataset(a: cm.Dataset, b: cm.Dataset, *, side: Iterable[str] = SIDE_TABLES) -> None:
     for name in TABLES:
         assert_frame_equal(a.tables[name], b.tables[name])
-    for name in SIDE_TABLES:
+    for name in side:
         assert_frame_equal(getattr(a, name), getattr(b, name))
+
+
+#: The side tables of the layouts before format 4 (which added ``versions``).
+SIDE_BEFORE_4 = ("sources", "findings", "conflicts", "quarantine")
 
 
 def rewrite(path: Path, change: Callable[[pa.Table], pa.Table]) -> None:
@@ -278,11 +282,11 @@ def test_the_manifest_lists_every_file_with_its_rows_and_sha256(root: Path) -> N
     manifest = orjson.loads((root / MANIFEST).read_bytes())
     written = sorted(str(p.relative_to(root)) for p in root.rglob("*.parquet"))
     assert sorted(manifest["files"]) == written
-    assert len(written) == 16  # 14 tables and 2 validation files
+    assert len(written) == 17  # 15 tables and 2 validation files
     assert manifest["files"]["days/part-00000.parquet"] == {
         "rows": 3, "sha256": hashlib.sha256((root / "days" / "part-00000.parquet").read_bytes()).hexdigest()}
     assert manifest["files"]["completions/part-00000.parquet"]["rows"] == 6
-    assert manifest["format"] == 3
+    assert manifest["format"] == 4
 
 
 def test_hidden_files_and_files_that_are_not_parquet_are_not_read_and_not_an_error(
@@ -369,10 +373,11 @@ def write_format_2(ds: cm.Dataset, root: Path) -> Path:
                 path = path / f"{column}={value if value is not None else '__HIVE_DEFAULT_PARTITION__'}"
             path.mkdir(parents=True)
             part.drop("enterprise", "org", "team", "month").write_parquet(path / "part-0.parquet")
-    for name in SIDE_TABLES:
+    for name in SIDE_BEFORE_4:
         (root / name).mkdir()
         getattr(ds, name).write_parquet(root / name / "part-0.parquet")
-    rows = {name: ds.tables[name].height for name in TABLES} | {name: getattr(ds, name).height for name in SIDE_TABLES}
+    rows = {name: ds.tables[name].height for name in TABLES}
+    rows |= {name: getattr(ds, name).height for name in SIDE_BEFORE_4}
     (root / MANIFEST).write_bytes(orjson.dumps({"format": 2, "version": "0.1.0", "rows": rows,
                                                 "partitioning": {"digests": {}}}))
     return root
@@ -382,7 +387,7 @@ def test_format_2_is_read_exactly_and_checked_on_its_row_counts_columns_and_fold
     ds: cm.Dataset, tmp_path: Path
 ) -> None:
     root = write_format_2(ds, tmp_path / "old")
-    assert_same_dataset(cm.read_parquet(root), ds)
+    assert_same_dataset(cm.read_parquet(root), ds, side=SIDE_BEFORE_4)
     month = root / "completions" / "enterprise=__HIVE_DEFAULT_PARTITION__" / "org=octo" / \
         "team=__HIVE_DEFAULT_PARTITION__" / "month=2025-03"
     shutil.copy(month / "part-0.parquet", month / "part-1.parquet")

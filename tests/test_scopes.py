@@ -198,6 +198,20 @@ def test_two_orgs_unlabelled_folders_are_refused_naming_both(tmp_path: Path) -> 
     assert one.conflicts.height == 7
 
 
+@pytest.mark.parametrize("how", ["base", "parquet"])
+def test_two_orgs_unlabelled_folders_are_refused_when_merged_too(how: str, tmp_path: Path) -> None:
+    alpha = export(tmp_path / "exports" / "alpha" / "export-2025-01-08.json", {day(i): 10 + i for i in range(1, 8)})
+    beta = export(tmp_path / "exports" / "beta" / "export-2025-01-08.json", {day(i): 100 + i for i in range(1, 8)})
+    base, new = cm.load(alpha), cm.load(beta)  # each folder alone is one scope
+    root = cm.write_parquet(base, tmp_path / "pq")
+    with pytest.raises(cm.ScopeError) as caught:  # the base holds alpha's file, the new load beta's
+        _ = cm.load(beta, base=base) if how == "base" else cm.write_parquet(new, root, mode="merge")
+    assert (caught.value.folders, caught.value.shared, caught.value.differing) == (
+        (str(alpha.parent), str(beta.parent)), 7, 7)
+    if how == "parquet":  # refused: the dataset is left as it was
+        assert cm.read_parquet(tmp_path / "pq").sources["source"].to_list() == [str(alpha)]
+
+
 def test_the_shipped_example_folder_alone_is_an_org_and_its_team_refused() -> None:
     root = cm.examples.path()
     texts: dict[Path, dict[str, set[str]]] = {}

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from copilot_metrics.explode import Exploded, Prepared
 
 __all__ = [
+    "CONTRACT_RULES",
     "RULES",
     "TABLE_RULES",
     "contract_findings",
@@ -310,4 +311,5 @@ def contract_findings(name: str, located: pl.DataFrame) -> pl.DataFrame:
 TABLE_RULES = ("acceptances_exceed_suggestions", "lines_accepted_exceed_suggested", "child_engaged_exceeds_parent",
                 "engaged_exceeds_active")
 
-
+#: Findings :func:`contract_findings` makes, one per row that broke its table's contract.
+CONTRACT_RULES = ("duplicate_row", "negative_count", "contract_violation")

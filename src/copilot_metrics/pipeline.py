@@ -23,7 +23,7 @@ from copilot_metrics import findings as _findings
 from copilot_metrics.contracts import enforce
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.decode import decode
-from copilot_metrics.errors import CopilotMetricsError, FormatError, SchemaValidationError, ScopeError
+from copilot_metrics.errors import CopilotMetricsError, FormatError, SchemaValidationError
 from copilot_metrics.explode import (
     Exploded,
     Prepared,
@@ -32,12 +32,11 @@ from copilot_metrics.explode import (
     prepare_bytes,
 )
 from copilot_metrics.findings import (
-    TABLE_RULES,
     file_findings,
     table_findings,
     training_date_findings,
 )
-from copilot_metrics.sources import READ_SUFFIXES, Source, SourceRef, resolve, safe_label
+from copilot_metrics.sources import Source, SourceRef, resolve, safe_label
 from copilot_metrics.tables import (
     DAY_KEY,
     FINDING_SCHEMA,
@@ -261,16 +260,18 @@ def load(
         A key function over a ``ds.sources`` row replacing the precedence rules (larger wins).
     base:
         An existing dataset, or the root of a Parquet dataset written by
-        :func:`copilot_metrics.write_parquet`, to merge the new files into, with the same
-        precedence, without reading the base's JSON again: each kept day of the base competes
-        under the file it was kept from (give the same ``fetched_at``/``precedence`` as for the
-        base).  The tables and conflicts equal loading all the files at once, except when a new
-        export changes a day the base already held in conflict: the base's conflict rows then
-        stay as they were (its losing versions were not kept) beside the new ones.  The base's
-        quarantine and non-recomputed findings are carried over; ``days_identical`` and
-        ``days_superseded`` of its files are the base's counts plus the new merge's.  A Parquet
-        base is read by :func:`copilot_metrics.read_parquet`, with its checks (a file that
-        disagrees with the manifest raises; the contracts run when ``contracts`` is true).
+        :func:`copilot_metrics.write_parquet`, to merge the new files into without reading the
+        base's JSON again (:func:`copilot_metrics.merge.merge_into`, the merge of
+        ``write_parquet(..., mode="merge")``): the result is the dataset one load of the base's
+        files and the new ones gives, every table and side table, the counts, conflicts and
+        validation report included, row order too (best effort for a dataset read from a layout
+        before format 4).  A file of the base read again replaces its base copy.  The base's
+        files keep their stored ``export_time`` unless ``fetched_at`` names them; give the same
+        ``precedence`` as for the base.  The new files' contracts run on their own days (with
+        ``"raise"``, a new day breaking a contract raises even when the base holds a newer
+        version of it).  A Parquet base is read by :func:`copilot_metrics.read_parquet`, with
+        its checks (a file that disagrees with the manifest raises; the contracts run when
+        ``contracts`` is true).
     contracts:
         Run the pandera contracts (default).
     workers:
@@ -331,10 +332,11 @@ def load(
     if times:
         fetched_at = _match_fetched_at(times, refs, base_ds.sources["source"].to_list() if base_ds else [])
     skipped = [_source_row(ref, "skipped", ref.skipped) for ref in refs if ref.skipped]
-    return assemble(
+    ds = assemble(
         _results(refs, workers), on_invalid=on_invalid, fetched_at=fetched_at, precedence=precedence,
-        contracts=contracts, skipped=skipped, base=base_ds, reread={ref.label for ref in refs if not ref.skipped},
+        contracts=contracts, skipped=skipped,
     )
+    return ds if base_ds is None else merge.merge_into(base_ds, ds, fetched_at=fetched_at, precedence=precedence)
 
 
 def assemble(
@@ -345,16 +347,13 @@ def assemble(
     precedence: Callable[[dict[str, Any]], Any] | None = None,
     contracts: bool = True,
     skipped: Sequence[dict[str, Any]] = (),
-    base: Dataset | None = None,
-    reread: set[str] | None = None,
 ) -> Dataset:
     """Everything :func:`load` does after reading: merge the batches, pick winners, contracts, findings.
 
     ``chunks`` are the batch results of :func:`_process_chunk`, in any order, computed here or
     elsewhere (worker processes, or the executors of :mod:`copilot_metrics.spark`): one place
     turns read batches into a dataset, so every engine gives the same one.  ``skipped`` are the
-    ``ds.sources`` rows of inputs never opened; ``base`` a dataset to merge into, whose files
-    named in ``reread`` are replaced by their new read.
+    ``ds.sources`` rows of inputs never opened.
     """
     merger = merge.Merger()
     source_rows: list[dict[str, Any]] = list(skipped)
@@ -365,10 +364,6 @@ def assemble(
     format_errors: list[FormatError] = []
     read_sources: list[dict[str, Any]] = []
     positions: list[tuple[str, str, int]] = []  # (source, date, index in the file) of each day read
-    if base is not None:
-        base = merge.add_dataset(merger, base, reread or set())
-        source_rows.extend(base.sources.select(SOURCE_READ_SCHEMA.names()).to_dicts())
-        quarantine.extend(base.quarantine.to_dicts())
     for chunk in chunks:
         for ref, outcome in chunk.outcomes:
             if isinstance(outcome, CopilotMetricsError):
@@ -420,57 +415,26 @@ def assemble(
                else SOURCE_READ_SCHEMA.to_frame())
     sources = sources.unique("source", keep="last").sort("source")
     if merger.registry:  # unlabelled folders that cannot be one scope are refused, never merged
-        _refuse_clashes(merge.scope_clashes(pl.concat(merger.registry)), sources["source"].to_list())
+        merge.refuse_clashes(merge.scope_clashes(pl.concat(merger.registry)), sources["source"].to_list())
     ranked = merge.rank_sources(sources, fetched_at, precedence)
-    tables, conflicts, counts = merger.finish(ranked)
-    if base is not None:
-        conflicts = merge.dedupe_versions(merge.rebase_conflicts(base.conflicts, conflicts, tables["days"]), ranked)
-        reading_findings.append(base.findings.filter(~pl.col("rule").is_in(TABLE_RULES)))
+    tables, conflicts, counts, versions = merger.finish(ranked)
     sources = ranked.join(counts, on="source", how="left").with_columns(
         pl.col("days_kept", "days_identical", "days_superseded").fill_null(0).cast(pl.Int64)
     )
-    if base is not None and {"days_identical", "days_superseded"} <= set(base.sources.columns):
-        # the base's own repeats were dropped when it was built: add its counts to its files'
-        carried = base.sources.select("source", *(pl.col(c).alias(f"_base_{c}") for c in merge.REPEAT_COUNTS))
-        sources = sources.join(carried, on="source", how="left").with_columns(
-            (pl.col(c) + pl.col(f"_base_{c}").fill_null(0)).cast(pl.Int64) for c in merge.REPEAT_COUNTS
-        ).drop(f"_base_{c}" for c in merge.REPEAT_COUNTS)
     quarantine_frame = (
         pl.DataFrame(quarantine, schema=QUARANTINE_SCHEMA, orient="row") if quarantine else QUARANTINE_SCHEMA.to_frame()
     ).sort(["source", "day_index", "date"], nulls_last=True, maintain_order=True)
-    ds = Dataset(tables, sources, quarantine_frame, FINDING_SCHEMA.to_frame(), conflicts, report)
+    ds = Dataset(tables, sources, quarantine_frame, FINDING_SCHEMA.to_frame(), conflicts, report, versions=versions)
     if contracts:
         ds = enforce(ds, on_invalid, positions=pl.DataFrame(
             positions, schema={"source": pl.String, "date": pl.String, "day_index": pl.Int64}, orient="row"))
     return dataclasses.replace(
         ds,
-        sources=_statuses(ds.sources, ds.quarantine),
+        sources=merge.file_statuses(ds.sources, ds.quarantine),
         findings=pl.concat([*reading_findings, table_findings(ds.tables), ds.findings])
         .unique()
         .sort(["source", *DAY_KEY, "table", "rule", "json_path", "value", "severity", "message"], nulls_last=True),
     )
-
-
-def _refuse_clashes(clashes: pl.DataFrame, labels: list[str]) -> None:
-    """Raise :class:`ScopeError` for the first pair of folders :func:`merge.scope_clashes` found."""
-    if clashes.height == 0:
-        return
-    first = clashes.row(0, named=True)
-    inside = next((label.lower() for label in labels if (os.path.dirname(label) or ".") == first["folder"]), "")  # noqa: PTH120
-    suffix = max((s for s in READ_SUFFIXES if inside.endswith(s)), key=len, default=".json")
-    raise ScopeError.mixed_folders((first["folder"], first["other_folder"]), first["shared"], first["differing"],
-                                   suffix=suffix, more=clashes.height - 1)
-
-
-def _statuses(sources: pl.DataFrame, quarantine: pl.DataFrame) -> pl.DataFrame:
-    """A loaded file's status says whether days of it were set aside, or all of them."""
-    aside = quarantine.group_by("source").agg(pl.len().cast(pl.Int64).alias("_aside"))
-    loaded = pl.col("status").str.starts_with("loaded") & (pl.col("_aside") > 0)
-    return sources.join(aside, on="source", how="left").with_columns(
-        pl.when(loaded & (pl.col("_aside") >= pl.col("days"))).then(pl.lit("not loaded: every day quarantined"))
-        .when(loaded).then(pl.lit("loaded with quarantined days"))
-        .otherwise(pl.col("status")).alias("status")
-    ).drop("_aside")
 
 
 def _scope(enterprise: object, org: object, team: object) -> dict[str, str | None]:

@@ -46,6 +46,7 @@ __all__ = [
     "SOURCE_SCHEMA",
     "TABLES",
     "UNKNOWN_SCHEMA",
+    "VERSION_SCHEMA",
     "Feature",
     "SideSpec",
     "TableSpec",
@@ -324,6 +325,20 @@ CONFLICT_SCHEMA = pl.Schema(
     }
 )
 
+#: Columns of ``ds.versions``: one row per copy of a day a file held (its valid days), naming the version of
+#: the day it held, so that a later merge counts and compares as loading every file at once would.
+#: ``label`` is the copy's label in ``ds.conflicts`` (the file, or ``file.json$[3]`` for an earlier copy
+#: of a date the file repeats), ``occurrence`` 0 for the file's last copy of the date, 1 for the one
+#: before...; ``version`` 0 for the kept version (its rows are in the tables; a day the contracts set
+#: aside is in ``ds.quarantine``), 1, 2, ... for the other versions, most recent first; ``day_json`` the
+#: day of each other version as the API wrote it, on the row of its most recent copy (null elsewhere).
+VERSION_SCHEMA = pl.Schema(
+    {
+        "source": _S, **_SCOPE_COLUMNS, "date": _D, "label": _S, "occurrence": _I64, "version": _I64,
+        "day_json": _S,
+    }
+)
+
 #: Columns of ``ds.validation.errors`` (one row per schema error), also the reasons of quarantined days.
 ERROR_SCHEMA = pl.Schema(
     {"source": _S, "day_index": _I64, "date": _S, "json_path": _S, "rule": _S, "value": _S, "message": _S}
@@ -359,6 +374,9 @@ SIDE_TABLES: dict[str, SideSpec] = {
                  (*DAY_KEY, "table", "key", "column", "other_source")),
         SideSpec("quarantine", QUARANTINE_SCHEMA, "one row per day set aside, kept verbatim with its reasons",
                  ("source", *SCOPE, "day_index", "date")),
+        SideSpec("versions", VERSION_SCHEMA,
+                 "one row per copy of a day a file held: which version of the day it was (what a merge needs)",
+                 ("label", *DAY_KEY)),
     )
 }
 

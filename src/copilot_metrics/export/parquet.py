@@ -1,6 +1,6 @@
 """Export: a :class:`~copilot_metrics.dataset.Dataset` as a Parquet dataset any engine reads, and back.
 
-Layout of ``root`` (written by :func:`write_parquet`, layout format 3)::
+Layout of ``root`` (written by :func:`write_parquet`, layout format 4)::
 
     root/
       _copilot_metrics.json                  manifest: format, version, schema hash, row counts, validation counts,
@@ -10,10 +10,13 @@ Layout of ``root`` (written by :func:`write_parquet`, layout format 3)::
       days/part-00000.parquet                every column of the table, scope and date included
       days/part-00001.parquet, ...           more files only past 1,048,576 rows (rows in written order)
       completions/..., ...                   the ten tables of copilot_metrics.tables.TABLES, same layout
-      sources/part-00000.parquet             the four bookkeeping tables, same layout
+      sources/part-00000.parquet             the five bookkeeping tables, same layout
       findings/part-00000.parquet
       conflicts/part-00000.parquet
       quarantine/part-00000.parquet
+      versions/part-00000.parquet            every copy of a day a file held, and the JSON of each version
+                                             that did not win: what write_parquet(mode="merge") and
+                                             load(base=) need to merge as one load of every file would
 
 Nothing is partitioned: the scope columns ``enterprise``, ``org``, ``team`` and ``date`` are
 stored in the files like every other column, with their declared types (``string``, ``date32``),
@@ -51,7 +54,10 @@ declared Polars schemas (String -> ``string``, Int64 -> ``int64``, Date -> ``dat
 ``copilot_metrics.grain``, ``copilot_metrics.key`` (JSON list) and
 ``copilot_metrics.partitioning`` (``[]``).
 
-Earlier layouts (formats 1 and 2, copilot-metrics 0.1.0): the ten data tables were
+Format 3 is format 4 without ``versions/``: :func:`read_parquet` gives it an empty ``versions``
+table, and a merge into it is exact for what it adds, best effort for what it held (see
+:func:`copilot_metrics.merge.merge_into`).  Earlier layouts (formats 1 and 2, copilot-metrics
+0.1.0, without ``versions/`` too): the ten data tables were
 hive-partitioned by ``enterprise``, ``org``, ``team`` and ``month``, the scope living only in
 percent-encoded folder names (``__HIVE_DEFAULT_PARTITION__`` for null, long labels named by a
 digest listed in the manifest).  :func:`read_parquet`, :func:`scan_parquet` and
@@ -126,7 +132,8 @@ MANIFEST = "_copilot_metrics.json"
 _KEY = [*SCOPE, "date"]
 _FILE = "part-0.parquet"  # formats 1 and 2
 _VALIDATION_DIR = "_validation"
-_FORMAT = 3  # 3: unpartitioned, scope in the files; 2: hive, byte-wise percent-encoding, digests; 1: hive, quote()
+_FORMAT = 4  # 4: and the versions side table; 3: unpartitioned, scope in the files; 2: hive, byte-wise
+#                percent-encoding, digests; 1: hive, quote()
 _ROWS_PER_FILE = 1 << 20
 _ROW_GROUP = 1 << 17
 #: What a written data file is called (``part-00000.parquet``, ...).
@@ -141,6 +148,15 @@ _PREFIX = 48
 
 def _all_tables() -> list[str]:
     return [*TABLES, *SIDE_TABLES]
+
+
+#: Side tables each layout format stores first (layouts before it do not have them).
+_SINCE = {"versions": 4}
+
+
+def _stored(fmt: int) -> list[str]:
+    """The tables a dataset of layout format ``fmt`` stores."""
+    return [name for name in _all_tables() if fmt >= _SINCE.get(name, 1)]
 
 
 # ---------------------------------------------------------------- arrow types
@@ -709,10 +725,14 @@ def write_parquet(
         :class:`~copilot_metrics.errors.CopilotMetricsError` names the files in the way.
     mode:
         ``"overwrite"`` (default): the folder then holds ``ds`` alone.  ``"merge"``: ``ds`` is
-        merged into the dataset already in ``root`` (if any) with the precedence rules of
-        :mod:`copilot_metrics.merge`: for each (scope, date) the version of the most recent
-        export wins, identical days are not duplicated, differing values are recorded in
-        ``conflicts``.  The existing dataset is read into memory to merge, with every check of
+        merged into the dataset already in ``root`` (if any) by
+        :func:`copilot_metrics.merge.merge_into`, the merge of ``load(..., base=)``: the result
+        is the dataset one :func:`copilot_metrics.load` of the files of both gives, every table
+        and side table, counts and row order included (best effort for a dataset written in a
+        layout before format 4; a ``precedence=`` function given to the loads is not replayed:
+        files rank by their stored ``export_time``).  Unlabelled files of two folders that
+        cannot be one scope raise :class:`~copilot_metrics.errors.ScopeError`, as that load
+        would.  The existing dataset is read into memory to merge, with every check of
         :func:`read_parquet` (a damaged one raises and is left as it is).
     lock_timeout:
         Seconds to wait for another process writing into the same parent folder before raising
@@ -763,7 +783,7 @@ def write_parquet(
     def write(staging: Path, previous: Path | None) -> None:
         data = ds
         if mode == "merge" and previous is not None and _is_dataset(previous):
-            data = archive.merge_datasets(read_parquet(previous), ds)
+            data = archive.merge_into(read_parquet(previous), ds)
         _write_all(data, staging)
 
     return _replace(root, write, what="Parquet dataset", ours=_ours, marker=MANIFEST, lock_timeout=lock_timeout)
@@ -857,7 +877,7 @@ def _manifest(root: Path) -> dict[str, Any]:
     for name in _all_tables():
         if name in rows and not _is_count(rows[name]):
             raise _bad_manifest(path, f"$.rows.{name}", "a row count", rows[name])
-        if fmt >= 3 and name not in rows:
+        if fmt >= 3 and name in _stored(fmt) and name not in rows:
             raise CopilotMetricsError(
                 f"{path}: $.rows: no row count for table {name!r}", file=str(path), json_path="$.rows",
                 table=name, hint=_DAMAGED,
@@ -960,7 +980,7 @@ def _parquet_files(base: Path, table: str) -> list[str]:
 
 
 def _verified(base: Path, manifest: dict[str, Any]) -> dict[str, list[Path]]:
-    """Each table's files of a format-3 dataset, in order, once they agree with its manifest.
+    """Each table's files of a dataset of format 3 or later, in order, once they agree with its manifest.
 
     Every file the manifest lists is there, with its rows and its SHA-256; no other Parquet file
     is in a table's folder (other engines would read its rows); each file's columns and dtypes
@@ -970,7 +990,7 @@ def _verified(base: Path, manifest: dict[str, Any]) -> dict[str, list[Path]]:
     listed: dict[str, Any] | None = manifest.get("files")
     counts: dict[str, int] = manifest["rows"]
     out: dict[str, list[Path]] = {}
-    for name in _all_tables():
+    for name in _stored(manifest["format"]):
         present = _parquet_files(base, name)
         if listed is not None:
             expected = sorted(k for k in listed if k.startswith(f"{name}/"))
@@ -1009,7 +1029,7 @@ def _verified_legacy(base: Path, manifest: dict[str, Any]) -> dict[str, list[tup
     digests = manifest.get("partitioning", {}).get("digests", {})
     counts = manifest.get("rows", {})
     out = {}
-    for name in _all_tables():
+    for name in _stored(manifest.get("format", 1)):
         folder = base / name
         files = _files(folder, digests) if folder.is_dir() else []
         schema = pl.Schema({c: t for c, t in table_schema(name).items() if not (name in TABLES and c in SCOPE)})
@@ -1078,11 +1098,15 @@ def _open(root: str | os.PathLike[str]) -> tuple[Path, dict[str, Any], dict[str,
     manifest = _manifest(base)
     if manifest.get("format", 1) >= 3:
         files = _verified(base, manifest)
-        lazy = {name: _scan_table(name, files[name]) for name in _all_tables()}
+        lazy = {name: _scan_table(name, paths) for name, paths in files.items()}
     else:
         legacy = _verified_legacy(base, manifest)
-        lazy = {name: _scan_legacy_table(name, base / name, legacy[name]) for name in _all_tables()}
-        files = {name: [path for path, _ in legacy[name]] for name in _all_tables()}
+        lazy = {name: _scan_legacy_table(name, base / name, found) for name, found in legacy.items()}
+        files = {name: [path for path, _ in found] for name, found in legacy.items()}
+    for name in _all_tables():  # a side table the layout does not store (versions before format 4): empty
+        lazy.setdefault(name, pl.LazyFrame(schema=table_schema(name)))
+        files.setdefault(name, [])
+    lazy = {name: lazy[name] for name in _all_tables()}
     _verified_validation(base, manifest)
     return base, manifest, lazy, files
 
@@ -1133,8 +1157,9 @@ def scan_parquet(root: str | os.PathLike[str]) -> dict[str, pl.LazyFrame]:
     Returns
     -------
     dict of str to LazyFrame
-        The ten data tables, then ``sources``, ``findings``, ``conflicts``, ``quarantine``; each
-        with its declared schema (columns in order).  Filters on the scope columns or ``date``
+        The ten data tables, then ``sources``, ``findings``, ``conflicts``, ``quarantine``,
+        ``versions`` (empty for a layout before format 4); each with its declared schema
+        (columns in order).  Filters on the scope columns or ``date``
         skip the row groups whose statistics exclude them (in a dataset of format 1 or 2, the
         partitions).
 
@@ -1201,7 +1226,7 @@ def read_parquet(root: str | os.PathLike[str], *, contracts: bool = True) -> Dat
     ds = Dataset(
         {name: frames[name] for name in TABLES},
         frames["sources"], frames["quarantine"], frames["findings"], frames["conflicts"], report,
-        dict(manifest.get("meta") or {}),
+        dict(manifest.get("meta") or {}), versions=frames["versions"],
     )
     if contracts:
         _check_contracts(base, ds)
