@@ -581,19 +581,13 @@ def test_incremental_load_equals_loading_everything(
     grown = cm.load(new, base=base)
     assert len(read) == len(new)
     assert not {str(p) for p in root.rglob("*.json") if fetch_of(p) <= last} & set(read)  # old JSON not re-read
-    assert_same(grown, merged, sources=False)
-    assert grown.findings.equals(merged.findings)
-    assert grown.sources["source"].to_list() == merged.sources["source"].to_list()
-    assert grown.sources["days_kept"].to_list() == merged.sources["days_kept"].to_list()
-    counts = ["days", "days_kept", "days_identical", "days_superseded"]
-    if split == "after the correction":
-        assert grown.sources.select(counts).equals(merged.sources.select(counts))
-    else:
-        # the base's copies identical to the original day are not re-read, so the new version
-        # of the corrected day supersedes only the base's kept copy: the others stay "identical"
-        diff = grown.sources.select(counts) - merged.sources.select(counts)
-        assert diff["days_superseded"].sum() == -diff["days_identical"].sum()
-        assert diff["days_kept"].abs().sum() == 0
+    # everything, counts and the report included: before the correction, the base's copies of the
+    # original day (recorded in base.versions) are superseded by the new version, as in one load
+    assert_dataset_equal(grown, merged, check_validation=True)
+    c_day = merged.conflicts.filter(pl.col("date") == c.date)
+    assert c_day.height > 0
+    assert grown.sources.filter(pl.col("days_superseded") > 0).height == merged.sources.filter(
+        pl.col("days_superseded") > 0).height > 1
 
 
 def test_incremental_load_does_not_change_the_base(root: Path) -> None:
@@ -610,7 +604,7 @@ def test_incremental_load_from_a_parquet_base(root: Path, merged: cm.Dataset, tm
     old, new = _split(root, c.fetched_before)
     cm.write_parquet(cm.load(old), tmp_path / "pq")
     grown = cm.load(new, base=str(tmp_path / "pq"))
-    assert_same(grown, merged, sources=False)
+    assert_dataset_equal(grown, merged, check_validation=True)
 
 
 def test_loading_a_copy_of_the_archive_elsewhere_keeps_the_same_tables(root: Path, tmp_path: Path) -> None:
@@ -655,3 +649,37 @@ def test_each_losing_version_is_compared_with_the_kept_one(tmp_path: Path) -> No
     ]
     counts = ds.sources.select("source", "days_kept", "days_identical", "days_superseded").rows()
     assert counts == [(v1, 0, 0, 1), (v2, 0, 0, 1), (v2_again, 0, 0, 1), (v3, 1, 0, 0)]
+
+
+@pytest.mark.parametrize("how", ["base", "parquet"])
+@pytest.mark.parametrize("newest", ["a newer export", "an older export"])
+def test_a_day_the_contracts_set_aside_leaves_the_quarantine_only_when_another_version_wins(
+    how: str, newest: str, tmp_path: Path
+) -> None:
+    base_file = write(tmp_path / "x-2025-01-05.json", [day("2025-01-01", -1), day("2025-01-02", 2)])
+    stamp = "2025-01-06" if newest == "a newer export" else "2025-01-04"
+    other = write(tmp_path / f"x-{stamp}.json", [day("2025-01-01", 5)])
+    base = cm.load(base_file, org="o", on_invalid="quarantine")
+    assert base.quarantine.select("source", "date", "stage").rows() == [(base_file, "2025-01-01", "contract")]
+    if how == "base":
+        grown = cm.load(other, org="o", on_invalid="quarantine", base=base)
+    else:
+        root = cm.write_parquet(base, tmp_path / "pq")
+        grown = cm.read_parquet(cm.write_parquet(cm.load(other, org="o"), root, mode="merge"))
+    assert_dataset_equal(grown, cm.load([base_file, other], org="o", on_invalid="quarantine"), check_validation=True)
+    conflict = grown.conflicts.select("date", "column", "kept_value", "other_value", "kept_source", "other_source")
+    statuses = grown.sources.select("source", "status", "days_kept", "days_identical", "days_superseded")
+    if newest == "a newer export":  # 5 users win: the negative day is only a losing version
+        assert grown.days.select(pl.col("date").cast(pl.String), "total_active_users").rows() == [
+            ("2025-01-01", 5), ("2025-01-02", 2)]
+        assert grown.quarantine.height == 0
+        assert grown.findings.filter(pl.col("rule") == "negative_count").height == 0
+        assert conflict.rows() == [(D(2025, 1, 1), "total_active_users", "5", "-1", other, base_file)]
+        assert statuses.rows() == [(base_file, "loaded", 1, 0, 1), (other, "loaded", 1, 0, 0)]
+    else:  # the negative day still wins: it stays aside, and the older version is a conflict
+        assert grown.days.select(pl.col("date").cast(pl.String), "total_active_users").rows() == [("2025-01-02", 2)]
+        assert grown.quarantine.select("source", "date", "day_index", "stage").rows() == [
+            (base_file, "2025-01-01", 0, "contract")]
+        assert grown.findings.filter(pl.col("rule") == "negative_count").select("source").rows() == [(base_file,)]
+        assert conflict.rows() == [(D(2025, 1, 1), "total_active_users", "-1", "5", base_file, other)]
+        assert statuses.rows() == [(other, "loaded", 0, 0, 1), (base_file, "loaded with quarantined days", 2, 0, 0)]

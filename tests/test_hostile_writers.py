@@ -30,7 +30,7 @@ from copilot_metrics.errors import CopilotMetricsError
 from copilot_metrics.export.json import LABELS_FILE, read_json, templates
 from copilot_metrics.tables import TABLES
 
-SIDE = ("sources", "findings", "conflicts", "quarantine")
+SIDE = ("sources", "findings", "conflicts", "quarantine", "versions")
 LONG = "x" * 300
 NFC, NFD = "\u00e9quipe", "e\u0301quipe"  # the same name, composed and decomposed
 HOSTILE = ("../escape", "a/b", "..", ".", "back\\slash", "nul\x00byte", "k=v", "100%", "%2F",
@@ -193,7 +193,7 @@ def test_csv_file_names_come_from_tables_only_and_the_labels_read_back(hostile: 
     written = cm.write_csv(hostile, tmp_path / "csv")
     assert_inside(tmp_path, tmp_path / "csv")
     assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == sorted(f"{n}.csv" for n in (*TABLES, *SIDE))
-    assert len(written) == 14
+    assert len(written) == 15
     days = pl.read_csv(tmp_path / "csv" / "days.csv", schema_overrides=dict.fromkeys(SCOPE_COLS, pl.String))
     assert sorted(days.select(*SCOPE_COLS, "total_active_users").rows(), key=repr) == expected_rows()
 
@@ -332,11 +332,11 @@ CHILD = textwrap.dedent("""
         Path.rename = rename
     elif kill_at == "slow-merge":
         from copilot_metrics import merge as merging
-        real_merge = merging.merge_datasets
+        real_merge = merging.merge_into
         def merge(old, new):
             time.sleep(1.0)
             return real_merge(old, new)
-        merging.merge_datasets = merge
+        merging.merge_into = merge
     cm.write_parquet(ds, root, mode=mode)
 """)
 

@@ -17,6 +17,8 @@ import pytest
 
 resource = pytest.importorskip("resource", reason="peak memory is read with the resource module (not on Windows)")
 
+pytestmark = pytest.mark.slow  # three child processes, about 6 s each
+
 CHILD = r"""
 import datetime as dt, json, resource, sys
 import copilot_metrics as cm

@@ -25,8 +25,10 @@ from copilot_metrics.export.parquet import read_parquet, scan_parquet, write_csv
 from copilot_metrics.tables import TABLES
 
 D = datetime.date
-SIDE = ("sources", "findings", "conflicts", "quarantine")
+SIDE = ("sources", "findings", "conflicts", "quarantine", "versions")
 ALL = (*TABLES, *SIDE)
+#: The side tables of the layouts before format 4.
+SIDE_BEFORE_4 = SIDE[:4]
 #: DuckDB's name of each declared Polars dtype, written out by hand.
 DUCK = {pl.String: "VARCHAR", pl.Int64: "BIGINT", pl.Date: "DATE", pl.Boolean: "BOOLEAN",
         pl.Float64: "DOUBLE"}
@@ -41,15 +43,12 @@ def duck_type(dtype: pl.DataType) -> str:
     return next(name for kind, name in DUCK.items() if dtype == kind)
 
 
-def assert_same_dataset(a: cm.Dataset, b: cm.Dataset, *, ordered: bool = True) -> None:
-    """Every table equal, row order included; ``ordered=False``: the side tables in any order."""
+def assert_same_dataset(a: cm.Dataset, b: cm.Dataset, *, side: tuple[str, ...] = SIDE) -> None:
+    """Every table and side table (those of ``side``) equal, row order included."""
     for name in TABLES:
         assert_frame_equal(a.tables[name], b.tables[name])
-    for name in SIDE:
-        left, right = getattr(a, name), getattr(b, name)
-        if not ordered:
-            left, right = left.sort(pl.all(), nulls_last=True), right.sort(pl.all(), nulls_last=True)
-        assert_frame_equal(left, right)
+    for name in side:
+        assert_frame_equal(getattr(a, name), getattr(b, name))
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +83,7 @@ def test_every_file_is_zstd_and_its_footer_names_version_schema_hash_table_grain
     from copilot_metrics import _schema
 
     files = [p for name in ALL for p in (written / name).rglob("*.parquet")]
-    assert len(files) == 10 + 4
+    assert len(files) == 10 + 5
     for path in files:
         meta = pq.read_metadata(path)
         kv = {k.decode(): v.decode() for k, v in meta.metadata.items()}
@@ -190,7 +189,7 @@ def test_a_write_failing_midway_leaves_the_previous_dataset_intact_and_no_partia
         real(frame, path, schema)
 
     monkeypatch.setattr(parquet, "_write_file", failing)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(CopilotMetricsError, match=r"No space left on device \(.*/part-00000\.parquet\); the previous"):
         write_parquet(example, root)
     assert calls["n"] == 7
     assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
@@ -243,7 +242,7 @@ def test_merge_of_overlapping_exports_equals_loading_all_json_at_once_across_the
     root = write_parquet(_load(a, "org"), tmp_path / "pq")
     write_parquet(_load(b, "org"), root, mode="merge")
     merged, full = read_parquet(root), _load(org, "org")
-    assert_same_dataset(merged, full, ordered=False)
+    assert_same_dataset(merged, full)
     # independently from the raw files: every file of A holding the corrected day lost it
     holding = [f for f in a if corr.date.isoformat() in {d["date"] for d in json.loads(Path(f).read_text())}]
     assert holding
@@ -283,7 +282,7 @@ def test_merge_at_any_split_equals_loading_everything(
     write_parquet(_load(org[split - 1 if reload_overlap else split:], "org"), root, mode="merge")
     merged = read_parquet(root)
     full = everything["both" if both_scopes else "org"]
-    assert_same_dataset(merged, full, ordered=False)
+    assert_same_dataset(merged, full)
     assert merged.days.height == merged.days.select(["org", "team", "date"]).n_unique()
 
 
@@ -323,7 +322,7 @@ def test_merge_counts_for_an_export_missing_a_day_inside_its_span(tmp_path: Path
     assert sorted(counts.rows()) == [("2025-05-04.json", 0, 2, 1), ("2025-05-05.json", 0, 2, 0),
                                      ("2025-05-06.json", 3, 0, 0)]
     assert merged.days["total_active_users"].to_list() == [5, 9, 7]
-    assert_same_dataset(merged, cm.load(paths, org="o"), ordered=False)
+    assert_same_dataset(merged, cm.load(paths, org="o"))
 
 
 def test_merge_into_a_missing_folder_is_a_plain_write(archive: dict[str, list[str]], tmp_path: Path) -> None:
@@ -334,7 +333,7 @@ def test_merge_into_a_missing_folder_is_a_plain_write(archive: dict[str, list[st
 def test_merging_the_same_dataset_twice_changes_nothing(example: cm.Dataset, tmp_path: Path) -> None:
     root = write_parquet(example, tmp_path / "pq")
     write_parquet(example, root, mode="merge")
-    assert_same_dataset(read_parquet(root), example, ordered=False)
+    assert_same_dataset(read_parquet(root), example)
 
 
 # ---------------------------------------------------------------- interop
@@ -434,7 +433,7 @@ def test_parquet_size_of_the_example_against_its_json(written: Path) -> None:
 def test_manifest_records_rows_and_null_marker(written: Path, example: cm.Dataset) -> None:
     manifest = orjson.loads((written / parquet.MANIFEST).read_bytes())
     assert manifest["rows"]["completions"] == example.completions.height
-    assert manifest["format"] == 3
+    assert manifest["format"] == 4
     assert manifest["partitioning"]["columns"] == []
 
 
@@ -473,7 +472,7 @@ def write_legacy(ds: cm.Dataset, root: Path, fmt: int) -> Path:
             path = root / name / f"enterprise={folder(e)}" / f"org={folder(o)}" / f"team={folder(t)}" / f"month={m}"
             path.mkdir(parents=True)
             part.drop("enterprise", "org", "team", "month").write_parquet(path / "part-0.parquet")
-    for name in SIDE:
+    for name in SIDE_BEFORE_4:
         (root / name).mkdir()
         getattr(ds, name).write_parquet(root / name / "part-0.parquet")
     manifest: dict[str, Any] = {"library": "copilot-metrics", "version": "0.1.0", "rows": {},
@@ -494,9 +493,58 @@ def test_datasets_of_the_0_1_0_layouts_read_back_exactly_and_a_write_rewrites_th
     # (format 1 could not tell a team literally named __HIVE_DEFAULT_PARTITION__ from the null team)
     for ds in (example, odd):
         root = write_legacy(ds, tmp_path / f"old-{ds.days.height}", fmt)
-        assert_same_dataset(read_parquet(root), ds)
+        assert_same_dataset(read_parquet(root), ds, side=SIDE_BEFORE_4)
+        assert read_parquet(root).versions.height == 0  # not in these layouts
         assert_frame_equal(scan_parquet(root)["days"].collect(), ds.days)
         write_parquet(read_parquet(root), root)  # the old files are the library's: replaced, not refused
         assert [p.name for p in (root / "days").iterdir()] == ["part-00000.parquet"]
-        assert orjson.loads((root / parquet.MANIFEST).read_bytes())["format"] == 3
-        assert_same_dataset(read_parquet(root), ds)
+        assert orjson.loads((root / parquet.MANIFEST).read_bytes())["format"] == 4
+        assert_same_dataset(read_parquet(root), ds, side=SIDE_BEFORE_4)
+
+
+# ---------------------------------------------------------------- datasets of layout format 3 (no versions)
+
+
+def as_format_3(root: Path) -> Path:
+    """The dataset at ``root`` as layout format 3 wrote it: no ``versions/`` folder, nor its manifest entries."""
+    import shutil
+
+    shutil.rmtree(root / "versions")
+    manifest = orjson.loads((root / parquet.MANIFEST).read_bytes())
+    manifest["format"] = 3
+    del manifest["rows"]["versions"]
+    manifest["files"] = {k: v for k, v in manifest["files"].items() if not k.startswith("versions/")}
+    (root / parquet.MANIFEST).write_bytes(orjson.dumps(manifest))
+    return root
+
+
+def test_a_format_3_dataset_reads_without_versions_and_merges_best_effort(tmp_path: Path) -> None:
+    def export(name: str, *days: tuple[str, int]) -> str:
+        (tmp_path / name).write_text(json.dumps([{"date": d, "total_active_users": n} for d, n in days]))
+        return str(tmp_path / name)
+
+    a = export("a-2025-01-05.json", ("2025-01-01", 1), ("2025-01-02", 1))
+    b = export("b-2025-01-06.json", ("2025-01-02", 2))  # corrects 01-02 ...
+    c = export("c-2025-01-07.json", ("2025-01-02", 1), ("2025-01-03", 3))  # ... and c reverts it
+    base = cm.load([a, b], org="o")
+    root = as_format_3(write_parquet(base, tmp_path / "pq"))
+    old = read_parquet(root)
+    assert_same_dataset(old, base, side=SIDE_BEFORE_4)
+    assert old.versions.height == 0
+    grown = cm.load(c, org="o", base=root)
+    write_parquet(cm.load(c, org="o"), root, mode="merge")
+    merged = read_parquet(root)
+    assert_same_dataset(merged, grown)  # both doors run the one merge
+    assert orjson.loads((root / parquet.MANIFEST).read_bytes())["format"] == 4
+    # by hand: c is the newest export: it keeps 01-02 (1 user) and 01-03; a keeps 01-01
+    assert merged.days.select(pl.col("date").cast(pl.String), "total_active_users", "source").rows() == [
+        ("2025-01-01", 1, a), ("2025-01-02", 1, c), ("2025-01-03", 3, c)]
+    # a's copy of 01-02 equals c's, but format 3 did not record which version a held: a keeps its
+    # stored count (superseded, by b), where loading the three files at once counts it identical
+    counts = merged.sources.select("source", "days_kept", "days_identical", "days_superseded").rows()
+    assert counts == [(a, 1, 0, 1), (b, 0, 0, 1), (c, 2, 0, 0)]
+    assert cm.load([a, b, c], org="o").sources.filter(pl.col("source") == a).select(
+        "days_kept", "days_identical", "days_superseded").rows() == [(1, 1, 0)]
+    # b's version against c's, and the base's row (a against b: its losing copy was not recorded) as it was
+    assert merged.conflicts.select("column", "kept_value", "other_value", "kept_source", "other_source").rows() == [
+        ("total_active_users", "2", "1", b, a), ("total_active_users", "1", "2", c, b)]

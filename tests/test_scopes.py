@@ -117,10 +117,13 @@ def test_the_manifest_is_never_read_as_an_export(tmp_path: Path) -> None:
     assert rows(globbed) == [(None, None, None, day(1), 5)]
 
 
-def test_a_folder_written_twice_keeps_both_layouts(tmp_path: Path) -> None:
+def test_a_folder_written_twice_holds_the_second_write_alone(tmp_path: Path) -> None:
+    # write_json replaces its folder whole, atomically (as write_parquet): the manifest describes the new export
     write_json(cm.load(export(tmp_path / "a.json", {day(1): 5}), org="o"), tmp_path / "clean")
     write_json(cm.load(export(tmp_path / "b.json", {day(1): 8}), enterprise="e"), tmp_path / "clean")
-    assert rows(cm.load(tmp_path / "clean")) == [(None, "o", None, day(1), 5), ("e", None, None, day(1), 8)]
+    assert rows(cm.load(tmp_path / "clean")) == [("e", None, None, day(1), 8)]
+    layout = json.loads((tmp_path / "clean" / "copilot-metrics-layout.json").read_text())
+    assert layout["templates"] == ["enterprises/{enterprise}/copilot-metrics.json"]
 
 
 def test_the_example_folder_loads_as_the_org_and_its_team(tmp_path: Path) -> None:
@@ -193,6 +196,20 @@ def test_two_orgs_unlabelled_folders_are_refused_naming_both(tmp_path: Path) -> 
     one = cm.load(tmp_path / "exports", org="octo")
     assert one.days["total_active_users"].to_list() == [100 + i for i in range(1, 8)]
     assert one.conflicts.height == 7
+
+
+@pytest.mark.parametrize("how", ["base", "parquet"])
+def test_two_orgs_unlabelled_folders_are_refused_when_merged_too(how: str, tmp_path: Path) -> None:
+    alpha = export(tmp_path / "exports" / "alpha" / "export-2025-01-08.json", {day(i): 10 + i for i in range(1, 8)})
+    beta = export(tmp_path / "exports" / "beta" / "export-2025-01-08.json", {day(i): 100 + i for i in range(1, 8)})
+    base, new = cm.load(alpha), cm.load(beta)  # each folder alone is one scope
+    root = cm.write_parquet(base, tmp_path / "pq")
+    with pytest.raises(cm.ScopeError) as caught:  # the base holds alpha's file, the new load beta's
+        _ = cm.load(beta, base=base) if how == "base" else cm.write_parquet(new, root, mode="merge")
+    assert (caught.value.folders, caught.value.shared, caught.value.differing) == (
+        (str(alpha.parent), str(beta.parent)), 7, 7)
+    if how == "parquet":  # refused: the dataset is left as it was
+        assert cm.read_parquet(tmp_path / "pq").sources["source"].to_list() == [str(alpha)]
 
 
 def test_the_shipped_example_folder_alone_is_an_org_and_its_team_refused() -> None:

@@ -12,12 +12,15 @@ The properties, each against ``cm.load`` of all files at once:
 * order and batches: the files in any order, read in batches of any size, give the same dataset;
 * split into loads: the files partitioned into groups, in any order, loaded one group at a time
   on top of the previous dataset (``base=``), or merged group by group into a Parquet dataset
-  (``write_parquet(..., mode="merge")``), give the same dataset;
+  (``write_parquet(..., mode="merge")``), give the same dataset: every table and side table,
+  counts, conflicts and validation report included, row order too (the one guarantee of
+  :func:`copilot_metrics.merge.merge_into`, behind both);
 * workers: ``workers=2`` gives what ``workers=1`` gives (one example: it starts processes).
 
 And the merged dataset itself is checked against what this file computes from the JSON it wrote,
-in plain Python: which copy of each day wins, which versions lose (conflicts), and each file's
-kept / identical / superseded counts.
+in plain Python: which copy of each day wins, which versions lose (conflicts), each file's
+kept / identical / superseded counts, and the version each copy held (``ds.versions``, with the
+JSON of every losing version).
 """
 
 from __future__ import annotations
@@ -25,9 +28,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import polars as pl
 import pytest
@@ -48,8 +51,6 @@ NOT_EXPORTS = {
     "api error": b'{"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}',
 }
 COUNTS = ["days_kept", "days_identical", "days_superseded"]
-Day = tuple[str, D]  # (org, date)
-REPEATS = ["days_identical", "days_superseded"]
 
 
 # ------------------------------------------------------------------ the archives
@@ -253,6 +254,26 @@ def expected_counts(written: Written) -> dict[str, tuple[int, int, int]]:
     return {path: (k, i, s) for path, (k, i, s) in counts.items()}
 
 
+def expected_versions(written: Written) -> tuple[list[tuple[Any, ...]], dict[tuple[Any, ...], int]]:
+    """``ds.versions`` rows (source, org, date, label, occurrence, version, JSON given) in its order, and
+    the version number each row's JSON holds: 0 for the kept version, then the losing versions, the one
+    with the most recent copy first; the JSON of a losing version on the row of that copy."""
+    rows: list[tuple[Any, ...]] = []
+    texts: dict[tuple[Any, ...], int] = {}
+    for (org, date), found in copies(list(written.archive.files)).items():
+        by_rank = sorted(found, key=Copy.rank, reverse=True)
+        order = list(dict.fromkeys(c.version for c in by_rank))  # the kept version first
+        newest = {v: next(c for c in by_rank if c.version == v) for v in order}
+        for c in found:
+            number = order.index(c.version)
+            label = c.label(written.path)
+            has_json = number > 0 and newest[c.version] == c
+            rows.append((written.path[c.spec], org, date, label, c.occurrence, number, has_json))
+            if has_json:
+                texts[(org, date, label)] = c.version
+    return sorted(rows, key=lambda r: (r[1], r[2], r[5], r[0], r[4])), texts
+
+
 def check_against_the_json(ds: cm.Dataset, written: Written) -> None:
     got_days = ds.days.select("org", "date", "total_active_users", "source").rows()
     assert got_days == expected_days(written)
@@ -260,6 +281,12 @@ def check_against_the_json(ds: cm.Dataset, written: Written) -> None:
     assert pairs == expected_conflict_pairs(written)
     counts = {r[0]: tuple(r[1:]) for r in ds.sources.select("source", *COUNTS).rows()}
     assert counts == expected_counts(written)
+    rows, texts = expected_versions(written)
+    assert ds.versions.select("source", "org", "date", "label", "occurrence", "version",
+                              pl.col("day_json").is_not_null()).rows() == rows
+    for org, date, label, text in ds.versions.drop_nulls("day_json").select("org", "date", "label",
+                                                                              "day_json").rows():
+        assert json.loads(text) == make_day(org, date.day, texts[(org, date, label)])
     invalid = sorted((written.path[f], i) for f in written.archive.files for i, e in enumerate(f.entries)
                      if e.invalid)
     assert sorted(ds.quarantine.select("source", "day_index").rows()) == invalid
@@ -279,15 +306,14 @@ def assert_tables_equal(got: cm.Dataset, want: cm.Dataset) -> None:
 
 
 def assert_same(got: cm.Dataset, want: cm.Dataset) -> None:
-    """Everything equal, row order and dtypes included."""
+    """Everything equal, row order and dtypes included: tables, side tables, validation report."""
     assert_tables_equal(got, want)
-    for name in ("conflicts", "findings", "quarantine", "sources"):
+    for name in ("conflicts", "findings", "quarantine", "sources", "versions"):
         assert getattr(got, name).equals(getattr(want, name)), name
-
-
-def frozen(frame: pl.DataFrame) -> list[tuple[Any, ...]]:
-    """Rows in a canonical order (for side tables whose order a merge does not fix)."""
-    return sorted(frame.rows(), key=repr)
+    assert got.validation.errors.equals(want.validation.errors)
+    assert got.validation.unknown_fields.equals(want.validation.unknown_fields)
+    assert (got.validation.days_checked, got.validation.days_valid) == (want.validation.days_checked,
+                                                                        want.validation.days_valid)
 
 
 @st.composite
@@ -297,93 +323,6 @@ def partitions(draw: st.DrawFn, files: list[FileSpec]) -> list[list[FileSpec]]:
     k = draw(st.integers(2, len(order)))
     cuts = sorted(draw(st.lists(st.integers(1, len(order) - 1), min_size=k - 1, max_size=k - 1, unique=True)))
     return [list(order[a:b]) for a, b in itertools.pairwise([0, *cuts, len(order)])]
-
-
-@dataclass
-class Odd:
-    """Days whose conflicts a split load lists otherwise than loading everything, found by hand.
-
-    documented: a merge step changed the kept version of a day that one side already held in
-    conflict.  ``cm.load(..., base=)`` documents this exception (the base's conflict rows stay as
-    they were, beside the new ones: its losing versions were not kept, so they cannot be compared
-    with the new winner).  ``write_parquet(..., mode="merge")`` keeps both sides' conflict rows
-    (its docstring), so there the exception applies to either side.
-
-    renamed: a version that loses in the end was held by a losing copy on one side and by a copy
-    on the other side.  Loading everything names each losing version once, by its newest copy; a
-    split load names it once per side.  Not documented: a defect, see the xfail test below.
-
-    relabelled: a documented day that a later step merges again, or (``cm.load(..., base=)``
-    only) where a new file also holds the base's kept version in a newer copy: the stale conflict
-    rows are then relabelled with the new winner as ``kept_source``, which never held their
-    ``kept_value`` (they do not "stay as they were").  A defect, see the xfail tests below.
-    """
-
-    documented: set[Day] = field(default_factory=set)
-    renamed: set[Day] = field(default_factory=set)
-    relabelled: set[Day] = field(default_factory=set)
-
-
-def merge_steps(groups: list[list[FileSpec]], *, parquet: bool) -> Odd:
-    """Replay the split load step by step on the JSON (see :class:`Odd`)."""
-    odd = Odd()
-    seen = list(groups[0])
-    for step, group in enumerate(groups[1:], start=2):
-        after = winners(seen + group)
-        for side, other in ((seen, group), (group, seen)) if parquet else ((seen, group),):
-            held, theirs = copies(side), copies(other)
-            for key, kept in winners(side).items():
-                losing = {c.version for c in held[key]} - {kept.version}
-                elsewhere = theirs.get(key, [])
-                if losing and after[key].version != kept.version:
-                    odd.documented.add(key)
-                    if step < len(groups):
-                        odd.relabelled.add(key)
-                    if not parquet and any(c.version == kept.version and c.rank() > kept.rank() for c in elsewhere):
-                        odd.relabelled.add(key)
-                if (losing & {c.version for c in elsewhere}) - {after[key].version}:
-                    odd.renamed.add(key)
-        seen += group
-    odd.renamed -= odd.documented
-    return odd
-
-
-def assert_conflicts_equal(got: cm.Dataset, want: cm.Dataset, odd: Odd) -> None:
-    """Conflicts equal on every day but the odd ones; on those, what each case still guarantees."""
-
-    def on(frame: pl.DataFrame, days: set[Day], how: Literal["semi", "anti"]) -> pl.DataFrame:
-        keys = pl.DataFrame(sorted(days), schema={"org": pl.String, "date": pl.Date}, orient="row")
-        return frame.join(keys, on=["org", "date"], how=how)
-
-    every = odd.documented | odd.renamed | odd.relabelled
-    assert frozen(on(got.conflicts, every, "anti")) == frozen(on(want.conflicts, every, "anti"))
-    # renamed: the same rows, but a losing version may be named by a second, older copy
-    values = [c for c in want.conflicts.columns if c != "other_source"]
-    assert frozen(on(got.conflicts, odd.renamed, "semi").select(values).unique()) == frozen(
-        on(want.conflicts, odd.renamed, "semi").select(values).unique())
-    # documented: the rows naming the final winner are right (a side's stale rows stay beside them)
-    kept = got.days.select("org", "date", pl.col("source").alias("kept_source"))
-    current = on(got.conflicts, odd.documented - odd.relabelled, "semi").join(
-        kept, on=["org", "date", "kept_source"], how="semi")
-    assert set(current.rows()) <= set(want.conflicts.rows())
-
-
-def repeats(ds: cm.Dataset) -> pl.DataFrame:
-    """Per file, its copies not kept: identical plus superseded."""
-    return ds.sources.select("source", pl.sum_horizontal(REPEATS).alias("repeats"))
-
-
-def counts_reconstructible(files: list[FileSpec]) -> bool:
-    """Whether every export holds each date between its first and last, and no version comes back."""
-    for spec in files:
-        held = {e.day for e in spec.entries if not e.invalid}
-        if held and len(held) != max(held) - min(held) + 1:
-            return False
-    for found in copies(files).values():
-        runs = [version for version, _ in itertools.groupby(c.version for c in sorted(found, key=Copy.rank))]
-        if len(runs) != len(set(runs)):
-            return False
-    return True
 
 
 # ------------------------------------------------------------------ the properties
@@ -417,17 +356,7 @@ def test_loading_groups_of_files_one_on_top_of_another_gives_the_same_dataset(
     ds = written.load(groups[0])
     for group in groups[1:]:
         ds = written.load(group, base=ds)
-    # ds.validation is not compared: it reports the files read by the last call only (documented
-    # by what base= means: the base's JSON is not read again)
-    assert_tables_equal(ds, everything)
-    assert_conflicts_equal(ds, everything, merge_steps(groups, parquet=False))
-    assert ds.findings.equals(everything.findings)
-    assert ds.quarantine.equals(everything.quarantine)
-    # days_identical / days_superseded: documented as "the base's counts plus the new merge's" (a
-    # base's copies identical to its winner are not kept, so they cannot be superseded later);
-    # each file's repeats in all are exact, and so is every other column
-    assert ds.sources.drop(REPEATS).equals(everything.sources.drop(REPEATS))
-    assert repeats(ds).equals(repeats(everything))
+    assert_same(ds, everything)
 
 
 @settings(max_examples=8, deadline=None)
@@ -442,20 +371,7 @@ def test_merging_groups_of_files_into_parquet_gives_the_same_dataset(
     cm.write_parquet(written.load(groups[0]), root)
     for group in groups[1:]:
         cm.write_parquet(written.load(group), root, mode="merge")
-    ds = cm.read_parquet(root)
-    assert_tables_equal(ds, everything)
-    assert_conflicts_equal(ds, everything, merge_steps(groups, parquet=True))
-    # the side tables in any order: a merge appends the new side's rows (row order of the side
-    # tables is not documented; test_parquet compares merged side tables unordered too)
-    assert frozen(ds.findings) == frozen(everything.findings)
-    assert frozen(ds.quarantine) == frozen(everything.quarantine)
-    if counts_reconstructible(list(archive.files)):
-        assert frozen(ds.sources) == frozen(everything.sources)
-    else:
-        # write_parquet documents its days_identical / days_superseded as exact only when every
-        # export holds each day between its first and last date and no correction is reverted
-        assert frozen(ds.sources.drop(REPEATS)) == frozen(everything.sources.drop(REPEATS))
-        assert frozen(repeats(ds)) == frozen(repeats(everything))
+    assert_same(cm.read_parquet(root), everything)
 
 
 # ------------------------------------------------------------------ workers
@@ -480,9 +396,14 @@ def test_two_workers_give_what_one_worker_gives(tmp_path: Path) -> None:
     parallel = written.load(list(files), workers=2)
     assert_same(parallel, serial)
     assert str(parallel.validation) == str(serial.validation)
+    # a split of the same files (written elsewhere), through either door, gives one load of them
+    for how in ("base", "parquet"):
+        split, everything = split_load(files, [[3, 0], [5, 1], [2, 4]], how, tmp_path / how)
+        assert_same(split, everything)
+        check_against_the_json(split, Written(Archive(files, by_fetched_at=False), tmp_path / how))
 
 
-# ------------------------------------------------------------------ defects found by the properties
+# ------------------------------------------------------------------ cases the properties found
 
 
 def split_load(files: tuple[FileSpec, ...], groups: list[list[int]], how: str, root: Path) -> tuple[cm.Dataset,
@@ -508,44 +429,47 @@ def a_file(stamp: int, *entries: tuple[int, int]) -> FileSpec:
     return FileSpec("org-a", f"export-{when:%Y-%m-%d}.json", when, tuple(Entry(*e) for e in entries))
 
 
-def rows_naming_the_winner(ds: cm.Dataset) -> set[tuple[Any, ...]]:
-    kept = ds.days.select("org", "date", pl.col("source").alias("kept_source"))
-    return set(ds.conflicts.join(kept, on=["org", "date", "kept_source"], how="semi").rows())
+def conflict_pairs(ds: cm.Dataset) -> list[tuple[Any, ...]]:
+    """(date, kept_source, other_source, kept users, other users) of the conflicts on total_active_users."""
+    return ds.conflicts.filter(pl.col("column") == "total_active_users").select(
+        "date", *(pl.col(c).str.replace(r"^.*export-", "") for c in ("kept_source", "other_source")), "kept_value",
+        "other_value").rows()
 
 
 @pytest.mark.parametrize("how", ["base", "parquet"])
 def test_a_losing_version_held_by_both_sides_is_named_once(how: str, tmp_path: Path) -> None:
     files = (a_file(10, (1, 1), (1, 0)), a_file(11, (1, 1), (1, 0)))
     split, everything = split_load(files, [[0], [1]], how, tmp_path)
-    assert frozen(split.conflicts) == frozen(everything.conflicts)
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "archive.rebase_conflicts relabels the base's stale conflict rows when a new file holds the base's "
-    "kept version in a newer copy: base export-2025-03-10.json = [2025-03-01 v1, 2025-03-01 v0] (kept v0, "
-    "conflict with v1), then export-2025-03-11.json = [v0, v2]: v2 wins, and the base's row 'v0 vs v1' "
-    "gets kept_source 03-11.json, which holds v2 (it looks for the base's file among the new losers, "
-    "but 03-11.json$[0] names v0 there; rebase_conflicts is not given the base's days to compare)"))
-def test_stale_conflict_rows_keep_their_kept_source_when_a_newer_copy_of_the_old_winner_loses(
-    tmp_path: Path,
-) -> None:
-    files = (a_file(10, (1, 1), (1, 0)), a_file(11, (1, 0), (1, 2)))
-    split, everything = split_load(files, [[0], [1]], "base", tmp_path)
-    assert split.days.equals(everything.days)
-    # documented: stale rows may stay beside the new ones, under the old kept source
-    assert rows_naming_the_winner(split) <= set(everything.conflicts.rows())
+    assert_same(split, everything)
+    # by hand: 03-11's last copy (v0) wins; v1 is named once, by its newest copy, 03-11.json$[0]
+    assert conflict_pairs(split) == [(D(2025, 3, 1), "2025-03-11.json", "2025-03-11.json$[0]", "10", "11")]
 
 
 @pytest.mark.parametrize("how", ["base", "parquet"])
-@pytest.mark.xfail(strict=True, reason=(
-    "a third load relabels the stale conflict rows a second load left: export-2025-03-10.json = "
-    "[2025-03-01 v0, 2025-03-01 v1], then export-2025-03-11.json = [v2] (documented: the row 'v1 vs v0' "
-    "stays under kept_source 03-10.json), then export-2025-03-12.json = [2025-03-02 v0]: the stale row now "
-    "names 03-11.json as kept_source with kept_value v1's (base: rebase_conflicts relabels every base row "
-    "not superseded in this load; parquet: _merge_datasets relabels every row of a day whose winner is "
-    "unchanged, not only the rows of that winner)"))
-def test_stale_conflict_rows_keep_their_kept_source_after_a_later_load(how: str, tmp_path: Path) -> None:
+def test_a_base_conflict_is_compared_again_with_the_new_winner_when_a_newer_copy_of_the_old_winner_loses(
+    how: str, tmp_path: Path,
+) -> None:
+    # base 03-10.json = [03-01 v1, 03-01 v0] (kept v0, v1 loses), then 03-11.json = [v0, v2]: v2 wins; the
+    # base's losing v1 is compared with v2 (its JSON is in ds.versions), v0 is named by its newest copy
+    files = (a_file(10, (1, 1), (1, 0)), a_file(11, (1, 0), (1, 2)))
+    split, everything = split_load(files, [[0], [1]], how, tmp_path)
+    assert_same(split, everything)
+    assert conflict_pairs(split) == [
+        (D(2025, 3, 1), "2025-03-11.json", "2025-03-10.json$[0]", "12", "11"),
+        (D(2025, 3, 1), "2025-03-11.json", "2025-03-11.json$[0]", "12", "10"),
+    ]
+    counts = split.sources.select(pl.col("source").str.replace(r"^.*export-", ""), *COUNTS).rows()
+    assert counts == [("2025-03-10.json", 0, 0, 2), ("2025-03-11.json", 1, 0, 1)]
+
+
+@pytest.mark.parametrize("how", ["base", "parquet"])
+def test_conflicts_of_an_earlier_merge_are_not_relabelled_by_a_later_one(how: str, tmp_path: Path) -> None:
+    # 03-10.json = [03-01 v0, 03-01 v1], then 03-11.json = [v2] (v2 wins; v1 and v0 lose), then
+    # 03-12.json = [03-02 v0], which does not touch 03-01: its conflicts stay those of one load
     files = (a_file(10, (1, 0), (1, 1)), a_file(11, (1, 2)), a_file(12, (2, 0)))
     split, everything = split_load(files, [[0], [1], [2]], how, tmp_path)
-    assert split.days.equals(everything.days)
-    assert rows_naming_the_winner(split) <= set(everything.conflicts.rows())
+    assert_same(split, everything)
+    assert conflict_pairs(split) == [
+        (D(2025, 3, 1), "2025-03-11.json", "2025-03-10.json", "12", "11"),
+        (D(2025, 3, 1), "2025-03-11.json", "2025-03-10.json$[0]", "12", "10"),
+    ]

@@ -1,4 +1,4 @@
-"""The dataset: a frozen container of the ten tables and the four side tables.
+"""The dataset: a frozen container of the ten tables and the five side tables.
 
 Built by :func:`copilot_metrics.load` (:mod:`copilot_metrics.pipeline`), read back by
 :func:`copilot_metrics.read_parquet`; every later step (metrics, export) only reads it.  A
@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from copilot_metrics.rebuild import to_api
-from copilot_metrics.tables import SCOPE, TABLES
+from copilot_metrics.tables import SCOPE, TABLES, VERSION_SCHEMA
 from copilot_metrics.validation import ValidationReport
 
 __all__ = ["Dataset"]
@@ -47,6 +47,12 @@ class Dataset:
         The :class:`~copilot_metrics.validation.ValidationReport` of every input.
     meta:
         Free-form facts about how the dataset was made.
+    versions:
+        One row per copy of a day a file held: the version of the day it held (0: the kept one),
+        and the JSON of each other version once (:data:`~copilot_metrics.tables.VERSION_SCHEMA`).
+        What :func:`copilot_metrics.merge.merge_into` needs to merge new files into this dataset
+        as loading them all at once would; empty for a dataset read from a layout that did not
+        store it.
     """
 
     tables: Mapping[str, pl.DataFrame]
@@ -56,6 +62,7 @@ class Dataset:
     conflicts: pl.DataFrame
     validation: ValidationReport
     meta: Mapping[str, Any] = field(default_factory=dict)
+    versions: pl.DataFrame = field(default_factory=VERSION_SCHEMA.to_frame)
 
     def __post_init__(self) -> None:
         missing = [name for name in TABLES if name not in self.tables]

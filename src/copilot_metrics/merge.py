@@ -28,39 +28,58 @@ losing version.
 A file that holds the same date twice keeps its later copy; each earlier copy competes as a
 version ranked just below the file's own (labelled ``file.json$[3]``), so a differing earlier
 copy is a conflict, and each is a ``duplicate_date_in_file`` finding (:func:`split_repeats`).
+
+A dataset records every copy of a day its files held, and the JSON of every version that did
+not win (``ds.versions``).  So new files merge into it (:func:`merge_into`, the one incremental
+merge behind ``load(..., base=)`` and ``write_parquet(..., mode="merge")``) as if every file were
+loaded at once: the same winners, conflicts and counts, from the same versions.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePath
 from typing import Any
 
 import polars as pl
 
+from copilot_metrics import _schema
 from copilot_metrics.dataset import Dataset
+from copilot_metrics.errors import ScopeError
 from copilot_metrics.explode import explode_days
-from copilot_metrics.findings import RULES, TABLE_RULES, table_findings
-from copilot_metrics.tables import CONFLICT_SCHEMA, DAY_KEY, FINDING_SCHEMA, SCOPE, TABLES, conform
+from copilot_metrics.findings import CONTRACT_RULES, RULES, TABLE_RULES, table_findings
+from copilot_metrics.rebuild import rebuild_days
+from copilot_metrics.sources import READ_SUFFIXES
+from copilot_metrics.tables import (
+    CONFLICT_SCHEMA,
+    DAY_KEY,
+    FINDING_SCHEMA,
+    QUARANTINE_SCHEMA,
+    SCOPE,
+    SOURCE_READ_SCHEMA,
+    SOURCE_SCHEMA,
+    TABLES,
+    VERSION_SCHEMA,
+    conform,
+)
 from copilot_metrics.validation import ValidationReport
 
 __all__ = [
     "CLASH_MIN_DATES",
     "FILENAME_PATTERNS",
-    "REPEAT_COUNTS",
     "Merger",
-    "add_dataset",
     "coverage",
     "day_digests",
-    "dedupe_versions",
     "export_time",
+    "file_statuses",
     "in_memory_renames",
-    "merge_datasets",
+    "merge_into",
     "rank_sources",
-    "rebase_conflicts",
+    "refuse_clashes",
     "relabel",
     "scope_clashes",
     "split_repeats",
@@ -123,15 +142,22 @@ def rank_sources(
 ) -> pl.DataFrame:
     """Add ``export_time``, ``precedence_basis`` and ``rank`` (higher wins) to a sources frame.
 
-    ``rank`` is the dense rank of ``(export_time, mtime, source)`` (nulls lowest), or, with a
-    ``precedence`` key function over each row (a dict of the sources row plus ``export_time``
-    and ``precedence_basis``), the rank of ``(precedence(row), source)``: 1 for the oldest export.
-    One Python call per file (not per row) computes the export times.
+    The one ranking of files, for a load and for every merge.  ``rank`` is the dense rank of
+    ``(export_time, mtime, source)`` (nulls lowest), or, with a ``precedence`` key function
+    over each row (a dict of the sources row plus ``export_time`` and ``precedence_basis``), the
+    rank of ``(precedence(row), source)``: 1 for the oldest export.  One Python call per file
+    (not per row) computes the export times; a row that has them already (a dataset's
+    ``sources``, with its ``precedence_basis``) keeps them, unless ``fetched_at`` names its file.
     """
     rows = sources.select("source", "last_date", "mtime").to_dicts()
+    known = ({"export_time", "precedence_basis"} <= set(sources.columns))
+    stored = sources.select("export_time", "precedence_basis").rows() if known else [(None, None)] * len(rows)
     times, bases = [], []
-    for row in rows:
-        stamp, basis = export_time(row["source"], row["last_date"], fetched_at)
+    for row, (time, base) in zip(rows, stored, strict=True):
+        if base is not None and not (fetched_at and row["source"] in fetched_at):
+            stamp, basis = time, base
+        else:
+            stamp, basis = export_time(row["source"], row["last_date"], fetched_at)
         times.append(stamp)
         bases.append(basis)
     out = sources.with_columns(
@@ -189,6 +215,8 @@ class Merger:
         self._seen: pl.DataFrame = pl.DataFrame(
             schema={**dict.fromkeys(SCOPE, pl.String), "date": pl.Date, "digest": pl.UInt64}
         )
+        #: Set by :meth:`finish`: the winning copy of each day.
+        self.winners: pl.DataFrame | None = None
 
     def add(
         self, source: str, tables: Mapping[str, pl.DataFrame], *, file: str | None = None, occurrence: int = 0
@@ -263,8 +291,33 @@ class Merger:
             if kept.height:
                 self.parts[name].append(kept)
 
-    def finish(self, ranks: pl.DataFrame) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame]:
-        """Pick the winners; return (tables, conflicts, per-file counts).
+    def add_versions(self, tables: Mapping[str, pl.DataFrame], registry: pl.DataFrame) -> None:
+        """Add the versions of days a dataset holds (see :func:`merge_into`).
+
+        ``tables`` hold each version's rows once, labelled (``source``) by one copy holding it;
+        ``registry`` has one row per copy: scope, ``date``, ``digest`` (:func:`day_digests`),
+        ``source`` (the copy's label), ``file``, ``occurrence`` and ``stored`` (``tables`` holds
+        the version's rows under this label).  A version already held is not stored again.
+        """
+        held = registry.filter(pl.col("stored")).select(*DAY_KEY, "digest", "source")
+        fresh = held.join(self._seen, on=[*DAY_KEY, "digest"], how="anti", nulls_equal=True).unique(
+            [*DAY_KEY, "digest"], keep="first", maintain_order=True)
+        stored = fresh.select(*DAY_KEY, "source", pl.lit(True).alias("stored"))
+        self.registry.append(
+            registry.drop("stored").join(stored, on=[*DAY_KEY, "source"], how="left", nulls_equal=True)
+            .select(*DAY_KEY, "digest", "source", "file", pl.col("occurrence").cast(pl.Int64),
+                    pl.col("stored").fill_null(False))
+        )
+        self._seen = pl.concat([self._seen, fresh.select(*DAY_KEY, "digest")])
+        for name, frame in tables.items():
+            kept = frame.join(stored.select(*DAY_KEY, "source"), on=[*DAY_KEY, "source"], how="semi", nulls_equal=True)
+            if kept.height:
+                self.parts[name].append(kept)
+
+    def finish(
+        self, ranks: pl.DataFrame
+    ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        """Pick the winners; return (tables, conflicts, per-file counts, versions).
 
         ``ranks`` has ``source`` and ``rank`` (higher wins) for every file added.  For each
         (scope, date) the winner is the version of the highest-ranked file (its last copy of the
@@ -272,6 +325,10 @@ class Merger:
         file): ``days_kept`` (its version won and it is the winning file), ``days_identical``
         (identical to the winner, another file or an earlier copy in the same file),
         ``days_superseded`` (differs from the winner); they add up to the file's valid days.
+        ``versions`` is the ``ds.versions`` side table (:data:`~copilot_metrics.tables.VERSION_SCHEMA`):
+        each copy's version, 0 for the winner's, then the losing versions by their most recent
+        copy, each losing version's JSON on the row of that copy.  :attr:`winners` is then set:
+        scope, ``date``, ``digest`` and ``source`` of each day's winning copy.
         """
         empty = self._seen.with_columns(
             pl.lit(None, pl.String).alias("source"), pl.lit(None, pl.String).alias("file"),
@@ -319,7 +376,9 @@ class Merger:
             (~is_winner & same).sum().cast(pl.Int64).alias("days_identical"),
             (~same).sum().cast(pl.Int64).alias("days_superseded"),
         )
-        return tables, conflicts, counts
+        self.winners = winners.select(*DAY_KEY, pl.col("win_digest").alias("digest"),
+                                      pl.col("final_source").alias("source"))
+        return tables, conflicts, counts, _versions(registry, full, losers)
 
 
 #: Unlabelled files of two folders cannot be one scope when at least this many of the dates both
@@ -439,31 +498,6 @@ def _conflicts(full: dict[str, pl.DataFrame], keep: pl.DataFrame, losers: pl.Dat
     )
 
 
-def rebase_conflicts(old: pl.DataFrame, new: pl.DataFrame, days: pl.DataFrame) -> pl.DataFrame:
-    """Combine a base dataset's conflicts with those of merging new files into it.
-
-    A base conflict whose kept version still wins (the same values, now perhaps from a newer
-    file) names the new winner as ``kept_source``.  When a new file brings a different version
-    of the day, the new conflicts compare it with the base's kept version, and the base's rows
-    stay as they were (they compare the versions the base knew; the base's losing versions were
-    not kept, so they cannot be compared with the new one).
-    """
-    changed = new.select(*DAY_KEY, pl.col("other_source").alias("kept_source")).unique()
-    stale = old.join(changed, on=[*DAY_KEY, "kept_source"], how="semi", nulls_equal=True)
-    winners = days.select(*DAY_KEY, pl.col("source").alias("_winner"))
-    relabelled = (
-        old.join(changed, on=[*DAY_KEY, "kept_source"], how="anti", nulls_equal=True)
-        .join(winners, on=DAY_KEY, how="left", nulls_equal=True)
-        .with_columns(pl.coalesce("_winner", "kept_source").alias("kept_source"))
-        .select(CONFLICT_SCHEMA.names())
-    )
-    return (
-        pl.concat([new, stale, relabelled])
-        .unique()
-        .sort([*DAY_KEY, "table", "key", "column", "other_source", "kept_value", "other_value"], nulls_last=False)
-    )
-
-
 def split_repeats(
     days: Sequence[Any],
     valid: Sequence[int],
@@ -574,122 +608,8 @@ def coverage(ds: Any) -> pl.DataFrame:
 
 # ---------------------------------------------------------------- merging into a dataset
 
-#: Per-file counts of days not kept, which a base dataset carries over to an incremental load.
-REPEAT_COUNTS = ("days_identical", "days_superseded")
-
 #: The JSON path that labels an earlier copy of a date inside a file: ``file.json$[3]``, ``...$.data[3]``.
 _COPY_SUFFIX = r"\$(?:\.[^\[\]$]+)?\[\d+\]$"
-
-
-def add_dataset(merger: Merger, base: Dataset, reread: set[str]) -> Dataset:
-    """Add a merged dataset's kept days to ``merger``, each under the file it was kept from.
-
-    Files of the base read again (``reread``) replace their base copy: their rows, source rows,
-    quarantined days, findings and the conflicts naming them as the losing side are left out of
-    the returned base (the caller's dataset is not changed), and come from the new read.
-    """
-    if reread:
-        labels = pl.lit(sorted(reread), pl.List(pl.String))
-        # a file's own rows, and those of earlier copies of a date inside it ("file$[3]")
-        mine = pl.col("source").is_in(labels) | pl.col("source").str.replace(_COPY_SUFFIX, "").is_in(labels)
-        other = pl.col("other_source").str.replace(_COPY_SUFFIX, "").is_in(labels)
-        base = dataclasses.replace(
-            base,
-            tables={name: frame.filter(~mine) for name, frame in base.tables.items()},
-            sources=base.sources.filter(~mine),
-            quarantine=base.quarantine.filter(~mine),
-            findings=base.findings.filter(~mine.fill_null(False)),
-            conflicts=base.conflicts.filter(~other),
-        )
-    parts = {name: frame.partition_by("source", as_dict=True) for name, frame in base.tables.items()}
-    for (label,) in sorted(parts["days"], key=str):
-        merger.add(str(label), {
-            name: by_source.get((label,), TABLES[name].schema.to_frame()) for name, by_source in parts.items()
-        })
-    return base
-
-
-def dedupe_versions(conflicts: pl.DataFrame, ranks: pl.DataFrame) -> pl.DataFrame:
-    """Keep one holder of each losing version of a day: the most recent, as one merge names it.
-
-    Merging datasets (or a dataset and new files) can list the same losing version twice, once
-    under each side's holder.  A losing version is recognised by its rows: its differences from
-    the kept version (two distinct versions always differ from the kept one differently), and of
-    the holders of the same version the highest-ranked file wins, its last copy of the date first
-    (``file.json`` before ``file.json$[3]`` before ``file.json$[1]``), as :meth:`Merger.finish`
-    names one.
-    """
-    if conflicts.height == 0:
-        return conflicts
-    file = pl.col("other_source").str.replace(_COPY_SUFFIX, "")
-    copy = pl.col("other_source").str.extract(r"\[(\d+)\]$").cast(pl.Int64)
-    row = pl.concat_str([pl.col(c).fill_null("\x00") for c in ("table", "key", "column", "kept_value", "other_value")],
-                        separator="\x1f")
-    holders = (
-        conflicts.group_by([*DAY_KEY, "other_source"])
-        .agg(row.sort().str.join("\x1e").alias("_version"))
-        .join(ranks.select(pl.col("source").alias("_file"), pl.col("rank").alias("_rank")),
-              left_on=file, right_on="_file", how="left")
-        .with_columns(copy.fill_null(2**62).alias("_copy"))
-        .sort(["_rank", "_copy", "other_source"], descending=True, nulls_last=True)
-        .unique([*DAY_KEY, "_version"], keep="first", maintain_order=True)
-        .select(*DAY_KEY, "other_source")
-    )
-    return conflicts.join(holders, on=[*DAY_KEY, "other_source"], how="semi", nulls_equal=True)
-
-
-
-
-def _rank(sources: pl.DataFrame) -> pl.DataFrame:
-    """``rank`` as :func:`copilot_metrics.merge.rank_sources` computes it, from the stored ``export_time``."""
-    return sources.with_columns(
-        pl.struct(
-            pl.col("export_time").fill_null(dt.datetime(1970, 1, 1)),
-            pl.col("mtime").fill_null(0.0),
-            pl.col("source"),
-        ).rank("dense").cast(pl.Int64).alias("rank")
-    )
-
-
-def _by_source(tables: Mapping[str, pl.DataFrame]) -> Iterator[tuple[str, dict[str, pl.DataFrame]]]:
-    split = {name: frame.partition_by("source", as_dict=True, maintain_order=True) for name, frame in tables.items()}
-    for (label,) in split["days"]:
-        yield str(label), {
-            name: parts.get((label,), pl.DataFrame(schema=TABLES[name].schema)) for name, parts in split.items()
-        }
-
-
-def _holdings(side: Dataset, ranks: pl.DataFrame) -> pl.DataFrame:
-    """Per (source, scope, date) a side's source held: its status on that side (kept / identical / superseded).
-
-    Reconstructed: a source holds each day of its scope between its first and last date; on a day
-    with conflicts, the sources ranked at or below the best named loser held a losing version.
-    """
-    days = side.tables["days"].select(*DAY_KEY, pl.col("source").alias("winner")).unique(DAY_KEY)
-    spans = side.sources.filter(pl.col("first_date").is_not_null()).select(
-        "source", *SCOPE, "first_date", "last_date"
-    ).join(ranks.select("source", "rank"), on="source", how="left")
-    held = spans.join(days, on=list(SCOPE), how="inner", nulls_equal=True).filter(
-        pl.col("date").is_between(pl.col("first_date"), pl.col("last_date"))
-    )
-    losers = (
-        side.conflicts.select(*DAY_KEY, "other_source").unique()
-        .join(ranks.select(pl.col("source").alias("other_source"), pl.col("rank").alias("loser_rank")),
-              on="other_source", how="left")
-        .group_by(DAY_KEY).agg(pl.col("loser_rank").max())
-    )
-    return held.join(losers, on=DAY_KEY, how="left", nulls_equal=True).select(
-        "source", *DAY_KEY,
-        pl.when(pl.col("source") == pl.col("winner")).then(pl.lit("kept"))
-        .when(pl.col("loser_rank").is_not_null() & (pl.col("rank") <= pl.col("loser_rank")))
-        .then(pl.lit("superseded")).otherwise(pl.lit("identical")).alias("status"),
-    )
-
-
-def _counts(holdings: pl.DataFrame) -> pl.DataFrame:
-    return holdings.group_by("source").agg(
-        (pl.col("status") == s).sum().cast(pl.Int64).alias(f"days_{s}") for s in ("kept", "identical", "superseded")
-    )
 
 
 #: Labels of in-memory inputs (``<bytes #1>``, ``<file object #2>``): numbered per call of load,
@@ -733,7 +653,7 @@ def relabel(ds: Dataset, renames: Mapping[str, str]) -> Dataset:
             pl.col(column)).alias(column)
 
     def frame(f: pl.DataFrame) -> pl.DataFrame:
-        columns = [c for c in ("source", "kept_source", "other_source") if c in f.columns]
+        columns = [c for c in ("source", "kept_source", "other_source", "label") if c in f.columns]
         return f.with_columns(rename(c) for c in columns) if columns else f
 
     report = ds.validation
@@ -742,107 +662,307 @@ def relabel(ds: Dataset, renames: Mapping[str, str]) -> Dataset:
         quarantine=frame(ds.quarantine), findings=frame(ds.findings), conflicts=frame(ds.conflicts),
         validation=dataclasses.replace(report, errors=frame(report.errors),
                                        unknown_fields=frame(report.unknown_fields)),
+        versions=frame(ds.versions),
     )
 
 
-def merge_datasets(old: Dataset, new: Dataset) -> Dataset:
-    """Merge ``new`` into ``old`` as :func:`copilot_metrics.load` would merge all their inputs at once.
+def refuse_clashes(clashes: pl.DataFrame, labels: list[str]) -> None:
+    """Raise :class:`ScopeError` for the first pair of folders :func:`scope_clashes` found."""
+    if clashes.height == 0:
+        return
+    first = clashes.row(0, named=True)
+    inside = next((label.lower() for label in labels if (os.path.dirname(label) or ".") == first["folder"]), "")  # noqa: PTH120
+    suffix = max((s for s in READ_SUFFIXES if inside.endswith(s)), key=len, default=".json")
+    raise ScopeError.mixed_folders((first["folder"], first["other_folder"]), first["shared"], first["differing"],
+                                   suffix=suffix, more=clashes.height - 1)
 
-    Tables: for each (scope, date) the version of the higher-ranked winner (ranks recomputed over
-    both sides' sources from their stored ``export_time``, ``mtime`` and ``source``, as
-    :func:`~copilot_metrics.merge.rank_sources` does; a custom ``precedence`` is not
-    replayed).  A source present on both sides counts as ``new``'s.
 
-    ``days_kept`` is exact; ``days_identical`` / ``days_superseded`` are re-derived per held day
-    (see :func:`_holdings`), exact when each export holds every day between its first and last
-    date and the versions of a day follow each other in export order (a correction is never
-    reverted); where that reconstruction disagrees with a side's stored counts, that source's
-    stored counts are carried over, adjusted by the days its side's winner lost.
-    Conflicts: both sides' rows (those whose day's winner changed to an identical version name the
-    new winner as ``kept_source``) plus the differences between the two sides' winners.
-    Findings: the reading findings of both sides, table rules re-evaluated on the merged tables.
+def _versions(registry: pl.DataFrame, full: Mapping[str, pl.DataFrame], losers: pl.DataFrame) -> pl.DataFrame:
+    """The ``ds.versions`` side table of a merge (see :meth:`Merger.finish`).
+
+    ``registry`` has one row per copy, with its ``rank``; ``full`` the stored rows of every
+    version; ``losers`` the stored label (``stored_source``) and most recent copy
+    (``other_source``) of each losing version.
     """
-    new = relabel(new, in_memory_renames(old.sources, new.sources))
-    renewed = set(new.sources["source"].to_list())
-    old_tables = {n: f.filter(~pl.col("source").is_in(list(renewed))) for n, f in old.tables.items()}
-    old_sources = old.sources.filter(~pl.col("source").is_in(list(renewed)))
-    sources = _rank(pl.concat([conform("sources", old_sources), conform("sources", new.sources)]))
-    ranks = sources.select("source", "rank")
+    order = (
+        registry.sort(["rank", "occurrence"], descending=[True, False], nulls_last=True)
+        .unique([*DAY_KEY, "digest"], keep="first", maintain_order=True)
+        .select(*DAY_KEY, "digest", pl.int_range(pl.len(), dtype=pl.Int64).over(DAY_KEY).alias("version"))
+    )
+    return (
+        registry.join(order, on=[*DAY_KEY, "digest"], how="left", nulls_equal=True)
+        .join(_version_json(full, losers), on=[*DAY_KEY, "source"], how="left", nulls_equal=True)
+        .select(pl.col("file").alias("source"), *SCOPE, "date", pl.col("source").alias("label"), "occurrence",
+                "version", "day_json")
+        .sort([*DAY_KEY, "version", "source", "occurrence"], nulls_last=False)
+        .cast(VERSION_SCHEMA)
+    )
 
+
+def _version_json(full: Mapping[str, pl.DataFrame], losers: pl.DataFrame) -> pl.DataFrame:
+    """Each losing version's day as the API wrote it (:func:`copilot_metrics.to_api`), by its most recent copy."""
+    schema = pl.Schema({**dict.fromkeys(SCOPE, pl.String()), "date": pl.Date(), "source": pl.String(),
+                        "day_json": pl.String()})
+    out = [schema.to_frame()]
+    # rebuilt a round at a time: a day holds several losing versions, rebuild_days one version of a day
+    rounds = losers.with_columns(pl.int_range(pl.len()).over(DAY_KEY).alias("_round"))
+    for keys in rounds.partition_by("_round", maintain_order=True):
+        stored = keys.select(*DAY_KEY, pl.col("stored_source").alias("source"))
+        rows = {name: frame.join(stored, on=[*DAY_KEY, "source"], how="semi", nulls_equal=True, maintain_order="left")
+                for name, frame in full.items()}
+        days, _ = rebuild_days(rows)
+        texts = rows["days"].select(*DAY_KEY, "source").with_columns(
+            pl.Series("day_json", [_schema.json_bytes(day).decode() for day in days], dtype=pl.String))
+        out.append(
+            texts.join(keys.select(*DAY_KEY, pl.col("stored_source").alias("source"), "other_source"),
+                       on=[*DAY_KEY, "source"], how="inner", nulls_equal=True)
+            .select(*SCOPE, "date", pl.col("other_source").alias("source"), "day_json")
+        )
+    return pl.concat(out)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Side:
+    """One dataset of a merge, as versions of days (see :func:`_side`)."""
+
+    sources: pl.DataFrame
+    quarantine: pl.DataFrame
+    findings: pl.DataFrame
+    errors: pl.DataFrame
+    unknown: pl.DataFrame
+    #: each version's rows, once, labelled by a copy holding it
+    content: dict[str, pl.DataFrame]
+    #: one row per copy: scope, date, digest, source (the copy's label), file, occurrence, stored
+    registry: pl.DataFrame
+    #: scope, date, digest of the kept version of each day, and of those the contracts set aside
+    kept: pl.DataFrame
+    set_aside: pl.DataFrame
+    #: the quarantine rows of those, files read again included
+    set_aside_rows: pl.DataFrame
+    #: conflict rows no recorded version lets a merge recompute (a layout without versions), with ``_kept``
+    conflicts: pl.DataFrame
+    #: per file, the days_identical and days_superseded its recorded copies do not account for
+    offsets: pl.DataFrame
+
+
+def _side(ds: Dataset, replaced: list[str]) -> _Side:
+    """``ds`` as versions of days, without the files in ``replaced`` (read again: the other side's).
+
+    The kept version of each day is its rows in the tables (a day the contracts set aside: the
+    JSON kept in the quarantine); every other version is rebuilt from its JSON in ``ds.versions``.
+    A kept day ``ds.versions`` does not record (a layout that did not store it) is held by the
+    file it was kept from alone.  Each version's rows are labelled with one of the copies still
+    holding it: the rows of a file read again serve the other copies of its versions.
+    """
+    gone = pl.lit(replaced, pl.List(pl.String()))
+    versions = conform("versions", ds.versions)
+    quarantine = conform("quarantine", ds.quarantine)
+    days = ds.tables["days"].select(*DAY_KEY, "source")
+    set_aside_rows = (
+        quarantine.filter((pl.col("stage") == "contract") & pl.col("day_json").is_not_null())
+        .join(days.with_columns(pl.col("date").cast(pl.String)), on=DAY_KEY, how="anti", nulls_equal=True)
+        .unique([*SCOPE, "date"], keep="first", maintain_order=True)
+    )
+    set_aside = set_aside_rows.select(*SCOPE, pl.col("date").str.to_date("%Y-%m-%d", strict=False), "source",
+                                      "day_json")
+    kept_by = pl.concat([days, set_aside.select(*DAY_KEY, "source")])
+    unrecorded = kept_by.join(versions.select(DAY_KEY).unique(), on=DAY_KEY, how="anti", nulls_equal=True).select(
+        "source", *SCOPE, "date", pl.col("source").alias("label"), pl.lit(0, pl.Int64).alias("occurrence"),
+        pl.lit(0, pl.Int64).alias("version"), pl.lit(None, pl.String).alias("day_json"),
+    )
+    recorded = pl.concat([versions, unrecorded])
+    texts = pl.concat([
+        recorded.filter(pl.col("day_json").is_not_null()).select(*DAY_KEY, "label", "version", "day_json"),
+        set_aside.select(*DAY_KEY, pl.col("source").alias("label"), pl.lit(0, pl.Int64).alias("version"), "day_json"),
+    ]).unique([*DAY_KEY, "version"], keep="first", maintain_order=True)
+    rebuilt = explode_days([_schema.loads(text) for text in texts["day_json"]], source=texts["label"].to_list(),
+                           scope=texts.select(SCOPE).to_dicts())
+    tag = texts.select(*DAY_KEY, pl.col("label").alias("source"), pl.col("version").alias("_version"))
+    holding = recorded.filter(~pl.col("source").is_in(gone))
+    holders = holding.group_by([*DAY_KEY, pl.col("version").alias("_version")]).agg(
+        pl.col("label").min().alias("_holder"))
+    content = {}
+    for name, frame in ds.tables.items():
+        mine = pl.concat([
+            frame.with_columns(pl.lit(0, pl.Int64).alias("_version")),
+            rebuilt[name].join(tag, on=[*DAY_KEY, "source"], how="inner", nulls_equal=True, maintain_order="left"),
+        ])
+        content[name] = mine.join(holders, on=[*DAY_KEY, "_version"], how="inner", nulls_equal=True,
+                                  maintain_order="left").with_columns(pl.col("_holder").alias("source")).drop(
+            "_version", "_holder")
+    digests = day_digests(content, by_source=True).rename({"source": "_holder"})
+    copies = holding.join(holders, left_on=[*DAY_KEY, "version"], right_on=[*DAY_KEY, "_version"], how="inner",
+                          nulls_equal=True).join(digests, on=[*DAY_KEY, "_holder"], how="inner", nulls_equal=True)
+    registry = copies.select(*DAY_KEY, "digest", pl.col("label").alias("source"), pl.col("source").alias("file"),
+                             "occurrence", (pl.col("label") == pl.col("_holder")).alias("stored"))
+    kept = copies.filter(pl.col("version") == 0).select(*DAY_KEY, "digest").unique(DAY_KEY)
+    # counts the recorded copies do not account for (a layout without versions): carried as stored
+    implied = copies.join(kept_by.rename({"source": "_kept_by"}), on=DAY_KEY, how="left", nulls_equal=True).group_by(
+        pl.col("source")).agg(
+        ((pl.col("version") == 0) & (pl.col("label") != pl.col("_kept_by"))).sum().alias("_identical"),
+        (pl.col("version") > 0).sum().alias("_superseded"),
+    )
+    sources = conform("sources", ds.sources).filter(~pl.col("source").is_in(gone))
+    offsets = sources.select("source", "days_identical", "days_superseded").join(
+        implied, on="source", how="left").select(
+        "source", *((pl.col(c) - pl.col(f"_{c.removeprefix('days_')}").fill_null(0)).clip(lower_bound=0).cast(pl.Int64)
+                    .alias(c) for c in ("days_identical", "days_superseded")),
+    )
+    file_of = {c: pl.col(c).str.replace(_COPY_SUFFIX, "") for c in ("source", "other_source")}
+    conflicts = (
+        conform("conflicts", ds.conflicts).filter(~file_of["other_source"].is_in(gone))
+        .join(versions.filter(pl.col("version") > 0).select(*DAY_KEY, pl.col("label").alias("other_source")),
+              on=[*DAY_KEY, "other_source"], how="anti", nulls_equal=True)
+        .join(kept.rename({"digest": "_kept"}), on=DAY_KEY, how="left", nulls_equal=True)
+    )
+    unread = ~file_of["source"].is_in(gone).fill_null(False)
+    return _Side(
+        sources, quarantine.filter(unread), conform("findings", ds.findings).filter(unread),
+        ds.validation.errors.filter(unread), ds.validation.unknown_fields.filter(unread), content, registry, kept,
+        copies.join(set_aside, on=DAY_KEY, how="semi", nulls_equal=True).filter(pl.col("version") == 0).select(
+            *DAY_KEY, "digest"),
+        set_aside_rows, conflicts, offsets,
+    )
+
+
+def merge_into(
+    base: Dataset,
+    new: Dataset,
+    *,
+    fetched_at: Mapping[str, Any] | None = None,
+    precedence: Callable[[dict[str, Any]], Any] | None = None,
+) -> Dataset:
+    """Merge ``new`` into ``base``: the dataset one :func:`copilot_metrics.load` of all their files gives.
+
+    The one incremental merge, behind ``load(..., base=)`` and ``write_parquet(..., mode="merge")``.
+    Each dataset records in ``ds.versions`` every copy of a day its files held and the JSON of
+    every version that did not win, so the merge runs the winner selection of a load
+    (:class:`Merger`) over the very versions that load would hold: the tables, ``conflicts``
+    (``kept_source`` and ``other_source`` included), ``sources`` (precedence, ``days_kept``,
+    ``days_identical``, ``days_superseded``), ``quarantine``, ``findings``, ``versions`` and the
+    validation report equal those of one load of every file, row order included.
+
+    A file in both (read again) is ``new``'s: its base copy is replaced.  An in-memory input whose
+    label the base uses for other content is renumbered (:func:`in_memory_renames`).  Each file
+    keeps the ``export_time`` stored in its ``sources`` row (from ``fetched_at``, its name or its
+    last date), unless ``fetched_at`` names it; ``precedence`` (a key function over a
+    ``ds.sources`` row, as given to :func:`copilot_metrics.load`) is applied to both sides' files.
+    Unlabelled files of two folders that cannot be one scope raise
+    :class:`~copilot_metrics.errors.ScopeError`, as one load would (:func:`scope_clashes`).
+
+    Best effort, where a side does not hold what a load of its files would:
+
+    * a dataset without ``versions`` (read from layout format 3 or earlier): each of its kept
+      days competes under the file it was kept from alone; its files' ``days_identical`` and
+      ``days_superseded`` are carried over as stored, and its conflicts as they were (naming the
+      new winner as ``kept_source`` where the kept version still wins);
+    * contracts: each side's ran when it was built.  A day they set aside competes with the
+      JSON kept in the quarantine; it stays aside while its version wins, and leaves the
+      quarantine (with its findings) when another version wins, as in one load (if the file it
+      was set aside from is read again without it, its quarantine row names the file whose copy
+      now wins, without ``day_index`` nor findings).
+    """
+    new = relabel(new, in_memory_renames(base.sources, new.sources))
+    sides = (_side(base, new.sources["source"].to_list()), _side(new, []))
     merger = Merger()
-    for tables in (old_tables, new.tables):
-        for label, parts in _by_source(tables):
-            merger.add(label, parts)
-    tables, merged_conflicts, merged_counts = merger.finish(ranks)
+    for side in sides:
+        merger.add_versions(side.content, side.registry)
+    sources = pl.concat([side.sources for side in sides]).sort("source")
+    if merger.registry:  # unlabelled folders that cannot be one scope are refused, as one load refuses them
+        refuse_clashes(scope_clashes(pl.concat(merger.registry)), sources["source"].to_list())
+    ranked = rank_sources(sources.select(*SOURCE_READ_SCHEMA.names(), "export_time", "precedence_basis"),
+                          fetched_at, precedence)
+    tables, conflicts, counts, versions = merger.finish(ranked)
+    assert merger.winners is not None
+    winners = merger.winners.rename({"digest": "_win", "source": "_final"})
 
-    final = day_digests(tables).join(
-        tables["days"].select(*DAY_KEY, pl.col("source").alias("final_source")),
-        on=DAY_KEY, how="left", nulls_equal=True,
-    ).select(*DAY_KEY, pl.col("digest").alias("final_digest"), "final_source")
-    old_view = Dataset(old.tables, old_sources, old.quarantine, old.findings, old.conflicts, old.validation)
+    # a day whose winning version the contracts set aside stays aside (its rows are not kept)
+    aside = winners.join(pl.concat([side.set_aside for side in sides]).rename({"digest": "_win"}),
+                         on=[*DAY_KEY, "_win"], how="semi", nulls_equal=True).select(*DAY_KEY, "_final")
+    tables = {name: frame.join(aside, on=DAY_KEY, how="anti", nulls_equal=True, maintain_order="left")
+              for name, frame in tables.items()}
+    quarantine = pl.concat([side.quarantine for side in sides]).with_row_index("_row")
+    on_day = pl.col("date").str.to_date("%Y-%m-%d", strict=False).alias("_date")
+    aside_on = aside.rename({"date": "_date"})
+    winning = pl.col("source") == pl.col("_final")
+    still = quarantine.filter(pl.col("stage") == "contract").with_columns(on_day).join(
+        aside_on, on=[*SCOPE, "_date"], how="inner", nulls_equal=True).filter(
+        winning | ~winning.any().over([*SCOPE, "_date"]))
+    # a day set aside whose row went with a file read again: its row, under the file now kept
+    orphans = pl.concat([side.set_aside_rows for side in sides]).with_columns(on_day).join(
+        aside_on, on=[*SCOPE, "_date"], how="inner", nulls_equal=True).join(
+        still.select(*SCOPE, "_date"), on=[*SCOPE, "_date"], how="anti", nulls_equal=True).unique(
+        [*SCOPE, "_date"], keep="first", maintain_order=True).with_columns(
+        pl.col("_final").alias("source"), pl.lit(None, pl.Int64).alias("day_index"))
+    quarantine = pl.concat([
+        quarantine.filter(pl.col("stage") != "contract").sort(["source", "day_index", "date"], nulls_last=True,
+                                                                maintain_order=True).drop("_row"),
+        quarantine.join(still.select("_row"), on="_row", how="semi").drop("_row"),
+        orphans.select(QUARANTINE_SCHEMA.names()),
+    ])
 
-    resolved, fallback, side_conflicts = [], [], []
-    for side in (old_view, new):
-        side_digest = day_digests(side.tables).select(*DAY_KEY, pl.col("digest").alias("side_digest"))
-        held = _holdings(side, ranks)
-        stored = side.sources.select("source", "days_kept", "days_identical", "days_superseded")
-        agrees = _agreeing(held, stored)
-        status = held.join(agrees, on="source", how="semi").join(side_digest, on=DAY_KEY, how="left", nulls_equal=True)
-        status = status.join(final, on=DAY_KEY, how="left", nulls_equal=True).select(
-            "source", *DAY_KEY,
-            pl.when(pl.col("source") == pl.col("final_source")).then(pl.lit("kept"))
-            .when((pl.col("status") != "superseded") & (pl.col("side_digest") == pl.col("final_digest")))
-            .then(pl.lit("identical")).otherwise(pl.lit("superseded")).alias("status"),
-        )
-        resolved.append(status)
-        fallback.append(stored.join(agrees, on="source", how="anti"))
-        side_conflicts.append(
-            side.conflicts.join(side_digest, on=DAY_KEY, how="left", nulls_equal=True)
-            .join(final, on=DAY_KEY, how="left", nulls_equal=True)
-            .with_columns(
-                pl.when(pl.col("side_digest") == pl.col("final_digest"))
-                .then(pl.col("final_source")).otherwise(pl.col("kept_source")).alias("kept_source")
-            )
-            .select(CONFLICT_SCHEMA.names())
-        )
-    counts = _counts(pl.concat(resolved))
-    carried = pl.concat(fallback).join(merged_counts, on="source", how="left", suffix="_m").select(
-        "source",
-        pl.col("days_kept_m").fill_null(0).alias("days_kept"),
-        (pl.col("days_identical") + pl.col("days_identical_m").fill_null(0)).alias("days_identical"),
-        (pl.col("days_superseded") + pl.col("days_superseded_m").fill_null(0)).alias("days_superseded"),
+    rules = pl.col("rule")
+    reading = pl.concat([side.findings for side in sides]).filter(~rules.is_in(TABLE_RULES))
+    reading = pl.concat([
+        reading.filter(~rules.is_in(CONTRACT_RULES)),
+        reading.filter(rules.is_in(CONTRACT_RULES)).join(still.select("source", *SCOPE, pl.col("_date").alias("date")),
+                                                         on=["source", *DAY_KEY], how="semi", nulls_equal=True),
+    ])
+    findings = pl.concat([reading, conform("findings", table_findings(tables))]).unique().sort(
+        ["source", *DAY_KEY, "table", "rule", "json_path", "value", "severity", "message"], nulls_last=True)
+
+    carried = pl.concat([side.conflicts for side in sides]).join(winners, on=DAY_KEY, how="left", nulls_equal=True)
+    conflicts = pl.concat([
+        conflicts.select(CONFLICT_SCHEMA.names()),
+        carried.with_columns(pl.when(pl.col("_kept") == pl.col("_win")).then(pl.col("_final"))
+                             .otherwise(pl.col("kept_source")).alias("kept_source")).select(CONFLICT_SCHEMA.names()),
+    ]).unique(maintain_order=True).sort(
+        [*DAY_KEY, "table", "key", "column", "other_source", "kept_value", "other_value"], nulls_last=False)
+
+    offsets = pl.concat([side.offsets for side in sides])
+    counted = ranked.join(counts, on="source", how="left", maintain_order="left").join(
+        offsets.rename({c: f"_{c}" for c in ("days_identical", "days_superseded")}), on="source", how="left",
+        maintain_order="left")
+    sources = counted.with_columns(
+        pl.col("days_kept").fill_null(0),
+        *((pl.col(c).fill_null(0) + pl.col(f"_{c}").fill_null(0)).alias(c)
+          for c in ("days_identical", "days_superseded")),
+    ).select(SOURCE_SCHEMA.names()).cast(SOURCE_SCHEMA)
+    sources = file_statuses(sources, quarantine)
+
+    # the report, in the order one load reads files: by scope, then label
+    order = sources.select("source", *(pl.col(c).fill_null("").alias(f"_{c}") for c in SCOPE))
+
+    def in_read_order(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.join(order, on="source", how="left", maintain_order="left").sort(
+            [*(f"_{c}" for c in SCOPE), "source"], nulls_last=True, maintain_order=True).select(frame.columns)
+
+    report = ValidationReport(
+        in_read_order(pl.concat([side.errors for side in sides])),
+        in_read_order(pl.concat([side.unknown for side in sides])),
+        int(sources["days"].sum()), int(sources["days_valid"].sum()),
     )
-    counts = pl.concat([counts, carried.cast(counts.schema)])
-    sources = sources.drop("days_kept", "days_identical", "days_superseded").join(
-        counts, on="source", how="left"
-    ).with_columns(pl.col("days_kept", "days_identical", "days_superseded").fill_null(0).cast(pl.Int64))
-
-    conflicts = dedupe_versions(pl.concat([*side_conflicts, merged_conflicts.select(CONFLICT_SCHEMA.names())]).unique(
-        maintain_order=True
-    ), ranks).sort([*DAY_KEY, "table", "key", "column", "other_source"], nulls_last=False, maintain_order=True)
-
-    def from_files(frame: pl.DataFrame, dropped: set[str]) -> pl.DataFrame:
-        return frame.filter(~pl.col("source").is_in(list(dropped)))
-
-    read_findings = [
-        from_files(old.findings, renewed).filter(~pl.col("rule").is_in(list(TABLE_RULES))),
-        new.findings.filter(~pl.col("rule").is_in(list(TABLE_RULES))),
-    ]
-    findings = pl.concat(
-        [*(conform("findings", f) for f in read_findings), table_findings(tables)]
-    ).sort(["source", *DAY_KEY, "table", "rule", "json_path"], nulls_last=True, maintain_order=True)
-    quarantine = pl.concat([conform("quarantine", from_files(old.quarantine, renewed)),
-                            conform("quarantine", new.quarantine)])
-    errors = pl.concat([from_files(old.validation.errors, renewed), new.validation.errors])
-    unknown = pl.concat([from_files(old.validation.unknown_fields, renewed), new.validation.unknown_fields])
-    report = ValidationReport(errors, unknown, int(sources["days"].sum()), int(sources["days_valid"].sum()))
-    return Dataset(tables, sources, quarantine, findings, conflicts, report, {**old.meta, **new.meta})
+    return Dataset(tables, sources, quarantine, findings, conflicts, report, {**base.meta, **new.meta},
+                   versions=versions)
 
 
-def _agreeing(held: pl.DataFrame, stored: pl.DataFrame) -> pl.DataFrame:
-    """Sources whose reconstructed holdings reproduce their stored counts."""
-    names = ["days_kept", "days_identical", "days_superseded"]
-    rebuilt = stored.select("source").join(_counts(held), on="source", how="left").with_columns(
-        pl.col(names).fill_null(0)
-    )
-    return rebuilt.join(stored, on=["source", *names], how="semi", nulls_equal=True).select("source")
+#: Statuses a file's quarantined days give it (:func:`file_statuses`).
+_SET_ASIDE_STATUSES = ("loaded with quarantined days", "not loaded: every day quarantined")
+
+
+def file_statuses(sources: pl.DataFrame, quarantine: pl.DataFrame) -> pl.DataFrame:
+    """A loaded file's status says whether days of it are set aside, or all of them.
+
+    From the quarantine as it is: a merge can take a day out of it (a newer version won).
+    """
+    # counted over runs of a source (a load's quarantine is in source order): no hash of every row
+    runs = quarantine.select(pl.col("source").rle()).unnest("source")
+    aside = runs.group_by("value").agg(pl.col("len").sum().cast(pl.Int64).alias("_aside")).rename({"value": "source"})
+    loaded = (pl.col("status").str.starts_with("loaded") | pl.col("status").is_in(_SET_ASIDE_STATUSES)) & (
+        pl.col("_aside").fill_null(0) > 0)
+    return sources.join(aside, on="source", how="left", maintain_order="left").with_columns(
+        pl.when(loaded & (pl.col("_aside") >= pl.col("days"))).then(pl.lit(_SET_ASIDE_STATUSES[1]))
+        .when(loaded).then(pl.lit(_SET_ASIDE_STATUSES[0]))
+        .when(pl.col("status").is_in(_SET_ASIDE_STATUSES)).then(pl.lit("loaded"))
+        .otherwise(pl.col("status")).alias("status")
+    ).drop("_aside")

@@ -23,7 +23,7 @@ from copilot_metrics import findings as _findings
 from copilot_metrics.contracts import enforce
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.decode import decode
-from copilot_metrics.errors import CopilotMetricsError, FormatError, SchemaValidationError, ScopeError
+from copilot_metrics.errors import CopilotMetricsError, FormatError, SchemaValidationError
 from copilot_metrics.explode import (
     Exploded,
     Prepared,
@@ -32,12 +32,11 @@ from copilot_metrics.explode import (
     prepare_bytes,
 )
 from copilot_metrics.findings import (
-    TABLE_RULES,
     file_findings,
     table_findings,
     training_date_findings,
 )
-from copilot_metrics.sources import READ_SUFFIXES, Source, SourceRef, resolve, safe_label
+from copilot_metrics.sources import Source, SourceRef, resolve, safe_label
 from copilot_metrics.tables import (
     DAY_KEY,
     ERROR_SCHEMA,
@@ -345,14 +344,18 @@ def load(
         A key function over a ``ds.sources`` row replacing the precedence rules (larger wins).
     base:
         An existing dataset, or the root of a Parquet dataset written by
-        :func:`copilot_metrics.write_parquet`, to merge the new files into, with the same
-        precedence, without reading the base's JSON again: each kept day of the base competes
-        under the file it was kept from (give the same ``fetched_at``/``precedence`` as for the
-        base).  The tables and conflicts equal loading all the files at once, except when a new
-        export changes a day the base already held in conflict: the base's conflict rows then
-        stay as they were (its losing versions were not kept) beside the new ones.  The base's
-        quarantine and non-recomputed findings are carried over; ``days_identical`` and
-        ``days_superseded`` of its files are the base's counts plus the new merge's.
+        :func:`copilot_metrics.write_parquet`, to merge the new files into without reading the
+        base's JSON again (:func:`copilot_metrics.merge.merge_into`, the merge of
+        ``write_parquet(..., mode="merge")``): the result is the dataset one load of the base's
+        files and the new ones gives, every table and side table, the counts, conflicts and
+        validation report included, row order too (best effort for a dataset read from a layout
+        before format 4).  A file of the base read again replaces its base copy.  The base's
+        files keep their stored ``export_time`` unless ``fetched_at`` names them; give the same
+        ``precedence`` as for the base.  The new files' contracts run on their own days (with
+        ``"raise"``, a new day breaking a contract raises even when the base holds a newer
+        version of it).  A Parquet base is read by :func:`copilot_metrics.read_parquet`, with
+        its checks (a file that disagrees with the manifest raises; the contracts run when
+        ``contracts`` is true).
     contracts:
         Run the pandera contracts (default).
     workers:
@@ -403,20 +406,21 @@ def load(
         if len(datasets) > 1 or base is not None or any(scope.values()):
             raise _dataset_misuse(datasets, base, scope)
         if not source:
-            return _read_base(datasets[0])
+            return _read_base(datasets[0], contracts)
         base = datasets[0]
     refs = resolve(source if not isinstance(source, os.PathLike) else os.fspath(source), scope)
     base_ds: Dataset | None = None
     if base is not None:
-        base_ds = base if isinstance(base, Dataset) else _read_base(base)
+        base_ds = base if isinstance(base, Dataset) else _read_base(base, contracts)
         refs = _renumber_in_memory(refs, base_ds.sources)
     if times:
         fetched_at = _match_fetched_at(times, refs, base_ds.sources["source"].to_list() if base_ds else [])
     skipped = [_source_row(ref, "skipped", ref.skipped) for ref in refs if ref.skipped]
-    return assemble(
+    ds = assemble(
         _results(refs, workers), on_invalid=on_invalid, fetched_at=fetched_at, precedence=precedence,
-        contracts=contracts, skipped=skipped, base=base_ds, reread={ref.label for ref in refs if not ref.skipped},
+        contracts=contracts, skipped=skipped,
     )
+    return ds if base_ds is None else merge.merge_into(base_ds, ds, fetched_at=fetched_at, precedence=precedence)
 
 
 def assemble(
@@ -427,16 +431,13 @@ def assemble(
     precedence: Callable[[dict[str, Any]], Any] | None = None,
     contracts: bool = True,
     skipped: Sequence[dict[str, Any]] = (),
-    base: Dataset | None = None,
-    reread: set[str] | None = None,
 ) -> Dataset:
     """Everything :func:`load` does after reading: merge the batches, pick winners, contracts, findings.
 
     ``chunks`` are the batch results of :func:`_process_chunk`, in any order, computed here or
     elsewhere (worker processes, or the executors of :mod:`copilot_metrics.spark`): one place
     turns read batches into a dataset, so every engine gives the same one.  ``skipped`` are the
-    ``ds.sources`` rows of inputs never opened; ``base`` a dataset to merge into, whose files
-    named in ``reread`` are replaced by their new read.
+    ``ds.sources`` rows of inputs never opened.
     """
     merger = merge.Merger()
     # the report rows arrive as frames, batch by batch (see _Chunk); never a dict per row
@@ -448,10 +449,6 @@ def assemble(
     position_parts: list[pl.DataFrame] = []
     reading_findings: list[pl.DataFrame] = []
     format_errors: list[FormatError] = []
-    if base is not None:
-        base = merge.add_dataset(merger, base, reread or set())
-        source_parts.append(base.sources.select(SOURCE_READ_SCHEMA.names()).cast(SOURCE_READ_SCHEMA))
-        quarantine_parts.append(base.quarantine.select(QUARANTINE_SCHEMA.names()).cast(QUARANTINE_SCHEMA))
     for chunk in chunks:
         for ref, outcome in chunk.outcomes:
             if isinstance(outcome, CopilotMetricsError):
@@ -492,29 +489,20 @@ def assemble(
             raise SchemaValidationError(report)
     sources = _stack(source_parts, SOURCE_READ_SCHEMA).unique("source", keep="last").sort("source")
     if merger.registry:  # unlabelled folders that cannot be one scope are refused, never merged
-        _refuse_clashes(merge.scope_clashes(pl.concat(merger.registry)), sources["source"].to_list())
+        merge.refuse_clashes(merge.scope_clashes(pl.concat(merger.registry)), sources["source"].to_list())
     ranked = merge.rank_sources(sources, fetched_at, precedence)
-    tables, conflicts, counts = merger.finish(ranked)
-    if base is not None:
-        conflicts = merge.dedupe_versions(merge.rebase_conflicts(base.conflicts, conflicts, tables["days"]), ranked)
-        reading_findings.append(base.findings.filter(~pl.col("rule").is_in(TABLE_RULES)))
+    tables, conflicts, counts, versions = merger.finish(ranked)
     sources = ranked.join(counts, on="source", how="left").with_columns(
         pl.col("days_kept", "days_identical", "days_superseded").fill_null(0).cast(pl.Int64)
     )
-    if base is not None and {"days_identical", "days_superseded"} <= set(base.sources.columns):
-        # the base's own repeats were dropped when it was built: add its counts to its files'
-        carried = base.sources.select("source", *(pl.col(c).alias(f"_base_{c}") for c in merge.REPEAT_COUNTS))
-        sources = sources.join(carried, on="source", how="left").with_columns(
-            (pl.col(c) + pl.col(f"_base_{c}").fill_null(0)).cast(pl.Int64) for c in merge.REPEAT_COUNTS
-        ).drop(f"_base_{c}" for c in merge.REPEAT_COUNTS)
     quarantine_frame = _sort_quarantine(_stack(quarantine_parts, QUARANTINE_SCHEMA))
     del quarantine_parts
-    ds = Dataset(tables, sources, quarantine_frame, FINDING_SCHEMA.to_frame(), conflicts, report)
+    ds = Dataset(tables, sources, quarantine_frame, FINDING_SCHEMA.to_frame(), conflicts, report, versions=versions)
     if contracts:
         ds = enforce(ds, on_invalid, positions=_stack(position_parts, _POSITIONS))
     return dataclasses.replace(
         ds,
-        sources=_statuses(ds.sources, ds.quarantine),
+        sources=merge.file_statuses(ds.sources, ds.quarantine),
         findings=pl.concat([*reading_findings, table_findings(ds.tables), ds.findings])
         .unique()
         .sort(["source", *DAY_KEY, "table", "rule", "json_path", "value", "severity", "message"], nulls_last=True),
@@ -552,30 +540,6 @@ def _source_rows(rows: Iterable[dict[str, Any]]) -> pl.DataFrame:
     for row in rows:
         collected.add(row)
     return collected.frame()
-
-
-def _refuse_clashes(clashes: pl.DataFrame, labels: list[str]) -> None:
-    """Raise :class:`ScopeError` for the first pair of folders :func:`merge.scope_clashes` found."""
-    if clashes.height == 0:
-        return
-    first = clashes.row(0, named=True)
-    inside = next((label.lower() for label in labels if (os.path.dirname(label) or ".") == first["folder"]), "")  # noqa: PTH120
-    suffix = max((s for s in READ_SUFFIXES if inside.endswith(s)), key=len, default=".json")
-    raise ScopeError.mixed_folders((first["folder"], first["other_folder"]), first["shared"], first["differing"],
-                                   suffix=suffix, more=clashes.height - 1)
-
-
-def _statuses(sources: pl.DataFrame, quarantine: pl.DataFrame) -> pl.DataFrame:
-    """A loaded file's status says whether days of it were set aside, or all of them."""
-    # counted over runs of a source (the quarantine is in source order): no hash of every row
-    runs = quarantine.select(pl.col("source").rle()).unnest("source")
-    aside = runs.group_by("value").agg(pl.col("len").sum().cast(pl.Int64).alias("_aside")).rename({"value": "source"})
-    loaded = pl.col("status").str.starts_with("loaded") & (pl.col("_aside") > 0)
-    return sources.join(aside, on="source", how="left").with_columns(
-        pl.when(loaded & (pl.col("_aside") >= pl.col("days"))).then(pl.lit("not loaded: every day quarantined"))
-        .when(loaded).then(pl.lit("loaded with quarantined days"))
-        .otherwise(pl.col("status")).alias("status")
-    ).drop("_aside")
 
 
 def _scope(enterprise: object, org: object, team: object) -> dict[str, str | None]:
@@ -692,10 +656,10 @@ def _dataset_misuse(datasets: list[str], base: object, scope: Mapping[str, str |
         hint=f"give the labels to the new files only: cm.load(files, {given}, base={first!r})")
 
 
-def _read_base(root: str | os.PathLike[str]) -> Dataset:
+def _read_base(root: str | os.PathLike[str], contracts: bool) -> Dataset:
     from copilot_metrics.export.parquet import read_parquet  # only for load(base=root)
 
-    loaded: Dataset = read_parquet(root)
+    loaded: Dataset = read_parquet(root, contracts=contracts)  # every check of read_parquet
     return loaded
 
 
@@ -725,7 +689,7 @@ def validate(
     checked = valid = 0
     datasets, source = _parquet_datasets(source)
     for root in datasets:  # its exports were checked when it was written: their report is in the dataset
-        stored = _read_base(root).validation
+        stored = _read_base(root, True).validation
         errors.extend(stored.errors.select(ERROR_SCHEMA.names()).cast(ERROR_SCHEMA))
         unknown.extend(stored.unknown_fields.select(UNKNOWN_SCHEMA.names()).cast(UNKNOWN_SCHEMA))
         checked += stored.days_checked
