@@ -69,21 +69,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except cm.CopilotMetricsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    from copilot_metrics._terminal import COVERAGE_HEADERS, LANGUAGE_HEADERS, SUMMARY_HEADERS
-
     # a file whose every day was set aside is "not loaded: every day quarantined"
-    missed = ds.sources.filter(~pl.col("status").str.starts_with("loaded")).sort("source")
-    _say(f"copilot-metrics {cm.__version__}: {ds.sources.height - missed.height} of {ds.sources.height} file(s) "
-         f"loaded, {ds.days.height} scope-day(s), {ds.conflicts.height} conflicting value(s) between exports, "
+    from copilot_metrics._terminal import COVERAGE_HEADERS, LANGUAGE_HEADERS, SUMMARY_HEADERS, not_loaded
+
+    loaded = ds.sources.filter(pl.col("status").str.starts_with("loaded")).height
+    _say(f"copilot-metrics {cm.__version__}: {loaded} of {ds.sources.height} file(s) loaded, "
+         f"{ds.days.height} scope-day(s), {ds.conflicts.height} conflicting value(s) between exports, "
          f"{ds.quarantine.height} day(s) quarantined, {ds.findings.height} finding(s)")
-    if missed.height:
-        _say(f"{missed.height} file(s) not loaded:")
-        for row in missed.head(20).iter_rows(named=True):
-            why = row["message"] or ""
-            why = why[len(row["source"]) + 2:] if why.startswith(f"{row['source']}: ") else why
-            _say(f"  {row['source']}: {row['status']}" + (f" ({why})" if why else ""), indent="    ")
-        if missed.height > 20:
-            _say(f"  ... and {missed.height - 20} more (ds.sources lists every file)")
+    for line in not_loaded(ds.sources):  # which files, and why
+        _say(line, indent="    " if line.startswith("  ") else "")
     if ds.days.is_empty():
         if ds.quarantine.height:
             _print("Quarantined days", ds.quarantine.select("source", "date", "reasons").head(20))

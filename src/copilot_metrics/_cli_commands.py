@@ -244,33 +244,9 @@ def load_line(ds: cm.Dataset) -> str:
             f"quarantined, {ds.findings.height} finding(s)")
 
 
-#: Files not loaded listed at most after the load line (the rest are counted).
-NOT_LOADED_SHOWN = 20
-
-
-def not_loaded(ds: cm.Dataset) -> list[str]:
-    """One line per file not loaded (skipped, unreadable, not an export, every day set aside) and why."""
-    rows = ds.sources.filter(~pl.col("status").str.starts_with("loaded")).sort("source")
-    lines = []
-    for row in rows.head(NOT_LOADED_SHOWN).iter_rows(named=True):
-        why = _without_prefix(row["message"] or "", row["source"])
-        lines.append(f"  {row['source']}: {row['status']}" + (f" ({why})" if why else ""))
-    if rows.height > NOT_LOADED_SHOWN:
-        lines.append(f"  ... and {rows.height - NOT_LOADED_SHOWN} more (ds.sources lists every file)")
-    return ([f"{rows.height} file(s) not loaded:"] if rows.height else []) + lines
-
-
-def _without_prefix(message: str, *prefixes: str | None) -> str:
-    """``message`` without the file and JSON path it starts with (they are printed once, beside it)."""
-    for prefix in prefixes:
-        if prefix and message.startswith(f"{prefix}: "):
-            message = message[len(prefix) + 2:]
-    return message
-
-
 def _say_loaded(ds: cm.Dataset, *, err: bool = False) -> None:
     """The load line, then the files not loaded and why (on standard error with ``err``)."""
-    lines = [load_line(ds), *not_loaded(ds)]
+    lines = [load_line(ds), *_terminal.not_loaded(ds.sources)]
     if err:
         for line in lines[1:]:
             _err(line)
@@ -453,7 +429,7 @@ def validate(paths: tuple[str, ...], org: str | None, team: str | None, enterpri
     for (source,), rows in shown.group_by("source", maintain_order=True):
         _out(f"{source}: {totals[source]} error(s)")
         for row in rows.iter_rows(named=True):  # the file and the path once, not again in the message
-            message = _without_prefix(row["message"] or "", source, row["json_path"])
+            message = _terminal.without_place(row["message"] or "", source, row["json_path"])
             _out(f"  {row['json_path']}: {message} [{row['rule']}]")
     if shown.height < result.errors.height:
         _out(f"... and {result.errors.height - shown.height} more error(s) (--limit 0 or --json shows all)")

@@ -42,11 +42,13 @@ __all__ = [
     "columns_of",
     "friendly",
     "missing_ranges_text",
+    "not_loaded",
     "plan",
     "render",
     "scope_label",
     "terminal_width",
     "text",
+    "without_place",
     "wrap",
 ]
 
@@ -354,3 +356,38 @@ def missing_ranges_text(coverage: pl.DataFrame) -> pl.DataFrame:
             pl.when(start == end).then(start).otherwise(pl.concat_str(start, pl.lit(" to "), end))
         ).list.join(", ").alias("missing_ranges")
     )
+
+
+#: Files not loaded listed at most (the rest are counted).
+NOT_LOADED_SHOWN = 20
+
+
+def without_place(message: str, source: str | None, json_path: str | None = "$") -> str:
+    """``message`` without the file and the JSON path it starts with, when they are printed beside it.
+
+    >>> without_place("a.json: $: the file is empty", "a.json")
+    'the file is empty'
+    >>> without_place("a.json: $[3]: cut short", "a.json")
+    '$[3]: cut short'
+    """
+    for prefix in (source, json_path):
+        if prefix and message.startswith(f"{prefix}: "):
+            message = message[len(prefix) + 2:]
+    return message
+
+
+def not_loaded(sources: pl.DataFrame) -> list[str]:
+    """The files of ``ds.sources`` not loaded (skipped, unreadable, not an export, every day set aside), and why.
+
+    A count line, then one line per file (at most :data:`NOT_LOADED_SHOWN`); nothing when every file loaded.
+    """
+    rows = sources.filter(~pl.col("status").str.starts_with("loaded")).sort("source")
+    if rows.height == 0:
+        return []
+    lines = [f"{rows.height} file(s) not loaded:"]
+    for row in rows.head(NOT_LOADED_SHOWN).iter_rows(named=True):
+        why = without_place(row["message"] or "", row["source"])
+        lines.append(f"  {row['source']}: {row['status']}" + (f" ({why})" if why else ""))
+    if rows.height > NOT_LOADED_SHOWN:
+        lines.append(f"  ... and {rows.height - NOT_LOADED_SHOWN} more (ds.sources lists every file)")
+    return lines
