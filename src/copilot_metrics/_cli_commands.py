@@ -686,7 +686,7 @@ def metrics(name: str, paths: tuple[str, ...], org: str | None, team: str | None
                "--weekdays-only": weekdays_only and name == "coverage"}
     wrong = [option for option, used in options.items() if used]
     if wrong:
-        raise click.UsageError(f"{', '.join(wrong)} do(es) not apply to {name}")
+        raise click.UsageError(f"{', '.join(wrong)}: not an option of `metrics {name}`")
     first, last = _day(start), _day(end)
     seat_numbers = _seats(seats)
     function: Callable[..., pl.DataFrame] = getattr(cm, METRICS[name])
