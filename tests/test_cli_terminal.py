@@ -60,6 +60,21 @@ def run(*args: str, cwd: Path, columns: int | None = None) -> subprocess.Complet
                           check=False, env=environment(columns))
 
 
+def invoke(*args: str, cwd: Path, columns: int | None = None) -> subprocess.CompletedProcess[str]:
+    """The command run in this process through click's runner (quicker than the console script), in ``cwd``."""
+    from click.testing import CliRunner
+
+    from copilot_metrics import cli
+
+    before = Path.cwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner(env={"COLUMNS": str(columns) if columns else None}).invoke(cli.app(), list(args))
+    finally:
+        os.chdir(before)
+    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, result.stderr)
+
+
 def run_module(*args: str, cwd: Path, columns: int | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "copilot_metrics", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=300, check=False, env=environment(columns))
@@ -380,24 +395,24 @@ def test_metrics_nulls_and_seats_from_a_file(tmp_path: Path) -> None:
     ]))
     # seats change on the 3rd: 10, 10, 20 seat-days
     (tmp_path / "seats.csv").write_text("date,org,seats\n2025-01-01,o,10\n2025-01-03,o,20\n")
-    done = run("metrics", "adoption", "days.json", "--org", "o", "--seats", "seats.csv", "--format", "json",
+    done = invoke("metrics", "adoption", "days.json", "--org", "o", "--seats", "seats.csv", "--format", "json",
                "--columns", "org,team,seat_days,activation_rate,engaged_users_mean", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [{"org": "o", "team": None, "seat_days": 40.0, "activation_rate": 18 / 40,
                                         "engaged_users_mean": 2.0}]
-    rates = run("metrics", "acceptance", "days.json", "--org", "o", "--format", "csv", "--columns",
+    rates = invoke("metrics", "acceptance", "days.json", "--org", "o", "--format", "csv", "--columns",
                 "org,team,language,total_code_suggestions,acceptance_rate", cwd=tmp_path)
     assert rates.stdout == "org,team,language,total_code_suggestions,acceptance_rate\no,,go,0,\n"  # 0/0: null
-    table = run("metrics", "acceptance", "days.json", "--org", "o", cwd=tmp_path)
+    table = invoke("metrics", "acceptance", "days.json", "--org", "o", cwd=tmp_path)
     assert scope_cells(table.stdout, "o")[1:3] == ["go", "0"]
     assert "—" in scope_cells(table.stdout, "o")  # null, for people
 
     (tmp_path / "bad.csv").write_text("org,seats\no,10\no,-3\n")
-    bad = run("metrics", "adoption", "days.json", "--org", "o", "--seats", "bad.csv", cwd=tmp_path)
+    bad = invoke("metrics", "adoption", "days.json", "--org", "o", "--seats", "bad.csv", cwd=tmp_path)
     assert bad.returncode == 1
     assert bad.stderr.startswith("error: bad.csv: line 3: seats must be a number of at least 0")
     (tmp_path / "typo.csv").write_text("Org,seats\no,10\n")
-    typo = run("metrics", "adoption", "days.json", "--seats", "typo.csv", cwd=tmp_path)
+    typo = invoke("metrics", "adoption", "days.json", "--seats", "typo.csv", cwd=tmp_path)
     assert typo.stderr == ("error: typo.csv: unknown column(s) 'Org' in the seats file (columns: seats, and "
                            "optionally date, enterprise, org, team)\n")
 
@@ -413,7 +428,7 @@ def test_metrics_command_line_mistakes_exit_2_before_loading(tmp_path: Path) -> 
         (["pull-requests", "--start", "2025-13-01"], "'2025-13-01' does not match the format '%Y-%m-%d'"),
         (["nothing"], "'nothing' is not one of"),
     ]:
-        done = run("metrics", *args, "missing.json", cwd=tmp_path)
+        done = invoke("metrics", *args, "missing.json", cwd=tmp_path)
         assert done.returncode == 2, args
         assert message in done.stderr, (args, done.stderr)
         assert "no such file" not in done.stderr
@@ -422,24 +437,24 @@ def test_metrics_command_line_mistakes_exit_2_before_loading(tmp_path: Path) -> 
 @needs_cli
 def test_metrics_reads_every_folder_the_library_writes(archive: Path, history: Path, tmp_path: Path) -> None:
     clean = tmp_path / "clean"
-    assert run("convert", str(archive), "-o", str(clean), "--json", cwd=tmp_path).returncode == 0
+    assert invoke("convert", str(archive), "-o", str(clean), "--json", cwd=tmp_path).returncode == 0
     for folder in (archive, history, clean):
-        done = run("metrics", "coverage", str(folder), "--format", "json", cwd=tmp_path)
+        done = invoke("metrics", "coverage", str(folder), "--format", "json", cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         assert [(r["org"], r["team"], r["days_present"], r["missing_ranges"]) for r in json.loads(done.stdout)] == [
             (ORG, None, 153, [{"start": "2025-02-12", "end": "2025-02-12"}]),
             (ORG, "platform", 153, [{"start": "2025-02-12", "end": "2025-02-12"}])], folder
-    ranged = run("metrics", "coverage", str(history), "--start", "2025-02-01", "--end", "2025-02-28", "--format",
+    ranged = invoke("metrics", "coverage", str(history), "--start", "2025-02-01", "--end", "2025-02-28", "--format",
                  "csv", "--columns", "org,team,first_date,last_date,days_present,missing_ranges", cwd=tmp_path)
     assert ranged.stdout.splitlines() == [
         "org,team,first_date,last_date,days_present,missing_ranges",
         'octo-org,,2025-02-01,2025-02-28,27,"[{""start"":""2025-02-12"",""end"":""2025-02-12""}]"',
         'octo-org,platform,2025-02-01,2025-02-28,27,"[{""start"":""2025-02-12"",""end"":""2025-02-12""}]"']
-    table = run("metrics", "adoption", str(history), "--every", "1w", cwd=tmp_path, columns=80)
+    table = invoke("metrics", "adoption", str(history), "--every", "1w", cwd=tmp_path, columns=80)
     assert table.returncode == 0, table.stderr
     assert_fits(table.stdout, 80)
     assert {"period", "2025-01-06", "2025-06-02", ORG, TEAM} <= table_words(table.stdout)
-    unknown = run("metrics", "adoption", str(history), "--columns", "org,nope", cwd=tmp_path)
+    unknown = invoke("metrics", "adoption", str(history), "--columns", "org,nope", cwd=tmp_path)
     assert unknown.returncode == 2
     assert "nope: not a column of adoption" in unknown.stderr
 
@@ -471,19 +486,19 @@ def test_convert_refuses_a_folder_before_loading(archive: Path, tmp_path: Path) 
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep")
     for extra in ([], ["--merge"]):
-        done = run("convert", "bad.json", "-o", "mine", *extra, cwd=tmp_path)
+        done = invoke("convert", "bad.json", "-o", "mine", *extra, cwd=tmp_path)
         assert done.returncode == 1
         assert done.stderr == ("error: mine: a non-empty folder that is not a copilot-metrics Parquet dataset "
                                "(no _copilot_metrics.json); not replacing it (choose a new or empty folder)\n")
     for flag in ("--csv", "--json"):
-        done = run("convert", "bad.json", "-o", "mine", flag, cwd=tmp_path)
+        done = invoke("convert", "bad.json", "-o", "mine", flag, cwd=tmp_path)
         assert done.returncode == 1
         assert done.stderr.startswith("error: mine: holds 1 path(s) copilot-metrics did not write (notes.txt)")
     assert [p.name for p in (tmp_path / "mine").iterdir()] == ["notes.txt"]
 
-    assert run("convert", str(archive), "-o", "dataset", cwd=tmp_path).returncode == 0
+    assert invoke("convert", str(archive), "-o", "dataset", cwd=tmp_path).returncode == 0
     (tmp_path / "dataset" / "extra.parquet").write_bytes(b"")
-    done = run("convert", "bad.json", "-o", "dataset", cwd=tmp_path)
+    done = invoke("convert", "bad.json", "-o", "dataset", cwd=tmp_path)
     assert done.stderr == ("error: dataset: holds 1 path(s) copilot-metrics did not write (extra.parquet); not "
                            "writing the dataset there (choose a new or empty folder, or move them out)\n")
 
@@ -493,22 +508,22 @@ def test_convert_says_replaced_or_merged_only_when_there_was_a_dataset(archive: 
     org = sorted(str(p) for p in (archive / "octo-org").glob("*.json.gz"))
     (tmp_path / "empty").mkdir()
     for target in ("new", "empty"):
-        first = run("convert", *org[:3], "--org", ORG, "-o", target, cwd=tmp_path)
+        first = invoke("convert", *org[:3], "--org", ORG, "-o", target, cwd=tmp_path)
         assert first.returncode == 0, first.stderr
         assert first.stdout.splitlines()[-1] == f"wrote the Parquet dataset to {target}; read it with " \
                                                 f"cm.read_parquet('{target}')"
-    again = run("convert", *org[:3], "--org", ORG, "-o", "new", cwd=tmp_path)
+    again = invoke("convert", *org[:3], "--org", ORG, "-o", "new", cwd=tmp_path)
     assert again.stdout.splitlines()[-1] == "wrote the Parquet dataset to new (replaced); read it with " \
                                             "cm.read_parquet('new')"
-    merged = run("convert", *org[3:], "--org", ORG, "-o", "new", "--merge", cwd=tmp_path)
+    merged = invoke("convert", *org[3:], "--org", ORG, "-o", "new", "--merge", cwd=tmp_path)
     assert merged.stdout.splitlines()[-1] == "wrote the Parquet dataset to new (merged); read it with " \
                                              "cm.read_parquet('new')"
     assert cm.read_parquet(tmp_path / "new").days.height == 153
-    fresh = run("convert", *org[:3], "--org", ORG, "-o", "fresh", "--merge", cwd=tmp_path)
+    fresh = invoke("convert", *org[:3], "--org", ORG, "-o", "fresh", "--merge", cwd=tmp_path)
     assert "(merged)" not in fresh.stdout
     for flag in ("--csv", "--json"):  # a folder of its own kind is written again
-        assert run("convert", *org[:3], "--org", ORG, "-o", flag[2:], flag, cwd=tmp_path).returncode == 0
-        again = run("convert", *org[:3], "--org", ORG, "-o", flag[2:], flag, cwd=tmp_path)
+        assert invoke("convert", *org[:3], "--org", ORG, "-o", flag[2:], flag, cwd=tmp_path).returncode == 0
+        again = invoke("convert", *org[:3], "--org", ORG, "-o", flag[2:], flag, cwd=tmp_path)
         assert again.returncode == 0, again.stderr
 
 
@@ -523,7 +538,7 @@ def test_validate_prints_each_file_and_path_once(tmp_path: Path) -> None:
                                                    {"date": "2025-02-30"}]))
     (tmp_path / "error.json").write_bytes((FIXTURES / "api_error_not_found.json").read_bytes())
     (tmp_path / "empty.json").write_bytes(b"")
-    done = run("validate", "bad.json", "error.json", "empty.json", cwd=tmp_path)
+    done = invoke("validate", "bad.json", "error.json", "empty.json", cwd=tmp_path)
     assert done.returncode == 1
     lines = done.stdout.splitlines()
     assert lines[0] == "bad.json: 2 error(s)"
@@ -559,12 +574,12 @@ def test_a_run_that_loads_13_of_15_files_names_the_two(tmp_path: Path) -> None:
              "  in/error.json: not loaded: api-error (not a Copilot metrics export: this looks like a GitHub API "
              "error response (message: 'Not Found'))"]
     for command in (["coverage"], ["convert", "-o", "out"], ["report", "-o", "r.html"]):
-        done = run(*command, "--quarantine", "--org", "o", "in", cwd=tmp_path)
+        done = invoke(*command, "--quarantine", "--org", "o", "in", cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         assert done.stdout.splitlines()[:4] == [first, *named], command
     module = run_module("--quarantine", "--org", "o", "in", cwd=tmp_path)
     assert module.stdout.splitlines()[:4] == [f"copilot-metrics {cm.__version__}: {first}", *named]
-    machine = run("metrics", "adoption", "--quarantine", "--org", "o", "in", "--format", "csv", "--columns",
+    machine = invoke("metrics", "adoption", "--quarantine", "--org", "o", "in", "--format", "csv", "--columns",
                   "org,days_with_data", cwd=tmp_path)
     assert machine.stdout == "org,days_with_data\no,13\n"  # the data alone
     assert machine.stderr.splitlines() == named  # and the files not loaded beside it
@@ -573,7 +588,7 @@ def test_a_run_that_loads_13_of_15_files_names_the_two(tmp_path: Path) -> None:
     (tmp_path / "in" / "error.json").unlink()
     (tmp_path / "in" / "gone.json").symlink_to(tmp_path / "nowhere.json")
     (tmp_path / "in" / "loop.json").symlink_to(tmp_path / "in" / "loop.json")
-    skipped = run("coverage", "--org", "o", "in", cwd=tmp_path, columns=200)  # no --quarantine: skipped links
+    skipped = invoke("coverage", "--org", "o", "in", cwd=tmp_path, columns=200)  # no --quarantine: skipped links
     assert skipped.returncode == 0, skipped.stderr
     assert skipped.stdout.splitlines()[:4] == [
         first, "2 file(s) not loaded:",
