@@ -8,7 +8,7 @@ split into parts that repeat the scope (:mod:`copilot_metrics._terminal`).
 
 The full command line is ``copilot-metrics`` (``pip install "copilot-metrics[cli]"``, see
 :mod:`copilot_metrics.cli`); ``python -m copilot_metrics COMMAND ...`` with one of its commands
-(``validate``, ``convert``, ``report``, ``coverage``, ``example``) runs it.
+(``validate``, ``convert``, ``report``, ``metrics``, ``coverage``, ``example``) runs it.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def _print(title: str, frame: pl.DataFrame, headers: dict[str, str] | None = Non
 
 
 #: Commands of ``copilot-metrics``: ``python -m copilot_metrics report ...`` runs the full command line.
-COMMANDS = frozenset({"validate", "convert", "report", "coverage", "example"})
+COMMANDS = frozenset({"validate", "convert", "report", "metrics", "coverage", "example"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:

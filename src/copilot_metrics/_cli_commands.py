@@ -649,8 +649,8 @@ def _check_metric_arguments(function: Callable[..., pl.DataFrame], arguments: di
                    "metric's own (acceptance: language, chat: editor, dotcom-chat: model, pull-requests: "
                    "repository). A scope column alone (--by org) gives one row per scope.")
 @click.option("--every", type=_EVERY, default=None, help="One row per period (default: the whole range).")
-@click.option("--start", type=_DATE, default=None, help="First day (YYYY-MM-DD, inclusive).")
-@click.option("--end", type=_DATE, default=None, help="Last day (YYYY-MM-DD, inclusive).")
+@click.option("--start", type=_DATE, default=None, metavar="YYYY-MM-DD", help="First day (YYYY-MM-DD, inclusive).")
+@click.option("--end", type=_DATE, default=None, metavar="YYYY-MM-DD", help="Last day (YYYY-MM-DD, inclusive).")
 @click.option("--weekdays-only", is_flag=True, help="Monday to Friday only (weekends are not counted missing).")
 @click.option("--seats", type=_Seats(), default=None,
               help="adoption: licensed seats, a number or a CSV file (seats, and optionally date and "
