@@ -1,9 +1,9 @@
-"""Benchmark ``cm.load`` against the cost of only parsing the JSON (issue 7).
+"""Benchmark ``cm.load``: against the cost of only parsing the JSON (issue 7), and against Polars and DuckDB (issue 19).
 
-Generates (once, cached under ``--data-dir``) a synthetic archive of about ``--size-mb`` MB with
-:func:`copilot_metrics.examples.generate_archive` -- many organisations, each with one team, 100-day
-windows exported weekly over 16 weeks (staggered starts), 30 languages, 4 editors, 2 models, plain ``.json`` --
-then measures, in one run and on the same files:
+Issue 7 (the default run): generates (once, cached under ``--data-dir``) a synthetic archive of about
+``--size-mb`` MB with :func:`copilot_metrics.examples.generate_archive` -- many organisations, each with one
+team, 100-day windows exported weekly over 16 weeks (staggered starts), 30 languages, 4 editors, 2 models,
+plain ``.json`` -- then measures, in one run and on the same files:
 
 (a) floor: ``orjson.loads`` of every file, single-threaded (bytes read first, only the parse timed);
 (b) ``cm.load`` of the archive in a fresh subprocess (wall time, MB/s, peak RSS of the process and
@@ -14,11 +14,25 @@ then measures, in one run and on the same files:
 (e) ``cm.write_parquet`` / ``cm.read_parquet`` and the Parquet size against the JSON size;
 
 and prints each issue target with PASS or MISS. ``--scaling`` instead runs (b) at 100 MB and at
-1000 MB and compares the per-MB cost. Not part of the test suite. Usage::
+1000 MB and compares the per-MB cost.
+
+Issue 19 (``--compare``, ``--daily-scaling``, ``--appended``, or all three with ``--issue19``): every
+measured path runs in a fresh interpreter, ``--runs`` times (medians), and reports its wall time, CPU
+time and peak RSS (of its whole process tree). ``--compare`` measures ``cm.load``, Polars' naive path
+(``pl.read_json`` per file, explode/unnest to the completions leaf rows, concatenated) and DuckDB
+(``read_json`` of every file, ``unnest`` to the same rows, to Arrow) on three workloads -- daily exports
+of a 100-day window for 60 days (an org and its team), every day once (40 orgs, one 100-day export
+each), the 1 GB weekly archive of issue 7 -- and prints ``cm.load`` / Polars for wall time and peak
+memory against the issue's goals. ``--daily-scaling`` compares ``cm.load``'s cost per MB on the daily
+recipe at 4 GB and 400 MB; ``--appended`` its MB/s on a year of daily 28-day responses appended to one
+file and in separate files. ``--scale`` shrinks every size (``--scale 0.01``: a quick check).
+Not part of the test suite. Usage::
 
     python benchmarks/bench_load.py --size-mb 100
     python benchmarks/bench_load.py                 # 1000 MB
     python benchmarks/bench_load.py --scaling
+    python benchmarks/bench_load.py --issue19 --keep             # issue 19 at full size (~25 min)
+    python benchmarks/bench_load.py --issue19 --scale 0.01 --runs 1   # the harness works (~1 min)
 """
 
 from __future__ import annotations
@@ -26,11 +40,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import platform
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,9 +55,6 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
-
-import orjson
-import polars as pl
 
 MB = 1_000_000
 GENERATOR_VERSION = 1  # bump when the archive recipe below changes (invalidates the cache)
@@ -74,37 +87,50 @@ def _scope_files(args: tuple[str, int]) -> int:
     return sum(f.stat().st_size for f in files)
 
 
-def archive_dir(data_dir: Path, size_mb: float) -> Path:
-    """Generate the archive once (cached by its parameters); return its root."""
-    root = data_dir / f"archive-{size_mb:g}mb-v{GENERATOR_VERSION}"
+def build(root: Path, unit: Any, args: Any, *, target_mb: float | None = None, units: int | None = None) -> Path:
+    """Generate an archive once (cached: ``_done.manifest``), unit by unit on every core; return `root`.
+
+    ``unit(args(index))`` writes unit `index` (an organisation, with or without its team) under
+    `root` and returns the bytes it wrote; units are generated in order until `units` are written,
+    or until `target_mb` is reached (the units beyond it are deleted).
+    """
     done = root / "_done.manifest"
     if done.exists():
         return root
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
-    target = size_mb * MB
-    print(f"generating ~{size_mb:g} MB archive in {root} ...", flush=True)
+    target = math.inf if target_mb is None else target_mb * MB
+    wanted = units if units is not None else sys.maxsize
+    what = f"~{target_mb:g} MB" if target_mb is not None else f"{units}-org"
+    print(f"generating {what} archive in {root} ...", flush=True)
     t0 = time.perf_counter()
     total = 0
     used = 0
-    # Organisations are independent: generate them on both cores, in order, until the size is reached.
+    # Units are independent: generate them on every core, in order, until the size is reached.
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         index = 0
         batch = max(2, os.cpu_count() or 1)
-        while total < target:
-            sizes = list(pool.map(_scope_files, [(str(root), index + i) for i in range(batch)]))
+        while total < target and used < wanted:
+            count = min(batch, wanted - index)
+            sizes = list(pool.map(unit, [args(index + i) for i in range(count)]))
             for i, size in enumerate(sizes):
                 if total < target:
                     total += size
                     used = index + i + 1
                 else:
                     shutil.rmtree(root / f"org-{index + i:04d}")
-            index += batch
+            index += count
     manifest = {"orgs": used, "bytes": total, "seconds": round(time.perf_counter() - t0, 1)}
     done.write_text(json.dumps(manifest))
-    print(f"  {used} orgs (+1 team each), {total / MB:.0f} MB, {manifest['seconds']} s", flush=True)
+    print(f"  {used} orgs, {total / MB:.1f} MB, {manifest['seconds']} s", flush=True)
     return root
+
+
+def archive_dir(data_dir: Path, size_mb: float) -> Path:
+    """Generate the weekly archive once (cached by its parameters); return its root."""
+    root = data_dir / f"archive-{size_mb:g}mb-v{GENERATOR_VERSION}"
+    return build(root, _scope_files, lambda index: (str(root), index), target_mb=size_mb)
 
 
 def sources(root: Path) -> list[str]:
@@ -258,6 +284,8 @@ def _parquet(ds: Any, out_dir: str | None) -> dict[str, Any]:
 
 def floor(files: list[Path]) -> tuple[float, float]:
     """Wall and CPU seconds spent in orjson.loads over every file (single thread)."""
+    import orjson
+
     spent = cpu = 0.0
     for path in files:
         data = path.read_bytes()
@@ -275,6 +303,7 @@ def naive(files: list[Path], budget_s: float) -> tuple[float, float, int, int, i
     Returns wall seconds, CPU seconds, bytes processed, files processed and completion rows built.
     """
     import jsonschema
+    import polars as pl
 
     from copilot_metrics import _schema
 
@@ -326,6 +355,9 @@ def verdict(ok: bool) -> str:
 
 
 def machine() -> str:
+    import orjson
+    import polars as pl
+
     cpu = "?"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -337,8 +369,18 @@ def machine() -> str:
         mem_kb = 0
     return (
         f"nproc={os.cpu_count()}, CPU={cpu}, RAM={mem_kb / 1024 / 1024:.1f} GiB, "
-        f"Python {platform.python_version()}, polars {pl.__version__}, orjson {orjson.__version__}"
+        f"Python {platform.python_version()}, polars {pl.__version__}, orjson {orjson.__version__}, "
+        f"duckdb {_version('duckdb')}"
     )
+
+
+def _version(package: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
 
 
 def load_note() -> str:
@@ -468,6 +510,482 @@ def scaling(args: argparse.Namespace) -> None:
     print(f"\nper-MB cost 1 GB / 100 MB = {ratio:.2f}   (<= 1.25)   {verdict(ratio <= 1.25)}   [CPU {cpu_ratio:.2f}]")
 
 
+# ----------------------------------------------------------------------------------- issue 19
+#
+# Three workloads measured side by side with the two ways people read these archives without the
+# library: Polars' naive path and DuckDB.  Every measured path runs in a fresh interpreter
+# (`run_child`), so its wall time and peak RSS are its own.
+
+RECIPE_19 = 1  # bump when a recipe below changes (invalidates the cached archives)
+WINDOW_DAYS = 100
+DAILY_EXPORTS = 60  # workload 1: daily exports of a 100-day window for 60 days
+ONCE_ORGS = 40  # workload 2: 40 organisations, one 100-day export each
+WEEKLY_MB = 1000.0  # workload 3: the weekly archive of the issue-7 benchmark above
+SCALING_MB = (400.0, 4000.0)  # --daily-scaling: the daily recipe at these sizes
+APPENDED_RESPONSES = 365  # --appended: a year of daily responses...
+APPENDED_WINDOW = 28  # ...of the 28-day window (before 2025-08-27)
+APPENDED_START = dt.date(2024, 8, 1)
+SHAPE: dict[str, Any] = {"n_languages": 30, "editors": ("vscode", "jetbrains", "neovim", "visualstudio")}
+PATHS = ("cm.load", "Polars", "DuckDB")
+MODES = {"cm.load": "cm", "Polars": "polars", "DuckDB": "duckdb"}
+# the issue's goals: (cm.load wall / Polars wall, cm.load peak / Polars peak), at most
+GOALS = {"daily": (0.25, 0.5), "once": (1.0, 2.0), "weekly": (0.5, 0.5)}
+SCALING_GOAL = 1.1  # cost per MB at 4 GB / at 400 MB, at most
+APPENDED_GOAL = 1.1  # cost per MB of the appended file / of the separate files, at most ("the same MB/s")
+MIB = 1024 * 1024
+
+
+def _full_windows(
+    root: str, scopes: list[tuple[str, str | None]], seed: int, first: dt.date, exports: int, window: int
+) -> list[Path]:
+    """Daily exports of a full `window`-day window, the first fetched on `first` + `window` days.
+
+    ``generate_archive``'s fetches start the day after its first day, so its first `window` - 1
+    exports hold fewer days: they are generated, then deleted.
+    """
+    from copilot_metrics import examples
+
+    files = examples.generate_archive(
+        root,
+        seed=seed,
+        scopes=scopes,
+        start=first,
+        end=first + dt.timedelta(days=window + exports - 2),
+        window_days=window,
+        export_every_days=1,
+        **SHAPE,
+    )
+    first_full = f"copilot-metrics-{first + dt.timedelta(days=window):%Y-%m-%d}.json"
+    kept = []
+    for path in files:
+        if path.name < first_full:
+            path.unlink()
+        else:
+            kept.append(path)
+    return kept
+
+
+def _daily_files(args: tuple[str, int, int]) -> int:
+    """Write one organisation and its team exporting their 100-day window daily; return the bytes."""
+    root, index, exports = args
+    org = f"org-{index:04d}"
+    first = START + dt.timedelta(days=7 * (index % 40))
+    files = _full_windows(root, [(org, None), (org, TEAM)], index, first, exports, WINDOW_DAYS)
+    return sum(f.stat().st_size for f in files)
+
+
+def _once_files(args: tuple[str, int]) -> int:
+    """Write one organisation's single 100-day export (every day once); return the bytes."""
+    from copilot_metrics import examples
+
+    root, index = args
+    first = START + dt.timedelta(days=7 * (index % 40))
+    files = examples.generate_archive(
+        root,
+        seed=index,
+        scopes=[(f"org-{index:04d}", None)],
+        start=first,
+        end=first + dt.timedelta(days=WINDOW_DAYS - 1),
+        window_days=WINDOW_DAYS,
+        export_every_days=WINDOW_DAYS,
+        **SHAPE,
+    )
+    return sum(f.stat().st_size for f in files)
+
+
+def daily_dir(data_dir: Path, exports: int, *, orgs: int | None = None, size_mb: float | None = None) -> Path:
+    """Workload 1 (``orgs=1``) and the --daily-scaling archives (``size_mb``): org + team, daily exports."""
+    name = f"{orgs}orgs" if orgs is not None else f"{size_mb:g}mb"
+    root = data_dir / f"daily-{name}-{exports}x-v{RECIPE_19}"
+    return build(root, _daily_files, lambda index: (str(root), index, exports), target_mb=size_mb, units=orgs)
+
+
+def _one_day_files(args: tuple[str, int]) -> int:
+    """Write one organisation's export of a single day (the fixed cost of each path); return the bytes."""
+    from copilot_metrics import examples
+
+    root, index = args
+    files = examples.generate_archive(
+        root, seed=index, scopes=[(f"org-{index:04d}", None)], start=START, end=START, window_days=1, **SHAPE
+    )
+    return sum(f.stat().st_size for f in files)
+
+
+def one_day_dir(data_dir: Path) -> Path:
+    """One file holding one day: what each path costs before any data (imports, start-up, lazy imports)."""
+    root = data_dir / f"one-day-v{RECIPE_19}"
+    return build(root, _one_day_files, lambda index: (str(root), index), units=1)
+
+
+def once_dir(data_dir: Path, orgs: int) -> Path:
+    """Workload 2: `orgs` organisations, one 100-day export each."""
+    root = data_dir / f"once-{orgs}orgs-v{RECIPE_19}"
+    return build(root, _once_files, lambda index: (str(root), index), units=orgs)
+
+
+def appended_dirs(data_dir: Path, responses: int, layout: str) -> tuple[Path, Path]:
+    """A year of daily 28-day responses of one org: appended to one file, and as separate files.
+
+    ``pretty``: the files as the generator writes them (the API's pretty-printed array), and the
+    one file is their bytes one after another, each followed by a newline (``>>``; read as
+    ``concatenated-json``).  ``lines``: each response compacted to one line, in the separate files
+    too (the one file is ``ndjson-arrays``).  Both hold the same bytes, give or take the newlines.
+    """
+    base = data_dir / f"appended-{responses}x-{layout}-v{RECIPE_19}"
+    one, separate = base / "one-file", base / "separate"
+    done = base / "_done.manifest"
+    if done.exists():
+        return one, separate
+    if base.exists():
+        shutil.rmtree(base)
+    print(f"generating {responses} appended responses ({layout}) in {base} ...", flush=True)
+    t0 = time.perf_counter()
+    org = "org-0000"
+    files = _full_windows(str(separate), [(org, None)], 0, APPENDED_START, responses, APPENDED_WINDOW)
+    (one / org).mkdir(parents=True)
+    with (one / org / "appended.json").open("wb") as out:
+        for path in sorted(files):
+            data = path.read_bytes()
+            if layout == "lines":
+                data = json.dumps(json.loads(data), separators=(",", ":")).encode()
+                path.write_bytes(data + b"\n")
+            out.write(data.rstrip() + b"\n")
+    size = sum(f.stat().st_size for f in files)
+    done.write_text(json.dumps({"responses": responses, "bytes": size, "seconds": round(time.perf_counter() - t0, 1)}))
+    print(f"  {len(files)} responses, {size / MB:.1f} MB, {time.perf_counter() - t0:.1f} s", flush=True)
+    return one, separate
+
+
+def _polars_leaf_rows(files: list[str]) -> Any:
+    """What a user writes instead of the library: per file, read and unnest to completions rows."""
+    import polars as pl
+
+    frames = []
+    for path in files:
+        days = pl.read_json(path)
+        block = days.schema.get("copilot_ide_code_completions")
+        if not isinstance(block, pl.Struct):  # every day's block null: no rows
+            continue
+        frames.append(
+            days.select(pl.col("date").str.to_date(), pl.col("copilot_ide_code_completions").struct.field("editors"))
+            .explode("editors")
+            .filter(pl.col("editors").is_not_null())
+            .select(
+                "date",
+                pl.col("editors").struct.field("name").alias("editor"),
+                pl.col("editors").struct.field("models"),
+            )
+            .explode("models")
+            .filter(pl.col("models").is_not_null())
+            .select(
+                "date",
+                "editor",
+                pl.col("models").struct.field("name").alias("model"),
+                pl.col("models").struct.field("is_custom_model", "languages"),
+            )
+            .explode("languages")
+            .filter(pl.col("languages").is_not_null())
+            .select(
+                "date",
+                "editor",
+                "model",
+                "is_custom_model",
+                pl.col("languages").struct.field("name").alias("language"),
+                pl.col("languages").struct.field(*LEAF_COUNTS),
+            )
+        )
+    return pl.concat(frames, how="vertical_relaxed")
+
+
+LEAF_COUNTS = (
+    "total_engaged_users",
+    "total_code_suggestions",
+    "total_code_acceptances",
+    "total_code_lines_suggested",
+    "total_code_lines_accepted",
+)
+
+DUCKDB_SQL = f"""
+WITH days AS (SELECT date, copilot_ide_code_completions AS c FROM read_json($files, format = 'array')),
+editors AS (SELECT date, unnest(c.editors) AS e FROM days),
+models AS (SELECT date, e.name AS editor, unnest(e.models) AS m FROM editors),
+languages AS (SELECT date, editor, m.name AS model, m.is_custom_model, unnest(m.languages) AS l FROM models)
+SELECT date, editor, model, is_custom_model, l.name AS language, {", ".join(f"l.{c}" for c in LEAF_COUNTS)}
+FROM languages
+"""
+
+
+def _duckdb_leaf_rows(files: list[str]) -> Any:
+    """DuckDB's ``read_json`` of every file and ``unnest`` down to the same rows, as an Arrow table."""
+    import duckdb
+
+    return duckdb.connect().sql(DUCKDB_SQL, params={"files": files}).to_arrow_table()
+
+
+def child_19(mode: str, root: Path, sources_json: str | None, workers: int | None) -> None:
+    """Entry point of an issue-19 subprocess: one path on one archive, then one JSON line on stdout."""
+    if mode == "cm":
+        import copilot_metrics as cm
+    elif mode == "polars":
+        import polars  # noqa: F401  (imported before the timed part, as cm.load's polars is)
+    else:
+        import duckdb  # noqa: F401
+    result: dict[str, Any] = {"rss_after_import_mb": _maxrss_mb(resource.RUSAGE_SELF)}
+    cpu0 = _cpu_s(resource.RUSAGE_SELF)
+    t0 = time.perf_counter()
+    if mode == "cm":
+        ds = cm.load(json.loads(sources_json or "[]"), workers=workers)
+        result["rows"] = ds.completions.height
+        result["tables"] = {name: frame.height for name, frame in ds.tables.items()}
+        result["conflicts"] = ds.conflicts.height
+    else:
+        files = [str(f) for f in json_files(root)]
+        out = _polars_leaf_rows(files) if mode == "polars" else _duckdb_leaf_rows(files)
+        result["rows"] = out.height if mode == "polars" else out.num_rows
+    result["seconds"] = time.perf_counter() - t0
+    result["cpu_s"] = _cpu_s(resource.RUSAGE_SELF) - cpu0 + _cpu_s(resource.RUSAGE_CHILDREN)
+    result["rss_self_mb"] = _maxrss_mb(resource.RUSAGE_SELF)
+    result["rss_children_mb"] = _maxrss_mb(resource.RUSAGE_CHILDREN)
+    print(json.dumps(result), flush=True)
+
+
+def run_19(path: str, root: Path, sources_list: list[str], workers: int | None) -> dict[str, Any]:
+    """One measured run of `path` (cm.load, Polars, DuckDB) on `root`, in a fresh process."""
+    extra = ["--_sources", json.dumps(sources_list)] if path == "cm.load" else []
+    t0 = time.perf_counter()
+    result = run_child(MODES[path], root, workers if path == "cm.load" else None, extra)
+    result["process_s"] = time.perf_counter() - t0
+    # the whole tree: the largest of the sampled sum and "process + its largest worker"
+    result["peak_mib"] = max(result["tree_peak_mb"], result["rss_self_mb"] + result["rss_children_mb"]) * MB / MIB
+    result["import_mib"] = result["rss_after_import_mb"] * MB / MIB
+    return result
+
+
+def _median(runs: list[dict[str, Any]], key: str) -> float:
+    return float(statistics.median(r[key] for r in runs))
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def _archive_mb(root: Path) -> tuple[int, float]:
+    files = json_files(root)
+    return len(files), sum(f.stat().st_size for f in files) / MB
+
+
+def _measure(
+    key: str, title: str, root: Path, sources_list: list[str], args: argparse.Namespace
+) -> dict[str, Any]:
+    """Run the three paths `args.runs` times, interleaved; print the block; return the medians."""
+    n_files, mb = _archive_mb(root)
+    print(f"\n[{key}] {title}\n  {n_files} files, {mb:.1f} MB in {root}", flush=True)
+    runs: dict[str, list[dict[str, Any]]] = {path: [] for path in PATHS}
+    for _ in range(args.runs):  # interleaved, so a change of load on the machine hits every path
+        for path in PATHS:
+            runs[path].append(run_19(path, root, sources_list, args.workers))
+    med: dict[str, Any] = {
+        path: {k: _median(r, k) for k in ("seconds", "cpu_s", "process_s", "peak_mib", "import_mib")}
+        | {"rows": r[0]["rows"]}
+        for path, r in runs.items()
+    }
+    print(
+        f"  {'path':<9} {'wall':>9} {'MB/s':>7} {'CPU':>9} {'process':>9} {'peak RSS':>10} {'(imports)':>10}   "
+        f"rows (medians of {args.runs})"
+    )
+    for path in PATHS:
+        m = med[path]
+        print(
+            f"  {path:<9} {m['seconds']:8.2f}s {mb / m['seconds']:7.1f} {m['cpu_s']:8.2f}s {m['process_s']:8.2f}s "
+            f"{m['peak_mib']:6.0f} MiB {m['import_mib']:6.0f} MiB   {m['rows']:,}"
+        )
+    cm_rows, pl_rows, duck_rows = (med[p]["rows"] for p in PATHS)
+    same = "equal" if pl_rows == duck_rows else "DIFFER"
+    if key == "once":  # no repeats: every path must give the same leaf rows
+        ok = cm_rows == pl_rows == duck_rows
+        print(
+            f"  check (no repeats): cm.load completions {cm_rows:,}, Polars {pl_rows:,}, DuckDB {duck_rows:,}: "
+            f"{'OK, equal' if ok else 'MISMATCH'}"
+        )
+    else:
+        print(
+            f"  leaf rows: Polars {pl_rows:,} and DuckDB {duck_rows:,} ({same}) hold every copy; cm.load's "
+            f"completions {cm_rows:,} hold each day once ({pl_rows / max(cm_rows, 1):.1f} copies per row)"
+        )
+    wall, peak = GOALS[key]
+    cm, pol, duck = (med[p] for p in PATHS)
+    med["ratios"] = {
+        "wall": cm["seconds"] / pol["seconds"],
+        "peak": cm["peak_mib"] / pol["peak_mib"],
+        "cpu": cm["cpu_s"] / pol["cpu_s"],
+        "duck_wall": duck["seconds"] / pol["seconds"],
+        "duck_peak": duck["peak_mib"] / pol["peak_mib"],
+    }
+    ratios = med["ratios"]
+    print(
+        f"  cm.load / Polars: wall {ratios['wall']:.2f} (goal <= {wall:g}: {_met(ratios['wall'] <= wall)}), "
+        f"peak {ratios['peak']:.2f} (goal <= {peak:g}: {_met(ratios['peak'] <= peak)}); CPU {ratios['cpu']:.2f}; "
+        f"DuckDB / Polars: wall {ratios['duck_wall']:.2f}, peak {ratios['duck_peak']:.2f}",
+        flush=True,
+    )
+    med["mb"] = mb
+    return med
+
+
+def _scaled(n: int, scale: float) -> int:
+    return max(2, round(n * scale))
+
+
+def compare(args: argparse.Namespace) -> list[Path]:
+    """Issue 19's three workloads; returns the archives used (deleted at the end without --keep)."""
+    data = Path(args.data_dir)
+    wanted = args.workloads.split(",")
+    exports = _scaled(DAILY_EXPORTS, args.scale)
+    results: dict[str, dict[str, Any]] = {}
+    roots: list[Path] = []
+    print(
+        "\nissue 19: cm.load against Polars' naive path (pl.read_json per file, explode/unnest to the completions "
+        "leaf rows, concatenated) and DuckDB (read_json of every file, unnest to the same rows, to Arrow); "
+        f"each run a fresh process, medians of {args.runs} runs; peak = RSS high-water mark of the process tree"
+    )
+    root = one_day_dir(data)
+    roots.append(root)
+    sources_list = [str(root / "{org}" / "*.json")]
+    print("\nfixed cost of each path (one file holding one day; what the ratios below carry at any size):")
+    for path in PATHS:
+        fixed = [run_19(path, root, sources_list, args.workers) for _ in range(args.runs)]
+        print(
+            f"  {path:<9} {_median(fixed, 'seconds'):.2f} s ({_median(fixed, 'process_s'):.2f} s with start-up and "
+            f"imports), peak RSS {_median(fixed, 'peak_mib'):.0f} MiB ({_median(fixed, 'import_mib'):.0f} MiB "
+            "after the imports)",
+            flush=True,
+        )
+    if "daily" in wanted:
+        root = daily_dir(data, exports, orgs=1)
+        roots.append(root)
+        results["daily"] = _measure(
+            "daily",
+            f"daily exports of a {WINDOW_DAYS}-day window for {exports} days (org-0000 and its team; each day "
+            f"held up to {exports} times)",
+            root,
+            sources(root),
+            args,
+        )
+    if "once" in wanted:
+        orgs = _scaled(ONCE_ORGS, args.scale)
+        root = once_dir(data, orgs)
+        roots.append(root)
+        results["once"] = _measure(
+            "once",
+            f"every day once: {orgs} organisations, one {WINDOW_DAYS}-day export each",
+            root,
+            [str(root / "{org}" / "*.json")],
+            args,
+        )
+    if "weekly" in wanted:
+        root = archive_dir(data, WEEKLY_MB * args.scale)
+        roots.append(root)
+        results["weekly"] = _measure(
+            "weekly",
+            "the weekly archive of the issue-7 benchmark (orgs and their teams, 16 weekly exports of 100-day windows)",
+            root,
+            sources(root),
+            args,
+        )
+    print(f"\n{load_note()}")
+    print("issue 19 goals (cm.load / Polars naive, same files, same run):")
+    print(f"  {'workload':<8} {'MB':>8} {'wall':>6} {'goal':>6} {'':>7} {'peak':>6} {'goal':>6} {'':>7} {'CPU':>6}")
+    for key, med in results.items():
+        r = med["ratios"]
+        wall, peak = GOALS[key]
+        print(
+            f"  {key:<8} {med['mb']:8.1f} {r['wall']:6.2f} {wall:6.2f} {_met(r['wall'] <= wall):>7} "
+            f"{r['peak']:6.2f} {peak:6.2f} {_met(r['peak'] <= peak):>7} {r['cpu']:6.2f}"
+        )
+    return roots
+
+
+def daily_scaling(args: argparse.Namespace) -> list[Path]:
+    """cm.load's cost per MB on the daily recipe at 4 GB against 400 MB (issue 19)."""
+    data = Path(args.data_dir)
+    exports = _scaled(DAILY_EXPORTS, args.scale)
+    small, large = (mb * args.scale for mb in SCALING_MB)
+    print(
+        f"\ndaily scaling: cm.load on the daily recipe (organisations and their teams, {exports} daily exports of a "
+        f"{WINDOW_DAYS}-day window each) at ~{small:g} MB and ~{large:g} MB, medians of {args.runs} runs"
+    )
+    per_mb: dict[float, tuple[float, float]] = {}
+    roots = []
+    for size in (small, large):
+        root = daily_dir(data, exports, size_mb=size)
+        roots.append(root)
+        n_files, mb = _archive_mb(root)
+        runs = [run_19("cm.load", root, sources(root), args.workers) for _ in range(args.runs)]
+        wall, cpu, peak = (_median(runs, k) for k in ("seconds", "cpu_s", "peak_mib"))
+        per_mb[size] = (wall / mb, cpu / mb)
+        print(
+            f"  {mb:8.1f} MB ({n_files} files): {wall:7.2f} s, {mb / wall:6.1f} MB/s, {wall / mb * 1000:.2f} ms/MB "
+            f"(CPU {cpu / mb * 1000:.2f} ms/MB), peak RSS {peak:.0f} MiB",
+            flush=True,
+        )
+    ratio = per_mb[large][0] / per_mb[small][0]
+    cpu_ratio = per_mb[large][1] / per_mb[small][1]
+    print(
+        f"  cost per MB at ~{large:g} MB / at ~{small:g} MB = {ratio:.2f} (goal <= {SCALING_GOAL:g}: "
+        f"{_met(ratio <= SCALING_GOAL)}) [CPU {cpu_ratio:.2f}]; {load_note()}"
+    )
+    return roots
+
+
+def appended(args: argparse.Namespace) -> list[Path]:
+    """cm.load's MB/s on a year of appended daily 28-day responses: one file against separate files."""
+    responses = _scaled(APPENDED_RESPONSES, args.scale)
+    one, separate = appended_dirs(Path(args.data_dir), responses, args.appended_layout)
+    print(
+        f"\nappended: {responses} daily responses of the {APPENDED_WINDOW}-day window of one org "
+        f"({args.appended_layout}), appended to one file against the same responses in separate files; "
+        f"cm.load, medians of {args.runs} runs"
+    )
+    figures = {}
+    for label, root in (("one file", one), ("separate files", separate)):
+        n_files, mb = _archive_mb(root)
+        runs = [run_19("cm.load", root, [str(root / "{org}" / "*.json")], args.workers) for _ in range(args.runs)]
+        wall, cpu, peak = (_median(runs, k) for k in ("seconds", "cpu_s", "peak_mib"))
+        figures[label] = (mb / wall, mb / cpu, runs[0]["tables"], runs[0]["conflicts"])
+        print(
+            f"  {label:<14} {n_files:4} files, {mb:7.1f} MB: {wall:7.2f} s, {mb / wall:6.1f} MB/s "
+            f"(CPU {cpu:.2f} s, {mb / cpu:.1f} MB/s), peak RSS {peak:.0f} MiB",
+            flush=True,
+        )
+    (one_rate, one_cpu, one_rows, one_conflicts), (sep_rate, sep_cpu, sep_rows, sep_conflicts) = figures.values()
+    same = one_rows == sep_rows and one_conflicts == sep_conflicts
+    print(f"  same tables and conflicts from both: {'yes' if same else f'NO: {one_rows} vs {sep_rows}'}")
+    ratio = sep_rate / one_rate
+    print(
+        f"  cost per MB one file / separate files = {ratio:.2f} (goal <= {APPENDED_GOAL:g}, 'the same MB/s': "
+        f"{_met(ratio <= APPENDED_GOAL)}) [CPU {sep_cpu / one_cpu:.2f}]; {load_note()}"
+    )
+    return [one.parent]
+
+
+def issue19(args: argparse.Namespace) -> None:
+    print(machine())
+    print(f"copilot-metrics at {revision()}; {load_note()}; scale {args.scale:g}")
+    t0 = time.perf_counter()
+    roots: list[Path] = []
+    if args.compare or args.issue19:
+        roots += compare(args)
+    if args.daily_scaling or args.issue19:
+        roots += daily_scaling(args)
+    if args.appended or args.issue19:
+        roots += appended(args)
+    print(f"\ntotal {time.perf_counter() - t0:.0f} s")
+    if not args.keep:
+        for root in dict.fromkeys(roots):
+            shutil.rmtree(root, ignore_errors=True)
+        print("removed the generated archives (use --keep to keep them cached)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size-mb", type=float, default=1000.0, help="archive size (default 1000)")
@@ -489,17 +1007,60 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="run (a) and (b) this many times, keep the fastest")
     parser.add_argument("--keep", action="store_true", help="keep the generated archive for the next run")
     parser.add_argument("--scaling", action="store_true", help="run (b) at 100 MB and 1000 MB; compare per-MB cost")
+    issue = parser.add_argument_group(
+        "issue 19", "cm.load against Polars' naive path and DuckDB; any of these flags runs issue 19's benchmark"
+    )
+    issue.add_argument(
+        "--issue19", action="store_true", help="everything below: --compare, --daily-scaling and --appended"
+    )
+    issue.add_argument(
+        "--compare", action="store_true", help="the three workloads (daily, once, weekly) against Polars and DuckDB"
+    )
+    issue.add_argument(
+        "--workloads", default="daily,once,weekly", help="which of them --compare runs (default daily,once,weekly)"
+    )
+    issue.add_argument(
+        "--daily-scaling", action="store_true", help="cm.load's cost per MB on the daily recipe at 4 GB vs 400 MB"
+    )
+    issue.add_argument(
+        "--appended",
+        action="store_true",
+        help="cm.load's MB/s on a year of daily 28-day responses appended to one file vs in separate files",
+    )
+    issue.add_argument(
+        "--appended-layout",
+        choices=("pretty", "lines"),
+        default="pretty",
+        help="pretty: the pretty-printed responses one after another (default); lines: one compact response a line",
+    )
+    issue.add_argument("--runs", type=int, default=3, help="runs of each measured process; medians (default 3)")
+    issue.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiply every issue-19 size (exports, orgs, MB, responses; at least 2 of each) by this; "
+        "e.g. 0.05 for a quick check that the harness works (default 1: the issue's sizes)",
+    )
     parser.add_argument("--_child", help=argparse.SUPPRESS)
     parser.add_argument("--_root", help=argparse.SUPPRESS)
     parser.add_argument("--_out", help=argparse.SUPPRESS)
+    parser.add_argument("--_sources", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args._child:
+    unknown = set(args.workloads.split(",")) - set(GOALS)
+    if unknown:
+        parser.error(f"--workloads: unknown {', '.join(sorted(unknown))} (choose among {', '.join(GOALS)})")
+    if args.runs < 1 or args.scale <= 0:
+        parser.error("--runs must be at least 1 and --scale positive")
+    if args._child in MODES.values():
+        child_19(args._child, Path(args._root), args._sources, args.workers)
+    elif args._child:
         child_main(args._child, Path(args._root), args.workers, args._out)
+    elif args.issue19 or args.compare or args.daily_scaling or args.appended:
+        issue19(args)
     elif args.scaling:
         scaling(args)
     else:
         bench(args)
-
 
 if __name__ == "__main__":
     main()

@@ -27,23 +27,15 @@ import pytest
 
 import copilot_metrics as cm
 from copilot_metrics.sources import template_regex
+from helpers import totals_day, write_export
 
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def day(date: str, users: int) -> dict[str, Any]:
-    return {"date": date, "total_active_users": users, "total_engaged_users": users}
+day = totals_day
 
 
-def export(path: Path | bytes, *days: dict[str, Any]) -> None:
-    """Write an export of ``days`` at ``path`` (bytes: a name that is not UTF-8), creating its folders."""
-    if isinstance(path, bytes):
-        os.makedirs(os.path.dirname(path), exist_ok=True)  # noqa: PTH103, PTH120 - bytes paths
-        with open(path, "wb") as f:  # noqa: PTH123 - bytes paths
-            f.write(json.dumps(list(days)).encode())
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(list(days)), encoding="utf-8")
+export = write_export
 
 
 def users(ds: cm.Dataset, *scope: str) -> list[tuple[Any, ...]]:
@@ -379,11 +371,12 @@ def test_the_command_line_refuses_an_empty_path(tmp_path: Path, monkeypatch: pyt
 
     monkeypatch.chdir(tmp_path)
     export(tmp_path / "x.json", day("2025-01-01", 1))  # what '' used to validate, exiting 0
-    assert cli.main(["validate", ""]) == 1
+    # a command-line mistake (exit 2, as click's usage errors), caught before anything is read
+    assert cli.main(["validate", ""]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert err == ("error: an empty path names no file or folder (give a file, a folder, a glob or a path "
-                   "template ('.' is this folder))\n")
+    assert err.splitlines()[-1] == ("Error: Invalid value for '[PATH]...': a PATH is empty (an unset shell "
+                                    "variable?): name a file, a folder, a glob or a path template")
 
 
 @pytest.mark.parametrize(("pattern", "expected"), [

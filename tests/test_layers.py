@@ -14,7 +14,7 @@ import copilot_metrics as cm
 ROOT = Path(cm.__file__).parent
 
 LAYERS: list[set[str]] = [
-    {"errors", "_schema", "examples", "plot"},  # no import of the package
+    {"_version", "errors", "_schema", "examples"},  # no import of the package
     {"tables"},  # every table and side table, declared once
     {"_layout", "sources", "decode", "validation", "rebuild"},  # inputs -> days -> verdicts; tables -> days
     {"explode", "dataset"},  # days -> tables; the container
@@ -23,7 +23,8 @@ LAYERS: list[set[str]] = [
     {"export.parquet"},
     {"_pool", "_worker", "pipeline"},  # load and validate: the only module that knows every stage
     {"metrics", "export", "export.json", "testing", "_terminal"},  # _terminal: tables that fit a terminal
-    {"report", "_cli_commands", "cli", "__main__", "__init__", "spark"},
+    # the facade (import copilot_metrics) and what imports it: the charts, the report, the front ends
+    {"__init__", "plot", "report", "_cli_commands", "cli", "__main__", "spark"},
 ]
 
 #: Modules of an optional part that may be absent from a checkout.
@@ -52,10 +53,14 @@ def runtime_imports(path: Path, known: set[str]) -> set[str]:
             base = node.module.removeprefix("copilot_metrics").lstrip(".")
             for alias in node.names:
                 candidate = f"{base}.{alias.name}" if base else alias.name
-                found.add(candidate if candidate in known else base)
+                # a name of the facade (from copilot_metrics import load) is an import of the facade
+                found.add(candidate if candidate in known else base or "__init__")
         elif isinstance(node, ast.Import):
-            found |= {a.name.removeprefix("copilot_metrics.") for a in node.names
-                      if a.name.startswith("copilot_metrics.")}
+            for alias in node.names:
+                if alias.name == "copilot_metrics":  # import copilot_metrics (as cm): the facade, so everything
+                    found.add("__init__")
+                elif alias.name.startswith("copilot_metrics."):
+                    found.add(alias.name.removeprefix("copilot_metrics."))
     return {m for m in found if m in known}
 
 

@@ -153,3 +153,13 @@ def test_report_says_which_periods_are_partial(ds: cm.Dataset) -> None:
     html = report.render(ds, every="1w")
     assert "Hollow points, off the lines, are partial periods: 2025-04-28 (2 of its days in the loaded range), " \
            "2025-05-26 (2 of its days in the loaded range)" in html
+
+
+def test_one_legend_names_the_series_and_partial_periods(ds: cm.Dataset) -> None:
+    import re
+
+    from copilot_metrics import plot, report
+
+    svg = report.chart_svg(plot.adoption_trend(cm.adoption(ds, every="1w")))
+    legends = re.findall(r'aria-label="Symbol legend[^"]*values: ([^"]*)"', svg)
+    assert sorted(legends) == ["Active users, Engaged users, partial period", "daily mean, daily peak"]

@@ -22,8 +22,8 @@ MISSING_DAY = datetime.date(2025, 2, 12)
 
 
 @pytest.fixture(scope="module")
-def ds() -> cm.Dataset:
-    return cm.load(cm.examples.sources())
+def ds(example_ds: cm.Dataset) -> cm.Dataset:
+    return example_ds
 
 
 def spec(chart: Any) -> dict[str, Any]:

@@ -31,8 +31,8 @@ SCOPES = (("octo-org", None), ("octo-org", "platform"))
 
 
 @pytest.fixture(scope="module")
-def ds() -> cm.Dataset:
-    return cm.load(cm.examples.sources())
+def ds(example_ds: cm.Dataset) -> cm.Dataset:
+    return example_ds
 
 
 @pytest.fixture(scope="module")
@@ -231,8 +231,11 @@ def probe(text: str, tmp_path: Path, width: int) -> dict[str, Any]:
     return json.loads(html.unescape(found.group(1)))  # type: ignore[no-any-return]
 
 
-NEEDS_CHROMIUM = pytest.mark.skipif(CHROMIUM is None,
-                                    reason="chromium is not installed (apt-get install chromium; .ci/run does)")
+def NEEDS_CHROMIUM(test: Any) -> Any:  # noqa: N802 - a decorator, named as the markers it applies
+    """Mark a test ``browser`` and skip it, saying why, where no chromium is installed."""
+    skip = pytest.mark.skipif(CHROMIUM is None,
+                              reason="chromium is not installed (apt-get install chromium; .ci/run does)")
+    return pytest.mark.browser(skip(test))
 
 
 @NEEDS_CHROMIUM

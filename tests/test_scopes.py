@@ -117,10 +117,13 @@ def test_the_manifest_is_never_read_as_an_export(tmp_path: Path) -> None:
     assert rows(globbed) == [(None, None, None, day(1), 5)]
 
 
-def test_a_folder_written_twice_keeps_both_layouts(tmp_path: Path) -> None:
+def test_a_folder_written_twice_holds_the_second_write_alone(tmp_path: Path) -> None:
+    # write_json replaces its folder whole, atomically (as write_parquet): the manifest describes the new export
     write_json(cm.load(export(tmp_path / "a.json", {day(1): 5}), org="o"), tmp_path / "clean")
     write_json(cm.load(export(tmp_path / "b.json", {day(1): 8}), enterprise="e"), tmp_path / "clean")
-    assert rows(cm.load(tmp_path / "clean")) == [(None, "o", None, day(1), 5), ("e", None, None, day(1), 8)]
+    assert rows(cm.load(tmp_path / "clean")) == [("e", None, None, day(1), 8)]
+    layout = json.loads((tmp_path / "clean" / "copilot-metrics-layout.json").read_text())
+    assert layout["templates"] == ["enterprises/{enterprise}/copilot-metrics.json"]
 
 
 def test_the_example_folder_loads_as_the_org_and_its_team(tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -28,19 +27,9 @@ import copilot_metrics as cm
 from copilot_metrics import spark as cms
 from copilot_metrics.tables import SIDE_TABLES, TABLES
 from copilot_metrics.testing import assert_dataset_equal
+from helpers import skip_without_java
 
-
-def _java() -> str | None:
-    """The java that pyspark starts: $JAVA_HOME/bin/java, else the first on PATH."""
-    home = os.environ.get("JAVA_HOME")
-    if home and (Path(home) / "bin" / "java").is_file():
-        return str(Path(home) / "bin" / "java")
-    return shutil.which("java")
-
-
-if _java() is None:
-    pytest.skip("Spark needs Java 17 or later (apt-get install openjdk-17-jre-headless, or set JAVA_HOME); "
-                "the Spark tests are skipped", allow_module_level=True)
+skip_without_java()
 
 pytestmark = [
     # pyspark 4.x warns on import of its Arrow helpers when pandas is 3.x
@@ -50,21 +39,6 @@ pytestmark = [
 
 D = datetime.date
 ALL = (*TABLES, *SIDE_TABLES)
-
-
-@pytest.fixture(scope="module")
-def spark() -> Any:
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]").appName("copilot-metrics-tests")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-        .config("spark.sql.session.timeZone", "UTC").config("spark.driver.bindAddress", "127.0.0.1")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 @pytest.fixture(scope="module")

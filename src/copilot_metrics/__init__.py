@@ -15,6 +15,7 @@ from __future__ import annotations
 import typing as _typing
 
 from copilot_metrics import contracts, examples, testing
+from copilot_metrics._version import __version__
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import (
     ContractError,
@@ -45,8 +46,6 @@ from copilot_metrics.pipeline import LoadProgress, load, validate
 from copilot_metrics.rebuild import to_api
 from copilot_metrics.tables import TABLES, table_schema
 from copilot_metrics.validation import ValidationReport
-
-__version__ = "0.1.0"
 
 __all__ = [
     "FINDING_RULES",

@@ -27,6 +27,7 @@ import orjson
 
 from copilot_metrics import _schema
 from copilot_metrics.errors import FormatError
+from copilot_metrics.tables import BLOCKS
 
 __all__ = ["Decoded", "decode"]
 
@@ -63,9 +64,7 @@ _REPORT_KEYS = frozenset(
 )
 _LEGACY_KEYS = frozenset({"breakdown", "total_suggestions_count", "total_acceptances_count"})
 #: The four feature blocks of a day: a /copilot/metrics day may hold them, no other shape does.
-_BLOCKS = frozenset(
-    {"copilot_ide_code_completions", "copilot_ide_chat", "copilot_dotcom_chat", "copilot_dotcom_pull_requests"}
-)
+_BLOCKS = frozenset(BLOCKS)
 
 #: A gzip stream may inflate to this many bytes whatever its ratio...
 GZIP_FREE_BYTES = 64 * 2**20

@@ -72,20 +72,7 @@ RULES: dict[str, tuple[str, str]] = {
 
 
 #: JSON path of each table's objects, with ``{column}`` placeholders for the dimensions.
-_PATHS: dict[str, str] = {
-    "days": "$[date={date}]",
-    "completions_languages": "$[date={date}].copilot_ide_code_completions.languages[name={language}]",
-    "completions_editors": "$[date={date}].copilot_ide_code_completions.editors[name={editor}]",
-    "completions_models": "$[date={date}].copilot_ide_code_completions.editors[name={editor}].models[name={model}]",
-    "completions": "$[date={date}].copilot_ide_code_completions.editors[name={editor}].models[name={model}]"
-    ".languages[name={language}]",
-    "ide_chat_editors": "$[date={date}].copilot_ide_chat.editors[name={editor}]",
-    "ide_chat": "$[date={date}].copilot_ide_chat.editors[name={editor}].models[name={model}]",
-    "dotcom_chat": "$[date={date}].copilot_dotcom_chat.models[name={model}]",
-    "pull_requests_repositories": "$[date={date}].copilot_dotcom_pull_requests.repositories[name={repository}]",
-    "pull_requests": "$[date={date}].copilot_dotcom_pull_requests.repositories[name={repository}]"
-    ".models[name={model}]",
-}
+_PATHS: dict[str, str] = {name: spec.json_path for name, spec in TABLES.items()}
 
 
 #: How a path names an object without a ``name`` (missing or null): never ``[name=...]``, so

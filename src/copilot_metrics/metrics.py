@@ -85,7 +85,7 @@ import polars as pl
 from copilot_metrics import findings as quality
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import CopilotMetricsError, RollupError
-from copilot_metrics.tables import BLOCKS, BOOKKEEPING, SCOPE, TABLES, TableSpec
+from copilot_metrics.tables import BLOCKS, BOOKKEEPING, FEATURES, SCOPE, TABLES, TableSpec
 
 __all__ = [
     "LANGUAGE_ALIASES",
@@ -137,12 +137,7 @@ LANGUAGE_ALIASES: dict[str, str] = {
 }
 
 _PERIODS = ("1d", "1w", "1mo", "1q")
-_FEATURE_BLOCKS: dict[str, str] = {
-    "completions": "copilot_ide_code_completions",
-    "ide_chat": "copilot_ide_chat",
-    "dotcom_chat": "copilot_dotcom_chat",
-    "pull_requests": "copilot_dotcom_pull_requests",
-}
+_FEATURE_BLOCKS: dict[str, str] = {name: feature.block for name, feature in FEATURES.items()}
 _FINDING_RULES = {
     "acceptances_exceed_suggestions": "total_code_acceptances",
     "lines_accepted_exceed_suggested": "total_code_lines_accepted",
@@ -160,37 +155,22 @@ class _Feature:
     distinct: Mapping[frozenset[str], str]
 
 
-_COMPLETIONS = _Feature(
-    "copilot_ide_code_completions", "completions", ("editor", "model", "language"),
-    ("total_code_suggestions", "total_code_acceptances", "total_code_lines_suggested", "total_code_lines_accepted"),
-    "completions_engaged_users",
-    {
-        frozenset(): "days",
-        frozenset({"language"}): "completions_languages",
-        frozenset({"editor"}): "completions_editors",
-        frozenset({"editor", "model"}): "completions_models",
-        frozenset({"editor", "model", "language"}): "completions",
-    },
-)
-_IDE_CHAT = _Feature(
-    "copilot_ide_chat", "ide_chat", ("editor", "model"),
-    ("total_chats", "total_chat_insertion_events", "total_chat_copy_events"),
-    "ide_chat_engaged_users",
-    {frozenset(): "days", frozenset({"editor"}): "ide_chat_editors", frozenset({"editor", "model"}): "ide_chat"},
-)
-_DOTCOM_CHAT = _Feature(
-    "copilot_dotcom_chat", "dotcom_chat", ("model",), ("total_chats",), "dotcom_chat_engaged_users",
-    {frozenset(): "days", frozenset({"model"}): "dotcom_chat"},
-)
-_PULL_REQUESTS = _Feature(
-    "copilot_dotcom_pull_requests", "pull_requests", ("repository", "model"), ("total_pr_summaries_created",),
-    "pull_requests_engaged_users",
-    {
-        frozenset(): "days",
-        frozenset({"repository"}): "pull_requests_repositories",
-        frozenset({"repository", "model"}): "pull_requests",
-    },
-)
+def _feature(name: str) -> _Feature:
+    """What the metrics need of a feature, derived from its declaration (:data:`tables.FEATURES`).
+
+    Its tables are those under its block; the leaf's dimensions are the slices, its event counts
+    (integer measures not counting users) are summed, and each table counts the distinct engaged
+    users at exactly its own grain (``days`` at the feature's).
+    """
+    feature = FEATURES[name]
+    leaf = TABLES[feature.leaf]
+    events = tuple(m for m, dtype in leaf.measures.items() if dtype == pl.Int64() and not m.endswith("_users"))
+    grains = {frozenset(spec.dimensions): spec.name for spec in TABLES.values() if spec.block == feature.block}
+    return _Feature(feature.block, leaf.name, leaf.dimensions, events, feature.users_column,
+                    {frozenset(): "days", **grains})
+
+
+_COMPLETIONS, _IDE_CHAT, _DOTCOM_CHAT, _PULL_REQUESTS = (_feature(name) for name in FEATURES)
 
 # ----------------------------------------------------------------------------- column kinds
 

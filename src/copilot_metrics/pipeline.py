@@ -321,7 +321,9 @@ def load(
         export changes a day the base already held in conflict: the base's conflict rows then
         stay as they were (its losing versions were not kept) beside the new ones.  The base's
         quarantine and non-recomputed findings are carried over; ``days_identical`` and
-        ``days_superseded`` of its files are the base's counts plus the new merge's.
+        ``days_superseded`` of its files are the base's counts plus the new merge's.  A Parquet
+        base is read by :func:`copilot_metrics.read_parquet`, with its checks (a file that
+        disagrees with the manifest raises; the contracts run when ``contracts`` is true).
     contracts:
         Run the pandera contracts (default).
     workers:
@@ -382,12 +384,12 @@ def load(
         if len(datasets) > 1 or base is not None or any(scope.values()):
             raise _dataset_misuse(datasets, base, scope)
         if not source:
-            return _read_base(datasets[0])
+            return _read_base(datasets[0], contracts)
         base = datasets[0]
     refs = resolve(source if not isinstance(source, os.PathLike) else os.fspath(source), scope)
     base_ds: Dataset | None = None
     if base is not None:
-        base_ds = base if isinstance(base, Dataset) else _read_base(base)
+        base_ds = base if isinstance(base, Dataset) else _read_base(base, contracts)
         refs = _renumber_in_memory(refs, base_ds.sources)
     if times:
         fetched_at = _match_fetched_at(times, refs, base_ds.sources["source"].to_list() if base_ds else [])
@@ -648,10 +650,10 @@ def _dataset_misuse(datasets: list[str], base: object, scope: Mapping[str, str |
         hint=f"give the labels to the new files only: cm.load(files, {given}, base={first!r})")
 
 
-def _read_base(root: str | os.PathLike[str]) -> Dataset:
+def _read_base(root: str | os.PathLike[str], contracts: bool) -> Dataset:
     from copilot_metrics.export.parquet import read_parquet  # only for load(base=root)
 
-    loaded: Dataset = read_parquet(root)
+    loaded: Dataset = read_parquet(root, contracts=contracts)  # every check of read_parquet
     return loaded
 
 
@@ -683,7 +685,7 @@ def validate(
     checked = valid = 0
     datasets, source = _parquet_datasets(source)
     for root in datasets:  # its exports were checked when it was written: their report is in the dataset
-        stored = _read_base(root).validation
+        stored = _read_base(root, True).validation
         errors.extend(stored.errors.to_dicts())
         unknown.extend(stored.unknown_fields.to_dicts())
         checked += stored.days_checked

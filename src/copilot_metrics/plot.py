@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import polars as pl
 
 import copilot_metrics as cm
+from copilot_metrics.tables import FEATURES as TABLE_FEATURES
 
 if TYPE_CHECKING:
     import altair as alt
@@ -67,12 +68,7 @@ SCOPE_COLUMNS = ("enterprise", "org", "team")
 #: Dimensions a per-slice chart can be drawn by, in the order they are looked for.
 DIMENSIONS = ("language", "editor", "model", "repository")
 #: Feature prefixes of ``cm.adoption`` columns and the names shown for them.
-FEATURES = {
-    "completions": "Code completions",
-    "ide_chat": "IDE chat",
-    "dotcom_chat": "github.com chat",
-    "pull_requests": "PR summaries",
-}
+FEATURES = {name: feature.label for name, feature in TABLE_FEATURES.items()}
 #: Okabe and Ito's colour-blind-safe palette: every series and status is told apart by people
 #: with any common colour vision deficiency (and by shape or dash where two series meet).
 PALETTE = {
@@ -241,18 +237,23 @@ def _period_points(
     """Encodings of a point layer: filled in the series' colour, hollow on partial periods.
 
     A point of a partial period is white, outlined in its series' colour. One legend names the
-    series and, when the data hold a partial period, ``partial period``.
+    series and, when the data hold a partial period, ``partial period``. Besides the encodings,
+    ``_marker`` is the expression of the fill field, ``_scale`` the outline's scale and ``_legend``
+    the fill's legend, for the lines' colour to share (Vega-Lite then draws one legend).
     """
     partial = data.get_column("period").eq(PERIODS[1]).any() if "period" in data.columns else False
     keys = [*domain, PERIODS[1]] if partial else list(domain)
     fill = pl.when(pl.col("period") == PERIODS[1]).then(pl.lit(PERIODS[1])).otherwise(pl.col(field))
+    scale = alt.Scale(domain=keys, range=[*colors[: len(domain)], "white"])
+    outline = alt.Scale(domain=keys, range=[*colors[: len(domain)], "#57606a"])
+    legend = alt.Legend(symbolType="circle", symbolStrokeColor="#57606a", symbolStrokeWidth=1.5, labelLimit=0)
     return {
         "_marker": fill,
-        "fill": alt.Fill("_marker:N", title=None, scale=alt.Scale(domain=keys, range=[*colors[: len(domain)], "white"]),
-                         legend=alt.Legend(symbolType="circle", symbolStrokeColor="#57606a", symbolStrokeWidth=1,
-                                           labelLimit=0)),
-        "stroke": alt.Stroke(f"{field}:N", scale=alt.Scale(domain=list(domain), range=list(colors)[: len(domain)]),
-                             legend=None),
+        "_scale": outline,
+        "_legend": legend,
+        "fill": alt.Fill("_marker:N", title=None, scale=scale, legend=legend),
+        # outlined in the series' colour; "partial period" is never a series, its grey outlines the legend's symbol
+        "stroke": alt.Stroke(f"{field}:N", scale=outline, legend=None),
     }
 
 
@@ -282,8 +283,11 @@ def date_format(frame: pl.DataFrame) -> str:
 
 
 def _period_x(alt: Any, frame: pl.DataFrame) -> Any:
+    """The period axis: a tick on each period's start (thinned where labels would overlap), one format."""
+    starts = frame.get_column("period_start").drop_nulls().unique().sort().to_list()
+    values = [alt.DateTime(year=d.year, month=d.month, date=d.day) for d in starts]
     return alt.X("period_start:T", title="Period start",
-                 axis=alt.Axis(format=date_format(frame), labelAngle=0, labelOverlap=True, tickCount=8))
+                 axis=alt.Axis(format=date_format(frame), labelAngle=0, labelOverlap=True, values=values or None))
 
 
 def _titled(chart: Any, title: str | None, default: str, subtitle: str) -> Any:
@@ -305,9 +309,9 @@ def _trend(
     """
     alt = _alt()
     axis = alt.Axis(format=y_format) if y_format else alt.Axis(labelExpr=SI_LABELS)
-    scale = alt.Scale(domain=list(domain), range=list(colors)[: len(domain)])
     marks = _period_points(alt, "series", domain, colors, long)
     long = long.with_columns(marks.pop("_marker").alias("_marker"))
+    fill_scale, legend = marks.pop("_scale"), marks.pop("_legend")
     base = alt.Chart(long, width=width, height=height).encode(
         x=_period_x(alt, long),
         tooltip=[alt.Tooltip("scope:N", title="Scope"),
@@ -316,10 +320,11 @@ def _trend(
                  alt.Tooltip("value:Q", title=y_title, format=PERCENT_TIP if y_format else ",.1f"),
                  alt.Tooltip("period:N", title="Period"), *tooltip],
     )
-    # one legend names the series (and partial periods): Vega-Lite merges the lines' colour into it
+    # one legend names the series and partial periods: the lines' colour scale is the points' fill
+    # scale, so that Vega-Lite merges the two legends
     line_encoding: dict[str, Any] = {"y": alt.Y("value_line:Q", title=y_title, axis=axis),
-                                     "color": alt.Color("series:N", title=None, scale=scale,
-                                                        legend=alt.Legend(labelLimit=0))}
+                                     "color": alt.Color("series:N", title=None, scale=fill_scale,
+                                                        legend=legend)}
     if dash is not None:
         names = list(dash[1])
         line_encoding["strokeDash"] = alt.StrokeDash("statistic:N", title=dash[0], scale=alt.Scale(

@@ -1,33 +1,51 @@
-"""The load of :func:`copilot_metrics.load` on Spark: files read and flattened on the executors.
+r"""The load of :func:`copilot_metrics.load` on Spark: files read and flattened on the executors.
 
 ``pip install "copilot-metrics[spark]"`` (pyspark 4, Java 17 or later).  :func:`load` lists the
-files with Spark's ``binaryFile`` source, brings each folder's exports together (a range
-partitioning by path), and runs the per-file step on the executors with ``mapInArrow``: read,
-validate, flatten, and drop the days a file holds verbatim as an earlier export of the same
-batch (compared by a digest of each day's compact JSON), exactly the batch step of
-:func:`copilot_metrics.load` (``CHUNK_BYTES`` of files per batch).  The driver then streams
-the batches in and runs the rest of ``cm.load``: a day repeated across batches is dropped by
-its per-day digest as it arrives, and, over the distinct versions of each (scope, date) only,
-the winner per (scope, date) with the same precedence and tie-break (``fetched_at``, a
-timestamp in the file name, the last date plus one day, the modification time, then the
-path), the conflicts, the contracts and the findings.  The result is returned as Spark
-DataFrames with the declared types, and as the Polars :class:`~copilot_metrics.dataset.Dataset`
-it was built from (:attr:`SparkLoad.dataset`), which :meth:`SparkLoad.write_parquet` writes as
-:func:`copilot_metrics.write_parquet` does.
+files, brings each folder's exports together (a range partitioning by path), and runs the
+per-file step on the executors with ``mapInArrow``: read, validate, flatten, and drop the days
+a file holds verbatim as an earlier export of the same batch (compared by a digest of each
+day's compact JSON), exactly the batch step of :func:`copilot_metrics.load` (``CHUNK_BYTES`` of
+files per batch).  The driver then streams the batches in and runs the rest of ``cm.load``: a
+day repeated across batches is dropped by its per-day digest as it arrives, and, over the
+distinct versions of each (scope, date) only, the winner per (scope, date) with the same
+precedence and tie-break (``fetched_at``, a timestamp in the file name, the last date plus one
+day, the modification time, then the path), the conflicts, the contracts and the findings.
+The result is returned as Spark DataFrames with the declared types, and as the Polars
+:class:`~copilot_metrics.dataset.Dataset` it was built from (:attr:`SparkLoad.dataset`), which
+:meth:`SparkLoad.write_parquet` writes as :func:`copilot_metrics.write_parquet` does.
 
-Differences from :func:`copilot_metrics.load`:
+Two kinds of paths:
 
-* ``paths`` are what Spark reads (local paths, ``file:``, ``hdfs:``, ``s3a:`` ... URIs, globs,
-  folders, read recursively); path templates (``exports/{org}/{team}/*.json``) are supported as
-  in ``cm.load``; bytes and file objects are not.
-* ``source`` labels are the paths as Spark lists them, absolute; a ``file:`` URI is given as the
-  local path (``/data/exports/a.json``), so labels equal those of ``cm.load`` given absolute paths.
-* ``mtime`` is Spark's ``modificationTime``, to the millisecond (``cm.load`` uses the full
-  ``st_mtime``): two files whose modification times differ by less than a millisecond, and
-  whose precedence is decided by it, may rank the other way.
-* Symbolic links, FIFOs and devices are not listed as ``skipped`` in ``sources``: Spark's file
-  listing follows links and leaves out what is not a file.  Hidden files (``.x``, ``_x``) are
-  left out by Spark, as for every Spark source.
+* **Local paths** (a path without a scheme while Spark's default file system is the local one,
+  as on ``local[N]``; or a ``file:`` URI, taken as its local path, never percent-decoded) are
+  listed by the driver exactly as ``cm.load`` lists them, and read by the executors from their
+  paths (each executor must see them at the same path: ``local[N]``, or a shared mount, as for
+  any Spark source reading ``file:`` paths).  Everything about the listing is ``cm.load``'s:
+  the ``source`` labels (relative paths stay relative; a name that is not UTF-8 has its bytes
+  escaped, ``caf\xe9.json``), the errors for a path naming nothing (missing, matching no file,
+  an empty folder), what a folder's walk skips and lists as ``skipped`` (links that lead
+  nowhere, FIFOs, files not ending in ``.json``...), the labels of a folder written by
+  :func:`copilot_metrics.write_json` or ``copilot-metrics example`` (its layout manifest), the
+  ``fetched_at`` keys (a path however written: relative, ``./``, absolute, or a ``file:`` URI),
+  and the full ``st_mtime``.  A name holding ``:`` (``2025-05-06T10:30:00.json``) loads.
+* **Paths of other file systems** (``s3a:``, ``hdfs:``, ``abfss:``..., or a path without a
+  scheme when the default file system is one of them) are listed and read by Spark's
+  ``binaryFile`` source.  A path naming nothing raises the error ``cm.load`` raises for it.
+  Labels are the paths as Hadoop qualifies them (``hdfs:///x`` is listed
+  ``hdfs://namenode:8020/x``; a ``fetched_at`` key is qualified the same way), written
+  literally (``%41`` stays ``%41``).  Differences that Hadoop's listing imposes: a name holding
+  ``:`` cannot be a Hadoop path (a clear :class:`~copilot_metrics.errors.CopilotMetricsError`
+  names the file); hidden files (``.x``, ``_x``) are left out; links and devices are not listed
+  as ``skipped``, and a folder's files are read whatever their name ends in; ``mtime`` is to
+  the millisecond (two files whose precedence is decided by modification times less than a
+  millisecond apart may rank the other way); a folder written by ``write_json`` (its layout
+  manifest) is refused, naming it: copy it to a local path.
+
+Differences from :func:`copilot_metrics.load` for every path:
+
+* ``paths`` are paths, globs, folders (read recursively) or path templates
+  (``exports/{org}/{team}/*.json``); bytes and file objects are not (``TypeError``), and a
+  Parquet dataset is refused, naming it (read it with ``cm.read_parquet``).
 * ``on_invalid`` defaults to ``"quarantine"`` (a cluster job should not die on one bad file);
   ``"raise"`` raises on the driver what ``cm.load`` raises.
 * ``base=`` and ``workers=`` are not offered: merge the result with
@@ -37,10 +55,11 @@ Differences from :func:`copilot_metrics.load`:
   day versions only, which must fit in the driver's memory (for daily 100-day exports, about
   1% of the JSON, held as Polars tables).
 
-Cost: one shuffle, of the raw file bytes (the range partitioning by path, which also samples
-the paths); the batches' outcomes (pickled Polars tables, each day version of a batch once)
-are kept on the executors (memory, then disk) while the driver streams them in; the returned
-Spark DataFrames are built on the driver from the merged tables.
+Cost: one shuffle (the range partitioning by path, which also samples the paths): of the paths
+only for local files, read after it; of the raw file bytes for the others.  The batches'
+outcomes (pickled Polars tables, each day version of a batch once) are kept on the executors
+(memory, then disk) while the driver streams them in; the returned Spark DataFrames are built
+on the driver from the merged tables.
 """
 
 from __future__ import annotations
@@ -55,7 +74,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import unquote, urlparse
 
 import polars as pl
 
@@ -109,9 +127,10 @@ class SparkLoad:
     dataset:
         The same tables as a Polars :class:`~copilot_metrics.dataset.Dataset` on the driver.
     seconds:
-        Wall time of each phase: ``listing`` (Spark's file listing and the files' sizes), ``executors`` (reading,
-        flattening, dropping repeats in each batch), ``driver`` (receiving the batches, the
-        merge, contracts, findings), ``spark_frames`` (building the Spark DataFrames).
+        Wall time of each phase: ``listing`` (the driver's or Spark's file listing, the files'
+        sizes), ``executors`` (reading, flattening, dropping repeats in each batch), ``driver``
+        (receiving the batches, the merge, contracts, findings), ``spark_frames`` (building the
+        Spark DataFrames).
     """
 
     tables: Mapping[str, Any]
@@ -130,15 +149,111 @@ class SparkLoad:
 
 
 def _label(path: str) -> str:
-    """A file's ``source`` label: a ``file:`` URI as its local path, any other URI as Spark gives it."""
-    parsed = urlparse(path)
-    if parsed.scheme == "file":
-        return unquote(parsed.path)
-    return path
+    """A file's ``source`` label from the path Spark lists: a ``file:`` URI as its local path, any other as it is.
+
+    Hadoop writes paths literally (``pct%41`` is a folder named ``pct%41``, ``a#b`` one named
+    ``a#b``): nothing is percent-decoded, and nothing after ``#`` or ``?`` is cut.
+    """
+    if not path.startswith("file:"):
+        return path
+    rest = path[len("file:"):]
+    if rest.startswith("//"):  # file://host/path: the host (empty or localhost) is not part of the path
+        slash = rest.find("/", 2)
+        rest = rest[slash:] if slash >= 0 else "/"
+    return rest
 
 
-def _templates(paths: Sequence[str]) -> list[tuple[str, re.Pattern[str] | None]]:
-    """Each path as Spark reads it (placeholders made ``*``), with the regex giving its labels."""
+#: A path of a file system named by its scheme (``s3a://``, ``hdfs:/``); one letter is a Windows drive.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:/")
+_GLOB = re.compile(r"[*?\[]")
+
+
+def _local_path(spark: Any, text: str) -> str | None:
+    """``text`` as a path of the driver's file system, or ``None`` for a path Hadoop reads.
+
+    A ``file:`` URI is its local path; a path without a scheme is local when Spark's default file
+    system (``fs.defaultFS``) is the local one, as on ``local[N]`` or a cluster reading a shared
+    mount; any other scheme (``s3a:``, ``hdfs:``, ``abfss:`` ...) is Hadoop's.
+    """
+    if text.startswith("file:"):
+        return _label(text)
+    if _SCHEME.match(text):
+        return None
+    default = spark.sparkContext._jsc.hadoopConfiguration().get("fs.defaultFS")
+    return text if default is None or str(default).startswith("file:") else None
+
+
+def _hadoop(spark: Any, text: str) -> tuple[Any, Any]:
+    """The Hadoop ``Path`` of ``text`` and its ``FileSystem``."""
+    jvm = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(text)
+    return path, path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+
+
+def _qualified(spark: Any, text: str) -> str:
+    """``text`` as Spark lists it (``hdfs:///x`` -> ``hdfs://namenode:8020/x``), placeholders kept."""
+    marks = {f"{{{name}}}": f"copilot-metrics-{name}-placeholder" for name in ("enterprise", "org", "team")}
+    for placeholder, mark in marks.items():
+        text = text.replace(placeholder, mark)
+    path, fs = _hadoop(spark, text)
+    out: str = fs.makeQualified(path).toString()
+    for placeholder, mark in marks.items():
+        out = out.replace(mark, placeholder)
+    return out
+
+
+def _check_hadoop(spark: Any, text: str) -> None:
+    """Raise what ``cm.load`` raises for a path that names nothing: missing, matching nothing, an empty folder.
+
+    Also refuses what ``cm.load`` reads in its own way and Spark cannot: a Parquet dataset
+    (``cm.read_parquet``) and a folder written by ``write_json`` (its labels are in its layout
+    manifest, read on local paths only).
+    """
+    from copilot_metrics._layout import LAYOUT_FILE
+    from copilot_metrics.export.parquet import MANIFEST
+    from copilot_metrics.sources import PLACEHOLDER
+
+    path, fs = _hadoop(spark, PLACEHOLDER.sub("*", text))
+    matches = fs.globStatus(path)
+    if matches is None or len(matches) == 0:
+        if PLACEHOLDER.search(text):
+            raise CopilotMetricsError(f"{text}: no file matches this path template", file=text)
+        if _GLOB.search(text):
+            raise CopilotMetricsError(f"{text}: no file matches this pattern", file=text)
+        raise CopilotMetricsError(f"{text}: no such file or folder", file=text)
+    if PLACEHOLDER.search(text) or _GLOB.search(text) or not matches[0].isDirectory():
+        return
+    jvm = spark.sparkContext._jvm
+    if fs.exists(jvm.org.apache.hadoop.fs.Path(path, MANIFEST)):
+        raise _parquet_dataset(text)
+    if fs.exists(jvm.org.apache.hadoop.fs.Path(path, LAYOUT_FILE)):
+        raise CopilotMetricsError(
+            f"{text}: a folder written by copilot-metrics (its layout manifest gives its scope labels); spark.load "
+            "reads it only on a local path", file=text,
+            hint=f"copy it to a local path (or a mounted file system), or load it with the path templates its "
+                 f"{LAYOUT_FILE} lists (exact for labels that are their own folder names)",
+        )
+    if not fs.listFiles(path, True).hasNext():
+        raise CopilotMetricsError(f"{text}: this folder holds no file", file=text,
+                                  hint="check the path: an empty folder gives no days")
+
+
+def _colon_failure(exc: Exception) -> CopilotMetricsError | None:
+    """The clear error for Hadoop's refusal of a file name holding ``:`` (``None`` for any other failure)."""
+    text = str(exc)
+    if "URISyntaxException" not in text or "Relative path in absolute URI" not in text:
+        return None
+    where = re.search(r"reading file (\S+?)\.?\s", text)
+    name = _label(where.group(1)) if where else "a file"
+    return CopilotMetricsError(
+        f"{name}: Hadoop cannot read a file whose name holds ':' (a Hadoop path cannot hold one)", file=name,
+        hint="load it from a local path (spark.load reads local files itself), or rename it (the timestamp "
+             "formats without ':', such as 2025-05-06_103000, give the same precedence)",
+    )
+
+
+def _templates(spark: Any, paths: Sequence[str]) -> list[tuple[str, re.Pattern[str] | None]]:
+    """Each Hadoop path as Spark reads it (placeholders made ``*``), with the regex giving its labels."""
     from copilot_metrics.sources import PLACEHOLDER, template_regex
 
     out: list[tuple[str, re.Pattern[str] | None]] = []
@@ -146,16 +261,19 @@ def _templates(paths: Sequence[str]) -> list[tuple[str, re.Pattern[str] | None]]
         if not PLACEHOLDER.search(text):
             out.append((text, None))
             continue
-        local = urlparse(text).scheme in ("", "file")
-        absolute = str(Path(_label(text)).absolute()) if local else text
-        out.append((PLACEHOLDER.sub("*", text), template_regex(absolute)))
+        out.append((PLACEHOLDER.sub("*", text), template_regex(_label(_qualified(spark, text)))))
     return out
 
 
 def _batches(
     scope: dict[str, str | None], regexes: list[re.Pattern[str]], chunk_bytes: int
 ) -> Callable[[Iterator[Any]], Iterator[Any]]:
-    """The executor step: ``binaryFile`` rows in, one row per batch of files out (its pickled outcome)."""
+    """The executor step: files in (:data:`_INPUT` rows), one row per batch of files out (its pickled outcome).
+
+    A local file (``local`` set) is read here from its path, under the label and scope the
+    driver's listing gave it; a file Hadoop read (``content`` set) gets its label from its path,
+    and its scope from the keywords and the first template matching it.
+    """
 
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         import pyarrow as pa
@@ -174,25 +292,89 @@ def _batches(
             return pa.RecordBatch.from_arrays([pa.array([pickle.dumps(chunk)], pa.binary())], schema=out_schema)
 
         for batch in batches:
-            columns = batch.to_pydict()
-            for path, mtime, content in zip(columns["path"], columns["mtime_ms"], columns["content"], strict=True):
-                label = _label(path)
-                labels = dict(scope)
-                for regex in regexes:
-                    match = regex.match(label)
-                    if match:
-                        labels |= match.groupdict()
-                        break
-                if refs and size + len(content) > chunk_bytes:
+            rows = batch.to_pydict()
+            for i, path in enumerate(rows["path"]):
+                local, length = rows["local"][i], rows["length"][i]
+                if local is not None:
+                    ref = SourceRef(label=path, path=Path(os.fsdecode(local)), mtime=rows["mtime"][i],
+                                    scope={k: rows[k][i] for k in ("enterprise", "org", "team")})
+                else:
+                    label = _label(path)
+                    labels = dict(scope)
+                    for regex in regexes:
+                        match = regex.match(label)
+                        if match:
+                            labels |= match.groupdict()
+                            break
+                    mtime = rows["mtime_ms"][i]
+                    ref = SourceRef(label=label, data=rows["content"][i], scope=labels,
+                                    mtime=None if mtime is None else mtime / 1000)
+                if refs and size + length > chunk_bytes:
                     yield flush()
                     refs, size = [], 0
-                refs.append(SourceRef(label=label, data=content, scope=labels,
-                                      mtime=None if mtime is None else mtime / 1000))
-                size += len(content)
+                refs.append(ref)
+                size += length
         if refs:
             yield flush()
 
     return run
+
+
+#: The executor step's input: one row per file, listed by the driver (``local``) or by Spark (``content``).
+_INPUT = ("path string, local binary, mtime_ms bigint, mtime double, length bigint, content binary, "
+          "enterprise string, org string, team string")
+
+
+def _local_files(spark: Any, refs: Sequence[Any]) -> Any:
+    """The files the driver listed, as rows of :data:`_INPUT` (read on the executors from their paths)."""
+    import pyarrow as pa
+
+    from copilot_metrics.pipeline import _size
+
+    n = len(refs)
+    table = pa.table({
+        "path": pa.array([r.label for r in refs], pa.string()),
+        "local": pa.array([os.fsencode(os.path.abspath(r.path)) for r in refs], pa.binary()),  # noqa: PTH100
+        "mtime_ms": pa.nulls(n, pa.int64()),
+        "mtime": pa.array([r.mtime for r in refs], pa.float64()),
+        "length": pa.array([_size(r) for r in refs], pa.int64()),
+        "content": pa.nulls(n, pa.binary()),
+        **{k: pa.array([r.scope.get(k) for r in refs], pa.string()) for k in ("enterprise", "org", "team")},
+    })
+    return spark.createDataFrame(table, schema=_INPUT)
+
+
+def _parquet_dataset(folder: str) -> CopilotMetricsError:
+    """A Parquet dataset is read by ``cm.read_parquet``, not loaded as exports."""
+    return CopilotMetricsError(
+        f"{folder}: a Parquet dataset written by cm.write_parquet, not exports", file=folder,
+        hint="read it with cm.read_parquet, or merge new files into it with write_parquet(..., mode='merge')",
+    )
+
+
+def _fetched_at(
+    spark: Any, times: list[tuple[str, Any]], refs: Sequence[Any], files: Any
+) -> dict[str, Any]:
+    """``fetched_at`` keyed by ``source`` labels, its keys matched as ``cm.load`` matches them.
+
+    A key naming a local file is matched by ``cm.load``'s rule (its label, or the same path once
+    both are absolute); a ``file:`` URI is its local path; a key Hadoop reads is qualified as
+    Spark lists paths (``hdfs:///x`` names ``hdfs://namenode:8020/x``).  A key naming no input
+    raises the error ``cm.load`` raises.
+    """
+    from pyspark.sql import functions as sf
+
+    from copilot_metrics.pipeline import _match_fetched_at
+
+    found: dict[str, str] = {}
+    if files is not None:
+        wanted = {key: _qualified(spark, key) for key, _ in times if _local_path(spark, key) is None}
+        if wanted:
+            listed = {row[0] for row in files.filter(sf.col("path").isin(sorted(set(wanted.values()))))
+                      .select("path").collect()}
+            found = {key: _label(q) for key, q in wanted.items() if q in listed}
+    keyed = [(found.get(key) or (_label(key) if key.startswith("file:") else key), stamp) for key, stamp in times]
+    return _match_fetched_at(keyed, list(refs), sorted(set(found.values())))
 
 
 def _to_spark(spark: Any, name: str, frame: pl.DataFrame) -> Any:
@@ -227,13 +409,19 @@ def load(
     spark:
         A ``pyspark.sql.SparkSession``.
     paths:
-        Files, folders (read recursively), globs or path templates (``exports/{org}/*.json``),
-        as Spark reads them (module docstring: how labels differ from ``cm.load``'s).
+        Files, folders (read recursively), globs or path templates (``exports/{org}/*.json``):
+        local paths (or ``file:`` URIs), listed as ``cm.load`` lists them, or paths of another
+        file system (``s3a:``, ``hdfs:``...), listed by Spark (module docstring: what differs).
+        A path that names nothing (missing, matching no file, an empty folder) raises the
+        :class:`~copilot_metrics.errors.CopilotMetricsError` ``cm.load`` raises, naming it.
     enterprise, org, team:
-        Scope labels for every file (a path template overrides them per file).
+        Scope labels for every file (a path template overrides them per file; a label the layout
+        of a folder the library wrote gives a file cannot be changed).
     fetched_at, precedence, on_invalid, contracts:
-        As for :func:`copilot_metrics.load` (``fetched_at`` keys are the labels: absolute local
-        paths, or URIs); ``on_invalid`` defaults to ``"quarantine"``.
+        As for :func:`copilot_metrics.load`: a ``fetched_at`` key is a path however written
+        (relative, ``./``, absolute, a ``file:`` URI, or a URI Hadoop qualifies as it lists it)
+        or a ``source`` label, and one naming no input is an error;
+        ``on_invalid`` defaults to ``"quarantine"``.
     partitions:
         Spark partitions the files are spread over (default: the archive's size over 64 MiB,
         at least the default parallelism).
@@ -244,14 +432,29 @@ def load(
         The ten tables, ``sources``, ``quarantine``, ``findings`` and ``conflicts`` as Spark
         DataFrames with the declared types, equal row for row to those of ``cm.load`` on the
         same files, and the Polars dataset on the driver.
+
+    Raises
+    ------
+    CopilotMetricsError
+        What ``cm.load`` raises (with ``on_invalid="raise"``, for content too; ``ScopeError``
+        for unlabelled folders holding two scopes), and, on a Hadoop file system, for a file
+        name holding ``:`` or a folder the library wrote.
+    TypeError, ValueError
+        An argument of the wrong type or value, as ``cm.load`` refuses it.
     """
+    from py4j.protocol import Py4JJavaError
     from pyspark import StorageLevel
     from pyspark.sql import functions as sf
 
-    from copilot_metrics.pipeline import CHUNK_BYTES, assemble
+    from copilot_metrics.pipeline import CHUNK_BYTES, _export_times, _scope, _size, _source_row, assemble
+    from copilot_metrics.sources import resolve
 
-    if on_invalid not in ("raise", "quarantine"):
+    if not isinstance(on_invalid, str) or on_invalid not in ("raise", "quarantine"):
         raise CopilotMetricsError(f"on_invalid must be 'raise' or 'quarantine', not {on_invalid!r}")
+    scope = _scope(enterprise, org, team)
+    if precedence is not None and not callable(precedence):
+        raise TypeError(f"precedence must be a function of a ds.sources row, not {type(precedence).__name__}")
+    times = _export_times(fetched_at)
     clock = [time.perf_counter()]
     seconds: dict[str, float] = {}
 
@@ -259,37 +462,78 @@ def load(
         clock.append(time.perf_counter())
         seconds[phase] = clock[-1] - clock[-2]
 
-    given = [paths] if isinstance(paths, str) else list(paths)
+    given = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    for item in given:
+        if not isinstance(item, (str, os.PathLike)):
+            raise TypeError(f"paths must be paths (str or Path), not {type(item).__name__}: spark.load reads "
+                            "files, cm.load reads bytes and file objects")
     if not given:
         raise CopilotMetricsError("no path given to copilot_metrics.spark.load")
-    templates = _templates(given)
-    files = (
-        spark.read.format("binaryFile").option("recursiveFileLookup", "true")
-        .load([spark_path for spark_path, _ in templates])
-        .select("path", (sf.col("modificationTime").cast("double") * 1000).cast("long").alias("mtime_ms"),
-                "length", "content")
-    )
-    total = files.agg(sf.sum("length")).first()[0] or 0
+    local: list[str] = []
+    remote: list[str] = []
+    for item in map(os.fspath, given):
+        where = _local_path(spark, item)
+        (remote if where is None else local).append(item if where is None else where)
+    from copilot_metrics.export.parquet import MANIFEST
+
+    for folder in local:
+        if os.path.isfile(os.path.join(folder, MANIFEST)):  # noqa: PTH113, PTH118
+            raise _parquet_dataset(folder)
+    refs = resolve(local, scope) if local else []  # listed as cm.load lists them: same labels, same errors
+    readable = [ref for ref in refs if not ref.skipped]
+    parts = [_local_files(spark, readable)] if readable else []
+    files = None
+    total = sum(_size(ref) for ref in readable)
+    templates = _templates(spark, remote)
+    if remote:
+        for text in remote:
+            _check_hadoop(spark, text)
+        files = (
+            spark.read.format("binaryFile").option("recursiveFileLookup", "true")
+            .load([spark_path for spark_path, _ in templates])
+        )
+        try:
+            total += files.agg(sf.sum("length")).first()[0] or 0
+        except Py4JJavaError as exc:
+            raise _colon_failure(exc) or exc from None
+        parts.append(files.select(
+            "path", sf.lit(None).cast("binary").alias("local"),
+            (sf.col("modificationTime").cast("double") * 1000).cast("long").alias("mtime_ms"),
+            sf.lit(None).cast("double").alias("mtime"), "length", "content",
+            *(sf.lit(None).cast("string").alias(k) for k in ("enterprise", "org", "team")),
+        ))
+    if times:
+        fetched_at = _fetched_at(spark, times, refs, files)
+    skipped = [_source_row(ref, "skipped", ref.skipped) for ref in refs if ref.skipped]
     lap("listing")
-    n = partitions or max(spark.sparkContext.defaultParallelism, math.ceil(total / CHUNK_BYTES))
-    scope = {"enterprise": enterprise, "org": org, "team": team}
-    regexes = [regex for _, regex in templates if regex is not None]
-    chunks = (
-        files.repartitionByRange(n, "path").sortWithinPartitions("path")
-        .mapInArrow(_batches(scope, regexes, CHUNK_BYTES), "chunk binary")
-    )
-    # computed by every executor at once, kept there, then streamed to the driver a partition at a time
-    # (toLocalIterator alone would run the partitions one after the other)
-    chunks = chunks.persist(StorageLevel.MEMORY_AND_DISK)
-    try:
-        chunks.count()
+    if not parts:  # every file listed is skipped: nothing for the executors
+        ds = assemble([], on_invalid=on_invalid, fetched_at=fetched_at, precedence=precedence,
+                      contracts=contracts, skipped=skipped)
         lap("executors")
-        stream = (pickle.loads(row["chunk"]) for row in chunks.toLocalIterator(prefetchPartitions=True))
-        ds = assemble(stream, on_invalid=on_invalid, fetched_at=fetched_at, precedence=precedence,
-                       contracts=contracts)
         lap("driver")
-    finally:
-        chunks.unpersist()
+    else:
+        inputs = parts[0] if len(parts) == 1 else parts[0].unionByName(parts[1])
+        n = partitions or max(spark.sparkContext.defaultParallelism, math.ceil(total / CHUNK_BYTES))
+        regexes = [regex for _, regex in templates if regex is not None]
+        chunks = (
+            inputs.repartitionByRange(n, "path").sortWithinPartitions("path")
+            .mapInArrow(_batches(scope, regexes, CHUNK_BYTES), "chunk binary")
+        )
+        # computed by every executor at once, kept there, then streamed to the driver a partition at a time
+        # (toLocalIterator alone would run the partitions one after the other)
+        chunks = chunks.persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            try:
+                chunks.count()
+            except Py4JJavaError as exc:
+                raise _colon_failure(exc) or exc from None
+            lap("executors")
+            stream = (pickle.loads(row["chunk"]) for row in chunks.toLocalIterator(prefetchPartitions=True))
+            ds = assemble(stream, on_invalid=on_invalid, fetched_at=fetched_at, precedence=precedence,
+                          contracts=contracts, skipped=skipped)
+            lap("driver")
+        finally:
+            chunks.unpersist()
     frames = {name: _to_spark(spark, name, ds.tables[name]) for name in TABLES}
     side = {name: _to_spark(spark, name, getattr(ds, name)) for name in SIDE_TABLES}
     lap("spark_frames")

@@ -36,6 +36,7 @@ __all__ = [
     "CONFLICT_SCHEMA",
     "DAY_KEY",
     "ERROR_SCHEMA",
+    "FEATURES",
     "FINDING_SCHEMA",
     "IDENTICAL_SCHEMA",
     "QUARANTINE_SCHEMA",
@@ -45,6 +46,7 @@ __all__ = [
     "SOURCE_SCHEMA",
     "TABLES",
     "UNKNOWN_SCHEMA",
+    "Feature",
     "SideSpec",
     "TableSpec",
     "conform",
@@ -64,13 +66,46 @@ BOOKKEEPING: dict[str, pl.DataType] = {
     "shape": pl.List(pl.String()),
 }
 
-#: The four feature blocks of a day, and the column of ``days`` holding each one's engaged users.
-BLOCKS: dict[str, str] = {
-    "copilot_ide_code_completions": "completions_engaged_users",
-    "copilot_ide_chat": "ide_chat_engaged_users",
-    "copilot_dotcom_chat": "dotcom_chat_engaged_users",
-    "copilot_dotcom_pull_requests": "pull_requests_engaged_users",
+@dataclass(frozen=True)
+class Feature:
+    """A feature block of a day: where it is in the JSON, what it is called, and its tables.
+
+    Attributes
+    ----------
+    name:
+        The short name, the prefix of the metric columns (``completions_share``...).
+    block:
+        The key of the day object holding it (``copilot_ide_code_completions``).
+    label:
+        The name shown to people (charts, report).
+    leaf:
+        The table of its event counts (suggestions, chats, PR summaries...).
+    """
+
+    name: str
+    block: str
+    label: str
+    leaf: str
+
+    @property
+    def users_column(self) -> str:
+        """The column of ``days`` holding the block's own ``total_engaged_users``."""
+        return f"{self.name}_engaged_users"
+
+
+#: The four feature blocks of a day, by short name, in the order of the API's documentation.
+FEATURES: dict[str, Feature] = {
+    feature.name: feature
+    for feature in (
+        Feature("completions", "copilot_ide_code_completions", "Code completions", "completions"),
+        Feature("ide_chat", "copilot_ide_chat", "IDE chat", "ide_chat"),
+        Feature("dotcom_chat", "copilot_dotcom_chat", "github.com chat", "dotcom_chat"),
+        Feature("pull_requests", "copilot_dotcom_pull_requests", "PR summaries", "pull_requests"),
+    )
 }
+
+#: The four feature blocks of a day, and the column of ``days`` holding each one's engaged users.
+BLOCKS: dict[str, str] = {feature.block: feature.users_column for feature in FEATURES.values()}
 
 _MODEL_ATTRS: dict[str, pl.DataType] = {"is_custom_model": pl.Boolean(), "custom_model_training_date": pl.Date()}
 
@@ -142,6 +177,18 @@ class TableSpec:
         """The feature block the table's rows come from (``None`` for ``days``)."""
         top = self.lineage[0]
         return top.array.split(".", 1)[0] if top.array else None
+
+    @property
+    def json_path(self) -> str:
+        """The JSON path of the table's objects, with ``{column}`` placeholders for the date and dimensions.
+
+        >>> TABLES["completions_models"].json_path
+        '$[date={date}].copilot_ide_code_completions.editors[name={editor}].models[name={model}]'
+        """
+        if self.parent is None:
+            return "$[date={date}]"
+        steps = "".join(f".{spec.array}[name={{{spec.dimension}}}]" for spec in self.lineage)
+        return "$[date={date}]" + steps
 
 
 _I = pl.Int64()

@@ -12,8 +12,8 @@ File layout (``root`` is the ``path`` given), mirroring the endpoints' URL paths
     root/enterprises/{enterprise}/copilot-metrics.json          GET /enterprises/{enterprise}/...
     root/enterprises/{enterprise}/team/{team}/copilot-metrics.json
     root/enterprises/{enterprise}/orgs/{org}/[team/{team}/]copilot-metrics.json   (both labels)
-    root/copilot-metrics.json                                   (a scope without labels)
     root/copilot-metrics-layout.json                            the manifest: templates and labels
+    root/copilot-metrics.json                                   (a scope without labels)
 
 or, when ``path`` ends in ``.json`` and the dataset holds one scope, that single file.
 
@@ -49,10 +49,10 @@ from urllib.parse import unquote
 import orjson
 import polars as pl
 
-from copilot_metrics._layout import write_layout
+from copilot_metrics._layout import LAYOUT_FILE, write_layout
 from copilot_metrics.dataset import Dataset
-from copilot_metrics.errors import CopilotMetricsError
-from copilot_metrics.export.parquet import _DIGEST_MARK, _segment
+from copilot_metrics.errors import CopilotMetricsError, _short
+from copilot_metrics.export.parquet import _DIGEST_MARK, _naming, _replace, _segment
 from copilot_metrics.pipeline import load
 from copilot_metrics.rebuild import to_api
 from copilot_metrics.tables import SCOPE
@@ -118,6 +118,22 @@ def _template(scope: dict[str, Any]) -> str:
                      for part in (segment, f"{{{column}}}")] + [FILE_NAME])
 
 
+def _layout_ok(folders: tuple[str, ...]) -> bool:
+    """Whether folder names (relative to the root) are, or begin, a scope's place in the layout."""
+    columns = {segment: column for column, segment in _SEGMENTS}
+    order = [columns.get(segment) for segment in folders[0::2]]
+    return order == [c for c in SCOPE if c in order]
+
+
+def _ours(parts: tuple[str, ...], is_file: bool) -> bool:
+    """Whether a path in a folder (``parts`` relative to it) is one :func:`write_json` writes."""
+    if not is_file:
+        return _layout_ok(parts)
+    if parts in ((LABELS_FILE,), (LAYOUT_FILE,)):
+        return True
+    return parts[-1] == FILE_NAME and len(parts) % 2 == 1 and _layout_ok(parts[:-1])
+
+
 def _label(name: str, column: str, digests: dict[str, dict[str, str]], where: Path) -> str:
     """The label a folder name stands for (inverse of :func:`_folder_names`)."""
     if _DIGEST_MARK in name:
@@ -127,7 +143,38 @@ def _label(name: str, column: str, digests: dict[str, dict[str, str]], where: Pa
                 file=str(where), hint=f"keep {LABELS_FILE} beside the folders write_json wrote",
             )
         return digests[column][name]
-    return unquote(name, errors="strict") if "%" in name else name
+    if "%" not in name:
+        return name
+    try:
+        return unquote(name, errors="strict")
+    except UnicodeDecodeError as exc:
+        raise CopilotMetricsError(
+            f"{where}: folder name {name!r} does not decode to UTF-8 text ({exc.reason})",
+            file=str(where), hint="the folders were renamed after write_json wrote them; write the export again",
+        ) from exc
+
+
+def _labels_file(index: Path) -> dict[str, dict[str, str]]:
+    """The labels named by their digest (``{column: {folder name: label}}``), their shape checked."""
+    if not index.is_file():
+        return {}
+    hint = f"{LABELS_FILE} was edited after write_json wrote it; write the export again"
+    try:
+        digests = orjson.loads(index.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise CopilotMetricsError(f"{index}: not JSON ({exc})", file=str(index), json_path="$", hint=hint) from exc
+    except OSError as exc:
+        raise CopilotMetricsError(f"{index}: cannot be read ({exc.strerror or exc})", file=str(index)) from exc
+    if not isinstance(digests, dict):
+        raise CopilotMetricsError(f"{index}: $: expected an object of scope columns, found {_short(digests)}",
+                                  file=str(index), json_path="$", hint=hint)
+    for column, names in digests.items():
+        if column not in SCOPE or not isinstance(names, dict) or not all(isinstance(v, str) for v in names.values()):
+            raise CopilotMetricsError(
+                f"{index}: $.{column}: expected an object of folder names and labels of a scope column, "
+                f"found {_short(names)}", file=str(index), json_path=f"$.{column}", hint=hint,
+            )
+    return digests
 
 
 def templates(root: str | os.PathLike[str]) -> list[str]:
@@ -160,7 +207,9 @@ def _dump_days(days: list[dict[str, Any]], option: int) -> bytes:
         return json.dumps(days, indent=indent, separators=separators, ensure_ascii=False).encode()
 
 
-def write_json(ds: Dataset, path: str | os.PathLike[str], *, indent: bool = True) -> list[Path]:
+def write_json(
+    ds: Dataset, path: str | os.PathLike[str], *, indent: bool = True, lock_timeout: float = 600.0
+) -> list[Path]:
     """Write the dataset's merged history in the API's response format, one array per scope.
 
     Each scope's days (one per date, sorted by date) are rebuilt with
@@ -172,15 +221,24 @@ def write_json(ds: Dataset, path: str | os.PathLike[str], *, indent: bool = True
     single file with the scope's labels as keywords, gives tables equal to the dataset's, the
     ``source`` column aside.
 
+    Written atomically, as :func:`copilot_metrics.write_parquet` writes a dataset: the whole
+    folder (or the single file) is written beside ``path``, under a hidden name, then swapped in
+    for the previous one in one step, with the same lock of the parent folder; a failure, a full
+    disk or a killed process leaves the previous export as it was.
+
     Parameters
     ----------
     ds:
         A dataset from :func:`copilot_metrics.load`.
     path:
         A folder (the layout in :mod:`copilot_metrics.export.json`), or a ``.json`` file path when
-        the dataset holds exactly one scope.  Existing files are overwritten.
+        the dataset holds exactly one scope.  An existing file is replaced; an existing folder is
+        replaced (it then holds ``ds``'s scopes alone) only if it is empty or holds only files
+        this function writes, otherwise nothing is written and the error names the files in the way.
     indent:
         Pretty-print with 2 spaces (default), as saved API responses usually are.
+    lock_timeout:
+        Seconds to wait for another writer in the same parent folder (as :func:`copilot_metrics.write_parquet`).
 
     Returns
     -------
@@ -190,7 +248,9 @@ def write_json(ds: Dataset, path: str | os.PathLike[str], *, indent: bool = True
     Raises
     ------
     CopilotMetricsError
-        When ``path`` is a ``.json`` file but the dataset has several scopes.
+        When ``path`` is a ``.json`` file but the dataset has several scopes, when the folder
+        holds other files, or when the file system refused a write (the message names ``path``
+        and the path that failed; the previous export is left as it was).
     """
     target = Path(path)
     days = ds.tables["days"]
@@ -202,31 +262,41 @@ def write_json(ds: Dataset, path: str | os.PathLike[str], *, indent: bool = True
             file=str(target), hint="pass a folder path; files are laid out as in copilot_metrics.export.json",
         )
     option = orjson.OPT_INDENT_2 if indent else 0
-    written = []
     names, digests = _folder_names(scopes.to_dicts())
-    if digests and not single:
-        target.mkdir(parents=True, exist_ok=True)
-        (target / LABELS_FILE).write_bytes(orjson.dumps(digests, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
-    for scope in scopes.to_dicts():
+    places = [(scope, Path() if single else _relative(scope, names)) for scope in scopes.to_dicts()]
+
+    def body(scope: dict[str, Any]) -> bytes:
         condition = pl.all_horizontal(pl.col(k).eq_missing(pl.lit(scope[k], pl.String)) for k in SCOPE)
         sub = dataclasses.replace(
             ds, tables={name: frame.filter(condition).sort("date", maintain_order=True)
                         for name, frame in ds.tables.items()}
         )
-        file = target if single else target / _relative(scope, names)
-        file.parent.mkdir(parents=True, exist_ok=True)
-        file.write_bytes(_dump_days(to_api(sub), option) + b"\n")
-        written.append(file)
-    if written and not single:  # cm.load(path) then loads each file with its scope labels
-        renamed = {c: {name: label for (column, label), name in names.items() if column == c and name != label}
-                   for c in SCOPE}
-        write_layout(target, writer="write_json", templates=[_template(s) for s in scopes.to_dicts()],
-                     labels=renamed, files=[LABELS_FILE])
-    if single and not written:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(b"[]\n")
-        written.append(target)
-    return sorted(written)
+        return _dump_days(to_api(sub), option) + b"\n"
+
+    def write(staging: Path, _previous: Path | None) -> None:
+        if single:
+            with _naming(staging):
+                staging.write_bytes(body(places[0][0]) if places else b"[]\n")
+            return
+        staging.mkdir()
+        if digests:
+            labels = orjson.dumps(digests, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+            with _naming(staging / LABELS_FILE):
+                (staging / LABELS_FILE).write_bytes(labels)
+        for scope, relative in places:
+            file = staging / relative
+            file.parent.mkdir(parents=True, exist_ok=True)
+            with _naming(file):
+                file.write_bytes(body(scope))
+        if places:  # cm.load(path) then loads each file with its scope labels
+            renamed = {c: {name: label for (column, label), name in names.items() if column == c and name != label}
+                       for c in SCOPE}
+            with _naming(staging / LAYOUT_FILE):
+                write_layout(staging, writer="write_json", templates=[_template(s) for s, _ in places],
+                             labels=renamed, files=[LABELS_FILE])
+
+    out = _replace(target, write, what="JSON export", ours=None if single else _ours, lock_timeout=lock_timeout)
+    return [out] if single else sorted(out / relative for _, relative in places)
 
 
 def read_json(root: str | os.PathLike[str], **options: Any) -> Dataset:
@@ -236,13 +306,21 @@ def read_json(root: str | os.PathLike[str], **options: Any) -> Dataset:
     and digests undone), scope after scope into one dataset (``base=``): scopes never compete,
     so the tables equal those of the dataset written, the ``source`` column aside.  ``options``
     go to :func:`copilot_metrics.load` (``on_invalid``, ``contracts``, ...).
+
+    Raises
+    ------
+    CopilotMetricsError
+        No scope file in the layout, a folder name that is not percent-encoded UTF-8 text or a
+        digest :data:`LABELS_FILE` does not list, or a :data:`LABELS_FILE` that is not its JSON
+        (each naming the file), besides what :func:`copilot_metrics.load` raises.
     """
     base = Path(root)
-    index = base / LABELS_FILE
-    digests: dict[str, dict[str, str]] = orjson.loads(index.read_bytes()) if index.is_file() else {}
+    digests = _labels_file(base / LABELS_FILE)
     columns = {segment: column for column, segment in _SEGMENTS}
     found: list[tuple[tuple[str | None, ...], Path]] = []
     for file in sorted(base.rglob(FILE_NAME)):
+        if not file.is_file():
+            continue
         parts = file.relative_to(base).parts[:-1]
         pairs = list(zip(parts[::2], parts[1::2], strict=False))
         order = [columns.get(segment) for segment, _ in pairs]
