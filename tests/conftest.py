@@ -39,7 +39,7 @@ HEAVY = {
 #: writers killed or starved, hypothesis over generated archives.
 SLOW_FILES = {
     "test_cli.py", "test_parallel.py", "test_hostile_writers.py", "test_atomic_writers.py", "test_main.py",
-    "test_split_order.py",
+    "test_split_order.py", "test_cli_terminal.py",
 }
 #: Tests elsewhere that take a second or more on their own: (file, test function).
 SLOW_TESTS = {
