@@ -26,6 +26,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 
 import copilot_metrics as cm
@@ -613,3 +614,23 @@ def test_terminal_layout_splits_and_never_breaks_a_word() -> None:
     assert {"measure", "number", "octo-org/platform"} <= table_words(text)
     assert t.wrap("report written to /a/very/long/path/that/cannot/be/broken.html", 20) == [
         "report written to", "/a/very/long/path/that/cannot/be/broken.html"]
+
+
+def test_report_takes_start_end_and_weekdays_only(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from copilot_metrics import cli
+
+    out = tmp_path / "r.html"
+    # no PATH: the shipped example
+    done = CliRunner().invoke(cli.app(), ["report", "-o", str(out), "--start", "2025-03-03", "--end", "2025-03-09",
+                                          "--weekdays-only"], env={"COLUMNS": "200"})
+    assert done.exit_code == 0, done.output
+    assert "Adoption and acceptance over the days from 2025-03-03 to 2025-03-09 (weekdays only)" in done.output
+    ds = cm.load(cm.examples.sources())
+    week = ds.days.filter(pl.col("team").is_null(), pl.col("date").is_between(dt.date(2025, 3, 3), dt.date(2025, 3, 7)))
+    assert week.height == 5
+    html = out.read_text("utf-8")
+    assert "Numbers and charts: days from 2025-03-03 to 2025-03-09 weekdays only." in html
+    assert f"{week.get_column('total_active_users').mean():,.1f}" in html
+    assert f"of {week.height:,} in range; 0 missing" in html

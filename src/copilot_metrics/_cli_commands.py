@@ -525,8 +525,17 @@ def convert(paths: tuple[str, ...], org: str | None, team: str | None, enterpris
     return 0
 
 
-def _summary_frame(ds: cm.Dataset, seats: float | pl.DataFrame | None) -> pl.DataFrame:
-    summary = _report.summary(ds, seats=seats)
+def _range_text(start: Any, end: Any, weekdays_only: bool) -> str:
+    """The days a summary stands on, in words."""
+    if not (start or end or weekdays_only):
+        return "the whole range"
+    first = f"from {start:%Y-%m-%d} " if start else ""
+    last = f"to {end:%Y-%m-%d} " if end else ""
+    return f"the days {first}{last}{'(weekdays only)' if weekdays_only else ''}".rstrip()
+
+
+def _summary_frame(ds: cm.Dataset, seats: float | pl.DataFrame | None, **days: Any) -> pl.DataFrame:
+    summary = _report.summary(ds, seats=seats, **days)
     return summary.select(*_SCOPE_COLUMNS, *(c for c in SUMMARY_HEADERS if c in summary.columns))
 
 
@@ -536,6 +545,11 @@ def _summary_frame(ds: cm.Dataset, seats: float | pl.DataFrame | None) -> pl.Dat
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("copilot-metrics-report.html"), show_default=True, help="HTML file to write.")
 @click.option("--every", type=_EVERY, default="1w", show_default=True, help="Period of the trend charts.")
+@click.option("--start", type=_DATE, default=None, metavar="YYYY-MM-DD",
+              help="First day the numbers and charts stand on (inclusive).")
+@click.option("--end", type=_DATE, default=None, metavar="YYYY-MM-DD",
+              help="Last day the numbers and charts stand on (inclusive).")
+@click.option("--weekdays-only", is_flag=True, help="Monday to Friday only (weekends are not counted missing).")
 @click.option("--seats", type=_Seats(), default=None,
               help="Licensed seats: a number, or a CSV file with a 'seats' column and optionally 'date' and "
                    "'enterprise'/'org'/'team'. Adds seat-days and the activation rate.")
@@ -545,8 +559,8 @@ def _summary_frame(ds: cm.Dataset, seats: float | pl.DataFrame | None) -> pl.Dat
 @_debug_option
 @_reports_errors
 def report_command(paths: tuple[str, ...], org: str | None, team: str | None, enterprise: str | None, *,
-                   quarantine: bool, workers: int | None, output: Path, every: str, seats: float | Path | None,
-                   top: int, title: str) -> int:
+                   quarantine: bool, workers: int | None, output: Path, every: str, start: Any, end: Any,
+                   weekdays_only: bool, seats: float | Path | None, top: int, title: str) -> int:
     """Print the adoption and acceptance summary, and write a self-contained HTML report.
 
     The report (summary numbers, charts, coverage, findings, conflicts, files) opens offline:
@@ -561,11 +575,14 @@ def report_command(paths: tuple[str, ...], org: str | None, team: str | None, en
         title = f"{EXAMPLE_NOTE.partition(':')[0]} (synthetic, shipped with copilot-metrics): {title}"
     _say_loaded(ds)
     _require_days(ds, "report")
-    _print_table(_summary_frame(ds, seat_numbers),
-                 "Adoption and acceptance over the whole range (users: daily mean and peak, never sums; "
-                 "rates: ratios of sums)", SUMMARY_HEADERS)
+    days: dict[str, Any] = {"start": start.date() if start else None, "end": end.date() if end else None,
+                            "weekdays_only": weekdays_only}
+    _print_table(_summary_frame(ds, seat_numbers, **days),
+                 f"Adoption and acceptance over {_range_text(start, end, weekdays_only)} (users: daily mean and "
+                 "peak, never sums; rates: ratios of sums)", SUMMARY_HEADERS)
     _print_coverage(ds)
-    by_language = cm.acceptance(ds, by=(*_SCOPE_COLUMNS, "language"))
+    by_language = cm.acceptance(ds, by=(*_SCOPE_COLUMNS, "language"), start=days["start"], end=days["end"],
+                                weekdays_only=weekdays_only)
     for scope in _report.scopes(ds):
         rows = by_language.filter(pl.all_horizontal(
             pl.col(k).eq_missing(pl.lit(scope[k], dtype=pl.String)) for k in _SCOPE_COLUMNS))
@@ -573,7 +590,7 @@ def report_command(paths: tuple[str, ...], org: str | None, team: str | None, en
         _print_table(top_rows.select(c for c in LANGUAGE_HEADERS if c in rows.columns),
                      f"Completion acceptance by language, {_report.scope_name(scope)} (top {top} by suggestions)",
                      LANGUAGE_HEADERS, keys=("language",))
-    written = _report.write(ds, output, every=every, top=top, title=title, seats=seat_numbers)
+    written = _report.write(ds, output, every=every, top=top, title=title, seats=seat_numbers, **days)
     _say(f"report written to {written.resolve()}")
     return 0
 
