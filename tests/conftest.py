@@ -39,7 +39,7 @@ HEAVY = {
 #: writers killed or starved, hypothesis over generated archives.
 SLOW_FILES = {
     "test_cli.py", "test_parallel.py", "test_hostile_writers.py", "test_atomic_writers.py", "test_main.py",
-    "test_split_order.py",
+    "test_split_order.py", "test_cli_terminal.py",
 }
 #: Tests elsewhere that take a second or more on their own: (file, test function).
 SLOW_TESTS = {
@@ -66,6 +66,7 @@ SLOW_TESTS = {
     ("test_reading.py", "test_every_layout_loads_and_validates"),
     ("test_report.py", "test_says_when_and_by_which_version_it_was_generated"),
     ("test_report.py", "test_seats_add_the_activation_rate"),
+    ("test_report.py", "test_start_and_end_select_the_days_the_numbers_stand_on"),
     ("test_roundtrip.py", "test_generated_days_round_trip_through_explode_bytes"),
     ("test_roundtrip.py", "test_generated_days_round_trip_through_load"),
     ("test_roundtrip.py", "test_sample_round_trips_through_load_and_explode_bytes"),

@@ -4,6 +4,7 @@ first line of the messages it prints."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ import copilot_metrics as cm
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "copilot_metrics", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120, check=False)
+                          text=True, timeout=120, check=False, env=dict(os.environ))  # no stray COLUMNS
 
 
 def test_every_day_quarantined_is_no_file_loaded(tmp_path: Path) -> None:

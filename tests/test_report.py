@@ -130,6 +130,18 @@ def test_seats_add_the_activation_rate(ds: cm.Dataset) -> None:
     assert "Activation rate" not in report.render(ds)
 
 
+def test_start_and_end_select_the_days_the_numbers_stand_on(ds: cm.Dataset) -> None:
+    out = report.render(ds, start="2025-03-03", end="2025-03-09")
+    assert "Numbers and charts: days from 2025-03-03 to 2025-03-09." in out
+    week = scoped(ds.days, None).filter(pl.col("date").is_between(datetime.date(2025, 3, 3),
+                                                                  datetime.date(2025, 3, 9)))
+    assert week.height == 7
+    active = week.get_column("total_active_users")
+    assert f"{active.mean():,.1f}" in out
+    assert f"peak {active.max():,}" in out
+    assert f"of {week.height:,} in range; 0 missing" in out
+
+
 def test_says_when_and_by_which_version_it_was_generated(ds: cm.Dataset) -> None:
     out = report.render(ds, generated=datetime.date(2026, 1, 2))
     assert f"Generated on 2026-01-02 by copilot-metrics {cm.__version__}." in out

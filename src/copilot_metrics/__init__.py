@@ -42,7 +42,7 @@ from copilot_metrics.metrics import (
     rollup,
     trend,
 )
-from copilot_metrics.pipeline import load, validate
+from copilot_metrics.pipeline import LoadProgress, load, validate
 from copilot_metrics.rebuild import to_api
 from copilot_metrics.tables import TABLES, table_schema
 from copilot_metrics.validation import ValidationReport
@@ -55,6 +55,7 @@ __all__ = [
     "CopilotMetricsError",
     "Dataset",
     "FormatError",
+    "LoadProgress",
     "RollupError",
     "SchemaValidationError",
     "ScopeError",

@@ -2,11 +2,13 @@
 
 Without a source it runs on the example archive shipped with the package.  It prints what was
 loaded (files, days, scopes, gaps, conflicts, quarantined days, findings), the adoption summary
-per scope, and the completion acceptance per language.  It needs only the core install.
+per scope, and the completion acceptance per language.  It needs only the core install.  The
+tables fit the terminal (or ``COLUMNS``): short headers, no word broken, and a table too wide is
+split into parts that repeat the scope (:mod:`copilot_metrics._terminal`).
 
 The full command line is ``copilot-metrics`` (``pip install "copilot-metrics[cli]"``, see
 :mod:`copilot_metrics.cli`); ``python -m copilot_metrics COMMAND ...`` with one of its commands
-(``validate``, ``convert``, ``report``, ``coverage``, ``example``) runs it.
+(``validate``, ``convert``, ``report``, ``metrics``, ``coverage``, ``example``) runs it.
 """
 
 from __future__ import annotations
@@ -21,15 +23,24 @@ import polars as pl
 __all__ = ["main"]
 
 
-def _print(title: str, frame: pl.DataFrame, rows: int) -> None:
-    print(f"\n{title}")
-    with pl.Config(tbl_rows=rows, tbl_cols=-1, tbl_width_chars=140, fmt_str_lengths=40,
-                   tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True, float_precision=3):
-        print(frame)
+def _say(text: str, indent: str = "") -> None:
+    """A line wrapped at spaces to the terminal's width (a file or a pipe gets it whole)."""
+    from copilot_metrics import _terminal
+
+    width = _terminal.terminal_width()
+    print("\n".join(_terminal.wrap(text, width, indent) if width else [text]))
+
+
+def _print(title: str, frame: pl.DataFrame, headers: dict[str, str] | None = None, keys: Sequence[str] = ()) -> None:
+    from copilot_metrics import _terminal
+
+    width = _terminal.terminal_width() or _terminal.PIPE_WIDTH
+    print()
+    print(_terminal.render(_terminal.plan(title, _terminal.columns_of(frame, headers, keys), width)))
 
 
 #: Commands of ``copilot-metrics``: ``python -m copilot_metrics report ...`` runs the full command line.
-COMMANDS = frozenset({"validate", "convert", "report", "coverage", "example"})
+COMMANDS = frozenset({"validate", "convert", "report", "metrics", "coverage", "example"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,17 +70,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     # a file whose every day was set aside is "not loaded: every day quarantined"
+    from copilot_metrics._terminal import COVERAGE_HEADERS, LANGUAGE_HEADERS, SUMMARY_HEADERS, not_loaded
+
     loaded = ds.sources.filter(pl.col("status").str.starts_with("loaded")).height
-    print(f"copilot-metrics {cm.__version__}: {loaded} of {ds.sources.height} file(s) loaded, "
-          f"{ds.days.height} scope-day(s), {ds.conflicts.height} conflicting value(s) between exports, "
-          f"{ds.quarantine.height} day(s) quarantined, {ds.findings.height} finding(s)")
+    _say(f"copilot-metrics {cm.__version__}: {loaded} of {ds.sources.height} file(s) loaded, "
+         f"{ds.days.height} scope-day(s), {ds.conflicts.height} conflicting value(s) between exports, "
+         f"{ds.quarantine.height} day(s) quarantined, {ds.findings.height} finding(s)")
+    for line in not_loaded(ds.sources):  # which files, and why
+        _say(line, indent="    " if line.startswith("  ") else "")
     if ds.days.is_empty():
-        _print("Files", ds.sources.select("source", "status", "days", "days_valid", "message"), 20)
         if ds.quarantine.height:
-            _print("Quarantined days", ds.quarantine.select("source", "date", "reasons"), 20)
+            _print("Quarantined days", ds.quarantine.select("source", "date", "reasons").head(20))
         print("error: no valid day was loaded: nothing to summarise", file=sys.stderr)
         return 1
-    _print("Coverage (missing days are gaps, not zeros)", cm.coverage(ds), 20)
+    from copilot_metrics._terminal import missing_ranges_text
+
+    _print("Coverage (missing days are gaps, not zeros)", missing_ranges_text(cm.coverage(ds)), COVERAGE_HEADERS)
     adoption = cm.adoption(ds, by=("enterprise", "org", "team"))
     _print(
         "Adoption over the whole range (user counts are daily means and peaks, never sums)",
@@ -77,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "enterprise", "org", "team", "days_with_data", "days_missing", "active_users_mean",
             "active_users_peak", "engaged_users_mean", "engaged_users_peak", "engagement_rate",
         ),
-        20,
+        SUMMARY_HEADERS,
     )
     scopes = ds.days.select("enterprise", "org", "team").unique().sort(["enterprise", "org", "team"], nulls_last=False)
     first = scopes.row(0, named=True)
@@ -88,10 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _print(
         f"Completion acceptance per language for {label} (rates are ratios of sums; top {args.top} by suggestions)",
         scoped.sort("total_code_suggestions", descending=True, nulls_last=True).head(args.top).select(
-            "language", "total_code_suggestions", "total_code_acceptances", "acceptance_rate",
-            "line_acceptance_rate", "engaged_users_mean", "engaged_users_peak",
-        ),
-        args.top,
+            *(c for c in LANGUAGE_HEADERS if c in scoped.columns)),
+        LANGUAGE_HEADERS, keys=("language",),
     )
     return 0
 

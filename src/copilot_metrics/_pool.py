@@ -11,12 +11,15 @@ stdin and a private copy of its stdout (the worker's own ``sys.stdout`` is sent 
 a stray print cannot corrupt the stream).
 
 Only functions of this package run in workers (the caller names one by module and name), so
-nothing of the caller's needs to be importable there.
+nothing of the caller's needs to be importable there.  A function running in a worker may call
+:func:`report` to tell the parent how far it got (``imap``'s ``on_progress`` receives it, in the
+calling thread, before the task's result); outside a worker :func:`report` does nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import os
 import pickle
@@ -30,9 +33,18 @@ from typing import IO, Any
 
 from copilot_metrics.errors import CopilotMetricsError
 
-__all__ = ["imap"]
+__all__ = ["imap", "report"]
 
 _HEADER = struct.Struct("!Q")
+
+#: Set in a worker process only: sends a progress message to the parent (see :func:`report`).
+_reporter: Callable[[Any], None] | None = None
+
+
+def report(payload: Any) -> None:
+    """In a worker, send ``payload`` (picklable) to the parent as progress; elsewhere, nothing."""
+    if _reporter is not None:
+        _reporter(payload)
 
 
 def _send(stream: IO[bytes], obj: Any) -> None:
@@ -62,10 +74,15 @@ def _function(module: str, name: str) -> Callable[[Any], Any]:
 
 
 def serve() -> None:
-    """Worker loop: read (module, name, argument), answer ("ok", result) or ("error", exception)."""
+    """Worker loop: read (module, name, argument), answer ("ok", result) or ("error", exception).
+
+    While the function runs, each :func:`report` it makes is sent first, as ("progress", payload).
+    """
+    global _reporter  # noqa: PLW0603 - this process is a worker from here on
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # prints of any library go to stderr
     requests = sys.stdin.buffer
+    _reporter = functools.partial(_progress, out)
     while True:
         try:
             module, name, argument = _receive(requests)
@@ -79,6 +96,10 @@ def serve() -> None:
             _send(out, answer)
         except Exception as exc:  # an unpicklable result or exception
             _send(out, ("error", CopilotMetricsError(f"a worker could not return its result: {exc!r}")))
+
+
+def _progress(out: IO[bytes], payload: Any) -> None:
+    _send(out, ("progress", payload))
 
 
 def _package_root() -> str:
@@ -97,13 +118,16 @@ class _Worker:
             env=env,
         )
 
-    def call(self, module: str, name: str, argument: Any) -> tuple[str, Any]:
+    def call(self, module: str, name: str, argument: Any, on_progress: Callable[[Any], None]) -> tuple[str, Any]:
         stdin, stdout = self.process.stdin, self.process.stdout
         if stdin is None or stdout is None:  # pragma: no cover - both are pipes by construction
             return "died", self.process.poll()
         try:
             _send(stdin, (module, name, argument))
             answer: tuple[str, Any] = _receive(stdout)
+            while answer[0] == "progress":
+                on_progress(answer[1])
+                answer = _receive(stdout)
         except (EOFError, BrokenPipeError, OSError):
             code = self.process.wait()
             return "died", code
@@ -126,18 +150,22 @@ def imap(
     tasks: Sequence[Any],
     workers: int,
     describe: Callable[[Any], str] = repr,
+    on_progress: Callable[[int, Any], None] | None = None,
 ) -> Iterator[Any]:
     """Run ``function`` over ``tasks`` in ``workers`` fresh processes; yield results in task order.
 
     ``function`` must be a module-level function of this package.  An exception raised in a
     worker is raised here, with its type and attributes (library errors survive pickling);
     a worker that dies (killed, out of memory) raises :class:`CopilotMetricsError` naming
-    ``describe(task)``.
+    ``describe(task)``.  ``on_progress(task index, payload)`` is called in this thread for each
+    :func:`report` a worker makes, as the reports arrive (while earlier results are awaited
+    too), and every report of a task before its result is yielded.
     """
     module, name = function.__module__, function.__name__
     if module == "__main__":  # pragma: no cover - a programming error, not user input
         raise ValueError("workers cannot run functions of __main__")
     results: dict[int, tuple[str, Any]] = {}
+    reports: list[tuple[int, Any]] = []  # progress from the workers, not yet given to on_progress
     done = threading.Condition()
     next_task = iter(range(len(tasks)))
     stop = threading.Event()
@@ -148,12 +176,18 @@ def imap(
                 index = next(next_task, None)
             if index is None:
                 return
-            answer = worker.call(module, name, tasks[index])
+            answer = worker.call(module, name, tasks[index], functools.partial(reported, index))
             with done:
                 results[index] = answer
                 done.notify_all()
             if answer[0] == "died":
                 return
+
+    def reported(index: int, payload: Any) -> None:
+        if on_progress is not None:
+            with done:
+                reports.append((index, payload))
+                done.notify_all()
 
     pool = [_Worker() for _ in range(max(1, min(workers, len(tasks))))]
     threads = [threading.Thread(target=run, args=(w,), daemon=True) for w in pool]
@@ -161,14 +195,24 @@ def imap(
         thread.start()
     try:
         for index in range(len(tasks)):
-            with done:
-                while index not in results:
-                    if not any(t.is_alive() for t in threads) and index not in results:
-                        raise CopilotMetricsError(  # every worker died before reaching this task
-                            f"no worker process was left to read {describe(tasks[index])}"
-                        )
-                    done.wait(timeout=1.0)
-                status, value = results.pop(index)
+            while True:
+                with done:
+                    while index not in results and not reports:
+                        if not any(t.is_alive() for t in threads) and index not in results:
+                            raise CopilotMetricsError(  # every worker died before reaching this task
+                                f"no worker process was left to read {describe(tasks[index])}"
+                            )
+                        done.wait(timeout=1.0)
+                    pending = reports[:]
+                    reports.clear()
+                    # a task's reports come before its result: once none is pending, it may be yielded
+                    answer = results.pop(index) if not pending else None
+                for task, payload in pending:
+                    if on_progress is not None:
+                        on_progress(task, payload)
+                if answer is not None:
+                    break
+            status, value = answer
             if status == "ok":
                 yield value
             elif status == "error":

@@ -1,12 +1,23 @@
 """The ``copilot-metrics`` command: entry point, dependency check, exit codes.
 
-``copilot-metrics`` (installed with ``pip install "copilot-metrics[cli]"``) has five commands::
+``copilot-metrics`` (installed with ``pip install "copilot-metrics[cli]"``) has six commands::
 
-    copilot-metrics validate PATH...            errors by file and JSON path (--json for machines)
+    copilot-metrics validate PATH...            errors grouped by file, each with its JSON path (--json)
     copilot-metrics convert PATH... -o DIR      archive -> Parquet dataset (--csv, --json: other formats)
     copilot-metrics report [PATH...] [-o FILE]  summary in the terminal, and a self-contained HTML report
+    copilot-metrics metrics NAME [PATH...]      a metric frame as a table, CSV or JSON (--format)
     copilot-metrics coverage [PATH...]          days present and gaps per scope
     copilot-metrics example -o DIR              write the example archive shipped with the package
+
+``metrics NAME`` (``adoption``, ``acceptance``, ``chat``, ``dotcom-chat``, ``pull-requests``,
+``coverage``) takes the options of the library's functions: ``--by``, ``--every``, ``--start``,
+``--end``, ``--weekdays-only``, ``--seats N`` or ``--seats FILE.csv`` (adoption; ``report`` takes
+it too), and, for acceptance, ``--normalize-languages``, ``--exclude-findings`` and
+``--min-suggestions``. Its CSV and JSON hold exact values (ISO dates, shortest round-trip
+floats, nulls as empty cells or ``null``) and nothing else on standard output; the table, like
+every summary, fits the terminal (``COLUMNS``), never breaking a word. ``convert`` refuses a
+folder it must not replace before it reads anything. A load that could not read every file
+names the files not loaded and why.
 
 A PATH is a file, a folder, a glob or a path template such as ``'exports/{org}/{team}/*.json'``
 (quote it, so the shell leaves it alone); ``--org``, ``--team`` and ``--enterprise`` label every

@@ -14,7 +14,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import polars as pl
 
@@ -49,7 +49,7 @@ from copilot_metrics.tables import (
 )
 from copilot_metrics.validation import Rows, ValidationReport
 
-__all__ = ["assemble", "load", "validate"]
+__all__ = ["LoadProgress", "assemble", "load", "validate"]
 
 
 #: Archives larger than this many bytes are read by a pool of processes, a batch of files at a time.
@@ -173,8 +173,50 @@ class _Report:
         self.findings.append(_findings.read_findings(part))
 
 
-def _process_chunk(refs: list[SourceRef]) -> _Chunk:
+class LoadProgress(NamedTuple):
+    """How far :func:`load` (or :func:`validate`) got reading its files: what ``progress=`` receives.
+
+    ``files_read`` of ``files`` inputs read (parsed and checked; a file that turned out not to
+    be an export counts as read), and ``bytes_read`` of ``bytes``: their sizes as listed (a
+    compressed file by its compressed size, an in-memory input by its length).  Merging,
+    contracts and findings come after the last file.
+    """
+
+    files_read: int
+    files: int
+    bytes_read: int
+    bytes: int
+
+
+class _Tracker:
+    """Counts the inputs read and tells ``progress``: first 0 of the total, then after each input."""
+
+    def __init__(self, progress: Callable[[LoadProgress], None], refs: Sequence[SourceRef]) -> None:
+        self.progress = progress
+        self.sizes = {id(ref): _size(ref) for ref in refs}
+        self.state = LoadProgress(0, len(refs), 0, sum(self.sizes.values()))
+        progress(self.state)
+
+    def read(self, ref: SourceRef) -> None:
+        files, total, done, size = self.state
+        self.state = LoadProgress(files + 1, total, done + self.sizes.get(id(ref), 0), size)
+        self.progress(self.state)
+
+
+def _reading(refs: list[SourceRef], on_read: Callable[[SourceRef], None] | None) -> Iterator[SourceRef]:
+    """The inputs of a batch; once each is done, ``on_read(ref)``, or, in a worker, a report of its position."""
+    for position, ref in enumerate(refs):
+        yield ref
+        if on_read is not None:
+            on_read(ref)
+        else:
+            _pool.report(position)
+
+
+def _process_chunk(refs: list[SourceRef], on_read: Callable[[SourceRef], None] | None = None) -> _Chunk:
     """Worker: read a batch of inputs; drop verbatim repeats; flatten the rest in one pass.
+
+    ``on_read(ref)`` is called as each input is read (in a worker process, the parent is told instead).
 
     What is kept per input until the batch is flattened is its valid days and a few small
     objects; its report rows are kept column by column (:class:`~copilot_metrics.validation.Rows`).
@@ -193,7 +235,7 @@ def _process_chunk(refs: list[SourceRef]) -> _Chunk:
         shared: dict[tuple[str | None, ...], dict[str, str | None]] = {}  # one scope dict per scope
         identical = Rows(IDENTICAL_SCHEMA)
         report = _Report()
-        for ref in refs:
+        for ref in _reading(refs, on_read):
             try:
                 prepared = prepare_bytes(ref.read(), source=ref.label, scope=ref.scope, mtime=ref.mtime, seen=seen)
             except CopilotMetricsError as exc:
@@ -270,17 +312,26 @@ def _describe(chunk: list[SourceRef]) -> str:
     return names + (f" and {len(chunk) - 3} more file(s)" if len(chunk) > 3 else "")
 
 
-def _results(refs: list[SourceRef], workers: int | None) -> Iterator[_Chunk]:
+def _results(refs: list[SourceRef], workers: int | None,
+             progress: Callable[[LoadProgress], None] | None = None) -> Iterator[_Chunk]:
     readable = [r for r in refs if not r.skipped]
     total = sum(_size(r) for r in readable)
     n = workers if workers is not None else (os.cpu_count() or 1)
+    tracker = _Tracker(progress, readable) if progress is not None and readable else None
     if n > 1 and len(readable) > 1 and (workers is not None or total >= PARALLEL_MIN_BYTES):
         # fresh interpreters that import only this package (see copilot_metrics._pool): scripts
         # without a __main__ guard, notebooks and daemonic pool workers can all load in parallel
-        yield from _pool.imap(_process_chunk, _chunks(readable, n), n, describe=_describe)
+        chunks = _chunks(readable, n)
+
+        def reported(task: int, position: int) -> None:  # a worker read chunks[task][position]
+            if tracker is not None:
+                tracker.read(chunks[task][position])
+
+        yield from _pool.imap(_process_chunk, chunks, n, describe=_describe,
+                              on_progress=reported if tracker is not None else None)
     else:
         for chunk in _chunks(readable, 1):
-            yield _process_chunk(chunk)
+            yield _process_chunk(chunk, tracker.read if tracker is not None else None)
 
 
 def _source_row(ref: SourceRef, status: str, message: str | None, layout: str | None = None) -> dict[str, Any]:
@@ -303,6 +354,7 @@ def load(
     base: Dataset | str | os.PathLike[str] | None = None,
     contracts: bool = True,
     workers: int | None = None,
+    progress: Callable[[LoadProgress], None] | None = None,
 ) -> Dataset:
     """Load saved Copilot metrics exports into one merged, validated :class:`Dataset`.
 
@@ -361,6 +413,14 @@ def load(
     workers:
         Processes to use; default: all cores for archives over 192 MiB (below that, starting
         processes costs more than it saves).
+    progress:
+        A function called with a :class:`LoadProgress` (``files_read``, ``files``,
+        ``bytes_read``, ``bytes``) as the files are read: once with nothing read when reading
+        starts, then after each file, in the calling process and thread; in a parallel load,
+        as the worker processes report each file they have read.  The last call has
+        ``files_read == files`` and ``bytes_read == bytes``; merging and checking follow it.
+        An exception it raises stops the load.  Not called when no file is read (a Parquet
+        dataset named alone).  ``cm.load(files, progress=print)`` shows it.
 
     Raises
     ------
@@ -400,6 +460,8 @@ def load(
         raise ValueError(f"workers must be at least 1, not {workers}")
     if precedence is not None and not callable(precedence):
         raise TypeError(f"precedence must be a function of a ds.sources row, not {type(precedence).__name__}")
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be a function of a cm.LoadProgress, not {type(progress).__name__}")
     times = _export_times(fetched_at)
     datasets, source = _parquet_datasets(source)
     if datasets:
@@ -417,7 +479,7 @@ def load(
         fetched_at = _match_fetched_at(times, refs, base_ds.sources["source"].to_list() if base_ds else [])
     skipped = [_source_row(ref, "skipped", ref.skipped) for ref in refs if ref.skipped]
     ds = assemble(
-        _results(refs, workers), on_invalid=on_invalid, fetched_at=fetched_at, precedence=precedence,
+        _results(refs, workers, progress), on_invalid=on_invalid, fetched_at=fetched_at, precedence=precedence,
         contracts=contracts, skipped=skipped,
     )
     return ds if base_ds is None else merge.merge_into(base_ds, ds, fetched_at=fetched_at, precedence=precedence)
@@ -664,7 +726,8 @@ def _read_base(root: str | os.PathLike[str], contracts: bool) -> Dataset:
 
 
 def validate(
-    source: Source, *, enterprise: str | None = None, org: str | None = None, team: str | None = None
+    source: Source, *, enterprise: str | None = None, org: str | None = None, team: str | None = None,
+    progress: Callable[[LoadProgress], None] | None = None,
 ) -> ValidationReport:
     """Check every day of every input against the published schema, with format checks.
 
@@ -678,7 +741,8 @@ def validate(
     read with rule ``io``.  Sources that name nothing (a missing or an empty path) raise
     :class:`~copilot_metrics.errors.CopilotMetricsError`, as :func:`~copilot_metrics.load` does.
     A folder the library wrote is read as :func:`load` reads it; a Parquet dataset contributes
-    the report stored when it was written (its days' JSON is not kept).
+    the report stored when it was written (its days' JSON is not kept).  ``progress`` is called
+    as :func:`load` calls it, after each file checked.
 
     >>> import copilot_metrics as cm
     >>> cm.validate(b'[{"date": "2024-13-40"}]').errors["message"].to_list()
@@ -694,11 +758,13 @@ def validate(
         unknown.extend(stored.unknown_fields.select(UNKNOWN_SCHEMA.names()).cast(UNKNOWN_SCHEMA))
         checked += stored.days_checked
         valid += stored.days_valid
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be a function of a cm.LoadProgress, not {type(progress).__name__}")
     listed = resolve(source if not isinstance(source, os.PathLike) else os.fspath(source),
                      _scope(enterprise, org, team)) if source or not datasets else []
-    for ref in listed:
-        if ref.skipped:
-            continue
+    readable = [ref for ref in listed if not ref.skipped]
+    tracker = _Tracker(progress, readable) if progress is not None and readable else None
+    for ref in _reading(readable, tracker.read if tracker is not None else None):
         try:
             prepared = prepare_bytes(ref.read(), source=ref.label, scope=ref.scope)
         except FormatError as exc:

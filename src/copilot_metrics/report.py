@@ -86,7 +86,8 @@ def _value(frame: pl.DataFrame, column: str) -> Any:
     return frame.get_column(column)[0]
 
 
-def summary(ds: cm.Dataset, *, seats: Any = None) -> pl.DataFrame:
+def summary(ds: cm.Dataset, *, seats: Any = None, start: Any = None, end: Any = None,
+            weekdays_only: bool = False) -> pl.DataFrame:
     """The headline numbers per scope over the whole range, one row per scope.
 
     Columns: the scope columns, ``days_with_data``, ``days_missing``, ``active_users_mean``,
@@ -95,15 +96,17 @@ def summary(ds: cm.Dataset, *, seats: Any = None) -> pl.DataFrame:
     and ``activation_rate``), ``total_code_suggestions``, ``acceptance_rate``,
     ``line_acceptance_rate`` (``cm.acceptance``), ``total_chats``, ``chat_acceptance_rate``
     (``cm.chat``) and ``total_pr_summaries_created`` (``cm.pull_requests``). A number the
-    metric functions do not give is null.
+    metric functions do not give is null. ``start``, ``end`` and ``weekdays_only`` select days as
+    in the metric functions.
     """
+    days = {"start": start, "end": end, "weekdays_only": weekdays_only}
     adoption_columns: tuple[str, ...] = ("days_with_data", "days_missing", "active_users_mean", "active_users_peak",
                         "engaged_users_mean", "engaged_users_peak", "engagement_rate")
     if seats is not None:
         adoption_columns += ("seat_days", "activation_rate")
 
     def adoption(frames: cm.Dataset, by: Sequence[str]) -> pl.DataFrame:
-        return cm.adoption(frames, by=by, seats=seats)
+        return cm.adoption(frames, by=by, seats=seats, **days)
 
     picks: list[tuple[Callable[..., pl.DataFrame], Sequence[str]]] = [
         (adoption, adoption_columns),
@@ -114,7 +117,7 @@ def summary(ds: cm.Dataset, *, seats: Any = None) -> pl.DataFrame:
     ]
     out = pl.DataFrame(scopes(ds), schema=dict.fromkeys(SCOPE_COLUMNS, pl.String), orient="row")
     for function, columns in picks:
-        frame = function(ds, by=SCOPE_COLUMNS)
+        frame = function(ds, by=SCOPE_COLUMNS, **({} if function is adoption else days))
         have = [c for c in columns if c in frame.columns]
         out = out.join(frame.select(*SCOPE_COLUMNS, *have), on=list(SCOPE_COLUMNS), how="left", nulls_equal=True)
         out = out.with_columns(pl.lit(None).alias(c) for c in columns if c not in have)
@@ -303,11 +306,12 @@ def _common_root(ds: cm.Dataset) -> str | None:
 
 
 def _scope_section(ds: cm.Dataset, scope: dict[str, str | None], numbers: dict[str, Any], every: str, top: int,
-                   seats: Any = None) -> str:
+                   seats: Any = None, days: dict[str, Any] | None = None) -> str:
     from copilot_metrics import plot
 
     name = scope_name(scope)
     n = numbers
+    selected = days or {}
 
     def pct(column: str) -> str:
         return _number(n.get(column), "rate")
@@ -332,16 +336,16 @@ def _scope_section(ds: cm.Dataset, scope: dict[str, str | None], numbers: dict[s
     if seats is not None:
         cards.append(_card("Activation rate", pct("activation_rate"),
                            f"active user-days / {num('seat_days')} seat-days"))
-    adoption = _in_scope(cm.adoption(ds, every=every), scope)  # type: ignore[arg-type]
-    per_period = _in_scope(cm.acceptance(ds, by=None, every=every), scope)  # type: ignore[arg-type]
-    chat_trend = _in_scope(cm.chat(ds, by=None, every=every), scope)  # type: ignore[arg-type]
-    dotcom_trend = _in_scope(cm.dotcom_chat(ds, by=None, every=every), scope)  # type: ignore[arg-type]
-    pr_trend = _in_scope(cm.pull_requests(ds, by=None, every=every), scope)  # type: ignore[arg-type]
-    by_language = _in_scope(cm.acceptance(ds, by="language"), scope)
-    by_editor = _in_scope(cm.acceptance(ds, by="editor"), scope)
-    chat = _in_scope(cm.chat(ds, by="editor"), scope)
-    dotcom = _in_scope(cm.dotcom_chat(ds, by="model"), scope)
-    by_repository = _in_scope(cm.pull_requests(ds, by="repository"), scope)
+    adoption = _in_scope(cm.adoption(ds, every=every, **selected), scope)  # type: ignore[arg-type]
+    per_period = _in_scope(cm.acceptance(ds, by=None, every=every, **selected), scope)  # type: ignore[arg-type]
+    chat_trend = _in_scope(cm.chat(ds, by=None, every=every, **selected), scope)  # type: ignore[arg-type]
+    dotcom_trend = _in_scope(cm.dotcom_chat(ds, by=None, every=every, **selected), scope)  # type: ignore[arg-type]
+    pr_trend = _in_scope(cm.pull_requests(ds, by=None, every=every, **selected), scope)  # type: ignore[arg-type]
+    by_language = _in_scope(cm.acceptance(ds, by="language", **selected), scope)
+    by_editor = _in_scope(cm.acceptance(ds, by="editor", **selected), scope)
+    chat = _in_scope(cm.chat(ds, by="editor", **selected), scope)
+    dotcom = _in_scope(cm.dotcom_chat(ds, by="model", **selected), scope)
+    by_repository = _in_scope(cm.pull_requests(ds, by="repository", **selected), scope)
     activity = {name: frame for name, frame in (("chat", chat_trend), ("dotcom_chat", dotcom_trend),
                                                  ("pull_requests", pr_trend)) if not frame.is_empty()}
     partial = adoption.filter(~pl.col("period_complete")) if "period_complete" in adoption.columns else adoption.clear()
@@ -450,7 +454,8 @@ def _files_section(ds: cm.Dataset, root: str | None) -> str:
 
 
 def render(ds: cm.Dataset, *, every: str = "1w", top: int = 15, title: str = DEFAULT_TITLE, seats: Any = None,
-           generated: datetime.date | None = None) -> str:
+           generated: datetime.date | None = None, start: Any = None, end: Any = None,
+           weekdays_only: bool = False) -> str:
     """Render the report of a dataset as one self-contained HTML document.
 
     Parameters
@@ -469,6 +474,10 @@ def render(ds: cm.Dataset, *, every: str = "1w", top: int = 15, title: str = DEF
         seat-days) to the overview and to each scope.
     generated
         The date the report says it was generated on (default: today).
+    start, end, weekdays_only
+        The days the numbers and charts stand on, as in the metric functions (inclusive
+        ``datetime.date`` or ``"YYYY-MM-DD"``; Monday to Friday only); the coverage, findings,
+        conflicts and files sections show the whole dataset.
 
     Raises
     ------
@@ -479,12 +488,13 @@ def render(ds: cm.Dataset, *, every: str = "1w", top: int = 15, title: str = DEF
         raise cm.CopilotMetricsError("no valid day was loaded: nothing to report",
                                   hint="see the files and quarantined days with `copilot-metrics validate`")
     root = _common_root(ds)
-    numbers = summary(ds, seats=seats)
+    days = {"start": start, "end": end, "weekdays_only": weekdays_only}
+    numbers = summary(ds, seats=seats, **days)
     scope_list = scopes(ds)
     sections = [_overview_section(numbers)]
     for scope in scope_list:
         row = _in_scope(numbers, scope).row(0, named=True)
-        sections.append(_scope_section(ds, scope, row, every, top, seats))
+        sections.append(_scope_section(ds, scope, row, every, top, seats, days))
     sections += [_coverage_section(ds), _findings_section(ds, root), _conflicts_section(ds, root),
                  _files_section(ds, root)]
     first, last = (str(ds.days.get_column("date").min()), str(ds.days.get_column("date").max()))
@@ -495,7 +505,8 @@ def render(ds: cm.Dataset, *, every: str = "1w", top: int = 15, title: str = DEF
     )
     made = f"Generated on {(generated or datetime.date.today()).isoformat()} by copilot-metrics {cm.__version__}."
     subtitle = (f"<p>{_esc(loaded)}</p><p>Scopes: {_esc(', '.join(scope_name(s) for s in scope_list))}. "
-                f"Trends per period of {_esc(every)}.</p><p class='generated'>{_esc(made)}</p>")
+                f"Trends per period of {_esc(every)}.{_esc(_selection_text(start, end, weekdays_only))}</p>"
+                f"<p class='generated'>{_esc(made)}</p>")
     links = [("overview", "Overview")] + [(_anchor(scope_name(s)), scope_name(s)) for s in scope_list] + [
         ("coverage", "Coverage"), ("findings", "Findings"), ("conflicts", "Conflicts"),
         ("quarantine", "Quarantine"), ("files", "Files")]
@@ -504,6 +515,13 @@ def render(ds: cm.Dataset, *, every: str = "1w", top: int = 15, title: str = DEF
     template = Template(page.read_text("utf-8"))
     return template.substitute(title=_esc(title), subtitle=subtitle, nav=nav, body="\n".join(sections),
                                version=_esc(cm.__version__))
+
+
+def _selection_text(start: Any, end: Any, weekdays_only: bool) -> str:
+    """What the numbers stand on when days are selected (empty when all are)."""
+    parts = [f"from {start}" if start else "", f"to {end}" if end else "", "weekdays only" if weekdays_only else ""]
+    said = " ".join(p for p in parts if p)
+    return f" Numbers and charts: days {said}." if said else ""
 
 
 def write(ds: cm.Dataset, path: str | os.PathLike[str], **options: Any) -> Path:
