@@ -103,6 +103,9 @@ class _Read:
     copies: Sequence[tuple[str, int, dict[str, pl.DataFrame]]] = ()
 
 
+#: The outcome of an input read in its batch with nothing more to tell (most inputs).
+_READ = _Read()
+
 #: Columns of the positions a batch returns: each date an input holds, and its copy's index.
 _POSITIONS = pl.Schema({"source": pl.String, "date": pl.String, "day_index": pl.Int64})
 
@@ -111,11 +114,10 @@ _POSITIONS = pl.Schema({"source": pl.String, "date": pl.String, "day_index": pl.
 class _Chunk:
     """What a worker returns for a batch of inputs read together.
 
-    ``outcomes`` has an entry per input that failed (the error that stopped it) or that was read
-    with something more to say (a :class:`_Read`: cut short, or read on its own); the other
-    inputs, most of them, have none (a batch may hold 100,000).  The days read are flattened in
-    ``tables`` (rows labelled by input), except those of an input that holds a date twice (in
-    its :class:`_Read`).  ``identical`` lists the days an input held
+    ``outcomes`` has one entry per input, in order: the error that stopped it, or a
+    :class:`_Read` (one shared object for the inputs that need nothing more from the caller).
+    The days read are flattened in ``tables`` (rows labelled by input), except those of an input
+    that holds a date twice (in its :class:`_Read`).  ``identical`` lists the days an input held
     verbatim as an earlier input of the batch (not flattened twice).  The report rows of every
     input, in input order, are frames: ``failed`` and ``read`` (``ds.sources`` rows of the
     inputs not loaded and read), ``quarantine``, ``errors``, ``unknown`` (the validation
@@ -256,8 +258,7 @@ def _process_chunk(refs: list[SourceRef], on_read: Callable[[SourceRef], None] |
                 outcomes.append((ref, _Read(result.cut_short, result.tables, copies)))
                 continue
             report.loaded(ref, prepared)
-            if prepared.cut_short is not None:  # the other inputs read need nothing more from the caller
-                outcomes.append((ref, _Read(prepared.cut_short)))
+            outcomes.append((ref, _READ if prepared.cut_short is None else _Read(prepared.cut_short)))
             key = tuple(ref.scope.get(k) for k in SCOPE)
             scope = shared.setdefault(key, dict(zip(SCOPE, key, strict=True)))
             days.extend(prepared.days)
