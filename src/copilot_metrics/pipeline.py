@@ -229,7 +229,9 @@ def _process_chunk(refs: list[SourceRef], on_read: Callable[[SourceRef], None] |
     gc.disable()  # parsing allocates millions of objects that all stay alive: no cycles to find
     try:
         seen: dict[tuple[Any, ...], str] = {}
-        outcomes: list[tuple[SourceRef, Any]] = []
+        # the outcomes that are not _READ, by input: the list of every input's is made at the end, in
+        # one block (a tuple per input made between its parsed days pins memory they free)
+        special: dict[int, Any] = {}
         days: list[dict[str, Any]] = []
         unknown: list[Any] = []
         labels: list[str] = []
@@ -237,11 +239,11 @@ def _process_chunk(refs: list[SourceRef], on_read: Callable[[SourceRef], None] |
         shared: dict[tuple[str | None, ...], dict[str, str | None]] = {}  # one scope dict per scope
         identical = Rows(IDENTICAL_SCHEMA)
         report = _Report()
-        for ref in _reading(refs, on_read):
+        for position, ref in enumerate(_reading(refs, on_read)):
             try:
                 prepared = prepare_bytes(ref.read(), source=ref.label, scope=ref.scope, mtime=ref.mtime, seen=seen)
             except CopilotMetricsError as exc:
-                outcomes.append((ref, exc))
+                special[position] = exc
                 report.not_loaded(ref, exc)
                 continue
             if prepared.repeated_dates:  # rare: the per-file path splits the copies
@@ -249,16 +251,17 @@ def _process_chunk(refs: list[SourceRef], on_read: Callable[[SourceRef], None] |
                     del seen[key]
                 alone = _process(ref)
                 if isinstance(alone, CopilotMetricsError):
-                    outcomes.append((ref, alone))
+                    special[position] = alone
                     report.not_loaded(ref, alone)
                     continue
                 result, copies, repeat_findings = alone
                 report.loaded(ref, result)
                 report.findings.append(repeat_findings)
-                outcomes.append((ref, _Read(result.cut_short, result.tables, copies)))
+                special[position] = _Read(result.cut_short, result.tables, copies)
                 continue
             report.loaded(ref, prepared)
-            outcomes.append((ref, _READ if prepared.cut_short is None else _Read(prepared.cut_short)))
+            if prepared.cut_short is not None:
+                special[position] = _Read(prepared.cut_short)
             key = tuple(ref.scope.get(k) for k in SCOPE)
             scope = shared.setdefault(key, dict(zip(SCOPE, key, strict=True)))
             days.extend(prepared.days)
@@ -273,6 +276,7 @@ def _process_chunk(refs: list[SourceRef], on_read: Callable[[SourceRef], None] |
         if enabled:
             gc.enable()
     # hashed here, in the worker, so that the parent only joins
+    outcomes = [(ref, special.get(position, _READ)) for position, ref in enumerate(refs)]
     return _Chunk(outcomes, tables, identical.frame(), merge.day_digests(tables, by_source=True),
                   failed=report.failed.frame(), read=report.read.frame(), quarantine=report.quarantine.frame(),
                   errors=report.errors.frame(), unknown=report.unknown.frame(), positions=report.positions.frame(),
