@@ -448,6 +448,12 @@ def load(
     them costs about 30% more CPU.  Other threads of the process run without the cyclic
     collector for that time; reference counting still frees memory as usual.
 
+    Memory grows with the inputs, not with the objects they hold: the parsed days of one batch
+    are held while it is read (about five times its JSON text), and the report rows (errors,
+    unknown fields, days set aside, files) are kept column by column.  A day set aside costs
+    under 1 KB at the peak beyond its own text (about 170 bytes of it stay in the result), a
+    file about 3 KB.
+
     Examples
     --------
     >>> import copilot_metrics as cm
