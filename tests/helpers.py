@@ -75,3 +75,30 @@ def skip_without_java() -> None:
     if java() is None:
         pytest.skip("Spark needs Java 17 or later (apt-get install openjdk-17-jre-headless, or set JAVA_HOME); "
                     "the Spark tests are skipped", allow_module_level=True)
+
+
+def drawn_on_a_terminal(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[str, str, int]:
+    """Run ``command`` with standard error on a pseudo-terminal: what it drew there, its stdout, its exit code."""
+    import pty
+    import subprocess
+
+    controller, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=terminal, text=True)
+        os.close(terminal)
+        terminal = -1
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        stdout, _ = process.communicate(timeout=300)
+    finally:
+        os.close(controller)
+        if terminal != -1:
+            os.close(terminal)
+    return b"".join(chunks).decode("utf-8", "replace"), stdout, process.returncode

@@ -11,7 +11,6 @@ import filecmp
 import gzip
 import json
 import os
-import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +20,7 @@ import polars as pl
 import pytest
 
 import copilot_metrics as cm
+from helpers import drawn_on_a_terminal
 
 pytest.importorskip("click", reason="the cli extra is not installed")
 pytest.importorskip("rich", reason="the cli extra is not installed")
@@ -436,28 +436,8 @@ def test_progress_bar_only_on_a_terminal(example: Path, templates: list[str]) ->
     assert plain.returncode == 0
     assert plain.stderr == ""  # not a terminal: no bar
 
-    controller, terminal = pty.openpty()
-    try:
-        process = subprocess.Popen([str(SCRIPT), "coverage", *templates], cwd=example, env=env,
-                                   stdout=subprocess.PIPE, stderr=terminal, text=True)
-        os.close(terminal)
-        terminal = -1
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(controller, 65536)
-            except OSError:  # the terminal closed with the process
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        stdout, _ = process.communicate(timeout=300)
-    finally:
-        os.close(controller)
-        if terminal != -1:
-            os.close(terminal)
-    assert process.returncode == 0
-    drawn = b"".join(chunks).decode("utf-8", "replace")
+    drawn, stdout, returncode = drawn_on_a_terminal([str(SCRIPT), "coverage", *templates], example, env)
+    assert returncode == 0
     files = len(list(example.rglob("*.json.gz")))
     assert f"reading {files} files" in drawn
     assert f"/{files}" in drawn  # the M/N counter of the bar

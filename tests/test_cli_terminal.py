@@ -17,7 +17,6 @@ import io
 import itertools
 import json
 import os
-import pty
 import re
 import subprocess
 import sys
@@ -30,6 +29,7 @@ import polars as pl
 import pytest
 
 import copilot_metrics as cm
+import helpers
 from copilot_metrics import _pool, pipeline
 from copilot_metrics.sources import resolve
 
@@ -237,27 +237,7 @@ def drawn_on_a_terminal(args: list[str], cwd: Path) -> tuple[str, str, int]:
     """Run the command with standard error on a pseudo-terminal: what it drew there, its stdout, its exit code."""
     env = {**environment(120), "TERM": "xterm-256color"}
     env.pop("NO_COLOR", None)
-    controller, terminal = pty.openpty()
-    try:
-        process = subprocess.Popen([str(SCRIPT), *args], cwd=cwd, env=env, stdout=subprocess.PIPE,
-                                   stderr=terminal, text=True)
-        os.close(terminal)
-        terminal = -1
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(controller, 65536)
-            except OSError:  # the terminal closed with the process
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        stdout, _ = process.communicate(timeout=300)
-    finally:
-        os.close(controller)
-        if terminal != -1:
-            os.close(terminal)
-    return b"".join(chunks).decode("utf-8", "replace"), stdout, process.returncode
+    return helpers.drawn_on_a_terminal([str(SCRIPT), *args], cwd, env)
 
 
 @needs_cli
