@@ -19,7 +19,9 @@ LAYERS: list[set[str]] = [
     {"_layout", "sources", "decode", "validation", "rebuild"},  # inputs -> days -> verdicts; tables -> days
     {"explode", "dataset"},  # days -> tables; the container
     {"findings"},
-    {"contracts", "merge"},
+    # merge: precedence, versions (winners, counts), conflicts, repeated dates, the incremental merge
+    {"contracts", "merge", "merge.precedence", "merge.versions", "merge.conflicts", "merge.repeats",
+     "merge.incremental"},
     {"export.parquet"},
     {"_pool", "_worker", "pipeline"},  # load and validate: the only module that knows every stage
     {"metrics", "export", "export.json", "testing", "_terminal"},  # _terminal: tables that fit a terminal

@@ -30,13 +30,13 @@ from copilot_metrics.export import parquet
 from copilot_metrics.export.json import read_json, write_json
 from copilot_metrics.export.parquet import read_parquet, scan_parquet, write_csv, write_parquet
 from copilot_metrics.findings import RULES as FINDING_RULES
-from copilot_metrics.merge import coverage
 from copilot_metrics.metrics import (
     LANGUAGE_ALIASES,
     acceptance,
     adoption,
     chat,
     column_kind,
+    coverage,
     dotcom_chat,
     pull_requests,
     rollup,
