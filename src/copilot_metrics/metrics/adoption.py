@@ -102,73 +102,92 @@ def adoption(
     check_every(every)
     dims_of(by, (), "adoption")
     lo, hi = as_date(start, "start"), as_date(end, "end")
-    keys = keys_of(every)
     all_days = lazy(ds, "days")
     days = select_days(all_days, lo, hi, weekdays_only, every)
-    features = {f: f"{f}_engaged_users" for f in FEATURE_BLOCKS}
-    means = ["active_users_mean", "engaged_users_mean", *(f"{c}_mean" for c in features.values())]
-    # stat -> (days column, user-days column); a day reports a stat when its value is not null
-    # (a feature's count is null when its block is null or missing, or lacks the key)
-    stats_of = {
-        "active_users": ("total_active_users", "active_user_days"),
-        "engaged_users": ("total_engaged_users", "engaged_user_days"),
-        **{name: (name, f"{feature}_engaged_user_days") for feature, name in features.items()},
-    }
+    pairs = dict(_PAIRS)
+    if seats is not None:
+        days = _with_seats(days, seats)
+        pairs["activation_rate"] = ("total_active_users", "_seats")
+    stats = days.group_by(keys_of(every)).agg(_period_sums(pairs, seats=seats is not None))
+    out = _on_grid(stats, period_grid(all_days, lo, hi, weekdays_only, every), pairs, every)
+    if every:
+        out = out.with_columns(
+            (pl.col(m) - pl.col(m).shift(1).over(list(SCOPE), order_by="period_start")).alias(f"{m}_change")
+            for m in _MEANS
+        )
+    return finish(out, every, (), _columns(seats=seats is not None, every=every))
+
+
+#: feature -> its daily engaged-users column of ``days``
+_FEATURE_USERS = {f: f"{f}_engaged_users" for f in FEATURE_BLOCKS}
+#: stat -> (days column, user-days column); a day reports a stat when its value is not null
+#: (a feature's count is null when its block is null or missing, or lacks the key)
+_STATS = {
+    "active_users": ("total_active_users", "active_user_days"),
+    "engaged_users": ("total_engaged_users", "engaged_user_days"),
+    **{name: (name, f"{feature}_engaged_user_days") for feature, name in _FEATURE_USERS.items()},
+}
+#: rate -> (numerator, denominator) daily columns: each rate is a ratio of the two sums over
+#: the days that report both (``activation_rate`` is added with seats)
+_PAIRS = {
+    "engagement_rate": ("total_engaged_users", "total_active_users"),
+    **{f"{f}_share": (name, "total_engaged_users") for f, name in _FEATURE_USERS.items()},
+}
+#: the means whose change from the previous period is given with ``every``
+_MEANS = ["active_users_mean", "engaged_users_mean", *(f"{c}_mean" for c in _FEATURE_USERS.values())]
+
+
+def _period_sums(pairs: dict[str, tuple[str, str]], *, seats: bool) -> list[pl.Expr]:
+    """The aggregations of a period's days: each stat over the days reporting it, each pair's two sums."""
     aggs: list[pl.Expr] = [pl.len().cast(pl.Int64).alias("days_with_data")]
-    for name, (column, user_days_column) in stats_of.items():
+    for name, (column, user_days_column) in _STATS.items():
         aggs += [
             sum_present(pl.col(column)).alias(user_days_column),
             pl.col(column).mean().alias(f"{name}_mean"),
             pl.col(column).max().cast(pl.Int64).alias(f"{name}_peak"),
             pl.col(column).count().cast(pl.Int64).alias(f"{name}_days_reported"),
         ]
-    # rate -> (numerator, denominator) daily columns: each rate is a ratio of the two sums over
-    # the days that report both
-    pairs = {
-        "engagement_rate": ("total_engaged_users", "total_active_users"),
-        **{f"{f}_share": (name, "total_engaged_users") for f, name in features.items()},
-    }
-    seat_columns: list[str] = []
-    if seats is not None:
-        days = _with_seats(days, seats)
+    if seats:
         aggs.append(
             pl.when(pl.col("_seats").null_count() == 0).then(pl.col("_seats").sum()).cast(pl.Float64)
             .alias("seat_days"))
-        pairs["activation_rate"] = ("total_active_users", "_seats")
-        seat_columns = ["seat_days", "activation_rate"]
     for rate, (numerator, denominator) in pairs.items():
-        paired = paired_sums(pl.col(numerator), pl.col(denominator))
-        aggs += [paired[0].alias(f"_num_{rate}"), paired[1].alias(f"_den_{rate}")]
-    stats = days.group_by(keys).agg(aggs)
+        sums = paired_sums(pl.col(numerator), pl.col(denominator))
+        aggs += [sums[0].alias(f"_num_{rate}"), sums[1].alias(f"_den_{rate}")]
+    return aggs
 
-    grid = period_grid(all_days, lo, hi, weekdays_only, every)
-    out = grid.join(stats, on=keys, how="left", nulls_equal=True).with_columns(
+
+def _on_grid(stats: pl.LazyFrame, grid: pl.LazyFrame, pairs: dict[str, tuple[str, str]],
+             every: str | None) -> pl.LazyFrame:
+    """The sums on every scope and period of the grid (periods without data too): missing days, unreported, rates."""
+    return grid.join(stats, on=keys_of(every), how="left", nulls_equal=True).with_columns(
         pl.col("days_with_data").fill_null(0),
-        *(pl.col(f"{name}_days_reported").fill_null(0) for name in stats_of),
+        *(pl.col(f"{name}_days_reported").fill_null(0) for name in _STATS),
     ).with_columns(
         (pl.col("days_in_period") - pl.col("days_with_data")).cast(pl.Int64).alias("days_missing"),
         *(
             (pl.col("days_with_data") - pl.col(f"{name}_days_reported")).alias(f"{name}_days_unreported")
-            for name in stats_of
+            for name in _STATS
         ),
         *(ratio(pl.col(f"_num_{rate}"), pl.col(f"_den_{rate}")).alias(rate) for rate in pairs),
     )
-    changes: list[str] = []
-    if every:
-        changes = [f"{m}_change" for m in means]
-        out = out.with_columns(
-            (pl.col(m) - pl.col(m).shift(1).over(list(SCOPE), order_by="period_start")).alias(f"{m}_change")
-            for m in means
-        )
+
+
+def _columns(*, seats: bool, every: str | None) -> list[str]:
+    """The output columns after the keys, in order: each stat with its rate or share, seats, changes."""
     columns = ["days_with_data", "days_missing"]
-    for name, (_, user_days_column) in stats_of.items():
+    for name, (_, user_days_column) in _STATS.items():
         columns += [user_days_column, f"{name}_mean", f"{name}_peak", f"{name}_days_reported",
                     f"{name}_days_unreported"]
         if name == "engaged_users":
             columns.append("engagement_rate")
         elif name != "active_users":
             columns.append(f"{name.removesuffix('_engaged_users')}_share")
-    return finish(out, every, (), [*columns, *seat_columns, *changes])
+    if seats:
+        columns += ["seat_days", "activation_rate"]
+    if every:
+        columns += [f"{m}_change" for m in _MEANS]
+    return columns
 
 
 

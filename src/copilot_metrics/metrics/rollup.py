@@ -6,7 +6,7 @@ import polars as pl
 
 from copilot_metrics.errors import CopilotMetricsError, RollupError
 from copilot_metrics.metrics._selection import By, check_arguments
-from copilot_metrics.metrics.columns import PAIRED, RATES, SHARES, column_kind, rate_expr, ratio
+from copilot_metrics.metrics.columns import PAIRED, RATES, SHARES, ColumnKind, column_kind, rate_expr, ratio
 from copilot_metrics.tables import SCOPE
 
 __all__ = ["rollup"]
@@ -57,13 +57,30 @@ def rollup(frame: pl.DataFrame | pl.LazyFrame, by: By = None) -> pl.DataFrame:
     lf = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
     names = lf.collect_schema().names()
     kinds = {n: column_kind(n) for n in names}
+    keys = _group_keys(kinds, by)
+    summed = [n for n in names if kinds[n] in ("additive", "days", "user_days")]
+    _refuse(kinds, keys, summed)
+    periods = [n for n in keys if kinds[n] == "period"]
+    out = _sums(lf, kinds, keys, summed).with_columns(_recomputed(kinds, [*(k for k in SCOPE if k in keys), *periods]))
+    left_out = ("dimension", "period", "attribute", "bookkeeping")
+    out = out.select([n for n in names if n in keys or kinds[n] not in left_out])
+    return (out.sort(keys, nulls_last=False) if keys else out).collect()
+
+
+def _group_keys(kinds: dict[str, ColumnKind], by: By) -> list[str]:
+    """The columns the result keeps: the scope columns present and those of ``by``, in the frame's order."""
     wanted = (by,) if isinstance(by, str) else tuple(by or ())
     for n in wanted:
-        if n not in names or kinds[n] not in ("scope", "period", "dimension"):
+        if n not in kinds or kinds[n] not in ("scope", "period", "dimension"):
             raise CopilotMetricsError(f"rollup: cannot group by {n!r}", column=n,
                                       hint="by takes the scope, period (period_start, date) and dimension "
                                       "columns of the frame")
-    keys = [n for n in names if kinds[n] == "scope" or (n in wanted)]
+    return [n for n in kinds if kinds[n] == "scope" or (n in wanted)]
+
+
+def _refuse(kinds: dict[str, ColumnKind], keys: list[str], summed: list[str]) -> None:
+    """Raise :class:`RollupError` for a column the coarser grain cannot be computed from the frame for."""
+    names = list(kinds)
     dropped_dims = [n for n in names if kinds[n] == "dimension" and n not in keys]
     distinct = [n for n in names if kinds[n] == "distinct"]
     distinct += [n for n in names if kinds[n] == "user_days" and dropped_dims]
@@ -85,7 +102,6 @@ def rollup(frame: pl.DataFrame | pl.LazyFrame, by: By = None) -> pl.DataFrame:
         if kind in ("change", "trend"):
             raise RollupError(f"column {n!r} ({kind}) cannot be re-aggregated", column=n,
                               hint="drop it before rollup and recompute it at the coarser grain")
-    summed = [n for n in names if kinds[n] in ("additive", "days", "user_days")]
     for n in names:
         if kinds[n] == "rate" and n in PAIRED and PAIRED[n] is None:
             raise RollupError(f"rollup: {n!r} cannot be recomputed from the sums: its two sums cover the days "
@@ -97,14 +113,23 @@ def rollup(frame: pl.DataFrame | pl.LazyFrame, by: By = None) -> pl.DataFrame:
         if missing:
             raise RollupError(f"rollup: cannot recompute {n!r} without {missing}", column=n,
                               hint="keep the summed columns the rate is a ratio of")
+
+
+def _sums(lf: pl.LazyFrame, kinds: dict[str, ColumnKind], keys: list[str], summed: list[str]) -> pl.LazyFrame:
+    """The ``summed`` columns summed per group of ``keys``, the calendar columns, and ``_seat_gap``.
+
+    A sum over values that are all null is null.  The calendar columns hold one value per scope
+    and period, repeated on each of its slices: kept with the periods, else summed
+    (``days_in_period``) or all true (``period_complete``) over them.  ``_seat_gap``: a row of
+    the group has active users but no ``seat_days`` (a day without seats).
+    """
+    names = list(kinds)
     periods = [n for n in keys if kinds[n] == "period"]
     sums = [pl.when(pl.col(n).is_not_null().any()).then(pl.col(n).sum()).alias(n) for n in summed]
-    # the calendar columns hold one value per scope and period, repeated on each of its slices
     calendar = [n for n in names if kinds[n] == "calendar"]
     if periods:
         sums += [pl.col(n).first().alias(n) for n in calendar]
     if "activation_rate" in names:
-        # a row with active users but no seat_days (a day without seats): its days are not in Σ seat_days
         sums.append((pl.col("seat_days").is_null() & pl.col("active_user_days").is_not_null()).any().alias("_seat_gap"))
     grouped = lf.group_by(keys).agg(sums) if keys else lf.select(sums)
     if calendar and not periods:
@@ -112,24 +137,26 @@ def rollup(frame: pl.DataFrame | pl.LazyFrame, by: By = None) -> pl.DataFrame:
         whole = [(pl.col(n).sum() if n == "days_in_period" else pl.col(n).all()).alias(n) for n in calendar]
         grouped = (grouped.join(per_period.group_by(keys).agg(whole), on=keys, how="left", nulls_equal=True)
                    if keys else pl.concat([grouped, per_period.select(whole)], how="horizontal"))
+    return grouped
+
+
+def _recomputed(kinds: dict[str, ColumnKind], partition: list[str]) -> list[pl.Expr]:
+    """The rates and shares, from the sums; a paired rate only where every day reported both its counts.
+
+    ``partition``: the scope and period columns a share's total is taken over.
+    """
 
     def exact(rate: str) -> pl.Expr:
         """Every day of the group reported both counts of the paired ``rate``."""
         conditions = [pl.col(c) == 0 for c in PAIRED[rate] or ()]
         return pl.all_horizontal(*conditions, *((~pl.col("_seat_gap"),) if rate == "activation_rate" else ()))
 
-    out = grouped.with_columns(
+    return [
         *(pl.when(exact(n)).then(rate_expr(n)).alias(n) if PAIRED.get(n) else rate_expr(n)
-          for n in names if kinds[n] == "rate"),
-        *(
-            ratio(pl.col(SHARES[n]), _total(pl.col(SHARES[n]), [*(k for k in SCOPE if k in keys), *periods]))
-            .alias(n)
-            for n in names if kinds[n] == "share"
-        ),
-    )
-    left_out = ("dimension", "period", "attribute", "bookkeeping")
-    out = out.select([n for n in names if n in keys or kinds[n] not in left_out])
-    return (out.sort(keys, nulls_last=False) if keys else out).collect()
+          for n in kinds if kinds[n] == "rate"),
+        *(ratio(pl.col(SHARES[n]), _total(pl.col(SHARES[n]), partition)).alias(n)
+          for n in kinds if kinds[n] == "share"),
+    ]
 
 
 def _total(column: pl.Expr, partition: list[str]) -> pl.Expr:
