@@ -129,56 +129,24 @@ def _side(ds: Dataset, replaced: list[str]) -> _Side:
     versions = conform("versions", ds.versions)
     quarantine = conform("quarantine", ds.quarantine)
     days = ds.tables["days"].select(*DAY_KEY, "source")
-    set_aside_rows = (
-        quarantine.filter((pl.col("stage") == "contract") & pl.col("day_json").is_not_null())
-        .join(days.with_columns(pl.col("date").cast(pl.String)), on=DAY_KEY, how="anti", nulls_equal=True)
-        .unique([*SCOPE, "date"], keep="first", maintain_order=True)
-    )
-    set_aside = set_aside_rows.select(*SCOPE, pl.col("date").str.to_date("%Y-%m-%d", strict=False), "source",
-                                      "day_json")
+    set_aside_rows, set_aside = _set_aside(quarantine, days)
     kept_by = pl.concat([days, set_aside.select(*DAY_KEY, "source")])
     unrecorded = kept_by.join(versions.select(DAY_KEY).unique(), on=DAY_KEY, how="anti", nulls_equal=True).select(
         "source", *SCOPE, "date", pl.col("source").alias("label"), pl.lit(0, pl.Int64).alias("occurrence"),
         pl.lit(0, pl.Int64).alias("version"), pl.lit(None, pl.String).alias("day_json"),
     )
     recorded = pl.concat([versions, unrecorded])
-    texts = pl.concat([
-        recorded.filter(pl.col("day_json").is_not_null()).select(*DAY_KEY, "label", "version", "day_json"),
-        set_aside.select(*DAY_KEY, pl.col("source").alias("label"), pl.lit(0, pl.Int64).alias("version"), "day_json"),
-    ]).unique([*DAY_KEY, "version"], keep="first", maintain_order=True)
-    rebuilt = explode_days([_schema.loads(text) for text in texts["day_json"]], source=texts["label"].to_list(),
-                           scope=texts.select(SCOPE).to_dicts())
-    tag = texts.select(*DAY_KEY, pl.col("label").alias("source"), pl.col("version").alias("_version"))
     holding = recorded.filter(~pl.col("source").is_in(gone))
     holders = holding.group_by([*DAY_KEY, pl.col("version").alias("_version")]).agg(
         pl.col("label").min().alias("_holder"))
-    content = {}
-    for name, frame in ds.tables.items():
-        mine = pl.concat([
-            frame.with_columns(pl.lit(0, pl.Int64).alias("_version")),
-            rebuilt[name].join(tag, on=[*DAY_KEY, "source"], how="inner", nulls_equal=True, maintain_order="left"),
-        ])
-        content[name] = mine.join(holders, on=[*DAY_KEY, "_version"], how="inner", nulls_equal=True,
-                                  maintain_order="left").with_columns(pl.col("_holder").alias("source")).drop(
-            "_version", "_holder")
+    content = _content(ds, recorded, set_aside, holders)
     digests = day_digests(content, by_source=True).rename({"source": "_holder"})
     copies = holding.join(holders, left_on=[*DAY_KEY, "version"], right_on=[*DAY_KEY, "_version"], how="inner",
                           nulls_equal=True).join(digests, on=[*DAY_KEY, "_holder"], how="inner", nulls_equal=True)
     registry = copies.select(*DAY_KEY, "digest", pl.col("label").alias("source"), pl.col("source").alias("file"),
                              "occurrence", (pl.col("label") == pl.col("_holder")).alias("stored"))
     kept = copies.filter(pl.col("version") == 0).select(*DAY_KEY, "digest").unique(DAY_KEY)
-    # counts the recorded copies do not account for (a layout without versions): carried as stored
-    implied = copies.join(kept_by.rename({"source": "_kept_by"}), on=DAY_KEY, how="left", nulls_equal=True).group_by(
-        pl.col("source")).agg(
-        ((pl.col("version") == 0) & (pl.col("label") != pl.col("_kept_by"))).sum().alias("_identical"),
-        (pl.col("version") > 0).sum().alias("_superseded"),
-    )
     sources = conform("sources", ds.sources).filter(~pl.col("source").is_in(gone))
-    offsets = sources.select("source", "days_identical", "days_superseded").join(
-        implied, on="source", how="left").select(
-        "source", *((pl.col(c) - pl.col(f"_{c.removeprefix('days_')}").fill_null(0)).clip(lower_bound=0).cast(pl.Int64)
-                    .alias(c) for c in ("days_identical", "days_superseded")),
-    )
     file_of = {c: pl.col(c).str.replace(COPY_SUFFIX, "") for c in ("source", "other_source")}
     conflicts = (
         conform("conflicts", ds.conflicts).filter(~file_of["other_source"].is_in(gone))
@@ -192,7 +160,62 @@ def _side(ds: Dataset, replaced: list[str]) -> _Side:
         ds.validation.errors.filter(unread), ds.validation.unknown_fields.filter(unread), content, registry, kept,
         copies.join(set_aside, on=DAY_KEY, how="semi", nulls_equal=True).filter(pl.col("version") == 0).select(
             *DAY_KEY, "digest"),
-        set_aside_rows, conflicts, offsets,
+        set_aside_rows, conflicts, _offsets(sources, copies, kept_by),
+    )
+
+
+def _set_aside(quarantine: pl.DataFrame, days: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The days the contracts set aside (their JSON kept in the quarantine, no row in ``days``).
+
+    Their quarantine rows, one per day; and scope, ``date`` (a date), ``source``, ``day_json``.
+    """
+    rows = (
+        quarantine.filter((pl.col("stage") == "contract") & pl.col("day_json").is_not_null())
+        .join(days.with_columns(pl.col("date").cast(pl.String)), on=DAY_KEY, how="anti", nulls_equal=True)
+        .unique([*SCOPE, "date"], keep="first", maintain_order=True)
+    )
+    return rows, rows.select(*SCOPE, pl.col("date").str.to_date("%Y-%m-%d", strict=False), "source", "day_json")
+
+
+def _content(ds: Dataset, recorded: pl.DataFrame, set_aside: pl.DataFrame,
+             holders: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Each version's rows once, labelled (``source``) by the copy still holding it (``holders._holder``).
+
+    The kept version is the tables' rows; the others (and a day set aside) are rebuilt from their JSON.
+    """
+    texts = pl.concat([
+        recorded.filter(pl.col("day_json").is_not_null()).select(*DAY_KEY, "label", "version", "day_json"),
+        set_aside.select(*DAY_KEY, pl.col("source").alias("label"), pl.lit(0, pl.Int64).alias("version"), "day_json"),
+    ]).unique([*DAY_KEY, "version"], keep="first", maintain_order=True)
+    rebuilt = explode_days([_schema.loads(text) for text in texts["day_json"]], source=texts["label"].to_list(),
+                           scope=texts.select(SCOPE).to_dicts())
+    tag = texts.select(*DAY_KEY, pl.col("label").alias("source"), pl.col("version").alias("_version"))
+    content = {}
+    for name, frame in ds.tables.items():
+        mine = pl.concat([
+            frame.with_columns(pl.lit(0, pl.Int64).alias("_version")),
+            rebuilt[name].join(tag, on=[*DAY_KEY, "source"], how="inner", nulls_equal=True, maintain_order="left"),
+        ])
+        content[name] = mine.join(holders, on=[*DAY_KEY, "_version"], how="inner", nulls_equal=True,
+                                  maintain_order="left").with_columns(pl.col("_holder").alias("source")).drop(
+            "_version", "_holder")
+    return content
+
+
+def _offsets(sources: pl.DataFrame, copies: pl.DataFrame, kept_by: pl.DataFrame) -> pl.DataFrame:
+    """Per file, the ``days_identical`` and ``days_superseded`` its recorded copies do not account for.
+
+    A layout without versions records no copy but the kept one: its files' counts are carried as stored.
+    """
+    implied = copies.join(kept_by.rename({"source": "_kept_by"}), on=DAY_KEY, how="left", nulls_equal=True).group_by(
+        pl.col("source")).agg(
+        ((pl.col("version") == 0) & (pl.col("label") != pl.col("_kept_by"))).sum().alias("_identical"),
+        (pl.col("version") > 0).sum().alias("_superseded"),
+    )
+    return sources.select("source", "days_identical", "days_superseded").join(
+        implied, on="source", how="left").select(
+        "source", *((pl.col(c) - pl.col(f"_{c.removeprefix('days_')}").fill_null(0)).clip(lower_bound=0).cast(pl.Int64)
+                    .alias(c) for c in ("days_identical", "days_superseded")),
     )
 
 
