@@ -29,6 +29,7 @@ from typing import Any
 import orjson
 
 from copilot_metrics.errors import CopilotMetricsError
+from copilot_metrics.tables import SCOPE
 
 __all__ = ["FORMAT", "LAYOUT_FILE", "Layout", "read_layout", "write_layout"]
 
@@ -37,9 +38,6 @@ LAYOUT_FILE = "copilot-metrics-layout.json"
 
 #: Version of the manifest's content; a reader refuses a later one.
 FORMAT = 1
-
-_COLUMNS = ("enterprise", "org", "team")
-
 
 @dataclass(frozen=True)
 class Layout:
@@ -111,7 +109,7 @@ def read_layout(folder: Path) -> Layout | None:
         raise CopilotMetricsError(f"{where}: $.templates: expected a list of path templates", file=where,
                                   json_path="$.templates")
     if not (isinstance(labels, dict) and all(
-            c in _COLUMNS and isinstance(v, dict) and all(isinstance(x, str) for x in (*v, *v.values()))
+            c in SCOPE and isinstance(v, dict) and all(isinstance(x, str) for x in (*v, *v.values()))
             for c, v in labels.items())):
         raise CopilotMetricsError(f"{where}: $.labels: expected {{column: {{folder name: label}}}}", file=where,
                                   json_path="$.labels")

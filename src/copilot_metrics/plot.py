@@ -44,6 +44,7 @@ import polars as pl
 
 import copilot_metrics as cm
 from copilot_metrics.tables import FEATURES as TABLE_FEATURES
+from copilot_metrics.tables import SCOPE as SCOPE_COLUMNS
 
 if TYPE_CHECKING:
     import altair as alt
@@ -64,7 +65,6 @@ __all__ = [
     "pull_requests_by_repository",
 ]
 
-SCOPE_COLUMNS = ("enterprise", "org", "team")
 #: Dimensions a per-slice chart can be drawn by, in the order they are looked for.
 DIMENSIONS = ("language", "editor", "model", "repository")
 #: Feature prefixes of ``cm.adoption`` columns and the names shown for them.
