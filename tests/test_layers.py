@@ -19,9 +19,10 @@ LAYERS: list[set[str]] = [
     {"_layout", "sources", "decode", "validation", "rebuild"},  # inputs -> days -> verdicts; tables -> days
     {"explode", "dataset"},  # days -> tables; the container
     {"findings"},
-    {"contracts", "merge"},
-    {"export.parquet"},
-    {"_pool", "_worker", "pipeline"},  # load and validate: the only module that knows every stage
+    {"contracts", "merge"},  # contracts: the pandera models, declarations only
+    {"quarantine"},  # raise or set aside: the policy over the contracts' and the reader's failures
+    {"_pool", "_worker", "batch", "export.parquet"},  # the batch step every engine runs, and its processes
+    {"pipeline"},  # load and validate: the only module that knows every stage
     {"metrics", "export", "export.json", "testing", "_terminal"},  # _terminal: tables that fit a terminal
     # the facade (import copilot_metrics) and what imports it: the charts, the report, the front ends
     {"__init__", "plot", "report", "_cli_commands", "cli", "__main__", "spark"},
