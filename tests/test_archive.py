@@ -25,9 +25,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import copilot_metrics as cm
-from copilot_metrics import examples, sources
+from copilot_metrics import examples
 from copilot_metrics import merge as archive
-from copilot_metrics.explode import explode_bytes
+from copilot_metrics.batch import explode_bytes
 from copilot_metrics.testing import assert_dataset_equal
 
 D = dt.date
@@ -562,7 +562,7 @@ def _split(root: Path, last_fetch: D) -> tuple[list[str], list[str]]:
 
 @pytest.mark.parametrize("split", ["before the correction", "after the correction"])
 def test_incremental_load_equals_loading_everything(
-    root: Path, merged: cm.Dataset, split: str, monkeypatch: pytest.MonkeyPatch
+    root: Path, merged: cm.Dataset, split: str, tmp_path: Path
 ) -> None:
     c = examples.late_corrections(**OPTIONS)[0]
     last = c.fetched_before if split == "before the correction" else c.fetched_after + dt.timedelta(days=7)
@@ -570,17 +570,19 @@ def test_incremental_load_equals_loading_everything(
     assert old
     assert new
     base = cm.load(old)
-    read: list[str] = []
-    original = sources.SourceRef.read
-
-    def spy(self: sources.SourceRef) -> bytes:
-        read.append(self.label)
-        return original(self)
-
-    monkeypatch.setattr(sources.SourceRef, "read", spy)
-    grown = cm.load(new, base=base)
-    assert len(read) == len(new)
-    assert not {str(p) for p in root.rglob("*.json") if fetch_of(p) <= last} & set(read)  # old JSON not re-read
+    new_bytes = sum(p.stat().st_size for p in root.rglob("*.json") if fetch_of(p) > last)
+    steps: list[cm.LoadProgress] = []
+    # the old JSON is not read again: moved away during the load, a read of it would raise
+    away = {p: tmp_path / str(i) for i, p in enumerate(p for p in root.rglob("*.json") if fetch_of(p) <= last)}
+    for path, moved in away.items():
+        path.rename(moved)
+    try:
+        grown = cm.load(new, base=base, progress=steps.append)
+    finally:
+        for path, moved in away.items():
+            moved.rename(path)
+    assert len(away) == len(old)
+    assert steps[-1] == cm.LoadProgress(len(new), len(new), new_bytes, new_bytes)  # the new files, read once each
     # everything, counts and the report included: before the correction, the base's copies of the
     # original day (recorded in base.versions) are superseded by the new version, as in one load
     assert_dataset_equal(grown, merged, check_validation=True)

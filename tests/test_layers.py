@@ -21,9 +21,10 @@ LAYERS: list[set[str]] = [
     {"findings"},
     # merge: precedence, versions (winners, counts), conflicts, repeated dates, the incremental merge
     {"contracts", "merge", "merge.precedence", "merge.versions", "merge.conflicts", "merge.repeats",
-     "merge.incremental"},
-    {"export.parquet"},
-    {"_pool", "_worker", "pipeline"},  # load and validate: the only module that knows every stage
+     "merge.incremental"},  # contracts: the pandera models, declarations only
+    {"quarantine"},  # raise or set aside: the policy over the contracts' and the reader's failures
+    {"_pool", "_worker", "batch", "export.parquet"},  # the batch step every engine runs, and its processes
+    {"pipeline"},  # load and validate: the only module that knows every stage
     # metrics: the selection, the column kinds and "missing is never zero" under each metric
     {"metrics", "metrics._selection", "metrics.columns", "metrics._reported", "metrics.adoption",
      "metrics.features", "metrics.coverage", "metrics.trend", "metrics.rollup",

@@ -12,10 +12,10 @@ import json
 from typing import Any
 
 import polars as pl
-import pytest
 
 import copilot_metrics as cm
-from copilot_metrics import _schema
+from copilot_metrics.batch import process_batch
+from copilot_metrics.sources import SourceRef
 from copilot_metrics.validation import TEXT_LIMIT, ValidationReport, check_days
 
 
@@ -125,21 +125,22 @@ class _RejectsAll:
         return False
 
 
-def test_a_day_the_compiled_validator_alone_rejects_is_invalid_with_a_schema_row(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_day_the_compiled_validator_alone_rejects_is_invalid_with_a_schema_row() -> None:
     # the day is valid for jsonschema, so the reporter names no error: the row says why it is refused
-    monkeypatch.setattr(_schema, "fast_validators", lambda: (_Rejects(), _RejectsAll()))
+    validators = (_Rejects(), _RejectsAll())
     days = [{"date": "2024-06-24", "total_active_users": 3}, {"date": "2024-06-25", "total_active_users": 7}]
-    check = check_days(days, "y.json", "$.days")
+    check = check_days(days, "y.json", "$.days", validators=validators)
     assert check.valid == [True, False]
     assert check.errors == [{"source": "y.json", "day_index": 1, "date": "2024-06-25", "json_path": "$.days[1]",
                              "rule": "schema", "value": "null", "message": "rejected by the compiled validator"}]
-    report = cm.validate(payload(*days))
-    assert (report.days_checked, report.days_valid, report.ok) == (2, 1, False)
-    assert report.errors.drop("source").rows() == [
+    # the batch step of load: the day is set aside with that reason, the other one flattened
+    read = process_batch([SourceRef("y.json", data=payload(*days))], validators=validators)
+    assert read.read.select("days", "days_valid", "status").rows() == [(2, 1, "loaded with quarantined days")]
+    assert read.errors.drop("source").rows() == [
         (1, "2024-06-25", "$[1]", "schema", "null", "rejected by the compiled validator"),
     ]
+    assert read.quarantine.select("day_index", "reasons").rows() == [(1, ["$[1]: rejected by the compiled validator"])]
+    assert read.tables["days"]["total_active_users"].to_list() == [3]
 
 
 # ----------------------------------------------------------------------------- ValidationReport.from_rows

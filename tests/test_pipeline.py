@@ -8,12 +8,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 import pytest
 
 import copilot_metrics as cm
-from copilot_metrics import examples, explode
-from copilot_metrics import pipeline as dataset
+from copilot_metrics import batch, examples, pipeline, sources
 from copilot_metrics.export.json import templates
 from copilot_metrics.testing import assert_dataset_equal
 
@@ -49,29 +47,30 @@ def distinct_versions(root: Path) -> int:
     return len(seen)
 
 
-def test_each_distinct_version_of_a_day_is_flattened_once(archive: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    flattened: list[int] = []
-    real = dataset.explode_days
+def refs_of(root: Path) -> list[sources.SourceRef]:
+    return sources.resolve(sources_of(root), {"enterprise": None, "org": None, "team": None})
 
-    def counting(days: list[dict[str, Any]], **kwargs: Any) -> dict[str, pl.DataFrame]:
-        flattened.append(len(days))
-        return real(days, **kwargs)
 
-    monkeypatch.setattr(dataset, "explode_days", counting)
-    ds = cm.load(sources_of(archive), workers=1)
-    assert sum(flattened) == distinct_versions(archive)
+def test_each_distinct_version_of_a_day_is_flattened_once(archive: Path) -> None:
+    read = list(batch.read_batches(refs_of(archive), workers=1))
+    assert len(read) == 1  # the whole archive fits one batch: every repeat is found in it
+    # a batch's days table has one row per day it flattened
+    flattened = sum(b.tables["days"].height for b in read)
+    assert flattened == distinct_versions(archive)
     raw_days = sum(len(json.loads(p.read_text())) for p in archive.rglob("*.json"))
-    assert sum(flattened) < raw_days / 2  # the archive repeats every day about three times
-    sources = ds.sources
-    assert (sources["days_kept"] + sources["days_identical"] + sources["days_superseded"]).equals(
-        sources["days_valid"]
-    )
+    assert flattened < raw_days / 2  # the archive repeats every day about three times
+    ds = pipeline.assemble(read, on_invalid="raise")
+    assert_same(ds, cm.load(sources_of(archive), workers=1))  # the batches load reads
+    counts = ds.sources
+    assert (counts["days_kept"] + counts["days_identical"] + counts["days_superseded"]).equals(counts["days_valid"])
 
 
-def test_batches_of_one_file_give_the_same_dataset(archive: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_batches_of_one_file_give_the_same_dataset(archive: Path) -> None:
     whole = cm.load(sources_of(archive), workers=1)
-    monkeypatch.setattr(dataset, "CHUNK_BYTES", 1)  # every file alone: repeats found by the merge only
-    assert_same(cm.load(sources_of(archive), workers=1), whole)
+    refs = refs_of(archive)
+    alone = list(batch.read_batches(refs, workers=1, batch_bytes=1))  # every file alone: repeats found by the merge
+    assert [len(b.outcomes) for b in alone] == [1] * len(refs)
+    assert_same(pipeline.assemble(alone, on_invalid="raise"), whole)
 
 
 def test_two_worker_processes_give_the_same_dataset(archive: Path) -> None:
@@ -108,13 +107,13 @@ def test_an_integer_beyond_int64_is_quarantined_not_truncated(tmp_path: Path) ->
     assert "64-bit" in ds.quarantine["reasons"][0][0]
 
 
-def test_prepare_bytes_skips_only_days_seen_verbatim_in_the_same_scope() -> None:
+def test_read_input_skips_only_days_seen_verbatim_in_the_same_scope() -> None:
     day = {"date": "2025-03-03", "total_active_users": 5}
-    seen: dict[tuple[Any, ...], str] = {}
-    first = explode.prepare_bytes(json.dumps([day]).encode(), source="a", scope={"org": "x"}, seen=seen)
-    again = explode.prepare_bytes(json.dumps([day]).encode(), source="b", scope={"org": "x"}, seen=seen)
-    other_scope = explode.prepare_bytes(json.dumps([day]).encode(), source="c", scope={"org": "y"}, seen=seen)
-    changed = explode.prepare_bytes(
+    seen: dict[Any, str] = {}
+    first = batch.read_input(json.dumps([day]).encode(), source="a", scope={"org": "x"}, seen=seen)
+    again = batch.read_input(json.dumps([day]).encode(), source="b", scope={"org": "x"}, seen=seen)
+    other_scope = batch.read_input(json.dumps([day]).encode(), source="c", scope={"org": "y"}, seen=seen)
+    changed = batch.read_input(
         json.dumps([{**day, "total_active_users": 6}]).encode(), source="d", scope={"org": "x"}, seen=seen
     )
     assert (len(first.days), first.identical) == (1, [])

@@ -16,6 +16,7 @@ import typing as _typing
 
 from copilot_metrics import contracts, examples, testing
 from copilot_metrics._version import __version__
+from copilot_metrics.batch import explode_bytes
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import (
     ContractError,
@@ -25,7 +26,6 @@ from copilot_metrics.errors import (
     SchemaValidationError,
     ScopeError,
 )
-from copilot_metrics.explode import explode_bytes
 from copilot_metrics.export import parquet
 from copilot_metrics.export.json import read_json, write_json
 from copilot_metrics.export.parquet import read_parquet, scan_parquet, write_csv, write_parquet

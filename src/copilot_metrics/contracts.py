@@ -8,6 +8,9 @@ validate their own frames with them::
     import copilot_metrics as cm
     cm.contracts.MODELS["completions"].validate(frame)
 
+What a failure leads to (raise, or set the day aside) is decided by
+:func:`copilot_metrics.quarantine.enforce`: this module only declares.
+
 pandera is imported, and the models built, on first use of :data:`MODELS` (or of
 :func:`check_table`), so that ``import copilot_metrics`` stays quick.
 
@@ -18,24 +21,17 @@ True
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from copilot_metrics import _schema
-from copilot_metrics.dataset import Dataset
-from copilot_metrics.errors import ContractError
-from copilot_metrics.findings import contract_findings
-from copilot_metrics.rebuild import rebuild_days
-from copilot_metrics.tables import DAY_KEY, QUARANTINE_SCHEMA, SCOPE, TABLES, TableSpec
+from copilot_metrics.tables import TABLES, TableSpec
 
 if TYPE_CHECKING:
     import pandera.polars as pa
 
-__all__ = ["MODELS", "check_table", "enforce", "locate", "model_for"]
-
+__all__ = ["MODELS", "check_table", "locate", "model_for"]
 
 
 def _import_pandera() -> None:
@@ -132,72 +128,3 @@ def locate(failures: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
     """The failures of :func:`check_table` about rows, each joined with the row it names in ``frame``."""
     rows = frame.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64))
     return failures.filter(pl.col("row").is_not_null()).join(rows, on="row", how="left")
-
-
-def enforce(
-    ds: Dataset, on_invalid: Literal["raise", "quarantine"], *, positions: pl.DataFrame | None = None
-) -> Dataset:
-    """Run every table's contract on a dataset: raise, or set the offending days aside.
-
-    ``"raise"``: the first table with failures raises :class:`~copilot_metrics.errors.ContractError`
-    (every failure of that table in ``failure_cases``).  ``"quarantine"``: each day holding an
-    offending row leaves every table, goes to ``quarantine`` (stage ``contract``, rebuilt as
-    API JSON) and gets a finding per offending row; the returned dataset is a new one.
-    ``positions`` (columns ``source``, ``date`` as text, ``day_index``) gives the index each
-    kept day has in its file, the quarantined day's ``day_index`` (null for a day not in it).
-    """
-    bad_days: list[pl.DataFrame] = []
-    found: list[pl.DataFrame] = []
-    for name, frame in ds.tables.items():
-        failures = check_table(name, frame)
-        if failures.height == 0:
-            continue
-        spec = TABLES[name]
-        located = locate(failures, frame)
-        cases = located.select(
-            pl.col("table"), pl.col("column"), pl.col("check"), pl.col("value"),
-            pl.struct(list(spec.key)).alias("key"), pl.col("source"), *DAY_KEY,
-        )
-        if on_invalid == "raise":
-            framewide = failures.filter(pl.col("row").is_null())
-            if cases.height == 0 and framewide.height:
-                row = framewide.row(0, named=True)
-                raise ContractError(
-                    f"table {name!r}, column {row['column']!r}: {row['check']} failed",
-                    failure_cases=framewide, table=name, column=row["column"],
-                )
-            raise ContractError.from_failures(name, cases)
-        value = pl.when(pl.col("value").is_not_null()).then(pl.format(" (value {})", "value")).otherwise(pl.lit(""))
-        bad_days.append(cases.select(*DAY_KEY, "source", pl.format("{}: table {}, column {}: {} failed{}", "source",
-                                                             pl.lit(name), "column", "check", value)
-                                     .alias("reason")))
-        found.append(contract_findings(name, located))
-    if not bad_days:
-        return ds
-    bad = pl.concat(bad_days).group_by(DAY_KEY, maintain_order=True).agg(
-        pl.col("source").first(), pl.col("reason").unique(maintain_order=True).alias("reasons"))
-    index = (positions if positions is not None else pl.DataFrame(
-        schema={"source": pl.String, "date": pl.String, "day_index": pl.Int64}))
-    bad = bad.with_columns(pl.col("date").cast(pl.String).alias("_date")).join(
-        index.select("source", pl.col("date").alias("_date"), pl.col("day_index").cast(pl.Int64)).unique(
-            ["source", "_date"], keep="last"),
-        on=["source", "_date"], how="left", maintain_order="left").drop("_date")
-    rebuilt, scopes = rebuild_days(ds.tables, only=bad.select(DAY_KEY))
-    rebuilt_json = {
-        (scope, d["date"]): _schema.json_bytes(d).decode() for scope, d in zip(scopes, rebuilt, strict=True)
-    }
-    set_aside: list[dict[str, Any]] = []
-    for row in bad.to_dicts():
-        scope_key = tuple(row[k] for k in SCOPE)
-        set_aside.append({
-            "source": row["source"], **{k: row[k] for k in SCOPE}, "day_index": row["day_index"],
-            "date": row["date"].isoformat(), "stage": "contract", "reasons": row["reasons"],
-            "day_json": rebuilt_json.get((scope_key, row["date"].isoformat())),
-        })
-    return dataclasses.replace(
-        ds,
-        quarantine=pl.concat([ds.quarantine, pl.DataFrame(set_aside, schema=QUARANTINE_SCHEMA)]),
-        tables={name: frame.join(bad.select(DAY_KEY), on=DAY_KEY, how="anti", nulls_equal=True)
-                for name, frame in ds.tables.items()},
-        findings=pl.concat([ds.findings, *found]),
-    )

@@ -1,58 +1,32 @@
-"""Flattening: one input's bytes in, its typed tables out.
+"""Flattening: schema-valid days in, the typed tables of :mod:`copilot_metrics.tables` out.
 
-:func:`explode_bytes` is the per-file step of :func:`copilot_metrics.load`, and public: it does
-no I/O, keeps no global state, and returns frames with the declared schemas of
-:mod:`copilot_metrics.tables`, so that files can be processed in parallel here, or on the
-executors of a distributed engine.
+:func:`explode_days` does no I/O and keeps no global state: it flattens the days of one input,
+or of a batch of inputs in one pass (the batch step, :mod:`copilot_metrics.batch`, reads and
+validates them first; :func:`copilot_metrics.explode_bytes` does both for one input).
 
-How: the file is parsed once (orjson), each day is checked by the compiled validator, the valid
-days are converted to one Arrow struct array in a single C++ call, and Polars explodes and
-unnests it into the tables: no Python loop over the leaf rows.  A short Python walk over the
-objects above the leaves records what the typed columns cannot hold (``shape``: a block that is
-``null`` versus missing, an array missing versus empty, a training date missing versus null) and
-the unknown keys (``extras``); the leaves are walked only in a day that has unknown keys there.
+How: the valid days are converted to one Arrow struct array in a single C++ call, and Polars
+explodes and unnests it into the tables: no Python loop over the leaf rows.  A short Python
+walk over the objects above the leaves records what the typed columns cannot hold (``shape``: a
+block that is ``null`` versus missing, an array missing versus empty, a training date missing
+versus null) and the unknown keys (``extras``); the leaves are walked only in a day that has
+unknown keys there.  The bookkeeping columns (declared in :mod:`copilot_metrics.tables`) are
+filled in ``_finish``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import hashlib
-import heapq
-import itertools
-import operator
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 import polars as pl
 import pyarrow as pa
 
 from copilot_metrics import _schema
-from copilot_metrics.decode import decode
-from copilot_metrics.errors import FormatError
-from copilot_metrics.tables import (
-    BLOCKS,
-    BOOKKEEPING,
-    ERROR_SCHEMA,
-    QUARANTINE_SCHEMA,
-    SCOPE,
-    TABLES,
-    UNKNOWN_SCHEMA,
-    TableSpec,
-)
-from copilot_metrics.validation import Rows, check_days, series
+from copilot_metrics.tables import BLOCKS, SCOPE, TABLES, TableSpec
+from copilot_metrics.validation import series
 
-__all__ = [
-    "Exploded",
-    "Prepared",
-    "explode_bytes",
-    "explode_days",
-    "prepare_bytes",
-]
-
-
+__all__ = ["explode_days", "unconvertible"]
 
 # ASCII digits only (``\d`` matches any Unicode digit); year 0000 is not a calendar date either.
 _DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -62,23 +36,6 @@ _TRAINING = "custom_model_training_date"
 def _is_date(value: Any) -> bool:
     """A string holding a calendar date, by the schema's own ``date`` format check."""
     return isinstance(value, str) and _schema.is_date(value)
-
-
-@dataclass
-class Exploded:
-    """What one input produced: its tables, its set-aside days and its report rows.
-
-    ``positions``, ``exact`` and ``cut_short`` are :class:`Prepared`'s.
-    """
-
-    tables: dict[str, pl.DataFrame]
-    source: dict[str, Any]
-    quarantine: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    unknown: list[dict[str, Any]] = field(default_factory=list)
-    positions: dict[str, int] = field(default_factory=dict)
-    exact: bool = False
-    cut_short: FormatError | None = None
 
 
 def _dumps(obj: Any) -> str:
@@ -211,6 +168,14 @@ def _to_arrow(days: list[Any]) -> tuple[pa.StructArray, list[int]]:
         return pa.array(good, type=kind), bad
 
 
+def unconvertible(days: list[Any]) -> list[int]:
+    """The indexes of the days no table column holds (a value beyond its Arrow type).
+
+    :func:`explode_days` takes only days that convert: the batch step sets these aside.
+    """
+    return _to_arrow(days)[1]
+
+
 def _explode_list(frame: pl.DataFrame, keep: list[str], column: str) -> pl.DataFrame:
     """Rows of ``frame`` times the elements of its list column, elements unnested."""
     return (
@@ -291,7 +256,7 @@ def explode_days(
         unknown = [_schema.unknown_keys(day) for day in days]
     notes = _annotate(days, unknown)
     array, bad = _to_arrow(days)
-    assert not bad, "explode_days takes days that convert; explode_bytes sets the others aside"
+    assert not bad, "explode_days takes days that convert; the batch step sets the others aside"
     base = pl.from_arrow(pa.RecordBatch.from_struct_array(array))
     assert isinstance(base, pl.DataFrame)
     base = base.with_columns(pl.col("date").str.to_date("%Y-%m-%d"), pl.int_range(pl.len()).alias("_d"))
@@ -323,279 +288,3 @@ def explode_days(
         parents[spec.name] = exploded
         frames[spec.name] = exploded
     return {name: _finish(frames[name], TABLES[name], scope, source, notes) for name in TABLES}
-
-
-def _quarantine_row(
-    source: str, scope: dict[str, str | None], index: int, day: Any, stage: str, reasons: list[str]
-) -> tuple[Any, ...]:
-    """A quarantine row, its values in the order of :data:`~copilot_metrics.tables.QUARANTINE_SCHEMA`."""
-    date = day.get("date") if isinstance(day, dict) else None
-    return (source, *(scope.get(k) for k in SCOPE), index, date if isinstance(date, str) else None, stage, reasons,
-            _dumps(day))
-
-
-@dataclass
-class Prepared:
-    """One input parsed and validated, ready to flatten (see :func:`prepare_bytes`).
-
-    ``positions`` maps each date the input holds valid to the index, in the input, of its copy
-    that reaches the tables (the last valid one); ``exact`` says whether the input had to be
-    read again with every number exact (see :func:`copilot_metrics.decode.decode`);
-    ``cut_short`` is the error naming a last line or document cut short, whose complete days
-    were read (it is also in ``errors`` and ``quarantine``).  The report rows (``quarantine``,
-    ``errors``, ``unknown``) are kept column by column (:class:`~copilot_metrics.validation.Rows`).
-    """
-
-    source: dict[str, Any]
-    days: list[dict[str, Any]]
-    unknown_keys: list[list[tuple[_schema.JsonPath, dict[str, Any]]]]
-    quarantine: Rows = field(default_factory=lambda: Rows(QUARANTINE_SCHEMA))
-    errors: Rows = field(default_factory=lambda: Rows(ERROR_SCHEMA))
-    unknown: Rows = field(default_factory=lambda: Rows(UNKNOWN_SCHEMA))
-    identical: list[tuple[str, str]] = field(default_factory=list)
-    repeated_dates: bool = False
-    unsorted: bool = False
-    positions: dict[str, int] = field(default_factory=dict)
-    exact: bool = False
-    cut_short: FormatError | None = None
-
-
-def _raw_digest(day: Any) -> bytes:
-    """The day as compact JSON: an exact key (a dict compares the bytes on a hash match).
-
-    Copied into an object of its own size: orjson returns its write buffer (at least 4 KiB
-    allocated), and keeping one per day read would cost 4 KiB a small day, whatever its size.
-    """
-    return bytes(memoryview(_schema.json_bytes(day)))
-
-
-def _written(day: Any) -> bytes | None:
-    """The day as orjson writes it, or ``None`` when nested deeper than :data:`MAX_DEPTH` levels."""
-    try:
-        return orjson.dumps(day, option=orjson.OPT_NON_STR_KEYS)
-    except orjson.JSONEncodeError:
-        return None
-
-
-#: Digits to ``0``, ``e`` and ``E`` to ``e``, every other byte to a space (see :func:`_long_number`).
-_DIGITS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x65 if b in (0x45, 0x65) else 0x20 for b in range(256))
-
-
-def _long_number(written: bytes) -> bool:
-    """Whether orjson's text of a day may hold a number of 2**53 or more.
-
-    That is 16 digits in a row, or a digit before an ``e`` (an exponent), also inside a string
-    (then the day's numbers are only looked at one by one, by
-    :func:`copilot_metrics._schema.number_problems`).  Two passes in C: a regular expression
-    reads this ten times slower.
-    """
-    digits = written.translate(_DIGITS)
-    return b"0e" in digits or b"0000000000000000" in digits
-
-
-def _number_errors(
-    source: str, index: int, date: Any, prefix: str, bad: list[tuple[_schema.JsonPath, Any]]
-) -> list[dict[str, Any]]:
-    """Error rows (rule ``representable``) for the counts of one day no Int64 column holds exactly."""
-    rows = []
-    for path, value in bad:
-        text = _schema.json_bytes(value).decode()
-        if not _schema.fits_int64(value):
-            message = f"{text} does not fit a 64-bit integer column"
-        else:  # written with a fraction or an exponent, it is not the 64-bit float it reads as
-            message = (f"{text} is not exactly an integer a 64-bit column holds: written with a fraction or "
-                       f"an exponent, it reads as the 64-bit float {int(value)}")
-        rows.append({"source": source, "day_index": index, "date": date,
-                     "json_path": _schema.format_path(prefix, path), "rule": "representable", "value": text,
-                     "message": message})
-    return rows
-
-
-#: How deep a kept day may nest (orjson's writer limit): a deeper value (only an unknown key can
-#: hold one) could not be written back by write_json nor compared, so the day is set aside.
-MAX_DEPTH = 254
-
-
-def prepare_bytes(
-    data: bytes,
-    *,
-    source: str,
-    scope: dict[str, str | None] | None = None,
-    mtime: float | None = None,
-    seen: dict[tuple[Any, ...], str] | None = None,
-) -> Prepared:
-    """Parse and validate one input; return its valid days, unflattened, and its report rows.
-
-    ``seen`` (optional, updated in place) maps ``(scope, date, the day as compact JSON)`` to
-    the input that first held that exact day, valid: a day found there again is not validated
-    or flattened a second time, only recorded in ``identical`` as ``(date, first input)``.
-    This is how repeats are dropped as files are read.
-    """
-    scope = {k: (scope or {}).get(k) for k in SCOPE}
-    decoded = decode(data, source)
-    base = decoded.json_base
-    scope_key = tuple(scope[k] for k in SCOPE)
-    identical: list[tuple[str, str]] = []
-    identical_at: list[int] = []
-    candidates = list(range(len(decoded.days)))
-    # per candidate, its compact JSON (the repeat key is (scope, date, it)); None without a date
-    digests: list[bytes | None] = []
-    if seen is not None:
-        candidates = []
-        for i, day in enumerate(decoded.days):
-            date = day.get("date") if isinstance(day, dict) else None
-            digest = None
-            if isinstance(date, str):
-                digest = _raw_digest(day)
-                first = seen.get((scope_key, date, digest))
-                if first is not None:
-                    identical.append((date, first))
-                    identical_at.append(i)
-                    continue
-            candidates.append(i)
-            digests.append(digest)
-    todo = [decoded.days[i] for i in candidates]
-    check = check_days(todo, source, base, numbers=candidates)  # rows numbered by the file's own positions
-    out = Prepared(source={}, days=[], unknown_keys=[], errors=check.error_rows, unknown=check.unknown_rows,
-                   identical=identical)
-    invalid = [j for j, ok in enumerate(check.valid) if not ok]  # each has error rows, in day order
-    for j in invalid if digests else ():  # only valid days go into ``seen``
-        digests[j] = None
-    valid_pos = [j for j, ok in enumerate(check.valid) if ok]
-    valid_days = [todo[j] for j in valid_pos]
-    # only a day the strict validator did not pass can hold a number past 2**53 (or beyond
-    # Int64), or a key the schema does not know holding an integer orjson read as a float
-    # ... and only such a day (its unknown keys) can nest deeper than a JSON writer goes
-    unsure = [j for j, pos in enumerate(valid_pos) if not check.strict[pos]]
-    deep: set[int] = set()
-    looked: dict[int, tuple[list[tuple[_schema.JsonPath, Any]], bool]] = {}
-    for j in unsure:  # each text dropped at once (orjson's buffers are 4 KiB or more)
-        text = _written(valid_days[j])
-        if text is None:
-            deep.add(j)
-        elif _long_number(text):
-            looked[j] = _schema.number_problems(valid_days[j])
-    reread = [j for j, (bad, again) in looked.items() if bad or again]
-    # an invalid day is kept verbatim too: its numbers as written
-    reread_invalid = [candidates[j] for j in invalid
-                      if _schema.has_float(decoded.days[candidates[j]], float(_schema.EXACT_LIMIT))]
-    if reread or reread_invalid:  # rare: read the file again, every number exact
-        exact = decode(data, source, exact=True).days
-        out.exact = True
-        for j in reread:
-            i = candidates[valid_pos[j]]
-            todo[valid_pos[j]] = valid_days[j] = decoded.days[i] = exact[i]
-            looked[j] = _schema.number_problems(exact[i])
-            if digests and digests[valid_pos[j]] is not None:  # the day's exact JSON is its identity
-                digests[valid_pos[j]] = _raw_digest(exact[i])
-        for i in reread_invalid:
-            decoded.days[i] = exact[i]
-        del exact
-    too_deep = f"nested deeper than {MAX_DEPTH} levels, which no table or JSON writer holds"
-    bad_rows: dict[int, list[dict[str, Any]]] = {}
-    for j in sorted(deep):
-        i = candidates[valid_pos[j]]
-        bad_rows[j] = [{"source": source, "day_index": i, "date": decoded.days[i].get("date"),
-                        "json_path": f"{base}[{i}]", "rule": "depth", "value": None, "message": too_deep}]
-    for j, (bad, _) in sorted(looked.items()):
-        if bad:
-            i = candidates[valid_pos[j]]
-            bad_rows[j] = _number_errors(source, i, decoded.days[i].get("date"), f"{base}[{i}]", bad)
-    rest = [j for j in unsure if j not in bad_rows]
-    _, rest_bad = _to_arrow([valid_days[j] for j in rest]) if rest else (None, [])
-    for b in rest_bad:  # what number_problems did not name (never seen): the day as a whole
-        i = candidates[valid_pos[rest[b]]]
-        bad_rows[rest[b]] = [{"source": source, "day_index": i, "date": decoded.days[i].get("date"),
-                              "json_path": f"{base}[{i}]", "rule": "representable", "value": None,
-                              "message": "a value does not fit a 64-bit integer column"}]
-    if bad_rows:
-        invalid += [valid_pos[j] for j in bad_rows]
-        valid_pos = [v for j, v in enumerate(valid_pos) if j not in bad_rows]
-        valid_days = [todo[j] for j in valid_pos]
-    in_file = [d.get("date") for d in decoded.days if isinstance(d, dict)]
-    out.unsorted = any(
-        isinstance(a, str) and isinstance(b, str) and b < a for a, b in itertools.pairwise(in_file)
-    )
-    del in_file
-    # each set-aside day with its reasons, in day order: the days failing the schema (their error
-    # rows, in day order) and those the tables cannot hold (bad_rows, rare)
-    failing = (
-        (index, [f"{path}: {message}" for _, path, message in rows])
-        for index, rows in itertools.groupby(check.error_rows.tuples("day_index", "json_path", "message"),
-                                             key=operator.itemgetter(0))
-    )
-    held = [(rows[0]["day_index"], [f"{row['json_path']}: {row['message']}" for row in rows])
-            for _, rows in sorted(bad_rows.items())]
-    for i, reasons in heapq.merge(failing, held, key=operator.itemgetter(0)):
-        out.quarantine.append(*_quarantine_row(source, scope, i, decoded.days[i], "schema", reasons))
-        decoded.days[i] = None  # kept as text: the parsed day is no longer needed
-    for j in invalid:
-        todo[j] = None
-    for _, rows in sorted(bad_rows.items()):  # after the schema's errors, as they were found
-        for row in rows:
-            out.errors.add(row)
-    if decoded.cut is not None:  # the last line or document, cut short: the file is being written
-        cut = decoded.cut
-        index = len(decoded.days)
-        out.cut_short = cut
-        out.errors.append(source, index, None, cut.json_path, f"format:{cut.detected}", None, cut.message)
-        out.quarantine.append(source, *(scope.get(k) for k in SCOPE), index, None, "format", [cut.message],
-                              decoded.cut_text)
-    out.days = valid_days
-    out.unknown_keys = [_schema.unknown_keys(todo[j]) if check.has_unknown[j] else [] for j in valid_pos]
-    if seen is not None:
-        for j in valid_pos:
-            digest = digests[j]
-            if digest is not None:
-                seen.setdefault((scope_key, decoded.days[candidates[j]]["date"], digest), source)
-    # the copy of each date that reaches the tables: the file's last valid one
-    out.positions = {decoded.days[candidates[j]]["date"]: candidates[j] for j in valid_pos}
-    for i in identical_at:
-        out.positions[decoded.days[i]["date"]] = max(i, out.positions.get(decoded.days[i]["date"], -1))
-    valid_dates = [day["date"] for day in valid_days] + [date for date, _ in identical]
-    out.repeated_dates = len(set(valid_dates)) < len(valid_dates)
-    out.source = {
-        "source": source,
-        **scope,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "bytes": len(data),
-        "layout": decoded.layout,
-        "status": "loaded" if len(out.quarantine) == 0 else "loaded with quarantined days",
-        "days": len(decoded.days) + (decoded.cut is not None),
-        "days_valid": len(valid_dates),
-        "first_date": dt.date.fromisoformat(min(valid_dates)) if valid_dates else None,
-        "last_date": dt.date.fromisoformat(max(valid_dates)) if valid_dates else None,
-        "mtime": mtime,
-        "wrapper": _dumps(decoded.wrapper) if decoded.wrapper else None,
-        "message": None,
-    }
-    return out
-
-
-def explode_bytes(
-    data: bytes,
-    *,
-    source: str,
-    scope: dict[str, str | None] | None = None,
-    mtime: float | None = None,
-) -> Exploded:
-    """Turn one input's bytes into its tables: parse, validate, flatten. No I/O.
-
-    Raises :class:`~copilot_metrics.errors.FormatError` when the bytes are not a metrics export.
-    Days that fail the schema are returned in ``quarantine`` with their reasons, not in the
-    tables; the caller decides whether that is an error.
-
-    >>> import copilot_metrics as cm
-    >>> out = cm.explode_bytes(b'[{"date": "2024-06-24", "total_active_users": 3}]', source="x.json")
-    >>> out.tables["days"].select("date", "total_active_users").to_dicts()
-    [{'date': datetime.date(2024, 6, 24), 'total_active_users': 3}]
-    """
-    scope = {k: (scope or {}).get(k) for k in SCOPE}
-    prepared = prepare_bytes(data, source=source, scope=scope, mtime=mtime)
-    tables = explode_days(prepared.days, source=source, scope=scope, unknown=prepared.unknown_keys)
-    return Exploded(tables=tables, source=prepared.source, quarantine=prepared.quarantine.dicts(),
-                    errors=prepared.errors.dicts(), unknown=prepared.unknown.dicts(), positions=prepared.positions,
-                    exact=prepared.exact, cut_short=prepared.cut_short)
-
-
-_ = BOOKKEEPING  # the bookkeeping columns are declared in tables.py and filled in _finish

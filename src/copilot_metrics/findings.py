@@ -16,7 +16,7 @@ import polars as pl
 from copilot_metrics.tables import BLOCKS, DAY_KEY, FINDING_SCHEMA, SCOPE, TABLES, UNKNOWN_SCHEMA
 
 if TYPE_CHECKING:
-    from copilot_metrics.explode import Exploded, Prepared
+    from copilot_metrics.batch import Exploded, ReadInput
 
 __all__ = [
     "CONTRACT_RULES",
@@ -223,7 +223,7 @@ def table_findings(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
 # ---------------------------------------------------------------- findings made while reading
 
 
-def file_findings(prepared: Prepared) -> pl.DataFrame | None:
+def file_findings(prepared: ReadInput) -> pl.DataFrame | None:
     """Findings of one input read in a batch: its unknown fields, and dates out of order."""
     if not len(prepared.unknown) and not prepared.unsorted:
         return None  # the common case, kept cheap: most inputs have nothing to report

@@ -1,10 +1,10 @@
 """The pipeline: :func:`load` and :func:`validate`, the only module that knows every stage.
 
 resolve sources (:mod:`.sources`) -> per batch of files, in worker processes on large archives
-(:mod:`._pool`): decode (:mod:`.decode`), validate (:mod:`.validation`), flatten
-(:mod:`.explode`), drop verbatim repeats -> merge as batches arrive (:mod:`.merge`) -> pick
-winners -> contracts, once, on the concatenated tables (:mod:`.contracts`) -> data-quality
-findings (:mod:`.findings`) -> a :class:`~copilot_metrics.dataset.Dataset`.
+(:mod:`.batch`, :mod:`._pool`): decode (:mod:`.decode`), validate (:mod:`.validation`), drop
+verbatim repeats, flatten (:mod:`.explode`) -> merge as batches arrive (:mod:`.merge`) -> pick
+winners -> contracts, once, on the concatenated tables (:mod:`.quarantine`, :mod:`.contracts`) ->
+data-quality findings (:mod:`.findings`) -> a :class:`~copilot_metrics.dataset.Dataset`.
 """
 
 from __future__ import annotations
@@ -12,38 +12,38 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import Any
 
 import polars as pl
 
-from copilot_metrics import _pool, merge
-from copilot_metrics import findings as _findings
-from copilot_metrics.contracts import enforce
+from copilot_metrics import merge
+from copilot_metrics.batch import (
+    BATCH_BYTES,
+    Batch,
+    LoadProgress,
+    ReadInput,
+    input_size,
+    inputs_read,
+    plan_batches,
+    process_batch,
+    read_batches,
+    read_input,
+    source_row,
+    track,
+)
 from copilot_metrics.dataset import Dataset
-from copilot_metrics.decode import decode
-from copilot_metrics.errors import CopilotMetricsError, FormatError, SchemaValidationError
-from copilot_metrics.explode import (
-    Exploded,
-    Prepared,
-    explode_bytes,
-    explode_days,
-    prepare_bytes,
-)
-from copilot_metrics.findings import (
-    file_findings,
-    table_findings,
-    training_date_findings,
-)
+from copilot_metrics.errors import CopilotMetricsError, FormatError
+from copilot_metrics.explode import explode_days
+from copilot_metrics.findings import table_findings, training_date_findings
+from copilot_metrics.quarantine import POSITIONS_SCHEMA, OnInvalid, enforce_and_mark, refuse
 from copilot_metrics.sources import Source, SourceRef, resolve, safe_label
 from copilot_metrics.tables import (
     DAY_KEY,
     ERROR_SCHEMA,
     FINDING_SCHEMA,
-    IDENTICAL_SCHEMA,
     QUARANTINE_SCHEMA,
-    SCOPE,
     SOURCE_READ_SCHEMA,
     UNKNOWN_SCHEMA,
 )
@@ -51,306 +51,25 @@ from copilot_metrics.validation import Rows, ValidationReport
 
 __all__ = ["LoadProgress", "assemble", "load", "validate"]
 
+#: The batch size :func:`load` uses (:data:`copilot_metrics.batch.BATCH_BYTES`), read when it runs.
+CHUNK_BYTES = BATCH_BYTES
 
-#: Archives larger than this many bytes are read by a pool of processes, a batch of files at a time.
-PARALLEL_MIN_BYTES = 192 * 1024 * 1024
-
-#: Files are read in batches of at most this many bytes: a scope's exports together, so that a
-#: day repeated verbatim across them is validated and flattened once.
-CHUNK_BYTES = 64 * 1024 * 1024
-
-
-#: What a worker returns for one input: its tables (each date once), the earlier copies of dates
-#: the file repeats (label, occurrence, tables), and their ``duplicate_date_in_file`` findings.
-_Outcome = tuple[Exploded, list[tuple[str, int, dict[str, pl.DataFrame]]], pl.DataFrame]
-
-
-def _process(ref: SourceRef) -> _Outcome | CopilotMetricsError:
-    """Worker: read and explode one input; errors are returned, not raised, across processes.
-
-    A file holding a date twice keeps its later copy in its tables; the earlier copies are
-    returned apart (see :func:`copilot_metrics.merge.split_repeats`).
-    """
-    try:
-        data = ref.read()
-        result = explode_bytes(data, source=ref.label, scope=ref.scope, mtime=ref.mtime)
-        if not result.tables["days"]["date"].is_duplicated().any():
-            return result, [], FINDING_SCHEMA.to_frame()
-        decoded = decode(data, ref.label, exact=result.exact)  # the days as prepare_bytes read them
-    except CopilotMetricsError as exc:
-        return exc
-    set_aside = {row["day_index"] for row in result.quarantine}
-    valid = [i for i in range(len(decoded.days)) if i not in set_aside]
-    json_base = decoded.json_base
-    scope = {k: result.source.get(k) for k in SCOPE}
-    result.tables, copies, findings = merge.split_repeats(
-        decoded.days, valid, source=ref.label, scope=scope, json_base=json_base
-    )
-    return result, copies, findings
-
-
-@dataclass(frozen=True)
-class _Read:
-    """The outcome of an input that was read: its report rows are in its batch's frames.
-
-    ``cut_short`` names a last line or document cut short (the complete days were read);
-    ``tables`` and ``copies`` are set for an input read on its own because it holds a date
-    twice (:func:`_process`): they are merged file by file.
-    """
-
-    cut_short: FormatError | None = None
-    tables: dict[str, pl.DataFrame] | None = None
-    copies: Sequence[tuple[str, int, dict[str, pl.DataFrame]]] = ()
-
-
-#: The outcome of an input read in its batch with nothing more to tell (most inputs).
-_READ = _Read()
-
-#: Columns of the positions a batch returns: each date an input holds, and its copy's index.
-_POSITIONS = pl.Schema({"source": pl.String, "date": pl.String, "day_index": pl.Int64})
-
-
-@dataclass
-class _Chunk:
-    """What a worker returns for a batch of inputs read together.
-
-    ``outcomes`` has one entry per input, in order: the error that stopped it, or a
-    :class:`_Read` (one shared object for the inputs that need nothing more from the caller).
-    The days read are flattened in ``tables`` (rows labelled by input), except those of an input
-    that holds a date twice (in its :class:`_Read`).  ``identical`` lists the days an input held
-    verbatim as an earlier input of the batch (not flattened twice).  The report rows of every
-    input, in input order, are frames: ``failed`` and ``read`` (``ds.sources`` rows of the
-    inputs not loaded and read), ``quarantine``, ``errors``, ``unknown`` (the validation
-    report's), ``positions`` (:data:`_POSITIONS`) and ``findings`` (found while reading).
-    """
-
-    outcomes: list[tuple[SourceRef, Any]]
-    tables: dict[str, pl.DataFrame]
-    identical: pl.DataFrame
-    digests: pl.DataFrame
-    failed: pl.DataFrame = dataclasses.field(default_factory=SOURCE_READ_SCHEMA.to_frame)
-    read: pl.DataFrame = dataclasses.field(default_factory=SOURCE_READ_SCHEMA.to_frame)
-    quarantine: pl.DataFrame = dataclasses.field(default_factory=QUARANTINE_SCHEMA.to_frame)
-    errors: pl.DataFrame = dataclasses.field(default_factory=ERROR_SCHEMA.to_frame)
-    unknown: pl.DataFrame = dataclasses.field(default_factory=UNKNOWN_SCHEMA.to_frame)
-    positions: pl.DataFrame = dataclasses.field(default_factory=_POSITIONS.to_frame)
-    findings: pl.DataFrame = dataclasses.field(default_factory=FINDING_SCHEMA.to_frame)
-
-
-class _Report:
-    """The report rows of a batch, column by column, in input order (see :class:`_Chunk`)."""
-
-    def __init__(self) -> None:
-        self.failed = Rows(SOURCE_READ_SCHEMA)
-        self.read = Rows(SOURCE_READ_SCHEMA)
-        self.quarantine = Rows(QUARANTINE_SCHEMA)
-        self.errors = Rows(ERROR_SCHEMA)
-        self.unknown = Rows(UNKNOWN_SCHEMA)
-        self.positions = Rows(_POSITIONS)
-        self.findings: list[pl.DataFrame] = [FINDING_SCHEMA.to_frame()]
-
-    def not_loaded(self, ref: SourceRef, error: CopilotMetricsError) -> None:
-        detected = getattr(error, "detected", "io")
-        self.failed.add(_source_row(ref, f"not loaded: {detected}", error.message))
-        self.errors.append(ref.label, None, None, error.json_path or "$", f"format:{detected}", None, error.message)
-
-    def loaded(self, ref: SourceRef, part: Prepared | Exploded) -> None:
-        for date, index in part.positions.items():
-            self.positions.append(ref.label, date, index)
-        self.read.add(part.source)
-        if isinstance(part, Prepared):
-            self.quarantine.extend(part.quarantine)
-            self.errors.extend(part.errors)
-            self.unknown.extend(part.unknown)
-            found = file_findings(part)
-            if found is not None:
-                self.findings.append(found)
-            return
-        for row in part.quarantine:
-            self.quarantine.add(row)
-        for row in part.errors:
-            self.errors.add(row)
-        for row in part.unknown:
-            self.unknown.add(row)
-        self.findings.append(_findings.read_findings(part))
-
-
-class LoadProgress(NamedTuple):
-    """How far :func:`load` (or :func:`validate`) got reading its files: what ``progress=`` receives.
-
-    ``files_read`` of ``files`` inputs read (parsed and checked; a file that turned out not to
-    be an export counts as read), and ``bytes_read`` of ``bytes``: their sizes as listed (a
-    compressed file by its compressed size, an in-memory input by its length).  Merging,
-    contracts and findings come after the last file.
-    """
-
-    files_read: int
-    files: int
-    bytes_read: int
-    bytes: int
-
-
-class _Tracker:
-    """Counts the inputs read and tells ``progress``: first 0 of the total, then after each input."""
-
-    def __init__(self, progress: Callable[[LoadProgress], None], refs: Sequence[SourceRef]) -> None:
-        self.progress = progress
-        self.sizes = {id(ref): _size(ref) for ref in refs}
-        self.state = LoadProgress(0, len(refs), 0, sum(self.sizes.values()))
-        progress(self.state)
-
-    def read(self, ref: SourceRef) -> None:
-        files, total, done, size = self.state
-        self.state = LoadProgress(files + 1, total, done + self.sizes.get(id(ref), 0), size)
-        self.progress(self.state)
-
-
-def _reading(refs: list[SourceRef], on_read: Callable[[SourceRef], None] | None) -> Iterator[SourceRef]:
-    """The inputs of a batch; once each is done, ``on_read(ref)``, or, in a worker, a report of its position."""
-    for position, ref in enumerate(refs):
-        yield ref
-        if on_read is not None:
-            on_read(ref)
-        else:
-            _pool.report(position)
-
-
-def _process_chunk(refs: list[SourceRef], on_read: Callable[[SourceRef], None] | None = None) -> _Chunk:
-    """Worker: read a batch of inputs; drop verbatim repeats; flatten the rest in one pass.
-
-    ``on_read(ref)`` is called as each input is read (in a worker process, the parent is told instead).
-
-    What is kept per input until the batch is flattened is its valid days and a few small
-    objects; its report rows are kept column by column (:class:`~copilot_metrics.validation.Rows`).
-    """
-    import gc
-
-    enabled = gc.isenabled()
-    gc.disable()  # parsing allocates millions of objects that all stay alive: no cycles to find
-    try:
-        seen: dict[tuple[Any, ...], str] = {}
-        # the outcomes that are not _READ, by input: the list of every input's is made at the end, in
-        # one block (a tuple per input made between its parsed days pins memory they free)
-        special: dict[int, Any] = {}
-        days: list[dict[str, Any]] = []
-        unknown: list[Any] = []
-        labels: list[str] = []
-        scopes: list[dict[str, str | None]] = []
-        shared: dict[tuple[str | None, ...], dict[str, str | None]] = {}  # one scope dict per scope
-        identical = Rows(IDENTICAL_SCHEMA)
-        report = _Report()
-        for position, ref in enumerate(_reading(refs, on_read)):
-            try:
-                prepared = prepare_bytes(ref.read(), source=ref.label, scope=ref.scope, mtime=ref.mtime, seen=seen)
-            except CopilotMetricsError as exc:
-                special[position] = exc
-                report.not_loaded(ref, exc)
-                continue
-            if prepared.repeated_dates:  # rare: the per-file path splits the copies
-                for key in [k for k, v in seen.items() if v == ref.label]:
-                    del seen[key]
-                alone = _process(ref)
-                if isinstance(alone, CopilotMetricsError):
-                    special[position] = alone
-                    report.not_loaded(ref, alone)
-                    continue
-                result, copies, repeat_findings = alone
-                report.loaded(ref, result)
-                report.findings.append(repeat_findings)
-                special[position] = _Read(result.cut_short, result.tables, copies)
-                continue
-            report.loaded(ref, prepared)
-            if prepared.cut_short is not None:
-                special[position] = _Read(prepared.cut_short)
-            key = tuple(ref.scope.get(k) for k in SCOPE)
-            scope = shared.setdefault(key, dict(zip(SCOPE, key, strict=True)))
-            days.extend(prepared.days)
-            unknown.extend(prepared.unknown_keys)
-            labels.extend([ref.label] * len(prepared.days))
-            scopes.extend([scope] * len(prepared.days))
-            for date, first in prepared.identical:
-                identical.append(*key, dt.date.fromisoformat(date), ref.label, first)
-            del prepared
-        tables = explode_days(days, source=labels, scope=scopes, unknown=unknown)
-    finally:
-        if enabled:
-            gc.enable()
-    # hashed here, in the worker, so that the parent only joins
-    outcomes = [(ref, special.get(position, _READ)) for position, ref in enumerate(refs)]
-    return _Chunk(outcomes, tables, identical.frame(), merge.day_digests(tables, by_source=True),
-                  failed=report.failed.frame(), read=report.read.frame(), quarantine=report.quarantine.frame(),
-                  errors=report.errors.frame(), unknown=report.unknown.frame(), positions=report.positions.frame(),
-                  findings=pl.concat(report.findings))
-
-
-def _size(ref: SourceRef) -> int:
-    if ref.path is None:
-        return len(ref.data or b"")
-    try:
-        return ref.path.stat().st_size
-    except OSError:  # gone since it was listed: reading it says so
-        return 0
+# The batch step's names as they were before it had a module of its own (copilot_metrics.spark and
+# a few tests use them); new code uses copilot_metrics.batch.
+_process_chunk = process_batch
+_size = input_size
+_source_row = source_row
 
 
 def _chunks(refs: list[SourceRef], parts: int) -> list[list[SourceRef]]:
-    """Split inputs into batches of at most ``CHUNK_BYTES``.
-
-    A scope's exports go together (their repeats are found in the batch); with several workers,
-    at least ``2 * parts`` batches keep them all busy.
-    """
-    ordered = sorted(refs, key=lambda r: (tuple(r.scope.get(k) or "" for k in SCOPE), r.label))
-    total = sum(_size(r) for r in ordered)
-    limit = max(1, min(CHUNK_BYTES, total // max(1, 2 * parts) + 1)) if parts > 1 else CHUNK_BYTES
-    chunks: list[list[SourceRef]] = [[]]
-    size = 0
-    for ref in ordered:
-        if chunks[-1] and size + _size(ref) > limit:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(ref)
-        size += _size(ref)
-    return [c for c in chunks if c]
-
-
-def _describe(chunk: list[SourceRef]) -> str:
-    names = ", ".join(ref.label for ref in chunk[:3])
-    return names + (f" and {len(chunk) - 3} more file(s)" if len(chunk) > 3 else "")
-
-
-def _results(refs: list[SourceRef], workers: int | None,
-             progress: Callable[[LoadProgress], None] | None = None) -> Iterator[_Chunk]:
-    readable = [r for r in refs if not r.skipped]
-    total = sum(_size(r) for r in readable)
-    n = workers if workers is not None else (os.cpu_count() or 1)
-    tracker = _Tracker(progress, readable) if progress is not None and readable else None
-    if n > 1 and len(readable) > 1 and (workers is not None or total >= PARALLEL_MIN_BYTES):
-        # fresh interpreters that import only this package (see copilot_metrics._pool): scripts
-        # without a __main__ guard, notebooks and daemonic pool workers can all load in parallel
-        chunks = _chunks(readable, n)
-
-        def reported(task: int, position: int) -> None:  # a worker read chunks[task][position]
-            if tracker is not None:
-                tracker.read(chunks[task][position])
-
-        yield from _pool.imap(_process_chunk, chunks, n, describe=_describe,
-                              on_progress=reported if tracker is not None else None)
-    else:
-        for chunk in _chunks(readable, 1):
-            yield _process_chunk(chunk, tracker.read if tracker is not None else None)
-
-
-def _source_row(ref: SourceRef, status: str, message: str | None, layout: str | None = None) -> dict[str, Any]:
-    return {
-        "source": ref.label, **{k: ref.scope.get(k) for k in SCOPE}, "sha256": None, "bytes": None,
-        "layout": layout, "status": status, "days": 0, "days_valid": 0, "first_date": None, "last_date": None,
-        "mtime": ref.mtime, "wrapper": None, "message": message,
-    }
+    """:func:`copilot_metrics.batch.plan_batches` with :data:`CHUNK_BYTES`."""
+    return plan_batches(refs, parts, batch_bytes=CHUNK_BYTES)
 
 
 def load(
     source: Source,
     *,
-    on_invalid: Literal["raise", "quarantine"] = "raise",
+    on_invalid: OnInvalid = "raise",
     enterprise: str | None = None,
     org: str | None = None,
     team: str | None = None,
@@ -488,18 +207,18 @@ def load(
         refs = _renumber_in_memory(refs, base_ds.sources)
     if times:
         fetched_at = _match_fetched_at(times, refs, base_ds.sources["source"].to_list() if base_ds else [])
-    skipped = [_source_row(ref, "skipped", ref.skipped) for ref in refs if ref.skipped]
+    skipped = [source_row(ref, "skipped", ref.skipped) for ref in refs if ref.skipped]
     ds = assemble(
-        _results(refs, workers, progress), on_invalid=on_invalid, fetched_at=fetched_at, precedence=precedence,
-        contracts=contracts, skipped=skipped,
+        read_batches(refs, workers, progress, batch_bytes=CHUNK_BYTES), on_invalid=on_invalid, fetched_at=fetched_at,
+        precedence=precedence, contracts=contracts, skipped=skipped,
     )
     return ds if base_ds is None else merge.merge_into(base_ds, ds, fetched_at=fetched_at, precedence=precedence)
 
 
 def assemble(
-    chunks: Iterable[_Chunk],
+    chunks: Iterable[Batch],
     *,
-    on_invalid: Literal["raise", "quarantine"],
+    on_invalid: OnInvalid,
     fetched_at: Mapping[str, Any] | None = None,
     precedence: Callable[[dict[str, Any]], Any] | None = None,
     contracts: bool = True,
@@ -507,60 +226,88 @@ def assemble(
 ) -> Dataset:
     """Everything :func:`load` does after reading: merge the batches, pick winners, contracts, findings.
 
-    ``chunks`` are the batch results of :func:`_process_chunk`, in any order, computed here or
-    elsewhere (worker processes, or the executors of :mod:`copilot_metrics.spark`): one place
-    turns read batches into a dataset, so every engine gives the same one.  ``skipped`` are the
-    ``ds.sources`` rows of inputs never opened.
+    ``chunks`` are the batches of :func:`copilot_metrics.batch.process_batch`, in any order,
+    computed here or elsewhere (worker processes, or the executors of
+    :mod:`copilot_metrics.spark`): one place turns read batches into a dataset, so every engine
+    gives the same one.  ``skipped`` are the ``ds.sources`` rows of inputs never opened.
     """
-    merger = merge.Merger()
-    # the report rows arrive as frames, batch by batch (see _Chunk); never a dict per row
-    source_parts = [_source_rows(skipped)]
-    read_parts: list[pl.DataFrame] = []
-    quarantine_parts: list[pl.DataFrame] = []
-    error_parts: list[pl.DataFrame] = []
-    unknown_parts: list[pl.DataFrame] = []
-    position_parts: list[pl.DataFrame] = []
-    reading_findings: list[pl.DataFrame] = []
-    format_errors: list[FormatError] = []
+    collected = _collect(chunks, on_invalid, skipped)
+    report = collected.report()
+    refuse(collected.format_errors, report, on_invalid)
+    return _finish(collected, report, on_invalid=on_invalid, fetched_at=fetched_at, precedence=precedence,
+                   contracts=contracts)
+
+
+@dataclass
+class _Collected:
+    """The batches of a load, received: their merge so far, their report rows as frames, the refusals."""
+
+    merger: merge.Merger
+    sources: list[pl.DataFrame]  # the inputs not read (skipped, refused), then those read (last)
+    read: list[pl.DataFrame] = dataclasses.field(default_factory=list)
+    quarantine: list[pl.DataFrame] = dataclasses.field(default_factory=list)
+    errors: list[pl.DataFrame] = dataclasses.field(default_factory=list)
+    unknown: list[pl.DataFrame] = dataclasses.field(default_factory=list)
+    positions: list[pl.DataFrame] = dataclasses.field(default_factory=list)
+    findings: list[pl.DataFrame] = dataclasses.field(default_factory=list)
+    format_errors: list[FormatError] = dataclasses.field(default_factory=list)
+
+    def report(self) -> ValidationReport:
+        """The validation report of every input read (the ``ds.sources`` rows of those read are added)."""
+        read_sources = _stack(self.read, SOURCE_READ_SCHEMA)
+        self.sources.append(read_sources)
+        return ValidationReport(
+            _stack(self.errors, ERROR_SCHEMA), _stack(self.unknown, UNKNOWN_SCHEMA),
+            int(read_sources["days"].sum()), int(read_sources["days_valid"].sum()),
+        )
+
+
+def _collect(chunks: Iterable[Batch], on_invalid: OnInvalid, skipped: Sequence[dict[str, Any]]) -> _Collected:
+    """Receive the batches: merge their days as they arrive; keep their report rows (frames, never a dict per row).
+
+    An input that could not be read raises at once with ``"raise"``, unless it is not an export
+    (those are refused together, after reading: :func:`copilot_metrics.quarantine.refuse`).
+    """
+    collected = _Collected(merge.Merger(), [_source_rows(skipped)])
     for chunk in chunks:
         for ref, outcome in chunk.outcomes:
             if isinstance(outcome, CopilotMetricsError):
                 if isinstance(outcome, FormatError):
-                    format_errors.append(outcome)
+                    collected.format_errors.append(outcome)
                 elif on_invalid == "raise":
                     raise outcome
                 continue
             if outcome.cut_short is not None:  # complete days read; raise mode refuses the file
-                format_errors.append(outcome.cut_short)
+                collected.format_errors.append(outcome.cut_short)
             if outcome.tables is not None:  # read on its own: it repeats a date
-                merger.add(ref.label, outcome.tables)  # merge early: repeats are dropped here, file by file
+                collected.merger.add(ref.label, outcome.tables)  # merge early: repeats are dropped here, file by file
                 for label, occurrence, copy in outcome.copies:
-                    merger.add(label, copy, file=ref.label, occurrence=occurrence)
-        source_parts.append(chunk.failed)
-        read_parts.append(chunk.read)
-        quarantine_parts.append(chunk.quarantine)
-        error_parts.append(chunk.errors)
-        unknown_parts.append(chunk.unknown)
-        position_parts.append(chunk.positions)
-        reading_findings.append(chunk.findings)
-        reading_findings.append(training_date_findings(chunk.tables))
+                    collected.merger.add(label, copy, file=ref.label, occurrence=occurrence)
+        collected.sources.append(chunk.failed)
+        collected.read.append(chunk.read)
+        collected.quarantine.append(chunk.quarantine)
+        collected.errors.append(chunk.errors)
+        collected.unknown.append(chunk.unknown)
+        collected.positions.append(chunk.positions)
+        collected.findings.append(chunk.findings)
+        collected.findings.append(training_date_findings(chunk.tables))
         # repeats across exports are dropped here, batch by batch
-        merger.add_batch(chunk.tables, chunk.identical, digests=chunk.digests)
-    read_sources = _stack(read_parts, SOURCE_READ_SCHEMA)
-    source_parts.append(read_sources)
-    report = ValidationReport(
-        _stack(error_parts, ERROR_SCHEMA), _stack(unknown_parts, UNKNOWN_SCHEMA),
-        int(read_sources["days"].sum()), int(read_sources["days_valid"].sum()),
-    )
-    if on_invalid == "raise":
-        if format_errors:
-            first = format_errors[0]
-            if len(format_errors) > 1:
-                first.message += f" (and {len(format_errors) - 1} more file(s) that are not exports)"
-            raise first
-        if not report.ok:
-            raise SchemaValidationError(report)
-    sources = _stack(source_parts, SOURCE_READ_SCHEMA).unique("source", keep="last").sort("source")
+        collected.merger.add_batch(chunk.tables, chunk.identical, digests=chunk.digests)
+    return collected
+
+
+def _finish(
+    collected: _Collected,
+    report: ValidationReport,
+    *,
+    on_invalid: OnInvalid,
+    fetched_at: Mapping[str, Any] | None,
+    precedence: Callable[[dict[str, Any]], Any] | None,
+    contracts: bool,
+) -> Dataset:
+    """Pick the winners, then the contracts, the statuses and the findings: the dataset."""
+    merger = collected.merger
+    sources = _stack(collected.sources, SOURCE_READ_SCHEMA).unique("source", keep="last").sort("source")
     if merger.registry:  # unlabelled folders that cannot be one scope are refused, never merged
         merge.refuse_clashes(merge.scope_clashes(pl.concat(merger.registry)), sources["source"].to_list())
     ranked = merge.rank_sources(sources, fetched_at, precedence)
@@ -568,15 +315,13 @@ def assemble(
     sources = ranked.join(counts, on="source", how="left").with_columns(
         pl.col("days_kept", "days_identical", "days_superseded").fill_null(0).cast(pl.Int64)
     )
-    quarantine_frame = _sort_quarantine(_stack(quarantine_parts, QUARANTINE_SCHEMA))
-    del quarantine_parts
+    quarantine_frame = _sort_quarantine(_stack(collected.quarantine, QUARANTINE_SCHEMA))
+    collected.quarantine.clear()
     ds = Dataset(tables, sources, quarantine_frame, FINDING_SCHEMA.to_frame(), conflicts, report, versions=versions)
-    if contracts:
-        ds = enforce(ds, on_invalid, positions=_stack(position_parts, _POSITIONS))
+    ds = enforce_and_mark(ds, on_invalid, contracts=contracts, positions=_stack(collected.positions, POSITIONS_SCHEMA))
     return dataclasses.replace(
         ds,
-        sources=merge.file_statuses(ds.sources, ds.quarantine),
-        findings=pl.concat([*reading_findings, table_findings(ds.tables), ds.findings])
+        findings=pl.concat([*collected.findings, table_findings(ds.tables), ds.findings])
         .unique()
         .sort(["source", *DAY_KEY, "table", "rule", "json_path", "value", "severity", "message"], nulls_last=True),
     )
@@ -774,10 +519,9 @@ def validate(
     listed = resolve(source if not isinstance(source, os.PathLike) else os.fspath(source),
                      _scope(enterprise, org, team)) if source or not datasets else []
     readable = [ref for ref in listed if not ref.skipped]
-    tracker = _Tracker(progress, readable) if progress is not None and readable else None
-    for ref in _reading(readable, tracker.read if tracker is not None else None):
+    for ref in inputs_read(readable, track(progress, readable)):
         try:
-            prepared = prepare_bytes(ref.read(), source=ref.label, scope=ref.scope)
+            prepared = read_input(ref.read(), source=ref.label, scope=ref.scope)
         except FormatError as exc:
             errors.append(ref.label, None, None, exc.json_path or "$", f"format:{exc.detected}", None, exc.message)
             continue
@@ -793,7 +537,7 @@ def validate(
     return ValidationReport(errors.frame(), unknown.frame(), checked, valid)
 
 
-def _contract_errors(prepared: Prepared, ref: SourceRef) -> pl.DataFrame:
+def _contract_errors(prepared: ReadInput, ref: SourceRef) -> pl.DataFrame:
     """Error rows for the schema-valid days of one input that break a table's contract.
 
     What ``load`` would refuse after flattening (a negative count, a dimension row twice in a

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, Protocol
 
 import polars as pl
 import pyarrow as pa
@@ -170,13 +170,29 @@ def _prefix(base: str, index: int) -> str:
     return f"{base}[{index}]"
 
 
-def check_days(days: Sequence[Any], label: str, base: str = "$", *, numbers: Sequence[int] | None = None) -> DayCheck:
+class DayValidator(Protocol):
+    """A compiled validator of one day (jsonschema-rs's, or a stand-in)."""
+
+    def is_valid(self, instance: Any) -> bool: ...
+
+
+#: The validators :func:`check_days` uses: ``"installed"`` (jsonschema-rs's compiled pair when it is
+#: installed), ``None`` (the reporting validator alone), or a pair ``(published, strict)``.
+Validators = tuple[DayValidator, DayValidator] | Literal["installed"] | None
+
+
+def check_days(
+    days: Sequence[Any], label: str, base: str = "$", *, numbers: Sequence[int] | None = None,
+    validators: Validators = "installed",
+) -> DayCheck:
     """Check every day of one input; collect all errors and all unknown keys.
 
     ``numbers`` gives each day's index in its file (default: its position in ``days``), used in
-    the rows' ``day_index`` and JSON paths.
+    the rows' ``day_index`` and JSON paths.  ``validators``: the compiled pair that passes a day
+    at once (``strict``) or says it is valid (``published``); the reporting validator names the
+    errors of a day they do not pass.
     """
-    fast = _schema.fast_validators()
+    fast = _schema.fast_validators() if isinstance(validators, str) else validators
     valid: list[bool] = []
     has_unknown: list[bool] = []
     check = DayCheck(valid, has_unknown)

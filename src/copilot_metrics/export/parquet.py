@@ -94,9 +94,9 @@ import polars as pl
 
 from copilot_metrics import _schema
 from copilot_metrics import merge as archive
-from copilot_metrics.contracts import enforce
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import ContractError, CopilotMetricsError, _short
+from copilot_metrics.quarantine import enforce
 from copilot_metrics.tables import (
     ERROR_SCHEMA,
     SCOPE,
