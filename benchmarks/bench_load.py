@@ -33,6 +33,7 @@ Not part of the test suite. Usage::
     python benchmarks/bench_load.py --scaling
     python benchmarks/bench_load.py --issue19 --keep             # issue 19 at full size (~25 min)
     python benchmarks/bench_load.py --issue19 --scale 0.01 --runs 1   # the harness works (~1 min)
+    python benchmarks/bench_load.py --scan --scale 0.1   # issue 19's scanner alone against orjson (~1 min)
 """
 
 from __future__ import annotations
@@ -986,6 +987,82 @@ def issue19(args: argparse.Namespace) -> None:
         print("removed the generated archives (use --keep to keep them cached)")
 
 
+def _timed(fn: Any, repeat: int) -> tuple[float, float]:
+    """Best wall and CPU seconds of ``fn()`` over ``repeat`` runs (in this process)."""
+    best_wall = best_cpu = math.inf
+    for _ in range(repeat):
+        w0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        best_wall = min(best_wall, time.perf_counter() - w0)
+        best_cpu = min(best_cpu, time.process_time() - c0)
+    return best_wall, best_cpu
+
+
+def scan_micro(args: argparse.Namespace) -> None:
+    """Issue 19's scanner alone (``copilot_metrics._scan``), in this process, against orjson on the same bytes.
+
+    Three inputs, from the daily recipe at ``--scale`` (an org and its team exporting a 100-day window
+    daily) and a year of appended 28-day responses: every file on its own; the responses appended to
+    one file (pretty documents: ``concatenated-json``); the same as one compact line each
+    (``ndjson-arrays``).  For each: ``orjson.loads`` of every document (the floor today's path pays
+    before validating), ``scan`` (split and xxh3-128 of every day), ``scan`` + ``orjson.loads`` of
+    the distinct ranges of each file, and the same with the distinct ranges of the whole input (a
+    fingerprint seen in an earlier file is not parsed again); best of ``--runs``.
+    """
+    import orjson
+
+    from copilot_metrics import _scan
+
+    print(machine())
+    print(f"copilot-metrics at {revision()}; {load_note()}; scale {args.scale:g}, best of {args.runs}")
+    data = Path(args.data_dir)
+    exports = _scaled(DAILY_EXPORTS, args.scale)
+    daily_root = daily_dir(data, exports, orgs=1)
+    daily = [p.read_bytes() for p in json_files(daily_root)]
+    one, separate = appended_dirs(data, _scaled(APPENDED_RESPONSES, args.scale), "pretty")
+    responses = [p.read_bytes() for p in json_files(separate)]
+    inputs = {
+        f"daily ({len(daily)} files)": (daily, daily),
+        f"appended pretty ({len(responses)} docs)": ([b"".join(r.rstrip() + b"\n" for r in responses)], responses),
+        f"appended lines ({len(responses)} docs)": (
+            [b"".join(orjson.dumps(orjson.loads(r)) + b"\n" for r in responses)],
+            [orjson.dumps(orjson.loads(r)) for r in responses],
+        ),
+    }
+
+    def parse_distinct(files: list[bytes], *, across: bool) -> None:
+        seen: set[bytes] = set()
+        for blob in files:
+            found = _scan.scan(blob)
+            assert found is not None
+            for k, digest in enumerate(found.fingerprints):
+                if digest not in seen:
+                    found.load(k)
+                    if across:
+                        seen.add(digest)
+            if not across:
+                seen.clear()
+
+    print(f"\n  {'input':<30} {'MB':>6} {'days':>6} {'distinct':>8} {'orjson':>8} {'scan':>8} {'ratio':>6} "
+          f"{'+parse/file':>11} {'ratio':>6} {'+parse/all':>10} {'ratio':>6}")
+    for name, (files, documents) in inputs.items():
+        mb = sum(len(f) for f in files) / MB
+        scans = [_scan.scan(f) for f in files]
+        assert all(s is not None for s in scans), name
+        days = sum(s.days for s in scans if s is not None)
+        distinct = len({d for s in scans if s is not None for d in s.fingerprints})
+        base, _ = _timed(lambda docs=documents: [orjson.loads(d) for d in docs], args.runs)
+        alone, _ = _timed(lambda fs=files: [_scan.scan(f) for f in fs], args.runs)
+        per_file, _ = _timed(lambda fs=files: parse_distinct(fs, across=False), args.runs)
+        every, _ = _timed(lambda fs=files: parse_distinct(fs, across=True), args.runs)
+        print(f"  {name:<30} {mb:6.1f} {days:6} {distinct:8} {base:7.3f}s {alone:7.3f}s {alone / base:6.2f} "
+              f"{per_file:10.3f}s {per_file / base:6.2f} {every:9.3f}s {every / base:6.2f}", flush=True)
+    print(f"\n  ratio: against orjson.loads of every document (< 1: faster); {load_note()}")
+    if not args.keep:
+        for root in (daily_root, one.parent):
+            shutil.rmtree(root, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size-mb", type=float, default=1000.0, help="archive size (default 1000)")
@@ -1033,6 +1110,11 @@ def main() -> None:
         default="pretty",
         help="pretty: the pretty-printed responses one after another (default); lines: one compact response a line",
     )
+    issue.add_argument(
+        "--scan",
+        action="store_true",
+        help="the scanner alone (copilot_metrics._scan: split + xxh3-128) against orjson.loads of the same bytes",
+    )
     issue.add_argument("--runs", type=int, default=3, help="runs of each measured process; medians (default 3)")
     issue.add_argument(
         "--scale",
@@ -1055,6 +1137,8 @@ def main() -> None:
         child_19(args._child, Path(args._root), args._sources, args.workers)
     elif args._child:
         child_main(args._child, Path(args._root), args.workers, args._out)
+    elif args.scan:
+        scan_micro(args)
     elif args.issue19 or args.compare or args.daily_scaling or args.appended:
         issue19(args)
     elif args.scaling:

@@ -16,7 +16,7 @@ ROOT = Path(cm.__file__).parent
 LAYERS: list[set[str]] = [
     {"_version", "errors", "_schema", "examples"},  # no import of the package
     {"tables"},  # every table and side table, declared once
-    {"_layout", "sources", "decode", "validation", "rebuild"},  # inputs -> days -> verdicts; tables -> days
+    {"_layout", "sources", "decode", "validation", "rebuild", "_scan"},  # inputs -> days -> verdicts; tables -> days
     {"explode", "dataset"},  # days -> tables; the container
     {"findings"},
     # merge: precedence, versions (winners, counts), conflicts, repeated dates, the incremental merge
