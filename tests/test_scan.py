@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from copilot_metrics import _scan
 from copilot_metrics._scan import Unsplittable, content_digest, content_groups, scan
+from copilot_metrics.batch import repeat_key as _raw_digest
 from copilot_metrics.decode import decode
-from copilot_metrics.explode import _raw_digest
 
 A = b'{"date": "2024-06-01", "total_active_users": 3}'
 B = b'{"date": "2024-06-02", "total_active_users": 4}'

@@ -21,7 +21,7 @@ an error of its own about the bytes.
 
 Equal content, other bytes (another indentation, ``\u`` escapes): the caller parses only the
 distinct ranges, and :func:`content_digest` of each parsed day is the key the loader compares
-days by (:func:`copilot_metrics._schema.json_bytes`, what ``explode._raw_digest`` keys repeats
+days by (:func:`copilot_metrics._schema.json_bytes`, what ``batch.repeat_key`` keys repeats
 by): key order and ``1`` against ``1.0`` stay distinct there, exactly as today (another key
 order collapses later, in the merge's digest of the flattened rows, as today).
 
@@ -156,7 +156,7 @@ class Scan:
 def content_digest(day: Any) -> bytes:
     r"""The key equal content collapses by: xxh3-128 of :func:`copilot_metrics._schema.json_bytes`.
 
-    Two parsed days have the same digest exactly when ``explode._raw_digest`` (the compact JSON
+    Two parsed days have the same digest exactly when ``batch.repeat_key`` (the compact JSON
     keying repeats across files today) is the same for both (a 128-bit collision aside):
     whitespace, indentation and ``\u`` escapes do not count; key order, ``1`` against ``1.0``
     and ``true`` against ``1`` do, as today.  Pass the object the loader keys by: the exact

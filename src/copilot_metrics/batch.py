@@ -193,7 +193,7 @@ def day_versions(
         date = day.get("date") if isinstance(day, dict) else None
         digest = None
         if isinstance(date, str):
-            digest = _raw_digest(day)
+            digest = repeat_key(day)
             first = seen.get((scope_key, date, digest))
             if first is not None:
                 versions.identical.append((date, first))
@@ -268,7 +268,7 @@ def _read_exact(
         versions.days[valid_pos[j]] = days[i] = exact[i]
         looked[j] = _schema.number_problems(exact[i])
         if versions.digests and versions.digests[valid_pos[j]] is not None:  # the day's exact JSON is its identity
-            versions.digests[valid_pos[j]] = _raw_digest(exact[i])
+            versions.digests[valid_pos[j]] = repeat_key(exact[i])
     for i in reread_invalid:
         days[i] = exact[i]
     return True
@@ -387,7 +387,7 @@ def source_row(ref: SourceRef, status: str, message: str | None, layout: str | N
     }
 
 
-def _raw_digest(day: Any) -> bytes:
+def repeat_key(day: Any) -> bytes:
     """The day as compact JSON: an exact key (a dict compares the bytes on a hash match).
 
     Copied into an object of its own size: orjson returns its write buffer (at least 4 KiB
