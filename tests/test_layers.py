@@ -22,7 +22,7 @@ LAYERS: list[set[str]] = [
     {"contracts", "merge"},
     {"export.parquet"},
     {"_pool", "_worker", "pipeline"},  # load and validate: the only module that knows every stage
-    {"metrics", "export", "export.json", "testing", "_terminal"},  # _terminal: tables that fit a terminal
+    {"metrics", "export", "export.json", "testing", "_terminal", "summary"},  # _terminal: tables that fit a terminal
     # the facade (import copilot_metrics) and what imports it: the charts, the report, the front ends
     {"__init__", "plot", "report", "_cli_commands", "cli", "__main__", "spark"},
 ]
