@@ -40,6 +40,7 @@ from copilot_metrics.tables import (
     SCOPE,
     TABLES,
     UNKNOWN_SCHEMA,
+    Shape,
     TableSpec,
 )
 from copilot_metrics.validation import Rows, check_days, series
@@ -99,7 +100,7 @@ class _Annotations:
 
 
 @functools.cache
-def _note(key: str, state: str) -> str:
+def _note(key: str, state: Shape) -> str:
     """A ``shape`` note such as ``copilot_ide_chat:null``: one object for every row that holds it."""
     return f"{key}:{state}"
 
