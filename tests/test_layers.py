@@ -28,7 +28,7 @@ LAYERS: list[set[str]] = [
     # metrics: the selection, the column kinds and "missing is never zero" under each metric
     {"metrics", "metrics._selection", "metrics.columns", "metrics._reported", "metrics.adoption",
      "metrics.features", "metrics.coverage", "metrics.trend", "metrics.rollup",
-     "export", "export.json", "testing", "_terminal"},  # _terminal: tables that fit a terminal
+     "export", "export.json", "testing", "_terminal", "summary"},  # _terminal: tables that fit a terminal
     # the facade (import copilot_metrics) and what imports it: the charts, the report, the front ends
     {"__init__", "plot", "report", "_cli_commands", "cli", "__main__", "spark"},
 ]

@@ -69,42 +69,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except cm.CopilotMetricsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    # a file whose every day was set aside is "not loaded: every day quarantined"
-    from copilot_metrics._terminal import COVERAGE_HEADERS, LANGUAGE_HEADERS, SUMMARY_HEADERS, not_loaded
+    from copilot_metrics import summary
+    from copilot_metrics._terminal import COVERAGE_HEADERS, LANGUAGE_HEADERS, SUMMARY_HEADERS
 
-    loaded = ds.sources.filter(pl.col("status").str.starts_with("loaded")).height
-    _say(f"copilot-metrics {cm.__version__}: {loaded} of {ds.sources.height} file(s) loaded, "
-         f"{ds.days.height} scope-day(s), {ds.conflicts.height} conflicting value(s) between exports, "
-         f"{ds.quarantine.height} day(s) quarantined, {ds.findings.height} finding(s)")
-    for line in not_loaded(ds.sources):  # which files, and why
+    _say(f"copilot-metrics {cm.__version__}: {summary.load_line(ds)}")
+    for line in summary.not_loaded(ds.sources):  # which files, and why
         _say(line, indent="    " if line.startswith("  ") else "")
     if ds.days.is_empty():
         if ds.quarantine.height:
             _print("Quarantined days", ds.quarantine.select("source", "date", "reasons").head(20))
         print("error: no valid day was loaded: nothing to summarise", file=sys.stderr)
         return 1
-    from copilot_metrics._terminal import missing_ranges_text
-
-    _print("Coverage (missing days are gaps, not zeros)", missing_ranges_text(cm.coverage(ds)), COVERAGE_HEADERS)
-    adoption = cm.adoption(ds, by=("enterprise", "org", "team"))
+    _print("Coverage (missing days are gaps, not zeros)", summary.missing_ranges_text(cm.coverage(ds)),
+           COVERAGE_HEADERS)
+    adoption = cm.adoption(ds, by=summary.SCOPE_COLUMNS)
     _print(
         "Adoption over the whole range (user counts are daily means and peaks, never sums)",
         adoption.select(
-            "enterprise", "org", "team", "days_with_data", "days_missing", "active_users_mean",
+            *summary.SCOPE_COLUMNS, "days_with_data", "days_missing", "active_users_mean",
             "active_users_peak", "engaged_users_mean", "engaged_users_peak", "engagement_rate",
         ),
         SUMMARY_HEADERS,
     )
-    scopes = ds.days.select("enterprise", "org", "team").unique().sort(["enterprise", "org", "team"], nulls_last=False)
-    first = scopes.row(0, named=True)
-    scoped = cm.acceptance(ds, by=("enterprise", "org", "team", "language")).filter(
-        pl.all_horizontal(pl.col(k).eq_missing(pl.lit(v, dtype=pl.String)) for k, v in first.items())
-    )
-    label = "/".join(v for v in first.values() if v) or "all data"
+    first = summary.scopes(ds)[0]
+    scoped = summary.top_languages(cm.acceptance(ds, by=(*summary.SCOPE_COLUMNS, "language")), first, args.top)
     _print(
-        f"Completion acceptance per language for {label} (rates are ratios of sums; top {args.top} by suggestions)",
-        scoped.sort("total_code_suggestions", descending=True, nulls_last=True).head(args.top).select(
-            *(c for c in LANGUAGE_HEADERS if c in scoped.columns)),
+        f"Completion acceptance per language for {summary.scope_name(first)} (rates are ratios of sums; "
+        f"top {args.top} by suggestions)",
+        scoped.select(*(c for c in LANGUAGE_HEADERS if c in scoped.columns)),
         LANGUAGE_HEADERS, keys=("language",),
     )
     return 0

@@ -29,13 +29,14 @@ import polars as pl
 import copilot_metrics as cm
 from copilot_metrics import _terminal
 from copilot_metrics import report as _report
+from copilot_metrics import summary as _summary
 from copilot_metrics._terminal import COVERAGE_HEADERS, LANGUAGE_HEADERS, SUMMARY_HEADERS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Loads of at least this many files show a progress bar (on a terminal).
 PROGRESS_MIN_FILES = 10
-_SCOPE_COLUMNS = ("enterprise", "org", "team")
+_SCOPE_COLUMNS = _summary.SCOPE_COLUMNS
 _VALIDATE_HINT = "run `copilot-metrics validate` on the same paths to list every error, or add --quarantine " \
                  "to load the valid days and set the others aside"
 
@@ -232,21 +233,9 @@ def _load(paths: Sequence[str], options: dict[str, Any]) -> cm.Dataset:
         )
 
 
-def loaded_files(ds: cm.Dataset) -> int:
-    """Files loaded: a file whose every day was set aside has the status ``not loaded: ...``."""
-    return ds.sources.filter(pl.col("status").str.starts_with("loaded")).height
-
-
-def load_line(ds: cm.Dataset) -> str:
-    """What was loaded, on one line (the first line of ``report`` and ``convert``)."""
-    return (f"{loaded_files(ds)} of {ds.sources.height} file(s) loaded, {ds.days.height} scope-day(s), "
-            f"{ds.conflicts.height} conflicting value(s) between exports, {ds.quarantine.height} day(s) "
-            f"quarantined, {ds.findings.height} finding(s)")
-
-
 def _say_loaded(ds: cm.Dataset, *, err: bool = False) -> None:
     """The load line, then the files not loaded and why (on standard error with ``err``)."""
-    lines = [load_line(ds), *_terminal.not_loaded(ds.sources)]
+    lines = [_summary.load_line(ds), *_summary.not_loaded(ds.sources)]
     if err:
         for line in lines[1:]:
             _err(line)
@@ -429,7 +418,7 @@ def validate(paths: tuple[str, ...], org: str | None, team: str | None, enterpri
     for (source,), rows in shown.group_by("source", maintain_order=True):
         _out(f"{source}: {totals[source]} error(s)")
         for row in rows.iter_rows(named=True):  # the file and the path once, not again in the message
-            message = _terminal.without_place(row["message"] or "", source, row["json_path"])
+            message = _summary.without_place(row["message"] or "", source, row["json_path"])
             _out(f"  {row['json_path']}: {message} [{row['rule']}]")
     if shown.height < result.errors.height:
         _out(f"... and {result.errors.height - shown.height} more error(s) (--limit 0 or --json shows all)")
@@ -535,7 +524,7 @@ def _range_text(start: Any, end: Any, weekdays_only: bool) -> str:
 
 
 def _summary_frame(ds: cm.Dataset, seats: float | pl.DataFrame | None, **days: Any) -> pl.DataFrame:
-    summary = _report.summary(ds, seats=seats, **days)
+    summary = _summary.summary_table(ds, seats=seats, **days)
     return summary.select(*_SCOPE_COLUMNS, *(c for c in SUMMARY_HEADERS if c in summary.columns))
 
 
@@ -583,12 +572,10 @@ def report_command(paths: tuple[str, ...], org: str | None, team: str | None, en
     _print_coverage(ds)
     by_language = cm.acceptance(ds, by=(*_SCOPE_COLUMNS, "language"), start=days["start"], end=days["end"],
                                 weekdays_only=weekdays_only)
-    for scope in _report.scopes(ds):
-        rows = by_language.filter(pl.all_horizontal(
-            pl.col(k).eq_missing(pl.lit(scope[k], dtype=pl.String)) for k in _SCOPE_COLUMNS))
-        top_rows = rows.sort("total_code_suggestions", descending=True, nulls_last=True).head(top)
-        _print_table(top_rows.select(c for c in LANGUAGE_HEADERS if c in rows.columns),
-                     f"Completion acceptance by language, {_report.scope_name(scope)} (top {top} by suggestions)",
+    for scope in _summary.scopes(ds):
+        top_rows = _summary.top_languages(by_language, scope, top)
+        _print_table(top_rows.select(c for c in LANGUAGE_HEADERS if c in top_rows.columns),
+                     f"Completion acceptance by language, {_summary.scope_name(scope)} (top {top} by suggestions)",
                      LANGUAGE_HEADERS, keys=("language",))
     written = _report.write(ds, output, every=every, top=top, title=title, seats=seat_numbers, **days)
     _say(f"report written to {written.resolve()}")
@@ -597,7 +584,7 @@ def report_command(paths: tuple[str, ...], org: str | None, team: str | None, en
 
 def _coverage_frame(ds: cm.Dataset | pl.DataFrame) -> pl.DataFrame:
     """``cm.coverage`` with the missing ranges as text (``2025-02-12``, ``2025-03-01 to 2025-03-04``)."""
-    return _terminal.missing_ranges_text(cm.coverage(ds))
+    return _summary.missing_ranges_text(cm.coverage(ds))
 
 
 def _print_coverage(ds: cm.Dataset) -> None:

@@ -31,6 +31,9 @@ from typing import Any
 
 import polars as pl
 
+from copilot_metrics.summary import SCOPE_COLUMNS as _SCOPE
+from copilot_metrics.summary import scope_label
+
 __all__ = [
     "COVERAGE_HEADERS",
     "LANGUAGE_HEADERS",
@@ -41,14 +44,10 @@ __all__ = [
     "cell_len",
     "columns_of",
     "friendly",
-    "missing_ranges_text",
-    "not_loaded",
     "plan",
     "render",
-    "scope_label",
     "terminal_width",
     "text",
-    "without_place",
     "wrap",
 ]
 
@@ -94,9 +93,6 @@ COVERAGE_HEADERS = {
     "days_missing": "missing",
     "missing_ranges": "missing days",
 }
-
-_SCOPE = ("enterprise", "org", "team")
-
 
 def cell_len(value: str) -> int:
     """The columns ``value`` takes in a terminal (wide East Asian characters take two, combining marks none)."""
@@ -208,11 +204,6 @@ class Column:
         self.natural = max([cell_len(self.header), *(cell_len(c) for c in self.cells), 1])
 
 
-def scope_label(row: dict[str, Any]) -> str:
-    """``enterprise/org/team`` without the missing parts (``all data`` when none)."""
-    return "/".join(str(row[k]) for k in _SCOPE if row.get(k)) or "all data"
-
-
 def columns_of(frame: pl.DataFrame, headers: dict[str, str] | None = None,
                keys: Sequence[str] = ()) -> list[Column]:
     """The columns of ``frame`` as text, ``enterprise``/``org``/``team`` as one ``scope`` column first.
@@ -221,8 +212,7 @@ def columns_of(frame: pl.DataFrame, headers: dict[str, str] | None = None,
     """
     out: list[Column] = []
     if any(c in frame.columns for c in _SCOPE):
-        scopes = [scope_label(row) for row in frame.select(c for c in _SCOPE if c in frame.columns).iter_rows(
-            named=True)]
+        scopes = frame.select(scope_label(frame.columns)).get_column("scope").to_list()
         out.append(Column(friendly("scope", headers), scopes, key=True))
     for name in frame.columns:
         if name in _SCOPE:
@@ -342,52 +332,3 @@ def render(layout: Plan) -> str:
             out += _line([wrap(c.cells[row], w) for c, w in part], part, "│")
         out.append(_border(part, "└", "─", "┴", "┘"))
     return "\n".join(out)
-
-
-def missing_ranges_text(coverage: pl.DataFrame) -> pl.DataFrame:
-    """``cm.coverage``'s frame with ``missing_ranges`` as text: ``2025-02-12, 2025-03-01 to 2025-03-04``."""
-    if "missing_ranges" not in coverage.columns:
-        return coverage
-    element = pl.element()
-    start = element.struct.field("start").dt.strftime("%Y-%m-%d")
-    end = element.struct.field("end").dt.strftime("%Y-%m-%d")
-    return coverage.with_columns(
-        pl.col("missing_ranges").list.eval(
-            pl.when(start == end).then(start).otherwise(pl.concat_str(start, pl.lit(" to "), end))
-        ).list.join(", ").alias("missing_ranges")
-    )
-
-
-#: Files not loaded listed at most (the rest are counted).
-NOT_LOADED_SHOWN = 20
-
-
-def without_place(message: str, source: str | None, json_path: str | None = "$") -> str:
-    """``message`` without the file and the JSON path it starts with, when they are printed beside it.
-
-    >>> without_place("a.json: $: the file is empty", "a.json")
-    'the file is empty'
-    >>> without_place("a.json: $[3]: cut short", "a.json")
-    '$[3]: cut short'
-    """
-    for prefix in (source, json_path):
-        if prefix and message.startswith(f"{prefix}: "):
-            message = message[len(prefix) + 2:]
-    return message
-
-
-def not_loaded(sources: pl.DataFrame) -> list[str]:
-    """The files of ``ds.sources`` not loaded (skipped, unreadable, not an export, every day set aside), and why.
-
-    A count line, then one line per file (at most :data:`NOT_LOADED_SHOWN`); nothing when every file loaded.
-    """
-    rows = sources.filter(~pl.col("status").str.starts_with("loaded")).sort("source")
-    if rows.height == 0:
-        return []
-    lines = [f"{rows.height} file(s) not loaded:"]
-    for row in rows.head(NOT_LOADED_SHOWN).iter_rows(named=True):
-        why = without_place(row["message"] or "", row["source"])
-        lines.append(f"  {row['source']}: {row['status']}" + (f" ({why})" if why else ""))
-    if rows.height > NOT_LOADED_SHOWN:
-        lines.append(f"  ... and {rows.height - NOT_LOADED_SHOWN} more (ds.sources lists every file)")
-    return lines

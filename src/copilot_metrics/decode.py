@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 
 from copilot_metrics import _schema
-from copilot_metrics.errors import FormatError
+from copilot_metrics.errors import Detected, FormatError
 from copilot_metrics.tables import BLOCKS
 
 __all__ = ["Decoded", "decode"]
@@ -75,7 +75,7 @@ _GZ_IN = 256 * 1024
 _GZ_OUT = 4 * 2**20
 
 #: What other compressed or archive formats start with (checked after gzip is unwrapped).
-_MAGIC: tuple[tuple[bytes, str, str], ...] = (
+_MAGIC: tuple[tuple[bytes, Detected, str], ...] = (
     (b"PK\x03\x04", "zip", "a zip archive"),
     (b"PK\x05\x06", "zip", "an empty zip archive"),
     (b"\x1f\x8b", "unsupported-compression", "gzip data inside gzip data"),
@@ -93,7 +93,7 @@ _NOT_UTF8 = "str is not valid UTF-8"
 _CUT_HINT = "the file was cut short or edited by hand; restore it from the original export"
 
 
-def _what_is(obj: Any) -> tuple[str, str, str] | None:
+def _what_is(obj: Any) -> tuple[Detected, str, str] | None:
     """Name a parsed object that is not a metrics day: (detected, description, hint)."""
     if not isinstance(obj, dict):
         return None

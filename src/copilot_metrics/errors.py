@@ -8,7 +8,7 @@ Messages are built here, in one place, so that they read the same everywhere.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     import polars as pl
@@ -18,10 +18,28 @@ if TYPE_CHECKING:
 __all__ = [
     "ContractError",
     "CopilotMetricsError",
+    "Detected",
     "FormatError",
     "RollupError",
     "SchemaValidationError",
     "ScopeError",
+]
+
+
+#: What a file that is not a Copilot metrics export looks like (:attr:`FormatError.detected`, and the
+#: ``not loaded: <detected>`` status and ``format:<detected>`` error rule of ``ds.sources`` and
+#: ``ds.validation``): a shape that parsed, bytes that are not JSON text, a container that cannot be
+#: opened, or ``io`` (a file that could not be read at all; never a :class:`FormatError`).
+Detected = Literal[
+    # a shape that parsed
+    "copilot-usage", "usage-report", "api-error", "flattened-rows", "day-instead-of-date", "unknown-object",
+    "not-a-list",
+    # bytes that are not JSON text
+    "empty", "truncated-json", "invalid-json", "too-deep", "not-utf-8", "utf-16", "utf-32", "html",
+    # a container it cannot open
+    "corrupt-gzip", "gzip-bomb", "zip", "unsupported-compression",
+    # the file could not be read
+    "io",
 ]
 
 
@@ -104,20 +122,21 @@ def _rebuild(cls: type[CopilotMetricsError], message: str, state: dict[str, Any]
 class FormatError(CopilotMetricsError):
     """A file is not a Copilot metrics export (or cannot be read as one).
 
-    ``detected`` names what the file looks like instead: a shape that parsed
-    (``copilot-usage``, ``usage-report``, ``api-error``, ``flattened-rows``,
+    ``detected`` (a :data:`Detected` value) names what the file looks like instead: a shape that
+    parsed (``copilot-usage``, ``usage-report``, ``api-error``, ``flattened-rows``,
     ``day-instead-of-date``, ``unknown-object``, ``not-a-list``), bytes that are not JSON text
     (``empty``, ``truncated-json``, ``invalid-json``, ``too-deep``, ``not-utf-8``, ``utf-16``,
     ``utf-32``, ``html``), or a container it cannot open (``corrupt-gzip``, ``gzip-bomb``,
-    ``zip``, ``unsupported-compression``); ``io`` when the file could not be read at all.
+    ``zip``, ``unsupported-compression``). A file that could not be read at all is not a
+    ``FormatError``; its status says ``io`` instead.
     """
 
-    def __init__(self, message: str, *, detected: str, file: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, message: str, *, detected: Detected, file: str | None = None, **kwargs: Any) -> None:
         super().__init__(message, file=file, **kwargs)
-        self.detected = detected
+        self.detected: Detected = detected
 
     @classmethod
-    def looks_like(cls, file: str, detected: str, what: str, hint: str, json_path: str = "$") -> FormatError:
+    def looks_like(cls, file: str, detected: Detected, what: str, hint: str, json_path: str = "$") -> FormatError:
         """A file that parsed, but is something else than metrics days."""
         return cls(
             f"{file}: {json_path}: not a Copilot metrics export: this looks like {what}",

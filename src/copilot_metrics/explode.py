@@ -23,7 +23,7 @@ import polars as pl
 import pyarrow as pa
 
 from copilot_metrics import _schema
-from copilot_metrics.tables import BLOCKS, SCOPE, TABLES, TableSpec
+from copilot_metrics.tables import BLOCKS, SCOPE, TABLES, Shape, TableSpec
 from copilot_metrics.validation import series
 
 __all__ = ["explode_days", "unconvertible"]
@@ -56,7 +56,7 @@ class _Annotations:
 
 
 @functools.cache
-def _note(key: str, state: str) -> str:
+def _note(key: str, state: Shape) -> str:
     """A ``shape`` note such as ``copilot_ide_chat:null``: one object for every row that holds it."""
     return f"{key}:{state}"
 

@@ -4,12 +4,19 @@ Each rule is declared once in :data:`RULES` with its severity.  :func:`table_fin
 table rules with Polars expressions over a dataset's tables; the loader adds the rules found
 while reading (unknown fields, training dates that are not dates, dates out of order,
 duplicate rows set aside).
+
+A finding's ``rule`` is a :data:`Rule`: ``acceptances_exceed_suggestions``,
+``lines_accepted_exceed_suggested``, ``child_engaged_exceeds_parent``, ``engaged_exceeds_active``
+(the table rules, :data:`TABLE_RULES`), ``duplicate_row``, ``negative_count``,
+``contract_violation`` (the contract rules, :data:`CONTRACT_RULES`), ``unknown_field``,
+``training_date_not_a_date``, ``dates_not_in_order`` and ``duplicate_date_in_file``. Its
+``severity`` is a :data:`Severity`: ``error``, ``warning`` or ``info``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
@@ -22,6 +29,8 @@ __all__ = [
     "CONTRACT_RULES",
     "RULES",
     "TABLE_RULES",
+    "Rule",
+    "Severity",
     "contract_findings",
     "failure_path",
     "file_findings",
@@ -32,8 +41,19 @@ __all__ = [
     "unsorted_finding",
 ]
 
+#: How bad a finding is: ``error`` (the row breaks a contract), ``warning`` (the numbers cannot be
+#: right as reported), ``info`` (worth knowing, nothing wrong with the numbers).
+Severity = Literal["error", "warning", "info"]
+
+#: The rule a finding reports: every key of :data:`RULES`, which gives its severity and meaning.
+Rule = Literal[
+    "acceptances_exceed_suggestions", "lines_accepted_exceed_suggested", "child_engaged_exceeds_parent",
+    "engaged_exceeds_active", "duplicate_row", "negative_count", "contract_violation", "unknown_field",
+    "training_date_not_a_date", "dates_not_in_order", "duplicate_date_in_file",
+]
+
 #: rule -> (severity, what it means)
-RULES: dict[str, tuple[str, str]] = {
+RULES: dict[Rule, tuple[Severity, str]] = {
     "acceptances_exceed_suggestions": (
         "warning",
         "total_code_acceptances > total_code_suggestions on a row (seen on real JetBrains rows, "
@@ -69,7 +89,6 @@ RULES: dict[str, tuple[str, str]] = {
     "dates_not_in_order": ("info", "a file's days are not in ascending date order"),
     "duplicate_date_in_file": ("warning", "a file holds the same date twice; the later one was kept"),
 }
-
 
 
 #: JSON path of each table's objects, with ``{column}`` placeholders for the dimensions.
@@ -124,7 +143,7 @@ def failure_path(table: str, root: pl.Expr | None = None) -> pl.Expr:
     )
 
 
-def _rows(frame: pl.LazyFrame, table: str, column: str, rule: str, condition: pl.Expr, value: pl.Expr,
+def _rows(frame: pl.LazyFrame, table: str, column: str, rule: Rule, condition: pl.Expr, value: pl.Expr,
           message: str) -> pl.LazyFrame:
     severity = RULES[rule][0]
     return frame.filter(condition.fill_null(False)).select(
@@ -311,8 +330,8 @@ def contract_findings(name: str, located: pl.DataFrame) -> pl.DataFrame:
 
 #: Findings :func:`table_findings` recomputes on the merged tables; a base
 #: dataset's other findings (made while reading its files, or on days set aside) are carried over.
-TABLE_RULES = ("acceptances_exceed_suggestions", "lines_accepted_exceed_suggested", "child_engaged_exceeds_parent",
-                "engaged_exceeds_active")
+TABLE_RULES: tuple[Rule, ...] = ("acceptances_exceed_suggestions", "lines_accepted_exceed_suggested",
+                                 "child_engaged_exceeds_parent", "engaged_exceeds_active")
 
 #: Findings :func:`contract_findings` makes, one per row that broke its table's contract.
-CONTRACT_RULES = ("duplicate_row", "negative_count", "contract_violation")
+CONTRACT_RULES: tuple[Rule, ...] = ("duplicate_row", "negative_count", "contract_violation")

@@ -33,7 +33,7 @@ import datetime
 import html
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -42,86 +42,26 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 import copilot_metrics as cm
+from copilot_metrics.summary import (
+    SCOPE_COLUMNS,  # noqa: F401 (report.SCOPE_COLUMNS, kept)
+    in_scope,
+    missing_ranges_text,
+    report_line,
+    scope_label,
+    scope_name,
+    scopes,
+)
+from copilot_metrics.summary import summary_table as summary
 
 if TYPE_CHECKING:
     from copilot_metrics.plot import Chart
 
 __all__ = ["chart_svg", "format_value", "render", "scope_name", "scopes", "summary", "table", "write"]
 
-SCOPE_COLUMNS = ("enterprise", "org", "team")
 DEFAULT_TITLE = "GitHub Copilot metrics report"
 #: Rows shown at most in the findings, conflicts, quarantine and files tables.
 MAX_ROWS = 200
 _XMLNS = re.compile(r'\s+xmlns(:\w+)?="[^"]*"')
-
-
-# --------------------------------------------------------------------------------------------
-# Scopes and summary numbers
-# --------------------------------------------------------------------------------------------
-
-
-def scopes(ds: cm.Dataset) -> list[dict[str, str | None]]:
-    """The scopes of the dataset's days, sorted (nulls first), as ``{enterprise, org, team}`` dicts."""
-    return [
-        {k: row[k] for k in SCOPE_COLUMNS}
-        for row in ds.days.select(*SCOPE_COLUMNS).unique().sort(list(SCOPE_COLUMNS), nulls_last=False)
-        .iter_rows(named=True)
-    ]
-
-
-def scope_name(scope: dict[str, str | None]) -> str:
-    """``enterprise/org/team`` without the missing parts (``all data`` when none)."""
-    return "/".join(v for v in (scope.get(k) for k in SCOPE_COLUMNS) if v) or "all data"
-
-
-def _in_scope(frame: pl.DataFrame, scope: dict[str, str | None]) -> pl.DataFrame:
-    return frame.filter(
-        pl.all_horizontal(pl.col(k).eq_missing(pl.lit(scope.get(k), dtype=pl.String)) for k in SCOPE_COLUMNS)
-    )
-
-
-def _value(frame: pl.DataFrame, column: str) -> Any:
-    if column not in frame.columns or frame.is_empty():
-        return None
-    return frame.get_column(column)[0]
-
-
-def summary(ds: cm.Dataset, *, seats: Any = None, start: Any = None, end: Any = None,
-            weekdays_only: bool = False) -> pl.DataFrame:
-    """The headline numbers per scope over the whole range, one row per scope.
-
-    Columns: the scope columns, ``days_with_data``, ``days_missing``, ``active_users_mean``,
-    ``active_users_peak``, ``engaged_users_mean``, ``engaged_users_peak``, ``engagement_rate``
-    (from ``cm.adoption``; with ``seats``, as ``cm.adoption`` takes them, also ``seat_days``
-    and ``activation_rate``), ``total_code_suggestions``, ``acceptance_rate``,
-    ``line_acceptance_rate`` (``cm.acceptance``), ``total_chats``, ``chat_acceptance_rate``
-    (``cm.chat``) and ``total_pr_summaries_created`` (``cm.pull_requests``). A number the
-    metric functions do not give is null. ``start``, ``end`` and ``weekdays_only`` select days as
-    in the metric functions.
-    """
-    days = {"start": start, "end": end, "weekdays_only": weekdays_only}
-    adoption_columns: tuple[str, ...] = ("days_with_data", "days_missing", "active_users_mean", "active_users_peak",
-                        "engaged_users_mean", "engaged_users_peak", "engagement_rate")
-    if seats is not None:
-        adoption_columns += ("seat_days", "activation_rate")
-
-    def adoption(frames: cm.Dataset, by: Sequence[str]) -> pl.DataFrame:
-        return cm.adoption(frames, by=by, seats=seats, **days)
-
-    picks: list[tuple[Callable[..., pl.DataFrame], Sequence[str]]] = [
-        (adoption, adoption_columns),
-        (cm.acceptance, ("total_code_suggestions", "total_code_acceptances", "acceptance_rate",
-                         "line_acceptance_rate")),
-        (cm.chat, ("total_chats", "chat_acceptance_rate")),
-        (cm.pull_requests, ("total_pr_summaries_created",)),
-    ]
-    out = pl.DataFrame(scopes(ds), schema=dict.fromkeys(SCOPE_COLUMNS, pl.String), orient="row")
-    for function, columns in picks:
-        frame = function(ds, by=SCOPE_COLUMNS, **({} if function is adoption else days))
-        have = [c for c in columns if c in frame.columns]
-        out = out.join(frame.select(*SCOPE_COLUMNS, *have), on=list(SCOPE_COLUMNS), how="left", nulls_equal=True)
-        out = out.with_columns(pl.lit(None).alias(c) for c in columns if c not in have)
-    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -240,7 +180,7 @@ def _overview_section(numbers: pl.DataFrame) -> str:
     """Every scope side by side: one row per scope, the headline numbers as columns."""
     kinds = {c: _kind(c) for c in numbers.columns}
     shown = numbers.select(
-        pl.struct(*SCOPE_COLUMNS).map_elements(scope_name, return_dtype=pl.String).alias("Scope"),
+        scope_label().alias("Scope"),
         *(pl.col(c) for c in OVERVIEW if c in numbers.columns),
     )
     head = "".join(f"<th>{_esc(OVERVIEW.get(c, c))}</th>" for c in shown.columns)
@@ -336,16 +276,16 @@ def _scope_section(ds: cm.Dataset, scope: dict[str, str | None], numbers: dict[s
     if seats is not None:
         cards.append(_card("Activation rate", pct("activation_rate"),
                            f"active user-days / {num('seat_days')} seat-days"))
-    adoption = _in_scope(cm.adoption(ds, every=every, **selected), scope)  # type: ignore[arg-type]
-    per_period = _in_scope(cm.acceptance(ds, by=None, every=every, **selected), scope)  # type: ignore[arg-type]
-    chat_trend = _in_scope(cm.chat(ds, by=None, every=every, **selected), scope)  # type: ignore[arg-type]
-    dotcom_trend = _in_scope(cm.dotcom_chat(ds, by=None, every=every, **selected), scope)  # type: ignore[arg-type]
-    pr_trend = _in_scope(cm.pull_requests(ds, by=None, every=every, **selected), scope)  # type: ignore[arg-type]
-    by_language = _in_scope(cm.acceptance(ds, by="language", **selected), scope)
-    by_editor = _in_scope(cm.acceptance(ds, by="editor", **selected), scope)
-    chat = _in_scope(cm.chat(ds, by="editor", **selected), scope)
-    dotcom = _in_scope(cm.dotcom_chat(ds, by="model", **selected), scope)
-    by_repository = _in_scope(cm.pull_requests(ds, by="repository", **selected), scope)
+    adoption = in_scope(cm.adoption(ds, every=every, **selected), scope)  # type: ignore[arg-type]
+    per_period = in_scope(cm.acceptance(ds, by=None, every=every, **selected), scope)  # type: ignore[arg-type]
+    chat_trend = in_scope(cm.chat(ds, by=None, every=every, **selected), scope)  # type: ignore[arg-type]
+    dotcom_trend = in_scope(cm.dotcom_chat(ds, by=None, every=every, **selected), scope)  # type: ignore[arg-type]
+    pr_trend = in_scope(cm.pull_requests(ds, by=None, every=every, **selected), scope)  # type: ignore[arg-type]
+    by_language = in_scope(cm.acceptance(ds, by="language", **selected), scope)
+    by_editor = in_scope(cm.acceptance(ds, by="editor", **selected), scope)
+    chat = in_scope(cm.chat(ds, by="editor", **selected), scope)
+    dotcom = in_scope(cm.dotcom_chat(ds, by="model", **selected), scope)
+    by_repository = in_scope(cm.pull_requests(ds, by="repository", **selected), scope)
     activity = {name: frame for name, frame in (("chat", chat_trend), ("dotcom_chat", dotcom_trend),
                                                  ("pull_requests", pr_trend)) if not frame.is_empty()}
     partial = adoption.filter(~pl.col("period_complete")) if "period_complete" in adoption.columns else adoption.clear()
@@ -423,14 +363,7 @@ def _coverage_section(ds: cm.Dataset) -> str:
     from copilot_metrics import plot
 
     coverage = cm.coverage(ds)
-    shown = coverage.with_columns(
-        pl.col("missing_ranges").list.eval(
-            pl.when(pl.element().struct.field("start") == pl.element().struct.field("end"))
-            .then(pl.element().struct.field("start").dt.strftime("%Y-%m-%d"))
-            .otherwise(pl.concat_str(pl.element().struct.field("start").dt.strftime("%Y-%m-%d"), pl.lit(" to "),
-                                     pl.element().struct.field("end").dt.strftime("%Y-%m-%d")))
-        ).list.join(", ").alias("missing_ranges")
-    ) if "missing_ranges" in coverage.columns else coverage
+    shown = missing_ranges_text(coverage)
     figure = _figure(lambda: plot.coverage_calendar(coverage), "One cell per day from each scope's first to its "
                      "last date; red cells are days no export holds.", coverage, "No day loaded.")
     return f'<section id="coverage"><h2>Coverage</h2>{figure}{table(shown)}</section>'
@@ -493,16 +426,11 @@ def render(ds: cm.Dataset, *, every: str = "1w", top: int = 15, title: str = DEF
     scope_list = scopes(ds)
     sections = [_overview_section(numbers)]
     for scope in scope_list:
-        row = _in_scope(numbers, scope).row(0, named=True)
+        row = in_scope(numbers, scope).row(0, named=True)
         sections.append(_scope_section(ds, scope, row, every, top, seats, days))
     sections += [_coverage_section(ds), _findings_section(ds, root), _conflicts_section(ds, root),
                  _files_section(ds, root)]
-    first, last = (str(ds.days.get_column("date").min()), str(ds.days.get_column("date").max()))
-    loaded = (
-        f"{ds.sources.height:,} file(s), {ds.days.height:,} scope-day(s) from {first} to {last}, "
-        f"{ds.conflicts.height:,} conflicting value(s) between exports, {ds.quarantine.height:,} day(s) "
-        f"quarantined, {ds.findings.height:,} finding(s)"
-    )
+    loaded = report_line(ds)
     made = f"Generated on {(generated or datetime.date.today()).isoformat()} by copilot-metrics {cm.__version__}."
     subtitle = (f"<p>{_esc(loaded)}</p><p>Scopes: {_esc(', '.join(scope_name(s) for s in scope_list))}. "
                 f"Trends per period of {_esc(every)}.{_esc(_selection_text(start, end, weekdays_only))}</p>"

@@ -17,7 +17,7 @@ and three bookkeeping columns:
     the known keys of the object whose value the typed columns cannot tell apart, as
     ``"key:absent"`` or ``"key:null"`` (a feature block that is ``null`` versus missing, an
     array that is missing versus empty, a training date that is missing versus ``null``);
-    null when there are none.
+    null when there are none. What follows the colon is a :data:`Shape`: ``absent`` or ``null``.
 
 With ``extras`` and ``shape``, :func:`copilot_metrics.to_api` rebuilds every day exactly.
 """
@@ -25,6 +25,7 @@ With ``extras`` and ``shape``, :func:`copilot_metrics.to_api` rebuilds every day
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import polars as pl
 
@@ -48,6 +49,7 @@ __all__ = [
     "UNKNOWN_SCHEMA",
     "VERSION_SCHEMA",
     "Feature",
+    "Shape",
     "SideSpec",
     "TableSpec",
     "conform",
@@ -59,6 +61,9 @@ SCOPE: tuple[str, ...] = ("enterprise", "org", "team")
 
 #: What identifies a day of a scope: the key every table starts with.
 DAY_KEY: tuple[str, ...] = (*SCOPE, "date")
+
+#: What a ``shape`` note (``"key:absent"``, ``"key:null"``) says of its key: missing from its object, or null.
+Shape = Literal["absent", "null"]
 
 #: Bookkeeping columns, in order, at the end of every table.
 BOOKKEEPING: dict[str, pl.DataType] = {
