@@ -84,17 +84,15 @@ from copilot_metrics.tables import SIDE_TABLES, TABLES, table_schema
 __all__ = ["SparkLoad", "load", "spark_schema"]
 
 
-
 def _spark_type(dtype: Any) -> Any:
+    """The Spark type of a declared Polars dtype, from the one dtype map (``export._arrow.DTYPES``)."""
     from pyspark.sql import types as st
 
-    simple = {
-        pl.String: st.StringType(), pl.Int64: st.LongType(), pl.Boolean: st.BooleanType(), pl.Date: st.DateType(),
-        pl.Float64: st.DoubleType(),
-    }
-    for kind, spark in simple.items():
-        if dtype == kind:
-            return spark
+    from copilot_metrics.export._arrow import DTYPES
+
+    for kind, _, spark in DTYPES:
+        if dtype == kind and spark is not None:
+            return getattr(st, spark)()
     if isinstance(dtype, pl.Datetime):
         return st.TimestampNTZType() if dtype.time_zone is None else st.TimestampType()
     if isinstance(dtype, pl.List):
@@ -378,11 +376,11 @@ def _fetched_at(
 
 
 def _to_spark(spark: Any, name: str, frame: pl.DataFrame) -> Any:
-    from copilot_metrics.export.parquet import _arrow_schema
+    from copilot_metrics.export._arrow import arrow_schema
     from copilot_metrics.tables import conform
 
     frame = conform(name, frame)
-    arrow = _arrow_schema(table_schema(name), (), {})
+    arrow = arrow_schema(table_schema(name))
     if not frame.height:  # Spark cannot build a frame from an Arrow table without chunks
         return spark.createDataFrame([], schema=spark_schema(name))
     table = frame.to_arrow(compat_level=pl.CompatLevel.oldest()).cast(arrow)
