@@ -39,7 +39,9 @@ Two kinds of paths:
   as ``skipped``, and a folder's files are read whatever their name ends in; ``mtime`` is to
   the millisecond (two files whose precedence is decided by modification times less than a
   millisecond apart may rank the other way); a folder written by ``write_json`` (its layout
-  manifest) is refused, naming it: copy it to a local path.
+  manifest) is refused, naming it: copy it to a local path.  The session setting
+  ``spark.conf.set("copilot_metrics.listing", "hadoop")`` sends local paths and ``file:`` URIs
+  this way too (:data:`LISTING`; ``auto``, the default, is the split above).
 
 Differences from :func:`copilot_metrics.load` for every path:
 
@@ -166,13 +168,21 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:/")
 _GLOB = re.compile(r"[*?\[]")
 
 
+#: Spark session setting: ``hadoop`` lists and reads every path with Hadoop, local ones too (default ``auto``).
+LISTING = "copilot_metrics.listing"
+
+
 def _local_path(spark: Any, text: str) -> str | None:
     """``text`` as a path of the driver's file system, or ``None`` for a path Hadoop reads.
 
     A ``file:`` URI is its local path; a path without a scheme is local when Spark's default file
     system (``fs.defaultFS``) is the local one, as on ``local[N]`` or a cluster reading a shared
-    mount; any other scheme (``s3a:``, ``hdfs:``, ``abfss:`` ...) is Hadoop's.
+    mount; any other scheme (``s3a:``, ``hdfs:``, ``abfss:`` ...) is Hadoop's.  With the session
+    setting :data:`LISTING` set to ``hadoop``, every path is Hadoop's (``file:`` URIs and local
+    paths are then listed and read as an ``s3a:`` path would be).
     """
+    if spark.conf.get(LISTING, "auto") == "hadoop":
+        return None
     if text.startswith("file:"):
         return _label(text)
     if _SCHEME.match(text):
