@@ -24,9 +24,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import copilot_metrics as cm
-from copilot_metrics import parquet
 from copilot_metrics._layout import LAYOUT_FILE
 from copilot_metrics.errors import CopilotMetricsError
+from copilot_metrics.export._labels import folder_name
 from copilot_metrics.export.json import LABELS_FILE, read_json, templates
 from copilot_metrics.tables import TABLES
 
@@ -183,7 +183,7 @@ def test_parquet_labels_from_a_path_template_read_back_exactly(tmp_path: Path) -
 
 def test_a_label_that_is_not_unicode_text_is_refused_clearly() -> None:
     with pytest.raises(CopilotMetricsError, match="not valid Unicode text"):
-        parquet._segment("bad\ud800", "team", {})
+        folder_name("bad\ud800", "team", {})
 
 
 # ---------------------------------------------------------------- write_csv and write_json
@@ -300,44 +300,42 @@ def test_an_empty_folder_and_a_link_to_a_dataset_are_written_in_place(tmp_path: 
 
 CHILD = textwrap.dedent("""
     import os, signal, sys, time
-    from pathlib import Path
     import copilot_metrics as cm
-    from copilot_metrics import parquet
+    from copilot_metrics.export._atomic import Moves, exchange
+    from copilot_metrics.export.parquet import ParquetWriter, write_file
     kill_at, src, root, mode = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
     ds = cm.read_parquet(src)
     def die():
         os.kill(os.getpid(), signal.SIGKILL)
-    if kill_at.startswith("file"):
-        n = int(kill_at[4:]); real_write = parquet._write_file; count = [0]
+    writer = ParquetWriter()
+    if kill_at.startswith("file"):  # killed as it starts writing the n-th file
+        n = int(kill_at[4:]); count = [0]
         def write(*args):
             count[0] += 1
             if count[0] == n:
                 die()
-            real_write(*args)
-        parquet._write_file = write
-    elif kill_at == "after-exchange":
-        real_exchange = parquet._exchange
-        def exchange(a, b):
-            assert real_exchange(a, b)
+            write_file(*args)
+        writer = ParquetWriter(write_file=write)
+    elif kill_at == "after-exchange":  # killed once the new dataset is in place
+        def exchange_then_die(a, b):
+            assert exchange(a, b)
             die()
-        parquet._exchange = exchange
-    elif kill_at == "between-renames":
-        parquet._exchange = lambda a, b: False
-        real_rename = Path.rename
-        def rename(self, other):
-            out = real_rename(self, other)
-            if ".old-" in str(other):
+        writer = ParquetWriter(moves=Moves(exchange=exchange_then_die))
+    elif kill_at == "between-renames":  # no atomic exchange: killed once the old dataset is set aside
+        def rename(source, destination):
+            source.rename(destination)
+            if ".old-" in destination.name:
                 die()
-            return out
-        Path.rename = rename
-    elif kill_at == "slow-merge":
-        from copilot_metrics import merge as merging
-        real_merge = merging.merge_into
-        def merge(old, new):
-            time.sleep(1.0)
-            return real_merge(old, new)
-        merging.merge_into = merge
-    cm.write_parquet(ds, root, mode=mode)
+        writer = ParquetWriter(moves=Moves(exchange=lambda a, b: False, rename=rename))
+    elif kill_at == "slow-merge":  # a second between reading the old dataset and writing the merged one
+        first = [True]
+        def write(*args):
+            if first[0]:
+                time.sleep(1.0)
+                first[0] = False
+            write_file(*args)
+        writer = ParquetWriter(write_file=write)
+    writer.write(ds, root, mode=mode)
 """)
 
 

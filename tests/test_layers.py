@@ -16,8 +16,11 @@ ROOT = Path(cm.__file__).parent
 LAYERS: list[set[str]] = [
     {"_version", "errors", "_schema", "examples"},  # no import of the package
     {"tables"},  # every table and side table, declared once
+    {"export._arrow", "export._atomic"},  # Polars -> Arrow types; the writers' folder transaction
     {"_layout", "sources", "decode", "validation", "rebuild", "_scan"},  # inputs -> days -> verdicts; tables -> days
+    {"export._files", "export._labels"},  # a Parquet dataset's files; labels <-> folder names
     {"explode", "dataset"},  # days -> tables; the container
+    {"export._legacy", "export.csv"},  # the reader of formats 1 and 2; write_csv
     {"findings"},
     # merge: precedence, versions (winners, counts), conflicts, repeated dates, the incremental merge
     {"contracts", "merge", "merge.precedence", "merge.versions", "merge.conflicts", "merge.repeats",

@@ -19,9 +19,16 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import copilot_metrics as cm
-from copilot_metrics import parquet
 from copilot_metrics.errors import CopilotMetricsError
-from copilot_metrics.export.parquet import read_parquet, scan_parquet, write_csv, write_parquet
+from copilot_metrics.export import parquet
+from copilot_metrics.export.parquet import (
+    ParquetWriter,
+    read_parquet,
+    scan_parquet,
+    write_csv,
+    write_file,
+    write_parquet,
+)
 from copilot_metrics.tables import TABLES
 
 D = datetime.date
@@ -174,28 +181,28 @@ def test_empty_tables_are_written_as_one_empty_file_readable_with_the_declared_s
 
 
 def test_a_write_failing_midway_leaves_the_previous_dataset_intact_and_no_partial_folder(
-    tmp_path: Path, example: cm.Dataset, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, example: cm.Dataset
 ) -> None:
     small = cm.load(str(cm.examples.path() / "octo-org" / "copilot-metrics-2025-01-20.json.gz"), org="octo-org")
     root = write_parquet(small, tmp_path / "metrics")
     before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
-    real = parquet._write_file
-    calls = {"n": 0}
+    written: list[str] = []
 
     def failing(frame: pl.DataFrame, path: Path, schema: Any) -> None:
-        calls["n"] += 1
-        if calls["n"] == 7:
+        written.append(f"{path.parent.name}/{path.name}")
+        if len(written) == 7:  # the disk fills up at the seventh file: six tables are written
             raise OSError(28, "No space left on device")
-        real(frame, path, schema)
+        write_file(frame, path, schema)
 
-    monkeypatch.setattr(parquet, "_write_file", failing)
-    with pytest.raises(CopilotMetricsError, match=r"No space left on device \(.*/part-00000\.parquet\); the previous"):
-        write_parquet(example, root)
-    assert calls["n"] == 7
+    with pytest.raises(CopilotMetricsError,
+                       match=r"No space left on device \(.*/ide_chat/part-00000\.parquet\); the previous"):
+        ParquetWriter(write_file=failing).write(example, root)
+    assert written == [f"{name}/part-00000.parquet" for name in (
+        "days", "completions_languages", "completions_editors", "completions_models", "completions",
+        "ide_chat_editors", "ide_chat")]  # the tables in their declared order, the seventh failing
     assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics"]
     assert_same_dataset(read_parquet(root), small)
-    monkeypatch.setattr(parquet, "_write_file", real)
     write_parquet(example, root)
     assert_same_dataset(read_parquet(root), example)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,17 +41,25 @@ pytestmark = [
 STAMP = 1_700_000_000  # every file's modification time: a whole second (Hadoop lists milliseconds)
 
 
-@pytest.fixture(params=["local", "hadoop"])
-def route(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """``hadoop``: local paths are listed and read by Hadoop, as an ``s3a:`` or ``hdfs:`` path would be."""
-    if request.param == "hadoop":
-        monkeypatch.setattr(cms, "_local_path", lambda _spark, _text: None)
-    return str(request.param)
-
-
 @pytest.fixture
-def hadoop(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cms, "_local_path", lambda _spark, _text: None)
+def hadoop(spark: Any) -> Iterator[None]:
+    """Local paths listed and read by Hadoop, as an ``s3a:`` or ``hdfs:`` path would be (the session's setting)."""
+    spark.conf.set(cms.LISTING, "hadoop")
+    try:
+        yield
+    finally:
+        spark.conf.unset(cms.LISTING)
+
+
+@pytest.fixture(params=["local", "hadoop"])
+def route(request: pytest.FixtureRequest, spark: Any) -> Iterator[str]:
+    """``local``: the driver lists local paths as ``cm.load`` does; ``hadoop``: as :func:`hadoop`."""
+    if request.param == "hadoop":
+        spark.conf.set(cms.LISTING, "hadoop")
+    try:
+        yield str(request.param)
+    finally:
+        spark.conf.unset(cms.LISTING)
 
 
 day = totals_day

@@ -437,7 +437,9 @@ def _check_output(output: Path, kind: str) -> bool:
     ``cm.write_json`` wrote, with its layout manifest).
     """
     from copilot_metrics._layout import LAYOUT_FILE
-    from copilot_metrics.export.parquet import MANIFEST, _all_tables, _foreign
+    from copilot_metrics.export._files import MANIFEST
+    from copilot_metrics.export._files import all_tables as _all_tables
+    from copilot_metrics.export.parquet import foreign as _foreign
 
     if not output.exists():
         return False

@@ -39,7 +39,9 @@ Two kinds of paths:
   as ``skipped``, and a folder's files are read whatever their name ends in; ``mtime`` is to
   the millisecond (two files whose precedence is decided by modification times less than a
   millisecond apart may rank the other way); a folder written by ``write_json`` (its layout
-  manifest) is refused, naming it: copy it to a local path.
+  manifest) is refused, naming it: copy it to a local path.  The session setting
+  ``spark.conf.set("copilot_metrics.listing", "hadoop")`` sends local paths and ``file:`` URIs
+  this way too (:data:`LISTING`; ``auto``, the default, is the split above).
 
 Differences from :func:`copilot_metrics.load` for every path:
 
@@ -84,17 +86,15 @@ from copilot_metrics.tables import SIDE_TABLES, TABLES, table_schema
 __all__ = ["SparkLoad", "load", "spark_schema"]
 
 
-
 def _spark_type(dtype: Any) -> Any:
+    """The Spark type of a declared Polars dtype, from the one dtype map (``export._arrow.DTYPES``)."""
     from pyspark.sql import types as st
 
-    simple = {
-        pl.String: st.StringType(), pl.Int64: st.LongType(), pl.Boolean: st.BooleanType(), pl.Date: st.DateType(),
-        pl.Float64: st.DoubleType(),
-    }
-    for kind, spark in simple.items():
-        if dtype == kind:
-            return spark
+    from copilot_metrics.export._arrow import DTYPES
+
+    for kind, _, spark in DTYPES:
+        if dtype == kind and spark is not None:
+            return getattr(st, spark)()
     if isinstance(dtype, pl.Datetime):
         return st.TimestampNTZType() if dtype.time_zone is None else st.TimestampType()
     if isinstance(dtype, pl.List):
@@ -168,13 +168,21 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:/")
 _GLOB = re.compile(r"[*?\[]")
 
 
+#: Spark session setting: ``hadoop`` lists and reads every path with Hadoop, local ones too (default ``auto``).
+LISTING = "copilot_metrics.listing"
+
+
 def _local_path(spark: Any, text: str) -> str | None:
     """``text`` as a path of the driver's file system, or ``None`` for a path Hadoop reads.
 
     A ``file:`` URI is its local path; a path without a scheme is local when Spark's default file
     system (``fs.defaultFS``) is the local one, as on ``local[N]`` or a cluster reading a shared
-    mount; any other scheme (``s3a:``, ``hdfs:``, ``abfss:`` ...) is Hadoop's.
+    mount; any other scheme (``s3a:``, ``hdfs:``, ``abfss:`` ...) is Hadoop's.  With the session
+    setting :data:`LISTING` set to ``hadoop``, every path is Hadoop's (``file:`` URIs and local
+    paths are then listed and read as an ``s3a:`` path would be).
     """
+    if spark.conf.get(LISTING, "auto") == "hadoop":
+        return None
     if text.startswith("file:"):
         return _label(text)
     if _SCHEME.match(text):
@@ -378,11 +386,11 @@ def _fetched_at(
 
 
 def _to_spark(spark: Any, name: str, frame: pl.DataFrame) -> Any:
-    from copilot_metrics.export.parquet import _arrow_schema
+    from copilot_metrics.export._arrow import arrow_schema
     from copilot_metrics.tables import conform
 
     frame = conform(name, frame)
-    arrow = _arrow_schema(table_schema(name), (), {})
+    arrow = arrow_schema(table_schema(name))
     if not frame.height:  # Spark cannot build a frame from an Arrow table without chunks
         return spark.createDataFrame([], schema=spark_schema(name))
     table = frame.to_arrow(compat_level=pl.CompatLevel.oldest()).cast(arrow)

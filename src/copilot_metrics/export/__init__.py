@@ -1,5 +1,5 @@
 """Writers and readers of a dataset in other formats.
 
 Parquet (:mod:`.parquet`), the API's own JSON (:mod:`.json`), and CSV for spreadsheets
-(:func:`.parquet.write_csv`).
+(:func:`.csv.write_csv`).
 """

@@ -21,7 +21,7 @@ Folder names.  A label is its own folder name when it is portable: not empty, no
 ``..``, not starting with ``.`` or a space nor ending with ``.`` or a space, free of ``/ \\ : * ?
 " < > | % ~`` and of control and format characters (NUL, RTL marks), at most 120 UTF-8 bytes, and
 not equal to another label of its column once case and Unicode normalisation are ignored.  Any
-other label is percent-encoded byte by byte as in :mod:`copilot_metrics.export.parquet` (every byte
+other label is percent-encoded byte by byte as in :mod:`copilot_metrics.export._labels` (every byte
 outside ``a-z 0-9 _ -`` becomes ``%XX``: ``../x`` is ``%2E%2E%2Fx``, ``Octo`` beside ``octo`` is
 ``%4Fcto``), and a label whose encoding is longer than 120 characters (or the empty label) is
 named ``<start of the encoding>~<SHA-256 digest>``, the full label being recorded in
@@ -52,7 +52,8 @@ import polars as pl
 from copilot_metrics._layout import LAYOUT_FILE, write_layout
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import CopilotMetricsError, _short
-from copilot_metrics.export.parquet import _DIGEST_MARK, _naming, _replace, _segment
+from copilot_metrics.export._atomic import naming, replace
+from copilot_metrics.export._labels import DIGEST_MARK, folder_name
 from copilot_metrics.pipeline import load
 from copilot_metrics.rebuild import to_api
 from copilot_metrics.tables import SCOPE
@@ -97,7 +98,7 @@ def _folder_names(scopes: list[dict[str, Any]]) -> tuple[dict[tuple[str, str], s
                 names[column, label] = label
                 continue
             found: dict[str, str] = {}
-            names[column, label] = _segment(label, column, found)
+            names[column, label] = folder_name(label, column, found)
             if found:
                 digests.setdefault(column, {}).update(found)
     return names, digests
@@ -136,7 +137,7 @@ def _ours(parts: tuple[str, ...], is_file: bool) -> bool:
 
 def _label(name: str, column: str, digests: dict[str, dict[str, str]], where: Path) -> str:
     """The label a folder name stands for (inverse of :func:`_folder_names`)."""
-    if _DIGEST_MARK in name:
+    if DIGEST_MARK in name:
         if name not in digests.get(column, {}):
             raise CopilotMetricsError(
                 f"{where}: folder name {name!r} is a digest that {LABELS_FILE} does not list",
@@ -275,27 +276,27 @@ def write_json(
 
     def write(staging: Path, _previous: Path | None) -> None:
         if single:
-            with _naming(staging):
+            with naming(staging):
                 staging.write_bytes(body(places[0][0]) if places else b"[]\n")
             return
         staging.mkdir()
         if digests:
             labels = orjson.dumps(digests, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
-            with _naming(staging / LABELS_FILE):
+            with naming(staging / LABELS_FILE):
                 (staging / LABELS_FILE).write_bytes(labels)
         for scope, relative in places:
             file = staging / relative
             file.parent.mkdir(parents=True, exist_ok=True)
-            with _naming(file):
+            with naming(file):
                 file.write_bytes(body(scope))
         if places:  # cm.load(path) then loads each file with its scope labels
             renamed = {c: {name: label for (column, label), name in names.items() if column == c and name != label}
                        for c in SCOPE}
-            with _naming(staging / LAYOUT_FILE):
+            with naming(staging / LAYOUT_FILE):
                 write_layout(staging, writer="write_json", templates=[_template(s) for s, _ in places],
                              labels=renamed, files=[LABELS_FILE])
 
-    out = _replace(target, write, what="JSON export", ours=None if single else _ours, lock_timeout=lock_timeout)
+    out = replace(target, write, what="JSON export", ours=None if single else _ours, lock_timeout=lock_timeout)
     return [out] if single else sorted(out / relative for _, relative in places)
 
 
