@@ -16,10 +16,13 @@ ROOT = Path(cm.__file__).parent
 LAYERS: list[set[str]] = [
     {"_version", "errors", "_schema", "examples"},  # no import of the package
     {"tables"},  # every table and side table, declared once
+    {"successor.registry", "successor._tree"},  # the successor reports' tables, declared once
     {"_layout", "sources", "decode", "validation", "rebuild"},  # inputs -> days -> verdicts; tables -> days
     {"explode", "dataset"},  # days -> tables; the container
+    {"successor.read", "successor.rebuild"},  # successor report files -> tables -> records
     {"findings"},
     {"contracts", "merge"},
+    {"successor"},  # the successor reports' read side (its contracts come from contracts.model_for)
     {"export.parquet"},
     {"_pool", "_worker", "pipeline"},  # load and validate: the only module that knows every stage
     {"metrics", "export", "export.json", "testing", "_terminal"},  # _terminal: tables that fit a terminal
