@@ -16,15 +16,18 @@ ROOT = Path(cm.__file__).parent
 LAYERS: list[set[str]] = [
     {"_version", "errors", "_schema", "examples"},  # no import of the package
     {"tables"},  # every table and side table, declared once
+    {"successor.registry", "successor._tree"},  # the successor reports' tables, declared once
     {"export._arrow", "export._atomic"},  # Polars -> Arrow types; the writers' folder transaction
     {"_layout", "sources", "decode", "validation", "rebuild", "_scan"},  # inputs -> days -> verdicts; tables -> days
     {"export._files", "export._labels"},  # a Parquet dataset's files; labels <-> folder names
     {"explode", "dataset"},  # days -> tables; the container
+    {"successor.read", "successor.rebuild"},  # successor report files -> tables -> records
     {"export._legacy", "export.csv"},  # the reader of formats 1 and 2; write_csv
     {"findings"},
     # merge: precedence, versions (winners, counts), conflicts, repeated dates, the incremental merge
     {"contracts", "merge", "merge.precedence", "merge.versions", "merge.conflicts", "merge.repeats",
      "merge.incremental"},  # contracts: the pandera models, declarations only
+    {"successor"},  # the successor reports' read side (its contracts come from contracts.model_for)
     {"quarantine"},  # raise or set aside: the policy over the contracts' and the reader's failures
     {"_pool", "_worker", "batch", "export.parquet"},  # the batch step every engine runs, and its processes
     {"pipeline"},  # load and validate: the only module that knows every stage
