@@ -288,11 +288,11 @@ def _bad_number_rows(
     return bad_rows
 
 
-def _day_error(versions: DayVersions, source: str, position: int, rule: str, message: str) -> dict[str, Any]:
+def _day_error(versions: DayVersions, source: str, position: int, check: str, message: str) -> dict[str, Any]:
     """An error row about the whole day at ``position`` in ``versions.days``."""
     i = versions.at[position]
     return {"source": source, "day_index": i, "date": versions.decoded.days[i].get("date"),
-            "json_path": f"{versions.decoded.json_base}[{i}]", "rule": rule, "value": None, "message": message}
+            "json_path": f"{versions.decoded.json_base}[{i}]", "rule": check, "value": None, "message": message}
 
 
 def _unsorted(days: list[Any]) -> bool:

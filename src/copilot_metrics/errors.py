@@ -34,6 +34,8 @@ Detected = Literal[
     # a shape that parsed
     "copilot-usage", "usage-report", "api-error", "flattened-rows", "day-instead-of-date", "unknown-object",
     "not-a-list",
+    # a successor usage-metrics file that is not a report's records, or mixes kinds
+    "report-links", "viewer-user-totals", "legacy-metrics", "mixed-report-kinds", "csv",
     # bytes that are not JSON text
     "empty", "truncated-json", "invalid-json", "too-deep", "not-utf-8", "utf-16", "utf-32", "html",
     # a container it cannot open

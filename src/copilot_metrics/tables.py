@@ -17,7 +17,8 @@ and three bookkeeping columns:
     the known keys of the object whose value the typed columns cannot tell apart, as
     ``"key:absent"`` or ``"key:null"`` (a feature block that is ``null`` versus missing, an
     array that is missing versus empty, a training date that is missing versus ``null``);
-    null when there are none. What follows the colon is a :data:`Shape`: ``absent`` or ``null``.
+    null when there are none. What follows the colon is a :data:`Shape`: ``absent`` or ``null`` (and, in the successor
+    reports' tables, ``bool_as_int``).
 
 With ``extras`` and ``shape``, :func:`copilot_metrics.to_api` rebuilds every day exactly.
 """
@@ -62,8 +63,9 @@ SCOPE: tuple[str, ...] = ("enterprise", "org", "team")
 #: What identifies a day of a scope: the key every table starts with.
 DAY_KEY: tuple[str, ...] = (*SCOPE, "date")
 
-#: What a ``shape`` note (``"key:absent"``, ``"key:null"``) says of its key: missing from its object, or null.
-Shape = Literal["absent", "null"]
+#: What a ``shape`` note (``"key:absent"``, ``"key:null"``) says of its key: missing from its object, or null;
+#: in the successor reports' tables also ``bool_as_int``, a flag written ``0``/``1``.
+Shape = Literal["absent", "null", "bool_as_int"]
 
 #: Bookkeeping columns, in order, at the end of every table.
 BOOKKEEPING: dict[str, pl.DataType] = {

@@ -20,7 +20,7 @@ import orjson
 import polars as pl
 
 from copilot_metrics.decode import parse_documents
-from copilot_metrics.errors import CopilotMetricsError, FormatError, ScopeError
+from copilot_metrics.errors import CopilotMetricsError, Detected, FormatError, ScopeError
 from copilot_metrics.successor._tree import Tree, children, tree
 from copilot_metrics.successor.registry import (
     DRIFT_SCHEMA,
@@ -447,7 +447,7 @@ class _Record:
     wrapper_index: int | None
 
 
-def _refuse(label: str, detected: str, path: str, what: str, hint: str) -> FormatError:
+def _refuse(label: str, detected: Detected, path: str, what: str, hint: str) -> FormatError:
     return FormatError(f"{label}: {path}: not a Copilot usage-metrics report: this looks like {what}",
                        detected=detected, file=label, json_path=path, hint=hint)
 
