@@ -16,12 +16,15 @@ ROOT = Path(cm.__file__).parent
 LAYERS: list[set[str]] = [
     {"_version", "errors", "_schema", "examples"},  # no import of the package
     {"tables"},  # every table and side table, declared once
+    {"successor.registry", "successor._tree"},  # the successor reports' tables, declared once
     {"_layout", "sources", "decode", "validation", "rebuild"},  # inputs -> days -> verdicts; tables -> days
     {"explode", "dataset"},  # days -> tables; the container
+    {"successor.read", "successor.rebuild"},  # successor report files -> tables -> records
     {"findings"},
     # merge: precedence, versions (winners, counts), conflicts, repeated dates, the incremental merge
     {"contracts", "merge", "merge.precedence", "merge.versions", "merge.conflicts", "merge.repeats",
      "merge.incremental"},
+    {"successor"},  # the successor reports' read side (its contracts come from contracts.model_for)
     {"export.parquet"},
     {"_pool", "_worker", "pipeline"},  # load and validate: the only module that knows every stage
     # metrics: the selection, the column kinds and "missing is never zero" under each metric

@@ -29,7 +29,7 @@ from copilot_metrics import _schema
 from copilot_metrics.errors import FormatError
 from copilot_metrics.tables import BLOCKS
 
-__all__ = ["Decoded", "decode"]
+__all__ = ["Decoded", "Parsed", "decode", "parse_documents"]
 
 @dataclass
 class Decoded:
@@ -528,3 +528,60 @@ def _classify_items(
 ) -> Decoded:
     _check_items(items, label, path)
     return Decoded(layout, items, wrapper)
+
+
+@dataclass
+class Parsed:
+    """One input's JSON documents, before any reading as days: for readers of other shapes.
+
+    ``layout`` is ``object`` or ``array`` (one document), ``ndjson`` or ``concatenated-json``
+    (several), with ``+gzip`` when the bytes were gzip-compressed; ``documents`` the parsed
+    documents in file order (one for ``object``/``array``).
+    """
+
+    layout: str
+    documents: list[Any]
+
+
+def parse_documents(data: bytes, label: str, *, exact: bool = False) -> Parsed:
+    """Parse bytes into JSON documents with :func:`decode`'s layouts and refusals, not reading them as days.
+
+    gzip, a UTF-8 BOM, one document, NDJSON and documents appended one after another are
+    handled as :func:`decode` handles them; bytes that are not JSON text raise the same
+    :class:`FormatError`.  A last line or document cut short raises (nothing is half-read).
+    Used by the reader of the successor usage-metrics reports (:mod:`copilot_metrics.successor`).
+    """
+    loads: Callable[[Any], Any] = _schema.loads_exact if exact else orjson.loads
+    gz = data[:2] == b"\x1f\x8b"
+    if gz:
+        data = _unwrap_gzip(data, label)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    _sniff(data, label)
+    suffix = "+gzip" if gz else ""
+    stripped = data.strip()
+    if not stripped:
+        raise FormatError(f"{label}: the file is empty", detected="empty", file=label,
+                          hint="the export probably failed; nothing can be read from it")
+    if stripped[:1] == b"<":
+        raise FormatError(f"{label}: this is HTML or XML, not JSON", detected="html", file=label,
+                          hint="a web page (a login or error page?) was saved instead of the report")
+    try:
+        parsed = loads(data)
+    except orjson.JSONDecodeError as exc:
+        if exc.msg.startswith(_NOT_UTF8):
+            raise _not_utf8(data, label) from None
+        if exc.msg != _TRAILING:
+            raise _json_error(data, exc.msg, _byte_offset(data, exc.pos), label) from None
+    else:
+        return Parsed(("array" if isinstance(parsed, list) else "object") + suffix, [parsed])
+    lines = _parse_ndjson(data, label, loads)
+    if lines is not None and lines[1] is None:
+        return Parsed("ndjson" + suffix, lines[0])
+    try:
+        return Parsed("concatenated-json" + suffix, _documents(data, loads))
+    except _BadDocumentError as bad:
+        if lines is not None and lines[1] is not None:
+            raise lines[1] from None
+        where = f"JSON document {bad.index + 1} (of the documents appended to this file): "
+        raise _json_error(data, bad.msg, bad.pos, label, where) from None
