@@ -21,14 +21,20 @@ from copilot_metrics.usage.adoption import (
     ide_agent_adoption,
 )
 from copilot_metrics.usage.completion import code_completion
+from copilot_metrics.usage.privacy import Pseudonymized, combine, key_fingerprint, pseudonym, pseudonymize
 
 __all__ = [
     "AGENT_FLAGS",
+    "Pseudonymized",
     "active_users",
     "adoption_shares",
     "any_agent_adoption",
     "chat_adoption",
     "code_completion",
     "code_review_adoption",
+    "combine",
     "ide_agent_adoption",
+    "key_fingerprint",
+    "pseudonym",
+    "pseudonymize",
 ]
