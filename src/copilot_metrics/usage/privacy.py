@@ -8,7 +8,7 @@ import hmac
 import os
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, overload
 
 import polars as pl
 
@@ -90,6 +90,12 @@ def _fingerprint_of(ds: object) -> str | None:
     return meta.get("key_fingerprint") if isinstance(meta, Mapping) else None
 
 
+@overload
+def pseudonymize(ds: Dataset, key: bytes | str, *, teams: bool = ..., repositories: bool = ...,
+                 drop_quasi_identifiers: bool = ...) -> Dataset: ...
+@overload
+def pseudonymize(ds: Mapping[str, pl.DataFrame | pl.LazyFrame], key: bytes | str, *, teams: bool = ...,
+                 repositories: bool = ..., drop_quasi_identifiers: bool = ...) -> Pseudonymized: ...
 def pseudonymize(
     ds: Frames,
     key: bytes | str,
