@@ -35,6 +35,8 @@ LAYERS: list[set[str]] = [
     {"metrics", "metrics._selection", "metrics.columns", "metrics._reported", "metrics.adoption",
      "metrics.features", "metrics.coverage", "metrics.trend", "metrics.rollup",
      "export", "export.json", "testing", "_terminal", "summary"},  # _terminal: tables that fit a terminal
+    # usage: metrics over the successor tables (user windows, k-suppression, pseudonyms)
+    {"usage", "usage._frames", "usage.active", "usage.completion", "usage.adoption", "usage.privacy"},
     # the facade (import copilot_metrics) and what imports it: the charts, the report, the front ends
     {"__init__", "plot", "report", "_cli_commands", "cli", "__main__", "spark"},
 ]

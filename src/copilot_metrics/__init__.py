@@ -22,6 +22,7 @@ from copilot_metrics.errors import (
     ContractError,
     CopilotMetricsError,
     FormatError,
+    PrivacyError,
     RollupError,
     SchemaValidationError,
     ScopeError,
@@ -45,6 +46,7 @@ from copilot_metrics.metrics import (
 from copilot_metrics.pipeline import LoadProgress, load, validate
 from copilot_metrics.rebuild import to_api
 from copilot_metrics.tables import TABLES, table_schema
+from copilot_metrics.usage import active_users, adoption_shares, code_completion, pseudonymize
 from copilot_metrics.validation import ValidationReport
 
 __all__ = [
@@ -56,14 +58,18 @@ __all__ = [
     "Dataset",
     "FormatError",
     "LoadProgress",
+    "PrivacyError",
     "RollupError",
     "SchemaValidationError",
     "ScopeError",
     "ValidationReport",
     "__version__",
     "acceptance",
+    "active_users",
     "adoption",
+    "adoption_shares",
     "chat",
+    "code_completion",
     "column_kind",
     "contracts",
     "coverage",
@@ -73,6 +79,7 @@ __all__ = [
     "load",
     "parquet",
     "plot",
+    "pseudonymize",
     "pull_requests",
     "read_json",
     "read_parquet",

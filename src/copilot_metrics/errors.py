@@ -20,6 +20,7 @@ __all__ = [
     "CopilotMetricsError",
     "Detected",
     "FormatError",
+    "PrivacyError",
     "RollupError",
     "SchemaValidationError",
     "ScopeError",
@@ -280,3 +281,29 @@ class ScopeError(CopilotMetricsError):
         """Return the error's context, including both folders and the dates counted."""
         return {**super().attrs(), "folders": list(self.folders), "shared": self.shared,
                 "differing": self.differing}
+
+
+class PrivacyError(CopilotMetricsError):
+    """Pseudonymized data would be mixed with data made under another key, or with identified data.
+
+    ``fingerprints`` lists each input's key fingerprint (``None``: identified, not pseudonymized);
+    never the key itself.
+    """
+
+    def __init__(self, message: str, *, fingerprints: tuple[str | None, ...], **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.fingerprints = fingerprints
+
+    @classmethod
+    def mixed_keys(cls, fingerprints: tuple[str | None, ...]) -> PrivacyError:
+        """The inputs were pseudonymized with different keys (or some not at all)."""
+        shown = ", ".join("identified" if f is None else f"key {f}" for f in dict.fromkeys(fingerprints))
+        return cls(
+            f"cannot mix data pseudonymized under different keys or with identified data ({shown}): the same "
+            "person would get two ids", fingerprints=fingerprints,
+            hint="pseudonymize every input with the same key (its fingerprint is in meta['key_fingerprint'])",
+        )
+
+    def attrs(self) -> dict[str, Any]:
+        """Return the error's context, including the key fingerprints (never a key)."""
+        return {**super().attrs(), "fingerprints": list(self.fingerprints)}
