@@ -81,7 +81,7 @@ import polars as pl
 
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import CopilotMetricsError
-from copilot_metrics.tables import SIDE_TABLES, TABLES, table_schema
+from copilot_metrics.tables import SCOPE, SIDE_TABLES, TABLES, table_schema
 
 __all__ = ["SparkLoad", "load", "spark_schema"]
 
@@ -200,7 +200,7 @@ def _hadoop(spark: Any, text: str) -> tuple[Any, Any]:
 
 def _qualified(spark: Any, text: str) -> str:
     """``text`` as Spark lists it (``hdfs:///x`` -> ``hdfs://namenode:8020/x``), placeholders kept."""
-    marks = {f"{{{name}}}": f"copilot-metrics-{name}-placeholder" for name in ("enterprise", "org", "team")}
+    marks = {f"{{{name}}}": f"copilot-metrics-{name}-placeholder" for name in SCOPE}
     for placeholder, mark in marks.items():
         text = text.replace(placeholder, mark)
     path, fs = _hadoop(spark, text)
@@ -305,7 +305,7 @@ def _batches(
                 local, length = rows["local"][i], rows["length"][i]
                 if local is not None:
                     ref = SourceRef(label=path, path=Path(os.fsdecode(local)), mtime=rows["mtime"][i],
-                                    scope={k: rows[k][i] for k in ("enterprise", "org", "team")})
+                                    scope={k: rows[k][i] for k in SCOPE})
                 else:
                     label = _label(path)
                     labels = dict(scope)
@@ -347,7 +347,7 @@ def _local_files(spark: Any, refs: Sequence[Any]) -> Any:
         "mtime": pa.array([r.mtime for r in refs], pa.float64()),
         "length": pa.array([input_size(r) for r in refs], pa.int64()),
         "content": pa.nulls(n, pa.binary()),
-        **{k: pa.array([r.scope.get(k) for r in refs], pa.string()) for k in ("enterprise", "org", "team")},
+        **{k: pa.array([r.scope.get(k) for r in refs], pa.string()) for k in SCOPE},
     })
     return spark.createDataFrame(table, schema=_INPUT)
 
@@ -509,7 +509,7 @@ def load(
             "path", sf.lit(None).cast("binary").alias("local"),
             (sf.col("modificationTime").cast("double") * 1000).cast("long").alias("mtime_ms"),
             sf.lit(None).cast("double").alias("mtime"), "length", "content",
-            *(sf.lit(None).cast("string").alias(k) for k in ("enterprise", "org", "team")),
+            *(sf.lit(None).cast("string").alias(k) for k in SCOPE),
         ))
     if times:
         fetched_at = _fetched_at(spark, times, refs, files)
