@@ -505,7 +505,7 @@ def test_datasets_of_the_0_1_0_layouts_read_back_exactly_and_a_write_rewrites_th
         assert_frame_equal(scan_parquet(root)["days"].collect(), ds.days)
         write_parquet(read_parquet(root), root)  # the old files are the library's: replaced, not refused
         assert [p.name for p in (root / "days").iterdir()] == ["part-00000.parquet"]
-        assert orjson.loads((root / parquet.MANIFEST).read_bytes())["format"] == 4
+        assert orjson.loads((root / parquet.MANIFEST).read_bytes())["format"] == 5
         assert_same_dataset(read_parquet(root), ds, side=SIDE_BEFORE_4)
 
 
