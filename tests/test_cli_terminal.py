@@ -30,7 +30,7 @@ import pytest
 
 import copilot_metrics as cm
 import helpers
-from copilot_metrics import _pool, pipeline
+from copilot_metrics import _pool, batch
 from copilot_metrics.sources import resolve
 
 HAS_CLI = all(importlib.util.find_spec(m) is not None for m in ("click", "rich", "altair", "vl_convert"))
@@ -200,11 +200,11 @@ def test_load_progress_counts_every_file_up_to_the_total(archive: Path, workers:
 def test_parallel_progress_arrives_while_workers_read(archive: Path) -> None:
     """Each batch's reports reach the caller before its result, and before later batches' results."""
     refs = [ref for ref in resolve([str(archive)], {}) if not ref.skipped]
-    chunks = pipeline._chunks(refs, 2)
+    chunks = batch.plan_batches(refs, 2)
     assert len(chunks) >= 4
     reported: list[tuple[int, int]] = []
     results = 0
-    for index, chunk in enumerate(_pool.imap(pipeline._process_chunk, chunks, 2,
+    for index, chunk in enumerate(_pool.imap(batch.process_batch, chunks, 2,
                                              on_progress=lambda task, position: reported.append((task, position)))):
         # every file of this batch was reported, one by one, before its result came back
         assert [p for t, p in reported if t == index] == list(range(len(chunks[index])))

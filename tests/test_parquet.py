@@ -440,7 +440,7 @@ def test_parquet_size_of_the_example_against_its_json(written: Path) -> None:
 def test_manifest_records_rows_and_null_marker(written: Path, example: cm.Dataset) -> None:
     manifest = orjson.loads((written / parquet.MANIFEST).read_bytes())
     assert manifest["rows"]["completions"] == example.completions.height
-    assert manifest["format"] == 4
+    assert manifest["format"] == 5
     assert manifest["partitioning"]["columns"] == []
 
 
@@ -505,7 +505,7 @@ def test_datasets_of_the_0_1_0_layouts_read_back_exactly_and_a_write_rewrites_th
         assert_frame_equal(scan_parquet(root)["days"].collect(), ds.days)
         write_parquet(read_parquet(root), root)  # the old files are the library's: replaced, not refused
         assert [p.name for p in (root / "days").iterdir()] == ["part-00000.parquet"]
-        assert orjson.loads((root / parquet.MANIFEST).read_bytes())["format"] == 4
+        assert orjson.loads((root / parquet.MANIFEST).read_bytes())["format"] == 5
         assert_same_dataset(read_parquet(root), ds, side=SIDE_BEFORE_4)
 
 
@@ -513,12 +513,17 @@ def test_datasets_of_the_0_1_0_layouts_read_back_exactly_and_a_write_rewrites_th
 
 
 def as_format_3(root: Path) -> Path:
-    """The dataset at ``root`` as layout format 3 wrote it: no ``versions/`` folder, nor its manifest entries."""
+    """The dataset at ``root`` as layout format 3 wrote it: no ``versions/`` folder, nor its manifest entries,
+    and ``sources`` without ``state`` and ``reason`` (format 5)."""
+    import hashlib
     import shutil
 
     shutil.rmtree(root / "versions")
     manifest = orjson.loads((root / parquet.MANIFEST).read_bytes())
     manifest["format"] = 3
+    part = root / "sources" / "part-00000.parquet"
+    pl.read_parquet(part).drop("state", "reason").write_parquet(part)
+    manifest["files"]["sources/part-00000.parquet"]["sha256"] = hashlib.sha256(part.read_bytes()).hexdigest()
     del manifest["rows"]["versions"]
     manifest["files"] = {k: v for k, v in manifest["files"].items() if not k.startswith("versions/")}
     (root / parquet.MANIFEST).write_bytes(orjson.dumps(manifest))
@@ -542,7 +547,7 @@ def test_a_format_3_dataset_reads_without_versions_and_merges_best_effort(tmp_pa
     write_parquet(cm.load(c, org="o"), root, mode="merge")
     merged = read_parquet(root)
     assert_same_dataset(merged, grown)  # both doors run the one merge
-    assert orjson.loads((root / parquet.MANIFEST).read_bytes())["format"] == 4
+    assert orjson.loads((root / parquet.MANIFEST).read_bytes())["format"] == 5
     # by hand: c is the newest export: it keeps 01-02 (1 user) and 01-03; a keeps 01-01
     assert merged.days.select(pl.col("date").cast(pl.String), "total_active_users", "source").rows() == [
         ("2025-01-01", 1, a), ("2025-01-02", 1, c), ("2025-01-03", 3, c)]

@@ -38,7 +38,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import copilot_metrics as cm
-from copilot_metrics import pipeline as cm_dataset
+from copilot_metrics import batch, pipeline
+from copilot_metrics.sources import resolve
 from copilot_metrics.tables import TABLES
 
 D = dt.date
@@ -186,6 +187,17 @@ class Written:
             named = {self.path[f] for f in files} | set(base.sources["source"] if base is not None else ())
             fetched_at = {path: when for path, when in fetched_at.items() if path in named}
         return cm.load(self.sources(files), org=org, fetched_at=fetched_at, on_invalid="quarantine", **options)
+
+    def load_in_batches(self, files: list[FileSpec], batch_bytes: int) -> cm.Dataset:
+        """:meth:`load`, its batches at most ``batch_bytes`` (the load's steps by their public names)."""
+        org = self.archive.orgs[0] if len(self.archive.orgs) == 1 else None
+        refs = resolve(self.sources(files), pipeline.check_scope(None, org, None))
+        named = {self.path[f] for f in files}
+        times = pipeline.export_times({k: v for k, v in (self.fetched_at or {}).items() if k in named})
+        fetched_at = pipeline.match_fetched_at(times, refs, []) if times else None
+        skipped = [batch.source_row(ref, "skipped", ref.skipped) for ref in refs if ref.skipped]
+        return pipeline.assemble(batch.read_batches(refs, 1, batch_bytes=batch_bytes), on_invalid="quarantine",
+                                 fetched_at=fetched_at, skipped=skipped)
 
 
 # ------------------------------------------------------------------ what the merge must give, by hand
@@ -337,11 +349,9 @@ def test_any_order_and_any_batch_size_give_the_dataset_the_json_implies(
     everything = written.load(files)
     check_against_the_json(everything, written)
     order = data.draw(st.permutations(files), label="order")
-    # batches: CHUNK_BYTES caps a batch's bytes; 1 reads every file on its own
-    batch = data.draw(st.integers(1, sum(len(f.content()) for f in files) + 1), label="batch bytes")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cm_dataset, "CHUNK_BYTES", batch)
-        again = written.load(order)
+    # batches: batch_bytes caps a batch's bytes; 1 reads every file on its own
+    batch_bytes = data.draw(st.integers(1, sum(len(f.content()) for f in files) + 1), label="batch bytes")
+    again = written.load_in_batches(order, batch_bytes)
     assert_same(again, everything)
 
 

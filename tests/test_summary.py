@@ -77,6 +77,7 @@ def test_not_loaded_lists_twenty_files_and_counts_the_rest() -> None:
     sources = pl.DataFrame({
         "source": [f"f{i:02}.json" for i in range(23)] + ["ok.json"],
         "status": ["not loaded: empty"] * 23 + ["loaded with quarantined days"],
+        "state": ["refused"] * 23 + ["partly_quarantined"],
         "message": [f"f{i:02}.json: $: the file is empty" for i in range(23)] + [None],
     })
     lines = summary.not_loaded(sources)

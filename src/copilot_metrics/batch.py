@@ -36,12 +36,13 @@ from typing import Any, NamedTuple
 import orjson
 import polars as pl
 
-from copilot_metrics import _pool, _schema, merge
+from copilot_metrics import _pool, _schema, merge, sidetables
 from copilot_metrics.decode import Decoded, decode
 from copilot_metrics.errors import CopilotMetricsError, FormatError
 from copilot_metrics.explode import explode_days, unconvertible
 from copilot_metrics.findings import file_findings, read_findings
-from copilot_metrics.quarantine import POSITIONS_SCHEMA, cut_short_row, read_row, read_status, refused_status
+from copilot_metrics.quarantine import POSITIONS_SCHEMA, cut_short_row, read_row, read_state, refused_reason
+from copilot_metrics.sidetables import State
 from copilot_metrics.sources import SourceRef
 from copilot_metrics.tables import (
     ERROR_SCHEMA,
@@ -361,30 +362,21 @@ def _read_row(
     scope: dict[str, str | None], mtime: float | None,
 ) -> dict[str, Any]:
     """The ``ds.sources`` row of an input read."""
-    return {
-        "source": source,
-        **scope,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "bytes": len(data),
-        "layout": decoded.layout,
-        "status": read_status(len(out.quarantine)),
-        "days": len(decoded.days) + (decoded.cut is not None),
-        "days_valid": len(valid_dates),
-        "first_date": dt.date.fromisoformat(min(valid_dates)) if valid_dates else None,
-        "last_date": dt.date.fromisoformat(max(valid_dates)) if valid_dates else None,
-        "mtime": mtime,
-        "wrapper": _schema.json_bytes(decoded.wrapper).decode() if decoded.wrapper else None,
-        "message": None,
-    }
+    return sidetables.source_row(
+        source, scope, read_state(len(out.quarantine)), sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+        layout=decoded.layout, days=len(decoded.days) + (decoded.cut is not None), days_valid=len(valid_dates),
+        first_date=dt.date.fromisoformat(min(valid_dates)) if valid_dates else None,
+        last_date=dt.date.fromisoformat(max(valid_dates)) if valid_dates else None, mtime=mtime,
+        wrapper=_schema.json_bytes(decoded.wrapper).decode() if decoded.wrapper else None,
+    )
 
 
-def source_row(ref: SourceRef, status: str, message: str | None, layout: str | None = None) -> dict[str, Any]:
-    """The ``ds.sources`` row of an input not read (skipped, or refused)."""
-    return {
-        "source": ref.label, **{k: ref.scope.get(k) for k in SCOPE}, "sha256": None, "bytes": None,
-        "layout": layout, "status": status, "days": 0, "days_valid": 0, "first_date": None, "last_date": None,
-        "mtime": ref.mtime, "wrapper": None, "message": message,
-    }
+def source_row(
+    ref: SourceRef, state: State, message: str | None, *, reason: str | None = None, layout: str | None = None,
+) -> dict[str, Any]:
+    """The ``ds.sources`` row of an input not read (``skipped``, or ``refused`` for ``reason``)."""
+    return sidetables.source_row(ref.label, ref.scope, state, reason=reason, message=message, layout=layout,
+                                 mtime=ref.mtime)
 
 
 def repeat_key(day: Any) -> bytes:
@@ -583,7 +575,7 @@ class _Report:
         self.findings: list[pl.DataFrame] = [FINDING_SCHEMA.to_frame()]
 
     def not_loaded(self, ref: SourceRef, error: CopilotMetricsError) -> None:
-        self.failed.add(source_row(ref, refused_status(error), error.message))
+        self.failed.add(source_row(ref, "refused", error.message, reason=refused_reason(error)))
         detected = getattr(error, "detected", "io")
         self.errors.append(ref.label, None, None, error.json_path or "$", f"format:{detected}", None, error.message)
 

@@ -24,10 +24,7 @@ from copilot_metrics.batch import (
     Batch,
     LoadProgress,
     ReadInput,
-    input_size,
     inputs_read,
-    plan_batches,
-    process_batch,
     read_batches,
     read_input,
     source_row,
@@ -49,22 +46,7 @@ from copilot_metrics.tables import (
 )
 from copilot_metrics.validation import Rows, ValidationReport
 
-__all__ = ["LoadProgress", "assemble", "load", "validate"]
-
-#: The batch size :func:`load` uses (:data:`copilot_metrics.batch.BATCH_BYTES`), read when it runs.
-CHUNK_BYTES = BATCH_BYTES
-
-# The batch step's names as they were before it had a module of its own (copilot_metrics.spark and
-# a few tests use them); new code uses copilot_metrics.batch.
-_process_chunk = process_batch
-_size = input_size
-_source_row = source_row
-
-
-def _chunks(refs: list[SourceRef], parts: int) -> list[list[SourceRef]]:
-    """:func:`copilot_metrics.batch.plan_batches` with :data:`CHUNK_BYTES`."""
-    return plan_batches(refs, parts, batch_bytes=CHUNK_BYTES)
-
+__all__ = ["LoadProgress", "assemble", "check_scope", "export_times", "load", "match_fetched_at", "validate"]
 
 def load(
     source: Source,
@@ -183,7 +165,7 @@ def load(
     """
     if not isinstance(on_invalid, str) or on_invalid not in ("raise", "quarantine"):
         raise CopilotMetricsError(f"on_invalid must be 'raise' or 'quarantine', not {on_invalid!r}")
-    scope = _scope(enterprise, org, team)
+    scope = check_scope(enterprise, org, team)
     if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool)):
         raise TypeError(f"workers must be an int or None, not {type(workers).__name__}")
     if workers is not None and workers < 1:
@@ -192,7 +174,7 @@ def load(
         raise TypeError(f"precedence must be a function of a ds.sources row, not {type(precedence).__name__}")
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be a function of a cm.LoadProgress, not {type(progress).__name__}")
-    times = _export_times(fetched_at)
+    times = export_times(fetched_at)
     datasets, source = _parquet_datasets(source)
     if datasets:
         if len(datasets) > 1 or base is not None or any(scope.values()):
@@ -206,10 +188,10 @@ def load(
         base_ds = base if isinstance(base, Dataset) else _read_base(base, contracts)
         refs = _renumber_in_memory(refs, base_ds.sources)
     if times:
-        fetched_at = _match_fetched_at(times, refs, base_ds.sources["source"].to_list() if base_ds else [])
+        fetched_at = match_fetched_at(times, refs, base_ds.sources["source"].to_list() if base_ds else [])
     skipped = [source_row(ref, "skipped", ref.skipped) for ref in refs if ref.skipped]
     ds = assemble(
-        read_batches(refs, workers, progress, batch_bytes=CHUNK_BYTES), on_invalid=on_invalid, fetched_at=fetched_at,
+        read_batches(refs, workers, progress, batch_bytes=BATCH_BYTES), on_invalid=on_invalid, fetched_at=fetched_at,
         precedence=precedence, contracts=contracts, skipped=skipped,
     )
     return ds if base_ds is None else merge.merge_into(base_ds, ds, fetched_at=fetched_at, precedence=precedence)
@@ -360,7 +342,7 @@ def _source_rows(rows: Iterable[dict[str, Any]]) -> pl.DataFrame:
     return collected.frame()
 
 
-def _scope(enterprise: object, org: object, team: object) -> dict[str, str | None]:
+def check_scope(enterprise: object, org: object, team: object) -> dict[str, str | None]:
     """The scope keywords, refused at the door unless text (or ``None``)."""
     scope = {"enterprise": enterprise, "org": org, "team": team}
     for name, value in scope.items():
@@ -369,7 +351,7 @@ def _scope(enterprise: object, org: object, team: object) -> dict[str, str | Non
     return {name: None if value is None else safe_label(str(value)) for name, value in scope.items()}
 
 
-def _export_times(fetched_at: object) -> list[tuple[str, dt.datetime]]:
+def export_times(fetched_at: object) -> list[tuple[str, dt.datetime]]:
     """``fetched_at``'s keys as text and its values as datetimes; a wrong type or value is refused."""
     if fetched_at is None:
         return []
@@ -397,7 +379,7 @@ def _export_times(fetched_at: object) -> list[tuple[str, dt.datetime]]:
     return out
 
 
-def _match_fetched_at(
+def match_fetched_at(
     times: list[tuple[str, dt.datetime]], refs: list[SourceRef], base_labels: list[str]
 ) -> dict[str, dt.datetime]:
     """``fetched_at`` keyed by the ``source`` labels its keys name.
@@ -517,7 +499,7 @@ def validate(
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be a function of a cm.LoadProgress, not {type(progress).__name__}")
     listed = resolve(source if not isinstance(source, os.PathLike) else os.fspath(source),
-                     _scope(enterprise, org, team)) if source or not datasets else []
+                     check_scope(enterprise, org, team)) if source or not datasets else []
     readable = [ref for ref in listed if not ref.skipped]
     for ref in inputs_read(readable, track(progress, readable)):
         try:

@@ -26,7 +26,8 @@ from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import ContractError, CopilotMetricsError, FormatError, SchemaValidationError
 from copilot_metrics.findings import contract_findings
 from copilot_metrics.rebuild import rebuild_days
-from copilot_metrics.tables import DAY_KEY, QUARANTINE_SCHEMA, SCOPE, TABLES
+from copilot_metrics.sidetables import QUARANTINE_SCHEMA, State, frame_of, quarantine_row
+from copilot_metrics.tables import DAY_KEY, SCOPE, TABLES
 from copilot_metrics.validation import ValidationReport
 
 __all__ = [
@@ -36,9 +37,9 @@ __all__ = [
     "enforce",
     "enforce_and_mark",
     "read_row",
-    "read_status",
+    "read_state",
     "refuse",
-    "refused_status",
+    "refused_reason",
 ]
 
 #: What to do with an input, a day or a row that cannot be kept.
@@ -56,25 +57,28 @@ def read_row(
 ) -> tuple[Any, ...]:
     """A day set aside while reading, its values in the order of :data:`~copilot_metrics.tables.QUARANTINE_SCHEMA`."""
     date = day.get("date") if isinstance(day, dict) else None
-    return (source, *(scope.get(k) for k in SCOPE), index, date if isinstance(date, str) else None, stage, reasons,
-            _schema.json_bytes(day).decode())
+    return quarantine_row(source, scope, index, date if isinstance(date, str) else None, stage, reasons,
+                          _schema.json_bytes(day).decode())
 
 
 def cut_short_row(
     source: str, scope: Mapping[str, str | None], index: int, cut: FormatError, text: str | None
 ) -> tuple[Any, ...]:
     """The last line or document of an input, cut short (stage ``format``), kept as its text."""
-    return (source, *(scope.get(k) for k in SCOPE), index, None, "format", [cut.message], text)
+    return quarantine_row(source, scope, index, None, "format", [cut.message], text)
 
 
-def read_status(days_set_aside: int) -> str:
-    """``ds.sources.status`` of an input read: ``loaded``, or ``loaded with quarantined days``."""
-    return "loaded" if days_set_aside == 0 else "loaded with quarantined days"
+def read_state(days_set_aside: int) -> State:
+    """``ds.sources.state`` of an input read: ``loaded``, or ``partly_quarantined``.
+
+    :func:`copilot_metrics.merge.file_statuses` makes it ``quarantined`` when every day is set aside.
+    """
+    return "loaded" if days_set_aside == 0 else "partly_quarantined"
 
 
-def refused_status(error: CopilotMetricsError) -> str:
-    """``ds.sources.status`` of an input that could not be read: ``not loaded: <what it is>``."""
-    return f"not loaded: {getattr(error, 'detected', 'io')}"
+def refused_reason(error: CopilotMetricsError) -> str:
+    """``ds.sources.reason`` of an input that could not be read (``refused``): what it is, or ``io``."""
+    return str(getattr(error, "detected", "io"))
 
 
 def refuse(format_errors: Sequence[FormatError], report: ValidationReport, on_invalid: OnInvalid) -> None:
@@ -178,12 +182,9 @@ def _contract_rows(ds: Dataset, bad: pl.DataFrame) -> pl.DataFrame:
     rebuilt_json = {
         (scope, d["date"]): _schema.json_bytes(d).decode() for scope, d in zip(scopes, rebuilt, strict=True)
     }
-    set_aside: list[dict[str, Any]] = []
-    for row in bad.to_dicts():
-        scope_key = tuple(row[k] for k in SCOPE)
-        set_aside.append({
-            "source": row["source"], **{k: row[k] for k in SCOPE}, "day_index": row["day_index"],
-            "date": row["date"].isoformat(), "stage": "contract", "reasons": row["reasons"],
-            "day_json": rebuilt_json.get((scope_key, row["date"].isoformat())),
-        })
-    return pl.DataFrame(set_aside, schema=QUARANTINE_SCHEMA)
+    set_aside = [
+        quarantine_row(row["source"], row, row["day_index"], row["date"].isoformat(), "contract", row["reasons"],
+                       rebuilt_json.get((tuple(row[k] for k in SCOPE), row["date"].isoformat())))
+        for row in bad.to_dicts()
+    ]
+    return frame_of(set_aside, QUARANTINE_SCHEMA)

@@ -4,7 +4,7 @@ r"""The load of :func:`copilot_metrics.load` on Spark: files read and flattened 
 files, brings each folder's exports together (a range partitioning by path), and runs the
 per-file step on the executors with ``mapInArrow``: read, validate, flatten, and drop the days
 a file holds verbatim as an earlier export of the same batch (compared by a digest of each
-day's compact JSON), exactly the batch step of :func:`copilot_metrics.load` (``CHUNK_BYTES`` of
+day's compact JSON), exactly the batch step of :func:`copilot_metrics.load` (``BATCH_BYTES`` of
 files per batch).  The driver then streams the batches in and runs the rest of ``cm.load``: a
 day repeated across batches is dropped by its per-day digest as it arrives, and, over the
 distinct versions of each (scope, date) only, the winner per (scope, date) with the same
@@ -81,7 +81,7 @@ import polars as pl
 
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import CopilotMetricsError
-from copilot_metrics.tables import SIDE_TABLES, TABLES, table_schema
+from copilot_metrics.tables import SCOPE, SIDE_TABLES, TABLES, table_schema
 
 __all__ = ["SparkLoad", "load", "spark_schema"]
 
@@ -200,7 +200,7 @@ def _hadoop(spark: Any, text: str) -> tuple[Any, Any]:
 
 def _qualified(spark: Any, text: str) -> str:
     """``text`` as Spark lists it (``hdfs:///x`` -> ``hdfs://namenode:8020/x``), placeholders kept."""
-    marks = {f"{{{name}}}": f"copilot-metrics-{name}-placeholder" for name in ("enterprise", "org", "team")}
+    marks = {f"{{{name}}}": f"copilot-metrics-{name}-placeholder" for name in SCOPE}
     for placeholder, mark in marks.items():
         text = text.replace(placeholder, mark)
     path, fs = _hadoop(spark, text)
@@ -286,7 +286,7 @@ def _batches(
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         import pyarrow as pa
 
-        from copilot_metrics import pipeline
+        from copilot_metrics.batch import process_batch
         from copilot_metrics.sources import SourceRef
 
         out_schema = pa.schema([("chunk", pa.binary())])
@@ -294,7 +294,7 @@ def _batches(
         size = 0
 
         def flush() -> Any:
-            chunk = pipeline._process_chunk(refs)
+            chunk = process_batch(refs)
             # the bytes were read: do not send them back
             chunk.outcomes = [(dataclasses.replace(ref, data=None), outcome) for ref, outcome in chunk.outcomes]
             return pa.RecordBatch.from_arrays([pa.array([pickle.dumps(chunk)], pa.binary())], schema=out_schema)
@@ -305,7 +305,7 @@ def _batches(
                 local, length = rows["local"][i], rows["length"][i]
                 if local is not None:
                     ref = SourceRef(label=path, path=Path(os.fsdecode(local)), mtime=rows["mtime"][i],
-                                    scope={k: rows[k][i] for k in ("enterprise", "org", "team")})
+                                    scope={k: rows[k][i] for k in SCOPE})
                 else:
                     label = _label(path)
                     labels = dict(scope)
@@ -337,7 +337,7 @@ def _local_files(spark: Any, refs: Sequence[Any]) -> Any:
     """The files the driver listed, as rows of :data:`_INPUT` (read on the executors from their paths)."""
     import pyarrow as pa
 
-    from copilot_metrics.pipeline import _size
+    from copilot_metrics.batch import input_size
 
     n = len(refs)
     table = pa.table({
@@ -345,9 +345,9 @@ def _local_files(spark: Any, refs: Sequence[Any]) -> Any:
         "local": pa.array([os.fsencode(os.path.abspath(r.path)) for r in refs], pa.binary()),  # noqa: PTH100
         "mtime_ms": pa.nulls(n, pa.int64()),
         "mtime": pa.array([r.mtime for r in refs], pa.float64()),
-        "length": pa.array([_size(r) for r in refs], pa.int64()),
+        "length": pa.array([input_size(r) for r in refs], pa.int64()),
         "content": pa.nulls(n, pa.binary()),
-        **{k: pa.array([r.scope.get(k) for r in refs], pa.string()) for k in ("enterprise", "org", "team")},
+        **{k: pa.array([r.scope.get(k) for r in refs], pa.string()) for k in SCOPE},
     })
     return spark.createDataFrame(table, schema=_INPUT)
 
@@ -372,7 +372,7 @@ def _fetched_at(
     """
     from pyspark.sql import functions as sf
 
-    from copilot_metrics.pipeline import _match_fetched_at
+    from copilot_metrics.pipeline import match_fetched_at
 
     found: dict[str, str] = {}
     if files is not None:
@@ -382,7 +382,7 @@ def _fetched_at(
                       .select("path").collect()}
             found = {key: _label(q) for key, q in wanted.items() if q in listed}
     keyed = [(found.get(key) or (_label(key) if key.startswith("file:") else key), stamp) for key, stamp in times]
-    return _match_fetched_at(keyed, list(refs), sorted(set(found.values())))
+    return match_fetched_at(keyed, list(refs), sorted(set(found.values())))
 
 
 def _to_spark(spark: Any, name: str, frame: pl.DataFrame) -> Any:
@@ -454,15 +454,16 @@ def load(
     from pyspark import StorageLevel
     from pyspark.sql import functions as sf
 
-    from copilot_metrics.pipeline import CHUNK_BYTES, _export_times, _scope, _size, _source_row, assemble
+    from copilot_metrics.batch import BATCH_BYTES, input_size, source_row
+    from copilot_metrics.pipeline import assemble, check_scope, export_times
     from copilot_metrics.sources import resolve
 
     if not isinstance(on_invalid, str) or on_invalid not in ("raise", "quarantine"):
         raise CopilotMetricsError(f"on_invalid must be 'raise' or 'quarantine', not {on_invalid!r}")
-    scope = _scope(enterprise, org, team)
+    scope = check_scope(enterprise, org, team)
     if precedence is not None and not callable(precedence):
         raise TypeError(f"precedence must be a function of a ds.sources row, not {type(precedence).__name__}")
-    times = _export_times(fetched_at)
+    times = export_times(fetched_at)
     clock = [time.perf_counter()]
     seconds: dict[str, float] = {}
 
@@ -491,7 +492,7 @@ def load(
     readable = [ref for ref in refs if not ref.skipped]
     parts = [_local_files(spark, readable)] if readable else []
     files = None
-    total = sum(_size(ref) for ref in readable)
+    total = sum(input_size(ref) for ref in readable)
     templates = _templates(spark, remote)
     if remote:
         for text in remote:
@@ -508,11 +509,11 @@ def load(
             "path", sf.lit(None).cast("binary").alias("local"),
             (sf.col("modificationTime").cast("double") * 1000).cast("long").alias("mtime_ms"),
             sf.lit(None).cast("double").alias("mtime"), "length", "content",
-            *(sf.lit(None).cast("string").alias(k) for k in ("enterprise", "org", "team")),
+            *(sf.lit(None).cast("string").alias(k) for k in SCOPE),
         ))
     if times:
         fetched_at = _fetched_at(spark, times, refs, files)
-    skipped = [_source_row(ref, "skipped", ref.skipped) for ref in refs if ref.skipped]
+    skipped = [source_row(ref, "skipped", ref.skipped) for ref in refs if ref.skipped]
     lap("listing")
     if not parts:  # every file listed is skipped: nothing for the executors
         ds = assemble([], on_invalid=on_invalid, fetched_at=fetched_at, precedence=precedence,
@@ -521,11 +522,11 @@ def load(
         lap("driver")
     else:
         inputs = parts[0] if len(parts) == 1 else parts[0].unionByName(parts[1])
-        n = partitions or max(spark.sparkContext.defaultParallelism, math.ceil(total / CHUNK_BYTES))
+        n = partitions or max(spark.sparkContext.defaultParallelism, math.ceil(total / BATCH_BYTES))
         regexes = [regex for _, regex in templates if regex is not None]
         chunks = (
             inputs.repartitionByRange(n, "path").sortWithinPartitions("path")
-            .mapInArrow(_batches(scope, regexes, CHUNK_BYTES), "chunk binary")
+            .mapInArrow(_batches(scope, regexes, BATCH_BYTES), "chunk binary")
         )
         # computed by every executor at once, kept there, then streamed to the driver a partition at a time
         # (toLocalIterator alone would run the partitions one after the other)

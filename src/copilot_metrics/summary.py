@@ -25,7 +25,7 @@ from typing import Any
 
 import polars as pl
 
-from copilot_metrics import metrics
+from copilot_metrics import metrics, sidetables
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.tables import SCOPE
 
@@ -117,12 +117,12 @@ def top_languages(by_language: pl.DataFrame, scope: Mapping[str, str | None], to
 
 
 def loaded() -> pl.Expr:
-    """True on the rows of ``ds.sources`` whose file was loaded (``loaded``, ``loaded with quarantined days``).
+    """True on the rows of ``ds.sources`` whose file was loaded: its ``state`` is ``loaded`` or ``partly_quarantined``.
 
-    A file whose every day was set aside is ``not loaded: every day quarantined``; a skipped or
-    unreadable file is not loaded either.
+    A file whose every day was set aside is ``quarantined``; a ``skipped`` or ``refused`` file is
+    not loaded either (:data:`copilot_metrics.sidetables.State`).
     """
-    return pl.col("status").str.starts_with("loaded")
+    return sidetables.loaded()
 
 
 def loaded_files(ds: Dataset) -> int:

@@ -30,7 +30,21 @@ from typing import Literal
 
 import polars as pl
 
+from copilot_metrics import _keys
 from copilot_metrics.errors import CopilotMetricsError
+from copilot_metrics.sidetables import (
+    CONFLICT_SCHEMA,
+    ERROR_SCHEMA,
+    FINDING_SCHEMA,
+    IDENTICAL_SCHEMA,
+    QUARANTINE_SCHEMA,
+    SIDE_TABLES,
+    SOURCE_READ_SCHEMA,
+    SOURCE_SCHEMA,
+    UNKNOWN_SCHEMA,
+    VERSION_SCHEMA,
+    SideSpec,
+)
 
 __all__ = [
     "BLOCKS",
@@ -57,11 +71,10 @@ __all__ = [
     "table_schema",
 ]
 
-#: Scope columns, in order, on every table.
-SCOPE: tuple[str, ...] = ("enterprise", "org", "team")
-
-#: What identifies a day of a scope: the key every table starts with.
-DAY_KEY: tuple[str, ...] = (*SCOPE, "date")
+#: Scope columns, in order, on every table (``enterprise``, ``org``, ``team``), and what identifies a day of a
+#: scope: the key every table starts with (the scope, then ``date``). Declared in ``_keys`` (below the side tables).
+SCOPE = _keys.SCOPE
+DAY_KEY = _keys.DAY_KEY
 
 #: What a ``shape`` note (``"key:absent"``, ``"key:null"``) says of its key: missing from its object, or null;
 #: in the successor reports' tables also ``bool_as_int``, a flag written ``0``/``1``.
@@ -283,109 +296,6 @@ def table_schema(name: str) -> pl.Schema:
     ['kept_source', 'other_source']
     """
     return TABLES[name].schema if name in TABLES else SIDE_TABLES[name].schema
-
-
-# ---------------------------------------------------------------- the side tables
-
-_S, _I64, _D = pl.String(), pl.Int64(), pl.Date()
-_SCOPE_COLUMNS: dict[str, pl.DataType] = dict.fromkeys(SCOPE, _S)
-
-#: Columns of ``ds.sources`` as the reader fills them, one row per input (precedence and merge
-#: counts are added by the merge: :data:`SOURCE_SCHEMA`).
-SOURCE_READ_SCHEMA = pl.Schema(
-    {
-        "source": _S, **_SCOPE_COLUMNS, "sha256": _S, "bytes": _I64, "layout": _S, "status": _S,
-        "days": _I64, "days_valid": _I64, "first_date": _D, "last_date": _D, "mtime": pl.Float64(),
-        "wrapper": _S, "message": _S,
-    }
-)
-
-#: Columns of ``ds.sources``: the reader's, then the precedence of each file and what became of its days.
-SOURCE_SCHEMA = pl.Schema(
-    {
-        **SOURCE_READ_SCHEMA, "export_time": pl.Datetime("us"), "precedence_basis": _S, "rank": _I64,
-        "days_kept": _I64, "days_identical": _I64, "days_superseded": _I64,
-    }
-)
-
-#: Columns of ``ds.quarantine``: one row per day set aside, the day kept verbatim.
-QUARANTINE_SCHEMA = pl.Schema(
-    {
-        "source": _S, **_SCOPE_COLUMNS, "day_index": _I64, "date": _S, "stage": _S,
-        "reasons": pl.List(_S), "day_json": _S,
-    }
-)
-
-#: Columns of ``ds.findings``: one row per data-quality finding.
-FINDING_SCHEMA = pl.Schema(
-    {
-        "source": _S, **_SCOPE_COLUMNS, "date": _D, "table": _S, "json_path": _S, "rule": _S,
-        "severity": _S, "message": _S, "value": _S,
-    }
-)
-
-#: Columns of ``ds.conflicts``: one row per differing value between two versions of a day.
-CONFLICT_SCHEMA = pl.Schema(
-    {
-        **_SCOPE_COLUMNS, "date": _D, "table": _S, "key": _S, "column": _S, "kept_value": _S,
-        "other_value": _S, "kept_source": _S, "other_source": _S,
-    }
-)
-
-#: Columns of ``ds.versions``: one row per copy of a day a file held (its valid days), naming the version of
-#: the day it held, so that a later merge counts and compares as loading every file at once would.
-#: ``label`` is the copy's label in ``ds.conflicts`` (the file, or ``file.json$[3]`` for an earlier copy
-#: of a date the file repeats), ``occurrence`` 0 for the file's last copy of the date, 1 for the one
-#: before...; ``version`` 0 for the kept version (its rows are in the tables; a day the contracts set
-#: aside is in ``ds.quarantine``), 1, 2, ... for the other versions, most recent first; ``day_json`` the
-#: day of each other version as the API wrote it, on the row of its most recent copy (null elsewhere).
-VERSION_SCHEMA = pl.Schema(
-    {
-        "source": _S, **_SCOPE_COLUMNS, "date": _D, "label": _S, "occurrence": _I64, "version": _I64,
-        "day_json": _S,
-    }
-)
-
-#: Columns of ``ds.validation.errors`` (one row per schema error), also the reasons of quarantined days.
-ERROR_SCHEMA = pl.Schema(
-    {"source": _S, "day_index": _I64, "date": _S, "json_path": _S, "rule": _S, "value": _S, "message": _S}
-)
-
-#: Columns of ``ds.validation.unknown_fields``: one row per key the schema does not know.
-UNKNOWN_SCHEMA = pl.Schema({"source": _S, "day_index": _I64, "date": _S, "json_path": _S})
-
-#: Days a file held verbatim as an earlier file of its batch: not flattened twice (internal).
-IDENTICAL_SCHEMA = pl.Schema({**_SCOPE_COLUMNS, "date": _D, "source": _S, "same_as": _S})
-
-
-@dataclass(frozen=True)
-class SideSpec:
-    """A bookkeeping table of a dataset: its columns, grain and key."""
-
-    name: str
-    schema: pl.Schema
-    doc: str
-    key: tuple[str, ...]
-
-
-
-#: The side tables of a dataset, beside the ten tables (one unpartitioned Parquet file each).
-SIDE_TABLES: dict[str, SideSpec] = {
-    spec.name: spec
-    for spec in (
-        SideSpec("sources", SOURCE_SCHEMA, "one row per input file", ("source",)),
-        SideSpec("findings", FINDING_SCHEMA, "one row per data-quality finding (rule, scope, date, table, JSON path)",
-                 ("source", *DAY_KEY, "table", "rule", "json_path")),
-        SideSpec("conflicts", CONFLICT_SCHEMA,
-                 "one row per value differing between the kept and another export of a day",
-                 (*DAY_KEY, "table", "key", "column", "other_source")),
-        SideSpec("quarantine", QUARANTINE_SCHEMA, "one row per day set aside, kept verbatim with its reasons",
-                 ("source", *SCOPE, "day_index", "date")),
-        SideSpec("versions", VERSION_SCHEMA,
-                 "one row per copy of a day a file held: which version of the day it was (what a merge needs)",
-                 ("label", *DAY_KEY)),
-    )
-}
 
 
 def conform(name: str, frame: pl.DataFrame) -> pl.DataFrame:

@@ -96,6 +96,7 @@ from copilot_metrics.export._labels import NULL_PARTITION
 from copilot_metrics.export._legacy import PARTITION_COLUMNS, arrow_partitioning
 from copilot_metrics.export.csv import write_csv
 from copilot_metrics.quarantine import enforce
+from copilot_metrics.sidetables import STATE_SINCE_FORMAT, older_sources
 from copilot_metrics.tables import ERROR_SCHEMA, SIDE_TABLES, TABLES, UNKNOWN_SCHEMA, conform, table_schema
 from copilot_metrics.validation import ValidationReport
 
@@ -113,8 +114,8 @@ __all__ = [
 
 _VALIDATION_DIR = "_validation"
 _VALIDATION_FILES = (("errors.parquet", ERROR_SCHEMA), ("unknown_fields.parquet", UNKNOWN_SCHEMA))
-_FORMAT = 4  # 4: and the versions side table; 3: unpartitioned, scope in the files; 2: hive, byte-wise
-#                percent-encoding, digests; 1: hive, quote()
+_FORMAT = 5  # 5: sources.state and .reason; 4: and the versions side table; 3: unpartitioned, scope in the
+#                files; 2: hive, byte-wise percent-encoding, digests; 1: hive, quote()
 _ROWS_PER_FILE = 1 << 20
 _ROW_GROUP = 1 << 17
 #: What a written data file is called (``part-00000.parquet``, ...).
@@ -537,7 +538,7 @@ def _verified(base: Path, manifest: dict[str, Any]) -> dict[str, list[Path]]:
         expected = _expected_files(base, name, listed)
         total = 0
         for rel in expected:
-            rows = footer_rows(base / rel, name, table_schema(name), exact=True)
+            rows = footer_rows(base / rel, name, _stored_schema(name, manifest["format"]), exact=True)
             if listed is not None:
                 _check_listed(base, name, rel, rows, listed[rel])
             total += rows
@@ -574,12 +575,23 @@ def _verified_validation(base: Path, manifest: dict[str, Any]) -> None:
 # ---------------------------------------------------------------- reading
 
 
-def _scan_table(name: str, paths: list[Path]) -> pl.LazyFrame:
+def _scan_table(name: str, paths: list[Path], fmt: int) -> pl.LazyFrame:
     """One table of a format-3 dataset: its ``part-NNNNN.parquet`` files in order."""
     schema = table_schema(name)
     if not paths:
         return pl.LazyFrame(schema=schema)
-    return pl.scan_parquet([str(p) for p in paths], hive_partitioning=False).select(schema.names()).cast(schema)
+    frame = pl.scan_parquet([str(p) for p in paths], hive_partitioning=False)
+    if name == "sources" and fmt < STATE_SINCE_FORMAT:
+        frame = older_sources(frame)
+    return frame.select(schema.names()).cast(schema)
+
+
+def _stored_schema(name: str, fmt: int) -> pl.Schema:
+    """The columns a layout of format ``fmt`` stores for table ``name``."""
+    schema = table_schema(name)
+    if name == "sources" and fmt < STATE_SINCE_FORMAT:
+        return pl.Schema({k: v for k, v in schema.items() if k not in ("state", "reason")})
+    return schema
 
 
 def _open(root: str | os.PathLike[str]) -> tuple[Path, dict[str, Any], dict[str, pl.LazyFrame], dict[str, list[Path]]]:
@@ -588,7 +600,7 @@ def _open(root: str | os.PathLike[str]) -> tuple[Path, dict[str, Any], dict[str,
     manifest = _manifest(base)
     if manifest.get("format", 1) >= 3:
         files = _verified(base, manifest)
-        lazy = {name: _scan_table(name, paths) for name, paths in files.items()}
+        lazy = {name: _scan_table(name, paths, manifest["format"]) for name, paths in files.items()}
     else:
         legacy = _legacy.verified(base, manifest)
         lazy = {name: _legacy.scan_table(name, base / name, found) for name, found in legacy.items()}

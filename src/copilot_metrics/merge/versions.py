@@ -22,6 +22,7 @@ from copilot_metrics import _schema
 from copilot_metrics.errors import ScopeError
 from copilot_metrics.merge.conflicts import conflict_rows
 from copilot_metrics.rebuild import rebuild_days
+from copilot_metrics.sidetables import status_expr
 from copilot_metrics.sources import READ_SUFFIXES
 from copilot_metrics.tables import DAY_KEY, SCOPE, TABLES, VERSION_SCHEMA
 
@@ -354,23 +355,21 @@ def _version_json(full: Mapping[str, pl.DataFrame], losers: pl.DataFrame) -> pl.
 
 
 
-#: Statuses a file's quarantined days give it (:func:`file_statuses`).
-_SET_ASIDE_STATUSES = ("loaded with quarantined days", "not loaded: every day quarantined")
-
-
 def file_statuses(sources: pl.DataFrame, quarantine: pl.DataFrame) -> pl.DataFrame:
-    """A loaded file's status says whether days of it are set aside, or all of them.
+    """A loaded file's state (and status) says whether days of it are set aside, or all of them.
 
     From the quarantine as it is: a merge can take a day out of it (a newer version won).
     """
     # counted over runs of a source (a load's quarantine is in source order): no hash of every row
     runs = quarantine.select(pl.col("source").rle()).unnest("source")
     aside = runs.group_by("value").agg(pl.col("len").sum().cast(pl.Int64).alias("_aside")).rename({"value": "source"})
-    loaded = (pl.col("status").str.starts_with("loaded") | pl.col("status").is_in(_SET_ASIDE_STATUSES)) & (
-        pl.col("_aside").fill_null(0) > 0)
-    return sources.join(aside, on="source", how="left", maintain_order="left").with_columns(
-        pl.when(loaded & (pl.col("_aside") >= pl.col("days"))).then(pl.lit(_SET_ASIDE_STATUSES[1]))
-        .when(loaded).then(pl.lit(_SET_ASIDE_STATUSES[0]))
-        .when(pl.col("status").is_in(_SET_ASIDE_STATUSES)).then(pl.lit("loaded"))
-        .otherwise(pl.col("status")).alias("status")
-    ).drop("_aside")
+    loaded = pl.col("state").is_in(("loaded", "partly_quarantined", "quarantined"))
+    some = pl.col("_aside").fill_null(0) > 0
+    state = (
+        pl.when(loaded & some & (pl.col("_aside") >= pl.col("days"))).then(pl.lit("quarantined"))
+        .when(loaded & some).then(pl.lit("partly_quarantined"))
+        .when(loaded).then(pl.lit("loaded"))
+        .otherwise(pl.col("state"))
+    )
+    out = sources.join(aside, on="source", how="left", maintain_order="left").with_columns(state.alias("state"))
+    return out.with_columns(status_expr(pl.col("state"), pl.col("reason")).alias("status")).drop("_aside")

@@ -1,0 +1,319 @@
+"""The side tables of a dataset, declared once: their schemas, and one constructor per kind of row.
+
+Beside the ten tables of :mod:`copilot_metrics.tables`, a dataset holds bookkeeping tables
+(``sources``, ``findings``, ``conflicts``, ``quarantine``, ``versions``), a validation report
+(``errors``, ``unknown_fields``) and, inside a load, the days a file held verbatim as an earlier
+one (``identical``).  Each is declared here, and every place that builds one of their rows calls
+the constructor below it (:func:`source_row`, :func:`error_row`, :func:`unknown_row`,
+:func:`quarantine_row`, :func:`finding_row`, :func:`conflict_row`, :func:`version_row`,
+:func:`identical_row`), so that a renamed column is one edit and a wrong one a type error.
+Rows are tuples in the schema's column order (:class:`copilot_metrics.validation.Rows` appends
+them; :func:`frame_of` makes a frame of them), except a source row, a dict (readers look its
+values up by name).
+
+What became of each input is typed: ``ds.sources.state`` is a :data:`State` and
+``ds.sources.reason`` says why for a refused input (its :data:`~copilot_metrics.errors.Detected`
+kind, ``io`` when it could not be read); ``status`` is the text of earlier releases
+(:func:`status_text`), kept for one release.
+
+``tables`` re-exports every schema here: ``from copilot_metrics.tables import ERROR_SCHEMA`` keeps working.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Literal, get_args
+
+import polars as pl
+
+from copilot_metrics._keys import DAY_KEY, SCOPE
+
+__all__ = [
+    "CONFLICT_SCHEMA",
+    "ERROR_SCHEMA",
+    "FINDING_SCHEMA",
+    "IDENTICAL_SCHEMA",
+    "LOADED_STATES",
+    "QUARANTINE_SCHEMA",
+    "SIDE_TABLES",
+    "SOURCE_READ_SCHEMA",
+    "SOURCE_SCHEMA",
+    "STATES",
+    "STATE_SINCE_FORMAT",
+    "UNKNOWN_SCHEMA",
+    "VERSION_SCHEMA",
+    "SideSpec",
+    "State",
+    "conflict_row",
+    "error_row",
+    "finding_row",
+    "frame_of",
+    "identical_row",
+    "loaded",
+    "older_sources",
+    "quarantine_row",
+    "source_row",
+    "status_expr",
+    "status_text",
+    "unknown_row",
+    "version_row",
+]
+
+#: What became of an input (``ds.sources.state``): ``loaded`` (every day valid), ``partly_quarantined``
+#: (loaded, some of its days set aside in ``ds.quarantine``), ``quarantined`` (every day set aside),
+#: ``refused`` (not an export, or unreadable: ``reason`` says what it is), ``skipped`` (never opened: a
+#: folder's file of another suffix, a FIFO, a dead link...; ``message`` says why).
+State = Literal["loaded", "partly_quarantined", "quarantined", "refused", "skipped"]
+
+#: Every :data:`State`, in the order above.
+STATES: Final[tuple[State, ...]] = get_args(State)
+
+#: The states of an input whose days reach the tables.
+LOADED_STATES: Final[tuple[State, ...]] = ("loaded", "partly_quarantined")
+
+_S, _I64, _D = pl.String(), pl.Int64(), pl.Date()
+_SCOPE_COLUMNS: dict[str, pl.DataType] = dict.fromkeys(SCOPE, _S)
+
+#: Columns of ``ds.sources`` as the reader fills them, one row per input (precedence and merge
+#: counts are added by the merge: :data:`SOURCE_SCHEMA`).
+SOURCE_READ_SCHEMA = pl.Schema(
+    {
+        "source": _S, **_SCOPE_COLUMNS, "sha256": _S, "bytes": _I64, "layout": _S, "status": _S,
+        "state": _S, "reason": _S,
+        "days": _I64, "days_valid": _I64, "first_date": _D, "last_date": _D, "mtime": pl.Float64(),
+        "wrapper": _S, "message": _S,
+    }
+)
+
+#: Columns of ``ds.sources``: the reader's, then the precedence of each file and what became of its days.
+SOURCE_SCHEMA = pl.Schema(
+    {
+        **SOURCE_READ_SCHEMA, "export_time": pl.Datetime("us"), "precedence_basis": _S, "rank": _I64,
+        "days_kept": _I64, "days_identical": _I64, "days_superseded": _I64,
+    }
+)
+
+#: Columns of ``ds.quarantine``: one row per day set aside, the day kept verbatim.
+QUARANTINE_SCHEMA = pl.Schema(
+    {
+        "source": _S, **_SCOPE_COLUMNS, "day_index": _I64, "date": _S, "stage": _S,
+        "reasons": pl.List(_S), "day_json": _S,
+    }
+)
+
+#: Columns of ``ds.findings``: one row per data-quality finding.
+FINDING_SCHEMA = pl.Schema(
+    {
+        "source": _S, **_SCOPE_COLUMNS, "date": _D, "table": _S, "json_path": _S, "rule": _S,
+        "severity": _S, "message": _S, "value": _S,
+    }
+)
+
+#: Columns of ``ds.conflicts``: one row per differing value between two versions of a day.
+CONFLICT_SCHEMA = pl.Schema(
+    {
+        **_SCOPE_COLUMNS, "date": _D, "table": _S, "key": _S, "column": _S, "kept_value": _S,
+        "other_value": _S, "kept_source": _S, "other_source": _S,
+    }
+)
+
+#: Columns of ``ds.versions``: one row per copy of a day a file held (its valid days), naming the version of
+#: the day it held, so that a later merge counts and compares as loading every file at once would.
+#: ``label`` is the copy's label in ``ds.conflicts`` (the file, or ``file.json$[3]`` for an earlier copy
+#: of a date the file repeats), ``occurrence`` 0 for the file's last copy of the date, 1 for the one
+#: before...; ``version`` 0 for the kept version (its rows are in the tables; a day the contracts set
+#: aside is in ``ds.quarantine``), 1, 2, ... for the other versions, most recent first; ``day_json`` the
+#: day of each other version as the API wrote it, on the row of its most recent copy (null elsewhere).
+VERSION_SCHEMA = pl.Schema(
+    {
+        "source": _S, **_SCOPE_COLUMNS, "date": _D, "label": _S, "occurrence": _I64, "version": _I64,
+        "day_json": _S,
+    }
+)
+
+#: Columns of ``ds.validation.errors`` (one row per schema error), also the reasons of quarantined days.
+ERROR_SCHEMA = pl.Schema(
+    {"source": _S, "day_index": _I64, "date": _S, "json_path": _S, "rule": _S, "value": _S, "message": _S}
+)
+
+#: Columns of ``ds.validation.unknown_fields``: one row per key the schema does not know.
+UNKNOWN_SCHEMA = pl.Schema({"source": _S, "day_index": _I64, "date": _S, "json_path": _S})
+
+#: Days a file held verbatim as an earlier file of its batch: not flattened twice (internal).
+IDENTICAL_SCHEMA = pl.Schema({**_SCOPE_COLUMNS, "date": _D, "source": _S, "same_as": _S})
+
+
+@dataclass(frozen=True)
+class SideSpec:
+    """A bookkeeping table of a dataset: its columns, grain and key."""
+
+    name: str
+    schema: pl.Schema
+    doc: str
+    key: tuple[str, ...]
+
+
+#: The side tables of a dataset, beside the ten tables (one unpartitioned Parquet file each).
+SIDE_TABLES: dict[str, SideSpec] = {
+    spec.name: spec
+    for spec in (
+        SideSpec("sources", SOURCE_SCHEMA, "one row per input file", ("source",)),
+        SideSpec("findings", FINDING_SCHEMA, "one row per data-quality finding (rule, scope, date, table, JSON path)",
+                 ("source", *DAY_KEY, "table", "rule", "json_path")),
+        SideSpec("conflicts", CONFLICT_SCHEMA,
+                 "one row per value differing between the kept and another export of a day",
+                 (*DAY_KEY, "table", "key", "column", "other_source")),
+        SideSpec("quarantine", QUARANTINE_SCHEMA, "one row per day set aside, kept verbatim with its reasons",
+                 ("source", *SCOPE, "day_index", "date")),
+        SideSpec("versions", VERSION_SCHEMA,
+                 "one row per copy of a day a file held: which version of the day it was (what a merge needs)",
+                 ("label", *DAY_KEY)),
+    )
+}
+
+
+# ---------------------------------------------------------------- one constructor per side table
+
+
+def frame_of(rows: Sequence[tuple[Any, ...]] | Sequence[Mapping[str, Any]], schema: pl.Schema) -> pl.DataFrame:
+    """Rows built by the constructors below as a frame of ``schema`` (empty: the schema's empty frame).
+
+    >>> frame_of([unknown_row("a.json", 0, "2025-01-01", "$[0].x")], UNKNOWN_SCHEMA).rows()
+    [('a.json', 0, '2025-01-01', '$[0].x')]
+    """
+    if not rows:
+        return schema.to_frame()
+    if isinstance(rows[0], Mapping):
+        return pl.DataFrame(rows, schema=schema)
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def status_text(state: State, reason: str | None = None) -> str:
+    """``ds.sources.status`` as earlier releases wrote it, from the typed ``state`` and ``reason``.
+
+    >>> status_text("partly_quarantined"), status_text("refused", "html"), status_text("quarantined")
+    ('loaded with quarantined days', 'not loaded: html', 'not loaded: every day quarantined')
+    """
+    if state == "refused":
+        return f"not loaded: {reason}"
+    return _STATUS_TEXT[state]
+
+
+_STATUS_TEXT: dict[State, str] = {
+    "loaded": "loaded", "partly_quarantined": "loaded with quarantined days",
+    "quarantined": "not loaded: every day quarantined", "skipped": "skipped",
+}
+
+
+def status_expr(state: pl.Expr, reason: pl.Expr) -> pl.Expr:
+    """:func:`status_text` as an expression over columns ``state`` and ``reason``."""
+    texts = pl.DataFrame({"_state": list(_STATUS_TEXT), "_text": list(_STATUS_TEXT.values())})
+    known = state.replace_strict(texts["_state"], texts["_text"], default=None, return_dtype=pl.String)
+    return pl.when(state == "refused").then(pl.format("not loaded: {}", reason)).otherwise(known)
+
+
+#: The layout format (:func:`copilot_metrics.write_parquet`) whose ``sources`` first stored ``state`` and ``reason``.
+STATE_SINCE_FORMAT = 5
+
+
+def older_sources(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """``ds.sources`` as a layout before :data:`STATE_SINCE_FORMAT` stored it, with ``state`` and ``reason``.
+
+    Read from the ``status`` text those layouts hold: the one place that parses it.
+
+    >>> old = pl.LazyFrame({"status": ["loaded", "not loaded: html", "not loaded: every day quarantined"]})
+    >>> older_sources(old).collect().rows()
+    [('loaded', 'loaded', None), ('not loaded: html', 'refused', 'html'), \
+('not loaded: every day quarantined', 'quarantined', None)]
+    """
+    status = pl.col("status")
+    texts = {text: state for state, text in _STATUS_TEXT.items()}
+    state = status.replace_strict(list(texts), list(texts.values()), default=None, return_dtype=pl.String)
+    refused = status.str.starts_with("not loaded: ") & state.is_null()
+    return frame.with_columns(
+        pl.when(refused).then(pl.lit("refused")).otherwise(state).alias("state"),
+        pl.when(refused).then(status.str.strip_prefix("not loaded: ")).alias("reason"),
+    )
+
+
+def loaded() -> pl.Expr:
+    """True on the rows of ``ds.sources`` whose input's days reach the tables (:data:`LOADED_STATES`)."""
+    return pl.col("state").is_in(LOADED_STATES)
+
+
+def source_row(
+    source: str, scope: Mapping[str, str | None], state: State, *, reason: str | None = None,
+    message: str | None = None, layout: str | None = None, sha256: str | None = None, size: int | None = None,
+    days: int = 0, days_valid: int = 0, first_date: dt.date | None = None, last_date: dt.date | None = None,
+    mtime: float | None = None, wrapper: str | None = None,
+) -> dict[str, Any]:
+    """A row of ``ds.sources`` as the reader fills it (:data:`SOURCE_READ_SCHEMA`; ``size`` is ``bytes``).
+
+    >>> row = source_row("a.json", {"org": "o"}, "refused", reason="html", message="an HTML page")
+    >>> row["status"], row["state"], row["reason"], row["org"], row["days"]
+    ('not loaded: html', 'refused', 'html', 'o', 0)
+    """
+    return {
+        "source": source, **{k: scope.get(k) for k in SCOPE}, "sha256": sha256, "bytes": size, "layout": layout,
+        "status": status_text(state, reason), "state": state, "reason": reason, "days": days,
+        "days_valid": days_valid, "first_date": first_date, "last_date": last_date, "mtime": mtime,
+        "wrapper": wrapper, "message": message,
+    }
+
+
+def error_row(
+    source: str | None, day_index: int | None, date: str | None, json_path: str | None, rule: str,
+    value: str | None, message: str,
+) -> tuple[Any, ...]:
+    """A row of ``ds.validation.errors`` (:data:`ERROR_SCHEMA`)."""
+    return (source, day_index, date, json_path, rule, value, message)
+
+
+def unknown_row(source: str | None, day_index: int | None, date: str | None, json_path: str) -> tuple[Any, ...]:
+    """A row of ``ds.validation.unknown_fields`` (:data:`UNKNOWN_SCHEMA`)."""
+    return (source, day_index, date, json_path)
+
+
+def quarantine_row(
+    source: str | None, scope: Mapping[str, str | None], day_index: int | None, date: str | None, stage: str,
+    reasons: list[str], day_json: str | None,
+) -> tuple[Any, ...]:
+    """A row of ``ds.quarantine`` (:data:`QUARANTINE_SCHEMA`)."""
+    return (source, *(scope.get(k) for k in SCOPE), day_index, date, stage, reasons, day_json)
+
+
+def finding_row(
+    source: str | None, scope: Mapping[str, str | None], date: dt.date | None, table: str | None,
+    json_path: str | None, rule: str, severity: str, message: str, value: str | None = None,
+) -> tuple[Any, ...]:
+    """A row of ``ds.findings`` (:data:`FINDING_SCHEMA`)."""
+    return (source, *(scope.get(k) for k in SCOPE), date, table, json_path, rule, severity, message, value)
+
+
+def conflict_row(
+    scope: Mapping[str, str | None], date: dt.date, table: str, key: str, column: str, kept_value: str | None,
+    other_value: str | None, kept_source: str, other_source: str,
+) -> tuple[Any, ...]:
+    """A row of ``ds.conflicts`` (:data:`CONFLICT_SCHEMA`)."""
+    return (*(scope.get(k) for k in SCOPE), date, table, key, column, kept_value, other_value, kept_source,
+            other_source)
+
+
+def version_row(
+    source: str, scope: Mapping[str, str | None], date: dt.date, label: str, occurrence: int, version: int,
+    day_json: str | None,
+) -> tuple[Any, ...]:
+    """A row of ``ds.versions`` (:data:`VERSION_SCHEMA`)."""
+    return (source, *(scope.get(k) for k in SCOPE), date, label, occurrence, version, day_json)
+
+
+def identical_row(
+    scope: Sequence[str | None], date: dt.date, source: str, same_as: str,
+) -> tuple[Any, ...]:
+    """A day a file held verbatim as ``same_as``, an earlier file of its batch (:data:`IDENTICAL_SCHEMA`).
+
+    ``scope`` is the scope's values in the order of :data:`~copilot_metrics.tables.SCOPE`.
+    """
+    return (*scope, date, source, same_as)
