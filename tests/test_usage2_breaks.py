@@ -65,3 +65,22 @@ def test_with_breaks_over_weeks_months_and_windows() -> None:
     lo, hi = period_bounds(None, window=7)
     assert with_breaks(windows, lo, hi).collect()["break"].to_list() == ["legacy_closed", None]
     assert with_breaks(windows, lo, hi, family="successor").collect()["break"].to_list() == [None, None]
+
+
+def test_first_part_outputs_carry_the_break_column() -> None:
+    from pathlib import Path
+
+    from copilot_metrics import successor
+    from copilot_metrics.usage import active_users, adoption_shares, code_completion
+
+    fixture = Path(__file__).parent / "fixtures" / "usage_metrics" / "three_users_nine_days_users_28_day.ndjson"
+    read = successor.read_bytes(fixture.read_bytes(), fixture.name)
+    tables = {**read.tables, "reports": read.reports}
+    # rows 2026-06-01..06-09; server_side_users falls on 06-10..06-20 ("mid-June")
+    assert active_users(tables, min_users=None)["break"].to_list() == [None]
+    assert active_users(tables, every="1w", min_users=None)["break"].to_list() == [None, "server_side_users"]
+    assert active_users(tables, window=7, min_users=None)["break"].null_count() == 9
+    assert adoption_shares(tables, every="1mo", min_users=None)["break"].to_list() == ["server_side_users"]
+    weeks = code_completion(tables, every="1w", source="users", min_users=None)
+    assert weeks["break"].to_list() == [None, "server_side_users"]
+    assert code_completion(tables, source="users", min_users=None)["break"].to_list() == [None]

@@ -11,7 +11,7 @@ from copilot_metrics.metrics._selection import select_days
 from copilot_metrics.usage._frames import IDS, LABELS
 from copilot_metrics.usage.breaks import Family, period_bounds, with_breaks
 
-__all__ = ["finish_periods", "labels_present", "select", "total"]
+__all__ = ["finish_periods", "labels_present", "member_breaks", "select", "total"]
 
 
 def select(lf: pl.LazyFrame, start: dt.date | None, end: dt.date | None, weekdays_only: bool,
@@ -40,3 +40,14 @@ def finish_periods(out: pl.LazyFrame, every: str | None, family: Family, series:
     lo, hi = period_bounds(every) if every else (pl.col("_lo"), pl.col("_hi"))
     out = with_breaks(out, lo, hi, family=family, series=series)
     return out.select(*IDS, *LABELS, *order[len(IDS):], *columns, "break").sort(list(order), nulls_last=False).collect()
+
+
+def member_breaks(out: pl.LazyFrame, members: pl.LazyFrame, keys: Sequence[str]) -> pl.LazyFrame:
+    """Add ``break`` to an output built on :func:`~._frames.period_members`.
+
+    The successor breaks whose days meet each period's member days (a calendar period, a
+    trailing window, the selection).
+    """
+    bounds = members.group_by([*IDS, *keys]).agg(pl.col("_day").min().alias("_lo"), pl.col("_day").max().alias("_hi"))
+    out = out.join(bounds, on=[*IDS, *keys], how="left", nulls_equal=True)
+    return with_breaks(out, pl.col("_lo"), pl.col("_hi"), family="successor").drop("_lo", "_hi")
