@@ -36,7 +36,9 @@ LAYERS: list[set[str]] = [
      "metrics.features", "metrics.coverage", "metrics.trend", "metrics.rollup",
      "export", "export.json", "testing", "_terminal", "summary"},  # _terminal: tables that fit a terminal
     # usage: metrics over the successor tables (user windows, k-suppression, pseudonyms)
-    {"usage", "usage._frames", "usage.active", "usage.completion", "usage.adoption", "usage.privacy"},
+    {"usage", "usage._frames", "usage.active", "usage.completion", "usage.adoption", "usage.privacy",
+     "usage.breaks", "usage._periods", "usage.chat", "usage.clients", "usage.pulls", "usage.teams", "usage.reported",
+     "usage.continuity"},
     # the facade (import copilot_metrics) and what imports it: the charts, the report, the front ends
     {"__init__", "plot", "report", "_cli_commands", "cli", "__main__", "spark"},
 ]

@@ -19,6 +19,7 @@ from copilot_metrics._version import __version__
 from copilot_metrics.batch import explode_bytes
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import (
+    ContinuityError,
     ContractError,
     CopilotMetricsError,
     FormatError,
@@ -46,13 +47,28 @@ from copilot_metrics.metrics import (
 from copilot_metrics.pipeline import LoadProgress, load, validate
 from copilot_metrics.rebuild import to_api
 from copilot_metrics.tables import TABLES, table_schema
-from copilot_metrics.usage import active_users, adoption_shares, code_completion, pseudonymize
+from copilot_metrics.usage import (
+    KNOWN_BREAKS,
+    active_users,
+    adoption_shares,
+    chat_usage,
+    client_usage,
+    code_completion,
+    continuity,
+    pr_lifecycle,
+    pseudonymize,
+    reconcile,
+    reported_active_users,
+    team_usage,
+)
 from copilot_metrics.validation import ValidationReport
 
 __all__ = [
     "FINDING_RULES",
+    "KNOWN_BREAKS",
     "LANGUAGE_ALIASES",
     "TABLES",
+    "ContinuityError",
     "ContractError",
     "CopilotMetricsError",
     "Dataset",
@@ -69,8 +85,11 @@ __all__ = [
     "adoption",
     "adoption_shares",
     "chat",
+    "chat_usage",
+    "client_usage",
     "code_completion",
     "column_kind",
+    "continuity",
     "contracts",
     "coverage",
     "dotcom_chat",
@@ -79,14 +98,18 @@ __all__ = [
     "load",
     "parquet",
     "plot",
+    "pr_lifecycle",
     "pseudonymize",
     "pull_requests",
     "read_json",
     "read_parquet",
+    "reconcile",
     "report",
+    "reported_active_users",
     "rollup",
     "scan_parquet",
     "table_schema",
+    "team_usage",
     "testing",
     "to_api",
     "trend",

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from copilot_metrics.validation import ValidationReport
 
 __all__ = [
+    "ContinuityError",
     "ContractError",
     "CopilotMetricsError",
     "Detected",
@@ -307,3 +308,40 @@ class PrivacyError(CopilotMetricsError):
     def attrs(self) -> dict[str, Any]:
         """Return the error's context, including the key fingerprints (never a key)."""
         return {**super().attrs(), "fingerprints": list(self.fingerprints)}
+
+
+class ContinuityError(CopilotMetricsError):
+    """Legacy and successor series cannot be set side by side: no common scope, or two levels.
+
+    ``legacy`` and ``successor`` name the scopes (labels, ids) that were compared.
+    """
+
+    def __init__(self, message: str, *, legacy: tuple[str, ...], successor: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.legacy = legacy
+        self.successor = successor
+
+    @classmethod
+    def no_common_scope(cls, legacy: tuple[str, ...], successor: tuple[str, ...]) -> ContinuityError:
+        """No legacy scope has a successor scope of the same label (or mapped by ``scopes=``)."""
+        return cls(
+            f"no legacy scope has a successor scope to continue it: legacy {list(legacy)}, successor "
+            f"{list(successor)}", legacy=legacy, successor=successor,
+            hint="label both with the same org (or enterprise) name, or map them: "
+                 "scopes={'legacy label': {'organization_id': '...'}}",
+        )
+
+    @classmethod
+    def level_mismatch(cls, label: str, legacy_level: str, successor: str, successor_level: str) -> ContinuityError:
+        """A legacy scope paired with a successor scope of another level (an org with an enterprise)."""
+        return cls(
+            f"legacy {legacy_level} {label!r} is paired with successor {successor_level} {successor}: an "
+            f"{'organization' if legacy_level == 'organization' else 'enterprise'}'s series does not continue as "
+            f"an {successor_level}'s (a user counts in every org, once in the enterprise)",
+            legacy=(label,), successor=(successor,), column="scopes",
+            hint="pair scopes of the same level, or pass allow_level_mismatch=True to compare them anyway",
+        )
+
+    def attrs(self) -> dict[str, Any]:
+        """Return the error's context, including the scopes compared."""
+        return {**super().attrs(), "legacy": list(self.legacy), "successor": list(self.successor)}

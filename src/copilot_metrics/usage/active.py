@@ -11,6 +11,7 @@ from copilot_metrics.errors import CopilotMetricsError
 from copilot_metrics.metrics._selection import DateLike, Frames, as_date, check_arguments, check_every, lazy
 from copilot_metrics.metrics.columns import ratio
 from copilot_metrics.usage._frames import IDS, LABELS, USER, by_names, labels_of, period_members, suppress, user_of
+from copilot_metrics.usage._periods import member_breaks
 
 __all__ = ["ACTIVE", "SLICES", "active_users", "activity"]
 
@@ -114,7 +115,9 @@ def active_users(
       users); ``days_uncovered``: its days outside every users window (unknown, never 0);
     * ``suppressed``: true where the row has fewer than ``min_users`` distinct users (its
       measures are null, the row is kept); null on every row with ``min_users=None``
-      (suppression off).
+      (suppression off);
+    * ``break``: the :data:`~.breaks.KNOWN_BREAKS` of the successor family whose days meet the
+      period's days (names joined by ``"; "``), null when none.
 
     A period with an uncovered day has null measures unless ``partial=True`` (then they are taken
     over the covered days); a period without a covered day is always null.  With ``by``, each
@@ -148,9 +151,10 @@ def active_users(
     act = activity(ds, dims, active).drop(*LABELS, strict=False)
     out = _stats(act, members, keys, dims, partial)
     out = suppress(out, "active_users", _MEASURES, min_users)
-    out = out.join(labels_of(ds), on=list(IDS), how="left", nulls_equal=True)
+    out = member_breaks(out.join(labels_of(ds), on=list(IDS), how="left", nulls_equal=True), members, keys)
     order = [*IDS, *keys, *dims]
-    return (out.select(*IDS, *LABELS, *keys, *dims, *_MEASURES, "days_covered", "days_uncovered", "suppressed")
+    return (out.select(*IDS, *LABELS, *keys, *dims, *_MEASURES, "days_covered", "days_uncovered", "suppressed",
+                       "break")
             .sort(order, nulls_last=False).collect())
 
 

@@ -11,6 +11,7 @@ from copilot_metrics.metrics._selection import DateLike, Frames, as_date, check_
 from copilot_metrics.metrics.columns import ratio
 from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
 from copilot_metrics.usage._frames import IDS, LABELS, USER, labels_of, period_members, suppress, user_of
+from copilot_metrics.usage._periods import member_breaks
 
 __all__ = [
     "AGENT_FLAGS",
@@ -56,7 +57,8 @@ def adoption_shares(
     * ``adoption_share`` = ``adopting_users`` / ``reporting_users`` (null on 0);
     * ``days_covered``, ``days_uncovered`` and the null rule of :func:`~.active.active_users`
       (``partial``), and ``suppressed``: fewer than ``min_users`` active users (measures null,
-      row kept; null with ``min_users=None``).
+      row kept; null with ``min_users=None``);
+    * ``break``: the successor :data:`~.breaks.KNOWN_BREAKS` falling in the period.
 
     Presets: :func:`ide_agent_adoption`, :func:`any_agent_adoption`, :func:`chat_adoption`,
     :func:`code_review_adoption`.
@@ -101,8 +103,8 @@ def adoption_shares(
     known = (pl.col("days_covered") > 0) & (pl.lit(partial) | (pl.col("days_uncovered") == 0))
     out = out.with_columns(pl.when(known).then(pl.col(m)).alias(m) for m in _MEASURES)
     out = suppress(out, "active_users", _MEASURES, min_users)
-    out = out.join(labels_of(ds), on=list(IDS), how="left", nulls_equal=True)
-    return (out.select(*IDS, *LABELS, *keys, *_MEASURES, "days_covered", "days_uncovered", "suppressed")
+    out = member_breaks(out.join(labels_of(ds), on=list(IDS), how="left", nulls_equal=True), members, keys)
+    return (out.select(*IDS, *LABELS, *keys, *_MEASURES, "days_covered", "days_uncovered", "suppressed", "break")
             .sort(period, nulls_last=False).collect())
 
 

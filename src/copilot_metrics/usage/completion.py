@@ -20,6 +20,7 @@ from copilot_metrics.metrics._selection import (
 )
 from copilot_metrics.metrics.columns import ratio
 from copilot_metrics.usage._frames import IDS, LABELS, USER, suppress, user_of
+from copilot_metrics.usage.breaks import period_bounds, with_breaks
 
 __all__ = ["code_completion"]
 
@@ -61,7 +62,8 @@ def code_completion(
     ratios of those sums, null on 0.  The users source adds ``users`` (distinct users with a
     completion row), ``accepting_users`` (with acceptances > 0) and ``suppressed``: a row of
     fewer than ``min_users`` users keeps its keys, its measures are null (``min_users=None``:
-    suppression off, ``suppressed`` null).
+    suppression off, ``suppressed`` null).  Last, ``break``: the successor
+    :data:`~.breaks.KNOWN_BREAKS` falling in the period (over the rows' days without ``every``).
 
     Raises
     ------
@@ -96,7 +98,8 @@ def code_completion(
         users = [pl.col(USER).n_unique().cast(pl.Int64).alias("users"),
                  pl.col(USER).filter(pl.col("code_acceptance_activity_count") > 0).n_unique().cast(pl.Int64)
                  .alias("accepting_users")]
-    out = lf.group_by(group).agg(*sums, *users).with_columns(
+    bounds = [pl.col("date").min().alias("_lo"), pl.col("date").max().alias("_hi")]
+    out = lf.group_by(group).agg(*sums, *users, *bounds).with_columns(
         ratio(pl.col("acceptances"), pl.col("suggestions")).alias("acceptance_rate"),
         ratio(pl.col("lines_accepted"), pl.col("lines_suggested")).alias("line_acceptance_rate"))
     columns = [*_SUMS, *_RATES]
@@ -104,4 +107,6 @@ def code_completion(
         out = suppress(out, "users", [*columns, "users", "accepting_users"], min_users)
         columns = [*columns, "users", "accepting_users", "suppressed"]
     keys = [*IDS, *(k for k in keys_of(every) if k == "period_start"), *dims]
-    return out.select(*IDS, *LABELS, *period, *dims, *columns).sort(keys, nulls_last=False).collect()
+    lo, hi = period_bounds(every) if every else (pl.col("_lo"), pl.col("_hi"))
+    out = with_breaks(out, lo, hi, family="successor")
+    return out.select(*IDS, *LABELS, *period, *dims, *columns, "break").sort(keys, nulls_last=False).collect()
