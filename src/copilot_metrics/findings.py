@@ -95,7 +95,7 @@ RULES: dict[Rule, tuple[Severity, str]] = {
     ),
     "unknown_field": ("info", "a key the published schema does not know; kept in the row's extras column"),
     "training_date_not_a_date": (
-        "warning", "custom_model_training_date is not a YYYY-MM-DD date; kept verbatim in extras",
+        "warning", f"{TRAINING_DATE} is not a YYYY-MM-DD date; kept verbatim in extras",
     ),
     "dates_not_in_order": ("info", "a file's days are not in ascending date order"),
     "duplicate_date_in_file": ("warning", "a file holds the same date twice; the later one was kept"),
