@@ -111,7 +111,7 @@ def detected_values(root: Path = ROOT) -> tuple[set[str], set[str]]:
 
 
 def _param_indexes(trees: list[tuple[str, ast.Module]], parameter: str) -> dict[str, int]:
-    """Functions of the package with a parameter ``parameter``: its position."""
+    """Functions of the package with a parameter ``parameter``: its position (99 when keyword-only)."""
     found: dict[str, int] = {}
     for _, tree in trees:
         for node in ast.walk(tree):
@@ -119,6 +119,8 @@ def _param_indexes(trees: list[tuple[str, ast.Module]], parameter: str) -> dict[
                 names = [a.arg for a in node.args.args]
                 if parameter in names:
                     found[node.name] = names.index(parameter)
+                elif parameter in [a.arg for a in node.args.kwonlyargs]:
+                    found[node.name] = 99
     return found
 
 
@@ -157,7 +159,8 @@ def rule_values(root: Path = ROOT) -> tuple[set[str], set[str]]:
     """(rules written, rules read) in the source under ``root``.
 
     Written: ``pl.lit(X).alias("rule")`` beside a severity, a finding row ``{"rule": X, "severity": ...}``, the
-    argument ``rule`` of a package function (``_rows(..., X, ...)``), and every ``pl.lit(X)`` of
+    argument ``rule`` of a package function (``_rows(..., X, ...)``, ``finding_columns(rule=X, ...)``), the
+    keys of ``ROW_RULES`` (each one's findings made by ``table_findings``), and every ``pl.lit(X)`` of
     an expression assigned to a variable named ``rule``. Read: ``RULES[X]``, and the strings of
     every other ``*RULES`` tuple or dict (``TABLE_RULES``, ``CONTRACT_RULES``, metrics' own).
     """
@@ -179,6 +182,8 @@ def rule_values(root: Path = ROOT) -> tuple[set[str], set[str]]:
             targets = [node.target] if isinstance(node, ast.AnnAssign) else node.targets if isinstance(
                 node, ast.Assign) else []
             value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+            if any(isinstance(t, ast.Name) and t.id == "ROW_RULES" for t in targets) and isinstance(value, ast.Dict):
+                written |= set().union(*(_strings(k) or set() for k in value.keys))
             if any(isinstance(t, ast.Name) and t.id.endswith("RULES") and t.id != "RULES" for t in targets):
                 if isinstance(value, ast.Tuple):
                     read |= set().union(*(_strings(e) or set() for e in value.elts))

@@ -84,7 +84,9 @@ def strict_day_schema() -> dict[str, Any]:
     return strict
 
 
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+#: The text of a ``date`` (``YYYY-MM-DD``, ASCII digits); :func:`is_date` also checks it is a real day.
+DATE_PATTERN = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_DATE = re.compile(DATE_PATTERN)
 
 
 def is_date(value: Any) -> bool:

@@ -23,14 +23,10 @@ import polars as pl
 import pyarrow as pa
 
 from copilot_metrics import _schema
-from copilot_metrics.tables import BLOCKS, SCOPE, TABLES, Shape, TableSpec
+from copilot_metrics.tables import BLOCKS, SCOPE, TABLES, TRAINING_DATE, Shape, TableSpec, calendar_date
 from copilot_metrics.validation import series
 
 __all__ = ["explode_days", "unconvertible"]
-
-# ASCII digits only (``\d`` matches any Unicode digit); year 0000 is not a calendar date either.
-_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-_TRAINING = "custom_model_training_date"
 
 
 def _is_date(value: Any) -> bool:
@@ -61,7 +57,14 @@ def _note(key: str, state: Shape) -> str:
     return f"{key}:{state}"
 
 
-_LEAF_TABLES = frozenset({"completions", "completions_languages"})
+#: The tables whose objects have nothing to note but unknown keys (no child array, no training date):
+#: walked only in a day with unknown keys there (``completions``, ``completions_languages``).
+_LEAF_TABLES = frozenset(
+    name for name, spec in TABLES.items()
+    if spec.parent is not None and not spec.children and not spec.has_training_date
+)
+#: The leaf table of the objects at each key path (the path's names without the indexes).
+_LEAF_AT = {TABLES[name].json_keys: name for name in _LEAF_TABLES}
 
 
 def _object_notes(
@@ -73,25 +76,19 @@ def _object_notes(
         key = TABLES[child].array
         if key is not None and key not in obj:
             shape.append(_note(key, "absent"))
-    if _TRAINING in spec.measures:
-        if _TRAINING not in obj:
-            shape.append(_note(_TRAINING, "absent"))
+    if spec.has_training_date:
+        if TRAINING_DATE not in obj:
+            shape.append(_note(TRAINING_DATE, "absent"))
         else:
-            value = obj[_TRAINING]
+            value = obj[TRAINING_DATE]
             if value is not None and not _is_date(value):
-                extras[_TRAINING] = value
+                extras[TRAINING_DATE] = value
     return extras or None, shape or None
 
 
 def _annotate(days: list[dict[str, Any]], unknown: list[list[tuple[_schema.JsonPath, dict[str, Any]]]]) -> _Annotations:
     """Walk the objects above the leaves (and the leaves of days with unknown keys there)."""
-    deep = frozenset(
-        name
-        for per_day in unknown
-        for path, _ in per_day
-        for name in _LEAF_TABLES
-        if _table_of(path) == name
-    )
+    deep = frozenset(name for per_day in unknown for path, _ in per_day if (name := _table_of(path)) is not None)
     notes = _Annotations(deep)
     for day, found in zip(days, unknown, strict=True):
         where = dict(found)
@@ -123,12 +120,8 @@ def _annotate(days: list[dict[str, Any]], unknown: list[list[tuple[_schema.JsonP
 
 
 def _table_of(path: _schema.JsonPath) -> str | None:
-    names = tuple(p for p in path if isinstance(p, str))
-    if names[:2] == ("copilot_ide_code_completions", "languages"):
-        return "completions_languages"
-    if len(names) == 4 and names[0] == "copilot_ide_code_completions":
-        return "completions"
-    return None
+    """The leaf table (:data:`_LEAF_TABLES`) whose object is at ``path``, or ``None`` (any other object)."""
+    return _LEAF_AT.get(tuple(p for p in path if isinstance(p, str)))
 
 
 def _walk_array(
@@ -217,16 +210,8 @@ def _finish(
                 columns.append(pl.lit(series(name, values, dtype)).alias(name))
             else:
                 columns.append(pl.lit(None, dtype=dtype).alias(name))
-        elif name == _TRAINING:
-            raw = pl.col(name)
-            parsed = raw.str.to_date("%Y-%m-%d", strict=False)
-            # the same dates as _is_date: Polars parses year 0, which Python cannot hold
-            columns.append(
-                pl.when(raw.str.contains(_DATE_PATTERN) & (parsed.dt.year() >= 1))
-                .then(parsed)
-                .otherwise(None)
-                .alias(name)
-            )
+        elif name == TRAINING_DATE:
+            columns.append(calendar_date(pl.col(name)).alias(name))  # the same dates as _is_date
         else:
             columns.append(pl.col(name).cast(dtype).alias(name))
     return frame.select(columns)

@@ -16,19 +16,30 @@ A finding's ``rule`` is a :data:`Rule`: ``acceptances_exceed_suggestions``,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import polars as pl
 
-from copilot_metrics.tables import BLOCKS, DAY_KEY, FINDING_SCHEMA, SCOPE, TABLES, UNKNOWN_SCHEMA
+from copilot_metrics.sidetables import finding_columns, finding_row, frame_of
+from copilot_metrics.tables import (
+    DAY_KEY,
+    FEATURES,
+    FINDING_SCHEMA,
+    TABLES,
+    TRAINING_DATE,
+    UNKNOWN_SCHEMA,
+    calendar_date,
+)
 
 if TYPE_CHECKING:
     from copilot_metrics.batch import Exploded, ReadInput
 
 __all__ = [
     "CONTRACT_RULES",
+    "ROW_RULES",
     "RULES",
     "TABLE_RULES",
+    "RowRule",
     "Rule",
     "Severity",
     "contract_findings",
@@ -84,15 +95,38 @@ RULES: dict[Rule, tuple[Severity, str]] = {
     ),
     "unknown_field": ("info", "a key the published schema does not know; kept in the row's extras column"),
     "training_date_not_a_date": (
-        "warning", "custom_model_training_date is not a YYYY-MM-DD date; kept verbatim in extras",
+        "warning", f"{TRAINING_DATE} is not a YYYY-MM-DD date; kept verbatim in extras",
     ),
     "dates_not_in_order": ("info", "a file's days are not in ascending date order"),
     "duplicate_date_in_file": ("warning", "a file holds the same date twice; the later one was kept"),
 }
 
 
-#: JSON path of each table's objects, with ``{column}`` placeholders for the dimensions.
-_PATHS: dict[str, str] = {name: spec.json_path for name, spec in TABLES.items()}
+
+class RowRule(NamedTuple):
+    """A rule on the values of one row: ``column`` > ``limit`` (both present) on a row of ``table``."""
+
+    table: str
+    column: str
+    limit: str
+    message: str
+
+    def condition(self) -> pl.Expr:
+        """True on the rows the rule flags (null when a value is missing: not flagged)."""
+        return pl.col(self.column) > pl.col(self.limit)
+
+
+#: The rules on one row's values, by rule: the only place their conditions are written
+#: (:func:`table_findings` reports them; ``acceptance(exclude_findings=True)`` leaves the rows out).
+ROW_RULES: dict[Rule, RowRule] = {
+    "acceptances_exceed_suggestions": RowRule(
+        "completions", "total_code_acceptances", "total_code_suggestions", "acceptances exceed suggestions"),
+    "lines_accepted_exceed_suggested": RowRule(
+        "completions", "total_code_lines_accepted", "total_code_lines_suggested",
+        "lines accepted exceed lines suggested"),
+    "engaged_exceeds_active": RowRule(
+        "days", "total_engaged_users", "total_active_users", "engaged users exceed active users"),
+}
 
 
 #: How a path names an object without a ``name`` (missing or null): never ``[name=...]``, so
@@ -106,7 +140,7 @@ def json_path(table: str, column: str | None = None) -> pl.Expr:
     An object is named by its ``name`` (``languages[name=python]``); one without a name by
     :data:`NO_NAME` (``languages[no name]``), which no name renders as.
     """
-    template = _PATHS[table] + (f".{column}" if column else "")
+    template = TABLES[table].json_path + (f".{column}" if column else "")
     parts: list[pl.Expr] = []
     rest = template
     while "{" in rest:
@@ -132,8 +166,7 @@ def failure_path(table: str, root: pl.Expr | None = None) -> pl.Expr:
     """
     path = json_path(table)
     if root is not None:
-        day = pl.format("$[date={}]", pl.col("date").cast(pl.String).fill_null("null"))
-        path = pl.concat_str(root, path.str.strip_prefix(day))
+        path = pl.concat_str(root, path.str.strip_prefix(json_path("days")))
     columns = TABLES[table].schema.names()
     return (
         pl.when(pl.col("column").is_in(columns))
@@ -145,12 +178,9 @@ def failure_path(table: str, root: pl.Expr | None = None) -> pl.Expr:
 
 def _rows(frame: pl.LazyFrame, table: str, column: str, rule: Rule, condition: pl.Expr, value: pl.Expr,
           message: str) -> pl.LazyFrame:
-    severity = RULES[rule][0]
-    return frame.filter(condition.fill_null(False)).select(
-        "source", *DAY_KEY, pl.lit(table).alias("table"), json_path(table, column),
-        pl.lit(rule).alias("rule"), pl.lit(severity).alias("severity"), pl.lit(message).alias("message"),
-        value.cast(pl.String).alias("value"),
-    )
+    return frame.filter(condition.fill_null(False)).select(finding_columns(
+        table=table, json_path=json_path(table, column), rule=rule, severity=RULES[rule][0], message=message,
+        value=value))
 
 
 def _parents() -> list[tuple[str, str, str]]:
@@ -165,9 +195,7 @@ def _parents() -> list[tuple[str, str, str]]:
         if spec.parent is None or "total_engaged_users" not in spec.measures:
             continue
         if spec.parent == "days":
-            block = spec.block
-            assert block is not None
-            out.append((name, "days", BLOCKS[block]))
+            out.append((name, "days", next(f.users_column for f in FEATURES.values() if f.block == spec.block)))
         else:
             out.append((name, spec.parent, "total_engaged_users"))
     return out
@@ -194,31 +222,18 @@ def table_findings(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
         return FINDING_SCHEMA.to_frame()
     lazy = {name: tables[name].lazy() for name in TABLES}
     out: list[pl.LazyFrame] = []
-    if "completions" in present:
-        c = lazy["completions"]
-        out += [
-            _rows(c, "completions", "total_code_acceptances", "acceptances_exceed_suggestions",
-                  pl.col("total_code_acceptances") > pl.col("total_code_suggestions"),
-                  pl.format("{} > {}", "total_code_acceptances", "total_code_suggestions"),
-                  "acceptances exceed suggestions"),
-            _rows(c, "completions", "total_code_lines_accepted", "lines_accepted_exceed_suggested",
-                  pl.col("total_code_lines_accepted") > pl.col("total_code_lines_suggested"),
-                  pl.format("{} > {}", "total_code_lines_accepted", "total_code_lines_suggested"),
-                  "lines accepted exceed lines suggested"),
-        ]
-    out.append(_rows(lazy["days"], "days", "total_engaged_users", "engaged_exceeds_active",
-                     pl.col("total_engaged_users") > pl.col("total_active_users"),
-                     pl.format("{} > {}", "total_engaged_users", "total_active_users"),
-                     "engaged users exceed active users"))
-    for block, block_col in BLOCKS.items():
+    for rule, row in ROW_RULES.items():
+        out.append(_rows(lazy[row.table], row.table, row.column, rule, row.condition(),
+                             pl.format("{} > {}", row.column, row.limit), row.message))
+    for feature in FEATURES.values():
+        block_col = feature.users_column
         block_rows = _rows(
             lazy["days"], "days", block_col, "child_engaged_exceeds_parent",
             pl.col(block_col) > pl.col("total_engaged_users"),
             pl.format("{} > {}", pl.col(block_col), pl.col("total_engaged_users")),
             f"days.{block_col} exceeds days.total_engaged_users")
         # the JSON path of the value is the block's own total_engaged_users, not the column name
-        out.append(block_rows.with_columns(
-            pl.format("$[date={}].{}.total_engaged_users", pl.col("date"), pl.lit(block)).alias("json_path")))
+        out.append(block_rows.with_columns(json_path("days", feature.users_key)))
     for child, parent, parent_col in _parents():
         if child in present:
             out.append(_parent_check(lazy, child, parent, parent_col))
@@ -226,12 +241,10 @@ def table_findings(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     # since otherwise such rows never reach the tables
     for name, frame in present.items():
         spec = TABLES[name]
-        out.append(frame.filter(pl.struct(list(spec.key)).is_duplicated()).select(
-            "source", *DAY_KEY, pl.lit(name).alias("table"), json_path(name),
-            pl.lit("duplicate_row").alias("rule"), pl.lit(RULES["duplicate_row"][0]).alias("severity"),
-            pl.lit(f"table {name}: natural key ({', '.join(spec.key)}) repeated").alias("message"),
-            pl.lit(None, pl.String).alias("value"),
-        ).unique(maintain_order=True))
+        out.append(frame.filter(pl.struct(list(spec.key)).is_duplicated()).select(finding_columns(
+            table=name, json_path=json_path(name), rule="duplicate_row", severity=RULES["duplicate_row"][0],
+            message=f"table {name}: natural key ({', '.join(spec.key)}) repeated", value=None,
+        )).unique(maintain_order=True))
         for column, dtype in spec.measures.items():
             if dtype == pl.Int64:
                 out.append(_rows(frame, name, column, "negative_count", pl.col(column) < 0, pl.col(column),
@@ -255,45 +268,35 @@ def file_findings(prepared: ReadInput) -> pl.DataFrame | None:
 def unsorted_finding(source: dict[str, Any]) -> pl.DataFrame:
     """The ``dates_not_in_order`` finding of one input (grain: one row per input)."""
     severity, message = RULES["dates_not_in_order"]
-    row = {"source": source["source"], **{k: source.get(k) for k in SCOPE}, "date": None, "table": "days",
-           "json_path": "$", "rule": "dates_not_in_order", "severity": severity, "message": message, "value": None}
-    return pl.DataFrame([row], schema=FINDING_SCHEMA)
+    return frame_of([finding_row(source["source"], source, None, "days", "$", "dates_not_in_order", severity, message)],
+                    FINDING_SCHEMA)
 
 
 def training_date_findings(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     """Rows whose custom_model_training_date is not a date (kept verbatim in ``extras``)."""
     found = [FINDING_SCHEMA.to_frame()]
     severity, message = RULES["training_date_not_a_date"]
-    for name in ("completions_models", "ide_chat", "dotcom_chat", "pull_requests"):
+    for name in (name for name, spec in TABLES.items() if spec.has_training_date):
         # the verbatim value sits at the top level of extras (never null: null and dates are typed)
-        verbatim = pl.col("extras").str.json_path_match("$.custom_model_training_date")
+        verbatim = pl.col("extras").str.json_path_match(f"$.{TRAINING_DATE}")
         odd = tables[name].filter(verbatim.is_not_null())
         if odd.height:
-            found.append(odd.select(
-                "source", *SCOPE, "date", pl.lit(name).alias("table"),
-                json_path(name, "custom_model_training_date"),
-                pl.lit("training_date_not_a_date").alias("rule"), pl.lit(severity).alias("severity"),
-                pl.lit(message).alias("message"), verbatim.alias("value")).cast(FINDING_SCHEMA))
+            found.append(odd.select(finding_columns(
+                table=name, json_path=json_path(name, TRAINING_DATE), rule="training_date_not_a_date",
+                severity=severity, message=message, value=verbatim)))
     return pl.concat(found)
 
 
 def unknown_findings(rows: list[dict[str, Any]] | pl.DataFrame, source: dict[str, Any]) -> pl.DataFrame:
     """One ``unknown_field`` finding per unknown key reported by validation (rows, or their frame)."""
-    if isinstance(rows, pl.DataFrame):
-        unknown = rows
-    else:
-        unknown = pl.DataFrame(rows, schema=UNKNOWN_SCHEMA, orient="row") if rows else UNKNOWN_SCHEMA.to_frame()
-    text = pl.col("date")
-    parsed = text.str.to_date("%Y-%m-%d", strict=False)
-    return unknown.select(
-        "source", *(pl.lit(source.get(k), pl.String).alias(k) for k in SCOPE),
-        # the day's date when it is one (a quarantined day's may not be)
-        pl.when(text.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$") & (parsed.dt.year() >= 1))
-        .then(parsed).otherwise(None).alias("date"),
-        pl.lit(None, pl.String).alias("table"), "json_path", pl.lit("unknown_field").alias("rule"),
-        pl.lit(RULES["unknown_field"][0]).alias("severity"),
-        pl.lit(RULES["unknown_field"][1]).alias("message"), pl.lit(None, pl.String).alias("value"),
-    ).cast(FINDING_SCHEMA)
+    unknown = rows if isinstance(rows, pl.DataFrame) else frame_of(rows, UNKNOWN_SCHEMA)
+    severity, message = RULES["unknown_field"]
+    return unknown.select(finding_columns(
+        scope=source,
+        date=calendar_date(pl.col("date")),  # the day's date when it is one (a quarantined day's may not be)
+        table=None, json_path=pl.col("json_path"), rule="unknown_field", severity=severity, message=message,
+        value=None,
+    ))
 
 
 def read_findings(result: Exploded) -> pl.DataFrame:
@@ -318,13 +321,12 @@ def contract_findings(name: str, located: pl.DataFrame) -> pl.DataFrame:
     return (
         located.with_columns(rule.alias("rule"))
         .with_columns(severity.alias("severity"))
-        .select(
-            "source", *DAY_KEY, pl.lit(name).alias("table"), failure_path(name), "rule", "severity",
-            pl.format("table {}, column {}: {} failed", pl.lit(name), "column", "check").alias("message"),
-            "value",
-        )
+        .select(finding_columns(
+            table=name, json_path=failure_path(name), rule=pl.col("rule"), severity=pl.col("severity"),
+            message=pl.format("table {}, column {}: {} failed", pl.lit(name), "column", "check"),
+            value=pl.col("value"),
+        ))
         .unique(maintain_order=True)
-        .cast(FINDING_SCHEMA)
     )
 
 

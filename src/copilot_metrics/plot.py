@@ -18,7 +18,9 @@ with more columns than these charts use are fine.
 Missing days are gaps: a period without data keeps null values (never zeros), so its lines break
 there, and periods absent from a daily or weekly frame are added back as nulls. A frame holding
 several scopes (an org and its teams) is drawn as one panel per scope where the chart allows it;
-the per-slice charts take one scope (filter the frame first).
+the per-slice charts take one scope (filter the frame first). A scope is named as every front end
+names it (:func:`copilot_metrics.summary.scope_name`): ``enterprise/org/team`` without the null or
+empty parts, ``all data`` when none.
 
 Altair is an optional dependency (``pip install "copilot-metrics[cli]"``); it is imported when a
 function is called. Render a chart with ``chart.save("chart.html")`` or, offline, as SVG through
@@ -43,8 +45,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import polars as pl
 
 import copilot_metrics as cm
+from copilot_metrics.summary import ALL_DATA, SCOPE_COLUMNS, scope_label
 from copilot_metrics.tables import FEATURES as TABLE_FEATURES
-from copilot_metrics.tables import SCOPE as SCOPE_COLUMNS
 
 if TYPE_CHECKING:
     import altair as alt
@@ -122,16 +124,6 @@ def _require(frame: pl.DataFrame, columns: Sequence[str], what: str, made_by: st
         )
 
 
-def scope_label() -> pl.Expr:
-    """An expression naming each row's scope: ``enterprise/org/team`` without the nulls.
-
-    Rows without any scope label are named ``all data``.
-    """
-    parts = [pl.col(c) for c in SCOPE_COLUMNS]
-    label = pl.concat_str(parts, separator="/", ignore_nulls=True)
-    return pl.when(label.str.len_chars() > 0).then(label).otherwise(pl.lit("all data")).alias("scope")
-
-
 def _with_scope(frame: pl.DataFrame) -> pl.DataFrame:
     for column in SCOPE_COLUMNS:
         if column not in frame.columns:
@@ -147,7 +139,7 @@ def _one_scope(frame: pl.DataFrame, what: str) -> str:
             "this chart draws one",
             hint="filter the frame to one scope first, e.g. frame.filter(pl.col('team').is_null())",
         )
-    return str(scopes[0]) if scopes else "all data"
+    return str(scopes[0]) if scopes else ALL_DATA
 
 
 def _fill_periods(frame: pl.DataFrame) -> pl.DataFrame:

@@ -15,7 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 import polars as pl
 
 from copilot_metrics import _schema
-from copilot_metrics.tables import BLOCKS, DAY_KEY, SCOPE, TABLES
+from copilot_metrics.tables import BLOCKS, DAY_KEY, SCOPE, TABLES, TRAINING_DATE
 
 __all__ = ["HasTables", "rebuild_days", "to_api"]
 
@@ -31,7 +31,7 @@ class HasTables(Protocol):
         ...
 
 
-_TRAINING = "custom_model_training_date"
+_TRAINING = TRAINING_DATE
 
 
 def _build(row: dict[str, Any], spec_name: str, children: dict[str, dict[tuple[Any, ...], list[dict[str, Any]]]],

@@ -43,7 +43,7 @@ import polars as pl
 
 import copilot_metrics as cm
 from copilot_metrics.summary import (
-    SCOPE_COLUMNS,  # noqa: F401 (report.SCOPE_COLUMNS, kept)
+    SCOPE_COLUMNS,  # report.SCOPE_COLUMNS, kept
     in_scope,
     missing_ranges_text,
     report_line,
@@ -371,7 +371,7 @@ def _coverage_section(ds: cm.Dataset) -> str:
 
 def _files_section(ds: cm.Dataset, root: str | None) -> str:
     sources = _shorten_sources(ds.sources, root)
-    keep = [c for c in ("source", "enterprise", "org", "team", "layout", "status", "days", "days_valid",
+    keep = [c for c in ("source", *SCOPE_COLUMNS, "layout", "status", "days", "days_valid",
                         "first_date", "last_date", "export_time", "days_kept", "days_identical",
                         "days_superseded", "message") if c in sources.columns]
     quarantine = ds.quarantine.drop("day_json", strict=False)

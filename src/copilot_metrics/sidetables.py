@@ -46,8 +46,10 @@ __all__ = [
     "VERSION_SCHEMA",
     "SideSpec",
     "State",
+    "conflict_columns",
     "conflict_row",
     "error_row",
+    "finding_columns",
     "finding_row",
     "frame_of",
     "identical_row",
@@ -299,6 +301,54 @@ def conflict_row(
     """A row of ``ds.conflicts`` (:data:`CONFLICT_SCHEMA`)."""
     return (*(scope.get(k) for k in SCOPE), date, table, key, column, kept_value, other_value, kept_source,
             other_source)
+
+
+def _columns(schema: pl.Schema, values: Mapping[str, Any]) -> list[pl.Expr]:
+    """Every column of ``schema``, in order and dtype: an expression as given, any other value a constant."""
+    return [(v if isinstance(v := values[name], pl.Expr) else pl.lit(v, dtype)).cast(dtype).alias(name)
+            for name, dtype in schema.items()]
+
+
+def _scope_columns(scope: Mapping[str, str | None] | None) -> dict[str, Any]:
+    return {k: pl.col(k) if scope is None else scope.get(k) for k in SCOPE}
+
+
+def finding_columns(
+    *, table: str | None, json_path: pl.Expr | str | None, rule: pl.Expr | str, severity: pl.Expr | str,
+    message: pl.Expr | str, value: pl.Expr | str | None, source: pl.Expr | str | None = None,
+    scope: Mapping[str, str | None] | None = None, date: pl.Expr | dt.date | None = None,
+) -> list[pl.Expr]:
+    """:func:`finding_row` over a frame: the columns of ``ds.findings`` (:data:`FINDING_SCHEMA`) as expressions.
+
+    An expression is evaluated on the frame, any other value is a constant.  ``source``, the scope
+    columns and ``date`` are the frame's own columns unless given (``scope`` as a mapping of constants).
+
+    >>> rows = pl.DataFrame({"source": ["a.json"], "org": ["o"], "enterprise": [None], "team": [None],
+    ...                      "date": [dt.date(2025, 1, 2)], "n": [-1]})
+    >>> rows.select(finding_columns(table="days", json_path="$", rule="negative_count", severity="error",
+    ...                             message="below zero", value=pl.col("n"))).row(0)
+    ('a.json', None, 'o', None, datetime.date(2025, 1, 2), 'days', '$', 'negative_count', 'error', 'below zero', '-1')
+    """
+    return _columns(FINDING_SCHEMA, {
+        "source": pl.col("source") if source is None else source, **_scope_columns(scope),
+        "date": pl.col("date") if date is None else date, "table": table, "json_path": json_path, "rule": rule,
+        "severity": severity, "message": message, "value": value,
+    })
+
+
+def conflict_columns(
+    *, table: str, key: pl.Expr, column: pl.Expr | str, kept_value: pl.Expr, other_value: pl.Expr,
+) -> list[pl.Expr]:
+    """:func:`conflict_row` over a frame: the columns of ``ds.conflicts`` (:data:`CONFLICT_SCHEMA`) as expressions.
+
+    The scope, ``date``, ``kept_source`` and ``other_source`` are the frame's own columns; an
+    expression is evaluated on the frame, any other value is a constant.
+    """
+    return _columns(CONFLICT_SCHEMA, {
+        **_scope_columns(None), "date": pl.col("date"), "table": table, "key": key, "column": column,
+        "kept_value": kept_value, "other_value": other_value, "kept_source": pl.col("kept_source"),
+        "other_source": pl.col("other_source"),
+    })
 
 
 def version_row(

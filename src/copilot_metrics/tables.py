@@ -30,7 +30,7 @@ from typing import Literal
 
 import polars as pl
 
-from copilot_metrics import _keys
+from copilot_metrics import _keys, _schema
 from copilot_metrics.errors import CopilotMetricsError
 from copilot_metrics.sidetables import (
     CONFLICT_SCHEMA,
@@ -61,12 +61,14 @@ __all__ = [
     "SOURCE_READ_SCHEMA",
     "SOURCE_SCHEMA",
     "TABLES",
+    "TRAINING_DATE",
     "UNKNOWN_SCHEMA",
     "VERSION_SCHEMA",
     "Feature",
     "Shape",
     "SideSpec",
     "TableSpec",
+    "calendar_date",
     "conform",
     "table_schema",
 ]
@@ -113,6 +115,31 @@ class Feature:
         """The column of ``days`` holding the block's own ``total_engaged_users``."""
         return f"{self.name}_engaged_users"
 
+    @property
+    def users_key(self) -> str:
+        """Where :attr:`users_column` is read in a day: the block's ``total_engaged_users``, as a path."""
+        return f"{self.block}.total_engaged_users"
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """The tables whose rows come from the block, parents first.
+
+        >>> FEATURES["ide_chat"].tables
+        ('ide_chat_editors', 'ide_chat')
+        """
+        return tuple(name for name, spec in TABLES.items() if spec.block == self.block)
+
+    @property
+    def distinct_by_grain(self) -> dict[frozenset[str], str]:
+        """The table counting the feature's distinct engaged users at each grain (its set of dimensions).
+
+        Each table counts them at exactly its own dimensions, ``days`` at the feature's (no dimension):
+
+        >>> {tuple(sorted(dims)): name for dims, name in FEATURES["pull_requests"].distinct_by_grain.items()}
+        {(): 'days', ('repository',): 'pull_requests_repositories', ('model', 'repository'): 'pull_requests'}
+        """
+        return {frozenset(): "days", **{frozenset(TABLES[name].dimensions): name for name in self.tables}}
+
 
 #: The four feature blocks of a day, by short name, in the order of the API's documentation.
 FEATURES: dict[str, Feature] = {
@@ -128,7 +155,24 @@ FEATURES: dict[str, Feature] = {
 #: The four feature blocks of a day, and the column of ``days`` holding each one's engaged users.
 BLOCKS: dict[str, str] = {feature.block: feature.users_column for feature in FEATURES.values()}
 
-_MODEL_ATTRS: dict[str, pl.DataType] = {"is_custom_model": pl.Boolean(), "custom_model_training_date": pl.Date()}
+#: The measure of the model tables holding a custom model's training date (a date, or null).
+TRAINING_DATE = "custom_model_training_date"
+
+_MODEL_ATTRS: dict[str, pl.DataType] = {"is_custom_model": pl.Boolean(), TRAINING_DATE: pl.Date()}
+
+
+def calendar_date(text: pl.Expr) -> pl.Expr:
+    """``text`` as a ``pl.Date`` where it is a calendar date by the schema's ``date`` format, else null.
+
+    The Polars form of :func:`copilot_metrics._schema.is_date`: ``YYYY-MM-DD`` in ASCII digits, a real
+    day, year 0001 or later (Polars parses year 0, which Python cannot hold).
+
+    >>> texts = pl.Series(["2024-02-29", "2023-02-29", "0000-01-01", "2024-1-01", None])
+    >>> pl.select(calendar_date(pl.lit(texts))).to_series().to_list()
+    [datetime.date(2024, 2, 29), None, None, None, None]
+    """
+    parsed = text.str.to_date("%Y-%m-%d", strict=False)
+    return pl.when(text.str.contains(f"^{_schema.DATE_PATTERN}$") & (parsed.dt.year() >= 1)).then(parsed)
 
 
 @dataclass(frozen=True)
@@ -198,6 +242,20 @@ class TableSpec:
         """The feature block the table's rows come from (``None`` for ``days``)."""
         top = self.lineage[0]
         return top.array.split(".", 1)[0] if top.array else None
+
+    @property
+    def has_training_date(self) -> bool:
+        """The table's objects hold a :data:`TRAINING_DATE` (the model tables)."""
+        return TRAINING_DATE in self.measures
+
+    @property
+    def json_keys(self) -> tuple[str, ...]:
+        """The keys from a day down to the table's objects, without the array indexes.
+
+        >>> TABLES["completions"].json_keys
+        ('copilot_ide_code_completions', 'editors', 'models', 'languages')
+        """
+        return tuple(step for spec in self.lineage if spec.array for step in spec.array.split("."))
 
     @property
     def json_path(self) -> str:

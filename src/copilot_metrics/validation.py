@@ -17,6 +17,7 @@ import polars as pl
 import pyarrow as pa
 
 from copilot_metrics import _schema
+from copilot_metrics.sidetables import error_row, frame_of, unknown_row
 from copilot_metrics.tables import ERROR_SCHEMA, UNKNOWN_SCHEMA
 
 __all__ = ["DayCheck", "Rows", "ValidationReport", "check_days"]
@@ -216,13 +217,13 @@ def check_days(
         check.strict.append(False)
         date = _date_of(day)
         for path, rule, value, message in errors:
-            check.error_rows.append(label, index, date, path, rule, value, message)
+            check.error_rows.append(*error_row(label, index, date, path, rule, value, message))
         unknown = _schema.unknown_keys(day) if ok else []
         has_unknown.append(bool(unknown))
         for where, extra in unknown:
             for key in extra:
-                check.unknown_rows.append(label, index, date,
-                                          _schema.format_path(_prefix(base, index), (*where, key)))
+                check.unknown_rows.append(*unknown_row(label, index, date,
+                                                       _schema.format_path(_prefix(base, index), (*where, key))))
     return check
 
 
@@ -259,8 +260,8 @@ class ValidationReport:
     ) -> ValidationReport:
         """Build a report from collected rows."""
         return cls(
-            pl.DataFrame(errors, schema=ERROR_SCHEMA, orient="row") if errors else ERROR_SCHEMA.to_frame(),
-            pl.DataFrame(unknown, schema=UNKNOWN_SCHEMA) if unknown else UNKNOWN_SCHEMA.to_frame(),
+            frame_of(errors, ERROR_SCHEMA),
+            frame_of(unknown, UNKNOWN_SCHEMA),
             days_checked,
             days_valid,
         )

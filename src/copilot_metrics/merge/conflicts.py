@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from copilot_metrics.sidetables import conflict_columns
 from copilot_metrics.tables import CONFLICT_SCHEMA, DAY_KEY, TABLES
 
 __all__ = ["CONFLICT_ORDER", "conflict_rows", "rebase_conflicts"]
@@ -62,22 +63,20 @@ def conflict_rows(full: dict[str, pl.DataFrame], keep: pl.DataFrame, losers: pl.
             kept_sources, on=[*DAY_KEY, "other_source"], how="left", nulls_equal=True
         ).with_columns((pl.struct(dims).struct.json_encode() if dims else pl.lit("{}")).alias("key"))
         pieces = [
-            joined.filter(pl.col("_k").is_null() | pl.col("_o").is_null()).select(
-                *DAY_KEY, pl.lit(name).alias("table"), "key", pl.lit("(row)").alias("column"),
-                pl.when(pl.col("_k")).then(pl.lit("present")).otherwise(pl.lit("absent")).alias("kept_value"),
-                pl.when(pl.col("_o")).then(pl.lit("present")).otherwise(pl.lit("absent")).alias("other_value"),
-                "kept_source", "other_source",
-            )
+            joined.filter(pl.col("_k").is_null() | pl.col("_o").is_null()).select(conflict_columns(
+                table=name, key=pl.col("key"), column="(row)",
+                kept_value=pl.when(pl.col("_k")).then(pl.lit("present")).otherwise(pl.lit("absent")),
+                other_value=pl.when(pl.col("_o")).then(pl.lit("present")).otherwise(pl.lit("absent")),
+            ))
         ]
         both = joined.filter(pl.col("_k") & pl.col("_o"))
         for column in values:
             k, o = pl.col(f"{column}__k"), pl.col(f"{column}__o")
             pieces.append(
-                both.filter(k.ne_missing(o)).select(
-                    *DAY_KEY, pl.lit(name).alias("table"), "key", pl.lit(column).alias("column"),
-                    _as_text(k, column).alias("kept_value"), _as_text(o, column).alias("other_value"),
-                    "kept_source", "other_source",
-                )
+                both.filter(k.ne_missing(o)).select(conflict_columns(
+                    table=name, key=pl.col("key"), column=column, kept_value=_as_text(k, column),
+                    other_value=_as_text(o, column),
+                ))
             )
         out.append(pl.concat(pieces))
     if not out:

@@ -51,9 +51,8 @@ def feature_of(name: str) -> Feature:
     feature = FEATURES[name]
     leaf = TABLES[feature.leaf]
     events = tuple(m for m, dtype in leaf.measures.items() if dtype == pl.Int64() and not m.endswith("_users"))
-    grains = {frozenset(spec.dimensions): spec.name for spec in TABLES.values() if spec.block == feature.block}
     return Feature(feature.block, leaf.name, leaf.dimensions, events, feature.users_column,
-                    {frozenset(): "days", **grains})
+                   feature.distinct_by_grain)
 
 
 def shape_has(*entries: str) -> pl.Expr:

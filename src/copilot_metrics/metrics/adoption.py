@@ -21,8 +21,8 @@ from copilot_metrics.metrics._selection import (
     period_grid,
     select_days,
 )
-from copilot_metrics.metrics.columns import FEATURE_BLOCKS, ratio
-from copilot_metrics.tables import SCOPE
+from copilot_metrics.metrics.columns import ratio
+from copilot_metrics.tables import FEATURES, SCOPE
 
 __all__ = ["adoption"]
 
@@ -119,7 +119,7 @@ def adoption(
 
 
 #: feature -> its daily engaged-users column of ``days``
-_FEATURE_USERS = {f: f"{f}_engaged_users" for f in FEATURE_BLOCKS}
+_FEATURE_USERS = {name: feature.users_column for name, feature in FEATURES.items()}
 #: stat -> (days column, user-days column); a day reports a stat when its value is not null
 #: (a feature's count is null when its block is null or missing, or lacks the key)
 _STATS = {

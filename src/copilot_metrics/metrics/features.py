@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from copilot_metrics.findings import json_path
+from copilot_metrics.findings import ROW_RULES, json_path
 from copilot_metrics.metrics._reported import (
     ENGAGED,
     Feature,
@@ -64,10 +64,8 @@ LANGUAGE_ALIASES: dict[str, str] = {
     "tf": "terraform",
 }
 
-_FINDING_RULES = {
-    "acceptances_exceed_suggestions": "total_code_acceptances",
-    "lines_accepted_exceed_suggested": "total_code_lines_accepted",
-}
+#: The findings on a completions row that ``exclude_findings`` leaves out of the sums.
+_FINDING_RULES = {rule: row for rule, row in ROW_RULES.items() if row.table == "completions"}
 
 _COMPLETIONS, _IDE_CHAT, _DOTCOM_CHAT, _PULL_REQUESTS = (feature_of(name) for name in FEATURES)
 
@@ -138,9 +136,8 @@ def _flag_findings(ds: Frames, leaf: pl.LazyFrame) -> pl.LazyFrame:
     """Add ``_flagged``: the completions row has an acceptance finding (see :func:`acceptance`)."""
     findings = findings_of(ds)
     if findings is None:
-        flagged = (pl.col("total_code_acceptances") > pl.col("total_code_suggestions")) | (
-            pl.col("total_code_lines_accepted") > pl.col("total_code_lines_suggested"))
-        return leaf.with_columns(flagged.fill_null(False).alias("_flagged"))
+        flagged = pl.any_horizontal(row.condition().fill_null(False) for row in _FINDING_RULES.values())
+        return leaf.with_columns(flagged.alias("_flagged"))
     paths = (
         findings.filter((pl.col("table") == "completions") & pl.col("rule").is_in(list(_FINDING_RULES)))
         .select(*SCOPE, "date", "json_path")
@@ -149,13 +146,12 @@ def _flag_findings(ds: Frames, leaf: pl.LazyFrame) -> pl.LazyFrame:
     )
     on = [*SCOPE, "date", "json_path"]
     out = leaf
-    for i, column in enumerate(_FINDING_RULES.values()):
-        out = out.with_columns(json_path("completions", column)).join(
+    for i, row in enumerate(_FINDING_RULES.values()):
+        out = out.with_columns(json_path("completions", row.column)).join(
             paths.rename({"_hit": f"_hit{i}"}), on=on, how="left", nulls_equal=True
         ).drop("json_path")
-    return out.with_columns(
-        (pl.col("_hit0").fill_null(False) | pl.col("_hit1").fill_null(False)).alias("_flagged")
-    ).drop("_hit0", "_hit1")
+    hits = [f"_hit{i}" for i in range(len(_FINDING_RULES))]
+    return out.with_columns(pl.any_horizontal(pl.col(h).fill_null(False) for h in hits).alias("_flagged")).drop(hits)
 
 
 
