@@ -189,7 +189,7 @@ def _parent_check(tables: Mapping[str, pl.LazyFrame], child: str, parent: str, p
 
 def table_findings(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     """Evaluate the table rules of :data:`RULES` over a dataset's tables (one Polars query)."""
-    present = {name: frame.lazy() for name, frame in tables.items() if frame.height}
+    present = {name: frame.lazy() for name, frame in tables.items() if frame.height and name in TABLES}
     if not present:
         return FINDING_SCHEMA.to_frame()
     lazy = {name: tables[name].lazy() for name in TABLES}
