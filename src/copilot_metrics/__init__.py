@@ -23,6 +23,7 @@ from copilot_metrics.errors import (
     CopilotMetricsError,
     FormatError,
     RollupError,
+    SchemaDriftError,
     SchemaValidationError,
     ScopeError,
 )
@@ -42,7 +43,7 @@ from copilot_metrics.metrics import (
     rollup,
     trend,
 )
-from copilot_metrics.pipeline import LoadProgress, load, validate
+from copilot_metrics.pipeline import LoadProgress, load, schema_drift, validate
 from copilot_metrics.rebuild import to_api
 from copilot_metrics.tables import TABLES, table_schema
 from copilot_metrics.validation import ValidationReport
@@ -57,6 +58,7 @@ __all__ = [
     "FormatError",
     "LoadProgress",
     "RollupError",
+    "SchemaDriftError",
     "SchemaValidationError",
     "ScopeError",
     "ValidationReport",
@@ -79,6 +81,7 @@ __all__ = [
     "report",
     "rollup",
     "scan_parquet",
+    "schema_drift",
     "table_schema",
     "testing",
     "to_api",

@@ -53,7 +53,7 @@ from copilot_metrics.tables import (
 )
 from copilot_metrics.validation import Rows, ValidationReport
 
-__all__ = ["LoadProgress", "assemble", "load", "validate"]
+__all__ = ["LoadProgress", "assemble", "load", "schema_drift", "validate"]
 
 #: The batch size :func:`load` uses (:data:`copilot_metrics.batch.BATCH_BYTES`), read when it runs.
 CHUNK_BYTES = BATCH_BYTES
@@ -384,6 +384,17 @@ def _finish(
     )
 
 
+def schema_drift(ds: Dataset) -> pl.DataFrame:
+    """The keys of the successor reports the registry does not know, one row per (grain, path, type), by first date.
+
+    ``ds.schema_drift`` sorted by ``first_date`` (then grain, path, type): ``path`` is the key's
+    path in a record (``totals_by_feature[].hover_ms``; ``value:<v>`` for a value outside the
+    documented vocabulary), ``first_date``/``last_date`` the days of the records holding it,
+    ``files`` and ``records`` how many hold it, ``status`` ``unknown``.
+    """
+    return ds.schema_drift.sort("first_date", "grain", "path", "example_type", nulls_last=True)
+
+
 def _report_options(reports: object, scope_level: object, on_drift: object) -> None:
     """The successor reports' load options, refused at the door unless one of their values."""
     if reports not in ("load", "refuse"):
@@ -669,7 +680,11 @@ def validate(
     read with rule ``io``.  Sources that name nothing (a missing or an empty path) raise
     :class:`~copilot_metrics.errors.CopilotMetricsError`, as :func:`~copilot_metrics.load` does.
     A folder the library wrote is read as :func:`load` reads it; a Parquet dataset contributes
-    the report stored when it was written (its days' JSON is not kept).  ``progress`` is called
+    the report stored when it was written (its days' JSON is not kept).  Successor
+    usage-metrics report files are checked record by record: each value of the wrong type is an
+    error row (rule ``type``, ``day_index`` null, ``date`` the record's ``day``) at its JSON
+    path (``$[17].totals_by_feature[2].code_acceptance_activity_count``); ``days_checked`` and
+    ``days_valid`` count their records.  ``progress`` is called
     as :func:`load` calls it, after each file checked.
 
     >>> import copilot_metrics as cm
@@ -699,6 +714,12 @@ def validate(
             continue
         except CopilotMetricsError as exc:
             errors.append(ref.label, None, None, "$", "io", None, exc.message)
+            continue
+        if prepared.report is not None:  # a successor report file: its records' type errors, with JSON paths
+            if prepared.report.read.errors:
+                errors.extend(_report_errors(ref.label, prepared.report))
+            checked += prepared.source["days"]
+            valid += prepared.source["days_valid"]
             continue
         errors.extend(prepared.errors)
         unknown.extend(prepared.unknown)
