@@ -279,9 +279,9 @@ def assemble(
     for ref, r in collected.reports:
         if r.read.errors:
             collected.errors.append(_report_errors(ref.label, r))
+    _refuse_invalid_records(collected.reports, on_invalid)
     report = collected.report()
     refuse(collected.format_errors, report, on_invalid)
-    _refuse_invalid_records(collected.reports, on_invalid)
     return _finish(collected, report, on_invalid=on_invalid, fetched_at=fetched_at, precedence=precedence,
                    contracts=contracts, on_drift=on_drift)
 
@@ -425,7 +425,8 @@ def _report_errors(label: str, r: ReportInput) -> pl.DataFrame:
     """``ds.validation.errors`` rows of a report file's records with values of the wrong type (rule ``type``)."""
     return pl.DataFrame(
         [{"source": label, "day_index": None, "date": e["date"], "json_path": e["json_path"], "rule": "type",
-          "value": e["value"], "message": e["message"]} for e in r.read.errors], schema=ERROR_SCHEMA)
+          "value": e["value"], "message": f"{e['value']} is not {e['expected']}"} for e in r.read.errors],
+        schema=ERROR_SCHEMA)
 
 
 def _refuse_invalid_records(reports: Sequence[tuple[SourceRef, ReportInput]], on_invalid: OnInvalid) -> None:
