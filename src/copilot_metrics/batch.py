@@ -174,7 +174,8 @@ def read_input(
     except FormatError as refused:  # issue 21 hook: a successor report file goes to its own reader
         from copilot_metrics.successor.load import read_report_input  # only for report files
 
-        return read_report_input(data, refused, source=source, scope=scope, mtime=mtime)
+        row, report = read_report_input(data, refused, source=source, scope=scope, mtime=mtime)
+        return ReadInput(source=row, days=[], unknown_keys=[], report=report)
     out, check, invalid, valid_pos = _validate(versions, source, validators)
     bad_rows, out.exact = _unrepresentable(versions, check, valid_pos, invalid, data, source)
     if bad_rows:
@@ -493,6 +494,8 @@ def _explode(
 ) -> Exploded:
     scope = {k: (scope or {}).get(k) for k in SCOPE}
     prepared = read_input(data, source=source, scope=scope, mtime=mtime, validators=validators)
+    if prepared.report is not None:  # issue 21 hook: explode_bytes flattens legacy days only (as before)
+        raise prepared.report.refused
     tables = explode_days(prepared.days, source=source, scope=scope, unknown=prepared.unknown_keys)
     return Exploded(tables=tables, source=prepared.source, quarantine=prepared.quarantine.dicts(),
                     errors=prepared.errors.dicts(), unknown=prepared.unknown.dicts(), positions=prepared.positions,

@@ -16,18 +16,12 @@ from typing import Any
 import polars as pl
 
 from copilot_metrics.rebuild import to_api
-from copilot_metrics.successor.registry import DRIFT_SCHEMA, LOGIN_SCHEMA
+from copilot_metrics.successor.registry import DRIFT_SCHEMA, LOGIN_SCHEMA, MERGED_REPORT_SCHEMA
 from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
 from copilot_metrics.tables import SCOPE, TABLES, VERSION_SCHEMA
 from copilot_metrics.validation import ValidationReport
 
 __all__ = ["SUCCESSOR_SIDE_TABLES", "Dataset"]
-
-
-def _merged_report_schema() -> pl.Schema:
-    from copilot_metrics.merge.reports import MERGED_REPORT_SCHEMA
-
-    return MERGED_REPORT_SCHEMA
 
 
 #: The side tables of the successor reports, as attributes of a :class:`Dataset` (beside ``sources``,
@@ -79,7 +73,7 @@ class Dataset:
         One row per successor report (``report_id``; shards of one report are one row): kind,
         level, window, ``created_at``, ``shards``, ``records``, days present and absent, its
         precedence and its days kept, identical and superseded
-        (:data:`copilot_metrics.merge.reports.MERGED_REPORT_SCHEMA`).
+        (:data:`copilot_metrics.successor.registry.MERGED_REPORT_SCHEMA`).
     schema_drift:
         One row per (grain, JSON path, type) of the reports that the registry does not know,
         ordered by ``first_date`` (:data:`copilot_metrics.successor.DRIFT_SCHEMA`).
@@ -96,7 +90,7 @@ class Dataset:
     validation: ValidationReport
     meta: Mapping[str, Any] = field(default_factory=dict)
     versions: pl.DataFrame = field(default_factory=VERSION_SCHEMA.to_frame)
-    reports: pl.DataFrame = field(default_factory=lambda: _merged_report_schema().to_frame())
+    reports: pl.DataFrame = field(default_factory=MERGED_REPORT_SCHEMA.to_frame)
     schema_drift: pl.DataFrame = field(default_factory=DRIFT_SCHEMA.to_frame)
     user_logins: pl.DataFrame = field(default_factory=LOGIN_SCHEMA.to_frame)
 

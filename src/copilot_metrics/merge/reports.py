@@ -29,7 +29,13 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from copilot_metrics.successor.registry import DRIFT_SCHEMA, LOGIN_SCHEMA, RECORD_IDS, REPORT_SCHEMA, TABLES
+from copilot_metrics.successor.registry import (
+    DRIFT_SCHEMA,
+    LOGIN_SCHEMA,
+    MERGED_REPORT_SCHEMA,
+    RECORD_IDS,
+    TABLES,
+)
 from copilot_metrics.tables import CONFLICT_SCHEMA, FINDING_SCHEMA
 
 if TYPE_CHECKING:
@@ -55,13 +61,6 @@ _UNIT = ("enterprise_id", "organization_id", "enterprise", "org", "date")
 _NOT_CONTENT = ("source", "report_id")
 _NOT_COMPARED = ("source", "report_id", "user_login")
 
-#: ``ds.reports``: :data:`~copilot_metrics.successor.registry.REPORT_SCHEMA` with the files of each
-#: report (``source`` is the first of ``shard_sources``), its precedence and what became of its days.
-MERGED_REPORT_SCHEMA = pl.Schema({
-    **REPORT_SCHEMA, "shard_sources": pl.List(pl.String()), "export_time": pl.Datetime("us"),
-    "precedence_basis": pl.String(), "rank": pl.Int64(), "days_kept": pl.Int64(), "days_identical": pl.Int64(),
-    "days_superseded": pl.Int64(),
-})
 _COUNTS = pl.Schema({"source": pl.String(), "days_kept": pl.Int64(), "days_identical": pl.Int64(),
                      "days_superseded": pl.Int64()})
 
@@ -265,7 +264,7 @@ def _shard_conflicts(clashing: pl.DataFrame) -> pl.DataFrame:
     """One ``shard_conflict`` finding (error) per record two files of one report hold with different content."""
     if clashing.height == 0:
         return FINDING_SCHEMA.to_frame()
-    from copilot_metrics.successor.read import RULES
+    from copilot_metrics.findings import RULES
 
     severity = RULES["shard_conflict"][0]
     return clashing.select(

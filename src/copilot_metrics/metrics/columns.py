@@ -114,7 +114,7 @@ def column_kind(name: str, table: str | None = None) -> ColumnKind:
     declared kind is answered (:data:`copilot_metrics.successor.TABLES`); without it, a column
     only the successor tables hold is answered when its kind is the same in all of them
     (``phase`` and ``phase_number`` are a dimension of ``agg_adoption_phase`` but an attribute
-    of ``user_days``: give ``table``).  Their kinds are those above and ``"snapshot"`` (a
+    of ``user_days``: without ``table`` they are ``"dimension"``).  Their kinds are those above and ``"snapshot"`` (a
     windowed count as GitHub reported it: ``weekly_active_users``...), ``"average"``,
     ``"quantile"`` (medians, p90) and ``"flag"`` (``used_agent``...); their ids and
     dimensions are ``"dimension"``, ``enterprise_id``/``organization_id`` ``"scope"``,
@@ -183,11 +183,7 @@ def column_kind(name: str, table: str | None = None) -> ColumnKind:
         return _KINDS[name]
     reported = _report_kinds().get(name)
     if reported is not None:
-        if len(reported) > 1:
-            raise CopilotMetricsError(
-                f"column {name!r} has several kinds in the successor tables ({', '.join(sorted(reported))})",
-                column=name, hint="give the table: cm.column_kind(name, table='user_days')")
-        return next(iter(reported))
+        return "dimension" if "dimension" in reported else min(reported)  # one kind, but phase and phase_number
     if name.endswith("_mean_change"):
         return "change"
     if name.endswith(("_mean", "_peak")):

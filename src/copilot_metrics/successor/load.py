@@ -15,15 +15,12 @@ from __future__ import annotations
 import hashlib
 import warnings
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import polars as pl
 
 from copilot_metrics.errors import FormatError, SchemaDriftError
 from copilot_metrics.successor.read import ReportRead, read_bytes
-
-if TYPE_CHECKING:
-    from copilot_metrics.batch import ReadInput
 
 __all__ = ["OnDrift", "ReportInput", "Reports", "apply_drift", "drift_paths", "read_report_input", "relevel"]
 
@@ -52,17 +49,17 @@ class ReportInput:
 
 def read_report_input(
     data: bytes, refused: FormatError, *, source: str, scope: dict[str, str | None], mtime: float | None
-) -> ReadInput:
+) -> tuple[dict[str, Any], ReportInput]:
     """The batch step's hook: ``data``, refused by the legacy reader, read as a successor report.
 
-    Returns a :class:`~copilot_metrics.batch.ReadInput` with no days, its ``ds.sources`` row
-    (``days``: the records, ``days_valid``: those kept), and the report in ``report``.  Raises
+    Returns the file's ``ds.sources`` row (``days``: the records, ``days_valid``: those kept)
+    and the report (the batch step puts both in a :class:`~copilot_metrics.batch.ReadInput`
+    with no days).  Raises
     ``refused`` when the file is no report either, or the successor reader's own refusal when it
     names the file better (``report-links``, ``viewer-user-totals``, ``mixed-report-kinds``, ``csv``).
     Records with values of the wrong type are set aside (``quarantine``); the pipeline raises
     for them with ``on_invalid="raise"``.
     """
-    from copilot_metrics.batch import ReadInput  # batch imports this module lazily
     from copilot_metrics.quarantine import read_status
 
     if refused.detected not in _MAYBE_REPORT:
@@ -83,7 +80,7 @@ def read_report_input(
         "days": valid + read.quarantine.height, "days_valid": valid, "first_date": first, "last_date": last,
         "mtime": mtime, "wrapper": None, "message": None,
     }
-    return ReadInput(source=row, days=[], unknown_keys=[], report=ReportInput(read, refused))
+    return row, ReportInput(read, refused)
 
 
 def relevel(read: ReportRead, level: Literal["organization", "enterprise"]) -> ReportRead:
