@@ -88,7 +88,7 @@ OFFICIAL_ROWS: dict[str, list[tuple[Any, ...]]] = {
 def test_official_example_has_exactly_the_ten_declared_tables() -> None:
     assert list(TABLES) == list(COLUMNS)
     ds = cm.load(OFFICIAL, org="octo-org")
-    assert list(ds.tables) == list(COLUMNS)
+    assert list(ds.tables)[: len(COLUMNS)] == list(COLUMNS)  # then the successor reports' tables, empty
     for name, cols in COLUMNS.items():
         head = ["enterprise", "org", "team", "date"]
         assert ds.tables[name].columns == [*head, *cols, "source", "extras", "shape"], name
@@ -150,8 +150,9 @@ def test_count_null_everywhere_still_int64() -> None:
 @pytest.mark.parametrize("loader", ["load", "explode_bytes"])
 def test_empty_array_file_gives_empty_tables_with_declared_schemas(loader: str) -> None:
     tables = cm.load(b"[]").tables if loader == "load" else cm.explode_bytes(b"[]", source="empty.json").tables
-    assert list(tables) == list(TABLES)
-    for name, frame in tables.items():
+    assert list(tables)[: len(TABLES)] == list(TABLES)  # a dataset's successor tables follow, empty
+    for name in TABLES:
+        frame = tables[name]
         assert frame.height == 0
         assert frame.schema == TABLES[name].schema, name
 

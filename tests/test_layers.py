@@ -28,12 +28,14 @@ LAYERS: list[set[str]] = [
     {"contracts", "merge", "merge.precedence", "merge.versions", "merge.conflicts", "merge.repeats",
      "merge.incremental"},  # contracts: the pandera models, declarations only
     {"successor"},  # the successor reports' read side (its contracts come from contracts.model_for)
+    {"merge.reports"},  # the successor reports merged: shards unioned, the later report wins each day
     {"quarantine"},  # raise or set aside: the policy over the contracts' and the reader's failures
+    {"successor.load"},  # the batch step's hook for report files, and the load options applied after
     {"_pool", "_worker", "batch", "export.parquet"},  # the batch step every engine runs, and its processes
     {"pipeline"},  # load and validate: the only module that knows every stage
     # metrics: the selection, the column kinds and "missing is never zero" under each metric
     {"metrics", "metrics._selection", "metrics.columns", "metrics._reported", "metrics.adoption",
-     "metrics.features", "metrics.coverage", "metrics.trend", "metrics.rollup",
+     "metrics.features", "metrics.coverage", "metrics.successor_coverage", "metrics.trend", "metrics.rollup",
      "export", "export.json", "testing", "_terminal", "summary"},  # _terminal: tables that fit a terminal
     # usage: metrics over the successor tables (user windows, k-suppression, pseudonyms)
     {"usage", "usage._frames", "usage.active", "usage.completion", "usage.adoption", "usage.privacy",

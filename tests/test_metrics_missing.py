@@ -369,7 +369,7 @@ def test_a_period_without_data_has_null_user_days() -> None:
 
 def test_column_kind_knows_every_table_column() -> None:
     ds = load(LANGUAGES_LATE)
-    for name, frame in ds.tables.items():
+    for name, frame in ds.tables.items():  # the successor reports' tables too
         for column in frame.columns:
             cm.column_kind(column)  # raises for an unknown column
         assert cm.column_kind("date") == "period", name

@@ -25,6 +25,7 @@ from copilot_metrics.errors import (
     FormatError,
     PrivacyError,
     RollupError,
+    SchemaDriftError,
     SchemaValidationError,
     ScopeError,
 )
@@ -44,7 +45,7 @@ from copilot_metrics.metrics import (
     rollup,
     trend,
 )
-from copilot_metrics.pipeline import LoadProgress, load, validate
+from copilot_metrics.pipeline import LoadProgress, load, schema_drift, validate
 from copilot_metrics.rebuild import to_api
 from copilot_metrics.tables import TABLES, table_schema
 from copilot_metrics.usage import (
@@ -76,6 +77,7 @@ __all__ = [
     "LoadProgress",
     "PrivacyError",
     "RollupError",
+    "SchemaDriftError",
     "SchemaValidationError",
     "ScopeError",
     "ValidationReport",
@@ -108,6 +110,7 @@ __all__ = [
     "reported_active_users",
     "rollup",
     "scan_parquet",
+    "schema_drift",
     "table_schema",
     "team_usage",
     "testing",

@@ -31,7 +31,7 @@ import operator
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 import polars as pl
@@ -54,6 +54,9 @@ from copilot_metrics.tables import (
     UNKNOWN_SCHEMA,
 )
 from copilot_metrics.validation import DayCheck, Rows, Validators, check_days
+
+if TYPE_CHECKING:
+    from copilot_metrics.successor.load import ReportInput
 
 __all__ = [
     "BATCH_BYTES",
@@ -144,6 +147,7 @@ class ReadInput:
     positions: dict[str, int] = field(default_factory=dict)
     exact: bool = False
     cut_short: FormatError | None = None
+    report: ReportInput | None = None  # a successor report file (issue 21): its tables, not days
 
 
 def read_input(
@@ -166,7 +170,13 @@ def read_input(
     """
     scope = {k: (scope or {}).get(k) for k in SCOPE}
     scope_key = tuple(scope[k] for k in SCOPE)
-    versions = day_versions(data, source=source, scope_key=scope_key, seen=seen)
+    try:
+        versions = day_versions(data, source=source, scope_key=scope_key, seen=seen)
+    except FormatError as refused:  # issue 21 hook: a successor report file goes to its own reader
+        from copilot_metrics.successor.load import read_report_input  # only for report files
+
+        row, report = read_report_input(data, refused, source=source, scope=scope, mtime=mtime)
+        return ReadInput(source=row, days=[], unknown_keys=[], report=report)
     out, check, invalid, valid_pos = _validate(versions, source, validators)
     bad_rows, out.exact = _unrepresentable(versions, check, valid_pos, invalid, data, source)
     if bad_rows:
@@ -476,6 +486,8 @@ def _explode(
 ) -> Exploded:
     scope = {k: (scope or {}).get(k) for k in SCOPE}
     prepared = read_input(data, source=source, scope=scope, mtime=mtime, validators=validators)
+    if prepared.report is not None:  # issue 21 hook: explode_bytes flattens legacy days only (as before)
+        raise prepared.report.refused
     tables = explode_days(prepared.days, source=source, scope=scope, unknown=prepared.unknown_keys)
     return Exploded(tables=tables, source=prepared.source, quarantine=prepared.quarantine.dicts(),
                     errors=prepared.errors.dicts(), unknown=prepared.unknown.dicts(), positions=prepared.positions,
@@ -524,6 +536,7 @@ class Read:
     cut_short: FormatError | None = None
     tables: dict[str, pl.DataFrame] | None = None
     copies: Sequence[tuple[str, int, dict[str, pl.DataFrame]]] = ()
+    report: ReportInput | None = None  # a successor report file (issue 21), merged by merge.reports
 
 
 #: The outcome of an input read in its batch with nothing more to tell (most inputs).
@@ -637,6 +650,9 @@ class _Reader:
             self._read_alone(position, ref, data)
             return
         self.report.loaded(ref, prepared)
+        if prepared.report is not None:  # issue 21 hook: a successor report travels in its outcome
+            self.special[position] = Read(report=prepared.report)
+            return
         if prepared.cut_short is not None:
             self.special[position] = Read(prepared.cut_short)
         key = tuple(ref.scope.get(k) for k in SCOPE)

@@ -1,4 +1,4 @@
-"""The dataset: a frozen container of the ten tables and the five side tables.
+"""The dataset: a frozen container of the tables of both families and their side tables.
 
 Built by :func:`copilot_metrics.load` (:mod:`copilot_metrics.pipeline`), read back by
 :func:`copilot_metrics.read_parquet`; every later step (metrics, export) only reads it.  A
@@ -16,10 +16,17 @@ from typing import Any
 import polars as pl
 
 from copilot_metrics.rebuild import to_api
+from copilot_metrics.successor.registry import DRIFT_SCHEMA, LOGIN_SCHEMA, MERGED_REPORT_SCHEMA
+from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
 from copilot_metrics.tables import SCOPE, TABLES, VERSION_SCHEMA
 from copilot_metrics.validation import ValidationReport
 
-__all__ = ["Dataset"]
+__all__ = ["SUCCESSOR_SIDE_TABLES", "Dataset"]
+
+
+#: The side tables of the successor reports, as attributes of a :class:`Dataset` (beside ``sources``,
+#: ``quarantine``, ``findings``, ``conflicts``, ``versions``): iterate them with ``getattr(ds, name)``.
+SUCCESSOR_SIDE_TABLES: tuple[str, ...] = ("reports", "schema_drift", "user_logins")
 
 
 @dataclass(frozen=True)
@@ -29,12 +36,21 @@ class Dataset:
     Attributes
     ----------
     tables:
-        The ten tables by name (see :mod:`copilot_metrics.tables` for each grain; each
-        (scope, date) appears once), also one property each: ``ds.days``, ``ds.completions``...
+        Every table by name: the ten tables of the legacy ``/copilot/metrics`` days (see
+        :mod:`copilot_metrics.tables` for each grain; each (scope, date) appears once), also one
+        property each: ``ds.days``, ``ds.completions``...; then every table of the successor
+        usage-metrics reports (``agg_days``, ``agg_ide``, ..., ``user_days``, ...,
+        ``user_teams``, ``repo_days``...: :data:`copilot_metrics.successor.TABLES`), always
+        present, empty when no report was loaded.  A dataset built with the legacy ten only gets
+        the successor tables empty.
     sources:
         One row per input: path, sha256, bytes, layout, status, days, first and last date,
         precedence (``export_time``, ``precedence_basis``, ``rank``) and how many of its days
-        were kept, identical to a kept copy, or superseded by a later export.
+        were kept, identical to a kept copy, or superseded by a later export.  A load adds
+        ``family`` (``legacy`` or ``reports``; null for an input not read), ``report_id`` (the
+        file's reports, comma-separated), ``record_kinds`` and ``flavor`` (``report`` or
+        ``derived`` for user rows); a report file's ``days`` count its records and its
+        ``days_kept``/``days_identical``/``days_superseded`` the (scope, family, date) units.
     quarantine:
         Days set aside (schema or contract failures), each kept verbatim with its reasons and
         its index in its file (``day_index``); stage ``format`` is the last line or document of a
@@ -53,6 +69,17 @@ class Dataset:
         What :func:`copilot_metrics.merge.merge_into` needs to merge new files into this dataset
         as loading them all at once would; empty for a dataset read from a layout that did not
         store it.
+    reports:
+        One row per successor report (``report_id``; shards of one report are one row): kind,
+        level, window, ``created_at``, ``shards``, ``records``, days present and absent, its
+        precedence and its days kept, identical and superseded
+        (:data:`copilot_metrics.successor.registry.MERGED_REPORT_SCHEMA`).
+    schema_drift:
+        One row per (grain, JSON path, type) of the reports that the registry does not know,
+        ordered by ``first_date`` (:data:`copilot_metrics.successor.DRIFT_SCHEMA`).
+    user_logins:
+        One row per (``user_id``, ``user_login``) of ``user_days``, with first and last date
+        and rows (:data:`copilot_metrics.successor.LOGIN_SCHEMA`).
     """
 
     tables: Mapping[str, pl.DataFrame]
@@ -63,13 +90,22 @@ class Dataset:
     validation: ValidationReport
     meta: Mapping[str, Any] = field(default_factory=dict)
     versions: pl.DataFrame = field(default_factory=VERSION_SCHEMA.to_frame)
+    reports: pl.DataFrame = field(default_factory=MERGED_REPORT_SCHEMA.to_frame)
+    schema_drift: pl.DataFrame = field(default_factory=DRIFT_SCHEMA.to_frame)
+    user_logins: pl.DataFrame = field(default_factory=LOGIN_SCHEMA.to_frame)
 
     def __post_init__(self) -> None:
         missing = [name for name in TABLES if name not in self.tables]
         if missing:
             raise ValueError(f"a dataset needs every table; missing: {missing}")
-        # a read-only view: a dataset is never changed in place
-        object.__setattr__(self, "tables", MappingProxyType({name: self.tables[name] for name in TABLES}))
+        unknown = [name for name in self.tables if name not in TABLES and name not in REPORT_TABLES]
+        if unknown:
+            raise ValueError(f"a dataset holds only declared tables; unknown: {unknown}")
+        # a read-only view: a dataset is never changed in place; every successor table is present
+        tables = {name: self.tables[name] for name in TABLES}
+        tables.update({name: self.tables[name] if name in self.tables else spec.schema.to_frame()
+                       for name, spec in REPORT_TABLES.items()})
+        object.__setattr__(self, "tables", MappingProxyType(tables))
         object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
 
     @property
@@ -123,7 +159,8 @@ class Dataset:
         return self.tables["pull_requests"]
 
     def __repr__(self) -> str:
-        rows = ", ".join(f"{name}={frame.height}" for name, frame in self.tables.items())
+        rows = ", ".join(f"{name}={frame.height}" for name, frame in self.tables.items()
+                         if name in TABLES or frame.height)
         return (
             f"<copilot_metrics.Dataset {self.sources.height} source(s); {rows}; "
             f"quarantine={self.quarantine.height}, conflicts={self.conflicts.height}, "

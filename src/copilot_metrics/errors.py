@@ -23,6 +23,7 @@ __all__ = [
     "FormatError",
     "PrivacyError",
     "RollupError",
+    "SchemaDriftError",
     "SchemaValidationError",
     "ScopeError",
 ]
@@ -232,6 +233,32 @@ class RollupError(CopilotMetricsError):
             column=column,
             hint="report its daily mean or peak, or take the parent slice's own count",
         )
+
+
+class SchemaDriftError(CopilotMetricsError):
+    """Report files hold keys the registry does not know (``cm.load(..., on_drift="raise")``).
+
+    ``paths`` lists every new path as ``grain:path`` (``aggregate:totals_by_feature[].hover_ms``).
+    """
+
+    def __init__(self, message: str, *, paths: list[str], **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.paths = paths
+
+    @classmethod
+    def new_paths(cls, paths: list[str], files: list[str]) -> SchemaDriftError:
+        """The successor reports of ``files`` hold the keys ``paths``, new to the registry."""
+        where = files[0] + (f" (and {len(files) - 1} more file(s))" if len(files) > 1 else "")
+        return cls(
+            f"{where}: {len(paths)} key path(s) the registry does not know: {', '.join(paths)}",
+            paths=paths, file=files[0],
+            hint="they are kept verbatim in each row's extras and listed by cm.schema_drift(ds); "
+                 "load with on_drift='keep' or 'warn' to read them",
+        )
+
+    def attrs(self) -> dict[str, Any]:
+        """Return the error's context, including every new path."""
+        return {**super().attrs(), "paths": list(self.paths)}
 
 
 class ScopeError(CopilotMetricsError):

@@ -60,11 +60,16 @@ Severity = Literal["error", "warning", "info"]
 Rule = Literal[
     "acceptances_exceed_suggestions", "lines_accepted_exceed_suggested", "child_engaged_exceeds_parent",
     "engaged_exceeds_active", "duplicate_row", "negative_count", "contract_violation", "unknown_field",
-    "training_date_not_a_date", "dates_not_in_order", "duplicate_date_in_file",
+    "training_date_not_a_date", "dates_not_in_order", "duplicate_date_in_file", "shard_conflict",
 ]
 
 #: rule -> (severity, what it means)
 RULES: dict[Rule, tuple[Severity, str]] = {
+    "shard_conflict": (
+        "error",
+        "two files of one successor report (shards: the same report_id) hold one record with different content; "
+        "the most recent file's is kept (copilot_metrics.merge.reports)",
+    ),
     "acceptances_exceed_suggestions": (
         "warning",
         "total_code_acceptances > total_code_suggestions on a row (seen on real JetBrains rows, "
@@ -217,7 +222,7 @@ def _parent_check(tables: Mapping[str, pl.LazyFrame], child: str, parent: str, p
 
 def table_findings(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     """Evaluate the table rules of :data:`RULES` over a dataset's tables (one Polars query)."""
-    present = {name: frame.lazy() for name, frame in tables.items() if frame.height}
+    present = {name: frame.lazy() for name, frame in tables.items() if frame.height and name in TABLES}
     if not present:
         return FINDING_SCHEMA.to_frame()
     lazy = {name: tables[name].lazy() for name in TABLES}

@@ -14,7 +14,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
@@ -34,8 +34,14 @@ from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import CopilotMetricsError, FormatError
 from copilot_metrics.explode import explode_days
 from copilot_metrics.findings import table_findings, training_date_findings
-from copilot_metrics.quarantine import POSITIONS_SCHEMA, OnInvalid, enforce_and_mark, refuse
+from copilot_metrics.merge import reports as reports_merge
+from copilot_metrics.merge.conflicts import CONFLICT_ORDER
+from copilot_metrics.merge.reports import report_times
+from copilot_metrics.quarantine import POSITIONS_SCHEMA, OnInvalid, enforce_and_mark, refuse, refused_reason
+from copilot_metrics.sidetables import error_row, frame_of, loaded
 from copilot_metrics.sources import Source, SourceRef, resolve, safe_label
+from copilot_metrics.successor.load import OnDrift, ReportInput, Reports, apply_drift, quarantine_rows, relevel
+from copilot_metrics.successor.read import ReportValidationError
 from copilot_metrics.tables import (
     DAY_KEY,
     ERROR_SCHEMA,
@@ -46,7 +52,8 @@ from copilot_metrics.tables import (
 )
 from copilot_metrics.validation import Rows, ValidationReport
 
-__all__ = ["LoadProgress", "assemble", "check_scope", "export_times", "load", "match_fetched_at", "validate"]
+__all__ = ["LoadProgress", "assemble", "check_scope", "export_times", "load", "match_fetched_at", "schema_drift",
+           "validate"]
 
 def load(
     source: Source,
@@ -61,8 +68,16 @@ def load(
     contracts: bool = True,
     workers: int | None = None,
     progress: Callable[[LoadProgress], None] | None = None,
+    reports: Reports = "load",
+    scope_level: Literal["organization", "enterprise"] | None = None,
+    on_drift: OnDrift = "keep",
 ) -> Dataset:
     """Load saved Copilot metrics exports into one merged, validated :class:`Dataset`.
+
+    Both families load in one call, told apart by content, never by file name: the legacy
+    ``/copilot/metrics`` days (the ten tables ``days``, ``completions``...) and GitHub's
+    successor usage-metrics reports (``agg_days``, ``user_days``, ...: see
+    :mod:`copilot_metrics.successor`), each file in any layout.
 
     Parameters
     ----------
@@ -127,6 +142,25 @@ def load(
         ``files_read == files`` and ``bytes_read == bytes``; merging and checking follow it.
         An exception it raises stops the load.  Not called when no file is read (a Parquet
         dataset named alone).  ``cm.load(files, progress=print)`` shows it.
+    reports:
+        ``"load"`` (default): successor usage-metrics report files are read into their tables
+        (``ds.tables["agg_days"]``...), merged per (scope, family, date) with shards of one
+        report unioned and the later report winning each whole day
+        (:mod:`copilot_metrics.merge.reports`), and listed in ``ds.reports``;
+        ``"refuse"``: they are refused with the :class:`~copilot_metrics.errors.FormatError`
+        (``detected="usage-report"``...) the legacy reader gives, as before they were read.
+        Report records with a value of the wrong type follow ``on_invalid``: ``"raise"`` raises
+        :class:`~copilot_metrics.successor.ReportValidationError` (every error, with its JSON
+        path), ``"quarantine"`` keeps each verbatim in ``ds.quarantine`` (``record_json``).
+    scope_level:
+        ``"organization"`` or ``"enterprise"``: the level of every report (its ``kind`` and
+        ``report_id`` follow); default: ``organization`` when a record has an
+        ``organization_id``.
+    on_drift:
+        Keys of report records the registry does not know are always kept verbatim (``extras``)
+        and listed in ``ds.schema_drift``; ``"warn"`` also warns (one ``UserWarning`` naming
+        every new path), ``"raise"`` raises :class:`~copilot_metrics.errors.SchemaDriftError`
+        naming every new path (``grain:path``).
 
     Raises
     ------
@@ -174,6 +208,7 @@ def load(
         raise TypeError(f"precedence must be a function of a ds.sources row, not {type(precedence).__name__}")
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be a function of a cm.LoadProgress, not {type(progress).__name__}")
+    _report_options(reports, scope_level, on_drift)
     times = export_times(fetched_at)
     datasets, source = _parquet_datasets(source)
     if datasets:
@@ -192,7 +227,8 @@ def load(
     skipped = [source_row(ref, "skipped", ref.skipped) for ref in refs if ref.skipped]
     ds = assemble(
         read_batches(refs, workers, progress, batch_bytes=BATCH_BYTES), on_invalid=on_invalid, fetched_at=fetched_at,
-        precedence=precedence, contracts=contracts, skipped=skipped,
+        precedence=precedence, contracts=contracts, skipped=skipped, reports=reports, scope_level=scope_level,
+        on_drift=on_drift,
     )
     return ds if base_ds is None else merge.merge_into(base_ds, ds, fetched_at=fetched_at, precedence=precedence)
 
@@ -205,19 +241,34 @@ def assemble(
     precedence: Callable[[dict[str, Any]], Any] | None = None,
     contracts: bool = True,
     skipped: Sequence[dict[str, Any]] = (),
+    reports: Reports = "load",
+    scope_level: Literal["organization", "enterprise"] | None = None,
+    on_drift: OnDrift = "keep",
 ) -> Dataset:
     """Everything :func:`load` does after reading: merge the batches, pick winners, contracts, findings.
 
     ``chunks`` are the batches of :func:`copilot_metrics.batch.process_batch`, in any order,
     computed here or elsewhere (worker processes, or the executors of
     :mod:`copilot_metrics.spark`): one place turns read batches into a dataset, so every engine
-    gives the same one.  ``skipped`` are the ``ds.sources`` rows of inputs never opened.
+    gives the same one.  ``skipped`` are the ``ds.sources`` rows of inputs never opened.  The
+    batch step reads successor report files without options; ``reports``, ``scope_level``,
+    ``on_drift`` (and ``on_invalid`` for their records) are applied here, as :func:`load` says.
     """
     collected = _collect(chunks, on_invalid, skipped)
+    if reports == "refuse":
+        _refuse_reports(collected)
+    elif scope_level is not None:
+        collected.reports = [(ref, dataclasses.replace(r, read=relevel(r.read, scope_level)))
+                             for ref, r in collected.reports]
+    collected.reports.sort(key=lambda item: item[0].label)
+    for ref, r in collected.reports:
+        if r.read.errors:
+            collected.errors.append(_report_errors(ref.label, r))
+    _refuse_invalid_records(collected.reports, on_invalid)
     report = collected.report()
     refuse(collected.format_errors, report, on_invalid)
     return _finish(collected, report, on_invalid=on_invalid, fetched_at=fetched_at, precedence=precedence,
-                   contracts=contracts)
+                   contracts=contracts, on_drift=on_drift)
 
 
 @dataclass
@@ -233,6 +284,7 @@ class _Collected:
     positions: list[pl.DataFrame] = dataclasses.field(default_factory=list)
     findings: list[pl.DataFrame] = dataclasses.field(default_factory=list)
     format_errors: list[FormatError] = dataclasses.field(default_factory=list)
+    reports: list[tuple[SourceRef, ReportInput]] = dataclasses.field(default_factory=list)
 
     def report(self) -> ValidationReport:
         """The validation report of every input read (the ``ds.sources`` rows of those read are added)."""
@@ -258,6 +310,9 @@ def _collect(chunks: Iterable[Batch], on_invalid: OnInvalid, skipped: Sequence[d
                     collected.format_errors.append(outcome)
                 elif on_invalid == "raise":
                     raise outcome
+                continue
+            if outcome.report is not None:  # a successor report file: merged apart (merge.reports)
+                collected.reports.append((ref, outcome.report))
                 continue
             if outcome.cut_short is not None:  # complete days read; raise mode refuses the file
                 collected.format_errors.append(outcome.cut_short)
@@ -286,12 +341,15 @@ def _finish(
     fetched_at: Mapping[str, Any] | None,
     precedence: Callable[[dict[str, Any]], Any] | None,
     contracts: bool,
+    on_drift: OnDrift = "keep",
 ) -> Dataset:
     """Pick the winners, then the contracts, the statuses and the findings: the dataset."""
     merger = collected.merger
     sources = _stack(collected.sources, SOURCE_READ_SCHEMA).unique("source", keep="last").sort("source")
     if merger.registry:  # unlabelled folders that cannot be one scope are refused, never merged
         merge.refuse_clashes(merge.scope_clashes(pl.concat(merger.registry)), sources["source"].to_list())
+    if collected.reports:  # a report's created_at comes right after fetched_at
+        sources = report_times(sources, pl.concat([r.read.reports for _, r in collected.reports]), fetched_at)
     ranked = merge.rank_sources(sources, fetched_at, precedence)
     tables, conflicts, counts, versions = merger.finish(ranked)
     sources = ranked.join(counts, on="source", how="left").with_columns(
@@ -301,12 +359,137 @@ def _finish(
     collected.quarantine.clear()
     ds = Dataset(tables, sources, quarantine_frame, FINDING_SCHEMA.to_frame(), conflicts, report, versions=versions)
     ds = enforce_and_mark(ds, on_invalid, contracts=contracts, positions=_stack(collected.positions, POSITIONS_SCHEMA))
+    if collected.reports:
+        ds = _with_reports(ds, collected, ranked, on_drift, contracts=contracts)
     return dataclasses.replace(
         ds,
         findings=pl.concat([*collected.findings, table_findings(ds.tables), ds.findings])
         .unique()
         .sort(["source", *DAY_KEY, "table", "rule", "json_path", "value", "severity", "message"], nulls_last=True),
     )
+
+
+def schema_drift(ds: Dataset) -> pl.DataFrame:
+    """The keys of the successor reports the registry does not know, one row per (grain, path, type), by first date.
+
+    ``ds.schema_drift`` sorted by ``first_date`` (then grain, path, type): ``path`` is the key's
+    path in a record (``totals_by_feature[].hover_ms``; ``value:<v>`` for a value outside the
+    documented vocabulary), ``first_date``/``last_date`` the days of the records holding it,
+    ``files`` and ``records`` how many hold it, ``status`` ``unknown``.
+    """
+    return ds.schema_drift.sort("first_date", "grain", "path", "example_type", nulls_last=True)
+
+
+def _report_options(reports: object, scope_level: object, on_drift: object) -> None:
+    """The successor reports' load options, refused at the door unless one of their values."""
+    if reports not in ("load", "refuse"):
+        raise ValueError(f"reports must be 'load' or 'refuse', not {reports!r}")
+    if scope_level not in (None, "organization", "enterprise"):
+        raise ValueError(f"scope_level must be None, 'organization' or 'enterprise', not {scope_level!r}")
+    if on_drift not in ("keep", "warn", "raise"):
+        raise ValueError(f"on_drift must be 'keep', 'warn' or 'raise', not {on_drift!r}")
+
+
+def _refuse_reports(collected: _Collected) -> None:
+    """``reports="refuse"``: every report file read is refused as the legacy reader refused it."""
+    refused = {ref.label for ref, _ in collected.reports}
+    collected.read = [frame.filter(~pl.col("source").is_in(refused)) for frame in collected.read]
+    rows = []
+    for ref, r in collected.reports:
+        error = r.refused
+        collected.format_errors.append(error)
+        rows.append(source_row(ref, "refused", error.message, reason=refused_reason(error)))
+        collected.errors.append(frame_of([error_row(ref.label, None, None, error.json_path or "$",
+                                                    f"format:{error.detected}", None, error.message)], ERROR_SCHEMA))
+    collected.sources.append(_source_rows(rows))
+    collected.reports = []
+
+
+def _report_errors(label: str, r: ReportInput) -> pl.DataFrame:
+    """``ds.validation.errors`` rows of a report file's records with values of the wrong type (rule ``type``)."""
+    return frame_of([error_row(label, None, e["date"], e["json_path"], "type", e["value"],
+                               f"{e['value']} is not {e['expected']}") for e in r.read.errors], ERROR_SCHEMA)
+
+
+def _refuse_invalid_records(reports: Sequence[tuple[SourceRef, ReportInput]], on_invalid: OnInvalid) -> None:
+    """With ``"raise"``, the first report file (by name) with records of the wrong type raises, naming every error."""
+    if on_invalid != "raise":
+        return
+    for ref, r in reports:
+        if r.read.errors:
+            raise ReportValidationError(ref.label, r.read.errors)
+
+
+def _with_reports(ds: Dataset, collected: _Collected, ranked: pl.DataFrame, on_drift: OnDrift, *,
+                  contracts: bool) -> Dataset:
+    """The dataset with the successor reports merged in: their tables, side tables and report rows."""
+    parts = [(ref.label, ref.scope, r.read) for ref, r in collected.reports]
+    drift = reports_merge.schema_drift([r.read.schema_drift for _, r in collected.reports])
+    apply_drift(drift, on_drift, [ref.label for ref, r in collected.reports if r.read.schema_drift.height])
+    merged = reports_merge.merge_reports(parts, ranked)
+    if contracts:
+        _report_contracts(merged.tables)
+    findings = [_report_findings(ref, r) for ref, r in collected.reports]
+    quarantine = [quarantine_rows(ref.scope, r.read) for ref, r in collected.reports if r.read.quarantine.height]
+    legacy_q = ds.quarantine.with_columns(pl.lit(None, pl.String).alias("record_json"))
+    quarantine_frame = pl.concat([legacy_q, *quarantine], how="vertical_relaxed") if quarantine else legacy_q
+    info = pl.DataFrame([{
+        "source": ref.label, "_family": "reports",
+        "report_id": ",".join(sorted(set(r.read.reports["report_id"].to_list()))),
+        "record_kinds": ",".join(r.read.record_kinds),
+        "flavor": ",".join(sorted(set(r.read.tables["user_days"]["flavor"].drop_nulls().to_list()))) or None,
+    } for ref, r in collected.reports], schema={"source": pl.String, "_family": pl.String, "report_id": pl.String,
+                                                "record_kinds": pl.String, "flavor": pl.String})
+    counts = merged.counts.rename({c: f"_{c}" for c in ("days_kept", "days_identical", "days_superseded")})
+    sources = ds.sources.join(info, on="source", how="left").join(counts, on="source", how="left").with_columns(
+        pl.when(pl.col("_family").is_not_null()).then(pl.col("_family"))
+        .when(loaded()).then(pl.lit("legacy")).alias("family"),
+        *[pl.when(pl.col("_family").is_not_null()).then(pl.col(f"_{c}").fill_null(0)).otherwise(pl.col(c)).alias(c)
+          for c in ("days_kept", "days_identical", "days_superseded")],
+    ).drop("_family", "_days_kept", "_days_identical", "_days_superseded")
+    sources = sources.select([c for c in sources.columns if c not in _SOURCE_EXTRA] + list(_SOURCE_EXTRA))
+    sources = merge.file_statuses(sources, quarantine_frame)
+    conflicts = pl.concat([ds.conflicts, merged.conflicts]).sort(
+        list(CONFLICT_ORDER), nulls_last=False)
+    return dataclasses.replace(
+        ds, tables={**ds.tables, **merged.tables}, sources=sources, quarantine=quarantine_frame,
+        findings=pl.concat([ds.findings, *findings, merged.findings]), conflicts=conflicts,
+        reports=merged.reports, schema_drift=drift,
+        user_logins=reports_merge.user_logins(merged.tables["user_days"]),
+    )
+
+
+#: The columns a load with reports adds to ``ds.sources``.
+_SOURCE_EXTRA = ("family", "report_id", "record_kinds", "flavor")
+
+
+def _report_findings(ref: SourceRef, r: ReportInput) -> pl.DataFrame:
+    """A report file's findings in ``ds.findings``' columns (its scope labels; the ids are in the message)."""
+    found = r.read.findings
+    return found.select(
+        "source", pl.lit(ref.scope.get("enterprise"), pl.String).alias("enterprise"),
+        pl.lit(ref.scope.get("org"), pl.String).alias("org"), pl.lit(None, pl.String).alias("team"), "date",
+        "table", "json_path", "rule", "severity", "message", "value",
+    ).cast(FINDING_SCHEMA)
+
+
+def _report_contracts(tables: Mapping[str, pl.DataFrame]) -> None:
+    """The pandera contract of every successor table with rows (exact dtypes, counts >= 0, unique keys)."""
+    from pandera.errors import SchemaError, SchemaErrors
+
+    from copilot_metrics.errors import ContractError
+    from copilot_metrics.successor import contract
+
+    for name, frame in tables.items():
+        if frame.height == 0:
+            continue
+        try:
+            contract(name).validate(frame, lazy=True)
+        except (SchemaError, SchemaErrors) as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise ContractError(f"table {name!r}: {first}", table=name,
+                                failure_cases=pl.DataFrame({"table": [name], "message": [str(exc)]}),
+                                hint="a report record breaks the table's contract") from None
 
 
 def _stack(parts: Sequence[pl.DataFrame], schema: pl.Schema) -> pl.DataFrame:
@@ -479,7 +662,11 @@ def validate(
     read with rule ``io``.  Sources that name nothing (a missing or an empty path) raise
     :class:`~copilot_metrics.errors.CopilotMetricsError`, as :func:`~copilot_metrics.load` does.
     A folder the library wrote is read as :func:`load` reads it; a Parquet dataset contributes
-    the report stored when it was written (its days' JSON is not kept).  ``progress`` is called
+    the report stored when it was written (its days' JSON is not kept).  Successor
+    usage-metrics report files are checked record by record: each value of the wrong type is an
+    error row (rule ``type``, ``day_index`` null, ``date`` the record's ``day``) at its JSON
+    path (``$[17].totals_by_feature[2].code_acceptance_activity_count``); ``days_checked`` and
+    ``days_valid`` count their records.  ``progress`` is called
     as :func:`load` calls it, after each file checked.
 
     >>> import copilot_metrics as cm
@@ -509,6 +696,12 @@ def validate(
             continue
         except CopilotMetricsError as exc:
             errors.append(ref.label, None, None, "$", "io", None, exc.message)
+            continue
+        if prepared.report is not None:  # a successor report file: its records' type errors, with JSON paths
+            if prepared.report.read.errors:
+                errors.extend(_report_errors(ref.label, prepared.report))
+            checked += prepared.source["days"]
+            valid += prepared.source["days_valid"]
             continue
         errors.extend(prepared.errors)
         unknown.extend(prepared.unknown)

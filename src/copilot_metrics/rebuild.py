@@ -85,7 +85,7 @@ def rebuild_days(
     key named like a scope.
     """
     if only is not None:
-        tables = {n: f.join(only, on=DAY_KEY, how="semi", nulls_equal=True) for n, f in tables.items()}
+        tables = {n: tables[n].join(only, on=DAY_KEY, how="semi", nulls_equal=True) for n in TABLES}  # legacy days
     children: dict[str, dict[tuple[Any, ...], list[dict[str, Any]]]] = {}
     for name, spec in TABLES.items():
         if spec.parent is None:

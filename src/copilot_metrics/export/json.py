@@ -56,7 +56,7 @@ from copilot_metrics.export._atomic import naming, replace
 from copilot_metrics.export._labels import DIGEST_MARK, folder_name
 from copilot_metrics.pipeline import load
 from copilot_metrics.rebuild import to_api
-from copilot_metrics.tables import SCOPE
+from copilot_metrics.tables import SCOPE, TABLES
 
 __all__ = ["FILE_NAME", "LABELS_FILE", "read_json", "templates", "write_json"]
 
@@ -269,8 +269,8 @@ def write_json(
     def body(scope: dict[str, Any]) -> bytes:
         condition = pl.all_horizontal(pl.col(k).eq_missing(pl.lit(scope[k], pl.String)) for k in SCOPE)
         sub = dataclasses.replace(
-            ds, tables={name: frame.filter(condition).sort("date", maintain_order=True)
-                        for name, frame in ds.tables.items()}
+            ds, tables={name: ds.tables[name].filter(condition).sort("date", maintain_order=True)
+                        for name in TABLES}  # the legacy days (the successor reports are written apart)
         )
         return _dump_days(to_api(sub), option) + b"\n"
 

@@ -20,6 +20,8 @@ __all__ = ["FEATURE_BLOCKS", "PAIRED", "RATES", "SHARES", "ColumnKind", "column_
 ColumnKind = Literal[
     "scope", "period", "calendar", "dimension", "additive", "days", "user_days", "distinct", "rate", "share",
     "change", "trend", "attribute", "bookkeeping",
+    # the successor usage-metrics reports' measures that are not additive (SUCCESSOR.md §5.2)
+    "snapshot", "average", "quantile", "flag",
 ]
 
 #: feature name -> its block in the API's JSON
@@ -75,8 +77,48 @@ _KINDS: dict[str, ColumnKind] = {
 _TREND = re.compile(r".+_trend_\d+d(_days)?$")
 
 
-def column_kind(name: str) -> ColumnKind:
+_REPORT_SCOPE = ("enterprise_id", "organization_id", "enterprise", "org")
+_REPORT_BOOKKEEPING = ("source", "extras", "shape", "report_id")
+
+
+def _report_kind(table: str, name: str) -> ColumnKind:
+    """The kind of column ``name`` of successor table ``table`` in this module's terms."""
+    from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
+
+    declared = REPORT_TABLES[table].kinds.get(name)
+    if declared is None:
+        raise CopilotMetricsError(f"successor table {table!r} has no column {name!r}", table=table, column=name,
+                                  hint="cm.successor.TABLES[table].columns lists its columns")
+    if name in _REPORT_BOOKKEEPING:
+        return "bookkeeping"
+    if declared == "key":
+        return "scope" if name in _REPORT_SCOPE else "period" if name == "date" else "dimension"
+    kind: ColumnKind = declared  # type: ignore[assignment]  # the registry's other kinds are ColumnKinds
+    return kind
+
+
+def _report_kinds() -> dict[str, set[ColumnKind]]:
+    from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
+
+    kinds: dict[str, set[ColumnKind]] = {}
+    for table, spec in REPORT_TABLES.items():
+        for column in spec.columns:
+            kinds.setdefault(column.name, set()).add(_report_kind(table, column.name))
+    return kinds
+
+
+def column_kind(name: str, table: str | None = None) -> ColumnKind:
     """Return how column ``name`` of a metrics output, or of a table, aggregates.
+
+    ``table`` names a successor usage-metrics table (``agg_days``, ``user_ide``...): its
+    declared kind is answered (:data:`copilot_metrics.successor.TABLES`); without it, a column
+    only the successor tables hold is answered when its kind is the same in all of them
+    (``phase`` and ``phase_number`` are a dimension of ``agg_adoption_phase`` but an attribute
+    of ``user_days``: without ``table`` they are ``"dimension"``).  Their kinds are those above and ``"snapshot"`` (a
+    windowed count as GitHub reported it: ``weekly_active_users``...), ``"average"``,
+    ``"quantile"`` (medians, p90) and ``"flag"`` (``used_agent``...); their ids and
+    dimensions are ``"dimension"``, ``enterprise_id``/``organization_id`` ``"scope"``,
+    ``report_id`` ``"bookkeeping"``.
 
     Kinds:
 
@@ -130,8 +172,18 @@ def column_kind(name: str) -> ColumnKind:
     >>> column_kind("total_engaged_users"), column_kind("engaged_users_days_reported")
     ('distinct', 'days')
     """
+    if table is not None:
+        from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
+
+        if table not in REPORT_TABLES:
+            raise CopilotMetricsError(f"{table!r} is not a successor table", table=table,
+                                      hint="table= names a table of cm.successor.TABLES; legacy columns need none")
+        return _report_kind(table, name)
     if name in _KINDS:
         return _KINDS[name]
+    reported = _report_kinds().get(name)
+    if reported is not None:
+        return "dimension" if "dimension" in reported else min(reported)  # one kind, but phase and phase_number
     if name.endswith("_mean_change"):
         return "change"
     if name.endswith(("_mean", "_peak")):

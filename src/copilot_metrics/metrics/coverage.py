@@ -18,8 +18,34 @@ def coverage(ds: Any) -> pl.DataFrame:
 
     Columns: ``enterprise``, ``org``, ``team``, ``first_date``, ``last_date``, ``days_present``,
     ``days_missing``, ``missing_ranges`` (a list of ``{start, end}`` structs, inclusive).
+
+    A dataset holding successor usage-metrics reports gets one more row per scope and family of
+    the reports (:func:`~copilot_metrics.metrics.successor_coverage.report_coverage`, SUCCESSOR.md
+    §5.6: a users-window day with no rows is a known zero, 0 users; an aggregate window day
+    absent is a gap; a day in no window is missing), and the columns ``family`` (``legacy`` on
+    the legacy rows), ``enterprise_id``, ``organization_id``, ``days_with_rows`` and
+    ``days_in_windows_without_rows`` (``days_present`` is ``days_with_rows``).
     """
-    days: pl.DataFrame = ds.days if hasattr(ds, "days") else ds
+    if hasattr(ds, "reports") and ds.reports.height:
+        return _with_reports(_legacy(ds.days), ds)
+    return _legacy(ds.days if hasattr(ds, "days") else ds)
+
+
+def _with_reports(legacy: pl.DataFrame, ds: Any) -> pl.DataFrame:
+    from copilot_metrics.metrics.successor_coverage import report_coverage
+
+    reported = report_coverage(ds).with_columns(
+        pl.lit(None, pl.String).alias("team"), pl.col("days_with_rows").alias("days_present"))
+    legacy = legacy.with_columns(
+        pl.lit("legacy").alias("family"), pl.lit(None, pl.String).alias("enterprise_id"),
+        pl.lit(None, pl.String).alias("organization_id"), pl.col("days_present").alias("days_with_rows"),
+        pl.lit(0, pl.Int64).alias("days_in_windows_without_rows"))
+    columns = [*SCOPE, "family", "enterprise_id", "organization_id", "first_date", "last_date", "days_present",
+               "days_with_rows", "days_in_windows_without_rows", "days_missing", "missing_ranges"]
+    return pl.concat([legacy.select(columns), reported.select(columns)])
+
+
+def _legacy(days: pl.DataFrame) -> pl.DataFrame:
     present = days.select(*SCOPE, "date").unique().sort([*SCOPE, "date"], nulls_last=False)
     gaps = (
         present.with_columns(pl.col("date").shift(1).over(SCOPE).alias("prev"))

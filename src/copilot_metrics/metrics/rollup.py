@@ -7,9 +7,14 @@ import polars as pl
 from copilot_metrics.errors import CopilotMetricsError, RollupError
 from copilot_metrics.metrics._selection import By, check_arguments
 from copilot_metrics.metrics.columns import PAIRED, RATES, SHARES, ColumnKind, column_kind, rate_expr, ratio
-from copilot_metrics.tables import SCOPE
+from copilot_metrics.tables import SCOPE, TRAINING_DATE
 
 __all__ = ["rollup"]
+
+#: The successor reports' measures that are not additive (refused by name and kind).
+_NOT_ADDITIVE = ("snapshot", "average", "quantile", "flag")
+#: The legacy tables' attributes, left out of a rollup (the successor reports' attributes are refused).
+_LEGACY_ATTRIBUTES = ("is_custom_model", TRAINING_DATE)
 
 
 def rollup(frame: pl.DataFrame | pl.LazyFrame, by: By = None) -> pl.DataFrame:
@@ -37,7 +42,11 @@ def rollup(frame: pl.DataFrame | pl.LazyFrame, by: By = None) -> pl.DataFrame:
       take the users at the coarser grain from the metrics function, which reads them from the
       table counting that grain);
     * ``attribute`` and ``bookkeeping`` columns (``is_custom_model``, ``source``, ``shape``...)
-      describe single rows: they are left out of the result.
+      describe single rows: they are left out of the result;
+    * of the successor usage-metrics tables, every column that is not additive (``distinct``,
+      ``snapshot``, ``average``, ``quantile``, ``flag``, ``attribute``; ``column_kind``) raises
+      :class:`RollupError` naming the column and its kind; their ids, dimensions and
+      bookkeeping (``report_id``) behave as above.
 
     Examples
     --------
@@ -99,6 +108,11 @@ def _refuse(kinds: dict[str, ColumnKind], keys: list[str], summed: list[str]) ->
                           f"{dropped_dims} counts days twice", column=slice_days[0], hint=hint)
     for n in names:
         kind = kinds[n]
+        if kind in _NOT_ADDITIVE or (kind == "attribute" and n not in _LEGACY_ATTRIBUTES):
+            raise RollupError(
+                f"column {n!r} is of kind {kind!r}: only additive columns can be summed over days or slices",
+                column=n, hint="drop it before rollup; a snapshot, average, quantile or flag of a coarser grain is "
+                               "not computed from the rows' values")
         if kind in ("change", "trend"):
             raise RollupError(f"column {n!r} ({kind}) cannot be re-aggregated", column=n,
                               hint="drop it before rollup and recompute it at the coarser grain")

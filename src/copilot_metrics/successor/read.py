@@ -50,6 +50,8 @@ RULES: dict[str, tuple[str, str]] = {
     "derived_user_export": ("info", "user rows of a derived export (primary_ide-style keys, no totals_by_*)"),
     "unparseable_timestamp": ("warning", "a timestamp that is not ISO 8601 even leniently: null, raw text kept"),
     "acceptances_exceed_generations": ("warning", "code_acceptance_activity_count > code_generation_activity_count"),
+    "shard_conflict": ("error", "two files of one report hold one record with different content: the most recent "
+                                "file's is kept"),
 }
 
 _WRAPPER, _USER_TEAM, _REPO, _USER, _AGGREGATE = "wrapper", "user_team", "repo", "user", "aggregate"
@@ -81,7 +83,7 @@ def classify_record(obj: Any) -> str:
         return "viewer-user-totals"
     if "message" in obj and "day" not in obj:
         return "api-error"
-    if "date" in obj and not _LEGACY_BLOCKS.isdisjoint(obj):
+    if ("date" in obj or "day" in obj) and not _LEGACY_BLOCKS.isdisjoint(obj):  # also a legacy day renamed
         return "legacy"
     if isinstance(obj.get("day_totals"), list):
         return _WRAPPER
@@ -150,6 +152,11 @@ class ReportRead:
         Records set aside verbatim with their reasons: :data:`~.registry.QUARANTINE_SCHEMA`.
     user_logins:
         One row per (``user_id``, ``user_login``): :data:`~.registry.LOGIN_SCHEMA`.
+    record_kinds:
+        The record grains the file holds (one: a file mixing kinds is refused).
+    errors:
+        With ``on_invalid="quarantine"``, every type error of the records set aside: dicts with
+        ``json_path``, ``value``, ``expected``, ``message`` and ``date`` (the record's ``day``).
     """
 
     source: str
@@ -161,6 +168,7 @@ class ReportRead:
     quarantine: pl.DataFrame
     user_logins: pl.DataFrame
     record_kinds: tuple[str, ...] = field(default=())
+    errors: list[dict[str, Any]] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- values
@@ -645,6 +653,8 @@ def read_bytes(
         quarantine=pl.DataFrame(quarantine, schema=QUARANTINE_SCHEMA, orient="row") if quarantine
         else pl.DataFrame(schema=QUARANTINE_SCHEMA),
         user_logins=logins, record_kinds=tuple(sorted({r.grain for r in records})),
+        errors=[{**e, "date": r.obj.get("day") if isinstance(r.obj.get("day"), str) else None}
+                for r, errs in errors_by_record for e in errs],
     )
 
 

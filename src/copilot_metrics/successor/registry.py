@@ -32,6 +32,7 @@ __all__ = [
     "FINDING_SCHEMA",
     "KINDS",
     "LOGIN_SCHEMA",
+    "MERGED_REPORT_SCHEMA",
     "QUARANTINE_SCHEMA",
     "RECORD_IDS",
     "REPORT_SCHEMA",
@@ -377,3 +378,11 @@ QUARANTINE_SCHEMA = pl.Schema({
 })
 #: ``user_logins``: one row per (user_id, user_login) seen.
 LOGIN_SCHEMA = pl.Schema({"user_id": _I, "user_login": _S, "first_date": _D, "last_date": _D, "rows": _I})
+#: ``ds.reports``: :data:`REPORT_SCHEMA` with the files of each report (``source`` is the first of
+#: ``shard_sources``), its precedence and what became of its (scope, family, date) units
+#: (:mod:`copilot_metrics.merge.reports`).
+MERGED_REPORT_SCHEMA = pl.Schema({
+    **REPORT_SCHEMA, "shard_sources": pl.List(pl.String()), "export_time": pl.Datetime("us"),
+    "precedence_basis": pl.String(), "rank": pl.Int64(), "days_kept": pl.Int64(), "days_identical": pl.Int64(),
+    "days_superseded": pl.Int64(),
+})
