@@ -69,7 +69,9 @@ def test_headline_numbers_and_what_they_stand_on(ds: cm.Dataset) -> None:
     assert head["line_acceptance_rate"] == pytest.approx(13 / 45)
     lines = summary.successor_lines(ds, min_users=1)
     assert lines[0] == "Usage-metrics reports, acme (organization 77001):"
-    assert "3 distinct" in lines[1] and "2026-05-03 to 2026-06-24" in lines[1] and "29 day(s) inside" in lines[1]
+    assert "3 distinct" in lines[1]
+    assert "2026-05-03 to 2026-06-24" in lines[1]
+    assert "29 day(s) inside" in lines[1]
     assert "30.0% (9 of 30 suggestions), lines 28.9% (13 of 45)" in lines[2]
     assert "code_completion rows only of the aggregate reports, 2 day(s)" in lines[2]
     assert "users_unreported" in lines[3]
@@ -77,7 +79,8 @@ def test_headline_numbers_and_what_they_stand_on(ds: cm.Dataset) -> None:
 
 def test_headline_suppresses_below_min_users(ds: cm.Dataset) -> None:
     head = summary.successor_headline(ds).row(0, named=True)  # 3 users < 5
-    assert head["active_users"] is None and head["users_suppressed"] is True
+    assert head["active_users"] is None
+    assert head["users_suppressed"] is True
     assert head["ide_agent_share"] is None
     assert head["acceptances"] == 9  # aggregate counts are not user-derived
     assert "(suppressed here)" in summary.successor_lines(ds)[1]
@@ -112,7 +115,8 @@ def test_report_sections_rows_by_hand(page: str) -> None:
     assert "partial: 1 of 7 days covered" in users  # week of 04-27: only Sunday 05-03 in the window
     completion = section(page, "successor-completion")
     assert body_rows(completion) == 1
-    assert "<td>30.0%</td>" in completion and "<td>28.9%</td>" in completion
+    assert "<td>30.0%</td>" in completion
+    assert "<td>28.9%</td>" in completion
     assert "feature = code_completion only" in completion
     assert body_rows(section(page, "successor-adoption")) == 2  # IDE agent, any agent
     assert body_rows(section(page, "successor-continuity")) == 30  # every series of SUCCESSOR.md §4's mapping
@@ -123,9 +127,11 @@ def test_report_sections_rows_by_hand(page: str) -> None:
 def test_report_chart_points_and_break_rules(page: str) -> None:
     users = section(page, "successor-active-users")
     symbols = re.search(r'<g class="mark-symbol role-mark[^"]*"[^>]*>(.*?)</g>', users, re.S)
-    assert symbols is not None and symbols.group(1).count("<path") == 5
+    assert symbols is not None
+    assert symbols.group(1).count("<path") == 5
     rules = re.search(r'<g class="mark-rule role-mark[^"]*"[^>]*>(.*?)</g>', users, re.S)
-    assert rules is not None and rules.group(1).count("<line") == 1
+    assert rules is not None
+    assert rules.group(1).count("<line") == 1
     assert "server_side_users" in users
 
 
@@ -141,7 +147,8 @@ def test_legacy_only_report_has_no_successor_section(tmp_path: Path) -> None:
     path = tmp_path / "legacy.json"
     path.write_text(json.dumps(LEGACY), encoding="utf-8")
     page = report.render(cm.load(str(path), org="acme"))
-    assert 'id="successor' not in page and "Usage-metrics reports" not in page
+    assert 'id="successor' not in page
+    assert "Usage-metrics reports" not in page
 
 
 def test_reports_only_dataset_gets_a_report() -> None:
@@ -191,8 +198,7 @@ def test_cli_convert_report_file(tmp_path: Path) -> None:
     # the successor tables in Parquet (agg_days 2, agg_feature 6) are issue 21's persist work, tested there
 
 
-def test_python_m_prints_the_successor_headline(ds: cm.Dataset, tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_python_m_prints_the_successor_headline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from copilot_metrics.__main__ import main
 
     legacy = tmp_path / "legacy.json"

@@ -211,8 +211,8 @@ const charts = [...document.querySelectorAll('figure.chart')].map(figure => {
 const rows = Object.fromEntries([...document.querySelectorAll('section[id]')].map(section =>
   [section.id, [...section.querySelectorAll(':scope > div.table-wrap tbody tr, :scope > details tbody tr')]
     .filter(r => r.getBoundingClientRect().height > 0).length]));
-document.body.setAttribute('data-probe', JSON.stringify({charts, rows, scrollWidth: document.documentElement.scrollWidth,
-  innerWidth: window.innerWidth}));
+document.body.setAttribute('data-probe', JSON.stringify({charts, rows,
+  scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth}));
 </script>"""
 
 

@@ -19,8 +19,8 @@ as rules), code completion acceptance (``code_completion`` rows only), IDE-agent
 adoption (with the users whose flags are not reported), the continuity table (when legacy days
 are loaded too: ``cm.continuity``) and the known breaks; every table says what it stands on
 (report family, scope, days covered, ``min_users`` suppression).  A dataset without reports
-gets the report it always got. The report says when and by which version it was generated, and names no absolute path of the
-machine that made it (paths are relative to the folder the files share).
+gets the report it always got. The report says when and by which version it was generated, and
+names no absolute path of the machine that made it (paths are relative to the folder the files share).
 
 Needs the ``cli`` extra (``pip install "copilot-metrics[cli]"``: altair and vl-convert-python),
 imported when a function is called.
@@ -60,8 +60,6 @@ from copilot_metrics.summary import (
     scope_label,
     scope_name,
     scopes,
-    successor_headline,
-    successor_scope_name,
 )
 from copilot_metrics.summary import summary_table as summary
 
@@ -395,13 +393,14 @@ def users_chart(daily: pl.DataFrame, breaks: pl.DataFrame, *, title: str) -> Cha
 
     points = daily.filter(pl.col("active_users").is_not_null()).select(
         _successor_scope(), pl.col("period_start").alias("day"), "active_users")
-    base = alt.Chart(alt.Data(values=[{**r, "day": r["day"].isoformat()} for r in points.to_dicts()]))
+    base = alt.Chart(alt.Data(values=[{**r, "day": r["day"].isoformat()}  # type: ignore[no-untyped-call]
+                                      for r in points.to_dicts()]))
     dots = base.mark_point(filled=True, size=40).encode(
         x=alt.X("day:T", title="day"), y=alt.Y("active_users:Q", title="distinct active users"),
         color=alt.Color("Scope:N", title="scope"), tooltip=["Scope:N", "day:T", "active_users:Q"])
     layers: list[Any] = [dots]
     if breaks.height:
-        marks = alt.Data(values=[{"break": b, "day": d.isoformat()}
+        marks = alt.Data(values=[{"break": b, "day": d.isoformat()}  # type: ignore[no-untyped-call]
                                  for b, d in breaks.select("break", "first").iter_rows()])
         rule = alt.Chart(marks).mark_rule(strokeDash=[4, 3], color="#b45309").encode(x="day:T")
         label = alt.Chart(marks).mark_text(align="left", dx=3, dy=-4, color="#b45309", fontSize=10).encode(
@@ -497,7 +496,7 @@ def successor_section(ds: cm.Dataset, *, min_users: int | None = MIN_USERS, star
         rows = []
         for label, function in (("IDE agent (used_agent)", usage.ide_agent_adoption),
                                 ("any agent (agent, CLI or app flags)", usage.any_agent_adoption)):
-            rows.append(function(ds, partial=True, min_users=min_users, **days)  # type: ignore[arg-type]
+            rows.append(function(ds, partial=True, min_users=min_users, **days)
                         .with_columns(pl.lit(label).alias("adoption")))
         adoption = _as_percent(pl.concat(rows), ("adoption_share",)).select(
             _successor_scope(), "adoption", "active_users", "reporting_users", "adopting_users", "users_unreported",
@@ -667,7 +666,8 @@ def _reports_line(ds: cm.Dataset) -> str:
     """What was loaded when the dataset holds reports only: files, reports, their days."""
     first = ds.reports.get_column("first_date").min() if "first_date" in ds.reports.columns else None
     last = ds.reports.get_column("last_date").max() if "last_date" in ds.reports.columns else None
-    return (f"{ds.sources.height:,} file(s), {ds.reports.height:,} usage-metrics report(s) from {first} to {last}, "
+    return (f"{ds.sources.height:,} file(s), {ds.reports.height:,} usage-metrics report(s) from {first!s} to "
+            f"{last!s}, "
             f"{ds.conflicts.height:,} conflicting value(s) between exports, {ds.quarantine.height:,} record(s) "
             f"quarantined, {ds.findings.height:,} finding(s)")
 
