@@ -57,6 +57,7 @@ from copilot_metrics.summary import (
     in_scope,
     missing_ranges_text,
     report_line,
+    reports_line,
     scope_label,
     scope_name,
     scopes,
@@ -644,7 +645,7 @@ def render(ds: cm.Dataset, *, every: str = "1w", top: int = 15, title: str = DEF
     successor = successor_section(ds, min_users=min_users, **days)
     sections += [successor, _coverage_section(ds), _findings_section(ds, root), _conflicts_section(ds, root),
                  _files_section(ds, root)]
-    loaded = report_line(ds) if scope_list else _reports_line(ds)
+    loaded = report_line(ds) if scope_list else reports_line(ds)
     made = f"Generated on {(generated or datetime.date.today()).isoformat()} by copilot-metrics {cm.__version__}."
     names = [scope_name(s) for s in scope_list] or ["usage-metrics reports only"]
     subtitle = (f"<p>{_esc(loaded)}</p><p>Scopes: {_esc(', '.join(names))}. "
@@ -660,16 +661,6 @@ def render(ds: cm.Dataset, *, every: str = "1w", top: int = 15, title: str = DEF
     template = Template(page.read_text("utf-8"))
     return template.substitute(title=_esc(title), subtitle=subtitle, nav=nav, body="\n".join(sections),
                                version=_esc(cm.__version__))
-
-
-def _reports_line(ds: cm.Dataset) -> str:
-    """What was loaded when the dataset holds reports only: files, reports, their days."""
-    first = ds.reports.get_column("first_date").min() if "first_date" in ds.reports.columns else None
-    last = ds.reports.get_column("last_date").max() if "last_date" in ds.reports.columns else None
-    return (f"{ds.sources.height:,} file(s), {ds.reports.height:,} usage-metrics report(s) from {first!s} to "
-            f"{last!s}, "
-            f"{ds.conflicts.height:,} conflicting value(s) between exports, {ds.quarantine.height:,} record(s) "
-            f"quarantined, {ds.findings.height:,} finding(s)")
 
 
 def _selection_text(start: Any, end: Any, weekdays_only: bool) -> str:

@@ -46,6 +46,7 @@ __all__ = [
     "missing_ranges_text",
     "not_loaded",
     "report_line",
+    "reports_line",
     "scope_label",
     "scope_name",
     "scopes",
@@ -162,6 +163,17 @@ def report_line(ds: Dataset) -> str:
     """
     first, last = str(ds.days.get_column("date").min()), str(ds.days.get_column("date").max())
     return (f"{ds.sources.height:,} file(s), {ds.days.height:,} scope-day(s) from {first} to {last}, "
+            + _outcome(ds, "{:,}".format))
+
+
+def reports_line(ds: Dataset) -> str:
+    """What was loaded, as the HTML report's subtitle says it when the dataset holds reports only (no legacy day).
+
+    ``1 file(s), 1 usage-metrics report(s) from 2026-05-10 to 2026-05-11, 0 conflicting value(s)
+    between exports, 0 day(s) quarantined, 26 finding(s)``.
+    """
+    first, last = str(ds.reports.get_column("first_date").min()), str(ds.reports.get_column("last_date").max())
+    return (f"{ds.sources.height:,} file(s), {ds.reports.height:,} usage-metrics report(s) from {first} to {last}, "
             + _outcome(ds, "{:,}".format))
 
 
