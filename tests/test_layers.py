@@ -36,11 +36,13 @@ LAYERS: list[set[str]] = [
     # metrics: the selection, the column kinds and "missing is never zero" under each metric
     {"metrics", "metrics._selection", "metrics.columns", "metrics._reported", "metrics.adoption",
      "metrics.features", "metrics.coverage", "metrics.successor_coverage", "metrics.trend", "metrics.rollup",
-     "export", "export.json", "testing", "_terminal", "summary"},  # _terminal: tables that fit a terminal
+     "export", "export.json", "testing"},
     # usage: metrics over the successor tables (user windows, k-suppression, pseudonyms)
     {"usage", "usage._frames", "usage.active", "usage.completion", "usage.adoption", "usage.privacy",
      "usage.breaks", "usage._periods", "usage.chat", "usage.clients", "usage.pulls", "usage.teams", "usage.reported",
      "usage.continuity"},
+    # what every front end says about a dataset, both families (summary reads the usage metrics)
+    {"summary", "_terminal"},  # _terminal: tables that fit a terminal
     # the facade (import copilot_metrics) and what imports it: the charts, the report, the front ends
     {"__init__", "plot", "report", "_cli_commands", "cli", "__main__", "spark"},
 ]

@@ -205,10 +205,14 @@ const charts = [...document.querySelectorAll('figure.chart')].map(figure => {
           height: box.height, figure: figure.getBoundingClientRect().width,
           marks: drawn('g[class^="mark-"] path, g[class^="mark-"] rect, g[class^="mark-"] line'),
           points: drawn('g.mark-symbol:not(.role-legend-symbol) path'),
-          bars: drawn('g.mark-rect:not(.role-legend-symbol) path'), text: text.length};
+          bars: drawn('g.mark-rect:not(.role-legend-symbol) path'), rules: drawn('g.mark-rule.role-mark line'),
+          text: text.length};
 });
-document.body.setAttribute('data-probe', JSON.stringify({charts, scrollWidth: document.documentElement.scrollWidth,
-  innerWidth: window.innerWidth}));
+const rows = Object.fromEntries([...document.querySelectorAll('section[id]')].map(section =>
+  [section.id, [...section.querySelectorAll(':scope > div.table-wrap tbody tr, :scope > details tbody tr')]
+    .filter(r => r.getBoundingClientRect().height > 0).length]));
+document.body.setAttribute('data-probe', JSON.stringify({charts, rows,
+  scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth}));
 </script>"""
 
 
@@ -319,3 +323,31 @@ def test_printed_to_pdf_every_column_of_the_conflicts_table_is_on_the_page(
     # its values too: the file each other value came from (wrapped inside the cell, never dropped)
     others = {Path(s).name for s in ds.conflicts.get_column("other_source").to_list()}
     assert all(name.split("-")[-1] in text for name in others)
+
+
+@NEEDS_CHROMIUM
+def test_browser_draws_the_usage_reports_section(tmp_path: Path) -> None:
+    """Both families (tests/test_front_successor.py's dataset): the new section's marks and rows, counted by hand.
+
+    The legacy export holds users counts only, so its scope draws the two adoption charts (the seven
+    others say "No ... data"); + the daily users chart + the coverage calendar = 4 charts; the
+    users chart has a point on 05-12, 05-13, 05-14, 05-15 and 06-24 (5) and one break rule
+    (server_side_users, 06-10..06-20, inside 05-03..06-24); rows: active users 1 + 9 ISO weeks + 2
+    months, completion 1, adoption 2 (IDE agent, any agent), continuity 30 series, breaks 6.
+    """
+    from test_front_successor import both
+
+    page = report.render(both(tmp_path), min_users=1)
+    found = probe(page, tmp_path, 1400)
+    charts = found["charts"]
+    assert len(charts) == 2 + 1 + 1
+    users = [c for c in charts if c["caption"].startswith("One point per day with users")]
+    assert len(users) == 1
+    assert users[0]["points"] == 5
+    assert users[0]["rules"] == 1
+    assert found["rows"]["successor-active-users"] == 1 + 9 + 2
+    assert found["rows"]["successor-completion"] == 1
+    assert found["rows"]["successor-adoption"] == 2
+    assert found["rows"]["successor-continuity"] == 30
+    assert found["rows"]["successor-breaks"] == 6
+    assert found["scrollWidth"] <= 1400

@@ -2,7 +2,9 @@
 
 Without a source it runs on the example archive shipped with the package.  It prints what was
 loaded (files, days, scopes, gaps, conflicts, quarantined days, findings), the adoption summary
-per scope, and the completion acceptance per language.  It needs only the core install.  The
+per scope, and the completion acceptance per language; when GitHub's successor usage-metrics
+reports are loaded, their headline per scope first (active users, code completion acceptance,
+agent adoption, each saying what it stands on).  It needs only the core install.  The
 tables fit the terminal (or ``COLUMNS``): short headers, no word broken, and a table too wide is
 split into parts that repeat the scope (:mod:`copilot_metrics._terminal`).
 
@@ -75,6 +77,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     _say(f"copilot-metrics {cm.__version__}: {summary.load_line(ds)}")
     for line in summary.not_loaded(ds.sources):  # which files, and why
         _say(line, indent="    " if line.startswith("  ") else "")
+    for line in summary.successor_lines(ds):  # the usage-metrics reports' headline, when loaded
+        _say(line, indent="    " if line.startswith("  ") else "")
+    if ds.days.is_empty() and summary.has_reports(ds):
+        _print("Coverage (missing days are gaps, not zeros)", summary.missing_ranges_text(cm.coverage(ds)),
+               COVERAGE_HEADERS)
+        return 0
     if ds.days.is_empty():
         if ds.quarantine.height:
             _print("Quarantined days", ds.quarantine.select("source", "date", "reasons").head(20))

@@ -245,7 +245,8 @@ def _say_loaded(ds: cm.Dataset, *, err: bool = False) -> None:
 
 
 def _require_days(ds: cm.Dataset, what: str) -> None:
-    if ds.days.is_empty():
+    """Refuse a dataset holding neither a legacy day nor a successor report row."""
+    if not _summary.holds_data(ds):
         raise cm.CopilotMetricsError(f"no valid day was loaded: nothing to {what}",
                                      hint="`copilot-metrics validate` lists what is wrong with the files")
 
@@ -568,13 +569,15 @@ def report_command(paths: tuple[str, ...], org: str | None, team: str | None, en
     _require_days(ds, "report")
     days: dict[str, Any] = {"start": start.date() if start else None, "end": end.date() if end else None,
                             "weekdays_only": weekdays_only}
-    _print_table(_summary_frame(ds, seat_numbers, **days),
-                 f"Adoption and acceptance over {_range_text(start, end, weekdays_only)} (users: daily mean and "
-                 "peak, never sums; rates: ratios of sums)", SUMMARY_HEADERS)
+    if not ds.days.is_empty():
+        _print_table(_summary_frame(ds, seat_numbers, **days),
+                     f"Adoption and acceptance over {_range_text(start, end, weekdays_only)} (users: daily mean and "
+                     "peak, never sums; rates: ratios of sums)", SUMMARY_HEADERS)
+    _say_successor(ds)
     _print_coverage(ds)
     by_language = cm.acceptance(ds, by=(*_SCOPE_COLUMNS, "language"), start=days["start"], end=days["end"],
                                 weekdays_only=weekdays_only)
-    for scope in _summary.scopes(ds):
+    for scope in _summary.scopes(ds) if not ds.days.is_empty() else []:
         top_rows = _summary.top_languages(by_language, scope, top)
         _print_table(top_rows.select(c for c in LANGUAGE_HEADERS if c in top_rows.columns),
                      f"Completion acceptance by language, {_summary.scope_name(scope)} (top {top} by suggestions)",
@@ -582,6 +585,12 @@ def report_command(paths: tuple[str, ...], org: str | None, team: str | None, en
     written = _report.write(ds, output, every=every, top=top, title=title, seats=seat_numbers, **days)
     _say(f"report written to {written.resolve()}")
     return 0
+
+
+def _say_successor(ds: cm.Dataset) -> None:
+    """The successor reports' headline per scope, each line saying what it stands on (nothing without reports)."""
+    for line in _summary.successor_lines(ds):
+        _say(line, indent="    " if line.startswith("  ") else "")
 
 
 def _coverage_frame(ds: cm.Dataset | pl.DataFrame) -> pl.DataFrame:

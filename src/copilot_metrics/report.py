@@ -12,8 +12,15 @@ period (adoption, feature adoption, completion volume and acceptance rates, chat
 summaries), the acceptance by language and by editor, the IDE chat by editor, the github.com chat
 by model and the PR summaries by repository. Then, for the whole dataset: the coverage calendar
 and table, the findings, the conflicts between exports, the quarantined days and the files read.
-The report says when and by which version it was generated, and names no absolute path of the
-machine that made it (paths are relative to the folder the files share).
+When the dataset holds GitHub's successor usage-metrics reports, a section "Usage-metrics reports"
+follows (:func:`successor_section`): distinct active users per scope over the loaded range, per
+ISO week and per month (partial periods marked) and per day (a chart with the known breaks drawn
+as rules), code completion acceptance (``code_completion`` rows only), IDE-agent and any-agent
+adoption (with the users whose flags are not reported), the continuity table (when legacy days
+are loaded too: ``cm.continuity``) and the known breaks; every table says what it stands on
+(report family, scope, days covered, ``min_users`` suppression).  A dataset without reports
+gets the report it always got. The report says when and by which version it was generated, and
+names no absolute path of the machine that made it (paths are relative to the folder the files share).
 
 Needs the ``cli`` extra (``pip install "copilot-metrics[cli]"``: altair and vl-convert-python),
 imported when a function is called.
@@ -42,11 +49,15 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 import copilot_metrics as cm
+from copilot_metrics import usage
 from copilot_metrics.summary import (
+    MIN_USERS,
     SCOPE_COLUMNS,  # report.SCOPE_COLUMNS, kept
+    has_reports,
     in_scope,
     missing_ranges_text,
     report_line,
+    reports_line,
     scope_label,
     scope_name,
     scopes,
@@ -331,6 +342,201 @@ def _scope_section(ds: cm.Dataset, scope: dict[str, str | None], numbers: dict[s
     )
 
 
+# --------------------------------------------------------------------------------------------
+# The successor usage-metrics reports
+# --------------------------------------------------------------------------------------------
+
+#: The ids of a successor scope (the usage metrics' first columns), then its labels.
+_IDS = ("enterprise_id", "organization_id")
+_LABELS = ("enterprise", "org")
+
+
+def _successor_scope() -> pl.Expr:
+    """A successor scope's display name (as :func:`~copilot_metrics.summary.successor_scope_name` writes it)."""
+    ident = (pl.when(pl.col("organization_id").is_not_null())
+             .then(pl.format("organization {}", pl.col("organization_id")))
+             .otherwise(pl.format("enterprise {}", pl.col("enterprise_id"))))
+    label = pl.coalesce("org", "enterprise")
+    return pl.when(label.is_not_null()).then(pl.format("{} ({})", label, ident)).otherwise(ident).alias("Scope")
+
+
+def _as_percent(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
+    """``columns`` (shares, rates) as percentages with one decimal, null kept."""
+    return frame.with_columns(
+        pl.format("{}%", (pl.col(c) * 100).round(1)).alias(c) for c in columns if c in frame.columns)
+
+
+def _period_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """A ``period`` column: ``whole``, or ``partial: k of n days covered`` (the rest in no loaded users window)."""
+    total = pl.col("days_covered") + pl.col("days_uncovered")
+    return frame.with_columns(
+        pl.when(pl.col("days_uncovered") == 0).then(pl.lit("whole"))
+        .otherwise(pl.format("partial: {} of {} days covered", pl.col("days_covered"), total)).alias("period"))
+
+
+def _breaks_in(lo: datetime.date | None, hi: datetime.date | None) -> pl.DataFrame:
+    """The successor family's known breaks whose days meet ``lo``..``hi``."""
+    frame = usage.breaks_frame("successor")
+    if lo is None or hi is None:
+        return frame.clear()
+    return frame.filter((pl.col("first") <= hi) & (pl.col("last") >= lo))
+
+
+def users_chart(daily: pl.DataFrame, breaks: pl.DataFrame, *, title: str) -> Chart:
+    """Distinct active users per day (one point per day with a value) and the known breaks as rules.
+
+    ``daily``: ``cm.active_users(ds, every="1d")`` (``period_start``, ``active_users``, scope
+    ids and labels); ``breaks``: rows of :func:`copilot_metrics.usage.breaks_frame` (a rule on
+    each break's first day, labelled with its name).  Days without a value (outside every loaded
+    users window, or suppressed) get no point: unknown is never drawn as 0.
+    """
+    import altair as alt
+
+    points = daily.filter(pl.col("active_users").is_not_null()).select(
+        _successor_scope(), pl.col("period_start").alias("day"), "active_users")
+    base = alt.Chart(alt.Data(values=[{**r, "day": r["day"].isoformat()}  # type: ignore[no-untyped-call]
+                                      for r in points.to_dicts()]))
+    dots = base.mark_point(filled=True, size=40).encode(
+        x=alt.X("day:T", title="day"), y=alt.Y("active_users:Q", title="distinct active users"),
+        color=alt.Color("Scope:N", title="scope"), tooltip=["Scope:N", "day:T", "active_users:Q"])
+    layers: list[Any] = [dots]
+    if breaks.height:
+        marks = alt.Data(values=[{"break": b, "day": d.isoformat()}  # type: ignore[no-untyped-call]
+                                 for b, d in breaks.select("break", "first").iter_rows()])
+        rule = alt.Chart(marks).mark_rule(strokeDash=[4, 3], color="#b45309").encode(x="day:T")
+        label = alt.Chart(marks).mark_text(align="left", dx=3, dy=-4, color="#b45309", fontSize=10).encode(
+            x="day:T", y=alt.value(0), text="break:N")
+        layers += [rule, label]
+    return alt.layer(*layers).properties(title=title, width="container", height=220)  # type: ignore[no-any-return]
+
+
+_USERS_NOTE = ("Distinct users with a user-report row, over each scope's loaded range (first to last day of its "
+               "users windows). Days covered: inside a loaded users window (a day there without rows is 0 users); "
+               "days uncovered: in no window, unknown, left out of the numbers (partial=True).")
+_BREAKS_NOTE = ("Dates on which a series changes level or meaning for reasons outside adoption (cm.KNOWN_BREAKS). "
+                "Trend tables name them in their break column; the daily users chart draws those in its range.")
+_BREAK_COLUMNS = ("break", "first", "last", "families", "in the users range", "series", "description")
+
+
+def _stands_on(ds: cm.Dataset, min_users: int | None) -> str:
+    kinds = sorted(set(ds.reports.get_column("kind").drop_nulls().to_list())) if "kind" in ds.reports.columns else []
+    suppression = ("k-suppression off (min_users=None)" if min_users is None else
+                   f"k-suppression: a slice of fewer than {min_users} distinct users shows — (suppressed = yes)")
+    return (f"From GitHub's usage-metrics reports ({ds.reports.height:,} report(s): {', '.join(kinds) or 'none'}). "
+            f"Users are distinct user ids (never logins), never summed across days or scopes; rates are ratios of "
+            f"sums. {suppression}.")
+
+
+def successor_section(ds: cm.Dataset, *, min_users: int | None = MIN_USERS, start: Any = None, end: Any = None,
+                      weekdays_only: bool = False) -> str:
+    """The "Usage-metrics reports" section of the report (empty text when the dataset holds no report).
+
+    Sub-sections, each with what it stands on: active users (whole range with ``partial=True``,
+    per ISO week and per month with partial periods marked, per day as a chart with the known
+    breaks as rules), code completion acceptance (``feature == "code_completion"`` rows only,
+    aggregate reports when loaded, else user reports), agent adoption (IDE agent, any agent,
+    ``users_unreported``), continuity (``cm.continuity``, when legacy days are loaded too) and
+    the known breaks (:data:`copilot_metrics.KNOWN_BREAKS`).
+    """
+    if not has_reports(ds):
+        return ""
+    days = {"start": start, "end": end, "weekdays_only": weekdays_only}
+    parts = [f'<p class="note">{_esc(_stands_on(ds, min_users))}</p>']
+    lo: datetime.date | None = None
+    hi: datetime.date | None = None
+    if not ds.tables["user_days"].is_empty():
+        whole = usage.active_users(ds, partial=True, min_users=min_users, **days)
+        daily = usage.active_users(ds, every="1d", min_users=min_users, **days)
+        if daily.height:
+            lo, hi = daily.get_column("period_start").min(), daily.get_column("period_start").max()  # type: ignore[assignment]
+        span = daily.group_by(*_IDS).agg(pl.col("period_start").min().alias("first day"),
+                                          pl.col("period_start").max().alias("last day"))
+        whole = whole.join(span, on=list(_IDS), how="left", nulls_equal=True)
+        measures = ("active_users", "user_days", "dau_mean", "dau_peak", "stickiness")
+        shown = whole.select(_successor_scope(), "first day", "last day", "days_covered", "days_uncovered", *measures,
+                             "suppressed", "break")
+        periods = [usage.active_users(ds, every=every, partial=True, min_users=min_users, **days)
+                   .pipe(_period_text).select(_successor_scope(), pl.col("period_start").alias(label), "period",
+                                              "active_users", "dau_mean", "dau_peak", "days_covered",
+                                              "days_uncovered", "suppressed", "break")
+                   for every, label in (("1w", "week (ISO, from Monday)"), ("1mo", "month"))]
+        breaks = _breaks_in(lo, hi)
+        figure = _figure(lambda: users_chart(daily, breaks, title="Distinct active users per day"),
+                         "One point per day with users, from the user reports (user_days): days in no loaded users "
+                         "window and suppressed days have no point (unknown, never 0). Dashed rules: the known "
+                         f"breaks of the successor series in the range ({breaks.height}).",
+                         daily.filter(pl.col("active_users").is_not_null()),
+                         "No day with users to draw (every day outside the users windows, or suppressed).")
+        parts.append(
+            '<section id="successor-active-users"><h3>Active users</h3>'
+            f'<p class="note">{_esc(_USERS_NOTE)}</p>'
+            f"{table(shown)}{figure}"
+            f"<h4>Per ISO week</h4>{table(periods[0])}<h4>Per month</h4>{table(periods[1])}"
+            '<p class="note">Partial periods (some days outside every users window) stand on their covered days '
+            "only: compare them with care.</p></section>")
+    source = ("aggregate" if not ds.tables["agg_feature"].is_empty()
+              else "users" if not ds.tables["user_feature"].is_empty() else None)
+    if source is not None:
+        name = "agg_feature" if source == "aggregate" else "user_feature"
+        completion = usage.code_completion(ds, source=source, min_users=min_users, **days)  # type: ignore[arg-type]
+        counted = (ds.tables[name].filter(pl.col("feature") == "code_completion").group_by(*_IDS)
+                   .agg(pl.col("date").n_unique().cast(pl.Int64).alias("days"),
+                        pl.col("date").min().alias("first day"), pl.col("date").max().alias("last day")))
+        completion = completion.join(counted, on=list(_IDS), how="left", nulls_equal=True)
+        shown = _as_percent(completion, ("acceptance_rate", "line_acceptance_rate")).select(
+            _successor_scope(), pl.lit(f"{source} reports").alias("source"), "first day", "last day", "days",
+            *(c for c in ("suggestions", "acceptances", "acceptance_rate", "lines_suggested", "lines_accepted",
+                          "line_acceptance_rate", "users", "suppressed", "break") if c in completion.columns))
+        note = (f"From the {name} rows with feature = code_completion only (the {source} reports). The reports' "
+                "top-level counters mix chat and agent events: their ratio is not an acceptance rate and is not "
+                "shown. Acceptance rate = Σ acceptances / Σ suggestions; line acceptance = Σ lines added / Σ lines "
+                "suggested; days: days with code_completion rows.")
+        parts.append(f'<section id="successor-completion"><h3>Code completion acceptance</h3>'
+                     f'<p class="note">{_esc(note)}</p>{table(shown)}</section>')
+    if not ds.tables["user_days"].is_empty():
+        rows = []
+        for label, function in (("IDE agent (used_agent)", usage.ide_agent_adoption),
+                                ("any agent (agent, CLI or app flags)", usage.any_agent_adoption)):
+            rows.append(function(ds, partial=True, min_users=min_users, **days)
+                        .with_columns(pl.lit(label).alias("adoption")))
+        adoption = _as_percent(pl.concat(rows), ("adoption_share",)).select(
+            _successor_scope(), "adoption", "active_users", "reporting_users", "adopting_users", "users_unreported",
+            "adoption_share", "days_covered", "days_uncovered", "suppressed", "break")
+        note = ("Share = adopting users / reporting users, over each scope's loaded range (covered days only). "
+                "users_unreported: active users whose flags are absent on all their days; they are not counted as "
+                "not adopting.")
+        parts.append(f'<section id="successor-adoption"><h3>Agent adoption</h3><p class="note">{_esc(note)}</p>'
+                     f"{table(adoption)}</section>")
+    parts.append(_continuity_part(ds, start, end))
+    known = usage.breaks_frame().with_columns(
+        pl.col("families").list.join(", "), pl.col("series").list.join(", "),
+        ((pl.col("first") <= hi) & (pl.col("last") >= lo) if lo is not None and hi is not None
+         else pl.lit(False)).alias("in the users range"))
+    parts.append('<section id="successor-breaks"><h3>Known breaks</h3><p class="note">'
+                 f"{_esc(_BREAKS_NOTE)}</p>"
+                 f"{table(known.select(*_BREAK_COLUMNS), limit=None)}</section>")
+    return ('<section id="successor"><h2>Usage-metrics reports</h2>' + "".join(parts) + "</section>")
+
+
+def _continuity_part(ds: cm.Dataset, start: Any, end: Any) -> str:
+    """``cm.continuity`` as a table when legacy days are loaded beside the reports; empty otherwise."""
+    if ds.days.is_empty():
+        return ""
+    note = ("Legacy and successor series of each paired scope side by side, over the days both families hold "
+            "(overlap days); never spliced. Status: = same, ≈ approximate (the difference says how), ends (legacy "
+            "only), new (successor only). Values are daily means of distinct counts, sums of events, or ratios of "
+            "sums; they are not k-suppressed.")
+    try:
+        result = usage.continuity(ds, start=start, end=end)
+    except cm.ContinuityError as exc:
+        body = f'<p class="empty">{_esc(str(exc))}</p>'
+    else:
+        body = table(result.series.with_columns(pl.col("breaks").list.join(", ")).select(
+            "pair", "series", "status", "overlap_days", "legacy_value", "successor_value", "ratio", "difference",
+            "breaks"), limit=None)
+    return f'<section id="successor-continuity"><h3>Continuity</h3><p class="note">{_esc(note)}</p>{body}</section>'
+
+
 def _findings_section(ds: cm.Dataset, root: str | None) -> str:
     findings = ds.findings
     if findings.is_empty():
@@ -388,7 +594,7 @@ def _files_section(ds: cm.Dataset, root: str | None) -> str:
 
 def render(ds: cm.Dataset, *, every: str = "1w", top: int = 15, title: str = DEFAULT_TITLE, seats: Any = None,
            generated: datetime.date | None = None, start: Any = None, end: Any = None,
-           weekdays_only: bool = False) -> str:
+           weekdays_only: bool = False, min_users: int | None = MIN_USERS) -> str:
     """Render the report of a dataset as one self-contained HTML document.
 
     Parameters
@@ -411,31 +617,43 @@ def render(ds: cm.Dataset, *, every: str = "1w", top: int = 15, title: str = DEF
         The days the numbers and charts stand on, as in the metric functions (inclusive
         ``datetime.date`` or ``"YYYY-MM-DD"``; Monday to Friday only); the coverage, findings,
         conflicts and files sections show the whole dataset.
+    min_users
+        The k-suppression of the usage-metrics reports' section (:func:`successor_section`): a
+        slice of fewer distinct users shows no number (``None``: off, said in the section).
+
+    A dataset holding successor usage-metrics reports gets their section; one holding only
+    reports (no legacy day) gets it without the legacy overview and scope sections.
 
     Raises
     ------
     CopilotMetricsError
-        If the dataset holds no day.
+        If the dataset holds neither a legacy day nor a report row.
     """
-    if ds.days.is_empty():
+    if ds.days.is_empty() and not has_reports(ds):
         raise cm.CopilotMetricsError("no valid day was loaded: nothing to report",
                                   hint="see the files and quarantined days with `copilot-metrics validate`")
     root = _common_root(ds)
     days = {"start": start, "end": end, "weekdays_only": weekdays_only}
-    numbers = summary(ds, seats=seats, **days)
-    scope_list = scopes(ds)
-    sections = [_overview_section(numbers)]
-    for scope in scope_list:
-        row = in_scope(numbers, scope).row(0, named=True)
-        sections.append(_scope_section(ds, scope, row, every, top, seats, days))
-    sections += [_coverage_section(ds), _findings_section(ds, root), _conflicts_section(ds, root),
+    scope_list = scopes(ds) if not ds.days.is_empty() else []
+    sections = []
+    if scope_list:
+        numbers = summary(ds, seats=seats, **days)
+        sections.append(_overview_section(numbers))
+        for scope in scope_list:
+            row = in_scope(numbers, scope).row(0, named=True)
+            sections.append(_scope_section(ds, scope, row, every, top, seats, days))
+    successor = successor_section(ds, min_users=min_users, **days)
+    sections += [successor, _coverage_section(ds), _findings_section(ds, root), _conflicts_section(ds, root),
                  _files_section(ds, root)]
-    loaded = report_line(ds)
+    loaded = report_line(ds) if scope_list else reports_line(ds)
     made = f"Generated on {(generated or datetime.date.today()).isoformat()} by copilot-metrics {cm.__version__}."
-    subtitle = (f"<p>{_esc(loaded)}</p><p>Scopes: {_esc(', '.join(scope_name(s) for s in scope_list))}. "
+    names = [scope_name(s) for s in scope_list] or ["usage-metrics reports only"]
+    subtitle = (f"<p>{_esc(loaded)}</p><p>Scopes: {_esc(', '.join(names))}. "
                 f"Trends per period of {_esc(every)}.{_esc(_selection_text(start, end, weekdays_only))}</p>"
                 f"<p class='generated'>{_esc(made)}</p>")
-    links = [("overview", "Overview")] + [(_anchor(scope_name(s)), scope_name(s)) for s in scope_list] + [
+    links = ([("overview", "Overview")] if scope_list else []) + [
+        (_anchor(scope_name(s)), scope_name(s)) for s in scope_list] + (
+        [("successor", "Usage-metrics reports")] if successor else []) + [
         ("coverage", "Coverage"), ("findings", "Findings"), ("conflicts", "Conflicts"),
         ("quarantine", "Quarantine"), ("files", "Files")]
     nav = "".join(f'<a href="#{a}">{_esc(text)}</a>' for a, text in links)
