@@ -16,9 +16,9 @@ from typing import Any
 import polars as pl
 
 from copilot_metrics.rebuild import to_api
+from copilot_metrics.sidetables import REPORT_VERSION_SCHEMA
 from copilot_metrics.successor.registry import DRIFT_SCHEMA, LOGIN_SCHEMA, MERGED_REPORT_SCHEMA
 from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
-from copilot_metrics.sidetables import REPORT_VERSION_SCHEMA
 from copilot_metrics.tables import SCOPE, TABLES, VERSION_SCHEMA
 from copilot_metrics.validation import ValidationReport
 

@@ -18,7 +18,8 @@ from copilot_metrics import _schema
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.explode import explode_days
 from copilot_metrics.findings import CONTRACT_RULES, TABLE_RULES, table_findings
-from copilot_metrics.merge.conflicts import rebase_conflicts
+from copilot_metrics.merge import reports as reports_merge
+from copilot_metrics.merge.conflicts import CONFLICT_ORDER, rebase_conflicts
 from copilot_metrics.merge.precedence import rank_sources
 from copilot_metrics.merge.repeats import COPY_SUFFIX
 from copilot_metrics.merge.versions import (
@@ -29,6 +30,9 @@ from copilot_metrics.merge.versions import (
     refuse_clashes,
     scope_clashes,
 )
+from copilot_metrics.sidetables import REPORT_VERSION_SCHEMA, SOURCE_FAMILY_COLUMNS, legacy_family
+from copilot_metrics.successor.registry import DRIFT_SCHEMA, REPORT_SCHEMA
+from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
 from copilot_metrics.tables import (
     DAY_KEY,
     QUARANTINE_SCHEMA,
@@ -38,11 +42,6 @@ from copilot_metrics.tables import (
     TABLES,
     conform,
 )
-from copilot_metrics.merge import reports as reports_merge
-from copilot_metrics.merge.conflicts import CONFLICT_ORDER
-from copilot_metrics.sidetables import REPORT_VERSION_SCHEMA, SOURCE_FAMILY_COLUMNS, legacy_family
-from copilot_metrics.successor.registry import DRIFT_SCHEMA, REPORT_SCHEMA
-from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
 from copilot_metrics.validation import ValidationReport
 
 #: A report file as :func:`copilot_metrics.merge.reports.merge_reports` takes it: label, scope, its read.
@@ -431,8 +430,10 @@ def _quarantine(sides: tuple[_Side, ...], aside: pl.DataFrame) -> tuple[pl.DataF
 
 def _findings(sides: tuple[_Side, ...], still: pl.DataFrame, tables: Mapping[str, pl.DataFrame],
               shards: pl.DataFrame) -> pl.DataFrame:
-    """Both sides' reading findings (contract ones of the days ``still`` set aside only), the tables' own, and
-    the reports merge's ``shard_conflict`` findings ``shards`` (those of each side are recomputed)."""
+    """Both sides' reading findings (contract ones of the days ``still`` set aside only), and the tables' own.
+
+    With the reports merge's ``shard_conflict`` findings ``shards`` (those of each side are recomputed).
+    """
     rules = pl.col("rule")
     reading = pl.concat([side.findings for side in sides]).filter(~rules.is_in([*TABLE_RULES, "shard_conflict"]))
     reading = pl.concat([
