@@ -24,10 +24,10 @@ from copilot_metrics.sidetables import (
 )
 from copilot_metrics.successor.registry import DRIFT_SCHEMA, LOGIN_SCHEMA, MERGED_REPORT_SCHEMA
 from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
-from copilot_metrics.tables import SIDE_TABLES, TABLES
+from copilot_metrics.tables import SIDE_TABLES, TABLES, conform
 
 __all__ = [
-    "DAMAGED", "MANIFEST", "all_tables", "disagrees", "doc_and_key", "footer_rows", "schema_of", "stored",
+    "DAMAGED", "MANIFEST", "all_tables", "conformed", "disagrees", "doc_and_key", "footer_rows", "schema_of", "stored",
     "stored_schema", "upgraded",
 ]
 
@@ -86,6 +86,20 @@ def doc_and_key(name: str) -> tuple[str, tuple[str, ...]]:
     if name in REPORT_TABLES:
         return REPORT_TABLES[name].doc, REPORT_TABLES[name].key
     return _REPORT_SIDE[name][1:]
+
+
+def conformed(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with exactly the declared columns of ``name``, in order and dtype (a column missing raises)."""
+    if name in TABLES or name in SIDE_TABLES:
+        return conform(name, frame)
+    schema = schema_of(name)
+    missing = [c for c in schema.names() if c not in frame.columns]
+    if missing:
+        raise CopilotMetricsError(
+            f"table {name!r} lacks column(s) {missing} of its declared schema",
+            table=name, column=missing[0], hint="use a dataset returned by copilot_metrics.load",
+        )
+    return frame.select(schema.names()).cast(schema)
 
 
 def stored_schema(name: str, fmt: int) -> pl.Schema:

@@ -95,6 +95,7 @@ from copilot_metrics.export._files import (
     DAMAGED,
     MANIFEST,
     all_tables,
+    conformed,
     disagrees,
     doc_and_key,
     footer_rows,
@@ -108,7 +109,7 @@ from copilot_metrics.export._legacy import PARTITION_COLUMNS, arrow_partitioning
 from copilot_metrics.export.csv import write_csv
 from copilot_metrics.quarantine import enforce
 from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
-from copilot_metrics.tables import ERROR_SCHEMA, SIDE_TABLES, TABLES, UNKNOWN_SCHEMA, conform
+from copilot_metrics.tables import ERROR_SCHEMA, SIDE_TABLES, TABLES, UNKNOWN_SCHEMA
 from copilot_metrics.validation import ValidationReport
 
 __all__ = [
@@ -259,7 +260,7 @@ class ParquetWriter:
 
         Returns each file's name and row count, in order.
         """
-        frame = _conform(name, frame)
+        frame = conformed(name, frame)
         schema = arrow_schema(schema_of(name), _metadata(name))
         starts = range(0, frame.height, _ROWS_PER_FILE) if frame.height else range(1)
         written: dict[str, int] = {}
@@ -591,20 +592,6 @@ def _scan_table(name: str, paths: list[Path], fmt: int) -> pl.LazyFrame:
         return pl.LazyFrame(schema=schema)
     frame = pl.scan_parquet([str(p) for p in paths], hive_partitioning=False)
     return upgraded(name, fmt, frame).select(schema.names()).cast(schema)
-
-
-def _conform(name: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with exactly the declared columns of ``name``, in order and dtype (a column missing raises)."""
-    if name in TABLES or name in SIDE_TABLES:
-        return conform(name, frame)
-    schema = schema_of(name)
-    missing = [c for c in schema.names() if c not in frame.columns]
-    if missing:
-        raise CopilotMetricsError(
-            f"table {name!r} lacks column(s) {missing} of its declared schema",
-            table=name, column=missing[0], hint="use a dataset returned by copilot_metrics.load",
-        )
-    return frame.select(schema.names()).cast(schema)
 
 
 def _open(root: str | os.PathLike[str]) -> tuple[Path, dict[str, Any], dict[str, pl.LazyFrame], dict[str, list[Path]]]:
