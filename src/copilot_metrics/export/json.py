@@ -273,8 +273,8 @@ def write_json(
     CopilotMetricsError
         When the dataset holds successor reports (see above; the message names ``path``, how many
         reports and what to use instead), when ``path`` is a ``.json`` file but the dataset has
-        several scopes, when the folder holds other files, or when the file system refused a write (the message names ``path``
-        and the path that failed; the previous export is left as it was).
+        several scopes, when the folder holds other files, or when the file system refused a write
+        (the message names ``path`` and the path that failed; the previous export is left as it was).
     """
     target = Path(path)
     _refuse_reports(ds, target)
