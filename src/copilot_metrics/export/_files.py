@@ -12,7 +12,6 @@ from pathlib import Path
 
 import polars as pl
 
-from copilot_metrics.dataset import SUCCESSOR_SIDE_TABLES
 from copilot_metrics.errors import CopilotMetricsError
 from copilot_metrics.sidetables import (
     FAMILY_SINCE_FORMAT,
@@ -46,12 +45,13 @@ _REPORT_SIDE: dict[str, tuple[pl.Schema, str, tuple[str, ...]]] = {
                      ("grain", "path", "example_type")),
     "user_logins": (LOGIN_SCHEMA, "one row per (user_id, user_login) of user_days", ("user_id", "user_login")),
 }
-assert tuple(_REPORT_SIDE) == SUCCESSOR_SIDE_TABLES
+#: Their names, in written order (the attributes :data:`copilot_metrics.dataset.SUCCESSOR_SIDE_TABLES` names).
+_REPORT_SIDE_NAMES = tuple(_REPORT_SIDE)
 
 #: Tables each layout format stores first (layouts before it do not have them): ``versions`` since 4;
 #: the successor tables, their side tables and ``report_versions`` since 6.
 _SINCE = {"versions": 4, "report_versions": FAMILY_SINCE_FORMAT,
-          **dict.fromkeys((*REPORT_TABLES, *SUCCESSOR_SIDE_TABLES), FAMILY_SINCE_FORMAT)}
+          **dict.fromkeys((*REPORT_TABLES, *_REPORT_SIDE_NAMES), FAMILY_SINCE_FORMAT)}
 
 #: Columns of a side table each layout format stores first, and how a reader fills them in an older layout.
 _ADDED: dict[str, tuple[tuple[int, tuple[str, ...], Callable[[pl.LazyFrame], pl.LazyFrame]], ...]] = {
@@ -63,7 +63,7 @@ _ADDED: dict[str, tuple[tuple[int, tuple[str, ...], Callable[[pl.LazyFrame], pl.
 
 def all_tables() -> list[str]:
     """The ten legacy tables, the side tables, the successor tables and their side tables, in written order."""
-    return [*TABLES, *SIDE_TABLES, *REPORT_TABLES, *SUCCESSOR_SIDE_TABLES]
+    return [*TABLES, *SIDE_TABLES, *REPORT_TABLES, *_REPORT_SIDE_NAMES]
 
 
 def schema_of(name: str) -> pl.Schema:
