@@ -282,11 +282,11 @@ def test_the_manifest_lists_every_file_with_its_rows_and_sha256(root: Path) -> N
     manifest = orjson.loads((root / MANIFEST).read_bytes())
     written = sorted(str(p.relative_to(root)) for p in root.rglob("*.parquet"))
     assert sorted(manifest["files"]) == written
-    assert len(written) == 17  # 15 tables and 2 validation files
+    assert len(written) == 47  # 10 + 6 tables and side tables, 26 + 3 of the successor reports, 2 validation files
     assert manifest["files"]["days/part-00000.parquet"] == {
         "rows": 3, "sha256": hashlib.sha256((root / "days" / "part-00000.parquet").read_bytes()).hexdigest()}
     assert manifest["files"]["completions/part-00000.parquet"]["rows"] == 6
-    assert manifest["format"] == 5
+    assert manifest["format"] == 6
 
 
 def test_hidden_files_and_files_that_are_not_parquet_are_not_read_and_not_an_error(

@@ -25,10 +25,11 @@ LAYERS: list[set[str]] = [
     {"export._legacy", "export.csv"},  # the reader of formats 1 and 2; write_csv
     {"findings"},
     # merge: precedence, versions (winners, counts), conflicts, repeated dates, the incremental merge
+    # merge.reports: the successor reports merged (shards unioned, the later report wins each day), which
+    # the incremental merge runs too
     {"contracts", "merge", "merge.precedence", "merge.versions", "merge.conflicts", "merge.repeats",
-     "merge.incremental"},  # contracts: the pandera models, declarations only
+     "merge.incremental", "merge.reports"},  # contracts: the pandera models, declarations only
     {"successor"},  # the successor reports' read side (its contracts come from contracts.model_for)
-    {"merge.reports"},  # the successor reports merged: shards unioned, the later report wins each day
     {"quarantine"},  # raise or set aside: the policy over the contracts' and the reader's failures
     {"successor.load"},  # the batch step's hook for report files, and the load options applied after
     {"_pool", "_worker", "batch", "export.parquet"},  # the batch step every engine runs, and its processes

@@ -285,7 +285,7 @@ def test_a_cut_last_ndjson_line_keeps_the_complete_lines() -> None:
     assert ds.days.select("date", "total_active_users").rows() == [
         (datetime.date(2024, 6, 1) + datetime.timedelta(days=n), n + 1) for n in range(20)
     ]
-    assert ds.quarantine.rows() == [(SRC, None, None, None, 20, None, "format", [message], last)]
+    assert ds.quarantine.rows() == [(SRC, None, None, None, 20, None, "format", [message], last, None)]
     row = ds.sources.row(0, named=True)
     assert (row["layout"], row["status"], row["days"], row["days_valid"]) == (
         "ndjson", "loaded with quarantined days", 21, 20)

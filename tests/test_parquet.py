@@ -29,13 +29,19 @@ from copilot_metrics.export.parquet import (
     write_file,
     write_parquet,
 )
+from copilot_metrics.successor import TABLES as REPORT_TABLES
 from copilot_metrics.tables import TABLES
 
 D = datetime.date
-SIDE = ("sources", "findings", "conflicts", "quarantine", "versions")
-ALL = (*TABLES, *SIDE)
+SIDE = ("sources", "findings", "conflicts", "quarantine", "versions", "report_versions", "reports", "schema_drift",
+        "user_logins")
+#: Written in this order: the ten tables, the bookkeeping side tables, the successor tables, their side tables.
+ALL = (*TABLES, *SIDE[:6], *REPORT_TABLES, *SIDE[6:])
 #: The side tables of the layouts before format 4.
 SIDE_BEFORE_4 = SIDE[:4]
+#: What layout format 6 added: folders, and the columns of sources and quarantine.
+SINCE_6 = (*REPORT_TABLES, "report_versions", "reports", "schema_drift", "user_logins")
+COLUMNS_SINCE_6 = {"sources": ("family", "report_id", "record_kinds", "flavor"), "quarantine": ("record_json",)}
 #: DuckDB's name of each declared Polars dtype, written out by hand.
 DUCK = {pl.String: "VARCHAR", pl.Int64: "BIGINT", pl.Date: "DATE", pl.Boolean: "BOOLEAN",
         pl.Float64: "DOUBLE"}
@@ -46,7 +52,7 @@ def duck_type(dtype: pl.DataType) -> str:
     if isinstance(dtype, pl.List):
         return duck_type(dtype.inner) + "[]"
     if isinstance(dtype, pl.Datetime):
-        return "TIMESTAMP"
+        return "TIMESTAMP WITH TIME ZONE" if dtype.time_zone else "TIMESTAMP"
     return next(name for kind, name in DUCK.items() if dtype == kind)
 
 
@@ -90,7 +96,7 @@ def test_every_file_is_zstd_and_its_footer_names_version_schema_hash_table_grain
     from copilot_metrics import _schema
 
     files = [p for name in ALL for p in (written / name).rglob("*.parquet")]
-    assert len(files) == 10 + 5
+    assert len(files) == 10 + 6 + 26 + 3  # the legacy tables, their side tables, the successor tables, theirs
     for path in files:
         meta = pq.read_metadata(path)
         kv = {k.decode(): v.decode() for k, v in meta.metadata.items()}
@@ -349,8 +355,8 @@ def test_merging_the_same_dataset_twice_changes_nothing(example: cm.Dataset, tmp
 def test_duckdb_reads_every_table_with_declared_types_row_counts_and_sums(written: Path, example: cm.Dataset) -> None:
     con = duckdb.connect()
     for name in ALL:
-        expected: pl.DataFrame = example.tables[name] if name in TABLES else getattr(example, name)
-        glob = f"{written}/{name}/**/*.parquet" if name in TABLES else f"{written}/{name}/*.parquet"
+        expected: pl.DataFrame = example.tables[name] if name in example.tables else getattr(example, name)
+        glob = f"{written}/{name}/**/*.parquet" if name in example.tables else f"{written}/{name}/*.parquet"
         rel = con.sql(f"select * from read_parquet('{glob}', hive_partitioning = true)")
         types = dict(zip(rel.columns, [str(t) for t in rel.types], strict=True))
         for column, dtype in expected.schema.items():
@@ -440,7 +446,7 @@ def test_parquet_size_of_the_example_against_its_json(written: Path) -> None:
 def test_manifest_records_rows_and_null_marker(written: Path, example: cm.Dataset) -> None:
     manifest = orjson.loads((written / parquet.MANIFEST).read_bytes())
     assert manifest["rows"]["completions"] == example.completions.height
-    assert manifest["format"] == 5
+    assert manifest["format"] == 6
     assert manifest["partitioning"]["columns"] == []
 
 
@@ -481,7 +487,8 @@ def write_legacy(ds: cm.Dataset, root: Path, fmt: int) -> Path:
             part.drop("enterprise", "org", "team", "month").write_parquet(path / "part-0.parquet")
     for name in SIDE_BEFORE_4:
         (root / name).mkdir()
-        getattr(ds, name).write_parquet(root / name / "part-0.parquet")
+        getattr(ds, name).drop(COLUMNS_SINCE_6.get(name, ()), "state", "reason", strict=False).write_parquet(
+            root / name / "part-0.parquet")
     manifest: dict[str, Any] = {"library": "copilot-metrics", "version": "0.1.0", "rows": {},
                                 "validation": {"days_checked": ds.validation.days_checked,
                                                "days_valid": ds.validation.days_valid}}
@@ -505,22 +512,42 @@ def test_datasets_of_the_0_1_0_layouts_read_back_exactly_and_a_write_rewrites_th
         assert_frame_equal(scan_parquet(root)["days"].collect(), ds.days)
         write_parquet(read_parquet(root), root)  # the old files are the library's: replaced, not refused
         assert [p.name for p in (root / "days").iterdir()] == ["part-00000.parquet"]
-        assert orjson.loads((root / parquet.MANIFEST).read_bytes())["format"] == 5
+        assert orjson.loads((root / parquet.MANIFEST).read_bytes())["format"] == 6
         assert_same_dataset(read_parquet(root), ds, side=SIDE_BEFORE_4)
 
 
 # ---------------------------------------------------------------- datasets of layout format 3 (no versions)
 
 
-def as_format_3(root: Path) -> Path:
-    """The dataset at ``root`` as layout format 3 wrote it: no ``versions/`` folder, nor its manifest entries,
-    and ``sources`` without ``state`` and ``reason`` (format 5)."""
+def as_format_5(root: Path, fmt: int = 5) -> Path:
+    """The dataset at ``root`` as layout format 5 wrote it: none of the folders format 6 added, nor their
+    manifest entries; ``sources`` without the family columns, ``quarantine`` without ``record_json``."""
     import hashlib
     import shutil
 
+    manifest = orjson.loads((root / parquet.MANIFEST).read_bytes())
+    manifest["format"] = fmt
+    for name in SINCE_6:
+        shutil.rmtree(root / name)
+        del manifest["rows"][name]
+    manifest["files"] = {k: v for k, v in manifest["files"].items() if k.split("/")[0] not in SINCE_6}
+    for name, columns in COLUMNS_SINCE_6.items():
+        part = root / name / "part-00000.parquet"
+        pl.read_parquet(part).drop(columns).write_parquet(part)
+        manifest["files"][f"{name}/part-00000.parquet"]["sha256"] = hashlib.sha256(part.read_bytes()).hexdigest()
+    (root / parquet.MANIFEST).write_bytes(orjson.dumps(manifest))
+    return root
+
+
+def as_format_3(root: Path) -> Path:
+    """The dataset at ``root`` as layout format 3 wrote it: format 5 without the ``versions/`` folder, nor its
+    manifest entries, and ``sources`` without ``state`` and ``reason`` (format 5)."""
+    import hashlib
+    import shutil
+
+    as_format_5(root, 3)
     shutil.rmtree(root / "versions")
     manifest = orjson.loads((root / parquet.MANIFEST).read_bytes())
-    manifest["format"] = 3
     part = root / "sources" / "part-00000.parquet"
     pl.read_parquet(part).drop("state", "reason").write_parquet(part)
     manifest["files"]["sources/part-00000.parquet"]["sha256"] = hashlib.sha256(part.read_bytes()).hexdigest()
@@ -547,7 +574,7 @@ def test_a_format_3_dataset_reads_without_versions_and_merges_best_effort(tmp_pa
     write_parquet(cm.load(c, org="o"), root, mode="merge")
     merged = read_parquet(root)
     assert_same_dataset(merged, grown)  # both doors run the one merge
-    assert orjson.loads((root / parquet.MANIFEST).read_bytes())["format"] == 5
+    assert orjson.loads((root / parquet.MANIFEST).read_bytes())["format"] == 6
     # by hand: c is the newest export: it keeps 01-02 (1 user) and 01-03; a keeps 01-01
     assert merged.days.select(pl.col("date").cast(pl.String), "total_active_users", "source").rows() == [
         ("2025-01-01", 1, a), ("2025-01-02", 1, c), ("2025-01-03", 3, c)]

@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from copilot_metrics.rebuild import to_api
+from copilot_metrics.sidetables import REPORT_VERSION_SCHEMA
 from copilot_metrics.successor.registry import DRIFT_SCHEMA, LOGIN_SCHEMA, MERGED_REPORT_SCHEMA
 from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
 from copilot_metrics.tables import SCOPE, TABLES, VERSION_SCHEMA
@@ -46,15 +47,18 @@ class Dataset:
     sources:
         One row per input: path, sha256, bytes, layout, status, days, first and last date,
         precedence (``export_time``, ``precedence_basis``, ``rank``) and how many of its days
-        were kept, identical to a kept copy, or superseded by a later export.  A load adds
-        ``family`` (``legacy`` or ``reports``; null for an input not read), ``report_id`` (the
-        file's reports, comma-separated), ``record_kinds`` and ``flavor`` (``report`` or
-        ``derived`` for user rows); a report file's ``days`` count its records and its
+        were kept, identical to a kept copy, or superseded by a later export; then, always,
+        ``family`` (``legacy`` for a file whose days were loaded, ``reports`` for a successor
+        report file; null for an input not loaded), ``report_id`` (the file's reports,
+        comma-separated), ``record_kinds`` and ``flavor`` (``report`` or ``derived`` for user
+        rows), null on legacy rows; a report file's ``days`` count its records and its
         ``days_kept``/``days_identical``/``days_superseded`` the (scope, family, date) units.
     quarantine:
         Days set aside (schema or contract failures), each kept verbatim with its reasons and
         its index in its file (``day_index``); stage ``format`` is the last line or document of a
-        file still being written, cut short (its text as it was).
+        file still being written, cut short (its text as it was).  A successor report's record
+        set aside is kept in ``record_json`` (``day_json`` null; ``record_json`` is null on the
+        legacy rows).
     findings:
         Data-quality findings (:data:`copilot_metrics.findings.RULES`).
     conflicts:
@@ -80,6 +84,12 @@ class Dataset:
     user_logins:
         One row per (``user_id``, ``user_login``) of ``user_days``, with first and last date
         and rows (:data:`copilot_metrics.successor.LOGIN_SCHEMA`).
+    report_versions:
+        What the report files held that the tables do not: the rows of the records and reports
+        that did not win, each file's own ``reports`` and ``schema_drift`` rows, as JSON
+        (:data:`~copilot_metrics.sidetables.REPORT_VERSION_SCHEMA`).  What
+        :func:`copilot_metrics.merge.merge_into` needs to merge new report files into this
+        dataset as loading them all at once would; empty without reports.
     """
 
     tables: Mapping[str, pl.DataFrame]
@@ -93,6 +103,7 @@ class Dataset:
     reports: pl.DataFrame = field(default_factory=MERGED_REPORT_SCHEMA.to_frame)
     schema_drift: pl.DataFrame = field(default_factory=DRIFT_SCHEMA.to_frame)
     user_logins: pl.DataFrame = field(default_factory=LOGIN_SCHEMA.to_frame)
+    report_versions: pl.DataFrame = field(default_factory=REPORT_VERSION_SCHEMA.to_frame)
 
     def __post_init__(self) -> None:
         missing = [name for name in TABLES if name not in self.tables]

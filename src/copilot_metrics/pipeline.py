@@ -36,9 +36,10 @@ from copilot_metrics.explode import explode_days
 from copilot_metrics.findings import table_findings, training_date_findings
 from copilot_metrics.merge import reports as reports_merge
 from copilot_metrics.merge.conflicts import CONFLICT_ORDER
+from copilot_metrics.merge.incremental import report_versions
 from copilot_metrics.merge.reports import report_times
 from copilot_metrics.quarantine import POSITIONS_SCHEMA, OnInvalid, enforce_and_mark, refuse, refused_reason
-from copilot_metrics.sidetables import error_row, frame_of, loaded
+from copilot_metrics.sidetables import SOURCE_FAMILY_COLUMNS, error_row, frame_of, legacy_family
 from copilot_metrics.sources import Source, SourceRef, resolve, safe_label
 from copilot_metrics.successor.load import OnDrift, ReportInput, Reports, apply_drift, quarantine_rows, relevel
 from copilot_metrics.successor.read import ReportValidationError
@@ -353,7 +354,8 @@ def _finish(
     ranked = merge.rank_sources(sources, fetched_at, precedence)
     tables, conflicts, counts, versions = merger.finish(ranked)
     sources = ranked.join(counts, on="source", how="left").with_columns(
-        pl.col("days_kept", "days_identical", "days_superseded").fill_null(0).cast(pl.Int64)
+        pl.col("days_kept", "days_identical", "days_superseded").fill_null(0).cast(pl.Int64),
+        *(pl.lit(None, pl.String).alias(c) for c in SOURCE_FAMILY_COLUMNS),  # set once the files are merged
     )
     quarantine_frame = _sort_quarantine(_stack(collected.quarantine, QUARANTINE_SCHEMA))
     collected.quarantine.clear()
@@ -363,6 +365,7 @@ def _finish(
         ds = _with_reports(ds, collected, ranked, on_drift, contracts=contracts)
     return dataclasses.replace(
         ds,
+        sources=ds.sources.with_columns(pl.coalesce(pl.col("family"), legacy_family()).alias("family")),
         findings=pl.concat([*collected.findings, table_findings(ds.tables), ds.findings])
         .unique()
         .sort(["source", *DAY_KEY, "table", "rule", "json_path", "value", "severity", "message"], nulls_last=True),
@@ -431,23 +434,21 @@ def _with_reports(ds: Dataset, collected: _Collected, ranked: pl.DataFrame, on_d
         _report_contracts(merged.tables)
     findings = [_report_findings(ref, r) for ref, r in collected.reports]
     quarantine = [quarantine_rows(ref.scope, r.read) for ref, r in collected.reports if r.read.quarantine.height]
-    legacy_q = ds.quarantine.with_columns(pl.lit(None, pl.String).alias("record_json"))
-    quarantine_frame = pl.concat([legacy_q, *quarantine], how="vertical_relaxed") if quarantine else legacy_q
+    quarantine_frame = pl.concat([ds.quarantine, *quarantine], how="vertical_relaxed") if quarantine else ds.quarantine
     info = pl.DataFrame([{
         "source": ref.label, "_family": "reports",
-        "report_id": ",".join(sorted(set(r.read.reports["report_id"].to_list()))),
-        "record_kinds": ",".join(r.read.record_kinds),
-        "flavor": ",".join(sorted(set(r.read.tables["user_days"]["flavor"].drop_nulls().to_list()))) or None,
-    } for ref, r in collected.reports], schema={"source": pl.String, "_family": pl.String, "report_id": pl.String,
-                                                "record_kinds": pl.String, "flavor": pl.String})
+        "_report_id": ",".join(sorted(set(r.read.reports["report_id"].to_list()))),
+        "_record_kinds": ",".join(r.read.record_kinds),
+        "_flavor": ",".join(sorted(set(r.read.tables["user_days"]["flavor"].drop_nulls().to_list()))) or None,
+    } for ref, r in collected.reports], schema={"source": pl.String, "_family": pl.String, "_report_id": pl.String,
+                                                "_record_kinds": pl.String, "_flavor": pl.String})
     counts = merged.counts.rename({c: f"_{c}" for c in ("days_kept", "days_identical", "days_superseded")})
+    report_file = pl.col("_family").is_not_null()
     sources = ds.sources.join(info, on="source", how="left").join(counts, on="source", how="left").with_columns(
-        pl.when(pl.col("_family").is_not_null()).then(pl.col("_family"))
-        .when(loaded()).then(pl.lit("legacy")).alias("family"),
-        *[pl.when(pl.col("_family").is_not_null()).then(pl.col(f"_{c}").fill_null(0)).otherwise(pl.col(c)).alias(c)
+        *[pl.when(report_file).then(pl.col(f"_{c}").fill_null(0)).otherwise(pl.col(c)).alias(c)
           for c in ("days_kept", "days_identical", "days_superseded")],
-    ).drop("_family", "_days_kept", "_days_identical", "_days_superseded")
-    sources = sources.select([c for c in sources.columns if c not in _SOURCE_EXTRA] + list(_SOURCE_EXTRA))
+        *[pl.when(report_file).then(pl.col(f"_{c}")).otherwise(pl.col(c)).alias(c) for c in SOURCE_FAMILY_COLUMNS],
+    ).select(ds.sources.columns)
     sources = merge.file_statuses(sources, quarantine_frame)
     conflicts = pl.concat([ds.conflicts, merged.conflicts]).sort(
         list(CONFLICT_ORDER), nulls_last=False)
@@ -456,11 +457,8 @@ def _with_reports(ds: Dataset, collected: _Collected, ranked: pl.DataFrame, on_d
         findings=pl.concat([ds.findings, *findings, merged.findings]), conflicts=conflicts,
         reports=merged.reports, schema_drift=drift,
         user_logins=reports_merge.user_logins(merged.tables["user_days"]),
+        report_versions=report_versions(parts, merged.tables),
     )
-
-
-#: The columns a load with reports adds to ``ds.sources``.
-_SOURCE_EXTRA = ("family", "report_id", "record_kinds", "flavor")
 
 
 def _report_findings(ref: SourceRef, r: ReportInput) -> pl.DataFrame:

@@ -33,11 +33,14 @@ from copilot_metrics._keys import DAY_KEY, SCOPE
 __all__ = [
     "CONFLICT_SCHEMA",
     "ERROR_SCHEMA",
+    "FAMILY_SINCE_FORMAT",
     "FINDING_SCHEMA",
     "IDENTICAL_SCHEMA",
     "LOADED_STATES",
     "QUARANTINE_SCHEMA",
+    "REPORT_VERSION_SCHEMA",
     "SIDE_TABLES",
+    "SOURCE_FAMILY_COLUMNS",
     "SOURCE_READ_SCHEMA",
     "SOURCE_SCHEMA",
     "STATES",
@@ -53,7 +56,10 @@ __all__ = [
     "finding_row",
     "frame_of",
     "identical_row",
+    "legacy_family",
     "loaded",
+    "older_families",
+    "older_quarantine",
     "older_sources",
     "quarantine_row",
     "source_row",
@@ -94,14 +100,22 @@ SOURCE_SCHEMA = pl.Schema(
     {
         **SOURCE_READ_SCHEMA, "export_time": pl.Datetime("us"), "precedence_basis": _S, "rank": _I64,
         "days_kept": _I64, "days_identical": _I64, "days_superseded": _I64,
+        "family": _S, "report_id": _S, "record_kinds": _S, "flavor": _S,
     }
 )
 
-#: Columns of ``ds.quarantine``: one row per day set aside, the day kept verbatim.
+#: The columns of ``ds.sources`` about the family of each input (after the merge counts): ``family``
+#: (``legacy`` for a ``/copilot/metrics`` file whose days were loaded, ``reports`` for a successor
+#: report file, null for an input not read), ``report_id`` (the file's reports, comma-separated),
+#: ``record_kinds`` and ``flavor`` (``report`` or ``derived`` user rows): null on legacy rows.
+SOURCE_FAMILY_COLUMNS: Final[tuple[str, ...]] = ("family", "report_id", "record_kinds", "flavor")
+
+#: Columns of ``ds.quarantine``: one row per day set aside, the day kept verbatim (``day_json``; a
+#: successor report's record set aside: ``record_json``, the other null).
 QUARANTINE_SCHEMA = pl.Schema(
     {
         "source": _S, **_SCOPE_COLUMNS, "day_index": _I64, "date": _S, "stage": _S,
-        "reasons": pl.List(_S), "day_json": _S,
+        "reasons": pl.List(_S), "day_json": _S, "record_json": _S,
     }
 )
 
@@ -135,6 +149,15 @@ VERSION_SCHEMA = pl.Schema(
     }
 )
 
+#: Columns of ``ds.report_versions``: what the successor report files held that the dataset's tables do
+#: not, so that a later merge (:func:`copilot_metrics.merge.merge_into`) brings their reports together
+#: as one load of every file would.  One row per row of a successor table a file held that did not win
+#: (``table`` the successor table; the row of another shard of the kept record, or of a losing report),
+#: per report row of each file (``table`` ``reports``: the file's own row, before shards are brought
+#: together) and per row of each file's ``schema_drift``; ``row_json`` is the row as a JSON object of
+#: its table's columns (``pl.struct(...).struct.json_encode()``, read back with its declared dtypes).
+REPORT_VERSION_SCHEMA = pl.Schema({"source": _S, "table": _S, "row_json": _S})
+
 #: Columns of ``ds.validation.errors`` (one row per schema error), also the reasons of quarantined days.
 ERROR_SCHEMA = pl.Schema(
     {"source": _S, "day_index": _I64, "date": _S, "json_path": _S, "rule": _S, "value": _S, "message": _S}
@@ -157,7 +180,9 @@ class SideSpec:
     key: tuple[str, ...]
 
 
-#: The side tables of a dataset, beside the ten tables (one unpartitioned Parquet file each).
+#: The bookkeeping side tables of a dataset (one unpartitioned Parquet file each); the successor reports'
+#: own side tables (``reports``, ``schema_drift``, ``user_logins``) are declared in
+#: :mod:`copilot_metrics.successor.registry` (:data:`copilot_metrics.dataset.SUCCESSOR_SIDE_TABLES`).
 SIDE_TABLES: dict[str, SideSpec] = {
     spec.name: spec
     for spec in (
@@ -172,6 +197,9 @@ SIDE_TABLES: dict[str, SideSpec] = {
         SideSpec("versions", VERSION_SCHEMA,
                  "one row per copy of a day a file held: which version of the day it was (what a merge needs)",
                  ("label", *DAY_KEY)),
+        SideSpec("report_versions", REPORT_VERSION_SCHEMA,
+                 "one row per row a successor report file held that the tables do not (what a merge needs)",
+                 ("source", "table")),
     )
 }
 
@@ -240,6 +268,34 @@ def older_sources(frame: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+#: The layout format whose ``sources`` and ``quarantine`` first stored the family columns and ``record_json``.
+FAMILY_SINCE_FORMAT = 6
+
+
+def older_quarantine(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """``ds.quarantine`` as a layout before :data:`FAMILY_SINCE_FORMAT` stored it: ``record_json`` null."""
+    return frame.with_columns(pl.lit(None, pl.String).alias("record_json"))
+
+
+def older_families(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """``ds.sources`` as a layout before :data:`FAMILY_SINCE_FORMAT` stored it, with the family columns.
+
+    Those layouts held the legacy family only: an input that was read is ``legacy``
+    (:func:`legacy_family`), the others null; ``report_id``, ``record_kinds`` and ``flavor`` null.
+
+    >>> old = pl.LazyFrame({"state": ["quarantined", "refused"]})
+    >>> older_families(old).collect().rows()
+    [('quarantined', 'legacy', None, None, None), ('refused', None, None, None, None)]
+    """
+    return frame.with_columns(legacy_family(), *(pl.lit(None, pl.String).alias(c) for c in SOURCE_FAMILY_COLUMNS[1:]))
+
+
+def legacy_family() -> pl.Expr:
+    """``ds.sources.family`` of a legacy row: ``legacy`` for an input read (its days loaded or set aside), else null."""
+    read = pl.col("state").is_in(("loaded", "partly_quarantined", "quarantined"))
+    return pl.when(read).then(pl.lit("legacy")).alias("family")
+
+
 def loaded() -> pl.Expr:
     """True on the rows of ``ds.sources`` whose input's days reach the tables (:data:`LOADED_STATES`)."""
     return pl.col("state").is_in(LOADED_STATES)
@@ -280,10 +336,10 @@ def unknown_row(source: str | None, day_index: int | None, date: str | None, jso
 
 def quarantine_row(
     source: str | None, scope: Mapping[str, str | None], day_index: int | None, date: str | None, stage: str,
-    reasons: list[str], day_json: str | None,
+    reasons: list[str], day_json: str | None, record_json: str | None = None,
 ) -> tuple[Any, ...]:
     """A row of ``ds.quarantine`` (:data:`QUARANTINE_SCHEMA`)."""
-    return (source, *(scope.get(k) for k in SCOPE), day_index, date, stage, reasons, day_json)
+    return (source, *(scope.get(k) for k in SCOPE), day_index, date, stage, reasons, day_json, record_json)
 
 
 def finding_row(

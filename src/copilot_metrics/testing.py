@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from copilot_metrics.dataset import Dataset
+from copilot_metrics.dataset import SUCCESSOR_SIDE_TABLES, Dataset
 from copilot_metrics.tables import SIDE_TABLES
 
 __all__ = ["assert_dataset_equal"]
@@ -20,7 +20,7 @@ __all__ = ["assert_dataset_equal"]
 
 
 def _frames(ds: Dataset) -> dict[str, pl.DataFrame]:
-    return {**ds.tables, **{name: getattr(ds, name) for name in SIDE_TABLES}}
+    return {**ds.tables, **{name: getattr(ds, name) for name in (*SIDE_TABLES, *SUCCESSOR_SIDE_TABLES)}}
 
 
 def assert_dataset_equal(

@@ -7,14 +7,28 @@ is described in :mod:`copilot_metrics.export.parquet`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 
 from copilot_metrics.errors import CopilotMetricsError
-from copilot_metrics.tables import SIDE_TABLES, TABLES
+from copilot_metrics.sidetables import (
+    FAMILY_SINCE_FORMAT,
+    SOURCE_FAMILY_COLUMNS,
+    STATE_SINCE_FORMAT,
+    older_families,
+    older_quarantine,
+    older_sources,
+)
+from copilot_metrics.successor.registry import DRIFT_SCHEMA, LOGIN_SCHEMA, MERGED_REPORT_SCHEMA
+from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
+from copilot_metrics.tables import SIDE_TABLES, TABLES, conform
 
-__all__ = ["DAMAGED", "MANIFEST", "all_tables", "disagrees", "footer_rows", "stored"]
+__all__ = [
+    "DAMAGED", "MANIFEST", "all_tables", "conformed", "disagrees", "doc_and_key", "footer_rows", "schema_of", "stored",
+    "stored_schema", "upgraded",
+]
 
 #: Name of the manifest at the root of a dataset.
 MANIFEST = "_copilot_metrics.json"
@@ -24,13 +38,82 @@ DAMAGED = (
     "the dataset was changed after it was written: restore it from a backup, or write it again from its sources"
 )
 
-#: Side tables each layout format stores first (layouts before it do not have them).
-_SINCE = {"versions": 4}
+#: The successor reports' side tables (attributes of a dataset): their schemas, declared in the registry.
+_REPORT_SIDE: dict[str, tuple[pl.Schema, str, tuple[str, ...]]] = {
+    "reports": (MERGED_REPORT_SCHEMA, "one row per successor report (its shards brought together)", ("report_id",)),
+    "schema_drift": (DRIFT_SCHEMA, "one row per (grain, JSON path, type) of the reports the registry does not know",
+                     ("grain", "path", "example_type")),
+    "user_logins": (LOGIN_SCHEMA, "one row per (user_id, user_login) of user_days", ("user_id", "user_login")),
+}
+#: Their names, in written order (the attributes :data:`copilot_metrics.dataset.SUCCESSOR_SIDE_TABLES` names).
+_REPORT_SIDE_NAMES = tuple(_REPORT_SIDE)
+
+#: Tables each layout format stores first (layouts before it do not have them): ``versions`` since 4;
+#: the successor tables, their side tables and ``report_versions`` since 6.
+_SINCE = {"versions": 4, "report_versions": FAMILY_SINCE_FORMAT,
+          **dict.fromkeys((*REPORT_TABLES, *_REPORT_SIDE_NAMES), FAMILY_SINCE_FORMAT)}
+
+#: Columns of a side table each layout format stores first, and how a reader fills them in an older layout.
+_ADDED: dict[str, tuple[tuple[int, tuple[str, ...], Callable[[pl.LazyFrame], pl.LazyFrame]], ...]] = {
+    "sources": ((STATE_SINCE_FORMAT, ("state", "reason"), older_sources),
+                (FAMILY_SINCE_FORMAT, SOURCE_FAMILY_COLUMNS, older_families)),
+    "quarantine": ((FAMILY_SINCE_FORMAT, ("record_json",), older_quarantine),),
+}
 
 
 def all_tables() -> list[str]:
-    """The ten data tables, then the side tables, in the order they are written."""
-    return [*TABLES, *SIDE_TABLES]
+    """The ten legacy tables, the side tables, the successor tables and their side tables, in written order."""
+    return [*TABLES, *SIDE_TABLES, *REPORT_TABLES, *_REPORT_SIDE_NAMES]
+
+
+def schema_of(name: str) -> pl.Schema:
+    """The declared schema of any table :func:`all_tables` names."""
+    if name in TABLES:
+        return TABLES[name].schema
+    if name in SIDE_TABLES:
+        return SIDE_TABLES[name].schema
+    if name in REPORT_TABLES:
+        return REPORT_TABLES[name].schema
+    return _REPORT_SIDE[name][0]
+
+
+def doc_and_key(name: str) -> tuple[str, tuple[str, ...]]:
+    """The grain (in words) and the key of any table :func:`all_tables` names (a file's footer metadata)."""
+    if name in TABLES:
+        return TABLES[name].doc, TABLES[name].key
+    if name in SIDE_TABLES:
+        return SIDE_TABLES[name].doc, SIDE_TABLES[name].key
+    if name in REPORT_TABLES:
+        return REPORT_TABLES[name].doc, REPORT_TABLES[name].key
+    return _REPORT_SIDE[name][1:]
+
+
+def conformed(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with exactly the declared columns of ``name``, in order and dtype (a column missing raises)."""
+    if name in TABLES or name in SIDE_TABLES:
+        return conform(name, frame)
+    schema = schema_of(name)
+    missing = [c for c in schema.names() if c not in frame.columns]
+    if missing:
+        raise CopilotMetricsError(
+            f"table {name!r} lacks column(s) {missing} of its declared schema",
+            table=name, column=missing[0], hint="use a dataset returned by copilot_metrics.load",
+        )
+    return frame.select(schema.names()).cast(schema)
+
+
+def stored_schema(name: str, fmt: int) -> pl.Schema:
+    """The columns a layout of format ``fmt`` stores for table ``name`` (its declared ones, less those added later)."""
+    later = {c for since, columns, _ in _ADDED.get(name, ()) if fmt < since for c in columns}
+    return pl.Schema({c: t for c, t in schema_of(name).items() if c not in later})
+
+
+def upgraded(name: str, fmt: int, frame: pl.LazyFrame) -> pl.LazyFrame:
+    """A table as a layout of format ``fmt`` stored it, with the columns later formats added filled in."""
+    for since, _, fill in _ADDED.get(name, ()):
+        if fmt < since:
+            frame = fill(frame)
+    return frame
 
 
 def stored(fmt: int) -> list[str]:

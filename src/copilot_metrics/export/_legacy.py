@@ -18,9 +18,8 @@ from urllib.parse import unquote
 
 import polars as pl
 
-from copilot_metrics.export._files import MANIFEST, disagrees, footer_rows, stored
+from copilot_metrics.export._files import MANIFEST, disagrees, footer_rows, stored, stored_schema, upgraded
 from copilot_metrics.export._labels import DIGEST_MARK, NULL_PARTITION, label_of
-from copilot_metrics.sidetables import older_sources
 from copilot_metrics.tables import SCOPE, SIDE_TABLES, TABLES, table_schema
 
 __all__ = ["PARTITION_COLUMNS", "Files", "arrow_partitioning", "ours", "scan_table", "verified"]
@@ -96,8 +95,8 @@ def verified(base: Path, manifest: dict[str, Any]) -> dict[str, Files]:
     for name in stored(manifest.get("format", 1)):
         folder = base / name
         files = _files(folder, digests) if folder.is_dir() else []
-        added = SCOPE if name in TABLES else ("state", "reason") if name == "sources" else ()  # not in the files
-        schema = pl.Schema({c: t for c, t in table_schema(name).items() if c not in added})
+        added = SCOPE if name in TABLES else ()  # not in the files
+        schema = pl.Schema({c: t for c, t in stored_schema(name, manifest.get("format", 1)).items() if c not in added})
         total = sum(footer_rows(path, name, schema, exact=False) for path, _ in files)
         if name in counts and total != counts[name]:
             raise disagrees(base, name, [str(p.relative_to(base)) for p, _ in files],
@@ -122,7 +121,7 @@ def scan_table(name: str, folder: Path, files: Files) -> pl.LazyFrame:
     paths = [str(f) for f, _ in files]
     if name not in TABLES:
         frame = pl.scan_parquet(paths, hive_partitioning=False)
-        return (older_sources(frame) if name == "sources" else frame).select(schema.names()).cast(schema)
+        return upgraded(name, 2, frame).select(schema.names()).cast(schema)
     if _decoded_as_polars_does(folder, files):  # keep Polars' partition pruning
         frame = pl.scan_parquet(
             paths, hive_partitioning=True,

@@ -13,8 +13,7 @@ import polars as pl
 
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.export._atomic import naming, replace
-from copilot_metrics.export._files import all_tables
-from copilot_metrics.tables import TABLES, conform
+from copilot_metrics.export._files import all_tables, conformed
 
 __all__ = ["write_csv"]
 
@@ -33,11 +32,23 @@ def _neutralised(column: str) -> pl.Expr:
     return pl.when(risky).then(pl.lit("'") + pl.col(column)).otherwise(pl.col(column)).alias(column)
 
 
+#: List columns written joined (``shape`` with ``|``, ``reasons`` with a newline); any other list is JSON text.
+_JOINED = {"shape": "|", "reasons": "\n"}
+
+
+def _json_text(column: str) -> pl.Expr:
+    """A list column as JSON text (``["a.json", "b.json"]`` as ``["a.json","b.json"]``, dates ISO); null stays null."""
+    prefix = f'{{"{column}":'
+    text = pl.struct(column).struct.json_encode().str.strip_prefix(prefix).str.strip_suffix("}")
+    return pl.when(pl.col(column).is_not_null()).then(text).alias(column)
+
+
 def _as_text(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     """A table as its CSV cells: declared columns, list columns joined, formula-like text neutralised."""
-    frame = conform(name, frame)
+    frame = conformed(name, frame)
     frame = frame.with_columns(
-        pl.col(c).list.join("\n" if c == "reasons" else "|") for c, t in frame.schema.items() if isinstance(t, pl.List)
+        (pl.col(c).list.join(_JOINED[c]) if c in _JOINED else _json_text(c))
+        for c, t in frame.schema.items() if isinstance(t, pl.List)
     )
     return frame.with_columns(_neutralised(c) for c, t in frame.schema.items() if t == pl.String)
 
@@ -45,9 +56,15 @@ def _as_text(name: str, frame: pl.DataFrame) -> pl.DataFrame:
 def write_csv(ds: Dataset, folder: str | os.PathLike[str], *, lock_timeout: float = 600.0) -> list[Path]:
     """Write one CSV per table (``{folder}/{table}.csv``), for spreadsheet users, atomically.
 
-    Columns as declared; dates ISO ``YYYY-MM-DD``; nulls are empty cells.  List columns become
-    text: ``shape`` joined with ``|`` (``copilot_ide_chat:null|models:absent``), ``reasons`` of
-    ``quarantine`` joined with a newline.
+    Every table of the dataset: the ten legacy tables, the side tables (``sources``, ``findings``,
+    ``conflicts``, ``quarantine``, ``versions``, ``report_versions``), every successor table
+    (``agg_days.csv``, ..., ``user_days.csv``, ...; a header only when no report was loaded) and
+    the reports' side tables (``reports``, ``schema_drift``, ``user_logins``).  Columns as
+    declared; dates ISO ``YYYY-MM-DD``; timestamps ISO 8601; nulls are empty cells.  List columns
+    become text: ``shape`` joined with ``|`` (``copilot_ide_chat:null|models:absent``),
+    ``reasons`` of ``quarantine`` joined with a newline, any other list (``reports``'
+    ``shard_sources``, ``wrappers_json``, ``wrapper_days``) as JSON text
+    (``["a.json","b.json"]``, ``[["2026-05-01","2026-05-02"]]``).
 
     Text that a spreadsheet would run as a formula is neutralised: a text cell (a label such as
     an editor, model, language, repository or scope name, a source path, ...) starting with
@@ -80,7 +97,7 @@ def write_csv(ds: Dataset, folder: str | os.PathLike[str], *, lock_timeout: floa
     def write(staging: Path, _previous: Path | None) -> None:
         staging.mkdir()
         for name in names:
-            frame: pl.DataFrame = ds.tables[name] if name in TABLES else getattr(ds, name)
+            frame: pl.DataFrame = ds.tables[name] if name in ds.tables else getattr(ds, name)
             with naming(staging / f"{name}.csv"):
                 _as_text(name, frame).write_csv(staging / f"{name}.csv")
 

@@ -56,6 +56,7 @@ from copilot_metrics.export._atomic import naming, replace
 from copilot_metrics.export._labels import DIGEST_MARK, folder_name
 from copilot_metrics.pipeline import load
 from copilot_metrics.rebuild import to_api
+from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
 from copilot_metrics.tables import SCOPE, TABLES
 
 __all__ = ["FILE_NAME", "LABELS_FILE", "read_json", "templates", "write_json"]
@@ -208,6 +209,19 @@ def _dump_days(days: list[dict[str, Any]], option: int) -> bytes:
         return json.dumps(days, indent=indent, separators=separators, ensure_ascii=False).encode()
 
 
+def _refuse_reports(ds: Dataset, target: Path) -> None:
+    """Refuse, before anything is written, a dataset holding successor reports (see :func:`write_json`)."""
+    rows = sum(frame.height for name, frame in ds.tables.items() if name in REPORT_TABLES)
+    if rows or ds.reports.height:
+        raise CopilotMetricsError(
+            f"{target}: the dataset holds {ds.reports.height} successor usage-metrics report(s) ({rows} table rows); "
+            "write_json writes the legacy /copilot/metrics days only and does not forge report files from a "
+            "merged history", file=str(target),
+            hint="use copilot_metrics.write_parquet (both families, lossless) or write_csv; "
+            "copilot_metrics.successor.rebuild_records(ds.tables) gives the reports' records as JSON",
+        )
+
+
 def write_json(
     ds: Dataset, path: str | os.PathLike[str], *, indent: bool = True, lock_timeout: float = 600.0
 ) -> list[Path]:
@@ -246,14 +260,24 @@ def write_json(
     list of Path
         The scopes' files written, sorted (:data:`LABELS_FILE` and the manifest aside).
 
+    Successor usage-metrics reports are not written: a dataset holding any (a row in a successor
+    table, or in ``ds.reports``) is refused before anything is written.  A merged history of
+    reports is no report GitHub served (a day kept from one report, the next from another, under
+    no single ``created_at`` or window), so writing one back would forge report files; keep both
+    families with :func:`copilot_metrics.write_parquet` (lossless, read back by
+    :func:`copilot_metrics.read_parquet`) or :func:`copilot_metrics.write_csv`, and get a
+    reports' records back as JSON with ``copilot_metrics.successor.rebuild_records(ds.tables)``.
+
     Raises
     ------
     CopilotMetricsError
-        When ``path`` is a ``.json`` file but the dataset has several scopes, when the folder
-        holds other files, or when the file system refused a write (the message names ``path``
-        and the path that failed; the previous export is left as it was).
+        When the dataset holds successor reports (see above; the message names ``path``, how many
+        reports and what to use instead), when ``path`` is a ``.json`` file but the dataset has
+        several scopes, when the folder holds other files, or when the file system refused a write
+        (the message names ``path`` and the path that failed; the previous export is left as it was).
     """
     target = Path(path)
+    _refuse_reports(ds, target)
     days = ds.tables["days"]
     scopes = days.select(SCOPE).unique().sort(SCOPE, nulls_last=False)
     single = target.suffix.lower() == ".json"

@@ -85,19 +85,31 @@ import polars as pl
 
 from copilot_metrics import _schema
 from copilot_metrics import merge as archive
-from copilot_metrics.dataset import Dataset
+from copilot_metrics.dataset import SUCCESSOR_SIDE_TABLES, Dataset
 from copilot_metrics.errors import ContractError, CopilotMetricsError, _short
 from copilot_metrics.export import _legacy
 from copilot_metrics.export._arrow import arrow_schema
 from copilot_metrics.export._atomic import Moves, leftovers, naming, replace
 from copilot_metrics.export._atomic import foreign as _foreign_in
-from copilot_metrics.export._files import DAMAGED, MANIFEST, all_tables, disagrees, footer_rows, stored
+from copilot_metrics.export._files import (
+    DAMAGED,
+    MANIFEST,
+    all_tables,
+    conformed,
+    disagrees,
+    doc_and_key,
+    footer_rows,
+    schema_of,
+    stored,
+    stored_schema,
+    upgraded,
+)
 from copilot_metrics.export._labels import NULL_PARTITION
 from copilot_metrics.export._legacy import PARTITION_COLUMNS, arrow_partitioning
 from copilot_metrics.export.csv import write_csv
 from copilot_metrics.quarantine import enforce
-from copilot_metrics.sidetables import STATE_SINCE_FORMAT, older_sources
-from copilot_metrics.tables import ERROR_SCHEMA, SIDE_TABLES, TABLES, UNKNOWN_SCHEMA, conform, table_schema
+from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
+from copilot_metrics.tables import ERROR_SCHEMA, SIDE_TABLES, TABLES, UNKNOWN_SCHEMA
 from copilot_metrics.validation import ValidationReport
 
 __all__ = [
@@ -114,8 +126,9 @@ __all__ = [
 
 _VALIDATION_DIR = "_validation"
 _VALIDATION_FILES = (("errors.parquet", ERROR_SCHEMA), ("unknown_fields.parquet", UNKNOWN_SCHEMA))
-_FORMAT = 5  # 5: sources.state and .reason; 4: and the versions side table; 3: unpartitioned, scope in the
-#                files; 2: hive, byte-wise percent-encoding, digests; 1: hive, quote()
+_FORMAT = 6  # 6: the successor tables, reports, schema_drift, user_logins, report_versions, sources' family
+#                columns, quarantine.record_json; 5: sources.state and .reason; 4: and the versions side table;
+#                3: unpartitioned, scope in the files; 2: hive, byte-wise percent-encoding, digests; 1: hive, quote()
 _ROWS_PER_FILE = 1 << 20
 _ROW_GROUP = 1 << 17
 #: What a written data file is called (``part-00000.parquet``, ...).
@@ -128,10 +141,7 @@ _PART_RE = re.compile(r"part-[0-9]{5}\.parquet\Z")
 def _metadata(name: str) -> dict[str, str]:
     from copilot_metrics._version import __version__
 
-    if name in TABLES:
-        doc, key = TABLES[name].doc, TABLES[name].key
-    else:
-        doc, key = SIDE_TABLES[name].doc, SIDE_TABLES[name].key
+    doc, key = doc_and_key(name)
     return {
         "copilot_metrics.version": __version__,
         "copilot_metrics.schema_hash": _schema.schema_hash(),
@@ -175,9 +185,9 @@ def _json_default(value: Any) -> Any:
 
 def _frame(ds: Dataset, name: str) -> pl.DataFrame:
     """Table or side table ``name`` of ``ds`` (a data table ``ds`` lacks: empty)."""
-    if name in TABLES:
+    if name in TABLES or name in REPORT_TABLES:
         frame = ds.tables.get(name)
-        return frame if frame is not None else pl.DataFrame(schema=TABLES[name].schema)
+        return frame if frame is not None else pl.DataFrame(schema=schema_of(name))
     side: pl.DataFrame = getattr(ds, name)
     return side
 
@@ -250,8 +260,8 @@ class ParquetWriter:
 
         Returns each file's name and row count, in order.
         """
-        frame = conform(name, frame)
-        schema = arrow_schema(table_schema(name), _metadata(name))
+        frame = conformed(name, frame)
+        schema = arrow_schema(schema_of(name), _metadata(name))
         starts = range(0, frame.height, _ROWS_PER_FILE) if frame.height else range(1)
         written: dict[str, int] = {}
         for number, start in enumerate(starts):
@@ -390,7 +400,7 @@ def _is_count(value: Any) -> bool:
 
 #: The paths a manifest of format 3 may list under ``files``.
 _LISTED_RE = re.compile(
-    rf"(?:(?:{'|'.join(re.escape(name) for name in (*TABLES, *SIDE_TABLES))})/part-[0-9]{{5}}\.parquet"
+    rf"(?:(?:{'|'.join(re.escape(name) for name in all_tables())})/part-[0-9]{{5}}\.parquet"
     rf"|{_VALIDATION_DIR}/(?:errors|unknown_fields)\.parquet)\Z"
 )
 _SHA256_RE = re.compile(r"[0-9a-f]{64}\Z")
@@ -538,7 +548,7 @@ def _verified(base: Path, manifest: dict[str, Any]) -> dict[str, list[Path]]:
         expected = _expected_files(base, name, listed)
         total = 0
         for rel in expected:
-            rows = footer_rows(base / rel, name, _stored_schema(name, manifest["format"]), exact=True)
+            rows = footer_rows(base / rel, name, stored_schema(name, manifest["format"]), exact=True)
             if listed is not None:
                 _check_listed(base, name, rel, rows, listed[rel])
             total += rows
@@ -577,21 +587,11 @@ def _verified_validation(base: Path, manifest: dict[str, Any]) -> None:
 
 def _scan_table(name: str, paths: list[Path], fmt: int) -> pl.LazyFrame:
     """One table of a format-3 dataset: its ``part-NNNNN.parquet`` files in order."""
-    schema = table_schema(name)
+    schema = schema_of(name)
     if not paths:
         return pl.LazyFrame(schema=schema)
     frame = pl.scan_parquet([str(p) for p in paths], hive_partitioning=False)
-    if name == "sources" and fmt < STATE_SINCE_FORMAT:
-        frame = older_sources(frame)
-    return frame.select(schema.names()).cast(schema)
-
-
-def _stored_schema(name: str, fmt: int) -> pl.Schema:
-    """The columns a layout of format ``fmt`` stores for table ``name``."""
-    schema = table_schema(name)
-    if name == "sources" and fmt < STATE_SINCE_FORMAT:
-        return pl.Schema({k: v for k, v in schema.items() if k not in ("state", "reason")})
-    return schema
+    return upgraded(name, fmt, frame).select(schema.names()).cast(schema)
 
 
 def _open(root: str | os.PathLike[str]) -> tuple[Path, dict[str, Any], dict[str, pl.LazyFrame], dict[str, list[Path]]]:
@@ -606,7 +606,7 @@ def _open(root: str | os.PathLike[str]) -> tuple[Path, dict[str, Any], dict[str,
         lazy = {name: _legacy.scan_table(name, base / name, found) for name, found in legacy.items()}
         files = {name: [path for path, _ in found] for name, found in legacy.items()}
     for name in all_tables():  # a side table the layout does not store (versions before format 4): empty
-        lazy.setdefault(name, pl.LazyFrame(schema=table_schema(name)))
+        lazy.setdefault(name, pl.LazyFrame(schema=schema_of(name)))
         files.setdefault(name, [])
     lazy = {name: lazy[name] for name in all_tables()}
     _verified_validation(base, manifest)
@@ -727,9 +727,11 @@ def read_parquet(root: str | os.PathLike[str], *, contracts: bool = True) -> Dat
     base, manifest, lazy, files = _open(root)
     frames = _collect(base, lazy, files)
     ds = Dataset(
-        {name: frames[name] for name in TABLES},
+        {name: frames[name] for name in (*TABLES, *REPORT_TABLES)},
         frames["sources"], frames["quarantine"], frames["findings"], frames["conflicts"],
         _read_validation(base, manifest), dict(manifest.get("meta") or {}), versions=frames["versions"],
+        report_versions=frames["report_versions"],
+        **{name: frames[name] for name in SUCCESSOR_SIDE_TABLES},
     )
     if contracts:
         _check_contracts(base, ds)

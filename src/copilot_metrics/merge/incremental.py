@@ -18,7 +18,8 @@ from copilot_metrics import _schema
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.explode import explode_days
 from copilot_metrics.findings import CONTRACT_RULES, TABLE_RULES, table_findings
-from copilot_metrics.merge.conflicts import rebase_conflicts
+from copilot_metrics.merge import reports as reports_merge
+from copilot_metrics.merge.conflicts import CONFLICT_ORDER, rebase_conflicts
 from copilot_metrics.merge.precedence import rank_sources
 from copilot_metrics.merge.repeats import COPY_SUFFIX
 from copilot_metrics.merge.versions import (
@@ -29,6 +30,9 @@ from copilot_metrics.merge.versions import (
     refuse_clashes,
     scope_clashes,
 )
+from copilot_metrics.sidetables import REPORT_VERSION_SCHEMA, SOURCE_FAMILY_COLUMNS, legacy_family
+from copilot_metrics.successor.registry import DRIFT_SCHEMA, REPORT_SCHEMA
+from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
 from copilot_metrics.tables import (
     DAY_KEY,
     QUARANTINE_SCHEMA,
@@ -40,7 +44,10 @@ from copilot_metrics.tables import (
 )
 from copilot_metrics.validation import ValidationReport
 
-__all__ = ["in_memory_renames", "merge_into", "relabel"]
+#: A report file as :func:`copilot_metrics.merge.reports.merge_reports` takes it: label, scope, its read.
+_Part = tuple[str, dict[str, str | None], Any]
+
+__all__ = ["in_memory_renames", "merge_into", "relabel", "report_versions"]
 
 
 def in_memory_renames(base_sources: pl.DataFrame, new_sources: pl.DataFrame) -> dict[str, str]:
@@ -88,8 +95,82 @@ def relabel(ds: Dataset, renames: Mapping[str, str]) -> Dataset:
         quarantine=frame(ds.quarantine), findings=frame(ds.findings), conflicts=frame(ds.conflicts),
         validation=dataclasses.replace(report, errors=frame(report.errors),
                                        unknown_fields=frame(report.unknown_fields)),
-        versions=frame(ds.versions),
+        versions=frame(ds.versions), report_versions=frame(ds.report_versions),
     )
+
+
+# ---------------------------------------------------------------- the successor reports
+
+
+def _as_json(frame: pl.DataFrame, source: pl.Expr | str, table: str) -> pl.DataFrame:
+    """``frame``'s rows as :data:`REPORT_VERSION_SCHEMA` rows: ``source``, ``table`` and the row as JSON."""
+    if frame.height == 0:
+        return REPORT_VERSION_SCHEMA.to_frame()
+    return frame.select(
+        (source if isinstance(source, pl.Expr) else pl.lit(source, pl.String)).alias("source"),
+        pl.lit(table, pl.String).alias("table"), pl.struct(frame.columns).struct.json_encode().alias("row_json"),
+    )
+
+
+def report_versions(parts: list[_Part], kept: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """``ds.report_versions`` of merged report files: what their reads held that the tables ``kept`` do not.
+
+    ``parts`` are the ``(label, scope, read)`` of every report file (a
+    :class:`~copilot_metrics.successor.read.ReportRead` or what :func:`_report_parts` rebuilds);
+    ``kept`` the merged successor tables.  Each file's rows that did not win (another shard's copy of a
+    kept record, a losing report's), its own ``reports`` rows and its ``schema_drift`` rows.
+    """
+    out = [REPORT_VERSION_SCHEMA.to_frame()]
+    for name, spec in REPORT_TABLES.items():
+        held = [p[2].tables[name] for p in parts if p[2].tables[name].height]
+        if held:
+            key = [*spec.key, "source"]
+            dropped = pl.concat(held).join(kept[name].select(key), on=key, how="anti", nulls_equal=True,
+                                           maintain_order="left")
+            out.append(_as_json(dropped, pl.col("source"), name))
+    for label, _, read in parts:
+        out.append(_as_json(read.reports.select(REPORT_SCHEMA.names()), label, "reports"))
+        out.append(_as_json(read.schema_drift.select(DRIFT_SCHEMA.names()), label, "schema_drift"))
+    return pl.concat(out)
+
+
+@dataclasses.dataclass(frozen=True)
+class _StoredRead:
+    """A report file's read, rebuilt from a dataset (what :func:`reports_merge.merge_reports` reads of it)."""
+
+    tables: dict[str, pl.DataFrame]
+    reports: pl.DataFrame
+    schema_drift: pl.DataFrame
+
+
+def _decoded(versions: pl.DataFrame, table: str, schema: pl.Schema) -> pl.DataFrame:
+    """The rows of ``table`` stored in ``versions`` (``row_json``), with their declared dtypes."""
+    rows = versions.filter(pl.col("table") == table)
+    if rows.height == 0:
+        return schema.to_frame()
+    return rows.select(pl.col("row_json").str.json_decode(pl.Struct(schema)).alias("_row")).unnest("_row")
+
+
+def _report_parts(ds: Dataset, replaced: list[str]) -> list[_Part]:
+    """``ds``'s report files (but those in ``replaced``) as merge parts: kept rows and stored versions together."""
+    files = conform("sources", ds.sources).filter((pl.col("family") == "reports")
+                                                   & ~pl.col("source").is_in(replaced))
+    versions = conform("report_versions", ds.report_versions)
+    scopes = {row["source"]: {k: row[k] for k in SCOPE} for row in files.iter_rows(named=True)}
+    if not scopes:
+        return []
+    held = {name: pl.concat([ds.tables[name], _decoded(versions, name, spec.schema)]).filter(
+        pl.col("source").is_in(list(scopes))).sort(list(spec.key), nulls_last=False, maintain_order=True)
+        for name, spec in REPORT_TABLES.items()}
+    reports = _decoded(versions, "reports", REPORT_SCHEMA)
+    drift = versions.filter(pl.col("table") == "schema_drift")
+    parts: list[_Part] = []
+    for label, scope in sorted(scopes.items()):
+        mine = {name: frame.filter(pl.col("source") == label) for name, frame in held.items()}
+        parts.append((label, scope, _StoredRead(
+            mine, reports.filter(pl.col("source") == label),
+            _decoded(drift.filter(pl.col("source") == label), "schema_drift", DRIFT_SCHEMA))))
+    return parts
 
 
 
@@ -150,7 +231,8 @@ def _side(ds: Dataset, replaced: list[str]) -> _Side:
     sources = conform("sources", ds.sources).filter(~pl.col("source").is_in(gone))
     file_of = {c: pl.col(c).str.replace(COPY_SUFFIX, "") for c in ("source", "other_source")}
     conflicts = (
-        conform("conflicts", ds.conflicts).filter(~file_of["other_source"].is_in(gone))
+        conform("conflicts", ds.conflicts).filter(~file_of["other_source"].is_in(gone)
+                                                  & ~pl.col("table").is_in(list(REPORT_TABLES)))
         .join(versions.filter(pl.col("version") > 0).select(*DAY_KEY, pl.col("label").alias("other_source")),
               on=[*DAY_KEY, "other_source"], how="anti", nulls_equal=True)
         .join(kept.rename({"digest": "_kept"}), on=DAY_KEY, how="left", nulls_equal=True)
@@ -214,6 +296,7 @@ def _offsets(sources: pl.DataFrame, copies: pl.DataFrame, kept_by: pl.DataFrame)
         ((pl.col("version") == 0) & (pl.col("label") != pl.col("_kept_by"))).sum().alias("_identical"),
         (pl.col("version") > 0).sum().alias("_superseded"),
     )
+    sources = sources.filter(pl.col("family").ne_missing("reports"))  # a report file's counts are the reports merge's
     return sources.select("source", "days_identical", "days_superseded").join(
         implied, on="source", how="left").select(
         "source", *((pl.col(c) - pl.col(f"_{c.removeprefix('days_')}").fill_null(0)).clip(lower_bound=0).cast(pl.Int64)
@@ -259,19 +342,29 @@ def merge_into(
       now wins, without ``day_index`` nor findings).
     """
     new = relabel(new, in_memory_renames(base.sources, new.sources))
-    sides = (_side(base, new.sources["source"].to_list()), _side(new, []))
+    replaced = new.sources["source"].to_list()
+    sides = (_side(base, replaced), _side(new, []))
     merger, ranked = _compete(sides, fetched_at, precedence)
     tables, conflicts, counts, versions = merger.finish(ranked)
     assert merger.winners is not None
     aside = _won_aside(merger.winners, sides)
     tables = {name: frame.join(aside, on=DAY_KEY, how="anti", nulls_equal=True, maintain_order="left")
               for name, frame in tables.items()}
+    # the successor reports: every file's read, rebuilt from both sides, merged as one load merges them
+    parts = sorted([*_report_parts(base, replaced), *_report_parts(new, [])], key=lambda part: part[0])
+    merged = reports_merge.merge_reports(parts, ranked)
+    tables |= merged.tables
     quarantine, still = _quarantine(sides, aside)
-    findings = _findings(sides, still, tables)
-    conflicts = rebase_conflicts(conflicts, pl.concat([side.conflicts for side in sides]), merger.winners)
-    sources = file_statuses(_counted(ranked, counts, sides), quarantine)
+    findings = _findings(sides, still, tables, merged.findings)
+    conflicts = pl.concat([
+        rebase_conflicts(conflicts, pl.concat([side.conflicts for side in sides]), merger.winners),
+        merged.conflicts]).sort(list(CONFLICT_ORDER), nulls_last=False)
+    sources = file_statuses(_counted(ranked, counts, sides, merged.counts), quarantine)
+    drift = reports_merge.schema_drift([part[2].schema_drift for part in parts])
     return Dataset(tables, sources, quarantine, findings, conflicts, _report(sides, sources),
-                   {**base.meta, **new.meta}, versions=versions)
+                   {**base.meta, **new.meta}, versions=versions, reports=merged.reports, schema_drift=drift,
+                   user_logins=reports_merge.user_logins(merged.tables["user_days"]),
+                   report_versions=report_versions(parts, merged.tables))
 
 
 def _compete(
@@ -324,38 +417,57 @@ def _quarantine(sides: tuple[_Side, ...], aside: pl.DataFrame) -> tuple[pl.DataF
         still.select(*SCOPE, "_date"), on=[*SCOPE, "_date"], how="anti", nulls_equal=True).unique(
         [*SCOPE, "_date"], keep="first", maintain_order=True).with_columns(
         pl.col("_final").alias("source"), pl.lit(None, pl.Int64).alias("day_index"))
+    record = pl.col("record_json").is_not_null()  # a report's record set aside: after the days, file by file
     merged = pl.concat([
-        quarantine.filter(pl.col("stage") != "contract").sort(["source", "day_index", "date"], nulls_last=True,
-                                                                maintain_order=True).drop("_row"),
+        quarantine.filter((pl.col("stage") != "contract") & ~record).sort(
+            ["source", "day_index", "date"], nulls_last=True, maintain_order=True).drop("_row"),
         quarantine.join(still.select("_row"), on="_row", how="semi").drop("_row"),
         orphans.select(QUARANTINE_SCHEMA.names()),
+        quarantine.filter(record).sort("source", maintain_order=True).drop("_row"),
     ])
     return merged, still.select("source", *SCOPE, pl.col("_date").alias("date"))
 
 
-def _findings(sides: tuple[_Side, ...], still: pl.DataFrame, tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
-    """Both sides' reading findings (contract ones of the days ``still`` set aside only), and the tables' own."""
+def _findings(sides: tuple[_Side, ...], still: pl.DataFrame, tables: Mapping[str, pl.DataFrame],
+              shards: pl.DataFrame) -> pl.DataFrame:
+    """Both sides' reading findings (contract ones of the days ``still`` set aside only), and the tables' own.
+
+    With the reports merge's ``shard_conflict`` findings ``shards`` (those of each side are recomputed).
+    """
     rules = pl.col("rule")
-    reading = pl.concat([side.findings for side in sides]).filter(~rules.is_in(TABLE_RULES))
+    reading = pl.concat([side.findings for side in sides]).filter(~rules.is_in([*TABLE_RULES, "shard_conflict"]))
     reading = pl.concat([
         reading.filter(~rules.is_in(CONTRACT_RULES)),
         reading.filter(rules.is_in(CONTRACT_RULES)).join(still, on=["source", *DAY_KEY], how="semi",
                                                          nulls_equal=True),
     ])
-    return pl.concat([reading, conform("findings", table_findings(tables))]).unique().sort(
+    return pl.concat([reading, conform("findings", shards), conform("findings", table_findings(tables))]).unique().sort(
         ["source", *DAY_KEY, "table", "rule", "json_path", "value", "severity", "message"], nulls_last=True)
 
 
-def _counted(ranked: pl.DataFrame, counts: pl.DataFrame, sides: tuple[_Side, ...]) -> pl.DataFrame:
-    """The ranked files with their day counts: the merge's, plus those their recorded copies do not account for."""
+def _counted(ranked: pl.DataFrame, counts: pl.DataFrame, sides: tuple[_Side, ...],
+             report_counts: pl.DataFrame) -> pl.DataFrame:
+    """The ranked files with their day counts and family columns.
+
+    A legacy file's counts are the merge's, plus those its recorded copies do not account for; a
+    report file's the reports merge's (``report_counts``: units kept, identical, superseded).
+    """
     offsets = pl.concat([side.offsets for side in sides])
+    families = pl.concat([side.sources.select("source", *SOURCE_FAMILY_COLUMNS) for side in sides])
+    reported = report_counts.rename({c: f"_r_{c}" for c in ("days_kept", "days_identical", "days_superseded")})
     counted = ranked.join(counts, on="source", how="left", maintain_order="left").join(
         offsets.rename({c: f"_{c}" for c in ("days_identical", "days_superseded")}), on="source", how="left",
-        maintain_order="left")
+        maintain_order="left").join(families, on="source", how="left", maintain_order="left").join(
+        reported, on="source", how="left", maintain_order="left")
+    report_file = pl.col("family") == "reports"
     return counted.with_columns(
         pl.col("days_kept").fill_null(0),
         *((pl.col(c).fill_null(0) + pl.col(f"_{c}").fill_null(0)).alias(c)
           for c in ("days_identical", "days_superseded")),
+    ).with_columns(
+        *(pl.when(report_file).then(pl.col(f"_r_{c}").fill_null(0)).otherwise(pl.col(c)).alias(c)
+          for c in ("days_kept", "days_identical", "days_superseded")),
+        pl.coalesce(pl.col("family").replace("legacy", None), legacy_family()).alias("family"),
     ).select(SOURCE_SCHEMA.names()).cast(SOURCE_SCHEMA)
 
 
