@@ -17,11 +17,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CALENDAR",
+    "FAMILY",
     "PERIODS",
     "By",
     "DateLike",
     "Every",
-    "FAMILY",
     "Frames",
     "as_date",
     "check_arguments",

@@ -158,7 +158,7 @@ def _sums(lf: pl.LazyFrame, kinds: dict[str, ColumnKind], keys: list[str], summe
 
 
 def _breaks_of_periods(name: str) -> pl.Expr:
-    """The known breaks named in ``name`` over the group's periods (sorted by date): each once, in order; null if none."""
+    """The breaks named in ``name`` over the group's periods (sorted by date): each once, in order; null if none."""
     from copilot_metrics.usage.breaks import BREAK_SEPARATOR
 
     names = pl.col(name).str.split(BREAK_SEPARATOR).list.explode(keep_nulls=False, empty_as_null=False)
