@@ -48,9 +48,10 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import polars as pl
 
 import copilot_metrics as cm
+from copilot_metrics.breaks import BREAK_SEPARATOR, KNOWN_BREAKS, breaks_between
+from copilot_metrics.metrics._selection import FAMILY
 from copilot_metrics.summary import ALL_DATA, SCOPE_COLUMNS, scope_label
 from copilot_metrics.tables import FEATURES as TABLE_FEATURES
-from copilot_metrics.usage.breaks import BREAK_SEPARATOR, KNOWN_BREAKS, breaks_between
 
 if TYPE_CHECKING:
     import altair as alt
@@ -302,7 +303,8 @@ def _breaks(*frames: pl.DataFrame) -> pl.DataFrame:
     names: set[str] = set()
     for frame in frames:
         if "break" in frame.columns:
-            names.update(frame.get_column("break").drop_nulls().str.split(BREAK_SEPARATOR).explode().to_list())
+            named = frame.get_column("break").cast(pl.String).drop_nulls()
+            names.update(named.str.split(BREAK_SEPARATOR).explode().to_list())
             continue
         starts = frame.get_column("period_start").drop_nulls()
         if starts.is_empty():
@@ -311,7 +313,7 @@ def _breaks(*frames: pl.DataFrame) -> pl.DataFrame:
         step = _step_days(frame)
         every = "1d" if step is None else _STEP_PERIODS.get(step, f"{step}d")
         end = pl.select(pl.lit(last).dt.offset_by(every) - pl.duration(days=1)).item()
-        names.update(breaks_between(first, end, family="legacy"))  # type: ignore[arg-type]
+        names.update(breaks_between(first, end, family=FAMILY))  # type: ignore[arg-type]
     chosen = [b for b in KNOWN_BREAKS if b.name in names]
     return pl.DataFrame(
         {"break": [b.name for b in chosen], "label": [b.name.replace("_", " ") for b in chosen],

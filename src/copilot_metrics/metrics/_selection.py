@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import Literal, TypeAlias
 
 import polars as pl
 
+from copilot_metrics.breaks import Family, period_bounds, with_breaks
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import CopilotMetricsError
 from copilot_metrics.tables import SCOPE
-
-if TYPE_CHECKING:
-    from copilot_metrics.usage.breaks import Family
 
 __all__ = [
     "CALENDAR",
@@ -46,7 +44,7 @@ PERIODS = ("1d", "1w", "1mo", "1q")
 
 #: Columns of every output computed with ``every``, right after the period: see :func:`period_grid`.
 CALENDAR = ("days_in_period", "period_complete")
-#: The family of known breaks (:data:`~copilot_metrics.usage.breaks.KNOWN_BREAKS`) the legacy
+#: The family of known breaks (:data:`~copilot_metrics.breaks.KNOWN_BREAKS`) the legacy
 #: metrics' ``break`` column names (the last column of every output computed with ``every``).
 FAMILY: Family = "legacy"
 
@@ -171,11 +169,8 @@ def finish(lf: pl.LazyFrame, every: str | None, dims: Sequence[str], columns: Se
 
     ``break`` names the legacy known breaks (:data:`FAMILY`) whose days meet the row's calendar
     period (``period_start`` to the period's last day), joined in date order; null when none
-    does (:func:`~copilot_metrics.usage.breaks.with_breaks`).
+    does (:func:`~copilot_metrics.breaks.with_breaks`).
     """
-    # imported here: the usage package imports this module
-    from copilot_metrics.usage.breaks import period_bounds, with_breaks
-
     keys = [*keys_of(every), *dims]
     calendar = CALENDAR if every else ()
     if every:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from copilot_metrics.breaks import BREAK_SEPARATOR
 from copilot_metrics.errors import CopilotMetricsError, RollupError
 from copilot_metrics.metrics._selection import By, check_arguments
 from copilot_metrics.metrics.columns import PAIRED, RATES, SHARES, ColumnKind, column_kind, rate_expr, ratio
@@ -159,8 +160,6 @@ def _sums(lf: pl.LazyFrame, kinds: dict[str, ColumnKind], keys: list[str], summe
 
 def _breaks_of_periods(name: str) -> pl.Expr:
     """The breaks named in ``name`` over the group's periods (sorted by date): each once, in order; null if none."""
-    from copilot_metrics.usage.breaks import BREAK_SEPARATOR
-
     names = pl.col(name).str.split(BREAK_SEPARATOR).list.explode(keep_nulls=False, empty_as_null=False)
     joined = names.unique(maintain_order=True).str.join(BREAK_SEPARATOR)
     return pl.when(joined != "").then(joined)

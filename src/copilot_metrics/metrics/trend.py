@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import polars as pl
 
+from copilot_metrics.breaks import Family, with_breaks
 from copilot_metrics.errors import CopilotMetricsError
-from copilot_metrics.metrics._selection import By, check_arguments
+from copilot_metrics.metrics._selection import FAMILY, By, check_arguments
 from copilot_metrics.tables import SCOPE
-
-if TYPE_CHECKING:
-    from copilot_metrics.usage.breaks import Family
 
 __all__ = ["trend"]
 
@@ -24,7 +20,7 @@ def trend(
     *,
     min_days: int = 1,
     include_partial: bool = False,
-    family: Family | None = "legacy",
+    family: Family | None = FAMILY,
 ) -> pl.DataFrame:
     """Rolling mean of a daily series over calendar days, gaps left as gaps.
 
@@ -89,9 +85,6 @@ def trend(
     count = value.is_not_null().cast(pl.Int64).rolling_sum_by(date, window_size=period)
     if keys:
         mean, count = mean.over(keys), count.over(keys)
-    # imported here: the usage package imports the metrics package
-    from copilot_metrics.usage.breaks import with_breaks
-
     out = df.lazy().with_columns(count.alias(f"{name}_days")).with_columns(
         pl.when(value.is_not_null() & (pl.col(f"{name}_days") >= min_days)).then(mean).alias(name)
     )
