@@ -15,7 +15,7 @@ ROOT = Path(cm.__file__).parent
 
 LAYERS: list[set[str]] = [
     {"_version", "errors", "_schema", "examples", "_keys"},  # no import of the package
-    {"tables", "sidetables"},  # every table and side table, declared once
+    {"tables", "sidetables", "breaks"},  # every table and side table, and the known breaks, declared once
     {"successor.registry", "successor._tree"},  # the successor reports' tables, declared once
     {"export._arrow", "export._atomic"},  # Polars -> Arrow types; the writers' folder transaction
     {"_layout", "sources", "decode", "validation", "rebuild", "_scan"},  # inputs -> days -> verdicts; tables -> days

@@ -226,14 +226,14 @@ def test_trend_defaults_to_seven_calendar_days_per_scope_sorted_org_row_first() 
         ("acme", "web", "2025-03-01", 16), ("acme", None, "2025-03-09", 8), ("acme", None, "2025-03-05", 2),
     ], ("org", "team", "date", "n"))
     out = cm.trend(frame, "n")
-    assert out.columns == ["org", "team", "date", "n", "n_trend_7d", "n_trend_7d_days"]
-    assert out.rows() == [
-        ("acme", None, D(2025, 3, 1), 1, 1.0, 1),
-        ("acme", None, D(2025, 3, 5), 2, (1 + 2) / 2, 2),  # 03-01 .. 03-05
-        ("acme", None, D(2025, 3, 8), 4, (2 + 4) / 2, 2),  # 03-02 .. 03-08: 03-01 is out
-        ("acme", None, D(2025, 3, 9), 8, (2 + 4 + 8) / 3, 3),
-        ("acme", "web", D(2025, 3, 1), 16, 16.0, 1),
-        ("acme", "web", D(2025, 3, 9), 32, 32.0, 1),  # the org's days are another group
+    assert out.columns == ["org", "team", "date", "n", "n_trend_7d", "n_trend_7d_days", "break"]
+    assert out.rows() == [  # no known break in March 2025: break null
+        ("acme", None, D(2025, 3, 1), 1, 1.0, 1, None),
+        ("acme", None, D(2025, 3, 5), 2, (1 + 2) / 2, 2, None),  # 03-01 .. 03-05
+        ("acme", None, D(2025, 3, 8), 4, (2 + 4) / 2, 2, None),  # 03-02 .. 03-08: 03-01 is out
+        ("acme", None, D(2025, 3, 9), 8, (2 + 4 + 8) / 3, 3, None),
+        ("acme", "web", D(2025, 3, 1), 16, 16.0, 1, None),
+        ("acme", "web", D(2025, 3, 9), 32, 32.0, 1, None),  # the org's days are another group
     ]
 
 
@@ -260,7 +260,7 @@ def test_trend_groups_by_the_dimensions_given_as_by() -> None:
 
 def test_a_window_of_one_day_is_the_day_itself_and_zero_is_refused() -> None:
     frame = series([("2025-03-01", 3), ("2025-03-02", None), ("2025-03-03", 5)], ("date", "n"))
-    assert cm.trend(frame, "n", 1).drop("date").rows() == [(3, 3.0, 1), (None, None, 0), (5, 5.0, 1)]
+    assert cm.trend(frame, "n", 1).drop("date", "break").rows() == [(3, 3.0, 1), (None, None, 0), (5, 5.0, 1)]
     for window, min_days in ((0, 1), (1, 0)):
         with pytest.raises(CopilotMetricsError, match=r"^window and min_days must be at least 1$"):
             cm.trend(frame, "n", window, min_days=min_days)

@@ -299,3 +299,107 @@ def test_coverage_calendar_marks_the_missing_day(ds: cm.Dataset) -> None:
         assert [day(r["date"]) for r in missing] == [MISSING_DAY]
         assert (missing[0]["weekday"], missing[0]["week"]) == ("Wed", "2025-02-10")
         assert sum(r["status"] == "data" for r in cells) == dates.n_unique()
+
+
+# --------------------------------------------------------------------------------------------
+# known breaks
+# --------------------------------------------------------------------------------------------
+
+#: ISO weeks from 2026-03-09 to the week of 2026-03-30, which runs to 04-05 and so holds the legacy close (04-02)
+BREAK_WEEKS = [datetime.date(2026, 3, 9) + datetime.timedelta(weeks=w) for w in range(4)]
+
+
+def weekly_adoption(weeks: list[datetime.date], breaks: list[str | None] | None, orgs: tuple[str, ...] = ("o",)
+                    ) -> pl.DataFrame:
+    """A hand-made ``cm.adoption(ds, every="1w")`` frame; ``breaks``: its break column (None: none)."""
+    frame = pl.DataFrame({"org": [o for o in orgs for _ in weeks], "period_start": weeks * len(orgs),
+                          "active_users_mean": 5.0, "active_users_peak": 6, "engaged_users_mean": 3.0,
+                          "engaged_users_peak": 4})
+    if breaks is not None:
+        frame = frame.with_columns(pl.Series("break", breaks * len(orgs), dtype=pl.String))
+    return frame
+
+
+def layers_and_breaks(chart: Any) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """The mark of each layer, and the (break, date, last) rows of the rule layer's own dataset."""
+    d = spec(chart)
+    layers = d["spec"]["layer"] if "spec" in d else d["layer"]
+    marks = [layer["mark"]["type"] for layer in layers]
+    if "rule" not in marks:
+        return marks, []
+    rule = layers[marks.index("rule")]
+    text = layers[marks.index("text")]
+    assert rule["data"] == text["data"]  # the label is drawn from the same rows
+    assert (rule["encoding"]["x"]["field"], text["encoding"]["text"]["field"]) == ("date", "label")
+    rows_ = d["datasets"][rule["data"]["name"]]
+    return marks, [(r["break"], r["date"][:10], r["last"][:10]) for r in rows_]
+
+
+def test_period_chart_draws_a_rule_and_a_label_at_each_break_in_its_periods() -> None:
+    frame = weekly_adoption(BREAK_WEEKS, [None, None, None, "legacy_closed"], orgs=("o", "p"))
+    chart = plot.adoption_trend(frame)
+    marks, drawn = layers_and_breaks(chart)
+    assert marks == ["line", "point", "rule", "text"]
+    assert drawn == [("legacy_closed", "2026-04-02", "2026-04-02")]
+    d = spec(chart)
+    # two scopes: the facet splits the series (their layers take the facet's data, none of their own) and
+    # the break is drawn on each panel
+    assert d["facet"]["row"]["field"] == "scope"
+    line, point = d["spec"]["layer"][:2]
+    assert "data" not in line
+    assert "data" not in point
+    series = d["datasets"][d["data"]["name"]]
+    assert {r["scope"] for r in series} == {"o", "p"}
+    rule = d["spec"]["layer"][2]
+    assert rule["mark"]["color"] == plot.PALETTE["black"]  # Okabe and Ito's black, dashed
+    assert rule["mark"]["strokeDash"] == [4, 3]
+
+
+def test_breaks_named_in_the_frame_are_drawn_with_their_days() -> None:
+    # a successor break named in a frame's break column: drawn at its first day, its range in the data
+    frame = weekly_adoption([datetime.date(2026, 6, 1), datetime.date(2026, 6, 8)], [None, "server_side_users"])
+    assert layers_and_breaks(plot.adoption_trend(frame))[1] == [("server_side_users", "2026-06-10", "2026-06-20")]
+    two = weekly_adoption([datetime.date(2026, 3, 30), datetime.date(2026, 7, 13)],
+                          ["legacy_closed", "copilot_app_counted"])
+    assert layers_and_breaks(plot.feature_adoption(two.with_columns(completions_share=pl.lit(0.5))))[1] == [
+        ("legacy_closed", "2026-04-02", "2026-04-02"), ("copilot_app_counted", "2026-07-17", "2026-07-17")]
+
+
+def test_a_frame_without_break_column_gets_the_legacy_breaks_of_its_range() -> None:
+    # the last week (03-30) runs to 04-05: the legacy close is in range
+    marks, drawn = layers_and_breaks(plot.adoption_trend(weekly_adoption(BREAK_WEEKS, None)))
+    assert (marks, drawn) == (["line", "point", "rule", "text"], [("legacy_closed", "2026-04-02", "2026-04-02")])
+    # a range ending on the week of 03-23 (to 03-29) holds no break: no layer, one dataset
+    chart = plot.adoption_trend(weekly_adoption(BREAK_WEEKS[:3], None))
+    assert layers_and_breaks(chart) == (["line", "point"], [])
+    assert len(spec(chart)["datasets"]) == 1
+    # months: April 2026 holds the close, March does not
+    months = [datetime.date(2026, m, 1) for m in (1, 2, 3, 4)]
+    activity = pl.DataFrame({"org": "o", "period_start": months, "total_chats": [1, 2, 3, 4]})
+    assert layers_and_breaks(plot.activity_trend(chat=activity))[1] == [("legacy_closed", "2026-04-02", "2026-04-02")]
+    assert layers_and_breaks(plot.activity_trend(chat=activity.head(3)))[0] == ["line", "point"]
+
+
+def test_a_range_without_breaks_adds_no_layer(ds: cm.Dataset) -> None:
+    frame = weekly_adoption(BREAK_WEEKS, [None] * 4)  # a break column without a break
+    assert layers_and_breaks(plot.adoption_trend(frame)) == (["line", "point"], [])
+    weekly = cm.adoption(ds, every="1w")  # the example: 2025, no break
+    assert weekly.get_column("break").null_count() == weekly.height
+    assert layers_and_breaks(plot.adoption_trend(weekly)) == (["line", "point"], [])
+    assert len(spec(plot.adoption_trend(weekly))["datasets"]) == 1
+
+
+def test_acceptance_trend_draws_the_break_on_both_panels() -> None:
+    frame = pl.DataFrame({
+        "org": "o", "period_start": BREAK_WEEKS, "total_code_suggestions": [10, 10, 10, 4],
+        "total_code_acceptances": [3, 3, 3, 1], "total_code_lines_suggested": [20, 20, 20, 8],
+        "total_code_lines_accepted": [6, 6, 6, 2], "acceptance_rate": [0.3, 0.3, 0.3, 0.25],
+        "line_acceptance_rate": [0.3, 0.3, 0.3, 0.25], "break": [None, None, None, "legacy_closed"],
+    })
+    d = spec(plot.acceptance_trend(frame))
+    for panel in d["vconcat"]:
+        marks = [layer["mark"]["type"] for layer in panel["layer"]]
+        assert marks == ["line", "point", "rule", "text"]
+        rule = panel["layer"][2]
+        assert [(r["break"], r["date"][:10]) for r in d["datasets"][rule["data"]["name"]]] == [
+            ("legacy_closed", "2026-04-02")]

@@ -16,7 +16,10 @@ with more columns than these charts use are fine.
 * :func:`coverage_calendar`: one cell per day, days with data and missing days, per scope.
 
 Missing days are gaps: a period without data keeps null values (never zeros), so its lines break
-there, and periods absent from a daily or weekly frame are added back as nulls. A frame holding
+there, and periods absent from a daily or weekly frame are added back as nulls. The period charts
+draw each known break (:data:`copilot_metrics.KNOWN_BREAKS`) in their range as a dashed vertical
+rule with its name: the series changes meaning or level there for reasons outside adoption (the
+legacy API closed on 2026-04-02), so the values either side of it are not comparable. A frame holding
 several scopes (an org and its teams) is drawn as one panel per scope where the chart allows it;
 the per-slice charts take one scope (filter the frame first). A scope is named as every front end
 names it (:func:`copilot_metrics.summary.scope_name`): ``enterprise/org/team`` without the null or
@@ -45,6 +48,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import polars as pl
 
 import copilot_metrics as cm
+from copilot_metrics.breaks import BREAK_SEPARATOR, KNOWN_BREAKS, breaks_between
+from copilot_metrics.metrics._selection import FAMILY
 from copilot_metrics.summary import ALL_DATA, SCOPE_COLUMNS, scope_label
 from copilot_metrics.tables import FEATURES as TABLE_FEATURES
 
@@ -75,7 +80,7 @@ FEATURES = {name: feature.label for name, feature in TABLE_FEATURES.items()}
 #: with any common colour vision deficiency (and by shape or dash where two series meet).
 PALETTE = {
     "blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
-    "sky": "#56B4E9", "purple": "#CC79A7", "yellow": "#F0E442", "grey": "#9E9E9E",
+    "sky": "#56B4E9", "purple": "#CC79A7", "yellow": "#F0E442", "grey": "#9E9E9E", "black": "#000000",
 }
 COLORS = {
     "active": PALETTE["blue"],
@@ -84,6 +89,7 @@ COLORS = {
     "accepted": PALETTE["blue"],
     "data": PALETTE["blue"],
     "missing": PALETTE["vermillion"],
+    "break": PALETTE["black"],
 }
 #: The colours of the series of one chart, in order.
 SERIES_COLORS = (PALETTE["blue"], PALETTE["orange"], PALETTE["green"], PALETTE["purple"], PALETTE["vermillion"],
@@ -282,6 +288,57 @@ def _period_x(alt: Any, frame: pl.DataFrame) -> Any:
                  axis=alt.Axis(format=date_format(frame), labelAngle=0, labelOverlap=True, values=values or None))
 
 
+#: The period of a frame from the days between two of its periods (monthly and quarterly steps vary).
+_STEP_PERIODS = {1: "1d", 7: "1w", **dict.fromkeys(range(28, 32), "1mo"), **dict.fromkeys(range(89, 93), "1q")}
+
+
+def _breaks(*frames: pl.DataFrame) -> pl.DataFrame:
+    """The known breaks a period chart of ``frames`` draws: ``break``, ``label``, ``date``, ``last``, ``description``.
+
+    One row per break, in date order. A frame with a ``break`` column (every output of the
+    metrics computed with ``every``) names the breaks in its periods; for a frame without it, the
+    legacy breaks whose days meet the plotted range: the first period's start to the last
+    period's last day. ``date`` is the break's first day (where its rule is drawn).
+    """
+    names: set[str] = set()
+    for frame in frames:
+        if "break" in frame.columns:
+            named = frame.get_column("break").cast(pl.String).drop_nulls()
+            names.update(named.str.split(BREAK_SEPARATOR).explode().to_list())
+            continue
+        starts = frame.get_column("period_start").drop_nulls()
+        if starts.is_empty():
+            continue
+        first, last = starts.min(), starts.max()
+        step = _step_days(frame)
+        every = "1d" if step is None else _STEP_PERIODS.get(step, f"{step}d")
+        end = pl.select(pl.lit(last).dt.offset_by(every) - pl.duration(days=1)).item()
+        names.update(breaks_between(first, end, family=FAMILY))  # type: ignore[arg-type]
+    chosen = [b for b in KNOWN_BREAKS if b.name in names]
+    return pl.DataFrame(
+        {"break": [b.name for b in chosen], "label": [b.name.replace("_", " ") for b in chosen],
+         "date": [b.first for b in chosen], "last": [b.last for b in chosen],
+         "description": [b.description for b in chosen]},
+        schema={"break": pl.String, "label": pl.String, "date": pl.Date, "last": pl.Date, "description": pl.String})
+
+
+def _break_layers(alt: Any, breaks: pl.DataFrame) -> list[Any]:
+    """A dashed rule and a label at each break of :func:`_breaks` (none without breaks)."""
+    if breaks.is_empty():
+        return []
+    x = alt.X("date:T", title="Period start")
+    tooltip = [alt.Tooltip("break:N", title="Known break"),
+               alt.Tooltip("date:T", title="From", format="%Y-%m-%d"),
+               alt.Tooltip("last:T", title="To", format="%Y-%m-%d"),
+               alt.Tooltip("description:N", title="What changed")]
+    rule = alt.Chart(breaks).mark_rule(color=COLORS["break"], strokeDash=[4, 3], strokeWidth=1.5).encode(
+        x=x, tooltip=tooltip)
+    label = alt.Chart(breaks).mark_text(
+        color=COLORS["break"], angle=270, align="right", baseline="bottom", dx=-4, dy=-3, fontSize=10,
+    ).encode(x=x, y=alt.value(0), text=alt.Text("label:N"), tooltip=tooltip)
+    return [rule, label]
+
+
 def _titled(chart: Any, title: str | None, default: str, subtitle: str) -> Any:
     """The chart with ``title``, or with ``default`` and a subtitle saying how to read it."""
     alt = _alt()
@@ -291,20 +348,22 @@ def _titled(chart: Any, title: str | None, default: str, subtitle: str) -> Any:
 def _trend(
     long: pl.DataFrame, *, y_title: str, domain: Sequence[str], colors: Sequence[str], y_format: str | None = None,
     dash: tuple[str | None, Sequence[str]] | None = None, tooltip: Sequence[Any] = (), independent_y: bool = True,
-    width: int = 640, height: int = 200,
+    width: int = 640, height: int = 200, breaks: pl.DataFrame | None = None,
 ) -> Any:
     """Lines joining complete periods and a point per period (hollow when partial), one colour per series.
 
     ``long`` holds ``scope``, ``period_start``, ``period`` (:data:`PERIODS`), ``series``, ``value``
     and ``value_line`` (null on partial periods), and ``statistic`` when ``dash`` = (legend title,
-    statistic names) draws each statistic with its own dash.
+    statistic names) draws each statistic with its own dash. ``breaks`` (:func:`_breaks`) adds a
+    rule and a label layer, drawn on every scope's panel; none when it is empty.
     """
     alt = _alt()
     axis = alt.Axis(format=y_format) if y_format else alt.Axis(labelExpr=SI_LABELS)
     marks = _period_points(alt, "series", domain, colors, long)
     long = long.with_columns(marks.pop("_marker").alias("_marker"))
     fill_scale, legend = marks.pop("_scale"), marks.pop("_legend")
-    base = alt.Chart(long, width=width, height=height).encode(
+    # the data are the layer's, so that a facet splits them by scope (the breaks' layers have their own)
+    base = alt.Chart(width=width, height=height).encode(
         x=_period_x(alt, long),
         tooltip=[alt.Tooltip("scope:N", title="Scope"),
                  alt.Tooltip("period_start:T", title="Period start", format="%Y-%m-%d"),
@@ -326,7 +385,8 @@ def _trend(
     lines = base.mark_line(invalid="break-paths-show-domains", strokeWidth=2).encode(**line_encoding)
     points = base.mark_point(size=28, strokeWidth=1.5, opacity=1, invalid="filter").encode(
         y=alt.Y("value:Q", title=y_title, axis=axis), **marks)
-    return _facet_scopes(alt.layer(lines, points), long, independent_y=independent_y)
+    extra = _break_layers(alt, breaks) if breaks is not None else []
+    return _facet_scopes(alt.layer(lines, points, *extra, data=long), long, independent_y=independent_y)
 
 
 def _long_periods(data: pl.DataFrame, series: dict[str, str], extra: Sequence[str] = ()) -> pl.DataFrame:
@@ -375,7 +435,8 @@ def adoption_trend(frame: pl.DataFrame | pl.LazyFrame, *, title: str | None = No
         ``statistic`` (daily mean or daily peak; at ``every="1d"`` the mean and the peak are the
         day's value, drawn once as ``daily value``). Periods without data keep null users, so
         the lines break there; partial periods (``period_complete`` false) are hollow points that
-        no line runs into.
+        no line runs into. Each known break in the frame's periods (its ``break`` column) is a
+        dashed rule at the break's first day, with its name.
     """
     what = "adoption_trend"
     data = _with_scope(_frame(frame))
@@ -398,6 +459,7 @@ def adoption_trend(frame: pl.DataFrame | pl.LazyFrame, *, title: str | None = No
     )
     chart = _trend(long, y_title="Users (distinct, per day)", domain=["Active users", "Engaged users"],
                    colors=[COLORS["active"], COLORS["engaged"]], dash=(None, statistics), height=220,
+                   breaks=_breaks(data),
                    tooltip=[alt.Tooltip("statistic:N", title="Statistic"),
                             *(alt.Tooltip(f"{c}:Q", title=c.replace("_", " ").capitalize())
                               for c in extra if c in long.columns)])
@@ -427,7 +489,8 @@ def feature_adoption(frame: pl.DataFrame | pl.LazyFrame, *, title: str | None = 
     -------
     altair.Chart or altair.FacetChart
         Rates as percentages (axis format ``%``); the mean engaged users of each feature are in
-        the tooltip.
+        the tooltip. Per period, each known break in the frame's periods is a dashed rule with its
+        name.
     """
     alt = _alt()
     what = "feature_adoption"
@@ -440,7 +503,7 @@ def feature_adoption(frame: pl.DataFrame | pl.LazyFrame, *, title: str | None = 
         # one line per feature; lines join complete periods only, a partial period is a hollow point
         trend = _trend(_long_periods(data, {f"{f}_share": FEATURES[f] for f in present}),
                        y_title="Share of engaged users", domain=domain, colors=SERIES_COLORS, y_format=PERCENT,
-                       independent_y=False)
+                       independent_y=False, breaks=_breaks(data))
         return _titled(trend, title, "Feature adoption: share of engaged users who used each feature",  # type: ignore[no-any-return]
                        "Engaged user-days of the feature over all engaged user-days; hollow points are partial "
                        "periods.")
@@ -679,7 +742,8 @@ def acceptance_trend(frame: pl.DataFrame | pl.LazyFrame, *, title: str | None = 
     altair.VConcatChart
         Top: the volume per period (suggestions, acceptances, lines suggested, lines accepted);
         bottom: the acceptance rate and the line acceptance rate (ratios of the period's sums),
-        as percentages. Lines join complete periods; partial periods are hollow points.
+        as percentages. Lines join complete periods; partial periods are hollow points. Each
+        known break in the frame's periods is a dashed rule with its name, on both panels.
     """
     alt = _alt()
     what = "acceptance_trend"
@@ -688,10 +752,11 @@ def acceptance_trend(frame: pl.DataFrame | pl.LazyFrame, *, title: str | None = 
               "total_code_lines_suggested": "Lines suggested", "total_code_lines_accepted": "Lines accepted"}
     rates = {"acceptance_rate": "Acceptance rate", "line_acceptance_rate": "Line acceptance rate"}
     _require(data, ["period_start", *volume, *rates], what, "cm.acceptance(ds, by=None, every='1w')")
+    breaks = _breaks(data)
     counts = _trend(_long_periods(data, volume), y_title="Completions per period", domain=list(volume.values()),
-                    colors=SERIES_COLORS, height=180)
+                    colors=SERIES_COLORS, height=180, breaks=breaks)
     ratios = _trend(_long_periods(data, rates), y_title="Rate (ratio of sums)", domain=list(rates.values()),
-                    colors=(PALETTE["blue"], PALETTE["vermillion"]), y_format=PERCENT, height=160)
+                    colors=(PALETTE["blue"], PALETTE["vermillion"]), y_format=PERCENT, height=160, breaks=breaks)
     chart = alt.vconcat(counts, ratios, spacing=16).resolve_scale(color="independent", fill="independent",
                                                                    stroke="independent")
     return _titled(chart, title, "Code completions per period: volume and acceptance rates",  # type: ignore[no-any-return]
@@ -730,7 +795,7 @@ def activity_trend(
     altair.LayerChart or altair.FacetChart
         IDE chats, github.com chats and PR summaries created, per period (Σ over the period's
         days); a period whose count is null (no day reports it) is a gap, partial periods are
-        hollow points.
+        hollow points. Each known break in the frames' periods is a dashed rule with its name.
     """
     what = "activity_trend"
     given = {"chat": chat, "dotcom_chat": dotcom_chat, "pull_requests": pull_requests}
@@ -752,7 +817,8 @@ def activity_trend(
     assert wide is not None
     names = [ACTIVITY[n][1] for n in frames]
     chart = _trend(_long_periods(wide, dict(zip(names, names, strict=True))), y_title="Events per period",
-                   domain=names, colors=(PALETTE["blue"], PALETTE["orange"], PALETTE["green"]), height=180)
+                   domain=names, colors=(PALETTE["blue"], PALETTE["orange"], PALETTE["green"]), height=180,
+                   breaks=_breaks(*frames.values()))
     return _titled(chart, title, "Chats and PR summaries per period",  # type: ignore[no-any-return]
                    "Σ over the period's days; gaps are periods no day reports; hollow points are partial periods.")
 

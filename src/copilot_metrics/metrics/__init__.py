@@ -66,6 +66,14 @@ quarters). With ``every``, ``period_start`` (``Date``) is the first calendar day
 ``start``/``end`` (inclusive, ``datetime.date`` or ISO ``"YYYY-MM-DD"``) select days;
 ``weekdays_only=True`` keeps Monday to Friday only (and counts only weekdays as missing).
 
+**Known breaks.** Every output computed with ``every`` ends with a ``break`` column (as
+:func:`trend` does): the known breaks (:data:`copilot_metrics.KNOWN_BREAKS`) of the legacy
+series whose days fall in the row's calendar period, by name, joined by ``"; "`` in date order;
+null when none does. E.g. ``legacy_closed`` (the legacy API closed on 2026-04-02) on the ISO week
+of 2026-03-30 or the month of April 2026: a period holding a break is not comparable with the
+periods before it. :func:`rollup` keeps it with the periods, and names every break of the
+periods it aggregates away.
+
 An argument of the wrong type (``by=123``, ``start=20250101``, ``window="7"``) raises
 ``TypeError``, and a number out of range (``seats=-1``, ``min_suggestions=-1``) ``ValueError``,
 naming the argument, before any table is read.

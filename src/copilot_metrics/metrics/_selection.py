@@ -8,12 +8,14 @@ from typing import Literal, TypeAlias
 
 import polars as pl
 
+from copilot_metrics.breaks import Family, period_bounds, with_breaks
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import CopilotMetricsError
 from copilot_metrics.tables import SCOPE
 
 __all__ = [
     "CALENDAR",
+    "FAMILY",
     "PERIODS",
     "By",
     "DateLike",
@@ -42,6 +44,9 @@ PERIODS = ("1d", "1w", "1mo", "1q")
 
 #: Columns of every output computed with ``every``, right after the period: see :func:`period_grid`.
 CALENDAR = ("days_in_period", "period_complete")
+#: The family of known breaks (:data:`~copilot_metrics.breaks.KNOWN_BREAKS`) the legacy
+#: metrics' ``break`` column names (the last column of every output computed with ``every``).
+FAMILY: Family = "legacy"
 
 
 def lazy(ds: Frames, name: str) -> pl.LazyFrame:
@@ -160,9 +165,18 @@ def with_calendar(out: pl.LazyFrame, ds: Frames, lo: dt.date | None, hi: dt.date
 
 
 def finish(lf: pl.LazyFrame, every: str | None, dims: Sequence[str], columns: Sequence[str]) -> pl.DataFrame:
+    """Select the keys, the calendar, ``columns`` and, with ``every``, ``break`` last; sort and collect.
+
+    ``break`` names the legacy known breaks (:data:`FAMILY`) whose days meet the row's calendar
+    period (``period_start`` to the period's last day), joined in date order; null when none
+    does (:func:`~copilot_metrics.breaks.with_breaks`).
+    """
     keys = [*keys_of(every), *dims]
     calendar = CALENDAR if every else ()
-    return lf.select(*keys, *calendar, *columns).sort(keys, nulls_last=False).collect()
+    if every:
+        lf = with_breaks(lf, *period_bounds(every), family=FAMILY)
+    return lf.select(*keys, *calendar, *columns, *(("break",) if every else ())).sort(
+        keys, nulls_last=False).collect()
 
 
 

@@ -89,6 +89,10 @@ def adoption(
         ``total_active_users`` / Σ seats, both over the days that report active users and have
         a seats value (``active_user_days / seat_days`` when every day has both), the mean share
         of seats active per day.
+    break
+        With ``every`` only, last: the known legacy breaks in the period (e.g.
+        ``legacy_closed`` in the period holding 2026-04-02), joined by ``"; "``; null when none
+        (:mod:`copilot_metrics.metrics` docstring, "Known breaks").
 
     Examples
     --------

@@ -60,7 +60,7 @@ SHARES: dict[str, str] = {"share_of_acceptances": "total_code_acceptances"}
 _KINDS: dict[str, ColumnKind] = {
     **dict.fromkeys(SCOPE, "scope"),
     **dict.fromkeys(("period_start", "date"), "period"),
-    **dict.fromkeys(("days_in_period", "period_complete"), "calendar"),
+    **dict.fromkeys(("days_in_period", "period_complete", "break"), "calendar"),
     **dict.fromkeys(sorted({d for spec in TABLES.values() for d in spec.dimensions}), "dimension"),
     **dict.fromkeys(_ADDITIVE, "additive"),
     **dict.fromkeys(_TABLE_DISTINCT, "distinct"),
@@ -128,9 +128,10 @@ def column_kind(name: str, table: str | None = None) -> ColumnKind:
         ``period_start`` of the metrics outputs, ``date`` of the tables.
     ``"calendar"``
         ``days_in_period`` and ``period_complete`` of the outputs computed with ``every``: how
-        much of the period lies inside the scope's loaded range. The same on every slice of a
-        scope and period; summed (``days_in_period``) or all true (``period_complete``) when
-        periods are aggregated away.
+        much of the period lies inside the scope's loaded range; ``break``: the known breaks
+        falling in the period. The same on every slice of a scope and period; summed
+        (``days_in_period``), all true (``period_complete``) or the breaks of all the periods
+        (``break``, in date order) when periods are aggregated away.
     ``"dimension"``
         ``editor``, ``model``, ``language``, ``repository``.
     ``"additive"``

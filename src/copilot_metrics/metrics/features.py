@@ -203,6 +203,11 @@ def acceptance(
         five columns are null.
     rows_excluded
         Only with ``exclude_findings=True``: leaf rows left out of the sums.
+    break
+        With ``every`` only, last: the known legacy breaks in the period (e.g.
+        ``legacy_closed`` in the period holding 2026-04-02), joined by ``"; "``; null when none
+        (:mod:`copilot_metrics.metrics` docstring, "Known breaks"). The same in :func:`chat`,
+        :func:`dotcom_chat` and :func:`pull_requests`.
 
     Parameters
     ----------
@@ -292,6 +297,8 @@ def chat(
         ``total_chats`` value and report the engaged count (e.g. a day whose
         ``copilot_ide_chat`` holds only totals has users but no chats: it is in neither sum);
         null when no day has both.
+    break
+        With ``every`` only, last: the known legacy breaks in the period, as in :func:`acceptance`.
     """
     check_arguments(by=by, start=start, end=end, weekdays_only=weekdays_only)
     dims = dims_of(by, _IDE_CHAT.dims, "chat")
@@ -327,6 +334,8 @@ def dotcom_chat(
     chats_per_engaged_user_day
         ``Σ total_chats / Σ engaged users``, both over the slice's days that hold a
         ``total_chats`` value and report the engaged count; null when no day has both.
+    break
+        With ``every`` only, last: the known legacy breaks in the period, as in :func:`acceptance`.
     """
     check_arguments(by=by, start=start, end=end, weekdays_only=weekdays_only)
     dims = dims_of(by, _DOTCOM_CHAT.dims, "dotcom_chat")
@@ -364,6 +373,8 @@ def pull_requests(
         ``Σ total_pr_summaries_created / Σ engaged users``, both over the slice's days that hold
         a ``total_pr_summaries_created`` value and report the engaged count; null when no day
         has both.
+    break
+        With ``every`` only, last: the known legacy breaks in the period, as in :func:`acceptance`.
     """
     check_arguments(by=by, start=start, end=end, weekdays_only=weekdays_only)
     dims = dims_of(by, _PULL_REQUESTS.dims, "pull_requests")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from copilot_metrics.breaks import BREAK_SEPARATOR
 from copilot_metrics.errors import CopilotMetricsError, RollupError
 from copilot_metrics.metrics._selection import By, check_arguments
 from copilot_metrics.metrics.columns import PAIRED, RATES, SHARES, ColumnKind, column_kind, rate_expr, ratio
@@ -134,7 +135,8 @@ def _sums(lf: pl.LazyFrame, kinds: dict[str, ColumnKind], keys: list[str], summe
 
     A sum over values that are all null is null.  The calendar columns hold one value per scope
     and period, repeated on each of its slices: kept with the periods, else summed
-    (``days_in_period``) or all true (``period_complete``) over them.  ``_seat_gap``: a row of
+    (``days_in_period``), all true (``period_complete``) or joined (``break``: each break named
+    once, in date order) over them.  ``_seat_gap``: a row of
     the group has active users but no ``seat_days`` (a day without seats).
     """
     names = list(kinds)
@@ -147,11 +149,20 @@ def _sums(lf: pl.LazyFrame, kinds: dict[str, ColumnKind], keys: list[str], summe
         sums.append((pl.col("seat_days").is_null() & pl.col("active_user_days").is_not_null()).any().alias("_seat_gap"))
     grouped = lf.group_by(keys).agg(sums) if keys else lf.select(sums)
     if calendar and not periods:
-        per_period = lf.select(*keys, *(n for n in names if kinds[n] == "period"), *calendar).unique()
-        whole = [(pl.col(n).sum() if n == "days_in_period" else pl.col(n).all()).alias(n) for n in calendar]
+        period_columns = [n for n in names if kinds[n] == "period"]
+        per_period = lf.select(*keys, *period_columns, *calendar).unique().sort(period_columns, nulls_last=False)
+        whole = [(pl.col(n).sum() if n == "days_in_period" else _breaks_of_periods(n) if n == "break"
+                  else pl.col(n).all()).alias(n) for n in calendar]
         grouped = (grouped.join(per_period.group_by(keys).agg(whole), on=keys, how="left", nulls_equal=True)
                    if keys else pl.concat([grouped, per_period.select(whole)], how="horizontal"))
     return grouped
+
+
+def _breaks_of_periods(name: str) -> pl.Expr:
+    """The breaks named in ``name`` over the group's periods (sorted by date): each once, in order; null if none."""
+    names = pl.col(name).str.split(BREAK_SEPARATOR).list.explode(keep_nulls=False, empty_as_null=False)
+    joined = names.unique(maintain_order=True).str.join(BREAK_SEPARATOR)
+    return pl.when(joined != "").then(joined)
 
 
 def _recomputed(kinds: dict[str, ColumnKind], partition: list[str]) -> list[pl.Expr]:

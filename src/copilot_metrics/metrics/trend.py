@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from copilot_metrics.breaks import Family, with_breaks
 from copilot_metrics.errors import CopilotMetricsError
-from copilot_metrics.metrics._selection import By, check_arguments
+from copilot_metrics.metrics._selection import FAMILY, By, check_arguments
 from copilot_metrics.tables import SCOPE
 
 __all__ = ["trend"]
@@ -19,6 +20,7 @@ def trend(
     *,
     min_days: int = 1,
     include_partial: bool = False,
+    family: Family | None = FAMILY,
 ) -> pl.DataFrame:
     """Rolling mean of a daily series over calendar days, gaps left as gaps.
 
@@ -27,7 +29,7 @@ def trend(
     ``trend(ds.days, "total_active_users", 28)`` or ``trend(adoption(ds, every="1d"),
     "engaged_users_mean")``.
 
-    Adds two columns (the rows are sorted by group and date; none is added or removed):
+    Adds three columns (the rows are sorted by group and date; none is added or removed):
 
     ``<column>_trend_<window>d``
         Mean of ``column`` over the days with a non-null value in the ``window`` calendar days
@@ -36,6 +38,13 @@ def trend(
         and when fewer than ``min_days`` days of the window have a value.
     ``<column>_trend_<window>d_days``
         How many days of the window have a value (so a thin window can be seen and filtered).
+    ``break``
+        The known breaks (:data:`~copilot_metrics.KNOWN_BREAKS`) of ``family`` (``"legacy"``
+        by default; ``"successor"`` for a successor series, ``None`` for all) whose days fall in
+        the row's window, joined by ``"; "`` in date order; null when none does. A window
+        holding ``legacy_closed`` (2026-04-02) mixes days before and after the change, so its
+        mean is not comparable with the windows before it. A ``break`` column of the input
+        (a period output's own, over the row's day) is replaced by this one, and comes last.
 
     Partial periods: a frame computed with ``every`` carries ``period_complete``; a row whose
     period is not complete (it runs past the scope's loaded range) is left out of every window
@@ -46,7 +55,8 @@ def trend(
     ------
     CopilotMetricsError
         When a group holds the same day twice (aggregate to one row per day first), or
-        ``window`` or ``min_days`` is below 1.
+        ``window`` or ``min_days`` is below 1, or ``family`` is not ``"legacy"``,
+        ``"successor"`` or ``None``.
     TypeError
         An argument of the wrong type (``window="7"``), naming it.
     """
@@ -75,6 +85,8 @@ def trend(
     count = value.is_not_null().cast(pl.Int64).rolling_sum_by(date, window_size=period)
     if keys:
         mean, count = mean.over(keys), count.over(keys)
-    return df.with_columns(count.alias(f"{name}_days")).with_columns(
+    out = df.lazy().with_columns(count.alias(f"{name}_days")).with_columns(
         pl.when(value.is_not_null() & (pl.col(f"{name}_days") >= min_days)).then(mean).alias(name)
-    ).select(*names, name, f"{name}_days")
+    )
+    out = with_breaks(out, pl.col(date) - pl.duration(days=window - 1), pl.col(date), family=family)
+    return out.select(*(n for n in names if n != "break"), name, f"{name}_days", "break").collect()
