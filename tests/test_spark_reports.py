@@ -15,6 +15,9 @@ Expected figures are worked out by hand from the fixtures' README (``fixtures/us
 * ``conflicts`` 17: the overlapping pair's one differing unit (05-27), per column;
 * ``schema_drift`` 4: the 3 unknown paths and ``value:haiku_review``;
 * ``user_logins`` 4: 9001, 9002, 9003 of the shards and 9004 (9001 again) of the array file.
+
+A last case sends report files (a gzip one too) down the route of ``s3a:``/``hdfs:`` paths, where
+the executors get each file's bytes from Spark's ``binaryFile`` source instead of its path.
 """
 
 from __future__ import annotations
@@ -197,3 +200,28 @@ def test_report_options_as_in_cm_load(spark: Any, folder: Path, tmp_path: Path) 
     for option, value in (("reports", "skip"), ("scope_level", "team"), ("on_drift", "ignore")):
         with pytest.raises(ValueError, match=f"^{option} must be"):
             cms.load(spark, str(tmp_path / "nothing-here"), **{option: value})
+
+
+def test_report_files_listed_and_read_by_hadoop_load_as_in_cm_load(spark: Any, tmp_path: Path) -> None:
+    """The route of s3a:/hdfs: paths: the executors get each file's bytes (a gzip one too), not its path."""
+    names = ("shard_organization_users_28_day_part_1_of_2.ndjson", "shard_organization_users_28_day_part_2_of_2.ndjson",
+             "layout_gzip_ndjson_organization_users_1_day.ndjson.gz")
+    for name in names:
+        shutil.copyfile(FIXTURES / name, tmp_path / name)
+        os.utime(tmp_path / name, (STAMP, STAMP))
+    spark.conf.set(cms.LISTING, "hadoop")
+    try:
+        got = cms.load(spark, str(tmp_path), on_invalid="raise")
+    finally:
+        spark.conf.unset(cms.LISTING)
+    want = cm.load(str(tmp_path))
+    assert_dataset_equal(got.dataset, want, check_validation=True)
+    assert_same_side_tables(got.dataset, want)
+    # the shards are one report, the gzip file (05-15: 9001, 9003) another; 05-15 (also in shard 2) is one
+    # unit of the two, won by one of them whole, the other's differing rows in ds.conflicts (shape as text)
+    assert sorted(got.dataset.reports.select("kind", "shards", "layout").rows()) == [
+        ("organization-users-1-day", 1, "ndjson+gzip"), ("organization-users-28-day", 2, "ndjson")]
+    # no created_at, the same last date and modification time: the path decides, shard_... after layout_...,
+    # so 05-15 is the shard's (9003 alone): 05-12 2, 05-13 1, 05-14 2, 05-15 1
+    assert got.tables["user_days"].count() == want.tables["user_days"].height == 6
+    assert want.conflicts.filter(pl.col("column") == "shape").height == 1
