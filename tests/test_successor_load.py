@@ -346,3 +346,22 @@ def test_sample_all_four_files_in_one_load() -> None:
         "enterprise-28-day", "enterprise-users-28-day", "organization-28-day", "organization-users-28-day"]
     assert ds.conflicts.height == 0
     assert ds.findings.filter(pl.col("rule") == "dates_not_in_order").height == 4
+
+
+def test_a_superseded_user_row_whose_shape_differs_is_a_conflict_with_the_shape_as_text() -> None:
+    """Two reports of one org's users on 05-15 (a 28-day shard, then a 1-day file fetched later): the rows of
+    user 9003 differ in the window keys the 1-day file lacks, so their ``shape`` (a list) differs too; it is
+    listed as text (it used to fail the load: a list cannot be cast to text)."""
+    shard = HERE / "usage_reports" / "shard_organization_users_28_day_part_2_of_2.ndjson"
+    later = HERE / "usage_reports" / "layout_gzip_ndjson_organization_users_1_day.ndjson.gz"
+    ds = cm.load([shard, later], fetched_at={shard: "2026-06-01", later: "2026-06-02"})
+    day = ds.tables["user_days"].filter(pl.col("date") == dt.date(2026, 5, 15))
+    assert day.select("user_id", pl.col("source").str.ends_with(".gz")).sort("user_id").rows() == [
+        (9001, True), (9003, True)]
+    user_days = ds.conflicts.filter(pl.col("table") == "user_days", pl.col("column") != "(row)")
+    assert sorted(user_days["column"].to_list()) == ["report_end_day", "report_start_day", "shape"]
+    window = user_days.filter(pl.col("column").is_in(["report_start_day", "report_end_day"])).sort("column")
+    assert window.select("kept_value", "other_value").rows() == [(None, "2026-05-30"), (None, "2026-05-03")]
+    shape = user_days.filter(pl.col("column") == "shape").row(0, named=True)
+    assert "report_end_day:absent" in shape["kept_value"].split(",")
+    assert "report_end_day:absent" not in shape["other_value"].split(",")

@@ -53,8 +53,8 @@ from copilot_metrics.tables import (
 )
 from copilot_metrics.validation import Rows, ValidationReport
 
-__all__ = ["LoadProgress", "assemble", "check_scope", "export_times", "load", "match_fetched_at", "schema_drift",
-           "validate"]
+__all__ = ["LoadProgress", "assemble", "check_report_options", "check_scope", "export_times", "load",
+           "match_fetched_at", "schema_drift", "validate"]
 
 def load(
     source: Source,
@@ -209,7 +209,7 @@ def load(
         raise TypeError(f"precedence must be a function of a ds.sources row, not {type(precedence).__name__}")
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be a function of a cm.LoadProgress, not {type(progress).__name__}")
-    _report_options(reports, scope_level, on_drift)
+    check_report_options(reports, scope_level, on_drift)
     times = export_times(fetched_at)
     datasets, source = _parquet_datasets(source)
     if datasets:
@@ -383,7 +383,7 @@ def schema_drift(ds: Dataset) -> pl.DataFrame:
     return ds.schema_drift.sort("first_date", "grain", "path", "example_type", nulls_last=True)
 
 
-def _report_options(reports: object, scope_level: object, on_drift: object) -> None:
+def check_report_options(reports: object, scope_level: object, on_drift: object) -> None:
     """The successor reports' load options, refused at the door unless one of their values."""
     if reports not in ("load", "refuse"):
         raise ValueError(f"reports must be 'load' or 'refuse', not {reports!r}")

@@ -14,6 +14,16 @@ The result is returned as Spark DataFrames with the declared types, and as the P
 :class:`~copilot_metrics.dataset.Dataset` it was built from (:attr:`SparkLoad.dataset`), which
 :meth:`SparkLoad.write_parquet` writes as :func:`copilot_metrics.write_parquet` does.
 
+GitHub's successor usage-metrics reports load beside the legacy days, as in ``cm.load``: the
+executors' per-file step hands a file the legacy reader refuses to the successor reader
+(:func:`copilot_metrics.successor.load.read_report_input`), which reads it with every record
+kept or set aside and no option; its outcome (a ``ReportInput``: the typed tables, reports,
+drift, findings and set-aside records as Polars frames, and the legacy reader's refusal) travels
+to the driver pickled inside the batch, like the legacy days.  The driver applies ``reports``,
+``scope_level``, ``on_invalid`` and ``on_drift`` and merges the reports (``pipeline.assemble``),
+so the successor tables (``agg_days``, ``user_days``...) and ``reports``, ``schema_drift`` and
+``user_logins`` are those of ``cm.load``.
+
 Two kinds of paths:
 
 * **Local paths** (a path without a scheme while Spark's default file system is the local one,
@@ -79,9 +89,11 @@ from typing import Any, Literal
 
 import polars as pl
 
-from copilot_metrics.dataset import Dataset
+from copilot_metrics.dataset import SUCCESSOR_SIDE_TABLES, Dataset
 from copilot_metrics.errors import CopilotMetricsError
-from copilot_metrics.tables import SCOPE, SIDE_TABLES, TABLES, table_schema
+from copilot_metrics.successor.load import OnDrift, Reports, ScopeLevel
+from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
+from copilot_metrics.tables import SCOPE, SIDE_TABLES, table_schema
 
 __all__ = ["SparkLoad", "load", "spark_schema"]
 
@@ -102,16 +114,40 @@ def _spark_type(dtype: Any) -> Any:
     raise CopilotMetricsError(f"no Spark mapping for dtype {dtype}")  # pragma: no cover - declared dtypes only
 
 
-def spark_schema(name: str) -> Any:
-    """The Spark ``StructType`` of a table (one of the ten, or a side table), from its declared schema.
+#: The declared schema of each successor side table (``ds.reports``...), from :class:`Dataset`'s defaults.
+_REPORT_SIDE_SCHEMAS: dict[str, pl.Schema] = {
+    f.name: f.default_factory().schema
+    for f in dataclasses.fields(Dataset) if f.name in SUCCESSOR_SIDE_TABLES and callable(f.default_factory)
+}
 
-    String -> ``string``, Int64 -> ``bigint``, Date -> ``date``, Boolean -> ``boolean``, Float64 ->
-    ``double``, Datetime -> ``timestamp_ntz``, List[String] -> ``array<string>``; every column nullable.
-    """
+
+def _declared(name: str) -> pl.Schema:
+    """The declared Polars schema of ``name``: a legacy table, a successor table, or a side table of either."""
+    if name in REPORT_TABLES:
+        return REPORT_TABLES[name].schema
+    if name in _REPORT_SIDE_SCHEMAS:
+        return _REPORT_SIDE_SCHEMAS[name]
+    return table_schema(name)
+
+
+def _struct(schema: pl.Schema) -> Any:
     from pyspark.sql import types as st
 
-    schema = table_schema(name)
     return st.StructType([st.StructField(c, _spark_type(t), True) for c, t in schema.items()])
+
+
+def spark_schema(name: str) -> Any:
+    """The Spark ``StructType`` of a table, from its declared schema.
+
+    ``name`` is one of the ten legacy tables, a successor table
+    (:data:`copilot_metrics.successor.TABLES`: ``agg_days``, ``user_days``...), a side table
+    (``sources``, ``quarantine``, ``findings``, ``conflicts``, ``versions``) or a successor side
+    table (``reports``, ``schema_drift``, ``user_logins``).  String -> ``string``, Int64 ->
+    ``bigint``, Date -> ``date``, Boolean -> ``boolean``, Float64 -> ``double``, Datetime ->
+    ``timestamp_ntz``, Datetime with a time zone (``created_at``, UTC) -> ``timestamp``,
+    List[String] -> ``array<string>``, List[List[Date]] -> ``array<array<date>>``; every column nullable.
+    """
+    return _struct(_declared(name))
 
 
 @dataclass(frozen=True)
@@ -121,9 +157,17 @@ class SparkLoad:
     Attributes
     ----------
     tables:
-        The ten tables by name, as Spark DataFrames with the declared types.
+        Every table by name, as Spark DataFrames with the declared types (:func:`spark_schema`):
+        the ten legacy tables, then every successor table (``agg_days``, ``user_days``...,
+        :data:`copilot_metrics.successor.TABLES`), as in ``ds.tables`` (empty when no report
+        was loaded).
     sources, quarantine, findings, conflicts:
-        The side tables, as Spark DataFrames with the declared types.
+        The side tables, as Spark DataFrames with the declared types.  After a load that read
+        reports, ``sources`` also holds the columns ``cm.load`` adds (``family``,
+        ``report_id``, ``record_kinds``, ``flavor``) and ``quarantine`` its ``record_json``,
+        as text, as in the dataset.
+    reports, schema_drift, user_logins:
+        The side tables of the successor reports, as Spark DataFrames with the declared types.
     dataset:
         The same tables as a Polars :class:`~copilot_metrics.dataset.Dataset` on the driver.
     seconds:
@@ -138,6 +182,9 @@ class SparkLoad:
     quarantine: Any
     findings: Any
     conflicts: Any
+    reports: Any
+    schema_drift: Any
+    user_logins: Any
     dataset: Dataset
     seconds: Mapping[str, float] = dataclasses.field(default_factory=dict)
 
@@ -386,15 +433,24 @@ def _fetched_at(
 
 
 def _to_spark(spark: Any, name: str, frame: pl.DataFrame) -> Any:
-    from copilot_metrics.export._arrow import arrow_schema
-    from copilot_metrics.tables import conform
+    """``frame`` as a Spark DataFrame: its declared columns in order and type, then any column a load adds.
 
-    frame = conform(name, frame)
-    arrow = arrow_schema(table_schema(name))
+    A load that read reports adds columns to ``sources`` (``family``...) and ``quarantine``
+    (``record_json``) beyond their declared schemas: they follow, in the frame's own dtypes.
+    """
+    from copilot_metrics.export._arrow import arrow_schema
+
+    declared = _declared(name)
+    missing = [c for c in declared.names() if c not in frame.columns]
+    if missing:
+        raise CopilotMetricsError(f"table {name!r} lacks column(s) {missing} of its declared schema",
+                                  table=name, column=missing[0], hint="use a dataset returned by copilot_metrics.load")
+    schema = pl.Schema({**declared, **{c: t for c, t in frame.schema.items() if c not in declared}})
+    frame = frame.select(schema.names()).cast(schema)
     if not frame.height:  # Spark cannot build a frame from an Arrow table without chunks
-        return spark.createDataFrame([], schema=spark_schema(name))
-    table = frame.to_arrow(compat_level=pl.CompatLevel.oldest()).cast(arrow)
-    return spark.createDataFrame(table, schema=spark_schema(name))
+        return spark.createDataFrame([], schema=_struct(schema))
+    table = frame.to_arrow(compat_level=pl.CompatLevel.oldest()).cast(arrow_schema(schema))
+    return spark.createDataFrame(table, schema=_struct(schema))
 
 
 def load(
@@ -409,6 +465,9 @@ def load(
     on_invalid: Literal["raise", "quarantine"] = "quarantine",
     contracts: bool = True,
     partitions: int | None = None,
+    reports: Reports = "load",
+    scope_level: ScopeLevel | None = None,
+    on_drift: OnDrift = "keep",
 ) -> SparkLoad:
     """Load saved Copilot metrics exports with Spark: the tables of :func:`copilot_metrics.load`.
 
@@ -433,19 +492,28 @@ def load(
     partitions:
         Spark partitions the files are spread over (default: the archive's size over 64 MiB,
         at least the default parallelism).
+    reports, scope_level, on_drift:
+        As for :func:`copilot_metrics.load`: successor usage-metrics report files are read on
+        the executors (every record kept or set aside, the options applied on the driver),
+        merged with the legacy days' precedence, and returned as their tables;
+        ``reports="refuse"`` refuses them as before; ``scope_level`` sets every report's level;
+        ``on_drift`` keeps, warns about or raises for keys the registry does not know.  A
+        wrong value raises ``ValueError`` before Spark reads anything.
 
     Returns
     -------
     SparkLoad
-        The ten tables, ``sources``, ``quarantine``, ``findings`` and ``conflicts`` as Spark
-        DataFrames with the declared types, equal row for row to those of ``cm.load`` on the
-        same files, and the Polars dataset on the driver.
+        Every table (the ten legacy ones and every successor table), ``sources``,
+        ``quarantine``, ``findings``, ``conflicts``, ``reports``, ``schema_drift`` and
+        ``user_logins`` as Spark DataFrames with the declared types, equal row for row to those
+        of ``cm.load`` on the same files, and the Polars dataset on the driver.
 
     Raises
     ------
     CopilotMetricsError
         What ``cm.load`` raises (with ``on_invalid="raise"``, for content too; ``ScopeError``
-        for unlabelled folders holding two scopes), and, on a Hadoop file system, for a file
+        for unlabelled folders holding two scopes; ``SchemaDriftError`` with
+        ``on_drift="raise"``), and, on a Hadoop file system, for a file
         name holding ``:`` or a folder the library wrote.
     TypeError, ValueError
         An argument of the wrong type or value, as ``cm.load`` refuses it.
@@ -455,7 +523,7 @@ def load(
     from pyspark.sql import functions as sf
 
     from copilot_metrics.batch import BATCH_BYTES, input_size, source_row
-    from copilot_metrics.pipeline import assemble, check_scope, export_times
+    from copilot_metrics.pipeline import assemble, check_report_options, check_scope, export_times
     from copilot_metrics.sources import resolve
 
     if not isinstance(on_invalid, str) or on_invalid not in ("raise", "quarantine"):
@@ -463,6 +531,8 @@ def load(
     scope = check_scope(enterprise, org, team)
     if precedence is not None and not callable(precedence):
         raise TypeError(f"precedence must be a function of a ds.sources row, not {type(precedence).__name__}")
+    check_report_options(reports, scope_level, on_drift)
+    options: dict[str, Any] = {"reports": reports, "scope_level": scope_level, "on_drift": on_drift}
     times = export_times(fetched_at)
     clock = [time.perf_counter()]
     seconds: dict[str, float] = {}
@@ -517,7 +587,7 @@ def load(
     lap("listing")
     if not parts:  # every file listed is skipped: nothing for the executors
         ds = assemble([], on_invalid=on_invalid, fetched_at=fetched_at, precedence=precedence,
-                      contracts=contracts, skipped=skipped)
+                      contracts=contracts, skipped=skipped, **options)
         lap("executors")
         lap("driver")
     else:
@@ -539,11 +609,12 @@ def load(
             lap("executors")
             stream = (pickle.loads(row["chunk"]) for row in chunks.toLocalIterator(prefetchPartitions=True))
             ds = assemble(stream, on_invalid=on_invalid, fetched_at=fetched_at, precedence=precedence,
-                          contracts=contracts, skipped=skipped)
+                          contracts=contracts, skipped=skipped, **options)
             lap("driver")
         finally:
             chunks.unpersist()
-    frames = {name: _to_spark(spark, name, ds.tables[name]) for name in TABLES}
-    side = {name: _to_spark(spark, name, getattr(ds, name)) for name in SIDE_TABLES}
+    frames = {name: _to_spark(spark, name, frame) for name, frame in ds.tables.items()}
+    side = {name: _to_spark(spark, name, getattr(ds, name)) for name in (*SIDE_TABLES, *SUCCESSOR_SIDE_TABLES)}
     lap("spark_frames")
-    return SparkLoad(frames, side["sources"], side["quarantine"], side["findings"], side["conflicts"], ds, seconds)
+    return SparkLoad(frames, side["sources"], side["quarantine"], side["findings"], side["conflicts"],
+                     side["reports"], side["schema_drift"], side["user_logins"], ds, seconds)

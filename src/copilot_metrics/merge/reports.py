@@ -205,8 +205,9 @@ def _key_json(name: str) -> pl.Expr:
     return pl.struct(ids).struct.json_encode()
 
 
-def _as_text(column: str) -> pl.Expr:
-    value = pl.col(column)
+def _as_text(column: str, side: str) -> pl.Expr:
+    """Side ``side`` (``k``: kept, ``o``: other) of ``column`` as text: ``shape`` (a list) joined by commas."""
+    value = pl.col(f"{column}__{side}")
     return value.list.join(",") if column == "shape" else value.cast(pl.String)
 
 
@@ -253,8 +254,8 @@ def _conflicts(tables: dict[str, pl.DataFrame], merged: dict[str, pl.DataFrame],
         for column in values:
             k, o = pl.col(f"{column}__k"), pl.col(f"{column}__o")
             pieces.append(both.filter(k.ne_missing(o)).select(
-                *common, pl.lit(column).alias("column"), _as_text(f"{column}__k").alias("kept_value"),
-                _as_text(f"{column}__o").alias("other_value"), "kept_source", "other_source"))
+                *common, pl.lit(column).alias("column"), _as_text(column, "k").alias("kept_value"),
+                _as_text(column, "o").alias("other_value"), "kept_source", "other_source"))
         out.append(pl.concat(pieces).cast(CONFLICT_SCHEMA))
     return pl.concat(out).sort(
         list(CONFLICT_ORDER), nulls_last=False)

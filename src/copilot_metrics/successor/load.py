@@ -23,12 +23,15 @@ import polars as pl
 from copilot_metrics.errors import FormatError, SchemaDriftError
 from copilot_metrics.successor.read import ReportRead, read_bytes
 
-__all__ = ["OnDrift", "ReportInput", "Reports", "apply_drift", "drift_paths", "read_report_input", "relevel"]
+__all__ = ["OnDrift", "ReportInput", "Reports", "ScopeLevel", "apply_drift", "drift_paths", "read_report_input",
+           "relevel"]
 
 #: ``cm.load(reports=...)``: read successor report files, or refuse them as before (``FormatError``).
 Reports = Literal["load", "refuse"]
 #: ``cm.load(on_drift=...)``: keys the registry does not know are kept (always), and warned or raised about.
 OnDrift = Literal["keep", "warn", "raise"]
+#: ``cm.load(scope_level=...)``: the level of every report (``None``: from the records' ids).
+ScopeLevel = Literal["organization", "enterprise"]
 
 #: What the legacy reader calls a file whose content parsed but is no metrics day: a report may be one.
 _MAYBE_REPORT = frozenset({"usage-report", "day-instead-of-date", "unknown-object", "invalid-json", "not-a-list"})
