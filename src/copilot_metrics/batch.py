@@ -36,8 +36,8 @@ from typing import Any, NamedTuple
 import orjson
 import polars as pl
 
-from copilot_metrics import _pool, _schema, merge
-from copilot_metrics.decode import Decoded, decode
+from copilot_metrics import _pool, _scan, _schema, merge
+from copilot_metrics.decode import Decoded, decode, flat_row, refused_day, unwrap_gzip
 from copilot_metrics.errors import CopilotMetricsError, FormatError
 from copilot_metrics.explode import explode_days, unconvertible
 from copilot_metrics.findings import file_findings, read_findings
@@ -104,7 +104,9 @@ class DayVersions:
     their indexes in the file; ``digests``: each one's compact JSON, its identity in ``seen``,
     ``None`` for a day without a date; empty when there is no ``seen``).  ``identical`` lists
     ``(date, first input)`` of each day an earlier input held verbatim, ``identical_at`` its
-    index in the file.
+    index in the file.  ``dates`` has the date (a string, else ``None``) of every day of the
+    file, in file order: the later steps read dates and counts there, since ``decoded.days``
+    holds ``None`` for a day the scanner skipped without parsing (see :func:`day_versions`).
     """
 
     decoded: Decoded
@@ -113,6 +115,7 @@ class DayVersions:
     digests: list[bytes | None]
     identical: list[tuple[str, str]] = field(default_factory=list)
     identical_at: list[int] = field(default_factory=list)
+    dates: list[str | None] = field(default_factory=list)
 
 
 @dataclass
@@ -153,6 +156,8 @@ def read_input(
     mtime: float | None = None,
     seen: dict[SeenKey, str] | None = None,
     validators: Validators = "installed",
+    scanner: bool = True,
+    fingerprints: dict[bytes, bytes] | None = None,
 ) -> ReadInput:
     """Parse and validate one input; return its valid days, unflattened, and its report rows.
 
@@ -161,38 +166,59 @@ def read_input(
     or flattened a second time, only recorded in ``identical`` as ``(date, first input)``.
     This is how repeats are dropped as files are read.  ``validators`` are the compiled
     validators :func:`~copilot_metrics.validation.check_days` uses (default: jsonschema-rs's,
-    when installed).
+    when installed).  ``scanner`` and ``fingerprints``: see :func:`day_versions`.
     """
     scope = {k: (scope or {}).get(k) for k in SCOPE}
     scope_key = tuple(scope[k] for k in SCOPE)
-    versions = day_versions(data, source=source, scope_key=scope_key, seen=seen)
+    versions = day_versions(data, source=source, scope_key=scope_key, seen=seen, scanner=scanner,
+                            fingerprints=fingerprints)
     out, check, invalid, valid_pos = _validate(versions, source, validators)
     bad_rows, out.exact = _unrepresentable(versions, check, valid_pos, invalid, data, source)
     if bad_rows:
         invalid += [valid_pos[j] for j in bad_rows]
         valid_pos = [v for j, v in enumerate(valid_pos) if j not in bad_rows]
-    out.unsorted = _unsorted(versions.decoded.days)
+    out.unsorted = _unsorted(versions.dates)
     _set_aside(versions, check, bad_rows, invalid, out, source, scope)
     valid_dates = _keep(versions, check, valid_pos, out, seen, scope_key, source)
-    out.source = _read_row(data, versions.decoded, out, valid_dates, source, scope, mtime)
+    out.source = _read_row(data, versions, out, valid_dates, source, scope, mtime)
     return out
 
 
 def day_versions(
-    data: bytes, *, source: str, scope_key: tuple[str | None, ...], seen: dict[SeenKey, str] | None
+    data: bytes,
+    *,
+    source: str,
+    scope_key: tuple[str | None, ...],
+    seen: dict[SeenKey, str] | None,
+    scanner: bool = True,
+    fingerprints: dict[bytes, bytes] | None = None,
 ) -> DayVersions:
     """Step 1: an input's bytes -> its day versions not ``seen`` before (see :class:`DayVersions`).
 
+    With ``scanner`` (the default), the file is split into raw day ranges first
+    (:func:`copilot_metrics._scan.scan`) and only its distinct ranges are parsed, those whose
+    day ``seen`` holds already skipped without parsing when ``fingerprints`` (the batch's map
+    from a range's xxh3-128 fingerprint to its day's compact JSON) knows them: a copy of a day
+    is one hash, not an object tree.  Whatever the scanner declines (a wrapped array, bad or cut
+    JSON, a stray element, a day without a string date, a file refused as another shape) is
+    read as before, by :func:`copilot_metrics.decode.decode`, with its errors.  Both give the
+    same versions; ``scanner=False`` is the old path, kept for the equivalence test.
+
     Raises :class:`~copilot_metrics.errors.FormatError` when the bytes are not a metrics export.
     """
+    if scanner:
+        versions = _scanned_versions(data, source, scope_key, seen, fingerprints)
+        if versions is not None:
+            return versions
     decoded = decode(data, source)
+    dates = [_date_of(day) for day in decoded.days]
     if seen is None:
-        return DayVersions(decoded, list(decoded.days), list(range(len(decoded.days))), [])
-    versions = DayVersions(decoded, [], [], [])
+        return DayVersions(decoded, list(decoded.days), list(range(len(decoded.days))), [], dates=dates)
+    versions = DayVersions(decoded, [], [], [], dates=dates)
     for i, day in enumerate(decoded.days):
-        date = day.get("date") if isinstance(day, dict) else None
+        date = dates[i]
         digest = None
-        if isinstance(date, str):
+        if date is not None:
             digest = repeat_key(day)
             first = seen.get((scope_key, date, digest))
             if first is not None:
@@ -202,6 +228,67 @@ def day_versions(
         versions.at.append(i)
         versions.digests.append(digest)
     versions.days = [decoded.days[i] for i in versions.at]
+    return versions
+
+
+def _date_of(day: Any) -> str | None:
+    date = day.get("date") if isinstance(day, dict) else None
+    return date if isinstance(date, str) else None
+
+
+def _scanned_versions(
+    data: bytes, source: str, scope_key: tuple[str | None, ...], seen: dict[SeenKey, str] | None,
+    fingerprints: dict[bytes, bytes] | None,
+) -> DayVersions | None:
+    """:func:`day_versions` through the scanner; ``None`` when the file is to be read as before."""
+    gz = data[:2] == b"\x1f\x8b"
+    raw = unwrap_gzip(data, source) if gz else data  # refused as decode refuses it
+    found = _scan.scan(raw)
+    if found is None:
+        return None
+    known = fingerprints if fingerprints is not None and seen is not None else {}
+    n = len(found)
+    parsed: list[Any] = [None] * n
+    keys: list[bytes | None] = [None] * n
+    for k in range(n):
+        key = known.get(found.fingerprints[k])
+        if key is not None and seen is not None and (scope_key, found.dates[k], key) in seen:
+            keys[k] = key  # a day an earlier input held valid: not parsed
+            continue
+        try:
+            parsed[k] = found.load(k)
+        except _scan.Unsplittable:
+            return None
+    first = parsed[found.copies[0]] if found.copies else None
+    if first is not None and refused_day(first):
+        return None  # another shape (the older /copilot/usage days): decode says which
+    if found.copies and all(day is not None and flat_row(day) for day in parsed):
+        return None  # rows flattened from an export: decode refuses them
+    if seen is not None:
+        for k, day in enumerate(parsed):
+            if day is not None:
+                keys[k] = key = repeat_key(day)
+                if fingerprints is not None and not flat_row(day) and not refused_day(day):
+                    fingerprints[found.fingerprints[k]] = key
+    layout = found.layout + ("+gzip" if gz else "")
+    dates: list[str | None] = [found.dates[k] for k in found.copies]
+    days: list[Any] = [parsed[k] for k in found.copies]
+    if seen is None:
+        return DayVersions(Decoded(layout, days), list(days), list(range(len(days))), [], dates=dates)
+    versions = DayVersions(Decoded(layout, days), [], [], [], dates=dates)
+    firsts: dict[int, str | None] = {}
+    for i, k in enumerate(found.copies):
+        if k not in firsts:
+            firsts[k] = seen.get((scope_key, found.dates[k], keys[k]))  # type: ignore[arg-type]
+        held = firsts[k]
+        if held is not None:
+            versions.identical.append((found.dates[k], held))
+            versions.identical_at.append(i)
+            days[i] = None
+            continue
+        versions.at.append(i)
+        versions.digests.append(keys[k])
+    versions.days = [days[i] for i in versions.at]
     return versions
 
 
@@ -295,10 +382,9 @@ def _day_error(versions: DayVersions, source: str, position: int, check: str, me
             "json_path": f"{versions.decoded.json_base}[{i}]", "rule": check, "value": None, "message": message}
 
 
-def _unsorted(days: list[Any]) -> bool:
-    """Whether the dates of an input's days are out of order."""
-    in_file = [d.get("date") for d in days if isinstance(d, dict)]
-    return any(isinstance(a, str) and isinstance(b, str) and b < a for a, b in itertools.pairwise(in_file))
+def _unsorted(dates: list[str | None]) -> bool:
+    """Whether the dates of an input's days (``None``: not a string) are out of order."""
+    return any(a is not None and b is not None and b < a for a, b in itertools.pairwise(dates))
 
 
 def _set_aside(
@@ -328,7 +414,7 @@ def _set_aside(
             out.errors.add(row)
     cut = versions.decoded.cut
     if cut is not None:  # the last line or document, cut short: the file is being written
-        index = len(days)
+        index = len(versions.dates)
         out.cut_short = cut
         out.errors.append(source, index, None, cut.json_path, f"format:{cut.detected}", None, cut.message)
         out.quarantine.append(*cut_short_row(source, scope, index, cut, versions.decoded.cut_text))
@@ -341,26 +427,27 @@ def _keep(
     """The valid days into ``out`` (and ``seen``), with the position of each date's kept copy; the valid dates."""
     out.days = [versions.days[j] for j in valid_pos]
     out.unknown_keys = [_schema.unknown_keys(versions.days[j]) if check.has_unknown[j] else [] for j in valid_pos]
-    days, at = versions.decoded.days, versions.at
+    dates, at = versions.dates, versions.at
     if seen is not None:
         for j in valid_pos:
             digest = versions.digests[j]
             if digest is not None:
-                seen.setdefault((scope_key, days[at[j]]["date"], digest), source)
+                seen.setdefault((scope_key, dates[at[j]], digest), source)  # type: ignore[arg-type]
     # the copy of each date that reaches the tables: the file's last valid one
-    out.positions = {days[at[j]]["date"]: at[j] for j in valid_pos}
+    out.positions = {dates[at[j]]: at[j] for j in valid_pos}  # type: ignore[misc]
     for i in versions.identical_at:
-        out.positions[days[i]["date"]] = max(i, out.positions.get(days[i]["date"], -1))
+        out.positions[dates[i]] = max(i, out.positions.get(dates[i], -1))  # type: ignore[index,arg-type]
     valid_dates = [day["date"] for day in out.days] + [date for date, _ in versions.identical]
     out.repeated_dates = len(set(valid_dates)) < len(valid_dates)
     return valid_dates
 
 
 def _read_row(
-    data: bytes, decoded: Decoded, out: ReadInput, valid_dates: list[str], source: str,
+    data: bytes, versions: DayVersions, out: ReadInput, valid_dates: list[str], source: str,
     scope: dict[str, str | None], mtime: float | None,
 ) -> dict[str, Any]:
     """The ``ds.sources`` row of an input read."""
+    decoded = versions.decoded
     return {
         "source": source,
         **scope,
@@ -368,7 +455,7 @@ def _read_row(
         "bytes": len(data),
         "layout": decoded.layout,
         "status": read_status(len(out.quarantine)),
-        "days": len(decoded.days) + (decoded.cut is not None),
+        "days": len(versions.dates) + (decoded.cut is not None),
         "days_valid": len(valid_dates),
         "first_date": dt.date.fromisoformat(min(valid_dates)) if valid_dates else None,
         "last_date": dt.date.fromisoformat(max(valid_dates)) if valid_dates else None,
@@ -480,10 +567,11 @@ def explode_bytes(
 
 
 def _explode(
-    data: bytes, *, source: str, scope: dict[str, str | None] | None, mtime: float | None, validators: Validators
+    data: bytes, *, source: str, scope: dict[str, str | None] | None, mtime: float | None, validators: Validators,
+    scanner: bool = True,
 ) -> Exploded:
     scope = {k: (scope or {}).get(k) for k in SCOPE}
-    prepared = read_input(data, source=source, scope=scope, mtime=mtime, validators=validators)
+    prepared = read_input(data, source=source, scope=scope, mtime=mtime, validators=validators, scanner=scanner)
     tables = explode_days(prepared.days, source=source, scope=scope, unknown=prepared.unknown_keys)
     return Exploded(tables=tables, source=prepared.source, quarantine=prepared.quarantine.dicts(),
                     errors=prepared.errors.dicts(), unknown=prepared.unknown.dicts(), positions=prepared.positions,
@@ -495,14 +583,15 @@ def _explode(
 _Alone = tuple[Exploded, list[tuple[str, int, dict[str, pl.DataFrame]]], pl.DataFrame]
 
 
-def _read_alone(ref: SourceRef, data: bytes, validators: Validators) -> _Alone | CopilotMetricsError:
+def _read_alone(ref: SourceRef, data: bytes, validators: Validators, scanner: bool) -> _Alone | CopilotMetricsError:
     """Read and explode one input on its own; errors are returned, not raised, across processes.
 
     A file holding a date twice keeps its later copy in its tables; the earlier copies are
     returned apart (see :func:`copilot_metrics.merge.split_repeats`).
     """
     try:
-        result = _explode(data, source=ref.label, scope=ref.scope, mtime=ref.mtime, validators=validators)
+        result = _explode(data, source=ref.label, scope=ref.scope, mtime=ref.mtime, validators=validators,
+                          scanner=scanner)
         if not result.tables["days"]["date"].is_duplicated().any():
             return result, [], FINDING_SCHEMA.to_frame()
         decoded = decode(data, ref.label, exact=result.exact)  # the days as read_input read them
@@ -615,9 +704,11 @@ class _Reader:
     objects; its report rows are kept column by column (:class:`~copilot_metrics.validation.Rows`).
     """
 
-    def __init__(self, validators: Validators) -> None:
+    def __init__(self, validators: Validators, scanner: bool = True) -> None:
         self.validators = validators
+        self.scanner = scanner
         self.seen: dict[SeenKey, str] = {}
+        self.fingerprints: dict[bytes, bytes] = {}  # a day range's xxh3-128 -> the day's key in ``seen``
         # the outcomes that are not _READ, by input: the list of every input's is made at the end, in
         # one block (a tuple per input made between its parsed days pins memory they free)
         self.special: dict[int, Outcome] = {}
@@ -633,7 +724,7 @@ class _Reader:
         try:
             data = ref.read()
             prepared = read_input(data, source=ref.label, scope=ref.scope, mtime=ref.mtime, seen=self.seen,
-                                  validators=self.validators)
+                                  validators=self.validators, scanner=self.scanner, fingerprints=self.fingerprints)
         except CopilotMetricsError as exc:
             self.special[position] = exc
             self.report.not_loaded(ref, exc)
@@ -657,7 +748,7 @@ class _Reader:
             self.identical.append(*key, dt.date.fromisoformat(date), ref.label, first)
 
     def _read_alone(self, position: int, ref: SourceRef, data: bytes) -> None:
-        alone = _read_alone(ref, data, self.validators)
+        alone = _read_alone(ref, data, self.validators, self.scanner)
         if isinstance(alone, CopilotMetricsError):
             self.special[position] = alone
             self.report.not_loaded(ref, alone)
@@ -684,13 +775,19 @@ class _Reader:
 
 
 def process_batch(
-    refs: list[SourceRef], on_read: Callable[[SourceRef], None] | None = None, *, validators: Validators = "installed"
+    refs: list[SourceRef],
+    on_read: Callable[[SourceRef], None] | None = None,
+    *,
+    validators: Validators = "installed",
+    scanner: bool = True,
 ) -> Batch:
     """The batch step: read a batch of inputs; drop verbatim repeats; flatten the rest in one pass.
 
     ``on_read(ref)`` is called as each input is read (in a worker process, the parent is told
     instead).  ``validators`` are the compiled validators every input is checked with (see
-    :func:`~copilot_metrics.validation.check_days`).  Python's cyclic garbage collector is
+    :func:`~copilot_metrics.validation.check_days`).  ``scanner=False`` reads every day object
+    of every file and flattens each earlier copy of a date on its own, as before the scanner
+    (:func:`day_versions`): kept to prove both give the same dataset.  Python's cyclic garbage collector is
     paused while the batch is parsed (see :func:`copilot_metrics.load`).
     """
     import gc
@@ -698,7 +795,7 @@ def process_batch(
     enabled = gc.isenabled()
     gc.disable()  # parsing allocates millions of objects that all stay alive: no cycles to find
     try:
-        reader = _Reader(validators)
+        reader = _Reader(validators, scanner)
         for position, ref in enumerate(inputs_read(refs, on_read)):
             reader.read(position, ref)
         tables = reader.flatten()
