@@ -579,16 +579,28 @@ def _explode(
 
 
 #: An input that holds a date twice, read on its own: its tables (each date once), the earlier
-#: copies of the dates it repeats (label, occurrence, tables), and their ``duplicate_date_in_file`` findings.
-_Alone = tuple[Exploded, list[tuple[str, int, dict[str, pl.DataFrame]]], pl.DataFrame]
+#: copies of the dates it repeats (label, occurrence, tables), and their ``duplicate_date_in_file`` findings;
+#: or, read with the scanner, its tables (each distinct version once), the registry of its copies
+#: (:func:`copilot_metrics.merge.split_versions`) and those findings.
+_Alone = tuple[Exploded, list[tuple[str, int, dict[str, pl.DataFrame]]] | tuple[dict[str, pl.DataFrame], pl.DataFrame],
+               pl.DataFrame]
 
 
 def _read_alone(ref: SourceRef, data: bytes, validators: Validators, scanner: bool) -> _Alone | CopilotMetricsError:
     """Read and explode one input on its own; errors are returned, not raised, across processes.
 
     A file holding a date twice keeps its later copy in its tables; the earlier copies are
-    returned apart (see :func:`copilot_metrics.merge.split_repeats`).
+    returned apart (see :func:`copilot_metrics.merge.split_repeats`).  With the scanner, each
+    distinct version of a day is flattened once and its copies are labelled
+    (:func:`copilot_metrics.merge.split_versions`): the cost of the distinct days, not of the copies.
     """
+    if scanner:
+        try:
+            prepared = read_input(data, source=ref.label, scope=ref.scope, mtime=ref.mtime, validators=validators)
+        except CopilotMetricsError as exc:
+            return exc
+        if not prepared.exact:  # a file read again exactly: as before, every day of it exact
+            return _versions_alone(ref, prepared)
     try:
         result = _explode(data, source=ref.label, scope=ref.scope, mtime=ref.mtime, validators=validators,
                           scanner=scanner)
@@ -606,6 +618,27 @@ def _read_alone(ref: SourceRef, data: bytes, validators: Validators, scanner: bo
     return result, copies, findings
 
 
+def _versions_alone(ref: SourceRef, prepared: ReadInput) -> _Alone:
+    """:func:`_read_alone` of an input read through the scanner: each distinct version flattened once."""
+    scope = {k: prepared.source.get(k) for k in SCOPE}
+    set_aside = {i for (i,) in prepared.quarantine.tuples("day_index")}
+    valid = [i for i in range(prepared.source["days"]) if i not in set_aside]
+    assert len(valid) == len(prepared.days)
+    json_base = _json_base(prepared.source["layout"])
+    tables, registry, findings = merge.split_versions(prepared.days, valid, source=ref.label, scope=scope,
+                                                      json_base=json_base, unknown=prepared.unknown_keys)
+    own = {name: frame.filter(pl.col("source") == ref.label) for name, frame in tables.items()}
+    result = Exploded(tables=own, source=prepared.source, quarantine=prepared.quarantine.dicts(),
+                      errors=prepared.errors.dicts(), unknown=prepared.unknown.dicts(), positions=prepared.positions,
+                      exact=prepared.exact, cut_short=prepared.cut_short)
+    return result, (tables, registry), findings
+
+
+def _json_base(layout: str) -> str:
+    """:attr:`copilot_metrics.decode.Decoded.json_base` of a layout."""
+    return Decoded(layout, []).json_base
+
+
 # ----------------------------------------------------------------------------- a batch of inputs
 
 
@@ -615,12 +648,15 @@ class Read:
 
     ``cut_short`` names a last line or document cut short (the complete days were read);
     ``tables`` and ``copies`` are set for an input read on its own because it holds a date
-    twice: they are merged file by file.
+    twice: they are merged file by file.  Read through the scanner, ``tables`` holds each
+    distinct version once and ``registry`` every copy, for
+    :meth:`copilot_metrics.merge.Merger.add_versions` (see :func:`copilot_metrics.merge.split_versions`).
     """
 
     cut_short: FormatError | None = None
     tables: dict[str, pl.DataFrame] | None = None
     copies: Sequence[tuple[str, int, dict[str, pl.DataFrame]]] = ()
+    registry: pl.DataFrame | None = None
 
 
 #: The outcome of an input read in its batch with nothing more to tell (most inputs).
@@ -756,7 +792,10 @@ class _Reader:
         result, copies, repeat_findings = alone
         self.report.loaded(ref, result)
         self.report.findings.append(repeat_findings)
-        self.special[position] = Read(result.cut_short, result.tables, copies)
+        if isinstance(copies, tuple):  # each distinct version once, and the registry of the copies
+            self.special[position] = Read(result.cut_short, copies[0], registry=copies[1])
+        else:
+            self.special[position] = Read(result.cut_short, result.tables, copies)
 
     def flatten(self) -> dict[str, pl.DataFrame]:
         """The kept days of every input, flattened in one pass (and let go)."""
