@@ -172,3 +172,52 @@ def test_a_day_seen_in_an_earlier_file_is_not_parsed_again() -> None:
     old = day_versions(second, source="b.json", scope_key=key, seen=seen, scanner=False)
     assert (old.at, old.identical, old.identical_at, old.dates) == (b.at, b.identical, b.identical_at, b.dates)
     assert old.decoded.days[0] == {"date": "2024-06-02"}  # today's path parses every day
+
+
+def test_split_versions_flattens_each_distinct_version_once() -> None:
+    a = {"date": "2024-06-01", "total_active_users": 3}
+    b = {"date": "2024-06-02", "total_active_users": 4}
+    a2 = {"total_active_users": 3, "date": "2024-06-01"}  # a's content, another key order: another text
+    days = [a, b, a2, a]  # a is one object twice, as the scanner gives the copies of one range
+    tables, registry, findings = cm.merge.split_versions(days, [0, 1, 2, 3], source="f.json", scope={"org": "o"})
+    # the kept copies (file order: $[1], $[3]) then the earlier ones ($[0], $[2]); $[0] is $[3]'s text
+    assert registry.select("source", "occurrence", "stored").rows() == [
+        ("f.json", 0, True), ("f.json", 0, True), ("f.json$[0]", 2, False), ("f.json$[2]", 1, True)]
+    assert registry["date"].to_list() == [dt.date(2024, 6, 2), dt.date(2024, 6, 1), dt.date(2024, 6, 1),
+                                          dt.date(2024, 6, 1)]
+    assert registry["file"].unique().to_list() == ["f.json"]
+    assert registry["org"].unique().to_list() == ["o"]
+    digests = registry["digest"].to_list()
+    assert digests[2] == digests[1]  # the same version
+    assert digests[3] == digests[1]  # key order is not content: the same rows, the same version
+    assert tables["days"].select("source", "date", "total_active_users").rows() == [
+        ("f.json", dt.date(2024, 6, 2), 4), ("f.json", dt.date(2024, 6, 1), 3),
+        ("f.json$[2]", dt.date(2024, 6, 1), 3)]
+    assert findings.select("json_path", "value").rows() == [
+        ("$[0]", "identical to $[3], the copy kept"), ("$[2]", "identical to $[3], the copy kept")]
+
+
+def test_split_versions_gives_split_repeats_copies() -> None:
+    a = {"date": "2024-06-01", "total_active_users": 3, "copilot_ide_chat": {"total_engaged_users": 1}}
+    changed = {"date": "2024-06-01", "total_active_users": 5}
+    days = [a, changed, {"date": "2024-06-02"}, a]
+    tables, registry, findings = cm.merge.split_versions(days, [0, 2, 3, 4], source="f.json", scope={},
+                                                         json_base="$.data")
+    kept, copies, old_findings = cm.merge.split_repeats([*days[:1], None, *days[1:]], [0, 2, 3, 4],
+                                                        source="f.json", scope={}, json_base="$.data")
+    assert [(label, occurrence) for label, occurrence, _ in copies] == [("f.json$.data[0]", 2),
+                                                                         ("f.json$.data[2]", 1)]
+    assert registry.select("source", "occurrence", "stored").rows() == [
+        ("f.json", 0, True), ("f.json", 0, True), ("f.json$.data[0]", 2, False), ("f.json$.data[2]", 1, True)]
+    for name, frame in tables.items():
+        assert_frame_equal_(frame.filter(frame["source"] == "f.json"), kept[name])
+        assert_frame_equal_(frame.filter(frame["source"] == "f.json$.data[2]"), copies[1][2][name])
+    assert findings.equals(old_findings)
+    assert findings["value"].to_list() == ["identical to $.data[4], the copy kept",
+                                           "differs from $.data[4], the copy kept"]
+
+
+def assert_frame_equal_(left: Any, right: Any) -> None:
+    from polars.testing import assert_frame_equal
+
+    assert_frame_equal(left, right)

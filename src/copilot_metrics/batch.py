@@ -6,9 +6,11 @@ turns the batches into one dataset, so every engine gives the same one.
 
 Reading one input (:func:`read_input`) goes in named steps:
 
-1. :func:`day_versions`: the input's bytes -> its distinct day versions (decode, then drop the
-   days an input read earlier in the batch held verbatim: ``seen``).  The only place where the
-   bytes of a file become day objects.
+1. :func:`day_versions`: the input's bytes -> its distinct day versions (drop the days an
+   input read earlier in the batch held verbatim: ``seen``).  The only place where the bytes of
+   a file become day objects: split into raw day ranges by :mod:`copilot_metrics._scan`, each
+   range hashed, and only the distinct ranges not seen before parsed (what the scanner
+   declines is decoded whole by :func:`copilot_metrics.decode.decode`, as before).
 2. ``_validate``: the JSON Schema (:func:`copilot_metrics.validation.check_days`).
 3. ``_unrepresentable``: the valid days no table column holds (a count beyond 64 bits, a
    number a 64-bit column does not hold exactly, an unknown key nested too deep).
@@ -17,7 +19,9 @@ Reading one input (:func:`read_input`) goes in named steps:
    ``ds.sources`` row.
 
 A batch (:func:`process_batch`) reads its inputs in turn and flattens every kept day in one
-pass (:func:`copilot_metrics.explode.explode_days`).  Which inputs go together:
+pass (:func:`copilot_metrics.explode.explode_days`); an input holding a date more than once
+(responses appended to one file) is read on its own, each distinct version of a day flattened
+once (:func:`copilot_metrics.merge.split_versions`).  Which inputs go together:
 :func:`plan_batches`; here or in worker processes: :func:`read_batches`.
 """
 
