@@ -299,3 +299,17 @@ def test_scan_gives_the_days_decode_gives(data: bytes) -> None:
         first.setdefault(_raw_digest(day), day)
     deduplicated = list(first.values())
     assert [distinct[k] for k in dict.fromkeys(groups)] == deduplicated
+
+
+def test_without_dates_the_ranges_are_the_same_and_no_date_is_read() -> None:
+    data = b"[" + A + b"," + B + b"," + A + b"]"
+    s = scan(data, dates=False)
+    assert s is not None
+    assert ranges(s) == [A, B]
+    assert s.copies == [0, 1, 0]
+    assert s.dates == []
+    # a day without a date is no reason to step aside then: the caller parses it and decides
+    undated = scan(b'[{"total_active_users": 3}]', dates=False)
+    assert undated is not None
+    assert ranges(undated) == [b'{"total_active_users": 3}']
+    assert scan(b'[{"total_active_users": 3}]') is None

@@ -96,7 +96,8 @@ class Scan:
     fingerprints:
         Per distinct range, the xxh3-128 digest (16 bytes) of its bytes.
     dates:
-        Per distinct range, its ``date`` (a string; a file with a day without one is not scanned).
+        Per distinct range, its ``date`` (a string; a file with a day without one is not scanned);
+        empty when scanned with ``dates=False``.
     copies:
         Per day of the file, in file order (the day index ``i`` of ``$[i]``), the distinct
         range it is a copy of: ``copies[i] == k``.
@@ -174,8 +175,9 @@ def content_groups(days: Sequence[Any]) -> list[int]:
 class _Builder:
     """Collects the ranges of one file: a dictionary of fingerprints, one entry per distinct range."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, dates: bool = True) -> None:
         self.data = data
+        self.with_dates = dates
         self.view = memoryview(data)
         self.index: dict[bytes, int] = {}
         self.starts: list[int] = []
@@ -214,7 +216,7 @@ class _Builder:
 
     def finish(self, layout: str) -> Scan | None:
         dates: list[str] = []
-        for start, end in zip(self.starts, self.ends, strict=True):
+        for start, end in zip(self.starts, self.ends, strict=True) if self.with_dates else ():
             try:
                 dates.append(_DATED.decode(self.view[start:end]).date)
             except (msgspec.DecodeError, RecursionError):  # no string date (ValidationError), or bad text
@@ -260,11 +262,14 @@ def _document(view: memoryview, pos: int) -> tuple[int, list[msgspec.Raw] | None
         return None
 
 
-def scan(data: bytes) -> Scan | None:
+def scan(data: bytes, *, dates: bool = True) -> Scan | None:
     r"""The distinct day ranges of one file's bytes, or ``None`` to read the file as today.
 
     ``data`` is the file's content with gzip unwrapped (gzip data gives ``None``); a leading
-    UTF-8 BOM is skipped.  See the module docstring for what gives ``None``.
+    UTF-8 BOM is skipped.  See the module docstring for what gives ``None``.  With
+    ``dates=False`` the ranges' dates are not read (:attr:`Scan.dates` is empty, and a day
+    without a string ``date`` is not declined): a second pass over every distinct range
+    saved for a caller that parses the ranges, or knows their dates, anyway.
 
     >>> s = scan(b'[{"date": "2024-06-24"}, {"date": "2024-06-25"}]\n[{"date": "2024-06-25"}]')
     >>> s.layout, s.dates, s.copies, s.documents
@@ -278,7 +283,7 @@ def scan(data: bytes) -> Scan | None:
     pos = _WS.match(data).end()  # type: ignore[union-attr]
     if pos == len(data) or data[pos] not in b"[{":
         return None
-    build = _Builder(data)
+    build = _Builder(data, dates)
     found = _document(view, pos)
     if found is None:
         return None

@@ -161,7 +161,7 @@ def read_input(
     seen: dict[SeenKey, str] | None = None,
     validators: Validators = "installed",
     scanner: bool = True,
-    fingerprints: dict[bytes, bytes] | None = None,
+    fingerprints: dict[bytes, tuple[str, bytes]] | None = None,
 ) -> ReadInput:
     """Parse and validate one input; return its valid days, unflattened, and its report rows.
 
@@ -195,14 +195,14 @@ def day_versions(
     scope_key: tuple[str | None, ...],
     seen: dict[SeenKey, str] | None,
     scanner: bool = True,
-    fingerprints: dict[bytes, bytes] | None = None,
+    fingerprints: dict[bytes, tuple[str, bytes]] | None = None,
 ) -> DayVersions:
     """Step 1: an input's bytes -> its day versions not ``seen`` before (see :class:`DayVersions`).
 
     With ``scanner`` (the default), the file is split into raw day ranges first
     (:func:`copilot_metrics._scan.scan`) and only its distinct ranges are parsed, those whose
     day ``seen`` holds already skipped without parsing when ``fingerprints`` (the batch's map
-    from a range's xxh3-128 fingerprint to its day's compact JSON) knows them: a copy of a day
+    from a range's xxh3-128 fingerprint to its day's date and compact JSON) knows them: a copy of a day
     is one hash, not an object tree.  Whatever the scanner declines (a wrapped array, bad or cut
     JSON, a stray element, a day without a string date, a file refused as another shape) is
     read as before, by :func:`copilot_metrics.decode.decode`, with its errors.  Both give the
@@ -242,27 +242,36 @@ def _date_of(day: Any) -> str | None:
 
 def _scanned_versions(
     data: bytes, source: str, scope_key: tuple[str | None, ...], seen: dict[SeenKey, str] | None,
-    fingerprints: dict[bytes, bytes] | None,
+    fingerprints: dict[bytes, tuple[str, bytes]] | None,
 ) -> DayVersions | None:
-    """:func:`day_versions` through the scanner; ``None`` when the file is to be read as before."""
+    """:func:`day_versions` through the scanner; ``None`` when the file is to be read as before.
+
+    A range's date is its parsed day's ``date`` (as orjson reads it: the last of repeated keys),
+    or, for a range skipped, the one ``fingerprints`` recorded when it was parsed.
+    """
     gz = data[:2] == b"\x1f\x8b"
     raw = unwrap_gzip(data, source) if gz else data  # refused as decode refuses it
-    found = _scan.scan(raw)
+    found = _scan.scan(raw, dates=False)
     if found is None:
         return None
     known = fingerprints if fingerprints is not None and seen is not None else {}
     n = len(found)
     parsed: list[Any] = [None] * n
     keys: list[bytes | None] = [None] * n
+    range_dates: list[str] = [""] * n
     for k in range(n):
-        key = known.get(found.fingerprints[k])
-        if key is not None and seen is not None and (scope_key, found.dates[k], key) in seen:
-            keys[k] = key  # a day an earlier input held valid: not parsed
+        hit = known.get(found.fingerprints[k])
+        if hit is not None and (scope_key, *hit) in seen:  # type: ignore[operator]
+            range_dates[k], keys[k] = hit  # a day an earlier input held valid: not parsed
             continue
         try:
-            parsed[k] = found.load(k)
+            day = parsed[k] = found.load(k)
         except _scan.Unsplittable:
             return None
+        date = day.get("date")
+        if not isinstance(date, str):
+            return None  # a day without a string date: decode keeps it, validation sets it aside
+        range_dates[k] = date
     first = parsed[found.copies[0]] if found.copies else None
     if first is not None and refused_day(first):
         return None  # another shape (the older /copilot/usage days): decode says which
@@ -273,9 +282,9 @@ def _scanned_versions(
             if day is not None:
                 keys[k] = key = repeat_key(day)
                 if fingerprints is not None and not flat_row(day) and not refused_day(day):
-                    fingerprints[found.fingerprints[k]] = key
+                    fingerprints[found.fingerprints[k]] = (range_dates[k], key)
     layout = found.layout + ("+gzip" if gz else "")
-    dates: list[str | None] = [found.dates[k] for k in found.copies]
+    dates: list[str | None] = [range_dates[k] for k in found.copies]
     days: list[Any] = [parsed[k] for k in found.copies]
     if seen is None:
         return DayVersions(Decoded(layout, days), list(days), list(range(len(days))), [], dates=dates)
@@ -283,10 +292,10 @@ def _scanned_versions(
     firsts: dict[int, str | None] = {}
     for i, k in enumerate(found.copies):
         if k not in firsts:
-            firsts[k] = seen.get((scope_key, found.dates[k], keys[k]))  # type: ignore[arg-type]
+            firsts[k] = seen.get((scope_key, range_dates[k], keys[k]))  # type: ignore[arg-type]
         held = firsts[k]
         if held is not None:
-            versions.identical.append((found.dates[k], held))
+            versions.identical.append((range_dates[k], held))
             versions.identical_at.append(i)
             days[i] = None
             continue
@@ -748,7 +757,7 @@ class _Reader:
         self.validators = validators
         self.scanner = scanner
         self.seen: dict[SeenKey, str] = {}
-        self.fingerprints: dict[bytes, bytes] = {}  # a day range's xxh3-128 -> the day's key in ``seen``
+        self.fingerprints: dict[bytes, tuple[str, bytes]] = {}  # a day range's xxh3-128 -> its date and key in ``seen``
         # the outcomes that are not _READ, by input: the list of every input's is made at the end, in
         # one block (a tuple per input made between its parsed days pins memory they free)
         self.special: dict[int, Outcome] = {}
