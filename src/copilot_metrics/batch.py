@@ -92,7 +92,8 @@ BATCH_BYTES = 64 * 1024 * 1024
 #: hold one) could not be written back by write_json nor compared, so the day is set aside.
 MAX_DEPTH = 254
 
-#: What a repeat is known by in ``seen``: (scope labels, date, the day as compact JSON).
+#: What a repeat is known by in ``seen``: (scope labels, date, the xxh3-128 digest of the day as compact
+#: JSON, :func:`repeat_key`: :func:`copilot_metrics._scan.content_digest`), 16 bytes a day, not its text.
 SeenKey = tuple[tuple[str | None, ...], str, bytes]
 
 
@@ -105,7 +106,7 @@ class DayVersions:
 
     ``decoded`` is the input as decoded: every day object in file order, its layout, wrapper,
     and a last line cut short.  ``days`` are the days not seen before in the batch (``at``:
-    their indexes in the file; ``digests``: each one's compact JSON, its identity in ``seen``,
+    their indexes in the file; ``digests``: the digest of each one's compact JSON, its identity in ``seen``,
     ``None`` for a day without a date; empty when there is no ``seen``).  ``identical`` lists
     ``(date, first input)`` of each day an earlier input held verbatim, ``identical_at`` its
     index in the file.  ``dates`` has the date (a string, else ``None``) of every day of the
@@ -165,7 +166,7 @@ def read_input(
 ) -> ReadInput:
     """Parse and validate one input; return its valid days, unflattened, and its report rows.
 
-    ``seen`` (optional, updated in place) maps ``(scope, date, the day as compact JSON)`` to
+    ``seen`` (optional, updated in place) maps ``(scope, date, digest of the day as compact JSON)`` to
     the input that first held that exact day, valid: a day found there again is not validated
     or flattened a second time, only recorded in ``identical`` as ``(date, first input)``.
     This is how repeats are dropped as files are read.  ``validators`` are the compiled
@@ -202,7 +203,7 @@ def day_versions(
     With ``scanner`` (the default), the file is split into raw day ranges first
     (:func:`copilot_metrics._scan.scan`) and only its distinct ranges are parsed, those whose
     day ``seen`` holds already skipped without parsing when ``fingerprints`` (the batch's map
-    from a range's xxh3-128 fingerprint to its day's date and compact JSON) knows them: a copy of a day
+    from a range's xxh3-128 fingerprint to its day's date and key in ``seen``) knows them: a copy of a day
     is one hash, not an object tree.  Whatever the scanner declines (a wrapped array, bad or cut
     JSON, a stray element, a day without a string date, a file refused as another shape) is
     read as before, by :func:`copilot_metrics.decode.decode`, with its errors.  Both give the
@@ -223,7 +224,7 @@ def day_versions(
         date = dates[i]
         digest = None
         if date is not None:
-            digest = repeat_key(day)
+            digest = _scan.content_digest(day)
             first = seen.get((scope_key, date, digest))
             if first is not None:
                 versions.identical.append((date, first))
@@ -280,7 +281,7 @@ def _scanned_versions(
     if seen is not None:
         for k, day in enumerate(parsed):
             if day is not None:
-                keys[k] = key = repeat_key(day)
+                keys[k] = key = _scan.content_digest(day)
                 if fingerprints is not None and not flat_row(day) and not refused_day(day):
                     fingerprints[found.fingerprints[k]] = (range_dates[k], key)
     layout = found.layout + ("+gzip" if gz else "")
@@ -368,7 +369,7 @@ def _read_exact(
         versions.days[valid_pos[j]] = days[i] = exact[i]
         looked[j] = _schema.number_problems(exact[i])
         if versions.digests and versions.digests[valid_pos[j]] is not None:  # the day's exact JSON is its identity
-            versions.digests[valid_pos[j]] = repeat_key(exact[i])
+            versions.digests[valid_pos[j]] = _scan.content_digest(exact[i])
     for i in reread_invalid:
         days[i] = exact[i]
     return True
@@ -488,7 +489,7 @@ def source_row(ref: SourceRef, status: str, message: str | None, layout: str | N
 
 
 def repeat_key(day: Any) -> bytes:
-    """The day as compact JSON: an exact key (a dict compares the bytes on a hash match).
+    """The day as compact JSON: what a repeat is known by (``seen`` holds its xxh3-128 digest).
 
     Copied into an object of its own size: orjson returns its write buffer (at least 4 KiB
     allocated), and keeping one per day read would cost 4 KiB a small day, whatever its size.
