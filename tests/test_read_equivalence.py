@@ -82,6 +82,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # unknown keys; a day failing the schema, held verbatim by two files; a count past 2**53
     unknown = [dict(d, future_field={"a": 1}) for d in _days(org[0])[:3]]
     (o / "x-unknown.json").write_bytes(orjson.dumps(unknown))
+    (o / "x-unknown-twice.json").write_bytes(orjson.dumps(unknown) + b"\n" + orjson.dumps(unknown[1:]))
     bad_day = dict(_days(org[0])[0], total_active_users="12")
     (o / "x-invalid-1.json").write_bytes(orjson.dumps([bad_day, *_days(org[0])[1:3]]))
     (o / "x-invalid-2.json").write_bytes(orjson.dumps([bad_day, *_days(org[0])[1:3], bad_day]))

@@ -310,14 +310,36 @@ def _validate(
     versions: DayVersions, source: str, validators: Validators
 ) -> tuple[ReadInput, DayCheck, list[int], list[int]]:
     """Step 2: the schema.  The input's report so far, the check, the invalid and valid positions in ``days``."""
-    check = check_days(versions.days, source, versions.decoded.json_base, numbers=versions.at,  # rows numbered by
-                       validators=validators)                                                  # file position
+    check = _check_copies(versions, source, validators)
+    if check is None:
+        check = check_days(versions.days, source, versions.decoded.json_base, numbers=versions.at,  # rows numbered
+                           validators=validators)                                                  # by file position
     out = ReadInput(source={}, days=[], unknown_keys=[], errors=check.error_rows, unknown=check.unknown_rows,
                     identical=versions.identical)
     invalid = [j for j, ok in enumerate(check.valid) if not ok]  # each has error rows, in day order
     for j in invalid if versions.digests else ():  # only valid days go into ``seen``
         versions.digests[j] = None
     return out, check, invalid, [j for j, ok in enumerate(check.valid) if ok]
+
+
+def _check_copies(versions: DayVersions, source: str, validators: Validators) -> DayCheck | None:
+    """The check of a file holding copies of one byte range (one parsed object): each object checked once.
+
+    Exact only when every distinct day passes the strict schema (then no day has a report row):
+    ``None`` otherwise, and the caller checks every copy, numbering its rows.
+    """
+    first: dict[int, int] = {}
+    for j, day in enumerate(versions.days):
+        first.setdefault(id(day), j)
+    if len(first) == len(versions.days):
+        return None
+    positions = list(first.values())
+    check = check_days([versions.days[j] for j in positions], source, versions.decoded.json_base,
+                       numbers=[versions.at[j] for j in positions], validators=validators)
+    if not all(check.strict):
+        return None
+    n = len(versions.days)
+    return DayCheck([True] * n, [False] * n, strict=[True] * n)
 
 
 #: Per valid day looked at closely: the counts no Int64 column holds exactly, and whether to read again exactly.
