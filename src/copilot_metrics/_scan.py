@@ -224,7 +224,7 @@ class _Builder:
         return Scan(layout, self.data, self.starts, self.ends, self.fingerprints, dates, self.copies, self.documents)
 
 
-def _document(view: memoryview, pos: int) -> tuple[int, list[msgspec.Raw] | None] | None:
+def _document(view: memoryview, pos: int, starts: _LineStarts) -> tuple[int, list[msgspec.Raw] | None] | None:
     """The JSON document starting at ``pos``: where it ends, and its elements if it is an array.
 
     ``None`` if it is not valid JSON for msgspec (cut short, say); the end excludes the
@@ -235,6 +235,9 @@ def _document(view: memoryview, pos: int) -> tuple[int, list[msgspec.Raw] | None
     """
     array = view[pos] == 0x5B
     elements: list[msgspec.Raw] | None = None
+    quick = _up_to_next_line_start(view, pos, array, starts)
+    if quick is not None:
+        return quick
     try:
         if array:
             elements = _ARRAY.decode(view[pos:])
@@ -262,6 +265,54 @@ def _document(view: memoryview, pos: int) -> tuple[int, list[msgspec.Raw] | None
         return None
 
 
+class _LineStarts:
+    """Where the lines starting with ``[`` or ``{`` are, found as asked for with ascending positions.
+
+    Each needle's last answer is kept: the file is searched once in all, also when no line
+    break follows (documents glued on one line), never once per document.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.found = {b"\n[": 0, b"\n{": 0}  # per needle, its next index (-1: none left)
+
+    def after(self, pos: int) -> int:
+        """The index of the line break before the first such line after ``pos`` (-1: none)."""
+        best = -1
+        for needle in self.found:
+            at = self.found[needle]
+            if 0 <= at <= pos:
+                at = self.found[needle] = self.data.find(needle, pos + 1)
+            if at >= 0 and (best < 0 or at < best):
+                best = at
+        return best
+
+
+def _up_to_next_line_start(
+    view: memoryview, pos: int, array: bool, starts: _LineStarts
+) -> tuple[int, list[msgspec.Raw] | None] | None:
+    """The document at ``pos`` when it ends just before the next line starting with ``[`` or ``{``.
+
+    Documents appended by ``>>`` start on a line of their own (a pretty-printer indents
+    everything else): when the bytes up to that line are one document, it is scanned once,
+    not once to find its end and once more for its elements.  ``None`` otherwise (no such
+    line, or not one whole document before it): the caller scans to the end.
+    """
+    nxt = starts.after(pos)
+    if nxt < 0:
+        return None
+    end = nxt
+    while end > pos and view[end - 1] in b" \t\r\n":
+        end -= 1
+    try:
+        elements = _ARRAY.decode(view[pos:end]) if array else None
+        if not array:
+            _VALUE.decode(view[pos:end])
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    return end, elements
+
+
 def scan(data: bytes, *, dates: bool = True) -> Scan | None:
     r"""The distinct day ranges of one file's bytes, or ``None`` to read the file as today.
 
@@ -284,7 +335,8 @@ def scan(data: bytes, *, dates: bool = True) -> Scan | None:
     if pos == len(data) or data[pos] not in b"[{":
         return None
     build = _Builder(data, dates)
-    found = _document(view, pos)
+    starts = _LineStarts(data)
+    found = _document(view, pos, starts)
     if found is None:
         return None
     end, elements = found
@@ -315,7 +367,7 @@ def scan(data: bytes, *, dates: bool = True) -> Scan | None:
             return None
         pos = nxt
         document += 1
-        found = _document(view, pos)
+        found = _document(view, pos, starts)
         if found is None:  # a document cut short, or bad JSON: today's path says which
             return None
         end, elements = found
