@@ -22,7 +22,8 @@ import orjson
 import pytest
 
 import copilot_metrics as cm
-from copilot_metrics.batch import day_versions, plan_batches, process_batch, source_row
+from copilot_metrics import _scan
+from copilot_metrics.batch import ReadMemory, day_versions, plan_batches, process_batch, read_input, source_row
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import CopilotMetricsError
 from copilot_metrics.examples import generate_archive
@@ -224,3 +225,23 @@ def assert_frame_equal_(left: Any, right: Any) -> None:
     from polars.testing import assert_frame_equal
 
     assert_frame_equal(left, right)
+
+
+def test_a_file_read_again_on_its_own_is_not_scanned_nor_hashed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = b'[{"date": "2024-06-01"}, {"date": "2024-06-01", "total_active_users": 2}]'
+    memory = ReadMemory()
+    first = read_input(data, source="f.json", seen={}, memory=memory)
+    assert first.repeated_dates
+    assert memory.scanned is not None
+    assert memory.scanned[0] is data
+    assert sorted(date for date, _ in memory.fingerprints.values()) == ["2024-06-01", "2024-06-01"]  # 2 ranges
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("scanned again")
+
+    monkeypatch.setattr(_scan, "scan", refuse)
+    again = read_input(data, source="f.json", memory=memory)  # what _read_alone does
+    assert again.source["sha256"] == first.source["sha256"]
+    assert again.source["days"] == 2
+    memory.forget()
+    assert (memory.scanned, memory.sha256) == (None, None)

@@ -69,6 +69,7 @@ __all__ = [
     "Outcome",
     "Read",
     "ReadInput",
+    "ReadMemory",
     "day_versions",
     "explode_bytes",
     "input_size",
@@ -153,6 +154,25 @@ class ReadInput:
     cut_short: FormatError | None = None
 
 
+@dataclass
+class ReadMemory:
+    """What the scanner remembers across the inputs of a batch (see :func:`day_versions`).
+
+    ``fingerprints`` maps the xxh3-128 fingerprint of a day's bytes to its date and its key in
+    ``seen``: a range already parsed in the batch is known without parsing.  ``scanned`` and
+    ``sha256`` hold the last input's scan and digest, so that an input read a second time (it
+    repeats a date: read on its own) is not scanned nor hashed again; :meth:`forget` lets them go.
+    """
+
+    fingerprints: dict[bytes, tuple[str, bytes]] = field(default_factory=dict)
+    scanned: tuple[bytes, _scan.Scan | None] | None = None
+    sha256: tuple[bytes, str] | None = None
+
+    def forget(self) -> None:
+        """Let the last input's bytes go."""
+        self.scanned = self.sha256 = None
+
+
 def read_input(
     data: bytes,
     *,
@@ -162,7 +182,7 @@ def read_input(
     seen: dict[SeenKey, str] | None = None,
     validators: Validators = "installed",
     scanner: bool = True,
-    fingerprints: dict[bytes, tuple[str, bytes]] | None = None,
+    memory: ReadMemory | None = None,
 ) -> ReadInput:
     """Parse and validate one input; return its valid days, unflattened, and its report rows.
 
@@ -171,12 +191,12 @@ def read_input(
     or flattened a second time, only recorded in ``identical`` as ``(date, first input)``.
     This is how repeats are dropped as files are read.  ``validators`` are the compiled
     validators :func:`~copilot_metrics.validation.check_days` uses (default: jsonschema-rs's,
-    when installed).  ``scanner`` and ``fingerprints``: see :func:`day_versions`.
+    when installed).  ``scanner`` and ``memory``: see :func:`day_versions`.
     """
     scope = {k: (scope or {}).get(k) for k in SCOPE}
     scope_key = tuple(scope[k] for k in SCOPE)
     versions = day_versions(data, source=source, scope_key=scope_key, seen=seen, scanner=scanner,
-                            fingerprints=fingerprints)
+                            memory=memory)
     out, check, invalid, valid_pos = _validate(versions, source, validators)
     bad_rows, out.exact = _unrepresentable(versions, check, valid_pos, invalid, data, source)
     if bad_rows:
@@ -185,7 +205,7 @@ def read_input(
     out.unsorted = _unsorted(versions.dates)
     _set_aside(versions, check, bad_rows, invalid, out, source, scope)
     valid_dates = _keep(versions, check, valid_pos, out, seen, scope_key, source)
-    out.source = _read_row(data, versions, out, valid_dates, source, scope, mtime)
+    out.source = _read_row(data, versions, out, valid_dates, source, scope, mtime, memory)
     return out
 
 
@@ -196,14 +216,14 @@ def day_versions(
     scope_key: tuple[str | None, ...],
     seen: dict[SeenKey, str] | None,
     scanner: bool = True,
-    fingerprints: dict[bytes, tuple[str, bytes]] | None = None,
+    memory: ReadMemory | None = None,
 ) -> DayVersions:
     """Step 1: an input's bytes -> its day versions not ``seen`` before (see :class:`DayVersions`).
 
     With ``scanner`` (the default), the file is split into raw day ranges first
     (:func:`copilot_metrics._scan.scan`) and only its distinct ranges are parsed, those whose
-    day ``seen`` holds already skipped without parsing when ``fingerprints`` (the batch's map
-    from a range's xxh3-128 fingerprint to its day's date and key in ``seen``) knows them: a copy of a day
+    day ``seen`` holds already skipped without parsing when ``memory`` (the batch's
+    :class:`ReadMemory`) knows their fingerprints: a copy of a day
     is one hash, not an object tree.  Whatever the scanner declines (a wrapped array, bad or cut
     JSON, a stray element, a day without a string date, a file refused as another shape) is
     read as before, by :func:`copilot_metrics.decode.decode`, with its errors.  Both give the
@@ -212,7 +232,7 @@ def day_versions(
     Raises :class:`~copilot_metrics.errors.FormatError` when the bytes are not a metrics export.
     """
     if scanner:
-        versions = _scanned_versions(data, source, scope_key, seen, fingerprints)
+        versions = _scanned_versions(data, source, scope_key, seen, memory)
         if versions is not None:
             return versions
     decoded = decode(data, source)
@@ -243,19 +263,25 @@ def _date_of(day: Any) -> str | None:
 
 def _scanned_versions(
     data: bytes, source: str, scope_key: tuple[str | None, ...], seen: dict[SeenKey, str] | None,
-    fingerprints: dict[bytes, tuple[str, bytes]] | None,
+    memory: ReadMemory | None,
 ) -> DayVersions | None:
     """:func:`day_versions` through the scanner; ``None`` when the file is to be read as before.
 
     A range's date is its parsed day's ``date`` (as orjson reads it: the last of repeated keys),
-    or, for a range skipped, the one ``fingerprints`` recorded when it was parsed.
+    or, for a range skipped, the one ``memory`` recorded when it was parsed.
     """
     gz = data[:2] == b"\x1f\x8b"
-    raw = unwrap_gzip(data, source) if gz else data  # refused as decode refuses it
-    found = _scan.scan(raw, dates=False)
+    if memory is not None and memory.scanned is not None and memory.scanned[0] is data:
+        found = memory.scanned[1]  # the same bytes again: a file that repeats a date, read on its own
+    else:
+        raw = unwrap_gzip(data, source) if gz else data  # refused as decode refuses it
+        found = _scan.scan(raw, dates=False)
+        if memory is not None:
+            memory.scanned = (data, found)
     if found is None:
         return None
-    known = fingerprints if fingerprints is not None and seen is not None else {}
+    fingerprints = memory.fingerprints if memory is not None and seen is not None else None
+    known = fingerprints if fingerprints is not None else {}
     n = len(found)
     parsed: list[Any] = [None] * n
     keys: list[bytes | None] = [None] * n
@@ -480,14 +506,20 @@ def _keep(
 
 def _read_row(
     data: bytes, versions: DayVersions, out: ReadInput, valid_dates: list[str], source: str,
-    scope: dict[str, str | None], mtime: float | None,
+    scope: dict[str, str | None], mtime: float | None, memory: ReadMemory | None,
 ) -> dict[str, Any]:
     """The ``ds.sources`` row of an input read."""
     decoded = versions.decoded
+    if memory is not None and memory.sha256 is not None and memory.sha256[0] is data:
+        sha256 = memory.sha256[1]
+    else:
+        sha256 = hashlib.sha256(data).hexdigest()
+        if memory is not None:
+            memory.sha256 = (data, sha256)
     return {
         "source": source,
         **scope,
-        "sha256": hashlib.sha256(data).hexdigest(),
+        "sha256": sha256,
         "bytes": len(data),
         "layout": decoded.layout,
         "status": read_status(len(out.quarantine)),
@@ -622,7 +654,9 @@ _Alone = tuple[Exploded, list[tuple[str, int, dict[str, pl.DataFrame]]] | tuple[
                pl.DataFrame]
 
 
-def _read_alone(ref: SourceRef, data: bytes, validators: Validators, scanner: bool) -> _Alone | CopilotMetricsError:
+def _read_alone(
+    ref: SourceRef, data: bytes, validators: Validators, scanner: bool, memory: ReadMemory | None = None
+) -> _Alone | CopilotMetricsError:
     """Read and explode one input on its own; errors are returned, not raised, across processes.
 
     A file holding a date twice keeps its later copy in its tables; the earlier copies are
@@ -632,7 +666,8 @@ def _read_alone(ref: SourceRef, data: bytes, validators: Validators, scanner: bo
     """
     if scanner:
         try:
-            prepared = read_input(data, source=ref.label, scope=ref.scope, mtime=ref.mtime, validators=validators)
+            prepared = read_input(data, source=ref.label, scope=ref.scope, mtime=ref.mtime, validators=validators,
+                                  memory=memory)
         except CopilotMetricsError as exc:
             return exc
         if not prepared.exact:  # a file read again exactly: as before, every day of it exact
@@ -780,7 +815,7 @@ class _Reader:
         self.validators = validators
         self.scanner = scanner
         self.seen: dict[SeenKey, str] = {}
-        self.fingerprints: dict[bytes, tuple[str, bytes]] = {}  # a day range's xxh3-128 -> its date and key in ``seen``
+        self.memory = ReadMemory()
         # the outcomes that are not _READ, by input: the list of every input's is made at the end, in
         # one block (a tuple per input made between its parsed days pins memory they free)
         self.special: dict[int, Outcome] = {}
@@ -794,9 +829,15 @@ class _Reader:
 
     def read(self, position: int, ref: SourceRef) -> None:
         try:
+            self._read(position, ref)
+        finally:
+            self.memory.forget()  # the input's bytes, held for a second reading, go
+
+    def _read(self, position: int, ref: SourceRef) -> None:
+        try:
             data = ref.read()
             prepared = read_input(data, source=ref.label, scope=ref.scope, mtime=ref.mtime, seen=self.seen,
-                                  validators=self.validators, scanner=self.scanner, fingerprints=self.fingerprints)
+                                  validators=self.validators, scanner=self.scanner, memory=self.memory)
         except CopilotMetricsError as exc:
             self.special[position] = exc
             self.report.not_loaded(ref, exc)
@@ -820,7 +861,7 @@ class _Reader:
             self.identical.append(*key, dt.date.fromisoformat(date), ref.label, first)
 
     def _read_alone(self, position: int, ref: SourceRef, data: bytes) -> None:
-        alone = _read_alone(ref, data, self.validators, self.scanner)
+        alone = _read_alone(ref, data, self.validators, self.scanner, self.memory)
         if isinstance(alone, CopilotMetricsError):
             self.special[position] = alone
             self.report.not_loaded(ref, alone)
