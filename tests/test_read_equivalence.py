@@ -244,4 +244,5 @@ def test_a_file_read_again_on_its_own_is_not_scanned_nor_hashed_again(monkeypatc
     assert again.source["sha256"] == first.source["sha256"]
     assert again.source["days"] == 2
     memory.forget()
-    assert (memory.scanned, memory.sha256) == (None, None)
+    assert memory.scanned is None
+    assert memory.sha256 is None
