@@ -93,6 +93,9 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     huge = re.sub(rb'"total_active_users": *[0-9]+', b'"total_active_users":99999999999999999999', org[0].read_bytes(),
                   count=1)
     (o / "x-huge.json").write_bytes(huge)
+    # one day object alone; a day whose keys are written with \u escapes (the same day once parsed)
+    (o / "x-object.json").write_bytes(orjson.dumps(days[1]))
+    (o / "x-escaped.json").write_bytes(orjson.dumps(days[2]).replace(b'"date"', b'"\\u0064ate"', 1))
     # a key written twice: the last one counts, as orjson reads it
     (o / "x-twice.json").write_bytes(b'[{"date": "2024-05-01", "total_active_users": 2, "date": "2024-06-03"}]')
     # files that are not exports, or are cut short
