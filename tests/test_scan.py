@@ -215,7 +215,7 @@ def test_content_digest_matches_todays_repeat_key() -> None:
 
 
 def test_linear_number_of_scanner_calls(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each document is handed to msgspec at most twice, whatever the number of documents."""
+    """Each document is handed to msgspec once when it starts a line, twice when glued to the one before."""
     calls = 0
 
     class Counting:
@@ -234,7 +234,13 @@ def test_linear_number_of_scanner_calls(monkeypatch: pytest.MonkeyPatch) -> None
     s = scan(data)
     assert s is not None
     assert (s.layout, s.days, len(s)) == ("ndjson-arrays", docs, 2)
-    assert calls == 2 * docs - 1  # the last document ends the file: read once
+    assert calls == docs  # each ends where the next line starts: read once
+    calls = 0
+    glued = b"".join(b"[" + (A if i % 2 else B) + b"]" for i in range(docs))
+    s = scan(glued)
+    assert s is not None
+    assert (s.layout, s.days, len(s)) == ("concatenated-json", docs, 2)
+    assert calls == 2 * docs - 1  # its end found, then its elements; the last one ends the file: read once
 
 
 # ------------------------------------------------------------------ property: same days as decode
@@ -299,3 +305,17 @@ def test_scan_gives_the_days_decode_gives(data: bytes) -> None:
         first.setdefault(_raw_digest(day), day)
     deduplicated = list(first.values())
     assert [distinct[k] for k in dict.fromkeys(groups)] == deduplicated
+
+
+def test_without_dates_the_ranges_are_the_same_and_no_date_is_read() -> None:
+    data = b"[" + A + b"," + B + b"," + A + b"]"
+    s = scan(data, dates=False)
+    assert s is not None
+    assert ranges(s) == [A, B]
+    assert s.copies == [0, 1, 0]
+    assert s.dates == []
+    # a day without a date is no reason to step aside then: the caller parses it and decides
+    undated = scan(b'[{"total_active_users": 3}]', dates=False)
+    assert undated is not None
+    assert ranges(undated) == [b'{"total_active_users": 3}']
+    assert scan(b'[{"total_active_users": 3}]') is None

@@ -96,7 +96,8 @@ class Scan:
     fingerprints:
         Per distinct range, the xxh3-128 digest (16 bytes) of its bytes.
     dates:
-        Per distinct range, its ``date`` (a string; a file with a day without one is not scanned).
+        Per distinct range, its ``date`` (a string; a file with a day without one is not scanned);
+        empty when scanned with ``dates=False``.
     copies:
         Per day of the file, in file order (the day index ``i`` of ``$[i]``), the distinct
         range it is a copy of: ``copies[i] == k``.
@@ -174,8 +175,9 @@ def content_groups(days: Sequence[Any]) -> list[int]:
 class _Builder:
     """Collects the ranges of one file: a dictionary of fingerprints, one entry per distinct range."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, dates: bool = True) -> None:
         self.data = data
+        self.with_dates = dates
         self.view = memoryview(data)
         self.index: dict[bytes, int] = {}
         self.starts: list[int] = []
@@ -214,7 +216,7 @@ class _Builder:
 
     def finish(self, layout: str) -> Scan | None:
         dates: list[str] = []
-        for start, end in zip(self.starts, self.ends, strict=True):
+        for start, end in zip(self.starts, self.ends, strict=True) if self.with_dates else ():
             try:
                 dates.append(_DATED.decode(self.view[start:end]).date)
             except (msgspec.DecodeError, RecursionError):  # no string date (ValidationError), or bad text
@@ -222,7 +224,7 @@ class _Builder:
         return Scan(layout, self.data, self.starts, self.ends, self.fingerprints, dates, self.copies, self.documents)
 
 
-def _document(view: memoryview, pos: int) -> tuple[int, list[msgspec.Raw] | None] | None:
+def _document(view: memoryview, pos: int, starts: _LineStarts) -> tuple[int, list[msgspec.Raw] | None] | None:
     """The JSON document starting at ``pos``: where it ends, and its elements if it is an array.
 
     ``None`` if it is not valid JSON for msgspec (cut short, say); the end excludes the
@@ -233,6 +235,9 @@ def _document(view: memoryview, pos: int) -> tuple[int, list[msgspec.Raw] | None
     """
     array = view[pos] == 0x5B
     elements: list[msgspec.Raw] | None = None
+    quick = _up_to_next_line_start(view, pos, array, starts)
+    if quick is not None:
+        return quick
     try:
         if array:
             elements = _ARRAY.decode(view[pos:])
@@ -260,11 +265,62 @@ def _document(view: memoryview, pos: int) -> tuple[int, list[msgspec.Raw] | None
         return None
 
 
-def scan(data: bytes) -> Scan | None:
+class _LineStarts:
+    """Where the lines starting with ``[`` or ``{`` are, found as asked for with ascending positions.
+
+    Each needle's last answer is kept: the file is searched once in all, also when no line
+    break follows (documents glued on one line), never once per document.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.found = {b"\n[": 0, b"\n{": 0}  # per needle, its next index (-1: none left)
+
+    def after(self, pos: int) -> int:
+        """The index of the line break before the first such line after ``pos`` (-1: none)."""
+        best = -1
+        for needle in self.found:
+            at = self.found[needle]
+            if 0 <= at <= pos:
+                at = self.found[needle] = self.data.find(needle, pos + 1)
+            if at >= 0 and (best < 0 or at < best):
+                best = at
+        return best
+
+
+def _up_to_next_line_start(
+    view: memoryview, pos: int, array: bool, starts: _LineStarts
+) -> tuple[int, list[msgspec.Raw] | None] | None:
+    """The document at ``pos`` when it ends just before the next line starting with ``[`` or ``{``.
+
+    Documents appended by ``>>`` start on a line of their own (a pretty-printer indents
+    everything else): when the bytes up to that line are one document, it is scanned once,
+    not once to find its end and once more for its elements.  ``None`` otherwise (no such
+    line, or not one whole document before it): the caller scans to the end.
+    """
+    nxt = starts.after(pos)
+    if nxt < 0:
+        return None
+    end = nxt
+    while end > pos and view[end - 1] in b" \t\r\n":
+        end -= 1
+    try:
+        elements = _ARRAY.decode(view[pos:end]) if array else None
+        if not array:
+            _VALUE.decode(view[pos:end])
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    return end, elements
+
+
+def scan(data: bytes, *, dates: bool = True) -> Scan | None:
     r"""The distinct day ranges of one file's bytes, or ``None`` to read the file as today.
 
     ``data`` is the file's content with gzip unwrapped (gzip data gives ``None``); a leading
-    UTF-8 BOM is skipped.  See the module docstring for what gives ``None``.
+    UTF-8 BOM is skipped.  See the module docstring for what gives ``None``.  With
+    ``dates=False`` the ranges' dates are not read (:attr:`Scan.dates` is empty, and a day
+    without a string ``date`` is not declined): a second pass over every distinct range
+    saved for a caller that parses the ranges, or knows their dates, anyway.
 
     >>> s = scan(b'[{"date": "2024-06-24"}, {"date": "2024-06-25"}]\n[{"date": "2024-06-25"}]')
     >>> s.layout, s.dates, s.copies, s.documents
@@ -278,8 +334,9 @@ def scan(data: bytes) -> Scan | None:
     pos = _WS.match(data).end()  # type: ignore[union-attr]
     if pos == len(data) or data[pos] not in b"[{":
         return None
-    build = _Builder(data)
-    found = _document(view, pos)
+    build = _Builder(data, dates)
+    starts = _LineStarts(data)
+    found = _document(view, pos, starts)
     if found is None:
         return None
     end, elements = found
@@ -310,7 +367,7 @@ def scan(data: bytes) -> Scan | None:
             return None
         pos = nxt
         document += 1
-        found = _document(view, pos)
+        found = _document(view, pos, starts)
         if found is None:  # a document cut short, or bad JSON: today's path says which
             return None
         end, elements = found

@@ -6,9 +6,11 @@ turns the batches into one dataset, so every engine gives the same one.
 
 Reading one input (:func:`read_input`) goes in named steps:
 
-1. :func:`day_versions`: the input's bytes -> its distinct day versions (decode, then drop the
-   days an input read earlier in the batch held verbatim: ``seen``).  The only place where the
-   bytes of a file become day objects.
+1. :func:`day_versions`: the input's bytes -> its distinct day versions (drop the days an
+   input read earlier in the batch held verbatim: ``seen``).  The only place where the bytes of
+   a file become day objects: split into raw day ranges by :mod:`copilot_metrics._scan`, each
+   range hashed, and only the distinct ranges not seen before parsed (what the scanner
+   declines is decoded whole by :func:`copilot_metrics.decode.decode`, as before).
 2. ``_validate``: the JSON Schema (:func:`copilot_metrics.validation.check_days`).
 3. ``_unrepresentable``: the valid days no table column holds (a count beyond 64 bits, a
    number a 64-bit column does not hold exactly, an unknown key nested too deep).
@@ -17,7 +19,9 @@ Reading one input (:func:`read_input`) goes in named steps:
    ``ds.sources`` row.
 
 A batch (:func:`process_batch`) reads its inputs in turn and flattens every kept day in one
-pass (:func:`copilot_metrics.explode.explode_days`).  Which inputs go together:
+pass (:func:`copilot_metrics.explode.explode_days`); an input holding a date more than once
+(responses appended to one file) is read on its own, each distinct version of a day flattened
+once (:func:`copilot_metrics.merge.split_versions`).  Which inputs go together:
 :func:`plan_batches`; here or in worker processes: :func:`read_batches`.
 """
 
@@ -36,8 +40,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import orjson
 import polars as pl
 
-from copilot_metrics import _pool, _schema, merge, sidetables
-from copilot_metrics.decode import Decoded, decode
+from copilot_metrics import _pool, _scan, _schema, merge, sidetables
+from copilot_metrics.decode import Decoded, decode, flat_row, refused_day, unwrap_gzip
 from copilot_metrics.errors import CopilotMetricsError, FormatError
 from copilot_metrics.explode import explode_days, unconvertible
 from copilot_metrics.findings import file_findings, read_findings
@@ -69,6 +73,7 @@ __all__ = [
     "Outcome",
     "Read",
     "ReadInput",
+    "ReadMemory",
     "day_versions",
     "explode_bytes",
     "input_size",
@@ -92,7 +97,8 @@ BATCH_BYTES = 64 * 1024 * 1024
 #: hold one) could not be written back by write_json nor compared, so the day is set aside.
 MAX_DEPTH = 254
 
-#: What a repeat is known by in ``seen``: (scope labels, date, the day as compact JSON).
+#: What a repeat is known by in ``seen``: (scope labels, date, the xxh3-128 digest of the day as compact
+#: JSON, :func:`repeat_key`: :func:`copilot_metrics._scan.content_digest`), 16 bytes a day, not its text.
 SeenKey = tuple[tuple[str | None, ...], str, bytes]
 
 
@@ -105,10 +111,12 @@ class DayVersions:
 
     ``decoded`` is the input as decoded: every day object in file order, its layout, wrapper,
     and a last line cut short.  ``days`` are the days not seen before in the batch (``at``:
-    their indexes in the file; ``digests``: each one's compact JSON, its identity in ``seen``,
+    their indexes in the file; ``digests``: the digest of each one's compact JSON, its identity in ``seen``,
     ``None`` for a day without a date; empty when there is no ``seen``).  ``identical`` lists
     ``(date, first input)`` of each day an earlier input held verbatim, ``identical_at`` its
-    index in the file.
+    index in the file.  ``dates`` has the date (a string, else ``None``) of every day of the
+    file, in file order: the later steps read dates and counts there, since ``decoded.days``
+    holds ``None`` for a day the scanner skipped without parsing (see :func:`day_versions`).
     """
 
     decoded: Decoded
@@ -117,6 +125,7 @@ class DayVersions:
     digests: list[bytes | None]
     identical: list[tuple[str, str]] = field(default_factory=list)
     identical_at: list[int] = field(default_factory=list)
+    dates: list[str | None] = field(default_factory=list)
 
 
 @dataclass
@@ -150,6 +159,25 @@ class ReadInput:
     report: ReportInput | None = None  # a successor report file (issue 21): its tables, not days
 
 
+@dataclass
+class ReadMemory:
+    """What the scanner remembers across the inputs of a batch (see :func:`day_versions`).
+
+    ``fingerprints`` maps the xxh3-128 fingerprint of a day's bytes to its date and its key in
+    ``seen``: a range already parsed in the batch is known without parsing.  ``scanned`` and
+    ``sha256`` hold the last input's scan and digest, so that an input read a second time (it
+    repeats a date: read on its own) is not scanned nor hashed again; :meth:`forget` lets them go.
+    """
+
+    fingerprints: dict[bytes, tuple[str, bytes]] = field(default_factory=dict)
+    scanned: tuple[bytes, _scan.Scan | None] | None = None
+    sha256: tuple[bytes, str] | None = None
+
+    def forget(self) -> None:
+        """Let the last input's bytes go."""
+        self.scanned = self.sha256 = None
+
+
 def read_input(
     data: bytes,
     *,
@@ -158,20 +186,23 @@ def read_input(
     mtime: float | None = None,
     seen: dict[SeenKey, str] | None = None,
     validators: Validators = "installed",
+    scanner: bool = True,
+    memory: ReadMemory | None = None,
 ) -> ReadInput:
     """Parse and validate one input; return its valid days, unflattened, and its report rows.
 
-    ``seen`` (optional, updated in place) maps ``(scope, date, the day as compact JSON)`` to
+    ``seen`` (optional, updated in place) maps ``(scope, date, digest of the day as compact JSON)`` to
     the input that first held that exact day, valid: a day found there again is not validated
     or flattened a second time, only recorded in ``identical`` as ``(date, first input)``.
     This is how repeats are dropped as files are read.  ``validators`` are the compiled
     validators :func:`~copilot_metrics.validation.check_days` uses (default: jsonschema-rs's,
-    when installed).
+    when installed).  ``scanner`` and ``memory``: see :func:`day_versions`.
     """
     scope = {k: (scope or {}).get(k) for k in SCOPE}
     scope_key = tuple(scope[k] for k in SCOPE)
     try:
-        versions = day_versions(data, source=source, scope_key=scope_key, seen=seen)
+        versions = day_versions(data, source=source, scope_key=scope_key, seen=seen, scanner=scanner,
+                                memory=memory)
     except FormatError as refused:  # issue 21 hook: a successor report file goes to its own reader
         from copilot_metrics.successor.load import read_report_input  # only for report files
 
@@ -182,29 +213,49 @@ def read_input(
     if bad_rows:
         invalid += [valid_pos[j] for j in bad_rows]
         valid_pos = [v for j, v in enumerate(valid_pos) if j not in bad_rows]
-    out.unsorted = _unsorted(versions.decoded.days)
+    out.unsorted = _unsorted(versions.dates)
     _set_aside(versions, check, bad_rows, invalid, out, source, scope)
     valid_dates = _keep(versions, check, valid_pos, out, seen, scope_key, source)
-    out.source = _read_row(data, versions.decoded, out, valid_dates, source, scope, mtime)
+    out.source = _read_row(data, versions, out, valid_dates, source, scope, mtime, memory)
     return out
 
 
 def day_versions(
-    data: bytes, *, source: str, scope_key: tuple[str | None, ...], seen: dict[SeenKey, str] | None
+    data: bytes,
+    *,
+    source: str,
+    scope_key: tuple[str | None, ...],
+    seen: dict[SeenKey, str] | None,
+    scanner: bool = True,
+    memory: ReadMemory | None = None,
 ) -> DayVersions:
     """Step 1: an input's bytes -> its day versions not ``seen`` before (see :class:`DayVersions`).
 
+    With ``scanner`` (the default), the file is split into raw day ranges first
+    (:func:`copilot_metrics._scan.scan`) and only its distinct ranges are parsed, those whose
+    day ``seen`` holds already skipped without parsing when ``memory`` (the batch's
+    :class:`ReadMemory`) knows their fingerprints: a copy of a day
+    is one hash, not an object tree.  Whatever the scanner declines (a wrapped array, bad or cut
+    JSON, a stray element, a day without a string date, a file refused as another shape) is
+    read as before, by :func:`copilot_metrics.decode.decode`, with its errors.  Both give the
+    same versions; ``scanner=False`` is the old path, kept for the equivalence test.
+
     Raises :class:`~copilot_metrics.errors.FormatError` when the bytes are not a metrics export.
     """
+    if scanner:
+        versions = _scanned_versions(data, source, scope_key, seen, memory)
+        if versions is not None:
+            return versions
     decoded = decode(data, source)
+    dates = [_date_of(day) for day in decoded.days]
     if seen is None:
-        return DayVersions(decoded, list(decoded.days), list(range(len(decoded.days))), [])
-    versions = DayVersions(decoded, [], [], [])
+        return DayVersions(decoded, list(decoded.days), list(range(len(decoded.days))), [], dates=dates)
+    versions = DayVersions(decoded, [], [], [], dates=dates)
     for i, day in enumerate(decoded.days):
-        date = day.get("date") if isinstance(day, dict) else None
+        date = dates[i]
         digest = None
-        if isinstance(date, str):
-            digest = repeat_key(day)
+        if date is not None:
+            digest = _scan.content_digest(day)
             first = seen.get((scope_key, date, digest))
             if first is not None:
                 versions.identical.append((date, first))
@@ -216,18 +267,116 @@ def day_versions(
     return versions
 
 
+def _date_of(day: Any) -> str | None:
+    date = day.get("date") if isinstance(day, dict) else None
+    return date if isinstance(date, str) else None
+
+
+def _scanned_versions(
+    data: bytes, source: str, scope_key: tuple[str | None, ...], seen: dict[SeenKey, str] | None,
+    memory: ReadMemory | None,
+) -> DayVersions | None:
+    """:func:`day_versions` through the scanner; ``None`` when the file is to be read as before.
+
+    A range's date is its parsed day's ``date`` (as orjson reads it: the last of repeated keys),
+    or, for a range skipped, the one ``memory`` recorded when it was parsed.
+    """
+    gz = data[:2] == b"\x1f\x8b"
+    if memory is not None and memory.scanned is not None and memory.scanned[0] is data:
+        found = memory.scanned[1]  # the same bytes again: a file that repeats a date, read on its own
+    else:
+        raw = unwrap_gzip(data, source) if gz else data  # refused as decode refuses it
+        found = _scan.scan(raw, dates=False)
+        if memory is not None:
+            memory.scanned = (data, found)
+    if found is None:
+        return None
+    fingerprints = memory.fingerprints if memory is not None and seen is not None else None
+    known = fingerprints if fingerprints is not None else {}
+    n = len(found)
+    parsed: list[Any] = [None] * n
+    keys: list[bytes | None] = [None] * n
+    range_dates: list[str] = [""] * n
+    for k in range(n):
+        hit = known.get(found.fingerprints[k])
+        if hit is not None and (scope_key, *hit) in seen:  # type: ignore[operator]
+            range_dates[k], keys[k] = hit  # a day an earlier input held valid: not parsed
+            continue
+        try:
+            day = parsed[k] = found.load(k)
+        except _scan.Unsplittable:
+            return None
+        date = day.get("date")
+        if not isinstance(date, str):
+            return None  # a day without a string date: decode keeps it, validation sets it aside
+        range_dates[k] = date
+    first = parsed[found.copies[0]] if found.copies else None
+    if first is not None and refused_day(first):
+        return None  # another shape (the older /copilot/usage days): decode says which
+    if found.copies and all(day is not None and flat_row(day) for day in parsed):
+        return None  # rows flattened from an export: decode refuses them
+    if seen is not None:
+        for k, day in enumerate(parsed):
+            if day is not None:
+                keys[k] = key = _scan.content_digest(day)
+                if fingerprints is not None and not flat_row(day) and not refused_day(day):
+                    fingerprints[found.fingerprints[k]] = (range_dates[k], key)
+    layout = found.layout + ("+gzip" if gz else "")
+    dates: list[str | None] = [range_dates[k] for k in found.copies]
+    days: list[Any] = [parsed[k] for k in found.copies]
+    if seen is None:
+        return DayVersions(Decoded(layout, days), list(days), list(range(len(days))), [], dates=dates)
+    versions = DayVersions(Decoded(layout, days), [], [], [], dates=dates)
+    firsts: dict[int, str | None] = {}
+    for i, k in enumerate(found.copies):
+        if k not in firsts:
+            firsts[k] = seen.get((scope_key, range_dates[k], keys[k]))  # type: ignore[arg-type]
+        held = firsts[k]
+        if held is not None:
+            versions.identical.append((range_dates[k], held))
+            versions.identical_at.append(i)
+            days[i] = None
+            continue
+        versions.at.append(i)
+        versions.digests.append(keys[k])
+    versions.days = [days[i] for i in versions.at]
+    return versions
+
+
 def _validate(
     versions: DayVersions, source: str, validators: Validators
 ) -> tuple[ReadInput, DayCheck, list[int], list[int]]:
     """Step 2: the schema.  The input's report so far, the check, the invalid and valid positions in ``days``."""
-    check = check_days(versions.days, source, versions.decoded.json_base, numbers=versions.at,  # rows numbered by
-                       validators=validators)                                                  # file position
+    check = _check_copies(versions, source, validators)
+    if check is None:
+        check = check_days(versions.days, source, versions.decoded.json_base, numbers=versions.at,  # rows numbered
+                           validators=validators)                                                  # by file position
     out = ReadInput(source={}, days=[], unknown_keys=[], errors=check.error_rows, unknown=check.unknown_rows,
                     identical=versions.identical)
     invalid = [j for j, ok in enumerate(check.valid) if not ok]  # each has error rows, in day order
     for j in invalid if versions.digests else ():  # only valid days go into ``seen``
         versions.digests[j] = None
     return out, check, invalid, [j for j, ok in enumerate(check.valid) if ok]
+
+
+def _check_copies(versions: DayVersions, source: str, validators: Validators) -> DayCheck | None:
+    """The check of a file holding copies of one byte range (one parsed object): each object checked once.
+
+    Exact only when every distinct day passes the strict schema (then no day has a report row):
+    ``None`` otherwise, and the caller checks every copy, numbering its rows.
+    """
+    first: dict[int, int] = {}
+    for j, day in enumerate(versions.days):
+        first.setdefault(id(day), j)
+    if len(first) == len(versions.days):
+        return None
+    positions = list(first.values())
+    check = check_days([versions.days[j] for j in positions], source, versions.decoded.json_base,
+                       numbers=[versions.at[j] for j in positions], validators=validators)
+    if not all(check.strict):
+        return None
+    n = len(versions.days)
+    return DayCheck([True] * n, [False] * n, strict=[True] * n)
 
 
 #: Per valid day looked at closely: the counts no Int64 column holds exactly, and whether to read again exactly.
@@ -279,7 +428,7 @@ def _read_exact(
         versions.days[valid_pos[j]] = days[i] = exact[i]
         looked[j] = _schema.number_problems(exact[i])
         if versions.digests and versions.digests[valid_pos[j]] is not None:  # the day's exact JSON is its identity
-            versions.digests[valid_pos[j]] = repeat_key(exact[i])
+            versions.digests[valid_pos[j]] = _scan.content_digest(exact[i])
     for i in reread_invalid:
         days[i] = exact[i]
     return True
@@ -306,10 +455,9 @@ def _day_error(versions: DayVersions, source: str, position: int, check: str, me
             "json_path": f"{versions.decoded.json_base}[{i}]", "rule": check, "value": None, "message": message}
 
 
-def _unsorted(days: list[Any]) -> bool:
-    """Whether the dates of an input's days are out of order."""
-    in_file = [d.get("date") for d in days if isinstance(d, dict)]
-    return any(isinstance(a, str) and isinstance(b, str) and b < a for a, b in itertools.pairwise(in_file))
+def _unsorted(dates: list[str | None]) -> bool:
+    """Whether the dates of an input's days (``None``: not a string) are out of order."""
+    return any(a is not None and b is not None and b < a for a, b in itertools.pairwise(dates))
 
 
 def _set_aside(
@@ -339,7 +487,7 @@ def _set_aside(
             out.errors.add(row)
     cut = versions.decoded.cut
     if cut is not None:  # the last line or document, cut short: the file is being written
-        index = len(days)
+        index = len(versions.dates)
         out.cut_short = cut
         out.errors.append(source, index, None, cut.json_path, f"format:{cut.detected}", None, cut.message)
         out.quarantine.append(*cut_short_row(source, scope, index, cut, versions.decoded.cut_text))
@@ -352,29 +500,36 @@ def _keep(
     """The valid days into ``out`` (and ``seen``), with the position of each date's kept copy; the valid dates."""
     out.days = [versions.days[j] for j in valid_pos]
     out.unknown_keys = [_schema.unknown_keys(versions.days[j]) if check.has_unknown[j] else [] for j in valid_pos]
-    days, at = versions.decoded.days, versions.at
+    dates, at = versions.dates, versions.at
     if seen is not None:
         for j in valid_pos:
             digest = versions.digests[j]
             if digest is not None:
-                seen.setdefault((scope_key, days[at[j]]["date"], digest), source)
+                seen.setdefault((scope_key, dates[at[j]], digest), source)  # type: ignore[arg-type]
     # the copy of each date that reaches the tables: the file's last valid one
-    out.positions = {days[at[j]]["date"]: at[j] for j in valid_pos}
+    out.positions = {dates[at[j]]: at[j] for j in valid_pos}  # type: ignore[misc]
     for i in versions.identical_at:
-        out.positions[days[i]["date"]] = max(i, out.positions.get(days[i]["date"], -1))
+        out.positions[dates[i]] = max(i, out.positions.get(dates[i], -1))  # type: ignore[index,arg-type]
     valid_dates = [day["date"] for day in out.days] + [date for date, _ in versions.identical]
     out.repeated_dates = len(set(valid_dates)) < len(valid_dates)
     return valid_dates
 
 
 def _read_row(
-    data: bytes, decoded: Decoded, out: ReadInput, valid_dates: list[str], source: str,
-    scope: dict[str, str | None], mtime: float | None,
+    data: bytes, versions: DayVersions, out: ReadInput, valid_dates: list[str], source: str,
+    scope: dict[str, str | None], mtime: float | None, memory: ReadMemory | None,
 ) -> dict[str, Any]:
     """The ``ds.sources`` row of an input read."""
+    decoded = versions.decoded
+    if memory is not None and memory.sha256 is not None and memory.sha256[0] is data:
+        sha256 = memory.sha256[1]
+    else:
+        sha256 = hashlib.sha256(data).hexdigest()
+        if memory is not None:
+            memory.sha256 = (data, sha256)
     return sidetables.source_row(
-        source, scope, read_state(len(out.quarantine)), sha256=hashlib.sha256(data).hexdigest(), size=len(data),
-        layout=decoded.layout, days=len(decoded.days) + (decoded.cut is not None), days_valid=len(valid_dates),
+        source, scope, read_state(len(out.quarantine)), sha256=sha256, size=len(data),
+        layout=decoded.layout, days=len(versions.dates) + (decoded.cut is not None), days_valid=len(valid_dates),
         first_date=dt.date.fromisoformat(min(valid_dates)) if valid_dates else None,
         last_date=dt.date.fromisoformat(max(valid_dates)) if valid_dates else None, mtime=mtime,
         wrapper=_schema.json_bytes(decoded.wrapper).decode() if decoded.wrapper else None,
@@ -390,7 +545,7 @@ def source_row(
 
 
 def repeat_key(day: Any) -> bytes:
-    """The day as compact JSON: an exact key (a dict compares the bytes on a hash match).
+    """The day as compact JSON: what a repeat is known by (``seen`` holds its xxh3-128 digest).
 
     Copied into an object of its own size: orjson returns its write buffer (at least 4 KiB
     allocated), and keeping one per day read would cost 4 KiB a small day, whatever its size.
@@ -482,10 +637,11 @@ def explode_bytes(
 
 
 def _explode(
-    data: bytes, *, source: str, scope: dict[str, str | None] | None, mtime: float | None, validators: Validators
+    data: bytes, *, source: str, scope: dict[str, str | None] | None, mtime: float | None, validators: Validators,
+    scanner: bool = True,
 ) -> Exploded:
     scope = {k: (scope or {}).get(k) for k in SCOPE}
-    prepared = read_input(data, source=source, scope=scope, mtime=mtime, validators=validators)
+    prepared = read_input(data, source=source, scope=scope, mtime=mtime, validators=validators, scanner=scanner)
     if prepared.report is not None:  # issue 21 hook: explode_bytes flattens legacy days only (as before)
         raise prepared.report.refused
     tables = explode_days(prepared.days, source=source, scope=scope, unknown=prepared.unknown_keys)
@@ -495,18 +651,34 @@ def _explode(
 
 
 #: An input that holds a date twice, read on its own: its tables (each date once), the earlier
-#: copies of the dates it repeats (label, occurrence, tables), and their ``duplicate_date_in_file`` findings.
-_Alone = tuple[Exploded, list[tuple[str, int, dict[str, pl.DataFrame]]], pl.DataFrame]
+#: copies of the dates it repeats (label, occurrence, tables), and their ``duplicate_date_in_file`` findings;
+#: or, read with the scanner, its tables (each distinct version once), the registry of its copies
+#: (:func:`copilot_metrics.merge.split_versions`) and those findings.
+_Alone = tuple[Exploded, list[tuple[str, int, dict[str, pl.DataFrame]]] | tuple[dict[str, pl.DataFrame], pl.DataFrame],
+               pl.DataFrame]
 
 
-def _read_alone(ref: SourceRef, data: bytes, validators: Validators) -> _Alone | CopilotMetricsError:
+def _read_alone(
+    ref: SourceRef, data: bytes, validators: Validators, scanner: bool, memory: ReadMemory | None = None
+) -> _Alone | CopilotMetricsError:
     """Read and explode one input on its own; errors are returned, not raised, across processes.
 
     A file holding a date twice keeps its later copy in its tables; the earlier copies are
-    returned apart (see :func:`copilot_metrics.merge.split_repeats`).
+    returned apart (see :func:`copilot_metrics.merge.split_repeats`).  With the scanner, each
+    distinct version of a day is flattened once and its copies are labelled
+    (:func:`copilot_metrics.merge.split_versions`): the cost of the distinct days, not of the copies.
     """
+    if scanner:
+        try:
+            prepared = read_input(data, source=ref.label, scope=ref.scope, mtime=ref.mtime, validators=validators,
+                                  memory=memory)
+        except CopilotMetricsError as exc:
+            return exc
+        if not prepared.exact:  # a file read again exactly: as before, every day of it exact
+            return _versions_alone(ref, prepared)
     try:
-        result = _explode(data, source=ref.label, scope=ref.scope, mtime=ref.mtime, validators=validators)
+        result = _explode(data, source=ref.label, scope=ref.scope, mtime=ref.mtime, validators=validators,
+                          scanner=scanner)
         if not result.tables["days"]["date"].is_duplicated().any():
             return result, [], FINDING_SCHEMA.to_frame()
         decoded = decode(data, ref.label, exact=result.exact)  # the days as read_input read them
@@ -521,6 +693,27 @@ def _read_alone(ref: SourceRef, data: bytes, validators: Validators) -> _Alone |
     return result, copies, findings
 
 
+def _versions_alone(ref: SourceRef, prepared: ReadInput) -> _Alone:
+    """:func:`_read_alone` of an input read through the scanner: each distinct version flattened once."""
+    scope = {k: prepared.source.get(k) for k in SCOPE}
+    set_aside = {i for (i,) in prepared.quarantine.tuples("day_index")}
+    valid = [i for i in range(prepared.source["days"]) if i not in set_aside]
+    assert len(valid) == len(prepared.days)
+    json_base = _json_base(prepared.source["layout"])
+    tables, registry, findings = merge.split_versions(prepared.days, valid, source=ref.label, scope=scope,
+                                                      json_base=json_base, unknown=prepared.unknown_keys)
+    own = {name: frame.filter(pl.col("source") == ref.label) for name, frame in tables.items()}
+    result = Exploded(tables=own, source=prepared.source, quarantine=prepared.quarantine.dicts(),
+                      errors=prepared.errors.dicts(), unknown=prepared.unknown.dicts(), positions=prepared.positions,
+                      exact=prepared.exact, cut_short=prepared.cut_short)
+    return result, (tables, registry), findings
+
+
+def _json_base(layout: str) -> str:
+    """:attr:`copilot_metrics.decode.Decoded.json_base` of a layout."""
+    return Decoded(layout, []).json_base
+
+
 # ----------------------------------------------------------------------------- a batch of inputs
 
 
@@ -530,13 +723,16 @@ class Read:
 
     ``cut_short`` names a last line or document cut short (the complete days were read);
     ``tables`` and ``copies`` are set for an input read on its own because it holds a date
-    twice: they are merged file by file.
+    twice: they are merged file by file.  Read through the scanner, ``tables`` holds each
+    distinct version once and ``registry`` every copy, for
+    :meth:`copilot_metrics.merge.Merger.add_versions` (see :func:`copilot_metrics.merge.split_versions`).
     """
 
     cut_short: FormatError | None = None
     tables: dict[str, pl.DataFrame] | None = None
     copies: Sequence[tuple[str, int, dict[str, pl.DataFrame]]] = ()
     report: ReportInput | None = None  # a successor report file (issue 21), merged by merge.reports
+    registry: pl.DataFrame | None = None
 
 
 #: The outcome of an input read in its batch with nothing more to tell (most inputs).
@@ -620,9 +816,11 @@ class _Reader:
     objects; its report rows are kept column by column (:class:`~copilot_metrics.validation.Rows`).
     """
 
-    def __init__(self, validators: Validators) -> None:
+    def __init__(self, validators: Validators, scanner: bool = True) -> None:
         self.validators = validators
+        self.scanner = scanner
         self.seen: dict[SeenKey, str] = {}
+        self.memory = ReadMemory()
         # the outcomes that are not _READ, by input: the list of every input's is made at the end, in
         # one block (a tuple per input made between its parsed days pins memory they free)
         self.special: dict[int, Outcome] = {}
@@ -636,9 +834,15 @@ class _Reader:
 
     def read(self, position: int, ref: SourceRef) -> None:
         try:
+            self._read(position, ref)
+        finally:
+            self.memory.forget()  # the input's bytes, held for a second reading, go
+
+    def _read(self, position: int, ref: SourceRef) -> None:
+        try:
             data = ref.read()
             prepared = read_input(data, source=ref.label, scope=ref.scope, mtime=ref.mtime, seen=self.seen,
-                                  validators=self.validators)
+                                  validators=self.validators, scanner=self.scanner, memory=self.memory)
         except CopilotMetricsError as exc:
             self.special[position] = exc
             self.report.not_loaded(ref, exc)
@@ -665,7 +869,7 @@ class _Reader:
             self.identical.append(*key, dt.date.fromisoformat(date), ref.label, first)
 
     def _read_alone(self, position: int, ref: SourceRef, data: bytes) -> None:
-        alone = _read_alone(ref, data, self.validators)
+        alone = _read_alone(ref, data, self.validators, self.scanner, self.memory)
         if isinstance(alone, CopilotMetricsError):
             self.special[position] = alone
             self.report.not_loaded(ref, alone)
@@ -673,7 +877,10 @@ class _Reader:
         result, copies, repeat_findings = alone
         self.report.loaded(ref, result)
         self.report.findings.append(repeat_findings)
-        self.special[position] = Read(result.cut_short, result.tables, copies)
+        if isinstance(copies, tuple):  # each distinct version once, and the registry of the copies
+            self.special[position] = Read(result.cut_short, copies[0], registry=copies[1])
+        else:
+            self.special[position] = Read(result.cut_short, result.tables, copies)
 
     def flatten(self) -> dict[str, pl.DataFrame]:
         """The kept days of every input, flattened in one pass (and let go)."""
@@ -692,13 +899,19 @@ class _Reader:
 
 
 def process_batch(
-    refs: list[SourceRef], on_read: Callable[[SourceRef], None] | None = None, *, validators: Validators = "installed"
+    refs: list[SourceRef],
+    on_read: Callable[[SourceRef], None] | None = None,
+    *,
+    validators: Validators = "installed",
+    scanner: bool = True,
 ) -> Batch:
     """The batch step: read a batch of inputs; drop verbatim repeats; flatten the rest in one pass.
 
     ``on_read(ref)`` is called as each input is read (in a worker process, the parent is told
     instead).  ``validators`` are the compiled validators every input is checked with (see
-    :func:`~copilot_metrics.validation.check_days`).  Python's cyclic garbage collector is
+    :func:`~copilot_metrics.validation.check_days`).  ``scanner=False`` reads every day object
+    of every file and flattens each earlier copy of a date on its own, as before the scanner
+    (:func:`day_versions`): kept to prove both give the same dataset.  Python's cyclic garbage collector is
     paused while the batch is parsed (see :func:`copilot_metrics.load`).
     """
     import gc
@@ -706,7 +919,7 @@ def process_batch(
     enabled = gc.isenabled()
     gc.disable()  # parsing allocates millions of objects that all stay alive: no cycles to find
     try:
-        reader = _Reader(validators)
+        reader = _Reader(validators, scanner)
         for position, ref in enumerate(inputs_read(refs, on_read)):
             reader.read(position, ref)
         tables = reader.flatten()

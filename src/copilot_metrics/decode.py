@@ -29,7 +29,7 @@ from copilot_metrics import _schema
 from copilot_metrics.errors import Detected, FormatError
 from copilot_metrics.tables import BLOCKS
 
-__all__ = ["Decoded", "Parsed", "decode", "parse_documents"]
+__all__ = ["Decoded", "Parsed", "decode", "flat_row", "parse_documents", "refused_day", "unwrap_gzip"]
 
 @dataclass
 class Decoded:
@@ -131,6 +131,16 @@ def _is_flat_row(obj: Any, known: frozenset[str]) -> bool:
     return any(k not in known and not (isinstance(k, str) and k.startswith("_")) for k in obj)
 
 
+def refused_day(day: dict[str, Any]) -> bool:
+    """Whether a file whose first day is ``day`` is refused as another shape (:func:`decode` says which)."""
+    return _what_is(day) is not None
+
+
+def flat_row(day: dict[str, Any]) -> bool:
+    """Whether ``day`` looks like a row flattened from an export: a file of nothing else is refused."""
+    return _is_flat_row(day, _schema.known_keys()[""])
+
+
 def _check_items(items: list[Any], label: str, path: str, *, single: bool = False) -> None:
     """Refuse a list of objects that are not metrics days, naming what they are.
 
@@ -183,8 +193,11 @@ def _check_items(items: list[Any], label: str, path: str, *, single: bool = Fals
         )
 
 
-def _unwrap_gzip(data: bytes, label: str) -> bytes:
-    """Inflate gzip data (every member), refusing a decompression bomb before it fills memory."""
+def unwrap_gzip(data: bytes, label: str) -> bytes:
+    """Inflate gzip data (every member), refusing a decompression bomb before it fills memory.
+
+    Raises the :class:`FormatError` :func:`decode` raises for corrupt gzip data or a bomb.
+    """
 
     def corrupt(reason: str) -> FormatError:
         return FormatError(
@@ -410,7 +423,7 @@ def decode(data: bytes, label: str, *, exact: bool = False) -> Decoded:
     loads: Callable[[Any], Any] = _schema.loads_exact if exact else orjson.loads
     gz = data[:2] == b"\x1f\x8b"
     if gz:
-        data = _unwrap_gzip(data, label)
+        data = unwrap_gzip(data, label)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     _sniff(data, label)
@@ -554,7 +567,7 @@ def parse_documents(data: bytes, label: str, *, exact: bool = False) -> Parsed:
     loads: Callable[[Any], Any] = _schema.loads_exact if exact else orjson.loads
     gz = data[:2] == b"\x1f\x8b"
     if gz:
-        data = _unwrap_gzip(data, label)
+        data = unwrap_gzip(data, label)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     _sniff(data, label)

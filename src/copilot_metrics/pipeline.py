@@ -317,7 +317,9 @@ def _collect(chunks: Iterable[Batch], on_invalid: OnInvalid, skipped: Sequence[d
                 continue
             if outcome.cut_short is not None:  # complete days read; raise mode refuses the file
                 collected.format_errors.append(outcome.cut_short)
-            if outcome.tables is not None:  # read on its own: it repeats a date
+            if outcome.registry is not None:  # read on its own, each distinct version once (merge.split_versions)
+                collected.merger.add_versions(outcome.tables or {}, outcome.registry)
+            elif outcome.tables is not None:  # read on its own: it repeats a date
                 collected.merger.add(ref.label, outcome.tables)  # merge early: repeats are dropped here, file by file
                 for label, occurrence, copy in outcome.copies:
                     collected.merger.add(label, copy, file=ref.label, occurrence=occurrence)

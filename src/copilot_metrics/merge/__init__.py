@@ -11,7 +11,7 @@ late data).  One module per job:
 * :mod:`~copilot_metrics.merge.conflicts`: the values a losing version holds that differ from
   the kept one;
 * :mod:`~copilot_metrics.merge.repeats`: a date one file holds more than once
-  (:func:`split_repeats`);
+  (:func:`split_repeats`; :func:`split_versions` flattens each distinct version once);
 * :mod:`~copilot_metrics.merge.incremental`: new files merged into a dataset
   (:func:`merge_into`, the one incremental merge behind ``load(..., base=)`` and
   ``write_parquet(..., mode="merge")``), as if every file were loaded at once.
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from copilot_metrics.merge.incremental import in_memory_renames, merge_into, relabel
 from copilot_metrics.merge.precedence import FILENAME_PATTERNS, export_time, rank_sources
-from copilot_metrics.merge.repeats import split_repeats
+from copilot_metrics.merge.repeats import split_repeats, split_versions
 from copilot_metrics.merge.versions import (
     CLASH_MIN_DATES,
     Merger,
@@ -45,4 +45,5 @@ __all__ = [
     "relabel",
     "scope_clashes",
     "split_repeats",
+    "split_versions",
 ]

@@ -13,11 +13,13 @@ from typing import Any
 
 import polars as pl
 
+from copilot_metrics import _schema
 from copilot_metrics.explode import explode_days
 from copilot_metrics.findings import RULES
+from copilot_metrics.merge.versions import day_digests
 from copilot_metrics.tables import FINDING_SCHEMA, SCOPE
 
-__all__ = ["COPY_SUFFIX", "split_repeats"]
+__all__ = ["COPY_SUFFIX", "split_repeats", "split_versions"]
 
 #: The JSON path that labels an earlier copy of a date inside a file: ``file.json$[3]``, ``...$.data[3]``.
 COPY_SUFFIX = r"\$(?:\.[^\[\]$]+)?\[\d+\]$"
@@ -88,3 +90,103 @@ def split_repeats(
     ]
     findings = pl.DataFrame(rows, schema=FINDING_SCHEMA, orient="row") if rows else FINDING_SCHEMA.to_frame()
     return tables, copies, findings
+
+
+def split_versions(
+    days: Sequence[Any],
+    valid: Sequence[int],
+    *,
+    source: str,
+    scope: Mapping[str, str | None],
+    json_base: str = "$",
+    unknown: Sequence[list[tuple[_schema.JsonPath, dict[str, Any]]]] | None = None,
+) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame]:
+    """:func:`split_repeats` with each distinct version flattened once, its copies labelled.
+
+    The same copies, labels, occurrences and findings as :func:`split_repeats`, at the cost of
+    the file's distinct versions instead of one flattening per copy: a year of responses
+    appended to one file holds each date hundreds of times.
+
+    Parameters
+    ----------
+    days:
+        The file's valid day objects, in file order (``days[n]`` is the day at index ``valid[n]``);
+        copies of the same bytes may be one object (the scanner parses a range once).
+    valid:
+        Their indices in the file.
+    source, scope, json_base:
+        As :func:`split_repeats`.
+    unknown:
+        Per day, its objects holding unknown keys (:func:`copilot_metrics._schema.unknown_keys`);
+        computed when omitted.
+
+    Returns
+    -------
+    tuple
+        The tables of the file's distinct versions (by exact JSON text), each flattened once
+        under the label of its first copy in the order :func:`split_repeats` returns them (the
+        file's own copies first, then the earlier copies in file order); the registry of every
+        copy in that order (scope, ``date``, ``digest``, ``source``: its label, ``file``,
+        ``occurrence``, ``stored``: its rows are in the tables), what
+        :meth:`copilot_metrics.merge.Merger.add_versions` takes; and the
+        ``duplicate_date_in_file`` findings of :func:`split_repeats`.
+    """
+    dates = [day["date"] for day in days]
+    day_of = [dt.date.fromisoformat(date) for date in dates]
+    copies_after: dict[str, int] = {}
+    last_of: dict[str, int] = {}  # per date, the position (in ``days``) of its last copy
+    occurrence = [0] * len(days)
+    for n in range(len(days) - 1, -1, -1):
+        date = dates[n]
+        last_of.setdefault(date, n)
+        occurrence[n] = copies_after.get(date, 0)
+        copies_after[date] = occurrence[n] + 1
+    # the order split_repeats adds them in: the kept copies, then the earlier ones, each in file order
+    order = [n for n in range(len(days)) if occurrence[n] == 0] + [n for n in range(len(days)) if occurrence[n] > 0]
+    labels = {n: source if occurrence[n] == 0 else f"{source}{json_base}[{valid[n]}]" for n in order}
+    texts: dict[int, bytes] = {}  # by object: the copies of one byte range are one object
+    first: dict[tuple[str, bytes], int] = {}
+    version_of = [0] * len(days)
+    for n in order:
+        day = days[n]
+        text = texts.get(id(day))
+        if text is None:
+            text = texts[id(day)] = _schema.json_bytes(day)
+        version_of[n] = first.setdefault((dates[n], text), n)
+    distinct = [n for n in order if version_of[n] == n]
+    scope = dict(scope)
+    tables = explode_days(
+        [days[n] for n in distinct], source=[labels[n] for n in distinct], scope=scope,
+        unknown=None if unknown is None else [unknown[n] for n in distinct],
+    )
+    digests = day_digests(tables, by_source=True)
+    digest_of = dict(zip(zip(digests["date"].to_list(), digests["source"].to_list(), strict=True),
+                         digests["digest"].to_list(), strict=True))
+    registry = pl.DataFrame(
+        {
+            **{k: [scope.get(k)] * len(order) for k in SCOPE},
+            "date": [day_of[n] for n in order],
+            "digest": [digest_of[day_of[n], labels[version_of[n]]] for n in order],
+            "source": [labels[n] for n in order],
+            "file": [source] * len(order),
+            "occurrence": [occurrence[n] for n in order],
+            "stored": [version_of[n] == n for n in order],
+        },
+        schema={**dict.fromkeys(SCOPE, pl.String), "date": pl.Date, "digest": pl.UInt64, "source": pl.String,
+                "file": pl.String, "occurrence": pl.Int64, "stored": pl.Boolean},
+    )
+    severity, message = RULES["duplicate_date_in_file"]
+    rows = []
+    for n in order[len(last_of):]:  # the earlier copies, in file order
+        kept = days[last_of[dates[n]]]
+        same = days[n] is kept or days[n] == kept
+        rows.append({
+            "source": source, **{k: scope.get(k) for k in SCOPE},
+            "date": day_of[n], "table": "days",
+            "json_path": f"{json_base}[{valid[n]}]", "rule": "duplicate_date_in_file", "severity": severity,
+            "message": message,
+            "value": ("identical to " if same else "differs from ")
+            + f"{json_base}[{valid[last_of[dates[n]]]}], the copy kept",
+        })
+    findings = pl.DataFrame(rows, schema=FINDING_SCHEMA, orient="row") if rows else FINDING_SCHEMA.to_frame()
+    return tables, registry, findings
