@@ -51,6 +51,16 @@ class ReportInput:
     refused: FormatError
 
 
+def _may_hold_records(data: bytes) -> bool:
+    """False for bytes whose first JSON value is a scalar (a string, number, literal): no report is one.
+
+    Spares a second parse of a large scalar the legacy reader already refused (``not-a-list``).
+    gzip is not looked into.
+    """
+    head = data[:4096].lstrip(b"\xef\xbb\xbf").lstrip()
+    return not head or head[:1] in (b"{", b"[", b"\x1f")
+
+
 def read_report_input(
     data: bytes, refused: FormatError, *, source: str, scope: dict[str, str | None], mtime: float | None
 ) -> tuple[dict[str, Any], ReportInput]:
@@ -67,7 +77,7 @@ def read_report_input(
     from copilot_metrics.quarantine import read_state
     from copilot_metrics.sidetables import source_row
 
-    if refused.detected not in _MAYBE_REPORT:
+    if refused.detected not in _MAYBE_REPORT or not _may_hold_records(data):
         raise refused
     try:
         read = read_bytes(data, source, enterprise=scope.get("enterprise"), org=scope.get("org"),
