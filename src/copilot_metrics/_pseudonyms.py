@@ -1,4 +1,9 @@
-"""Pseudonyms for the successor tables (SUCCESSOR.md §5.9): keyed HMAC ids, no logins, no versions."""
+"""Pseudonyms for the successor tables (SUCCESSOR.md §5.9): keyed HMAC ids, no logins, no versions.
+
+Below the pipeline (it needs only the dataset and the declared schemas), so that
+``cm.load(..., pseudonymize_key=key)`` applies it before a dataset is returned; the public names
+are :func:`copilot_metrics.pseudonymize` and :mod:`copilot_metrics.usage`.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +19,14 @@ import polars as pl
 
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import PrivacyError
-from copilot_metrics.metrics._selection import Frames
+from copilot_metrics.successor.registry import LOGIN_SCHEMA
+from copilot_metrics.validation import ValidationReport
 
-__all__ = ["Pseudonymized", "combine", "key_fingerprint", "pseudonym", "pseudonymize"]
+__all__ = ["QUASI_IDENTIFIERS", "Pseudonymized", "combine", "identified", "key_bytes", "key_fingerprint",
+           "pseudonym", "pseudonymize"]
+
+#: What :func:`pseudonymize` takes: a dataset, or tables by name (frames or lazy frames).
+Frames = Dataset | Mapping[str, pl.DataFrame | pl.LazyFrame]
 
 #: id column -> (pseudonym column, prefix, labels dropped with it)
 _IDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -35,7 +45,8 @@ _MIN_KEY = 32
 _REDACTED = "<redacted>"
 
 
-def _key_bytes(key: bytes | str) -> bytes:
+def key_bytes(key: bytes | str) -> bytes:
+    """The key as bytes: ``"env:VAR"`` read from the environment; shorter than 32 bytes refused (PrivacyError)."""
     if isinstance(key, str):
         if not key.startswith("env:"):
             raise PrivacyError("a pseudonymization key given as text must be 'env:VARIABLE'", fingerprints=(),
@@ -54,7 +65,7 @@ def _key_bytes(key: bytes | str) -> bytes:
 
 def key_fingerprint(key: bytes | str) -> str:
     """Eight hex digits that tell keys apart without revealing them: HMAC(key, b"copilot-metrics key fingerprint")."""
-    return hmac.new(_key_bytes(key), b"copilot-metrics key fingerprint", hashlib.sha256).hexdigest()[:8]
+    return hmac.new(key_bytes(key), b"copilot-metrics key fingerprint", hashlib.sha256).hexdigest()[:8]
 
 
 def pseudonym(key: bytes | str, value: int, kind: str = "user") -> str:
@@ -64,7 +75,7 @@ def pseudonym(key: bytes | str, value: int, kind: str = "user") -> str:
     'u_10666229dfc3d23f'
     """
     prefix = {"user": "u_", "team": "t_", "repo": "r_"}[kind]
-    digest = hmac.new(_key_bytes(key), f"{kind}_id:{value}".encode(), hashlib.sha256).hexdigest()
+    digest = hmac.new(key_bytes(key), f"{kind}_id:{value}".encode(), hashlib.sha256).hexdigest()
     return prefix + digest[:16]
 
 
@@ -129,7 +140,7 @@ def pseudonymize(
     PrivacyError
         A key shorter than 32 bytes or an unset variable; input pseudonymized under another key.
     """
-    raw = _key_bytes(key)
+    raw = key_bytes(key)
     fingerprint = key_fingerprint(raw)
     before = _fingerprint_of(ds)
     if before is not None:
@@ -139,28 +150,112 @@ def pseudonymize(
             return ds
     tables: Mapping[str, pl.DataFrame | pl.LazyFrame] = ds.tables if isinstance(ds, Dataset) else ds
     frames = {n: (f.collect() if isinstance(f, pl.LazyFrame) else f) for n, f in tables.items()}
-    logins = sorted({login for name in ("user_days", "user_teams", "user_logins") if name in frames
-                     and "user_login" in frames[name].columns
-                     for login in frames[name].get_column("user_login").drop_nulls().unique().to_list()},
+    named = [frames[n] for n in ("user_days", "user_teams", "user_logins") if n in frames]
+    if isinstance(ds, Dataset):
+        named.append(ds.user_logins)
+    logins = sorted({login for frame in named if "user_login" in frame.columns
+                     for login in frame.get_column("user_login").drop_nulls().unique().to_list()},
                     key=len, reverse=True)
+    ids = sorted({str(i) for frame in named if "user_id" in frame.columns
+                  for i in frame.get_column("user_id").drop_nulls().unique().to_list()}, key=len, reverse=True)
     kinds = {"user_id": "user", **({"team_id": "team"} if teams else {}),
              **({"repo_id": "repo"} if repositories else {})}
     drop = set(QUASI_IDENTIFIERS) if drop_quasi_identifiers else set()
-    clean = {name: _clean(frame, raw, kinds, logins, drop) for name, frame in frames.items() if name != "user_logins"}
-    if "quarantine" in clean and "record_json" in clean["quarantine"].columns:
-        clean["quarantine"] = clean["quarantine"].with_columns(pl.lit(None, pl.String).alias("record_json"))
+    text = _Redaction(logins, [i for i in ids if len(i) >= _BARE_ID_DIGITS])
+    clean = {name: _clean(frame, raw, kinds, text, drop) for name, frame in frames.items() if name != "user_logins"}
+    if "quarantine" in clean:
+        clean["quarantine"] = _redact_side(clean["quarantine"], text)
     meta = {"key_fingerprint": fingerprint, "pseudonymized": "user" + (", team" if teams else "")
             + (", repository" if repositories else "")}
     if isinstance(ds, Dataset):
+        validation = ds.validation
         return dataclasses.replace(
-            ds, tables=clean, findings=_clean(ds.findings, raw, kinds, logins, drop),
-            quarantine=ds.quarantine.with_columns(pl.lit(None, pl.String).alias(c) for c in ("record_json",)
-                                                  if c in ds.quarantine.columns),
-            meta={**ds.meta, **meta})
+            ds, tables=clean, findings=_redact_side(_clean(ds.findings, raw, kinds, text, drop), text),
+            quarantine=_redact_side(ds.quarantine, text), sources=_redact_side(ds.sources, text),
+            conflicts=_redact_side(_conflict_keys(ds.conflicts, raw), text),
+            validation=ValidationReport(_redact_side(validation.errors, text),
+                                        _redact_side(validation.unknown_fields, text),
+                                        validation.days_checked, validation.days_valid),
+            reports=_redact_side(ds.reports, text), schema_drift=_redact_side(ds.schema_drift, text),
+            user_logins=LOGIN_SCHEMA.to_frame(), meta={**ds.meta, **meta})
     return Pseudonymized(MappingProxyType(clean), MappingProxyType(meta))
 
 
-def _clean(frame: pl.DataFrame, key: bytes, kinds: dict[str, str], logins: list[str], drop: set[str]) -> pl.DataFrame:
+def identified(ds: Frames) -> bool:
+    """Whether ``ds`` holds raw user ids or logins: a user table with a ``user_id`` or a ``user_login`` row.
+
+    A dataset without user rows (the legacy tables, aggregate reports) is not identified.
+    """
+    tables: Mapping[str, pl.DataFrame | pl.LazyFrame] = ds.tables if isinstance(ds, Dataset) else ds
+    frames = [*tables.values(), *([ds.user_logins] if isinstance(ds, Dataset) else [])]
+    return any(
+        (f.select(pl.len()).collect().item() if isinstance(f, pl.LazyFrame) else f.height) > 0
+        for f in frames if {"user_id", "user_login"} & set(f.collect_schema().names()))
+
+
+#: Ids of this many digits or more are also redacted where they stand alone in text (shorter
+#: numbers are too often counts or dates to be told from an id).
+_BARE_ID_DIGITS = 5
+#: Side-table rows at these JSON paths hold a user id or login as their value (a type error on it).
+_ID_PATHS = r"(user_id|user_login)$"
+
+
+@dataclasses.dataclass(frozen=True)
+class _Redaction:
+    """What to redact in free text: the logins seen, and ids long enough to be told from counts."""
+
+    logins: list[str]
+    ids: list[str]
+
+    def __call__(self, expr: pl.Expr) -> pl.Expr:
+        out = expr.str.replace_all(r"(user_id\D{0,3})\d+", "${1}" + _REDACTED)
+        out = out.str.replace_all(r"(user_login\W{0,3})[^\s\"',]+", "${1}" + _REDACTED)
+        if self.logins:
+            out = out.str.replace_many(self.logins, [_REDACTED] * len(self.logins), leftmost=True)
+        if self.ids:
+            out = out.str.replace_all(r"\b(" + "|".join(self.ids) + r")\b", _REDACTED)
+        return out
+
+
+def _redact_side(frame: pl.DataFrame, text: _Redaction) -> pl.DataFrame:
+    """A side table with every text column (and list of texts) redacted; verbatim records emptied.
+
+    A row whose ``json_path`` ends in ``user_id`` or ``user_login`` (a type error on it) has its
+    ``value`` redacted, and that value wherever its ``message`` quotes it.
+    """
+    out = frame
+    if {"json_path", "value", "message"} <= set(out.columns):
+        on_id = pl.col("json_path").str.contains(_ID_PATHS).fill_null(False) & (pl.col("value") != "").fill_null(False)
+        quoted = pl.when(on_id).then(pl.col("value")).otherwise(pl.lit(_REDACTED))  # never a null or empty pattern
+        out = out.with_columns(
+            pl.col("message").str.replace_all(quoted, _REDACTED, literal=True).alias("message"),
+            pl.when(on_id).then(pl.lit(_REDACTED)).otherwise(pl.col("value")).alias("value"),
+        )
+    verbatim = [c for c in ("record_json",) if c in out.columns]
+    out = out.with_columns(pl.lit(None, pl.String).alias(c) for c in verbatim)
+    strings = [c for c, t in out.schema.items() if t == pl.String and c not in verbatim]
+    lists = [c for c, t in out.schema.items() if t == pl.List(pl.String)]
+    return out.with_columns(*(text(pl.col(c)) for c in strings),
+                            *(pl.col(c).list.eval(text(pl.element())) for c in lists))
+
+
+def _conflict_keys(conflicts: pl.DataFrame, key: bytes) -> pl.DataFrame:
+    """``ds.conflicts`` with each ``"user_id":N`` of a row's ``key`` JSON replaced by its pseudonym."""
+    if "key" not in conflicts.columns or conflicts.height == 0:
+        return conflicts
+    found = conflicts.get_column("key").str.extract(r'"user_id":\s*(\d+)', 1).cast(pl.Int64)
+    mapping = {v: pseudonym(key, v) for v in found.drop_nulls().unique().to_list()}
+    if not mapping:
+        return conflicts
+    pid = pl.col("_user").replace_strict(mapping, default=None, return_dtype=pl.String)
+    return conflicts.with_columns(found.alias("_user")).with_columns(
+        pl.when(pid.is_not_null())
+        .then(pl.col("key").str.replace(r'"user_id":\s*\d+', pl.format('"user_pid":"{}"', pid)))
+        .otherwise(pl.col("key")).alias("key"),
+    ).drop("_user")
+
+
+def _clean(frame: pl.DataFrame, key: bytes, kinds: dict[str, str], text: _Redaction, drop: set[str]) -> pl.DataFrame:
     out = frame
     for column, kind in kinds.items():
         if column not in out.columns:
@@ -173,12 +268,7 @@ def _clean(frame: pl.DataFrame, key: bytes, kinds: dict[str, str], logins: list[
     if "user_login" in out.columns:
         out = out.drop("user_login")
     texts = [c for c in _TEXT if c in out.columns and out.schema[c] == pl.String]
-    if texts:
-        def redact(c: str) -> pl.Expr:
-            expr = pl.col(c).str.replace_all(r"(user_id\D{0,3})\d+", "${1}" + _REDACTED)
-            return expr.str.replace_many(logins, [_REDACTED] * len(logins)) if logins else expr
-        out = out.with_columns(redact(c) for c in texts)
-    return out
+    return out.with_columns(text(pl.col(c)) for c in texts) if texts else out
 
 
 def combine(*parts: Pseudonymized) -> Pseudonymized:
