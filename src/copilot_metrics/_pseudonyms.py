@@ -221,16 +221,15 @@ def _redact_side(frame: pl.DataFrame, text: _Redaction) -> pl.DataFrame:
     """A side table with every text column (and list of texts) redacted; verbatim records emptied.
 
     A row whose ``json_path`` ends in ``user_id`` or ``user_login`` (a type error on it) has its
-    ``value`` redacted, and that value wherever its ``message`` quotes it.
+    ``value`` redacted, and that value is redacted wherever the table's text quotes it.
     """
     out = frame
-    if {"json_path", "value", "message"} <= set(out.columns):
+    if {"json_path", "value"} <= set(out.columns):
         on_id = pl.col("json_path").str.contains(_ID_PATHS).fill_null(False) & (pl.col("value") != "").fill_null(False)
-        quoted = pl.when(on_id).then(pl.col("value")).otherwise(pl.lit(_REDACTED))  # never a null or empty pattern
-        out = out.with_columns(
-            pl.col("message").str.replace_all(quoted, _REDACTED, literal=True).alias("message"),
-            pl.when(on_id).then(pl.lit(_REDACTED)).otherwise(pl.col("value")).alias("value"),
-        )
+        quoted = out.filter(on_id).get_column("value").unique().to_list()
+        if quoted:  # redacted wherever they appear, like the logins
+            text = dataclasses.replace(text, logins=sorted({*text.logins, *quoted}, key=len, reverse=True))
+            out = out.with_columns(pl.when(on_id).then(pl.lit(_REDACTED)).otherwise(pl.col("value")).alias("value"))
     verbatim = [c for c in ("record_json",) if c in out.columns]
     out = out.with_columns(pl.lit(None, pl.String).alias(c) for c in verbatim)
     strings = [c for c, t in out.schema.items() if t == pl.String and c not in verbatim]
