@@ -6,6 +6,13 @@ The public names of :mod:`copilot_metrics._pseudonyms`, which sits below the pip
 
 from __future__ import annotations
 
-from copilot_metrics._pseudonyms import QUASI_IDENTIFIERS, Pseudonymized, combine, key_fingerprint, pseudonym, pseudonymize
+from copilot_metrics._pseudonyms import (
+    QUASI_IDENTIFIERS,
+    Pseudonymized,
+    combine,
+    key_fingerprint,
+    pseudonym,
+    pseudonymize,
+)
 
 __all__ = ["QUASI_IDENTIFIERS", "Pseudonymized", "combine", "key_fingerprint", "pseudonym", "pseudonymize"]
