@@ -1,6 +1,7 @@
 """cm.load(..., pseudonymize_key=) and cm.pseudonymize on a whole dataset: no login, no raw id anywhere.
 
-The two fixtures ``privacy_seven_digit_ids_users_28_day_to_05_30.ndjson`` (window 05-03..05-30) and
+The two fixtures of tests/fixtures/privacy, ``privacy_seven_digit_ids_users_28_day_to_05_30.ndjson``
+(window 05-03..05-30) and
 ``..._to_05_31.ndjson`` (05-04..05-31) are org 77001 users reports with 7-digit user ids, long enough
 that no count or date of the fixture can hold them:
 
@@ -28,8 +29,9 @@ import copilot_metrics as cm
 from copilot_metrics.errors import PrivacyError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "usage_reports"
-FILES = [FIXTURES / "privacy_seven_digit_ids_users_28_day_to_05_30.ndjson",
-         FIXTURES / "privacy_seven_digit_ids_users_28_day_to_05_31.ndjson"]
+PRIVACY = Path(__file__).parent / "fixtures" / "privacy"
+FILES = [PRIVACY / "privacy_seven_digit_ids_users_28_day_to_05_30.ndjson",
+         PRIVACY / "privacy_seven_digit_ids_users_28_day_to_05_31.ndjson"]
 KEY = b"privacy-load-test-key-0123456789abcdef"
 OTHER = b"another-privacy-test-key-0123456789ab"
 LOGINS = ("quill-marten", "quill-marten-renamed", "oak-heron", "fern-osprey")
