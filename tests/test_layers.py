@@ -21,6 +21,7 @@ LAYERS: list[set[str]] = [
     {"_layout", "sources", "decode", "validation", "rebuild", "_scan"},  # inputs -> days -> verdicts; tables -> days
     {"export._files", "export._labels"},  # a Parquet dataset's files; labels <-> folder names
     {"explode", "dataset"},  # days -> tables; the container
+    {"_pseudonyms"},  # keyed pseudonyms and redaction over a dataset: below the pipeline, which applies them
     {"successor.read", "successor.rebuild"},  # successor report files -> tables -> records
     {"export._legacy", "export.csv"},  # the reader of formats 1 and 2; write_csv
     {"findings"},

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from copilot_metrics import merge
+from copilot_metrics import _pseudonyms, merge
 from copilot_metrics.batch import (
     BATCH_BYTES,
     Batch,
@@ -31,7 +31,7 @@ from copilot_metrics.batch import (
     track,
 )
 from copilot_metrics.dataset import Dataset
-from copilot_metrics.errors import CopilotMetricsError, FormatError
+from copilot_metrics.errors import CopilotMetricsError, FormatError, PrivacyError
 from copilot_metrics.explode import explode_days
 from copilot_metrics.findings import table_findings, training_date_findings
 from copilot_metrics.merge import reports as reports_merge
@@ -72,6 +72,7 @@ def load(
     reports: Reports = "load",
     scope_level: Literal["organization", "enterprise"] | None = None,
     on_drift: OnDrift = "keep",
+    pseudonymize_key: bytes | str | None = None,
 ) -> Dataset:
     """Load saved Copilot metrics exports into one merged, validated :class:`Dataset`.
 
@@ -162,6 +163,17 @@ def load(
         and listed in ``ds.schema_drift``; ``"warn"`` also warns (one ``UserWarning`` naming
         every new path), ``"raise"`` raises :class:`~copilot_metrics.errors.SchemaDriftError`
         naming every new path (``grain:path``).
+    pseudonymize_key:
+        A key (bytes, at least 32; or ``"env:VAR"``) to pseudonymize the dataset as
+        :func:`copilot_metrics.pseudonymize` does, before it is returned and before it is merged
+        into ``base``: ``user_id`` becomes ``user_pid`` (a keyed HMAC), logins, ``user_logins``
+        and version strings are dropped, and every side table (``sources``, ``quarantine`` with
+        its verbatim records emptied, ``findings``, ``conflicts``, ``validation``) is redacted.
+        The dataset returned never holds a raw user id or a login; the files are still read
+        and merged with them (report rows are merged by ``user_id``), transiently, in this
+        process and in worker processes.  The key is never stored, logged or written:
+        ``ds.meta["key_fingerprint"]`` tells keys apart.  A ``base`` made with another key, or
+        holding raw user rows, raises :class:`~copilot_metrics.errors.PrivacyError`.
 
     Raises
     ------
@@ -210,18 +222,20 @@ def load(
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be a function of a cm.LoadProgress, not {type(progress).__name__}")
     check_report_options(reports, scope_level, on_drift)
+    private = _private_key(pseudonymize_key)  # refused before anything is read
     times = export_times(fetched_at)
     datasets, source = _parquet_datasets(source)
     if datasets:
         if len(datasets) > 1 or base is not None or any(scope.values()):
             raise _dataset_misuse(datasets, base, scope)
         if not source:
-            return _read_base(datasets[0], contracts)
+            return _private(_read_base(datasets[0], contracts), private)
         base = datasets[0]
     refs = resolve(source if not isinstance(source, os.PathLike) else os.fspath(source), scope)
     base_ds: Dataset | None = None
     if base is not None:
         base_ds = base if isinstance(base, Dataset) else _read_base(base, contracts)
+        _check_private_base(base_ds, private)
         refs = _renumber_in_memory(refs, base_ds.sources)
     if times:
         fetched_at = match_fetched_at(times, refs, base_ds.sources["source"].to_list() if base_ds else [])
@@ -231,7 +245,31 @@ def load(
         precedence=precedence, contracts=contracts, skipped=skipped, reports=reports, scope_level=scope_level,
         on_drift=on_drift,
     )
-    return ds if base_ds is None else merge.merge_into(base_ds, ds, fetched_at=fetched_at, precedence=precedence)
+    ds = _private(ds, private)  # after the reports were merged by user_id, before the base
+    if base_ds is None:
+        return ds
+    return _private(merge.merge_into(base_ds, ds, fetched_at=fetched_at, precedence=precedence), private)
+
+
+def _private_key(key: bytes | str | None) -> bytes | None:
+    """``pseudonymize_key`` as bytes (an ``"env:VAR"`` read once), refused at the door if too short."""
+    return None if key is None else _pseudonyms.key_bytes(key)
+
+
+def _private(ds: Dataset, key: bytes | None) -> Dataset:
+    """``ds`` pseudonymized under ``key`` (unchanged without one)."""
+    return ds if key is None else _pseudonyms.pseudonymize(ds, key)
+
+
+def _check_private_base(base: Dataset, key: bytes | None) -> None:
+    """With a key, a base made under another key, or holding raw user rows, is refused."""
+    if key is None:
+        return
+    made_with = base.meta.get("key_fingerprint")
+    if made_with is None and not _pseudonyms.identified(base):
+        return  # no user rows: nothing to pseudonymize in the base
+    if made_with != _pseudonyms.key_fingerprint(key):
+        raise PrivacyError.mixed_keys((made_with, _pseudonyms.key_fingerprint(key)))
 
 
 def assemble(
