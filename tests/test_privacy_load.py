@@ -193,3 +193,74 @@ def test_a_base_without_user_rows_takes_a_key() -> None:
 def test_a_short_key_is_refused_before_reading(tmp_path: Path) -> None:
     with pytest.raises(PrivacyError, match="has 5 bytes; at least 32"):
         cm.load(tmp_path / "nothing-here.json", pseudonymize_key=b"short")
+
+
+def test_a_base_of_the_same_key_merges_as_one_load(private: cm.Dataset) -> None:
+    # the same key gives the same pids: base (05-30 report) + the 05-31 report = one load of both with the key
+    base = cm.load(FILES[:1], on_invalid="quarantine", pseudonymize_key=KEY)
+    merged = cm.load(FILES[1:], on_invalid="quarantine", base=base, pseudonymize_key=KEY)
+    cm.testing.assert_dataset_equal(merged, private, check_validation=True)
+    # by hand: units (scope, users, date): 05-20 in both (the 05-31 report wins), 05-21 in the first only,
+    # 05-31 in the second only
+    counts = merged.sources.sort("source").select("days_kept", "days_identical", "days_superseded").rows()
+    assert counts == [(1, 0, 1), (2, 0, 0)]
+    assert merged.tables["user_days"].height == 4
+    assert merged.tables["user_days"]["user_pid"].n_unique() == 2
+
+
+def test_parquet_round_trip_of_a_pseudonymized_dataset(private: cm.Dataset, tmp_path: Path) -> None:
+    root = cm.write_parquet(private, tmp_path / "history")
+    back = cm.read_parquet(root)
+    cm.testing.assert_dataset_equal(back, private, check_validation=True)
+    assert back.meta["key_fingerprint"] == fingerprint(KEY)
+    manifest = (root / "_copilot_metrics.json").read_text()
+    assert f'"key_fingerprint": "{fingerprint(KEY)}"' in manifest
+    assert KEY.decode() not in manifest
+    assert not any(KEY in p.read_bytes() for p in root.rglob("*") if p.is_file())
+    scanned = cm.scan_parquet(root)
+    assert scanned.meta["key_fingerprint"] == fingerprint(KEY)
+    days = scanned["user_days"].collect()
+    assert "user_login" not in days.columns
+    assert days.schema["user_pid"] == pl.String
+    assert sorted(days["user_pid"].unique().to_list()) == sorted([pid(4810273), pid(5927361)])
+
+
+def test_csv_of_a_pseudonymized_dataset_holds_no_login_or_raw_id(private: cm.Dataset, tmp_path: Path) -> None:
+    written = cm.write_csv(private, tmp_path / "csv")
+    header, *rows = (tmp_path / "csv" / "user_days.csv").read_text().splitlines()
+    assert "user_pid" in header.split(",")
+    assert not {"user_id", "user_login"} & set(header.split(","))
+    assert len(rows) == 4
+    assert {pid(4810273), pid(5927361)} <= set((tmp_path / "csv" / "user_days.csv").read_text().replace("\n", ",")
+                                                 .split(","))
+    assert [f"{p.name}: {s}" for p in written for s in SECRETS if s in p.read_text()] == []
+
+
+def test_write_parquet_merge_refuses_another_key_or_identified(private: cm.Dataset, identified: cm.Dataset,
+                                                               tmp_path: Path) -> None:
+    root = cm.write_parquet(private, tmp_path / "history")
+    with pytest.raises(PrivacyError, match="different keys") as other:
+        cm.write_parquet(cm.pseudonymize(identified, OTHER), root, mode="merge")
+    assert other.value.fingerprints == (fingerprint(KEY), fingerprint(OTHER))
+    with pytest.raises(PrivacyError, match="identified") as raw:
+        cm.write_parquet(identified, root, mode="merge")
+    assert raw.value.fingerprints == (None, fingerprint(KEY))
+    cm.testing.assert_dataset_equal(cm.read_parquet(root), private)  # left as it was
+    # the same key merges: the 05-31 report into the dataset of both is its own repeat
+    cm.write_parquet(cm.load(FILES[1:], on_invalid="quarantine", pseudonymize_key=KEY), root, mode="merge")
+    cm.testing.assert_dataset_equal(cm.read_parquet(root), private, check_validation=True)
+
+
+def test_contracts_accept_the_pseudonymized_form(private: cm.Dataset) -> None:
+    from pandera.errors import SchemaError, SchemaErrors
+
+    from copilot_metrics.successor import contract
+
+    assert private.privacy is not None
+    for name in ("user_days", "user_ide", "user_feature", "user_teams"):
+        contract(name, private.privacy).validate(private.tables[name])
+    with pytest.raises((SchemaError, SchemaErrors)):  # the identified contract wants user_id
+        contract("user_days").validate(private.tables["user_days"])
+    twice = pl.concat([private.tables["user_days"]] * 2)  # the key is (scope, date, user_pid)
+    with pytest.raises((SchemaError, SchemaErrors)):
+        contract("user_days", private.privacy).validate(twice, lazy=True)

@@ -19,26 +19,22 @@ import polars as pl
 
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import PrivacyError
-from copilot_metrics.successor.registry import LOGIN_SCHEMA
+from copilot_metrics.successor.registry import (
+    LOGIN_SCHEMA,
+    PSEUDONYMS,
+    QUASI_IDENTIFIERS,
+    TABLES,
+    Privacy,
+    report_tables,
+)
 from copilot_metrics.validation import ValidationReport
 
-__all__ = ["QUASI_IDENTIFIERS", "Pseudonymized", "combine", "identified", "key_bytes", "key_fingerprint",
+__all__ = ["QUASI_IDENTIFIERS", "Pseudonymized", "adopt", "combine", "identified", "key_bytes", "key_fingerprint",
            "pseudonym", "pseudonymize"]
 
 #: What :func:`pseudonymize` takes: a dataset, or tables by name (frames or lazy frames).
 Frames = Dataset | Mapping[str, pl.DataFrame | pl.LazyFrame]
 
-#: id column -> (pseudonym column, prefix, labels dropped with it)
-_IDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "user_id": ("user_pid", "u_", ("user_login",)),
-    "team_id": ("team_pid", "t_", ("slug",)),
-    "repo_id": ("repo_pid", "r_", ("repo_owner_name", "repo_name")),
-}
-#: Versions and sampling times: with the day, they single a person out.
-QUASI_IDENTIFIERS: tuple[str, ...] = (
-    "ide_version", "plugin", "plugin_version", "ide_sampled_at", "ide_sampled_at_raw", "plugin_sampled_at",
-    "plugin_sampled_at_raw", "client_version", "sampled_at", "sampled_at_raw",
-)
 #: Free-text columns a login or an id may hide in: logins and ``user_id`` values are redacted there.
 _TEXT = ("extras", "message", "value", "source")
 _MIN_KEY = 32
@@ -74,7 +70,7 @@ def pseudonym(key: bytes | str, value: int, kind: str = "user") -> str:
     >>> pseudonym(b"acceptance-test-key-0123456789abcdef", 6)
     'u_10666229dfc3d23f'
     """
-    prefix = {"user": "u_", "team": "t_", "repo": "r_"}[kind]
+    prefix = PSEUDONYMS[kind].prefix
     digest = hmac.new(key_bytes(key), f"{kind}_id:{value}".encode(), hashlib.sha256).hexdigest()
     return prefix + digest[:16]
 
@@ -158,39 +154,46 @@ def pseudonymize(
                     key=len, reverse=True)
     ids = sorted({str(i) for frame in named if "user_id" in frame.columns
                   for i in frame.get_column("user_id").drop_nulls().unique().to_list()}, key=len, reverse=True)
-    kinds = {"user_id": "user", **({"team_id": "team"} if teams else {}),
-             **({"repo_id": "repo"} if repositories else {})}
-    drop = set(QUASI_IDENTIFIERS) if drop_quasi_identifiers else set()
+    privacy = Privacy(("user", *(("team",) if teams else ()), *(("repo",) if repositories else ())),
+                      drop_quasi_identifiers)
     text = _Redaction(logins, [i for i in ids if len(i) >= _BARE_ID_DIGITS])
-    clean = {name: _clean(frame, raw, kinds, text, drop) for name, frame in frames.items() if name != "user_logins"}
+    clean = {name: _clean(frame, raw, privacy, text, name) for name, frame in frames.items() if name != "user_logins"}
     if "quarantine" in clean:
         clean["quarantine"] = _redact_side(clean["quarantine"], text)
-    meta = {"key_fingerprint": fingerprint, "pseudonymized": "user" + (", team" if teams else "")
-            + (", repository" if repositories else "")}
+    meta = {"key_fingerprint": fingerprint, **privacy.meta()}
     if isinstance(ds, Dataset):
         validation = ds.validation
         return dataclasses.replace(
-            ds, tables=clean, findings=_redact_side(_clean(ds.findings, raw, kinds, text, drop), text),
+            ds, tables=clean, findings=_redact_side(_clean(ds.findings, raw, privacy, text), text),
             quarantine=_redact_side(ds.quarantine, text), sources=_redact_side(ds.sources, text),
             conflicts=_redact_side(_conflict_keys(ds.conflicts, raw), text),
             validation=ValidationReport(_redact_side(validation.errors, text),
                                         _redact_side(validation.unknown_fields, text),
                                         validation.days_checked, validation.days_valid),
             reports=_redact_side(ds.reports, text), schema_drift=_redact_side(ds.schema_drift, text),
-            user_logins=LOGIN_SCHEMA.to_frame(), meta={**ds.meta, **meta})
+            user_logins=LOGIN_SCHEMA.to_frame(), meta={**ds.meta, **meta},
+            report_versions=_stored_rows(ds.report_versions, raw, privacy, text))
     return Pseudonymized(MappingProxyType(clean), MappingProxyType(meta))
 
 
-def identified(ds: Frames) -> bool:
-    """Whether ``ds`` holds raw user ids or logins: a user table with a ``user_id`` or a ``user_login`` row.
+def identified(ds: Frames, privacy: Privacy | None = None) -> bool:
+    """Whether ``ds`` holds raw ids or logins: a table with a row and a column the form ``privacy`` replaces or drops.
 
-    A dataset without user rows (the legacy tables, aggregate reports) is not identified.
+    The default form is the users' (``user_id``, ``user_login``).  A dataset's stored rows
+    (``report_versions``) of such tables count too.  A dataset without user rows (the legacy
+    tables, aggregate reports) is not identified.
     """
+    form = privacy or Privacy(quasi_identifiers_dropped=False)
+    named = {PSEUDONYMS[k].id for k in form.kinds} | form.dropped | {"user_login"}
     tables: Mapping[str, pl.DataFrame | pl.LazyFrame] = ds.tables if isinstance(ds, Dataset) else ds
     frames = [*tables.values(), *([ds.user_logins] if isinstance(ds, Dataset) else [])]
+    if isinstance(ds, Dataset) and Privacy.of(ds.meta) is None:
+        holding = [n for n, spec in TABLES.items() if named & set(spec.schema.names())]
+        if ds.report_versions.filter(pl.col("table").is_in(holding)).height:
+            return True
     return any(
         (f.select(pl.len()).collect().item() if isinstance(f, pl.LazyFrame) else f.height) > 0
-        for f in frames if {"user_id", "user_login"} & set(f.collect_schema().names()))
+        for f in frames if named & set(f.collect_schema().names()))
 
 
 #: Ids of this many digits or more are also redacted where they stand alone in text (shorter
@@ -254,20 +257,74 @@ def _conflict_keys(conflicts: pl.DataFrame, key: bytes) -> pl.DataFrame:
     ).drop("_user")
 
 
-def _clean(frame: pl.DataFrame, key: bytes, kinds: dict[str, str], text: _Redaction, drop: set[str]) -> pl.DataFrame:
+def _clean(frame: pl.DataFrame, key: bytes, privacy: Privacy, text: _Redaction, table: str = "") -> pl.DataFrame:
+    """``frame`` in the form ``privacy``: ids by pseudonyms, dropped columns gone, free text redacted.
+
+    A successor table (``table``) ends with exactly the columns its pseudonymized form declares.
+    """
     out = frame
-    for column, kind in kinds.items():
-        if column not in out.columns:
+    for kind in privacy.kinds:
+        rule = PSEUDONYMS[kind]
+        if rule.id not in out.columns:
             continue
-        target, _, labels = _IDS[column]
-        mapping = {v: pseudonym(key, v, kind) for v in out.get_column(column).drop_nulls().unique().to_list()}
-        out = out.with_columns(pl.col(column).replace_strict(mapping, default=None, return_dtype=pl.String))
-        out = out.rename({column: target}).drop(*(c for c in labels if c in out.columns))
-    out = out.drop(*(c for c in drop if c in out.columns))
-    if "user_login" in out.columns:
-        out = out.drop("user_login")
+        mapping = {v: pseudonym(key, v, kind) for v in out.get_column(rule.id).drop_nulls().unique().to_list()}
+        out = out.with_columns(pl.col(rule.id).replace_strict(mapping, default=None, return_dtype=pl.String))
+        out = out.rename({rule.id: rule.pid})
+    out = out.drop(*(c for c in (*privacy.dropped, "user_login") if c in out.columns))
     texts = [c for c in _TEXT if c in out.columns and out.schema[c] == pl.String]
-    return out.with_columns(text(pl.col(c)) for c in texts) if texts else out
+    out = out.with_columns(text(pl.col(c)) for c in texts) if texts else out
+    if table in TABLES:
+        schema = report_tables(privacy)[table].schema
+        out = out.select(schema.names()).cast(schema)
+    return out
+
+
+def _stored_rows(versions: pl.DataFrame, key: bytes, privacy: Privacy, text: _Redaction) -> pl.DataFrame:
+    """``ds.report_versions`` in the form ``privacy``: each stored row decoded, cleaned as its table, encoded again.
+
+    Rows of ``reports`` and ``schema_drift`` have their text redacted (they hold no id).
+    """
+    from copilot_metrics.sidetables import REPORT_VERSION_SCHEMA
+    from copilot_metrics.successor.registry import DRIFT_SCHEMA, REPORT_SCHEMA
+
+    if versions.height == 0:
+        return versions
+    out = [REPORT_VERSION_SCHEMA.to_frame()]
+    schemas = {**{n: s.schema for n, s in TABLES.items()}, "reports": REPORT_SCHEMA, "schema_drift": DRIFT_SCHEMA}
+    for table, rows in versions.with_row_index("_at").group_by("table", maintain_order=True):
+        name = str(table[0])
+        decoded = rows.select("_at", pl.col("row_json").str.json_decode(pl.Struct(schemas[name])).alias("_r")).unnest(
+            "_r")
+        cleaned = (_clean(decoded.drop("_at"), key, privacy, text, name) if name in TABLES
+                   else _redact_side(decoded.drop("_at"), text))
+        out.append(pl.DataFrame({"_at": decoded["_at"]}).hstack(cleaned).select(
+            "_at", _redact_side(rows.select("source"), text).to_series().alias("source"),
+            pl.lit(name, pl.String).alias("table"), pl.struct(cleaned.columns).struct.json_encode().alias("row_json")))
+    return pl.concat(out[1:]).sort("_at").drop("_at") if len(out) > 1 else out[0]
+
+
+def adopt(ds: Dataset, like: Mapping[str, Any]) -> Dataset:
+    """``ds``, holding no identified row, in the pseudonymized form and with the fingerprint ``like`` (a ``meta``) says.
+
+    What lets a dataset without user rows (aggregate reports, the legacy tables) merge with a
+    pseudonymized one: its empty tables take the pseudonymized schemas.
+
+    Raises
+    ------
+    PrivacyError
+        ``ds`` holds identified rows (:func:`identified` in that form), or is pseudonymized under another key.
+    """
+    privacy = Privacy.of(like)
+    mine = ds.meta.get("key_fingerprint")
+    if privacy is None or mine == like["key_fingerprint"]:
+        return ds
+    if mine is not None or identified(ds, privacy):
+        raise PrivacyError.mixed_keys((mine, like["key_fingerprint"]))
+    forms = report_tables(privacy)
+    tables = {n: forms[n].schema.to_frame() if n in forms and f.schema != forms[n].schema else f
+              for n, f in ds.tables.items()}
+    return dataclasses.replace(ds, tables=tables, user_logins=LOGIN_SCHEMA.to_frame(),
+                               meta={**ds.meta, "key_fingerprint": like["key_fingerprint"], **privacy.meta()})
 
 
 def combine(*parts: Pseudonymized) -> Pseudonymized:

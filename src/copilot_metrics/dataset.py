@@ -17,7 +17,7 @@ import polars as pl
 
 from copilot_metrics.rebuild import to_api
 from copilot_metrics.sidetables import REPORT_VERSION_SCHEMA
-from copilot_metrics.successor.registry import DRIFT_SCHEMA, LOGIN_SCHEMA, MERGED_REPORT_SCHEMA
+from copilot_metrics.successor.registry import DRIFT_SCHEMA, LOGIN_SCHEMA, MERGED_REPORT_SCHEMA, Privacy, report_tables
 from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
 from copilot_metrics.tables import SCOPE, TABLES, VERSION_SCHEMA
 from copilot_metrics.validation import ValidationReport
@@ -66,7 +66,12 @@ class Dataset:
     validation:
         The :class:`~copilot_metrics.validation.ValidationReport` of every input.
     meta:
-        Free-form facts about how the dataset was made.
+        Free-form facts about how the dataset was made.  A pseudonymized dataset
+        (:func:`copilot_metrics.pseudonymize`) holds its key's ``key_fingerprint`` (never the key)
+        and its form (``pseudonymized``: the ids replaced, ``quasi_identifiers``: ``dropped`` or
+        ``kept``); its successor tables then have the pseudonymized schemas the registry derives
+        (:class:`copilot_metrics.successor.registry.Privacy`): ``user_pid`` for ``user_id``, no
+        ``user_login``.
     versions:
         One row per copy of a day a file held: the version of the day it held (0: the kept one),
         and the JSON of each other version once (:data:`~copilot_metrics.tables.VERSION_SCHEMA`).
@@ -114,10 +119,16 @@ class Dataset:
             raise ValueError(f"a dataset holds only declared tables; unknown: {unknown}")
         # a read-only view: a dataset is never changed in place; every successor table is present
         tables = {name: self.tables[name] for name in TABLES}
+        forms = report_tables(Privacy.of(self.meta))
         tables.update({name: self.tables[name] if name in self.tables else spec.schema.to_frame()
-                       for name, spec in REPORT_TABLES.items()})
+                       for name, spec in forms.items()})
         object.__setattr__(self, "tables", MappingProxyType(tables))
         object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
+
+    @property
+    def privacy(self) -> Privacy | None:
+        """The pseudonymized form of the successor tables (``None``: identified, as declared); from ``meta``."""
+        return Privacy.of(self.meta)
 
     @property
     def days(self) -> pl.DataFrame:

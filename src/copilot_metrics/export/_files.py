@@ -21,7 +21,13 @@ from copilot_metrics.sidetables import (
     older_quarantine,
     older_sources,
 )
-from copilot_metrics.successor.registry import DRIFT_SCHEMA, LOGIN_SCHEMA, MERGED_REPORT_SCHEMA
+from copilot_metrics.successor.registry import (
+    DRIFT_SCHEMA,
+    LOGIN_SCHEMA,
+    MERGED_REPORT_SCHEMA,
+    Privacy,
+    report_tables,
+)
 from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
 from copilot_metrics.tables import SIDE_TABLES, TABLES, conform
 
@@ -66,33 +72,37 @@ def all_tables() -> list[str]:
     return [*TABLES, *SIDE_TABLES, *REPORT_TABLES, *_REPORT_SIDE_NAMES]
 
 
-def schema_of(name: str) -> pl.Schema:
-    """The declared schema of any table :func:`all_tables` names."""
+def schema_of(name: str, privacy: Privacy | None = None) -> pl.Schema:
+    """The declared schema of any table :func:`all_tables` names (a successor table's in the form ``privacy``)."""
     if name in TABLES:
         return TABLES[name].schema
     if name in SIDE_TABLES:
         return SIDE_TABLES[name].schema
     if name in REPORT_TABLES:
-        return REPORT_TABLES[name].schema
+        return report_tables(privacy)[name].schema
     return _REPORT_SIDE[name][0]
 
 
-def doc_and_key(name: str) -> tuple[str, tuple[str, ...]]:
+def doc_and_key(name: str, privacy: Privacy | None = None) -> tuple[str, tuple[str, ...]]:
     """The grain (in words) and the key of any table :func:`all_tables` names (a file's footer metadata)."""
     if name in TABLES:
         return TABLES[name].doc, TABLES[name].key
     if name in SIDE_TABLES:
         return SIDE_TABLES[name].doc, SIDE_TABLES[name].key
     if name in REPORT_TABLES:
-        return REPORT_TABLES[name].doc, REPORT_TABLES[name].key
+        return REPORT_TABLES[name].doc, report_tables(privacy)[name].key
     return _REPORT_SIDE[name][1:]
 
 
-def conformed(name: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with exactly the declared columns of ``name``, in order and dtype (a column missing raises)."""
+def conformed(name: str, frame: pl.DataFrame, privacy: Privacy | None = None) -> pl.DataFrame:
+    """``frame`` with exactly the declared columns of ``name``, in order and dtype (a column missing raises).
+
+    A successor table's columns are those of its pseudonymized form ``privacy`` when one is given
+    (a pseudonymized dataset's: :attr:`copilot_metrics.Dataset.privacy`).
+    """
     if name in TABLES or name in SIDE_TABLES:
         return conform(name, frame)
-    schema = schema_of(name)
+    schema = schema_of(name, privacy)
     missing = [c for c in schema.names() if c not in frame.columns]
     if missing:
         raise CopilotMetricsError(
@@ -102,10 +112,10 @@ def conformed(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(schema.names()).cast(schema)
 
 
-def stored_schema(name: str, fmt: int) -> pl.Schema:
+def stored_schema(name: str, fmt: int, privacy: Privacy | None = None) -> pl.Schema:
     """The columns a layout of format ``fmt`` stores for table ``name`` (its declared ones, less those added later)."""
     later = {c for since, columns, _ in _ADDED.get(name, ()) if fmt < since for c in columns}
-    return pl.Schema({c: t for c, t in schema_of(name).items() if c not in later})
+    return pl.Schema({c: t for c, t in schema_of(name, privacy).items() if c not in later})
 
 
 def upgraded(name: str, fmt: int, frame: pl.LazyFrame) -> pl.LazyFrame:

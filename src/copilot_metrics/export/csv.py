@@ -14,6 +14,7 @@ import polars as pl
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.export._atomic import naming, replace
 from copilot_metrics.export._files import all_tables, conformed
+from copilot_metrics.successor.registry import Privacy
 
 __all__ = ["write_csv"]
 
@@ -43,9 +44,9 @@ def _json_text(column: str) -> pl.Expr:
     return pl.when(pl.col(column).is_not_null()).then(text).alias(column)
 
 
-def _as_text(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+def _as_text(name: str, frame: pl.DataFrame, privacy: Privacy | None = None) -> pl.DataFrame:
     """A table as its CSV cells: declared columns, list columns joined, formula-like text neutralised."""
-    frame = conformed(name, frame)
+    frame = conformed(name, frame, privacy)
     frame = frame.with_columns(
         (pl.col(c).list.join(_JOINED[c]) if c in _JOINED else _json_text(c))
         for c, t in frame.schema.items() if isinstance(t, pl.List)
@@ -64,7 +65,8 @@ def write_csv(ds: Dataset, folder: str | os.PathLike[str], *, lock_timeout: floa
     become text: ``shape`` joined with ``|`` (``copilot_ide_chat:null|models:absent``),
     ``reasons`` of ``quarantine`` joined with a newline, any other list (``reports``'
     ``shard_sources``, ``wrappers_json``, ``wrapper_days``) as JSON text
-    (``["a.json","b.json"]``, ``[["2026-05-01","2026-05-02"]]``).
+    (``["a.json","b.json"]``, ``[["2026-05-01","2026-05-02"]]``).  A pseudonymized dataset's
+    successor tables are written in their pseudonymized form (``user_pid``, no login).
 
     Text that a spreadsheet would run as a formula is neutralised: a text cell (a label such as
     an editor, model, language, repository or scope name, a source path, ...) starting with
@@ -99,7 +101,7 @@ def write_csv(ds: Dataset, folder: str | os.PathLike[str], *, lock_timeout: floa
         for name in names:
             frame: pl.DataFrame = ds.tables[name] if name in ds.tables else getattr(ds, name)
             with naming(staging / f"{name}.csv"):
-                _as_text(name, frame).write_csv(staging / f"{name}.csv")
+                _as_text(name, frame, ds.privacy).write_csv(staging / f"{name}.csv")
 
     out = replace(folder, write, what="CSV export", ours=_ours, lock_timeout=lock_timeout)
     return [out / f"{name}.csv" for name in names]

@@ -75,9 +75,10 @@ import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal
 
 import orjson
@@ -109,6 +110,7 @@ from copilot_metrics.export._legacy import PARTITION_COLUMNS, arrow_partitioning
 from copilot_metrics.export.csv import write_csv
 from copilot_metrics.quarantine import enforce
 from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
+from copilot_metrics.successor.registry import Privacy
 from copilot_metrics.tables import ERROR_SCHEMA, SIDE_TABLES, TABLES, UNKNOWN_SCHEMA
 from copilot_metrics.validation import ValidationReport
 
@@ -117,6 +119,7 @@ __all__ = [
     "NULL_PARTITION",
     "PARTITION_COLUMNS",
     "SIDE_TABLES",
+    "ScannedTables",
     "arrow_partitioning",
     "read_parquet",
     "scan_parquet",
@@ -138,10 +141,10 @@ _PART_RE = re.compile(r"part-[0-9]{5}\.parquet\Z")
 # ---------------------------------------------------------------- writing
 
 
-def _metadata(name: str) -> dict[str, str]:
+def _metadata(name: str, privacy: Privacy | None = None) -> dict[str, str]:
     from copilot_metrics._version import __version__
 
-    doc, key = doc_and_key(name)
+    doc, key = doc_and_key(name, privacy)
     return {
         "copilot_metrics.version": __version__,
         "copilot_metrics.schema_hash": _schema.schema_hash(),
@@ -187,7 +190,7 @@ def _frame(ds: Dataset, name: str) -> pl.DataFrame:
     """Table or side table ``name`` of ``ds`` (a data table ``ds`` lacks: empty)."""
     if name in TABLES or name in REPORT_TABLES:
         frame = ds.tables.get(name)
-        return frame if frame is not None else pl.DataFrame(schema=schema_of(name))
+        return frame if frame is not None else pl.DataFrame(schema=schema_of(name, ds.privacy))
     side: pl.DataFrame = getattr(ds, name)
     return side
 
@@ -246,7 +249,7 @@ class ParquetWriter:
         """Write every file of ``ds`` at ``target`` (a new folder): the tables, ``_validation/``, the manifest last."""
         rows: dict[str, int] = {}
         for name in all_tables():
-            written = self._table(name, _frame(ds, name), target / name)
+            written = self._table(name, _frame(ds, name), target / name, ds.privacy)
             rows |= {f"{name}/{file}": count for file, count in written.items()}
         rows |= self._validation(ds.validation, target / _VALIDATION_DIR)
         manifest = _manifest_of(ds, target, rows)
@@ -255,13 +258,14 @@ class ParquetWriter:
                 orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS, default=_json_default)
             )
 
-    def _table(self, name: str, frame: pl.DataFrame, folder: Path) -> dict[str, int]:
+    def _table(self, name: str, frame: pl.DataFrame, folder: Path, privacy: Privacy | None = None) -> dict[str, int]:
         """Write one table as ``part-00000.parquet``, ... (at most 1,048,576 rows each; one empty file if none).
 
-        Returns each file's name and row count, in order.
+        A successor table of a pseudonymized dataset is written in its form ``privacy``.  Returns
+        each file's name and row count, in order.
         """
-        frame = conformed(name, frame)
-        schema = arrow_schema(schema_of(name), _metadata(name))
+        frame = conformed(name, frame, privacy)
+        schema = arrow_schema(schema_of(name, privacy), _metadata(name, privacy))
         starts = range(0, frame.height, _ROWS_PER_FILE) if frame.height else range(1)
         written: dict[str, int] = {}
         for number, start in enumerate(starts):
@@ -313,7 +317,10 @@ def write_parquet(
     Parameters
     ----------
     ds:
-        The dataset (from :func:`copilot_metrics.load` or :func:`read_parquet`).
+        The dataset (from :func:`copilot_metrics.load` or :func:`read_parquet`).  A
+        pseudonymized one (:func:`copilot_metrics.pseudonymize`) is written in its form
+        (``user_pid``, no login); the manifest's ``meta`` holds its ``key_fingerprint``, never
+        the key, so that :func:`read_parquet` gives it back as it was.
     root:
         The dataset folder (layout in :mod:`copilot_metrics.export.parquet`).  An existing folder is
         replaced only if it is empty, or a copilot-metrics dataset (holds ``_copilot_metrics.json``)
@@ -348,6 +355,10 @@ def write_parquet(
         ``lock_timeout``, or the file system refused a write (no space, no permission, a name too
         long, a path through a file): the message names ``root`` and the path that failed, and
         the previous dataset is left as it was.
+    PrivacyError
+        ``mode="merge"`` would mix data pseudonymized under different keys, or pseudonymized
+        data with identified data (``meta["key_fingerprint"]`` of each side; a side without user
+        rows takes the other's form).
 
     Notes
     -----
@@ -484,11 +495,19 @@ def _check_rest(path: Path, manifest: dict[str, Any], fmt: int) -> None:
     meta = manifest.get("meta")
     if meta is not None and not isinstance(meta, dict):
         raise _bad_manifest(path, "$.meta", "an object", meta)
+    fingerprint = (meta or {}).get("key_fingerprint")
+    if fingerprint is not None and not (isinstance(fingerprint, str) and re.fullmatch(r"[0-9a-f]{8}", fingerprint)):
+        raise _bad_manifest(path, "$.meta.key_fingerprint", "a key fingerprint (8 hex digits)", fingerprint)
     if fmt < 3:
         partitioning = manifest.get("partitioning", {})
         digests = partitioning.get("digests", {}) if isinstance(partitioning, dict) else None
         if not isinstance(digests, dict) or not all(isinstance(v, str) for v in digests.values()):
             raise _bad_manifest(path, "$.partitioning.digests", "an object of folder values and labels", digests)
+
+
+def _privacy(manifest: dict[str, Any]) -> Privacy | None:
+    """The pseudonymized form of a dataset's successor tables, as its manifest's ``meta`` says (``None``: none)."""
+    return Privacy.of(manifest.get("meta") or {})
 
 
 def _manifest(root: Path) -> dict[str, Any]:
@@ -544,11 +563,12 @@ def _verified(base: Path, manifest: dict[str, Any]) -> dict[str, list[Path]]:
     listed: dict[str, Any] | None = manifest.get("files")
     counts: dict[str, int] = manifest["rows"]
     out: dict[str, list[Path]] = {}
+    privacy = _privacy(manifest)
     for name in stored(manifest["format"]):
         expected = _expected_files(base, name, listed)
         total = 0
         for rel in expected:
-            rows = footer_rows(base / rel, name, stored_schema(name, manifest["format"]), exact=True)
+            rows = footer_rows(base / rel, name, stored_schema(name, manifest["format"], privacy), exact=True)
             if listed is not None:
                 _check_listed(base, name, rel, rows, listed[rel])
             total += rows
@@ -585,9 +605,9 @@ def _verified_validation(base: Path, manifest: dict[str, Any]) -> None:
 # ---------------------------------------------------------------- reading
 
 
-def _scan_table(name: str, paths: list[Path], fmt: int) -> pl.LazyFrame:
+def _scan_table(name: str, paths: list[Path], fmt: int, privacy: Privacy | None = None) -> pl.LazyFrame:
     """One table of a format-3 dataset: its ``part-NNNNN.parquet`` files in order."""
-    schema = schema_of(name)
+    schema = schema_of(name, privacy)
     if not paths:
         return pl.LazyFrame(schema=schema)
     frame = pl.scan_parquet([str(p) for p in paths], hive_partitioning=False)
@@ -600,13 +620,13 @@ def _open(root: str | os.PathLike[str]) -> tuple[Path, dict[str, Any], dict[str,
     manifest = _manifest(base)
     if manifest.get("format", 1) >= 3:
         files = _verified(base, manifest)
-        lazy = {name: _scan_table(name, paths, manifest["format"]) for name, paths in files.items()}
+        lazy = {name: _scan_table(name, paths, manifest["format"], _privacy(manifest)) for name, paths in files.items()}
     else:
         legacy = _legacy.verified(base, manifest)
         lazy = {name: _legacy.scan_table(name, base / name, found) for name, found in legacy.items()}
         files = {name: [path for path, _ in found] for name, found in legacy.items()}
     for name in all_tables():  # a side table the layout does not store (versions before format 4): empty
-        lazy.setdefault(name, pl.LazyFrame(schema=schema_of(name)))
+        lazy.setdefault(name, pl.LazyFrame(schema=schema_of(name, _privacy(manifest))))
         files.setdefault(name, [])
     lazy = {name: lazy[name] for name in all_tables()}
     _verified_validation(base, manifest)
@@ -666,7 +686,15 @@ def _check_contracts(base: Path, ds: Dataset) -> None:
         ) from exc
 
 
-def scan_parquet(root: str | os.PathLike[str]) -> dict[str, pl.LazyFrame]:
+class ScannedTables(dict[str, pl.LazyFrame]):
+    """What :func:`scan_parquet` returns: the lazy tables by name, and the dataset's ``meta`` (from its manifest)."""
+
+    def __init__(self, tables: Mapping[str, pl.LazyFrame], meta: Mapping[str, Any]) -> None:
+        super().__init__(tables)
+        self.meta: Mapping[str, Any] = MappingProxyType(dict(meta))
+
+
+def scan_parquet(root: str | os.PathLike[str]) -> ScannedTables:
     """Lazy frames over every table of a dataset written by :func:`write_parquet`, for data larger than memory.
 
     Before anything is returned, the dataset is checked as :func:`read_parquet` checks it (every
@@ -675,10 +703,13 @@ def scan_parquet(root: str | os.PathLike[str]) -> dict[str, pl.LazyFrame]:
 
     Returns
     -------
-    dict of str to LazyFrame
-        The ten data tables, then ``sources``, ``findings``, ``conflicts``, ``quarantine``,
-        ``versions`` (empty for a layout before format 4); each with its declared schema
-        (columns in order).  Filters on the scope columns or ``date``
+    ScannedTables
+        A dict of every table and side table by name (the ten data tables, then ``sources``,
+        ``findings``, ``conflicts``, ``quarantine``, ``versions`` (empty for a layout before
+        format 4), the successor tables and their side tables), each with its declared schema
+        (columns in order); its ``meta`` is the dataset's.  A pseudonymized dataset's
+        successor tables have their pseudonymized schemas (``user_pid``, no ``user_login``)
+        and ``meta["key_fingerprint"]`` names its key.  Filters on the scope columns or ``date``
         skip the row groups whose statistics exclude them (in a dataset of format 1 or 2, the
         partitions).
 
@@ -687,7 +718,8 @@ def scan_parquet(root: str | os.PathLike[str]) -> dict[str, pl.LazyFrame]:
     CopilotMetricsError
         As :func:`read_parquet`.
     """
-    return _open(root)[2]
+    _, manifest, lazy, _ = _open(root)
+    return ScannedTables(lazy, manifest.get("meta") or {})
 
 
 def read_parquet(root: str | os.PathLike[str], *, contracts: bool = True) -> Dataset:
@@ -697,7 +729,9 @@ def read_parquet(root: str | os.PathLike[str], *, contracts: bool = True) -> Dat
     (formats 1 and 2, written by copilot-metrics 0.1.0) are read too, rows by partition (scope,
     then month, nulls first); writing the result rewrites one in the current layout.
     ``validation`` and ``meta`` are restored from ``_validation/`` and the manifest (``meta`` as
-    JSON: dates become strings).
+    JSON: dates become strings).  A pseudonymized dataset is read back pseudonymized: its
+    ``meta["key_fingerprint"]`` (the manifest holds the fingerprint, never the key) and the
+    pseudonymized schemas of its successor tables.
 
     Nothing is read that the manifest does not vouch for: every file it lists must be there with
     its row count and the SHA-256 of its bytes, no other Parquet file may sit in a table's folder

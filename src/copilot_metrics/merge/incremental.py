@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from copilot_metrics import _schema
+from copilot_metrics import _pseudonyms, _schema
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.explode import explode_days
 from copilot_metrics.findings import CONTRACT_RULES, TABLE_RULES, table_findings
@@ -31,7 +31,7 @@ from copilot_metrics.merge.versions import (
     scope_clashes,
 )
 from copilot_metrics.sidetables import REPORT_VERSION_SCHEMA, SOURCE_FAMILY_COLUMNS, legacy_family
-from copilot_metrics.successor.registry import DRIFT_SCHEMA, REPORT_SCHEMA
+from copilot_metrics.successor.registry import DRIFT_SCHEMA, LOGIN_SCHEMA, REPORT_SCHEMA, ReportTable, report_tables
 from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
 from copilot_metrics.tables import (
     DAY_KEY,
@@ -112,16 +112,18 @@ def _as_json(frame: pl.DataFrame, source: pl.Expr | str, table: str) -> pl.DataF
     )
 
 
-def report_versions(parts: list[_Part], kept: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+def report_versions(parts: list[_Part], kept: Mapping[str, pl.DataFrame],
+                    specs: Mapping[str, ReportTable] = REPORT_TABLES) -> pl.DataFrame:
     """``ds.report_versions`` of merged report files: what their reads held that the tables ``kept`` do not.
 
     ``parts`` are the ``(label, scope, read)`` of every report file (a
     :class:`~copilot_metrics.successor.read.ReportRead` or what :func:`_report_parts` rebuilds);
-    ``kept`` the merged successor tables.  Each file's rows that did not win (another shard's copy of a
-    kept record, a losing report's), its own ``reports`` rows and its ``schema_drift`` rows.
+    ``kept`` the merged successor tables, ``specs`` their form.  Each file's rows that did not win
+    (another shard's copy of a kept record, a losing report's), its own ``reports`` rows and its
+    ``schema_drift`` rows.
     """
     out = [REPORT_VERSION_SCHEMA.to_frame()]
-    for name, spec in REPORT_TABLES.items():
+    for name, spec in specs.items():
         held = [p[2].tables[name] for p in parts if p[2].tables[name].height]
         if held:
             key = [*spec.key, "source"]
@@ -152,7 +154,10 @@ def _decoded(versions: pl.DataFrame, table: str, schema: pl.Schema) -> pl.DataFr
 
 
 def _report_parts(ds: Dataset, replaced: list[str]) -> list[_Part]:
-    """``ds``'s report files (but those in ``replaced``) as merge parts: kept rows and stored versions together."""
+    """``ds``'s report files (but those in ``replaced``) as merge parts: kept rows and stored versions together.
+
+    Rows in ``ds``'s form (pseudonymized ones keyed by ``user_pid``).
+    """
     files = conform("sources", ds.sources).filter((pl.col("family") == "reports")
                                                    & ~pl.col("source").is_in(replaced))
     versions = conform("report_versions", ds.report_versions)
@@ -161,7 +166,7 @@ def _report_parts(ds: Dataset, replaced: list[str]) -> list[_Part]:
         return []
     held = {name: pl.concat([ds.tables[name], _decoded(versions, name, spec.schema)]).filter(
         pl.col("source").is_in(list(scopes))).sort(list(spec.key), nulls_last=False, maintain_order=True)
-        for name, spec in REPORT_TABLES.items()}
+        for name, spec in report_tables(ds.privacy).items()}
     reports = _decoded(versions, "reports", REPORT_SCHEMA)
     drift = versions.filter(pl.col("table") == "schema_drift")
     parts: list[_Part] = []
@@ -329,6 +334,12 @@ def merge_into(
     Unlabelled files of two folders that cannot be one scope raise
     :class:`~copilot_metrics.errors.ScopeError`, as one load would (:func:`scope_clashes`).
 
+    Pseudonymized datasets merge when made under the same key (``meta["key_fingerprint"]``):
+    the same key gives the same pseudonyms, so user rows merge by ``user_pid`` as one load with
+    that key merges them by ``user_id``.  A side without identified rows (no user rows) takes
+    the other's form; different keys, or pseudonymized with identified data, raise
+    :class:`~copilot_metrics.errors.PrivacyError`.
+
     Best effort, where a side does not hold what a load of its files would:
 
     * a dataset without ``versions`` (read from layout format 3 or earlier): each of its kept
@@ -341,6 +352,8 @@ def merge_into(
       was set aside from is read again without it, its quarantine row names the file whose copy
       now wins, without ``day_index`` nor findings).
     """
+    base, new = _pseudonyms.adopt(base, new.meta), _pseudonyms.adopt(new, base.meta)  # one form, or PrivacyError
+    specs = report_tables(base.privacy)
     new = relabel(new, in_memory_renames(base.sources, new.sources))
     replaced = new.sources["source"].to_list()
     sides = (_side(base, replaced), _side(new, []))
@@ -352,7 +365,7 @@ def merge_into(
               for name, frame in tables.items()}
     # the successor reports: every file's read, rebuilt from both sides, merged as one load merges them
     parts = sorted([*_report_parts(base, replaced), *_report_parts(new, [])], key=lambda part: part[0])
-    merged = reports_merge.merge_reports(parts, ranked)
+    merged = reports_merge.merge_reports(parts, ranked, specs)
     tables |= merged.tables
     quarantine, still = _quarantine(sides, aside)
     findings = _findings(sides, still, tables, merged.findings)
@@ -363,8 +376,9 @@ def merge_into(
     drift = reports_merge.schema_drift([part[2].schema_drift for part in parts])
     return Dataset(tables, sources, quarantine, findings, conflicts, _report(sides, sources),
                    {**base.meta, **new.meta}, versions=versions, reports=merged.reports, schema_drift=drift,
-                   user_logins=reports_merge.user_logins(merged.tables["user_days"]),
-                   report_versions=report_versions(parts, merged.tables))
+                   user_logins=LOGIN_SCHEMA.to_frame() if base.privacy else reports_merge.user_logins(
+                       merged.tables["user_days"]),
+                   report_versions=report_versions(parts, merged.tables, specs))
 
 
 def _compete(

@@ -36,6 +36,7 @@ from copilot_metrics.successor.registry import (
     MERGED_REPORT_SCHEMA,
     RECORD_IDS,
     TABLES,
+    ReportTable,
 )
 from copilot_metrics.tables import CONFLICT_SCHEMA, FINDING_SCHEMA
 
@@ -110,8 +111,9 @@ def report_times(
     ).drop("_c")
 
 
-def _record_key(name: str) -> list[str]:
-    return [*_UNIT, *(c.name for c in RECORD_IDS[TABLES[name].grain])]
+def _record_key(spec: ReportTable) -> list[str]:
+    """Scope, date and the record ids (their pseudonyms in a pseudonymized form) of ``spec``'s rows."""
+    return list(spec.key[:len(_UNIT) + len(RECORD_IDS[spec.grain])])
 
 
 def _content_hash(frame: pl.DataFrame) -> pl.Expr:
@@ -120,17 +122,19 @@ def _content_hash(frame: pl.DataFrame) -> pl.Expr:
 
 
 def merge_reports(
-    parts: Sequence[tuple[str, dict[str, str | None], ReportRead]], ranked: pl.DataFrame
+    parts: Sequence[tuple[str, dict[str, str | None], ReportRead]], ranked: pl.DataFrame,
+    specs: Mapping[str, ReportTable] = TABLES,
 ) -> MergedReports:
     """Merge the successor reports of a load.
 
     ``parts`` are ``(file label, scope labels, ReportRead)`` of every report file read, in any
     order; ``ranked`` is ``ds.sources`` ranked (``source``, ``rank``, ``export_time``,
-    ``precedence_basis``).
+    ``precedence_basis``).  ``specs``: the tables' form (a pseudonymized one,
+    :func:`~copilot_metrics.successor.registry.report_tables`, keys user rows by ``user_pid``).
     """
     rank = ranked.select("source", pl.col("rank").alias("_rank"))
-    tables = {name: pl.concat([p[2].tables[name] for p in parts]) if parts else TABLES[name].schema.to_frame()
-              for name in TABLES}
+    tables = {name: pl.concat([p[2].tables[name] for p in parts]) if parts else specs[name].schema.to_frame()
+              for name in specs}
     # every row's record and content: which file and report it came from
     longs = []
     for name, frame in tables.items():
@@ -138,8 +142,8 @@ def merge_reports(
             continue
         longs.append(frame.select(
             *_UNIT, pl.lit(family_of(name)).alias("family"),
-            pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in _record_key(name)[5:]] or [pl.lit("")],
-                          separator="|").alias("_rec"),
+            pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in _record_key(specs[name])[5:]]
+                          or [pl.lit("")], separator="|").alias("_rec"),
             "report_id", "source", pl.format("{}:{}", pl.lit(name), _content_hash(frame)).alias("_h"),
         ))
     unit_cols = [*_UNIT, "family"]
@@ -168,11 +172,11 @@ def merge_reports(
     chosen = per_report.join(winners.select(*unit_cols, "report_id"), on=[*unit_cols, "report_id"],
                              nulls_equal=True).select(*unit_cols, "_rec", "report_id",
                                                       pl.col("_chosen").alias("source"))
-    merged = {name: _keep(name, frame, chosen) for name, frame in tables.items()}
+    merged = {name: _keep(specs[name], frame, chosen) for name, frame in tables.items()}
     losers = units.filter(pl.col("_status") == "superseded").select(*unit_cols, "report_id")
     loser_rows = per_report.join(losers, on=[*unit_cols, "report_id"], nulls_equal=True).select(
         *unit_cols, "_rec", "report_id", pl.col("_chosen").alias("source"))
-    conflicts = _conflicts(tables, merged, loser_rows)
+    conflicts = _conflicts(tables, merged, loser_rows, specs)
     status = units.select(*unit_cols, "report_id", "_status")
     return MergedReports(
         tables=merged,
@@ -188,20 +192,20 @@ def _empty(tables: dict[str, pl.DataFrame]) -> MergedReports:
                          FINDING_SCHEMA.to_frame(), _COUNTS.to_frame())
 
 
-def _keep(name: str, frame: pl.DataFrame, chosen: pl.DataFrame) -> pl.DataFrame:
+def _keep(spec: ReportTable, frame: pl.DataFrame, chosen: pl.DataFrame) -> pl.DataFrame:
     """The rows of ``frame`` from the chosen file of each record of each unit's winning report, sorted by key."""
     if frame.height == 0:
         return frame
     keyed = frame.with_columns(
-        pl.lit(family_of(name)).alias("family"),
-        pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in _record_key(name)[5:]] or [pl.lit("")],
+        pl.lit(family_of(spec.name)).alias("family"),
+        pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in _record_key(spec)[5:]] or [pl.lit("")],
                       separator="|").alias("_rec"))
     kept = keyed.join(chosen, on=[*_UNIT, "family", "_rec", "report_id", "source"], how="semi", nulls_equal=True)
-    return kept.drop("family", "_rec").sort(list(TABLES[name].key), nulls_last=False, maintain_order=True)
+    return kept.drop("family", "_rec").sort(list(spec.key), nulls_last=False, maintain_order=True)
 
 
-def _key_json(name: str) -> pl.Expr:
-    ids = [c for c in TABLES[name].key if c not in ("enterprise", "org", "date")]
+def _key_json(spec: ReportTable) -> pl.Expr:
+    ids = [c for c in spec.key if c not in ("enterprise", "org", "date")]
     return pl.struct(ids).struct.json_encode()
 
 
@@ -211,7 +215,8 @@ def _as_text(column: str, side: str) -> pl.Expr:
     return value.list.join(",") if column == "shape" else value.cast(pl.String)
 
 
-def _conflicts(tables: dict[str, pl.DataFrame], merged: dict[str, pl.DataFrame], losers: pl.DataFrame) -> pl.DataFrame:
+def _conflicts(tables: dict[str, pl.DataFrame], merged: dict[str, pl.DataFrame], losers: pl.DataFrame,
+               specs: Mapping[str, ReportTable]) -> pl.DataFrame:
     """Every value a superseded report's rows hold that differs from the kept rows (``(row)`` for a row in one only)."""
     if losers.height == 0:
         return CONFLICT_SCHEMA.to_frame()
@@ -222,10 +227,10 @@ def _conflicts(tables: dict[str, pl.DataFrame], merged: dict[str, pl.DataFrame],
         mine = losers.filter(pl.col("family") == family)
         if frame.height == 0 or mine.height == 0:
             continue
-        key = list(TABLES[name].key)
+        key = list(specs[name].key)
         keyed = frame.with_columns(
-            pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in _record_key(name)[5:]] or [pl.lit("")],
-                          separator="|").alias("_rec"), pl.lit(family).alias("family"))
+            pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in _record_key(specs[name])[5:]]
+                          or [pl.lit("")], separator="|").alias("_rec"), pl.lit(family).alias("family"))
         other = keyed.join(mine, on=[*unit_cols, "_rec", "report_id", "source"], how="semi", nulls_equal=True)
         units = mine.select(*_UNIT).unique()
         kept = merged[name].join(units, on=list(_UNIT), how="semi", nulls_equal=True)
@@ -244,7 +249,7 @@ def _conflicts(tables: dict[str, pl.DataFrame], merged: dict[str, pl.DataFrame],
             pl.col("other_source").fill_null(pl.col("other_source").drop_nulls().first().over(list(_UNIT))),
         ).join(units, on=list(_UNIT), how="semi", nulls_equal=True)
         common = [pl.col("enterprise"), pl.col("org"), pl.lit(None, pl.String).alias("team"), pl.col("date"),
-                  pl.lit(name).alias("table"), _key_json(name).alias("key")]
+                  pl.lit(name).alias("table"), _key_json(specs[name]).alias("key")]
         pieces = [joined.filter(pl.col("_k").is_null() | pl.col("_o").is_null()).select(
             *common, pl.lit("(row)").alias("column"),
             pl.when(pl.col("_k")).then(pl.lit("present")).otherwise(pl.lit("absent")).alias("kept_value"),

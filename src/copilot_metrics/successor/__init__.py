@@ -34,6 +34,7 @@ from copilot_metrics.successor.registry import (
     REPORT_SCHEMA,
     TABLES,
     Column,
+    Privacy,
     ReportTable,
     column_kind,
 )
@@ -65,20 +66,22 @@ __all__ = [
 ]
 
 
-def contract(name: str) -> pa.DataFrameSchema:
+def contract(name: str, privacy: Privacy | None = None) -> pa.DataFrameSchema:
     """The pandera schema of successor table ``name``, built by the legacy tables' generator.
 
     :func:`copilot_metrics.contracts.model_for` reads only ``name``, ``doc``, ``schema`` and
     ``key`` of its spec, which :class:`ReportTable` has with the same meaning (exact columns and
     dtypes, integers ``>= 0``, a unique natural key).  Its annotations drop a ``Datetime``'s time
     zone, so the UTC timestamp columns are set back to ``Datetime("us", "UTC")`` here.
+    ``privacy``: the contract of the table's pseudonymized form (a pseudonymized dataset's
+    ``ds.privacy``: ``user_pid`` in the key, no login), derived from the same declaration.
     """
     import polars as pl
 
     from copilot_metrics import contracts
     from copilot_metrics.tables import TableSpec
 
-    spec: Any = TABLES[name]
+    spec: Any = TABLES[name].pseudonymized(privacy)
     schema = contracts.model_for(cast("TableSpec", spec)).to_schema()
-    zoned = {c.name: {"dtype": c.dtype} for c in TABLES[name].columns if isinstance(c.dtype, pl.Datetime)}
+    zoned = {c.name: {"dtype": c.dtype} for c in spec.columns if isinstance(c.dtype, pl.Datetime)}
     return schema.update_columns(zoned) if zoned else schema

@@ -20,8 +20,11 @@ Column kinds: ``additive`` (may be summed), ``distinct`` (distinct users of one 
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import polars as pl
 
@@ -33,15 +36,20 @@ __all__ = [
     "KINDS",
     "LOGIN_SCHEMA",
     "MERGED_REPORT_SCHEMA",
+    "PSEUDONYMS",
     "QUARANTINE_SCHEMA",
+    "QUASI_IDENTIFIERS",
     "RECORD_IDS",
     "REPORT_SCHEMA",
     "SCOPE",
     "TABLES",
     "VOCABULARY",
     "Column",
+    "Privacy",
+    "Pseudonym",
     "ReportTable",
     "column_kind",
+    "report_tables",
 ]
 
 Kind = Literal["key", "additive", "distinct", "snapshot", "average", "quantile", "flag", "attribute"]
@@ -87,6 +95,86 @@ RECORD_IDS: dict[str, tuple[Column, ...]] = {
     "repo": (_c("repo_id", _I, "key"),),
     "wrapper": (),
 }
+
+@dataclass(frozen=True)
+class Pseudonym:
+    """How one id column is pseudonymized (SUCCESSOR.md §5.9): ``id`` becomes ``pid``, ``drops`` leave with it.
+
+    ``pid`` is text: ``prefix`` + the first 16 hex digits of HMAC-SHA256(key, ``b"<kind>_id:"`` +
+    the decimal id) (:func:`copilot_metrics.pseudonym`).
+    """
+
+    kind: str
+    id: str
+    pid: str
+    prefix: str
+    drops: tuple[str, ...]
+
+
+#: The ids a pseudonymized dataset may hold as pseudonyms, by kind: ``user`` always, ``team`` and
+#: ``repo`` on request (``pseudonymize(teams=True, repositories=True)``).
+PSEUDONYMS: dict[str, Pseudonym] = {p.kind: p for p in (
+    Pseudonym("user", "user_id", "user_pid", "u_", ("user_login",)),
+    Pseudonym("team", "team_id", "team_pid", "t_", ("slug",)),
+    Pseudonym("repo", "repo_id", "repo_pid", "r_", ("repo_owner_name", "repo_name")),
+)}
+#: Versions and sampling times: with the day, they single a person out (dropped unless kept on request).
+QUASI_IDENTIFIERS: tuple[str, ...] = (
+    "ide_version", "plugin", "plugin_version", "ide_sampled_at", "ide_sampled_at_raw", "plugin_sampled_at",
+    "plugin_sampled_at_raw", "client_version", "sampled_at", "sampled_at_raw",
+)
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """A pseudonymized form of the successor tables: which ids became pseudonyms, which columns left.
+
+    Applied to a table's declared columns (:meth:`ReportTable.pseudonymized`), it gives the
+    pseudonymized table's columns: each id of ``kinds`` replaced, in place, by its pseudonym (a
+    ``String`` key column, :data:`PSEUDONYMS`), the labels dropped with it, and with
+    ``quasi_identifiers_dropped`` the :data:`QUASI_IDENTIFIERS`.  A pseudonymized dataset says
+    which form it has in its ``meta`` (:meth:`meta`, read back by :meth:`of`).
+
+    >>> TABLES["user_teams"].pseudonymized(Privacy()).key[-2:]
+    ('team_id', 'user_pid')
+    """
+
+    kinds: tuple[str, ...] = ("user",)
+    quasi_identifiers_dropped: bool = True
+
+    def renamed(self, column: str) -> str:
+        """The name ``column`` has in this form (an id of ``kinds``: its pseudonym)."""
+        return next((PSEUDONYMS[k].pid for k in self.kinds if PSEUDONYMS[k].id == column), column)
+
+    @property
+    def dropped(self) -> frozenset[str]:
+        """The columns this form drops."""
+        quasi = QUASI_IDENTIFIERS if self.quasi_identifiers_dropped else ()
+        return frozenset((*(d for k in self.kinds for d in PSEUDONYMS[k].drops), *quasi))
+
+    def columns(self, columns: tuple[Column, ...]) -> tuple[Column, ...]:
+        """``columns`` in this form: ids become their pseudonyms (text), dropped columns leave."""
+        return tuple(Column(self.renamed(c.name), _S, c.kind) if self.renamed(c.name) != c.name else c
+                     for c in columns if c.name not in self.dropped)
+
+    def meta(self) -> dict[str, str]:
+        """What a dataset's ``meta`` says of this form (beside its ``key_fingerprint``)."""
+        return {"pseudonymized": ", ".join(self.kinds),
+                "quasi_identifiers": "dropped" if self.quasi_identifiers_dropped else "kept"}
+
+    @classmethod
+    def of(cls, meta: Mapping[str, Any]) -> Privacy | None:
+        """The form a dataset's ``meta`` declares: ``None`` without a ``key_fingerprint`` (not pseudonymized).
+
+        >>> Privacy.of({"key_fingerprint": "0a1b2c3d", "pseudonymized": "user, repo", "quasi_identifiers": "kept"})
+        Privacy(kinds=('user', 'repo'), quasi_identifiers_dropped=False)
+        """
+        if meta.get("key_fingerprint") is None:
+            return None
+        named = [k.strip() for k in str(meta.get("pseudonymized") or "user").split(",")]
+        kinds = tuple(k for k in PSEUDONYMS if k in named)
+        return cls(kinds or ("user",), meta.get("quasi_identifiers", "dropped") != "kept")
+
 
 _BOOK: tuple[Column, ...] = (
     _c("source", _S, "attribute", None), _c("extras", _S, "attribute", None),
@@ -138,16 +226,23 @@ class ReportTable:
     dims: tuple[Column, ...]
     measures: tuple[Column, ...]
     doc: str
+    privacy: Privacy | None = None
 
     @property
     def columns(self) -> tuple[Column, ...]:
-        """Every column, in order."""
-        return (*SCOPE, *RECORD_IDS[self.grain], *self.dims, *self.measures, *_BOOK)
+        """Every column, in order (in the table's pseudonymized form when it has one)."""
+        columns = (*SCOPE, *RECORD_IDS[self.grain], *self.dims, *self.measures, *_BOOK)
+        return self.privacy.columns(columns) if self.privacy else columns
 
     @property
     def key(self) -> tuple[str, ...]:
-        """The natural key: scope, date, record ids, dimensions."""
-        return (*(c.name for c in SCOPE), *(c.name for c in RECORD_IDS[self.grain]), *(c.name for c in self.dims))
+        """The natural key: scope, date, record ids (their pseudonyms in a pseudonymized form), dimensions."""
+        names = (*(c.name for c in SCOPE), *(c.name for c in RECORD_IDS[self.grain]), *(c.name for c in self.dims))
+        return tuple(self.privacy.renamed(n) for n in names) if self.privacy else names
+
+    def pseudonymized(self, privacy: Privacy | None) -> ReportTable:
+        """The table in the pseudonymized form ``privacy`` (``None``: as declared, identified)."""
+        return dataclasses.replace(self, privacy=privacy)
 
     @property
     def schema(self) -> pl.Schema:
@@ -325,6 +420,17 @@ _SPECS: tuple[ReportTable, ...] = (
 
 #: Every successor table, by name, parents before children.
 TABLES: dict[str, ReportTable] = {spec.name: spec for spec in _SPECS}
+
+@functools.cache
+def report_tables(privacy: Privacy | None = None) -> dict[str, ReportTable]:
+    """Every successor table in the form ``privacy`` (``None``: :data:`TABLES`; see :meth:`Privacy.of`).
+
+    >>> days = report_tables(Privacy())["user_days"].schema
+    >>> days["user_pid"], "user_id" in days, "user_login" in days
+    (String, False, False)
+    """
+    return TABLES if privacy is None else {name: spec.pseudonymized(privacy) for name, spec in TABLES.items()}
+
 
 #: Documented values; others are kept and reported (``unknown_value``).
 VOCABULARY: dict[str, frozenset[object]] = {
