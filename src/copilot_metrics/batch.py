@@ -167,11 +167,14 @@ class ReadMemory:
     ``seen``: a range already parsed in the batch is known without parsing.  ``scanned`` and
     ``sha256`` hold the last input's scan and digest, so that an input read a second time (it
     repeats a date: read on its own) is not scanned nor hashed again; :meth:`forget` lets them go.
+    ``scans`` and ``hashes`` count the inputs scanned and hashed with this memory.
     """
 
     fingerprints: dict[bytes, tuple[str, bytes]] = field(default_factory=dict)
     scanned: tuple[bytes, _scan.Scan | None] | None = None
     sha256: tuple[bytes, str] | None = None
+    scans: int = 0
+    hashes: int = 0
 
     def forget(self) -> None:
         """Let the last input's bytes go."""
@@ -289,6 +292,7 @@ def _scanned_versions(
         found = _scan.scan(raw, dates=False)
         if memory is not None:
             memory.scanned = (data, found)
+            memory.scans += 1
     if found is None:
         return None
     fingerprints = memory.fingerprints if memory is not None and seen is not None else None
@@ -527,6 +531,7 @@ def _read_row(
         sha256 = hashlib.sha256(data).hexdigest()
         if memory is not None:
             memory.sha256 = (data, sha256)
+            memory.hashes += 1
     return sidetables.source_row(
         source, scope, read_state(len(out.quarantine)), sha256=sha256, size=len(data),
         layout=decoded.layout, days=len(versions.dates) + (decoded.cut is not None), days_valid=len(valid_dates),
