@@ -75,8 +75,6 @@ _OPEN = {
     # (main, after this branch) usage/continuity.py maps the legacy series to the successor's by block key and
     # users path, written out: could read tables.FEATURES (block, users_key) (owner: usage2)
     "blocks": {"successor/read.py", "usage/continuity.py"},
-    # a repeated date's earlier copies become finding rows built as dicts (owner: readpath)
-    "side rows": {"merge/repeats.py"},
     # a quarantined day's date parsed without the calendar rule (year 0 is let through): should use
     # tables.calendar_date (unowned in this phase)
     "calendar": {"merge/incremental.py"},
@@ -137,26 +135,82 @@ def test_a_scope_display_name_is_written_once() -> None:
     assert plot.__dict__["scope_label"] is summary.scope_label  # plot.scope_label: summary's, one rule
 
 
+#: The columns of each side table a row is built by a constructor for, written here by hand (the scope
+#: columns aside: a literal row spreads them from a mapping, or names them).
+_SIDE_COLUMNS = (
+    {"source", "day_index", "date", "json_path", "rule", "value", "message"},  # validation.errors
+    {"source", "day_index", "date", "json_path"},  # validation.unknown_fields
+    {"source", "day_index", "date", "stage", "reasons", "day_json", "record_json"},  # quarantine
+    {"source", "date", "table", "json_path", "rule", "severity", "message", "value"},  # findings
+    {"date", "table", "key", "column", "kept_value", "other_value", "kept_source", "other_source"},  # conflicts
+    {"source", "date", "label", "occurrence", "version", "day_json"},  # versions
+    {"date", "source", "same_as"},  # identical (inside a load)
+)
+#: What the report rows of a load are appended to (:class:`copilot_metrics.validation.Rows`), by name.
+_SIDE_RECEIVERS = {"errors", "error_rows", "unknown", "unknown_rows", "quarantine", "identical", "findings",
+                   "conflicts", "versions"}
+
+
 def _side_rows_built_as_frames(tree: ast.Module) -> bool:
-    """``pl.DataFrame(rows, schema=X_SCHEMA)`` of a side table's schema imported from tables or sidetables."""
+    """A side table's row written out rather than built by its constructor in sidetables.
+
+    ``pl.DataFrame(rows, schema=X_SCHEMA)`` of a side table's schema imported from tables or sidetables; a
+    dict literal of a side table's columns (its scope columns aside); values appended one by one to a side
+    table's rows (``errors.append(source, None, ...)``, not ``errors.append(*error_row(...))``).
+    """
     side = {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
             and node.module in ("copilot_metrics.tables", "copilot_metrics.sidetables")
             for alias in node.names if alias.name.endswith("_SCHEMA")}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "DataFrame" \
-                and node.args:
+        if isinstance(node, ast.Dict):
+            keys = {k.value for k in node.keys if isinstance(k, ast.Constant)} - {"enterprise", "org", "team"}
+            if keys in _SIDE_COLUMNS:
+                return True
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if node.func.attr == "DataFrame" and node.args:
             for keyword in node.keywords:
                 if keyword.arg == "schema" and isinstance(keyword.value, ast.Name) and keyword.value.id in side:
                     return True
+        receiver = node.func.value
+        name = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", None)
+        # one row: a value, a row built before (``*row``) or a constructor's (``*error_row(...)``)
+        one = len(node.args) == 1 and (not isinstance(node.args[0], ast.Starred) or isinstance(
+            node.args[0].value, ast.Name) or (isinstance(node.args[0].value, ast.Call)
+                                              and ast.unparse(node.args[0].value.func).endswith("_row")))
+        if node.func.attr == "append" and name in _SIDE_RECEIVERS and node.args and not one:
+            return True
     return False
 
 
 def test_side_table_rows_are_built_by_their_constructors() -> None:
     found = {name for name, tree in _trees() if _side_rows_built_as_frames(tree)}
-    assert found - _OPEN["side rows"] == set()  # sidetables.frame_of of rows from error_row, finding_row...
-    restated = "from copilot_metrics.tables import FINDING_SCHEMA as F\nx = pl.DataFrame(rows, schema=F)\n"
-    assert _side_rows_built_as_frames(ast.parse(restated))
-    assert not _side_rows_built_as_frames(ast.parse("x = pl.DataFrame(schema=FINDING_SCHEMA)\n"))
+    # sidetables.py declares the constructors: the one place a row is written out
+    assert found == {"sidetables.py"}  # sidetables.frame_of of rows from error_row, finding_row...
+    for restated in (
+        "from copilot_metrics.tables import FINDING_SCHEMA as F\nx = pl.DataFrame(rows, schema=F)\n",
+        'row = {"source": s, "day_index": i, "date": d, "json_path": p, "rule": r, "value": None, "message": m}\n',
+        'row = {"source": s, **scope, "date": d, "table": "days", "json_path": p, "rule": r, "severity": "info",\n'
+        '       "message": m, "value": None}\n',
+        "self.identical.append(*key, date, ref.label, first)\n",
+        "out.errors.append(source, index, None, path, rule, None, message)\n",
+        "out.errors.append(*(source, index, None, path, rule, None, message))\n",
+    ):
+        assert _side_rows_built_as_frames(ast.parse(restated)), restated
+    for built in (
+        "x = pl.DataFrame(schema=FINDING_SCHEMA)\n",
+        "out.errors.append(*error_row(source, index, None, path, rule, None, message))\n",
+        "self.identical.append(*identical_row(key, date, ref.label, first))\n",
+        "self.positions.append(ref.label, date, index)\n",  # not a side table (quarantine.POSITIONS_SCHEMA)
+        "found.append(frame)\n",
+        'row = {"source": s, "date": d}\n',
+    ):
+        assert not _side_rows_built_as_frames(ast.parse(built)), built
+
+
+def test_an_error_row_is_read_by_name_in_the_schemas_order() -> None:
+    assert sidetables.ErrorRow._fields == ("source", "day_index", "date", "json_path", "rule", "value", "message")
+    assert tuple(sidetables.ERROR_SCHEMA) == sidetables.ErrorRow._fields
 
 
 def test_the_leaf_tables_and_the_table_of_each_path() -> None:

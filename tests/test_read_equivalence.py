@@ -22,7 +22,6 @@ import orjson
 import pytest
 
 import copilot_metrics as cm
-from copilot_metrics import _scan
 from copilot_metrics.batch import ReadMemory, day_versions, plan_batches, process_batch, read_input, source_row
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import CopilotMetricsError
@@ -230,22 +229,22 @@ def assert_frame_equal_(left: Any, right: Any) -> None:
     assert_frame_equal(left, right)
 
 
-def test_a_file_read_again_on_its_own_is_not_scanned_nor_hashed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_read_again_on_its_own_is_not_scanned_nor_hashed_again() -> None:
     data = b'[{"date": "2024-06-01"}, {"date": "2024-06-01", "total_active_users": 2}]'
     memory = ReadMemory()
     first = read_input(data, source="f.json", seen={}, memory=memory)
     assert first.repeated_dates
     assert memory.scanned is not None
     assert memory.scanned[0] is data
+    assert (memory.scans, memory.hashes) == (1, 1)
     assert sorted(date for date, _ in memory.fingerprints.values()) == ["2024-06-01", "2024-06-01"]  # 2 ranges
-
-    def refuse(*_: object, **__: object) -> None:
-        raise AssertionError("scanned again")
-
-    monkeypatch.setattr(_scan, "scan", refuse)
     again = read_input(data, source="f.json", memory=memory)  # what _read_alone does
+    assert (memory.scans, memory.hashes) == (1, 1)  # neither scanned nor hashed a second time
     assert again.source["sha256"] == first.source["sha256"]
     assert again.source["days"] == 2
+    other = data.replace(b"2}", b"3}")
+    read_input(other, source="g.json", memory=memory)  # other bytes: scanned and hashed
+    assert (memory.scans, memory.hashes) == (2, 2)
     memory.forget()
     assert memory.scanned is None
     assert memory.sha256 is None

@@ -214,33 +214,32 @@ def test_content_digest_matches_todays_repeat_key() -> None:
     assert content_groups([one, cases["key order"], cases["indented"], cases["1.0"]]) == [0, 1, 0, 3]
 
 
-def test_linear_number_of_scanner_calls(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_linear_number_of_scanner_calls() -> None:
     """Each document is handed to msgspec once when it starts a line, twice when glued to the one before."""
-    calls = 0
-
-    class Counting:
-        def __init__(self, inner: object) -> None:
-            self.inner = inner
-
-        def decode(self, buf: memoryview) -> object:
-            nonlocal calls
-            calls += 1
-            return self.inner.decode(buf)  # type: ignore[attr-defined]
-
-    monkeypatch.setattr(_scan, "_ARRAY", Counting(_scan._ARRAY))
-    monkeypatch.setattr(_scan, "_VALUE", Counting(_scan._VALUE))
     docs = 2000
     data = b"".join(b"[" + (A if i % 2 else B) + b"]\n" for i in range(docs))
     s = scan(data)
     assert s is not None
     assert (s.layout, s.days, len(s)) == ("ndjson-arrays", docs, 2)
-    assert calls == docs  # each ends where the next line starts: read once
-    calls = 0
+    assert s.scanner_calls == docs  # each ends where the next line starts: read once
     glued = b"".join(b"[" + (A if i % 2 else B) + b"]" for i in range(docs))
     s = scan(glued)
     assert s is not None
     assert (s.layout, s.days, len(s)) == ("concatenated-json", docs, 2)
-    assert calls == 2 * docs - 1  # its end found, then its elements; the last one ends the file: read once
+    assert s.scanner_calls == 2 * docs - 1  # its end found, then its elements; the last one ends the file: read once
+
+
+def test_scanner_calls_of_one_array_and_of_pretty_documents() -> None:
+    s = scan(b"[" + A + b"," + B + b"]")
+    assert s is not None
+    assert s.scanner_calls == 1  # no line starts after the first: scanned to the end, once
+    pretty = b"[\n  " + A_PRETTY + b"\n]\n" + b"[\n  " + A_PRETTY + b"\n]\n" + b"{" + A[1:] + b"\n"
+    s = scan(pretty)
+    assert s is not None
+    assert (s.layout, s.days) == ("concatenated-json", 3)
+    # the first array ends where the second starts a line: once; so does the second before the object;
+    # the object ends the file: once
+    assert s.scanner_calls == 3
 
 
 # ------------------------------------------------------------------ property: same days as decode

@@ -105,6 +105,10 @@ class Scan:
         Per day of the file, the number (from 0) of the top-level document holding it: 0 for
         every day of ``array`` and ``object``, the line among the non-blank lines for NDJSON,
         the document for ``concatenated-json``.
+    scanner_calls:
+        How many times msgspec's scanner was handed a top-level document (to find where it ends,
+        or its elements; the reading of each distinct range's date not counted): once per
+        document that ends where the next line starts, twice for one glued to the next.
     """
 
     layout: str
@@ -115,6 +119,7 @@ class Scan:
     dates: list[str]
     copies: list[int]
     documents: list[int]
+    scanner_calls: int = 0
 
     def __len__(self) -> int:
         """The number of distinct ranges."""
@@ -172,10 +177,28 @@ def content_groups(days: Sequence[Any]) -> list[int]:
     return [first.setdefault(content_digest(day), k) for k, day in enumerate(days)]
 
 
+class _Scanner:
+    """msgspec's two document scanners, counting the calls (:attr:`Scan.scanner_calls`)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def array(self, buf: memoryview) -> list[msgspec.Raw]:
+        """The elements of the array ``buf`` holds, each a raw view."""
+        self.calls += 1
+        return _ARRAY.decode(buf)
+
+    def value(self, buf: memoryview) -> None:
+        """Check that ``buf`` holds one JSON value."""
+        self.calls += 1
+        _VALUE.decode(buf)
+
+
 class _Builder:
     """Collects the ranges of one file: a dictionary of fingerprints, one entry per distinct range."""
 
     def __init__(self, data: bytes, dates: bool = True) -> None:
+        self.scanner = _Scanner()
         self.data = data
         self.with_dates = dates
         self.view = memoryview(data)
@@ -221,10 +244,13 @@ class _Builder:
                 dates.append(_DATED.decode(self.view[start:end]).date)
             except (msgspec.DecodeError, RecursionError):  # no string date (ValidationError), or bad text
                 return None
-        return Scan(layout, self.data, self.starts, self.ends, self.fingerprints, dates, self.copies, self.documents)
+        return Scan(layout, self.data, self.starts, self.ends, self.fingerprints, dates, self.copies, self.documents,
+                    self.scanner.calls)
 
 
-def _document(view: memoryview, pos: int, starts: _LineStarts) -> tuple[int, list[msgspec.Raw] | None] | None:
+def _document(
+    view: memoryview, pos: int, starts: _LineStarts, scanner: _Scanner
+) -> tuple[int, list[msgspec.Raw] | None] | None:
     """The JSON document starting at ``pos``: where it ends, and its elements if it is an array.
 
     ``None`` if it is not valid JSON for msgspec (cut short, say); the end excludes the
@@ -235,14 +261,14 @@ def _document(view: memoryview, pos: int, starts: _LineStarts) -> tuple[int, lis
     """
     array = view[pos] == 0x5B
     elements: list[msgspec.Raw] | None = None
-    quick = _up_to_next_line_start(view, pos, array, starts)
+    quick = _up_to_next_line_start(view, pos, array, starts, scanner)
     if quick is not None:
         return quick
     try:
         if array:
-            elements = _ARRAY.decode(view[pos:])
+            elements = scanner.array(view[pos:])
         else:
-            _VALUE.decode(view[pos:])
+            scanner.value(view[pos:])
     except msgspec.DecodeError as exc:
         match = _TRAILING.match(str(exc))
         if match is None:
@@ -260,7 +286,7 @@ def _document(view: memoryview, pos: int, starts: _LineStarts) -> tuple[int, lis
     while view[end - 1] in b" \t\r\n":  # the whitespace before the next document (usually 1 byte)
         end -= 1
     try:
-        return end, _ARRAY.decode(view[pos:end]) if array else None
+        return end, scanner.array(view[pos:end]) if array else None
     except (msgspec.DecodeError, RecursionError):  # pragma: no cover - msgspec read it a moment ago
         return None
 
@@ -289,7 +315,7 @@ class _LineStarts:
 
 
 def _up_to_next_line_start(
-    view: memoryview, pos: int, array: bool, starts: _LineStarts
+    view: memoryview, pos: int, array: bool, starts: _LineStarts, scanner: _Scanner
 ) -> tuple[int, list[msgspec.Raw] | None] | None:
     """The document at ``pos`` when it ends just before the next line starting with ``[`` or ``{``.
 
@@ -305,9 +331,9 @@ def _up_to_next_line_start(
     while end > pos and view[end - 1] in b" \t\r\n":
         end -= 1
     try:
-        elements = _ARRAY.decode(view[pos:end]) if array else None
+        elements = scanner.array(view[pos:end]) if array else None
         if not array:
-            _VALUE.decode(view[pos:end])
+            scanner.value(view[pos:end])
     except (msgspec.DecodeError, RecursionError):
         return None
     return end, elements
@@ -336,7 +362,7 @@ def scan(data: bytes, *, dates: bool = True) -> Scan | None:
         return None
     build = _Builder(data, dates)
     starts = _LineStarts(data)
-    found = _document(view, pos, starts)
+    found = _document(view, pos, starts, build.scanner)
     if found is None:
         return None
     end, elements = found
@@ -367,7 +393,7 @@ def scan(data: bytes, *, dates: bool = True) -> Scan | None:
             return None
         pos = nxt
         document += 1
-        found = _document(view, pos, starts)
+        found = _document(view, pos, starts, build.scanner)
         if found is None:  # a document cut short, or bad JSON: today's path says which
             return None
         end, elements = found

@@ -46,7 +46,7 @@ from copilot_metrics.errors import CopilotMetricsError, FormatError
 from copilot_metrics.explode import explode_days, unconvertible
 from copilot_metrics.findings import file_findings, read_findings
 from copilot_metrics.quarantine import POSITIONS_SCHEMA, cut_short_row, read_row, read_state, refused_reason
-from copilot_metrics.sidetables import State
+from copilot_metrics.sidetables import ErrorRow, State, error_row, identical_row
 from copilot_metrics.sources import SourceRef
 from copilot_metrics.tables import (
     ERROR_SCHEMA,
@@ -167,11 +167,14 @@ class ReadMemory:
     ``seen``: a range already parsed in the batch is known without parsing.  ``scanned`` and
     ``sha256`` hold the last input's scan and digest, so that an input read a second time (it
     repeats a date: read on its own) is not scanned nor hashed again; :meth:`forget` lets them go.
+    ``scans`` and ``hashes`` count the inputs scanned and hashed with this memory.
     """
 
     fingerprints: dict[bytes, tuple[str, bytes]] = field(default_factory=dict)
     scanned: tuple[bytes, _scan.Scan | None] | None = None
     sha256: tuple[bytes, str] | None = None
+    scans: int = 0
+    hashes: int = 0
 
     def forget(self) -> None:
         """Let the last input's bytes go."""
@@ -289,6 +292,7 @@ def _scanned_versions(
         found = _scan.scan(raw, dates=False)
         if memory is not None:
             memory.scanned = (data, found)
+            memory.scans += 1
     if found is None:
         return None
     fingerprints = memory.fingerprints if memory is not None and seen is not None else None
@@ -385,7 +389,7 @@ _Looked = dict[int, tuple[list[tuple[_schema.JsonPath, Any]], bool]]
 
 def _unrepresentable(
     versions: DayVersions, check: DayCheck, valid_pos: list[int], invalid: list[int], data: bytes, source: str
-) -> tuple[dict[int, list[dict[str, Any]]], bool]:
+) -> tuple[dict[int, list[ErrorRow]], bool]:
     """Step 3: the error rows of the valid days no table holds, by position in ``valid_pos``; whether read exactly.
 
     Only a day the strict validator did not pass can hold a number past 2**53 (or beyond
@@ -436,7 +440,7 @@ def _read_exact(
 
 def _bad_number_rows(
     versions: DayVersions, source: str, valid_pos: list[int], deep: set[int], looked: _Looked
-) -> dict[int, list[dict[str, Any]]]:
+) -> dict[int, list[ErrorRow]]:
     """Error rows of the days nested too deep (rule ``depth``) and of the counts no Int64 holds (``representable``)."""
     too_deep = f"nested deeper than {MAX_DEPTH} levels, which no table or JSON writer holds"
     bad_rows = {j: [_day_error(versions, source, valid_pos[j], "depth", too_deep)] for j in sorted(deep)}
@@ -448,11 +452,11 @@ def _bad_number_rows(
     return bad_rows
 
 
-def _day_error(versions: DayVersions, source: str, position: int, check: str, message: str) -> dict[str, Any]:
+def _day_error(versions: DayVersions, source: str, position: int, check: str, message: str) -> ErrorRow:
     """An error row about the whole day at ``position`` in ``versions.days``."""
     i = versions.at[position]
-    return {"source": source, "day_index": i, "date": versions.decoded.days[i].get("date"),
-            "json_path": f"{versions.decoded.json_base}[{i}]", "rule": check, "value": None, "message": message}
+    return error_row(source, i, versions.decoded.days[i].get("date"), f"{versions.decoded.json_base}[{i}]", check,
+                     None, message)
 
 
 def _unsorted(dates: list[str | None]) -> bool:
@@ -461,7 +465,7 @@ def _unsorted(dates: list[str | None]) -> bool:
 
 
 def _set_aside(
-    versions: DayVersions, check: DayCheck, bad_rows: dict[int, list[dict[str, Any]]], invalid: list[int],
+    versions: DayVersions, check: DayCheck, bad_rows: dict[int, list[ErrorRow]], invalid: list[int],
     out: ReadInput, source: str, scope: dict[str, str | None],
 ) -> None:
     """Step 4: each set-aside day with its reasons, in day order, and a last line cut short, into ``out``.
@@ -475,7 +479,7 @@ def _set_aside(
         for index, rows in itertools.groupby(check.error_rows.tuples("day_index", "json_path", "message"),
                                              key=operator.itemgetter(0))
     )
-    held = [(rows[0]["day_index"], [f"{row['json_path']}: {row['message']}" for row in rows])
+    held = [(rows[0].day_index, [f"{row.json_path}: {row.message}" for row in rows])
             for _, rows in sorted(bad_rows.items())]
     for i, reasons in heapq.merge(failing, held, key=operator.itemgetter(0)):
         out.quarantine.append(*read_row(source, scope, i, days[i], "schema", reasons))
@@ -484,12 +488,12 @@ def _set_aside(
         versions.days[j] = None
     for _, rows in sorted(bad_rows.items()):  # after the schema's errors, as they were found
         for row in rows:
-            out.errors.add(row)
+            out.errors.append(*row)
     cut = versions.decoded.cut
     if cut is not None:  # the last line or document, cut short: the file is being written
         index = len(versions.dates)
         out.cut_short = cut
-        out.errors.append(source, index, None, cut.json_path, f"format:{cut.detected}", None, cut.message)
+        out.errors.append(*error_row(source, index, None, cut.json_path, f"format:{cut.detected}", None, cut.message))
         out.quarantine.append(*cut_short_row(source, scope, index, cut, versions.decoded.cut_text))
 
 
@@ -527,6 +531,7 @@ def _read_row(
         sha256 = hashlib.sha256(data).hexdigest()
         if memory is not None:
             memory.sha256 = (data, sha256)
+            memory.hashes += 1
     return sidetables.source_row(
         source, scope, read_state(len(out.quarantine)), sha256=sha256, size=len(data),
         layout=decoded.layout, days=len(versions.dates) + (decoded.cut is not None), days_valid=len(valid_dates),
@@ -579,7 +584,7 @@ def _long_number(written: bytes) -> bool:
 
 def _number_errors(
     source: str, index: int, date: Any, prefix: str, bad: list[tuple[_schema.JsonPath, Any]]
-) -> list[dict[str, Any]]:
+) -> list[ErrorRow]:
     """Error rows (rule ``representable``) for the counts of one day no Int64 column holds exactly."""
     rows = []
     for path, value in bad:
@@ -589,9 +594,8 @@ def _number_errors(
         else:  # written with a fraction or an exponent, it is not the 64-bit float it reads as
             message = (f"{text} is not exactly an integer a 64-bit column holds: written with a fraction or "
                        f"an exponent, it reads as the 64-bit float {int(value)}")
-        rows.append({"source": source, "day_index": index, "date": date,
-                     "json_path": _schema.format_path(prefix, path), "rule": "representable", "value": text,
-                     "message": message})
+        rows.append(error_row(source, index, date, _schema.format_path(prefix, path), "representable", text,
+                              message))
     return rows
 
 
@@ -786,7 +790,8 @@ class _Report:
     def not_loaded(self, ref: SourceRef, error: CopilotMetricsError) -> None:
         self.failed.add(source_row(ref, "refused", error.message, reason=refused_reason(error)))
         detected = getattr(error, "detected", "io")
-        self.errors.append(ref.label, None, None, error.json_path or "$", f"format:{detected}", None, error.message)
+        self.errors.append(*error_row(ref.label, None, None, error.json_path or "$", f"format:{detected}", None,
+                                      error.message))
 
     def loaded(self, ref: SourceRef, part: ReadInput | Exploded) -> None:
         for date, index in part.positions.items():
@@ -866,7 +871,7 @@ class _Reader:
         self.labels.extend([ref.label] * len(prepared.days))
         self.scopes.extend([scope] * len(prepared.days))
         for date, first in prepared.identical:
-            self.identical.append(*key, dt.date.fromisoformat(date), ref.label, first)
+            self.identical.append(*identical_row(key, dt.date.fromisoformat(date), ref.label, first))
 
     def _read_alone(self, position: int, ref: SourceRef, data: bytes) -> None:
         alone = _read_alone(ref, data, self.validators, self.scanner, self.memory)

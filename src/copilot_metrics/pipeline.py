@@ -730,10 +730,11 @@ def validate(
         try:
             prepared = read_input(ref.read(), source=ref.label, scope=ref.scope)
         except FormatError as exc:
-            errors.append(ref.label, None, None, exc.json_path or "$", f"format:{exc.detected}", None, exc.message)
+            errors.append(*error_row(ref.label, None, None, exc.json_path or "$", f"format:{exc.detected}", None,
+                                     exc.message))
             continue
         except CopilotMetricsError as exc:
-            errors.append(ref.label, None, None, "$", "io", None, exc.message)
+            errors.append(*error_row(ref.label, None, None, "$", "io", None, exc.message))
             continue
         if prepared.report is not None:  # a successor report file: its records' type errors, with JSON paths
             if prepared.report.read.errors:

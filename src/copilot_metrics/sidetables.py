@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal, get_args
+from typing import Any, Final, Literal, NamedTuple, get_args
 
 import polars as pl
 
@@ -47,6 +47,7 @@ __all__ = [
     "STATE_SINCE_FORMAT",
     "UNKNOWN_SCHEMA",
     "VERSION_SCHEMA",
+    "ErrorRow",
     "SideSpec",
     "State",
     "conflict_columns",
@@ -61,11 +62,13 @@ __all__ = [
     "older_families",
     "older_quarantine",
     "older_sources",
+    "quarantine_columns",
     "quarantine_row",
     "source_row",
     "status_expr",
     "status_text",
     "unknown_row",
+    "version_columns",
     "version_row",
 ]
 
@@ -321,12 +324,28 @@ def source_row(
     }
 
 
+class ErrorRow(NamedTuple):
+    """A row of ``ds.validation.errors``: its values in :data:`ERROR_SCHEMA`'s order, read by name too."""
+
+    source: str | None
+    day_index: int | None
+    date: str | None
+    json_path: str | None
+    rule: str
+    value: str | None
+    message: str
+
+
 def error_row(
     source: str | None, day_index: int | None, date: str | None, json_path: str | None, rule: str,
     value: str | None, message: str,
-) -> tuple[Any, ...]:
-    """A row of ``ds.validation.errors`` (:data:`ERROR_SCHEMA`)."""
-    return (source, day_index, date, json_path, rule, value, message)
+) -> ErrorRow:
+    """A row of ``ds.validation.errors`` (:data:`ERROR_SCHEMA`).
+
+    >>> error_row("a.json", 3, "2025-01-01", "$[3]", "depth", None, "too deep").json_path
+    '$[3]'
+    """
+    return ErrorRow(source, day_index, date, json_path, rule, value, message)
 
 
 def unknown_row(source: str | None, day_index: int | None, date: str | None, json_path: str) -> tuple[Any, ...]:
@@ -392,6 +411,21 @@ def finding_columns(
     })
 
 
+def quarantine_columns(
+    *, scope: Mapping[str, str | None], day_index: pl.Expr | int | None, date: pl.Expr | str | None,
+    stage: pl.Expr | str, reasons: pl.Expr, day_json: pl.Expr | str | None, record_json: pl.Expr | str | None,
+) -> list[pl.Expr]:
+    """:func:`quarantine_row` over a frame: the columns of ``ds.quarantine`` (:data:`QUARANTINE_SCHEMA`).
+
+    ``source`` is the frame's own column, the scope a mapping of constants; an expression is
+    evaluated on the frame, any other value is a constant.
+    """
+    return _columns(QUARANTINE_SCHEMA, {
+        "source": pl.col("source"), **_scope_columns(scope), "day_index": day_index, "date": date, "stage": stage,
+        "reasons": reasons, "day_json": day_json, "record_json": record_json,
+    })
+
+
 def conflict_columns(
     *, table: str, key: pl.Expr, column: pl.Expr | str, kept_value: pl.Expr, other_value: pl.Expr,
 ) -> list[pl.Expr]:
@@ -413,6 +447,25 @@ def version_row(
 ) -> tuple[Any, ...]:
     """A row of ``ds.versions`` (:data:`VERSION_SCHEMA`)."""
     return (source, *(scope.get(k) for k in SCOPE), date, label, occurrence, version, day_json)
+
+
+def version_columns(
+    *, source: pl.Expr, label: pl.Expr, occurrence: pl.Expr, version: pl.Expr, day_json: pl.Expr,
+) -> list[pl.Expr]:
+    """:func:`version_row` over a frame: the columns of ``ds.versions`` (:data:`VERSION_SCHEMA`) as expressions.
+
+    The scope columns and ``date`` are the frame's own.
+
+    >>> copies = pl.DataFrame({"file": ["a.json"], "org": ["o"], "enterprise": [None], "team": [None],
+    ...                        "date": [dt.date(2025, 1, 2)], "copy": ["a.json$[0]"], "n": [1], "v": [2]})
+    >>> copies.select(version_columns(source=pl.col("file"), label=pl.col("copy"), occurrence=pl.col("n"),
+    ...                               version=pl.col("v"), day_json=pl.lit(None))).row(0)
+    ('a.json', None, 'o', None, datetime.date(2025, 1, 2), 'a.json$[0]', 1, 2, None)
+    """
+    return _columns(VERSION_SCHEMA, {
+        "source": source, **_scope_columns(None), "date": pl.col("date"), "label": label, "occurrence": occurrence,
+        "version": version, "day_json": day_json,
+    })
 
 
 def identical_row(

@@ -17,7 +17,8 @@ from copilot_metrics import _schema
 from copilot_metrics.explode import explode_days
 from copilot_metrics.findings import RULES
 from copilot_metrics.merge.versions import day_digests
-from copilot_metrics.tables import FINDING_SCHEMA, SCOPE
+from copilot_metrics.sidetables import FINDING_SCHEMA, finding_row, frame_of
+from copilot_metrics.tables import SCOPE
 
 __all__ = ["COPY_SUFFIX", "split_repeats", "split_versions"]
 
@@ -76,20 +77,20 @@ def split_repeats(
     for index in earlier:
         label = f"{source}{json_base}[{index}]"
         copies.append((label, occurrence[index], explode_days([days[index]], source=label, scope=dict(scope))))
-    severity, message = RULES["duplicate_date_in_file"]
-    rows = [
-        {
-            "source": source, **{k: scope.get(k) for k in SCOPE},
-            "date": dt.date.fromisoformat(days[index]["date"]), "table": "days",
-            "json_path": f"{json_base}[{index}]", "rule": "duplicate_date_in_file", "severity": severity,
-            "message": message,
-            "value": ("identical to " if days[index] == days[last_of[index]] else "differs from ")
-            + f"{json_base}[{last_of[index]}], the copy kept",
-        }
-        for index in earlier
-    ]
-    findings = pl.DataFrame(rows, schema=FINDING_SCHEMA, orient="row") if rows else FINDING_SCHEMA.to_frame()
+    findings = frame_of([_repeat_finding(source, scope, days[index]["date"], json_base, index, last_of[index],
+                                         same=days[index] == days[last_of[index]]) for index in earlier],
+                        FINDING_SCHEMA)
     return tables, copies, findings
+
+
+def _repeat_finding(
+    source: str, scope: Mapping[str, str | None], date: str, json_base: str, index: int, kept: int, *, same: bool
+) -> tuple[Any, ...]:
+    """The ``duplicate_date_in_file`` finding of the earlier copy ``index`` of a date whose kept copy is ``kept``."""
+    severity, message = RULES["duplicate_date_in_file"]
+    value = f"{'identical to' if same else 'differs from'} {json_base}[{kept}], the copy kept"
+    return finding_row(source, scope, dt.date.fromisoformat(date), "days", f"{json_base}[{index}]",
+                       "duplicate_date_in_file", severity, message, value)
 
 
 def split_versions(
@@ -175,18 +176,9 @@ def split_versions(
         schema={**dict.fromkeys(SCOPE, pl.String), "date": pl.Date, "digest": pl.UInt64, "source": pl.String,
                 "file": pl.String, "occurrence": pl.Int64, "stored": pl.Boolean},
     )
-    severity, message = RULES["duplicate_date_in_file"]
     rows = []
     for n in order[len(last_of):]:  # the earlier copies, in file order
         kept = days[last_of[dates[n]]]
-        same = days[n] is kept or days[n] == kept
-        rows.append({
-            "source": source, **{k: scope.get(k) for k in SCOPE},
-            "date": day_of[n], "table": "days",
-            "json_path": f"{json_base}[{valid[n]}]", "rule": "duplicate_date_in_file", "severity": severity,
-            "message": message,
-            "value": ("identical to " if same else "differs from ")
-            + f"{json_base}[{valid[last_of[dates[n]]]}], the copy kept",
-        })
-    findings = pl.DataFrame(rows, schema=FINDING_SCHEMA, orient="row") if rows else FINDING_SCHEMA.to_frame()
-    return tables, registry, findings
+        rows.append(_repeat_finding(source, scope, dates[n], json_base, valid[n], valid[last_of[dates[n]]],
+                                    same=days[n] is kept or days[n] == kept))
+    return tables, registry, frame_of(rows, FINDING_SCHEMA)

@@ -22,9 +22,9 @@ from copilot_metrics import _schema
 from copilot_metrics.errors import ScopeError
 from copilot_metrics.merge.conflicts import conflict_rows
 from copilot_metrics.rebuild import rebuild_days
-from copilot_metrics.sidetables import status_expr
+from copilot_metrics.sidetables import status_expr, version_columns
 from copilot_metrics.sources import READ_SUFFIXES
-from copilot_metrics.tables import DAY_KEY, SCOPE, TABLES, VERSION_SCHEMA
+from copilot_metrics.tables import DAY_KEY, SCOPE, TABLES
 
 __all__ = [
     "CLASH_MIN_DATES",
@@ -325,10 +325,9 @@ def _versions(registry: pl.DataFrame, full: Mapping[str, pl.DataFrame], losers: 
     return (
         registry.join(order, on=[*DAY_KEY, "digest"], how="left", nulls_equal=True)
         .join(_version_json(full, losers), on=[*DAY_KEY, "source"], how="left", nulls_equal=True)
-        .select(pl.col("file").alias("source"), *SCOPE, "date", pl.col("source").alias("label"), "occurrence",
-                "version", "day_json")
+        .select(version_columns(source=pl.col("file"), label=pl.col("source"), occurrence=pl.col("occurrence"),
+                                version=pl.col("version"), day_json=pl.col("day_json")))
         .sort([*DAY_KEY, "version", "source", "occurrence"], nulls_last=False)
-        .cast(VERSION_SCHEMA)
     )
 
 

@@ -21,6 +21,7 @@ from typing import Any, Literal, cast
 import polars as pl
 
 from copilot_metrics.errors import FormatError, SchemaDriftError
+from copilot_metrics.sidetables import quarantine_columns
 from copilot_metrics.successor.read import ReportRead, read_bytes
 
 __all__ = ["OnDrift", "ReportInput", "Reports", "ScopeLevel", "apply_drift", "drift_paths", "read_report_input",
@@ -143,12 +144,6 @@ def apply_drift(drift: pl.DataFrame, on_drift: OnDrift, sources: list[str]) -> N
 
 def quarantine_rows(scope: dict[str, Any], read: ReportRead) -> pl.DataFrame:
     """``ds.quarantine`` rows of the records a report file set aside: verbatim in ``record_json``."""
-    q = read.quarantine
-    return pl.DataFrame({
-        "source": q["source"], "enterprise": pl.Series([scope.get("enterprise")] * q.height, dtype=pl.String),
-        "org": pl.Series([scope.get("org")] * q.height, dtype=pl.String),
-        "team": pl.Series([None] * q.height, dtype=pl.String),
-        "day_index": pl.Series([None] * q.height, dtype=pl.Int64), "date": q["date"], "stage": q["stage"],
-        "reasons": q["reasons"],
-        "day_json": pl.Series([None] * q.height, dtype=pl.String), "record_json": q["record_json"],
-    })
+    return read.quarantine.select(quarantine_columns(
+        scope={"enterprise": scope.get("enterprise"), "org": scope.get("org")}, day_index=None, date=pl.col("date"),
+        stage=pl.col("stage"), reasons=pl.col("reasons"), day_json=None, record_json=pl.col("record_json")))
