@@ -28,8 +28,8 @@ import pytest
 import copilot_metrics as cm
 from copilot_metrics._layout import LAYOUT_FILE
 from copilot_metrics.errors import CopilotMetricsError
+from copilot_metrics.export._files import all_tables
 from copilot_metrics.export.json import FILE_NAME
-from copilot_metrics.tables import SIDE_TABLES, TABLES
 from helpers import completions_day
 
 LANGUAGES = ("c", "go", "java", "python", "ruby", "rust")
@@ -83,10 +83,10 @@ CHILD = textwrap.dedent("""
 def write_order(writer: str) -> list[str]:
     """The files each writer writes, in the order it writes them (for the new dataset: orgs a and b)."""
     if writer == "parquet":
-        return [*(f"{name}/part-00000.parquet" for name in (*TABLES, *SIDE_TABLES)),
+        return [*(f"{name}/part-00000.parquet" for name in all_tables()),
                 "_validation/errors.parquet", "_validation/unknown_fields.parquet", "_copilot_metrics.json"]
     if writer == "csv":
-        return [f"{name}.csv" for name in (*TABLES, *SIDE_TABLES)]
+        return [f"{name}.csv" for name in all_tables()]
     # write_json writes its layout manifest last
     return [f"orgs/a/{FILE_NAME}", f"orgs/b/{FILE_NAME}", LAYOUT_FILE] if writer == "json" else [""]
 
@@ -264,7 +264,7 @@ def test_json_and_csv_replace_their_own_folder_whole_and_refuse_one_holding_othe
         assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == [
             LAYOUT_FILE, f"orgs/c/{FILE_NAME}"]
     else:
-        assert sorted(p.name for p in out.iterdir()) == sorted(f"{n}.csv" for n in (*TABLES, *SIDE_TABLES))
+        assert sorted(p.name for p in out.iterdir()) == sorted(f"{n}.csv" for n in all_tables())
         assert pl.read_csv(out / "days.csv")["org"].to_list() == ["c", "c"]
     (out / "notes.txt").write_text("mine")
     before = snapshot(out)

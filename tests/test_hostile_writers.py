@@ -26,6 +26,7 @@ from polars.testing import assert_frame_equal
 import copilot_metrics as cm
 from copilot_metrics._layout import LAYOUT_FILE
 from copilot_metrics.errors import CopilotMetricsError
+from copilot_metrics.export._files import all_tables
 from copilot_metrics.export._labels import folder_name
 from copilot_metrics.export.json import LABELS_FILE, read_json, templates
 from copilot_metrics.tables import TABLES
@@ -135,7 +136,7 @@ def test_parquet_hostile_names_stay_inside_never_collide_and_read_back_exactly(
     assert all(WRITTEN.match(r) for r in rel), rel
     assert sorted(rel) == sorted(["_copilot_metrics.json", "_validation", "_validation/errors.parquet",
                                   "_validation/unknown_fields.parquet",
-                                  *(n for t in (*TABLES, *SIDE) for n in (t, f"{t}/part-00000.parquet"))])
+                                  *(n for t in all_tables() for n in (t, f"{t}/part-00000.parquet"))])
     # what a case-insensitive, normalising file system compares is still unique
     assert len({unicodedata.normalize("NFC", r).casefold() for r in rel}) == len(rel)
 
@@ -192,8 +193,8 @@ def test_a_label_that_is_not_unicode_text_is_refused_clearly() -> None:
 def test_csv_file_names_come_from_tables_only_and_the_labels_read_back(hostile: cm.Dataset, tmp_path: Path) -> None:
     written = cm.write_csv(hostile, tmp_path / "csv")
     assert_inside(tmp_path, tmp_path / "csv")
-    assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == sorted(f"{n}.csv" for n in (*TABLES, *SIDE))
-    assert len(written) == 15
+    assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == sorted(f"{n}.csv" for n in all_tables())
+    assert len(written) == 45  # 10 legacy tables, 6 side tables, 26 successor tables, 3 report side tables
     days = pl.read_csv(tmp_path / "csv" / "days.csv", schema_overrides=dict.fromkeys(SCOPE_COLS, pl.String))
     assert sorted(days.select(*SCOPE_COLS, "total_active_users").rows(), key=repr) == expected_rows()
 
