@@ -37,7 +37,7 @@ def tables(*reports: Path, org: str = "octo", legacy_org: str = "octo", enterpri
 
 @pytest.fixture(scope="module")
 def both() -> cm.usage.Continuity:
-    return continuity(tables(AGGREGATE, USERS))
+    return continuity(tables(AGGREGATE, USERS), min_users=None)  # the values themselves; suppression: below
 
 
 def series(result: cm.usage.Continuity) -> dict[str, dict[str, object]]:
@@ -89,6 +89,31 @@ def test_values_over_the_overlap_days_only(both: cm.usage.Continuity) -> None:
         assert row["breaks"] == ([] if user_series else ["legacy_closed"]), name
     for name in ("completions_by_editor_model", "dotcom_chat", "agent", "teams"):
         assert (got[name]["overlap_days"], got[name]["legacy_value"], got[name]["successor_value"]) == (0, None, None)
+
+
+def test_series_read_from_user_rows_are_suppressed_below_min_users() -> None:
+    """The fixture's user rows hold 4 distinct users (1, 2, 3 on 03-31; 1, 4 on 04-01): below k = 5."""
+    result = continuity(tables(AGGREGATE, USERS))
+    got = series(result)
+    user_series = {"engaged_users", "completions_engaged_users", "ide_chat_engaged_users"}
+    for name in user_series:
+        assert (got[name]["legacy_value"] is not None, got[name]["successor_value"], got[name]["ratio"],
+                got[name]["suppressed"]) == (True, None, None, True), name
+    # the aggregate series stand on no user rows: never suppressed, values kept
+    assert (got["active_users"]["successor_value"], got["active_users"]["suppressed"]) == (11.0, False)
+    assert (got["code_suggestions"]["successor_value"], got["code_suggestions"]["suppressed"]) == (240.0, False)
+    daily = result.daily.filter(pl.col("series") == "engaged_users", pl.col("successor_days") > 0)
+    assert daily["successor_value"].to_list() == [None] * daily.height
+    assert daily["suppressed"].to_list() == [True] * daily.height
+    # k = 3: the four users of the two overlap days are enough; per day, 03-31 has 3 users' rows, 04-01 has 2
+    three = continuity(tables(AGGREGATE, USERS), min_users=3)
+    assert series(three)["engaged_users"]["successor_value"] == pytest.approx(2.0)
+    per_day = three.daily.filter(pl.col("series") == "engaged_users", pl.col("successor_days") > 0).sort("period_start")
+    assert per_day["period_start"].to_list() == [date(2026, 3, 31), date(2026, 4, 1)]
+    assert per_day["successor_value"].to_list() == [2.0, None]
+    assert per_day["suppressed"].to_list() == [False, True]
+    off = continuity(tables(AGGREGATE, USERS), min_users=None)
+    assert off.series["suppressed"].null_count() == off.series.height
 
 
 def test_daily_side_by_side_never_spliced(both: cm.usage.Continuity) -> None:

@@ -9,7 +9,7 @@ both values over the days both families hold.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Literal
 
 import polars as pl
@@ -290,6 +290,7 @@ def continuity(
     end: DateLike = None,
     every: str | None = "1d",
     allow_level_mismatch: bool = False,
+    min_users: int | None = 5,
 ) -> Continuity:
     """Legacy and successor series side by side, per scope pair, over the days both families hold.
 
@@ -307,6 +308,13 @@ def continuity(
     ``ends``/``new``), ``ratio`` and the ``breaks`` (:data:`~.breaks.KNOWN_BREAKS`) falling in
     the pair's loaded range.  ``.daily`` has each family's values per period of ``every``, side
     by side.  Nothing is spliced: no row holds one family's value in the other's column.
+
+    The successor side of a series read from user rows (engaged users, completion and chat users,
+    DAU counted from user rows) is k-suppressed after aggregation, as every user-derived figure:
+    a ``.series`` row over fewer than ``min_users`` distinct users on its overlap days, or a
+    ``.daily`` period over fewer than ``min_users`` distinct users, keeps its keys with a null
+    ``successor_value`` (and ``ratio``) and ``suppressed`` true; ``suppressed`` is false for the
+    other rows, and null on every row with ``min_users=None`` (suppression off).
 
     Raises
     ------
@@ -328,6 +336,7 @@ def continuity(
                 tables[name] = tables[name].filter(pl.col("date") <= hi)
     pairs = _pairs(tables, scopes, allow_level_mismatch)
     pair_frame = pairs.lazy()
+    users_of = _users_by_day(tables, pair_frame, min_users)
     has_users = set()
     if "user_days" in tables:
         users = tables["user_days"].select(*IDS).unique().join(pair_frame, on=list(IDS), nulls_equal=True)
@@ -353,7 +362,9 @@ def continuity(
         frame = frame.with_columns(
             (pl.col("_lnum").is_not_null() & pl.col("_snum").is_not_null()).alias("_both"),
             pl.lit(item.name).alias("series"))
-        daily_parts.append(_daily(frame, item.how, every))
+        user_rows = users_of is not None and _from_user_rows(item, tables)
+        daily_parts.append(_suppressed_daily(_daily(frame, item.how, every, users_of if user_rows else None),
+                                             user_rows, min_users))
         overlap = frame.filter("_both").group_by("pair").agg(
             pl.len().cast(pl.Int64).alias("overlap_days"),
             _combine(item.how, "_lnum", "_lden").cast(pl.Float64).alias("legacy_value"),
@@ -361,6 +372,9 @@ def continuity(
         if item.how == "days":
             overlap = overlap.with_columns(pl.col("overlap_days").cast(pl.Float64).alias("legacy_value"),
                                            pl.col("overlap_days").cast(pl.Float64).alias("successor_value"))
+        if user_rows and users_of is not None:
+            overlap = overlap.join(_distinct_users(frame.filter("_both").select("pair", "date"), users_of, ["pair"]),
+                                   on="pair", how="left")
         ranges = frame.group_by("pair").agg(pl.col("date").min().alias("_first"), pl.col("date").max().alias("_last"))
         got = pairs.lazy().select("pair").join(overlap, on="pair", how="left").join(ranges, on="pair", how="left") \
             .collect()
@@ -373,17 +387,19 @@ def continuity(
             keep = status in ("=", "≈") and days > 0
             first, last = row["_first"], row["_last"]
             names = [] if first is None else breaks_between(first, last, None, (item.name, item.legacy, item.successor))
+            hidden = user_rows and min_users is not None and keep and (row.get("_users") or 0) < min_users
             series_rows.append({
                 "pair": row["pair"], "series": item.name, "legacy": item.legacy, "successor": item.successor,
                 "status": status, "difference": difference, "overlap_days": days,
                 "legacy_value": row["legacy_value"] if keep else None,
-                "successor_value": row["successor_value"] if keep else None, "breaks": names})
+                "successor_value": row["successor_value"] if keep and not hidden else None, "breaks": names,
+                "suppressed": None if min_users is None else hidden})
     series = pl.DataFrame(series_rows, schema={
         "pair": pl.String, "series": pl.String, "legacy": pl.String, "successor": pl.String, "status": pl.String,
         "difference": pl.String, "overlap_days": pl.Int64, "legacy_value": pl.Float64, "successor_value": pl.Float64,
-        "breaks": pl.List(pl.String)})
+        "breaks": pl.List(pl.String), "suppressed": pl.Boolean})
     series = series.with_columns(ratio(pl.col("successor_value"), pl.col("legacy_value")).alias("ratio"))
-    series = series.select(*series.columns[:-2], "ratio", "breaks")
+    series = series.select(*series.columns[:-3], "ratio", "breaks", "suppressed")
     order = {item.name: i for i, item in enumerate(MAPPING)}
     key = "period_start" if every else "date"
     daily = (pl.concat(daily_parts).with_columns(pl.col("series").replace_strict(order, return_dtype=pl.Int64)
@@ -391,8 +407,8 @@ def continuity(
     return Continuity(pairs=pairs, series=series, daily=daily)
 
 
-def _daily(frame: pl.LazyFrame, how: How, every: str | None) -> pl.LazyFrame:
-    key: Sequence[str] = ["period_start"] if every else ["date"]
+def _daily(frame: pl.LazyFrame, how: How, every: str | None, users_of: pl.LazyFrame | None) -> pl.LazyFrame:
+    key: list[str] = ["period_start"] if every else ["date"]
     if every:
         frame = frame.with_columns(pl.col("date").dt.truncate(every).alias("period_start"))
     out = frame.group_by("pair", "series", *key).agg(
@@ -401,6 +417,46 @@ def _daily(frame: pl.LazyFrame, how: How, every: str | None) -> pl.LazyFrame:
         pl.col("_lnum").count().cast(pl.Int64).alias("legacy_days"),
         pl.col("_snum").count().cast(pl.Int64).alias("successor_days"),
         pl.col("_both").sum().cast(pl.Int64).alias("overlap_days"))
+    if users_of is not None:
+        days = frame.filter(pl.col("_snum").is_not_null()).select("pair", "date", *key[:1] if every else [])
+        out = out.join(_distinct_users(days, users_of, ["pair", *key]), on=["pair", *key], how="left")
     lo, hi = period_bounds(every)
     return with_breaks(out, lo, hi)
+
+
+def _users_by_day(
+    tables: Mapping[str, pl.LazyFrame], pairs: pl.LazyFrame, min_users: int | None,
+) -> pl.LazyFrame | None:
+    """``(pair, date, user)`` of the successor user rows, for k-suppression (None: suppression off)."""
+    if min_users is not None and (isinstance(min_users, bool) or not isinstance(min_users, int)):
+        raise TypeError(f"min_users must be an int or None, not {type(min_users).__name__}")
+    if min_users is not None and min_users < 1:
+        raise CopilotMetricsError(f"min_users={min_users} is below 1", column="min_users",
+                                  hint="use min_users=None to turn suppression off")
+    if min_users is None or "user_days" not in tables:
+        return None
+    rows = tables["user_days"]
+    return rows.with_columns(user_of(rows)).join(pairs, on=list(IDS), nulls_equal=True).select("pair", "date", USER)
+
+
+def _from_user_rows(item: MappedSeries, tables: Mapping[str, pl.LazyFrame]) -> bool:
+    """The successor side of ``item`` is read from user rows (so it is k-suppressed)."""
+    return item.needs_users or (item.successor_daily is _dau and "agg_days" not in tables)
+
+
+def _distinct_users(days: pl.LazyFrame, users_of: pl.LazyFrame, by: list[str]) -> pl.LazyFrame:
+    """Distinct users of the user rows on ``days``' (pair, date), per ``by``, as ``_users``."""
+    return (days.unique().join(users_of, on=["pair", "date"]).group_by(*by)
+            .agg(pl.col(USER).n_unique().cast(pl.Int64).alias("_users")))
+
+
+def _suppressed_daily(out: pl.LazyFrame, user_rows: bool, min_users: int | None) -> pl.LazyFrame:
+    """The ``.daily`` rows with ``suppressed`` (and the successor value hidden below ``min_users`` users)."""
+    if min_users is None:
+        return out.with_columns(pl.lit(None, pl.Boolean).alias("suppressed"))
+    if not user_rows:
+        return out.with_columns(pl.lit(False).alias("suppressed"))
+    hidden = pl.col("successor_value").is_not_null() & (pl.col("_users").fill_null(0) < min_users)
+    return out.with_columns(pl.when(hidden).then(None).otherwise(pl.col("successor_value")).alias("successor_value"),
+                            hidden.alias("suppressed")).drop("_users")
 
