@@ -63,9 +63,11 @@ def _sums(frame: pl.LazyFrame, keys: list[str], columns: tuple[str, ...]) -> pl.
         *(pl.when(pl.col(c).count() > 0).then(pl.col(c).sum()).alias(c) for c in columns))
 
 
-def _differences(joined: pl.LazyFrame, columns: tuple[str, ...]) -> tuple[pl.Expr, pl.Expr]:
-    """(any counter differs, ``"<counter> <parts> vs <whole>"`` joined by ``"; "``) on ``joined``'s
-    ``<c>`` (whole) and ``<c>_parts`` columns, the parts' missing sum a known 0."""
+def _differences(columns: tuple[str, ...]) -> tuple[pl.Expr, pl.Expr]:
+    """(any counter differs, ``"<counter> <parts> vs <whole>"`` joined by ``"; "``).
+
+    Over the columns ``<c>`` (the whole) and ``<c>_parts`` (the parts' sum: missing is a known 0).
+    """
     differ = [(pl.col(f"{c}_parts").fill_null(0) != pl.col(c)).fill_null(False) for c in columns]
     text = pl.concat_str(
         [pl.when(d).then(pl.format(f"{c} {{}} vs {{}}", pl.col(f"{c}_parts").fill_null(0), pl.col(c)))
@@ -92,7 +94,7 @@ def _family(tables: Mapping[str, pl.DataFrame], prefix: str) -> list[pl.LazyFram
     key = [*_IDS, "date", *user]
     where = "user row" if user else "day"
     out: list[pl.LazyFrame] = []
-    for part, whole, columns, per_feature in SUMS:
+    for part, _whole, columns, per_feature in SUMS:
         array = f"totals_by_{part}"
         parts = tables[f"{prefix}_{part}"].lazy()
         wholes = top.filter(_present(array) & _present("totals_by_feature"))
@@ -111,7 +113,7 @@ def _family(tables: Mapping[str, pl.DataFrame], prefix: str) -> list[pl.LazyFram
                 on=key, how="left", nulls_equal=True)
             path = pl.lit(f"$.{array}")
             label = pl.format(f"Σ{array} differs from the top level on the {where} {{}}", pl.col("date"))
-        differ, text = _differences(joined, columns)
+        differ, text = _differences(columns)
         out.append(_finding_rows(joined.filter(differ).with_columns(text.alias("_text")), "breakdown_sum_differs",
                          f"{prefix}_{part}", path, pl.format("{}: {} (rows kept as written)", label, "_text"),
                          pl.col("_text")))
@@ -121,7 +123,7 @@ def _family(tables: Mapping[str, pl.DataFrame], prefix: str) -> list[pl.LazyFram
     parts = pl.concat([tables[f"{prefix}_ide"].lazy().select(*key, *_C7), beyond], how="vertical_relaxed")
     joined = wholes.select(*key, "source", "enterprise", "org", *_C7).join(
         _sums(parts, key, _C7).rename({c: f"{c}_parts" for c in _C7}), on=key, how="left", nulls_equal=True)
-    differ, text = _differences(joined, _C7)
+    differ, text = _differences(_C7)
     out.append(_finding_rows(
         joined.filter(differ).with_columns(text.alias("_text")), "ide_plus_cli_differs", f"{prefix}_days",
         pl.lit("$.totals_by_ide"),
