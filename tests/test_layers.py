@@ -22,15 +22,17 @@ LAYERS: list[set[str]] = [
     {"export._files", "export._labels"},  # a Parquet dataset's files; labels <-> folder names
     {"explode", "dataset"},  # days -> tables; the container
     {"_pseudonyms"},  # keyed pseudonyms and redaction over a dataset: below the pipeline, which applies them
+    {"findings"},  # the findings' rules, declared once (the successor reader's too)
     {"successor.read", "successor.rebuild"},  # successor report files -> tables -> records
     {"export._legacy", "export.csv"},  # the reader of formats 1 and 2; write_csv
-    {"findings"},
     # merge: precedence, versions (winners, counts), conflicts, repeated dates, the incremental merge
     # merge.reports: the successor reports merged (shards unioned, the later report wins each day), which
     # the incremental merge runs too
     {"contracts", "merge", "merge.precedence", "merge.versions", "merge.conflicts", "merge.repeats",
      "merge.incremental", "merge.reports"},  # contracts: the pandera models, declarations only
-    {"successor"},  # the successor reports' read side (its contracts come from contracts.model_for)
+    # the successor reports' read side (its contracts come from contracts.model_for); the findings of
+    # their merged tables (below usage, which reads their calendar evidence and users windows)
+    {"successor", "successor.findings"},
     {"quarantine"},  # raise or set aside: the policy over the contracts' and the reader's failures
     {"successor.load"},  # the batch step's hook for report files, and the load options applied after
     {"_pool", "_worker", "batch", "export.parquet"},  # the batch step every engine runs, and its processes

@@ -473,7 +473,7 @@ def _with_reports(ds: Dataset, collected: _Collected, ranked: pl.DataFrame, on_d
     if contracts:
         _report_contracts(merged.tables)
     findings = [_report_findings(ref, r) for ref, r in collected.reports]
-    from copilot_metrics.successor.findings import merged_findings  # the findings of the merged tables
+    from copilot_metrics.successor.findings import merged_findings  # the findings of the merged tables (layer below)
     quarantine = [quarantine_rows(ref.scope, r.read) for ref, r in collected.reports if r.read.quarantine.height]
     quarantine_frame = pl.concat([ds.quarantine, *quarantine], how="vertical_relaxed") if quarantine else ds.quarantine
     info = pl.DataFrame([{

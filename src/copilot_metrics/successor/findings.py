@@ -16,13 +16,14 @@ dropped for a finding.  The rules, declared with their severity in
 * ``ide_plus_cli_differs`` (warning): the top level (C7) = Σ``totals_by_ide`` + the
   ``copilot_cli`` and ``copilot_app`` feature rows (IDE rows exclude the CLI and the app).
 * ``reported_window_calendar_like`` (info): once per scope whose weekly/monthly active users
-  restart like calendar windows (the evidence of
-  :func:`copilot_metrics.usage.reported.reported_active_users`); dated on the first restart,
-  the restart dates in ``value``.
+  restart like calendar windows (:func:`calendar_restarts`, the evidence
+  :func:`copilot_metrics.usage.reported.reported_active_users` shows); dated on the first
+  restart, the restart dates in ``value``.
 * ``dau_differs_from_user_rows``: per scope and day, aggregate ``daily_active_users`` against the
-  distinct user rows of the same scope and day (:func:`copilot_metrics.usage.reported.reconcile`):
-  only where the day has an aggregate record and lies inside a loaded users window (a window day
-  without rows is 0 users); warning when the rows exceed the DAU, info when fewer.
+  distinct user rows of the same scope and day (as :func:`copilot_metrics.usage.reported.reconcile`
+  compares them, windows from :func:`users_windows`): only where the day has an aggregate record
+  and lies inside a loaded users window (a window day without rows is 0 users); warning when
+  the rows exceed the DAU, info when fewer.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import polars as pl
 from copilot_metrics.findings import RULES, Rule
 from copilot_metrics.tables import FINDING_SCHEMA
 
-__all__ = ["SUMS", "merged_findings"]
+__all__ = ["SUMS", "calendar_restarts", "merged_findings", "users_windows"]
 
 _C7 = ("user_initiated_interaction_count", "code_generation_activity_count", "code_acceptance_activity_count",
        "loc_suggested_to_add_sum", "loc_suggested_to_delete_sum", "loc_added_sum", "loc_deleted_sum")
@@ -132,13 +133,45 @@ def _family(tables: Mapping[str, pl.DataFrame], prefix: str) -> list[pl.LazyFram
     return out
 
 
+def calendar_restarts(ids: tuple[str, ...] = _IDS) -> tuple[pl.Expr, pl.Expr]:
+    """(``week_restart``, ``month_restart``) over ``agg_days`` rows sorted by scope ``ids`` and date.
+
+    ``week_restart``: a Sunday whose WAU fell from the day before to equal that day's DAU (a
+    calendar week from Sunday, not a trailing 7 days); ``month_restart``: a 1st whose MAU fell
+    from the day before (a month to date, not a trailing 28 days).  "The day before" counts
+    only when that day is loaded.  (:func:`copilot_metrics.usage.reported.reported_active_users`
+    shows them; ``reported_window_calendar_like`` reports them.)
+    """
+    ids_ = list(ids)
+
+    def before(column: str) -> pl.Expr:
+        return pl.when(pl.col("date").diff().over(ids_) == pl.duration(days=1)).then(pl.col(column).shift().over(ids_))
+
+    fell = {c: (pl.col(c) < before(c)).fill_null(False) for c in ("weekly_active_users", "monthly_active_users")}
+    return (((pl.col("date").dt.weekday() == 7) & fell["weekly_active_users"]
+             & (pl.col("weekly_active_users") == pl.col("daily_active_users")).fill_null(False)).alias("week_restart"),
+            ((pl.col("date").dt.day() == 1) & fell["monthly_active_users"]).alias("month_restart"))
+
+
+def users_windows(user_days: pl.LazyFrame, reports: pl.LazyFrame | None) -> pl.LazyFrame:
+    """The loaded users windows: scope ids, ``_lo``, ``_hi`` (one row per window, repeats allowed).
+
+    A user row's ``report_start_day``..``report_end_day`` (its own day on a 1-day report), and
+    every ``reports`` row of grain ``user``: a day inside one without rows is 0 users.
+    """
+    rows = user_days.select(
+        *_IDS, pl.coalesce("report_start_day", "date").alias("_lo"), pl.coalesce("report_end_day", "date").alias("_hi"))
+    parts = [rows.unique()]
+    if reports is not None:
+        parts.append(reports.filter(pl.col("grain") == "user").select(
+            *_IDS, pl.col("window_start").alias("_lo"), pl.col("window_end").alias("_hi")).drop_nulls(["_lo", "_hi"]))
+    return pl.concat(parts, how="vertical_relaxed").unique()
+
+
 def _calendar_like(tables: Mapping[str, pl.DataFrame]) -> pl.LazyFrame:
     """``reported_window_calendar_like``: once per scope, with the dates WAU or MAU restarted."""
-    from copilot_metrics.usage.reported import reported_active_users
-
-    evidence = reported_active_users({"agg_days": tables["agg_days"]}).lazy()
-    restarts = evidence.filter(pl.col("week_restart") | pl.col("month_restart")).join(
-        tables["agg_days"].lazy().select(*_IDS, "date", "source"), on=[*_IDS, "date"], how="left", nulls_equal=True)
+    restarts = (tables["agg_days"].lazy().sort([*_IDS, "date"], nulls_last=False).with_columns(*calendar_restarts())
+                .filter(pl.col("week_restart") | pl.col("month_restart")))
     what = pl.when(pl.col("week_restart") & pl.col("month_restart")).then(pl.lit("week and month")).when(
         pl.col("week_restart")).then(pl.lit("week")).otherwise(pl.lit("month"))
     scopes = restarts.sort("date").with_columns(pl.format("{} ({})", pl.col("date"), what).alias("_restart")).group_by(
@@ -152,21 +185,30 @@ def _calendar_like(tables: Mapping[str, pl.DataFrame]) -> pl.LazyFrame:
 
 
 def _dau(tables: Mapping[str, pl.DataFrame], reports: pl.DataFrame) -> pl.LazyFrame:
-    """``dau_differs_from_user_rows``: aggregate DAU against the distinct user rows of each covered day."""
-    from copilot_metrics.usage.reported import reconcile
+    """``dau_differs_from_user_rows``: aggregate DAU against the distinct user rows of each covered day.
 
-    both = reconcile({"agg_days": tables["agg_days"], "user_days": tables["user_days"], "reports": reports},
-                     min_users=None).lazy()
-    differ = both.filter((pl.col("measure") == "daily_active_users") & pl.col("status").is_in(
-        ["users < aggregate", "users > aggregate"])).join(
-        tables["agg_days"].lazy().select(*_IDS, "date", "source"), on=[*_IDS, "date"], how="left", nulls_equal=True)
+    As :func:`copilot_metrics.usage.reported.reconcile` compares them (unsuppressed): a day
+    inside a loaded users window without rows is 0 users; a day outside every window is not
+    compared.
+    """
+    key = [*_IDS, "date"]
+    user_days = tables["user_days"].lazy()
+    covered = (users_windows(user_days, reports.lazy()).with_columns(pl.date_ranges("_lo", "_hi").alias("date"))
+               .explode("date").select(key).unique())
+    user = "user_pid" if "user_pid" in tables["user_days"].columns else "user_id"
+    rows = user_days.group_by(key).agg(pl.col(user).n_unique().cast(pl.Int64).alias("_users"))
+    differ = (tables["agg_days"].lazy().filter(pl.col("daily_active_users").is_not_null())
+              .join(covered, on=key, nulls_equal=True)
+              .join(rows, on=key, how="left", nulls_equal=True)
+              .with_columns(pl.col("_users").fill_null(0))
+              .filter(pl.col("_users") != pl.col("daily_active_users")))
     return _finding_rows(
         differ, "dau_differs_from_user_rows", "agg_days", pl.lit("$.daily_active_users"),
         pl.format("{} user rows of the same scope on {} vs daily_active_users {} (both kept; cm.reconcile)",
-                  "users", "date", "aggregate"),
-        pl.format("{} vs {}", "users", "aggregate"),
-        severity=pl.when(pl.col("status") == "users > aggregate").then(pl.lit(RULES["dau_differs_from_user_rows"][0]))
-        .otherwise(pl.lit("info")))
+                  "_users", "date", "daily_active_users"),
+        pl.format("{} vs {}", "_users", "daily_active_users"),
+        severity=pl.when(pl.col("_users") > pl.col("daily_active_users"))
+        .then(pl.lit(RULES["dau_differs_from_user_rows"][0])).otherwise(pl.lit("info")))
 
 
 def merged_findings(tables: Mapping[str, pl.DataFrame], reports: pl.DataFrame) -> pl.DataFrame:
