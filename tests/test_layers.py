@@ -22,7 +22,9 @@ LAYERS: list[set[str]] = [
     {"export._files", "export._labels"},  # a Parquet dataset's files; labels <-> folder names
     {"explode", "dataset"},  # days -> tables; the container
     {"_pseudonyms"},  # keyed pseudonyms and redaction over a dataset: below the pipeline, which applies them
-    {"findings"},  # the findings' rules, declared once (the successor reader's too)
+    # the findings' rules, declared once (the successor reader's too); the findings of the merged successor
+    # tables (below the merges that recompute them and usage, which reads their evidence and users windows)
+    {"findings", "successor.findings"},
     {"successor.read", "successor.rebuild"},  # successor report files -> tables -> records
     {"export._legacy", "export.csv"},  # the reader of formats 1 and 2; write_csv
     # merge: precedence, versions (winners, counts), conflicts, repeated dates, the incremental merge
@@ -30,9 +32,7 @@ LAYERS: list[set[str]] = [
     # the incremental merge runs too
     {"contracts", "merge", "merge.precedence", "merge.versions", "merge.conflicts", "merge.repeats",
      "merge.incremental", "merge.reports"},  # contracts: the pandera models, declarations only
-    # the successor reports' read side (its contracts come from contracts.model_for); the findings of
-    # their merged tables (below usage, which reads their calendar evidence and users windows)
-    {"successor", "successor.findings"},
+    {"successor"},  # the successor reports' read side (its contracts come from contracts.model_for)
     {"quarantine"},  # raise or set aside: the policy over the contracts' and the reader's failures
     {"successor.load"},  # the batch step's hook for report files, and the load options applied after
     {"_pool", "_worker", "batch", "export.parquet"},  # the batch step every engine runs, and its processes

@@ -35,7 +35,12 @@ import polars as pl
 from copilot_metrics.findings import RULES, Rule
 from copilot_metrics.tables import FINDING_SCHEMA
 
-__all__ = ["SUMS", "calendar_restarts", "merged_findings", "users_windows"]
+__all__ = ["MERGED_RULES", "SUMS", "calendar_restarts", "merged_findings", "users_windows"]
+
+#: The rules :func:`merged_findings` makes: recomputed on the merged tables by every merge (a load,
+#: or an incremental merge into a base), never carried over from a side.
+MERGED_RULES: tuple[Rule, ...] = ("breakdown_sum_differs", "ide_plus_cli_differs", "reported_window_calendar_like",
+                                  "dau_differs_from_user_rows")
 
 _C7 = ("user_initiated_interaction_count", "code_generation_activity_count", "code_acceptance_activity_count",
        "loc_suggested_to_add_sum", "loc_suggested_to_delete_sum", "loc_added_sum", "loc_deleted_sum")
