@@ -117,6 +117,8 @@ def _param_indexes(trees: list[tuple[str, ast.Module]], parameter: str) -> dict[
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef):
                 names = [a.arg for a in node.args.args]
+                if names[:1] == ["self"]:  # a method: called as obj.name(X, ...), X its first argument
+                    names = names[1:]
                 if parameter in names:
                     found[node.name] = names.index(parameter)
                 elif parameter in [a.arg for a in node.args.kwonlyargs]:

@@ -22,9 +22,11 @@ LAYERS: list[set[str]] = [
     {"export._files", "export._labels"},  # a Parquet dataset's files; labels <-> folder names
     {"explode", "dataset"},  # days -> tables; the container
     {"_pseudonyms"},  # keyed pseudonyms and redaction over a dataset: below the pipeline, which applies them
+    # the findings' rules, declared once (the successor reader's too); the findings of the merged successor
+    # tables (below the merges that recompute them and usage, which reads their evidence and users windows)
+    {"findings", "successor.findings"},
     {"successor.read", "successor.rebuild"},  # successor report files -> tables -> records
     {"export._legacy", "export.csv"},  # the reader of formats 1 and 2; write_csv
-    {"findings"},
     # merge: precedence, versions (winners, counts), conflicts, repeated dates, the incremental merge
     # merge.reports: the successor reports merged (shards unioned, the later report wins each day), which
     # the incremental merge runs too

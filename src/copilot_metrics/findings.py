@@ -61,6 +61,10 @@ Rule = Literal[
     "acceptances_exceed_suggestions", "lines_accepted_exceed_suggested", "child_engaged_exceeds_parent",
     "engaged_exceeds_active", "duplicate_row", "negative_count", "contract_violation", "unknown_field",
     "training_date_not_a_date", "dates_not_in_order", "duplicate_date_in_file", "shard_conflict",
+    # the successor reports' (copilot_metrics.successor): read per file, then over the merged tables
+    "unknown_value", "new_client", "window_day_absent", "provisional_day", "login_changed", "derived_user_export",
+    "unparseable_timestamp", "acceptances_exceed_generations", "booleans_as_0_1", "kind_differs_from_name",
+    "breakdown_sum_differs", "ide_plus_cli_differs", "reported_window_calendar_like", "dau_differs_from_user_rows",
 ]
 
 #: rule -> (severity, what it means)
@@ -104,6 +108,35 @@ RULES: dict[Rule, tuple[Severity, str]] = {
     ),
     "dates_not_in_order": ("info", "a file's days are not in ascending date order"),
     "duplicate_date_in_file": ("warning", "a file holds the same date twice; the later one was kept"),
+    # ---- the successor reports, per file (copilot_metrics.successor.read)
+    "unknown_value": ("info", "a value outside the documented vocabulary: kept"),
+    "new_client": ("info", "a totals_by_<x> object the registry does not know: read as client <x>"),
+    "window_day_absent": ("warning", "a day of an aggregate report's window has no record: a gap, not zeros"),
+    "provisional_day": ("info", "a day less than three full UTC days before the report's created_at: may be restated"),
+    "login_changed": ("info", "one user_id appears with several logins: rows are keyed by user_id"),
+    "derived_user_export": ("info", "user rows of a derived export (primary_ide-style keys, no totals_by_*)"),
+    "unparseable_timestamp": ("warning", "a timestamp that is not ISO 8601 even leniently: null, raw text kept"),
+    "acceptances_exceed_generations": ("warning", "code_acceptance_activity_count > code_generation_activity_count"),
+    "booleans_as_0_1": (
+        "info", "a flag written as 0/1 (derived exports): read as a boolean, marked <key>:bool_as_int in shape; "
+                "once per file and key"),
+    "kind_differs_from_name": (
+        "warning", "the file's name says another report kind (level, users/user-teams/repos, 1-day/28-day) than "
+                   "its records: read by content, as always"),
+    # ---- the successor reports, over the merged tables (copilot_metrics.successor.findings)
+    "breakdown_sum_differs": (
+        "warning", "an additive breakdown does not sum to what it breaks down on a (scope, day[, user]): "
+                   "totals_by_feature to the top level, totals_by_language_feature per feature to totals_by_feature; "
+                   "rows kept as written"),
+    "ide_plus_cli_differs": (
+        "warning", "the top level is not totals_by_ide plus the copilot_cli and copilot_app feature rows "
+                   "(IDE rows exclude the CLI and the app); rows kept as written"),
+    "reported_window_calendar_like": (
+        "info", "GitHub's weekly/monthly active users restart like calendar windows (WAU = DAU after a fall on a "
+                "Sunday, MAU falls on the 1st): snapshots, never trailing 7/28-day counts; once per scope"),
+    "dau_differs_from_user_rows": (
+        "warning", "a day's daily_active_users differs from the distinct user rows of the same scope and day "
+                   "(a day inside a loaded users window): warning when rows exceed it, info when fewer"),
 }
 
 

@@ -473,6 +473,7 @@ def _with_reports(ds: Dataset, collected: _Collected, ranked: pl.DataFrame, on_d
     if contracts:
         _report_contracts(merged.tables)
     findings = [_report_findings(ref, r) for ref, r in collected.reports]
+    from copilot_metrics.successor.findings import merged_findings  # the findings of the merged tables (layer below)
     quarantine = [quarantine_rows(ref.scope, r.read) for ref, r in collected.reports if r.read.quarantine.height]
     quarantine_frame = pl.concat([ds.quarantine, *quarantine], how="vertical_relaxed") if quarantine else ds.quarantine
     info = pl.DataFrame([{
@@ -494,7 +495,8 @@ def _with_reports(ds: Dataset, collected: _Collected, ranked: pl.DataFrame, on_d
         list(CONFLICT_ORDER), nulls_last=False)
     return dataclasses.replace(
         ds, tables={**ds.tables, **merged.tables}, sources=sources, quarantine=quarantine_frame,
-        findings=pl.concat([ds.findings, *findings, merged.findings]), conflicts=conflicts,
+        findings=pl.concat([ds.findings, *findings, merged.findings, merged_findings(merged.tables, merged.reports)]),
+        conflicts=conflicts,
         reports=merged.reports, schema_drift=drift,
         user_logins=reports_merge.user_logins(merged.tables["user_days"]),
         report_versions=report_versions(parts, merged.tables),

@@ -368,7 +368,7 @@ def merge_into(
     merged = reports_merge.merge_reports(parts, ranked, specs)
     tables |= merged.tables
     quarantine, still = _quarantine(sides, aside)
-    findings = _findings(sides, still, tables, merged.findings)
+    findings = _findings(sides, still, tables, merged.findings, merged.reports)
     conflicts = pl.concat([
         rebase_conflicts(conflicts, pl.concat([side.conflicts for side in sides]), merger.winners),
         merged.conflicts]).sort(list(CONFLICT_ORDER), nulls_last=False)
@@ -443,19 +443,24 @@ def _quarantine(sides: tuple[_Side, ...], aside: pl.DataFrame) -> tuple[pl.DataF
 
 
 def _findings(sides: tuple[_Side, ...], still: pl.DataFrame, tables: Mapping[str, pl.DataFrame],
-              shards: pl.DataFrame) -> pl.DataFrame:
+              shards: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame:
     """Both sides' reading findings (contract ones of the days ``still`` set aside only), and the tables' own.
 
-    With the reports merge's ``shard_conflict`` findings ``shards`` (those of each side are recomputed).
+    With the reports merge's ``shard_conflict`` findings ``shards`` (those of each side are recomputed),
+    and the merged successor tables' own (:func:`~copilot_metrics.successor.findings.merged_findings`).
     """
+    from copilot_metrics.successor.findings import MERGED_RULES, merged_findings
+
     rules = pl.col("rule")
-    reading = pl.concat([side.findings for side in sides]).filter(~rules.is_in([*TABLE_RULES, "shard_conflict"]))
+    reading = pl.concat([side.findings for side in sides]).filter(
+        ~rules.is_in([*TABLE_RULES, "shard_conflict", *MERGED_RULES]))
     reading = pl.concat([
         reading.filter(~rules.is_in(CONTRACT_RULES)),
         reading.filter(rules.is_in(CONTRACT_RULES)).join(still, on=["source", *DAY_KEY], how="semi",
                                                          nulls_equal=True),
     ])
-    return pl.concat([reading, conform("findings", shards), conform("findings", table_findings(tables))]).unique().sort(
+    return pl.concat([reading, conform("findings", shards), conform("findings", table_findings(tables)),
+                      conform("findings", merged_findings(tables, reports))]).unique().sort(
         ["source", *DAY_KEY, "table", "rule", "json_path", "value", "severity", "message"], nulls_last=True)
 
 

@@ -21,6 +21,8 @@ import polars as pl
 
 from copilot_metrics.decode import parse_documents
 from copilot_metrics.errors import CopilotMetricsError, Detected, FormatError, ScopeError
+from copilot_metrics.findings import RULES as FINDING_RULES
+from copilot_metrics.findings import Rule, Severity
 from copilot_metrics.successor._tree import Tree, children, tree
 from copilot_metrics.successor.registry import (
     DRIFT_SCHEMA,
@@ -38,21 +40,15 @@ from copilot_metrics.successor.registry import (
 __all__ = ["RULES", "ReportRead", "ReportValidationError", "classify_record", "is_report", "parse_timestamp",
            "read_bytes"]
 
-#: rule -> (severity, meaning) of the findings :func:`read_bytes` reports.
-RULES: dict[str, tuple[str, str]] = {
-    "unknown_field": ("info", "a key the registry does not know: kept verbatim in the row's extras"),
-    "unknown_value": ("info", "a value outside the documented vocabulary: kept"),
-    "new_client": ("info", "a totals_by_<x> object the registry does not know: read as client <x>"),
-    "dates_not_in_order": ("info", "the file's records are not in date order (reading does not depend on it)"),
-    "window_day_absent": ("warning", "a day of an aggregate report's window has no record: a gap, not zeros"),
-    "provisional_day": ("info", "a day less than three full UTC days before the report's created_at: may be restated"),
-    "login_changed": ("info", "one user_id appears with several logins: rows are keyed by user_id"),
-    "derived_user_export": ("info", "user rows of a derived export (primary_ide-style keys, no totals_by_*)"),
-    "unparseable_timestamp": ("warning", "a timestamp that is not ISO 8601 even leniently: null, raw text kept"),
-    "acceptances_exceed_generations": ("warning", "code_acceptance_activity_count > code_generation_activity_count"),
-    "shard_conflict": ("error", "two files of one report hold one record with different content: the most recent "
-                                "file's is kept"),
-}
+#: The rules of the findings :func:`read_bytes` reports; each declared once, with its severity and
+#: meaning, in :data:`copilot_metrics.findings.RULES`.
+READ_RULES: tuple[Rule, ...] = (
+    "unknown_field", "unknown_value", "new_client", "dates_not_in_order", "window_day_absent", "provisional_day",
+    "login_changed", "derived_user_export", "unparseable_timestamp", "acceptances_exceed_generations",
+    "shard_conflict", "booleans_as_0_1", "kind_differs_from_name",
+)
+#: rule -> (severity, meaning) of the findings :func:`read_bytes` reports (from :data:`READ_RULES`).
+RULES: dict[Rule, tuple[Severity, str]] = {rule: FINDING_RULES[rule] for rule in READ_RULES}
 
 _WRAPPER, _USER_TEAM, _REPO, _USER, _AGGREGATE = "wrapper", "user_team", "repo", "user", "aggregate"
 _RECORD_GRAINS = (_USER_TEAM, _REPO, _USER, _AGGREGATE)
@@ -297,8 +293,9 @@ class _Reader:
         self.findings: list[dict[str, Any]] = []
         self.drift: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.unknown_seen: set[str] = set()
+        self.bool_seen: set[str] = set()
 
-    def finding(self, rule: str, base: dict[str, Any], table: str | None, path: str | None, message: str,
+    def finding(self, rule: Rule, base: dict[str, Any], table: str | None, path: str | None, message: str,
                 value: Any = None) -> None:
         self.findings.append({
             "source": self.label, "enterprise_id": base.get("enterprise_id"),
@@ -361,6 +358,10 @@ class _Reader:
                 if column.dtype == pl.Boolean and type(value) is int:
                     shape.append(f"{full}:bool_as_int")
                     value = bool(value)
+                    if _drift_base(spec) + full not in self.bool_seen:  # once per file and key
+                        self.bool_seen.add(_drift_base(spec) + full)
+                        self.finding("booleans_as_0_1", ctx.base, spec.name, f"{path}.{key}",
+                                     f"{path}.{key}: {obj[key]} written for a boolean: read as {value}", obj[key])
                 elif column.dtype == pl.Int64 and isinstance(value, float):
                     value = int(value)
                 elif column.dtype == pl.Float64:
@@ -635,6 +636,7 @@ def read_bytes(
         raise ReportValidationError(label, [e for _, errs in errors_by_record for e in errs])
     _check_labels(label, reports, enterprise, org)
     report_rows = _report_rows(reader, reports, wrappers, parsed.layout)
+    _kind_from_name(reader, report_rows)
     if file_dates != sorted(file_dates):
         reader.finding("dates_not_in_order", {}, None, "$", "the records are not in date order")
     if derived:
@@ -714,6 +716,50 @@ def _report_rows(reader: _Reader, reports: dict[str, dict[str, Any]],
             "wrappers_json": wrapper_json, "wrapper_days": wrapper_days,
         })
     return pl.DataFrame(rows, schema=REPORT_SCHEMA, orient="row") if rows else pl.DataFrame(schema=REPORT_SCHEMA)
+
+
+_NAME_LEVELS = {"organization": "organization", "org": "organization", "enterprise": "enterprise"}
+_NAME_SPANS = {("1", "day"): "1-day", ("28", "day"): "28-day", ("1day",): "1-day", ("28day",): "28-day"}
+
+
+def _name_says(label: str) -> dict[str, str]:
+    """What a file name says of its report kind: ``level``, ``grain``, ``span``, each only when it says it.
+
+    The name's last path component, cut into lower-case words: ``organization``/``org``/``enterprise``;
+    ``user`` + ``teams`` (user-teams), ``repos``/``repositories``, ``users``/``user`` (users),
+    ``aggregate`` (aggregate); ``1-day``/``28-day`` (``1day``, ``28_day``...).  A name naming two
+    of a part says nothing of it.
+
+    >>> _name_says("exports/organization-users-28-day-report.json")
+    {'level': 'organization', 'grain': 'user', 'span': '28-day'}
+    >>> _name_says("enterprise-aggregate-28day.ndjson"), _name_says("quirk_booleans_as_0_1.ndjson")
+    ({'level': 'enterprise', 'grain': 'aggregate', 'span': '28-day'}, {})
+    """
+    words = [w for w in re.split(r"[^a-z0-9]+", re.split(r"[/\\]", label)[-1].lower()) if w]
+    levels = {_NAME_LEVELS[w] for w in words if w in _NAME_LEVELS}
+    spans = {span for i in range(len(words)) for key, span in _NAME_SPANS.items()
+             if tuple(words[i:i + len(key)]) == key}
+    if "teams" in words and ("user" in words or "users" in words):
+        grains = {_USER_TEAM}
+    else:
+        grains = {g for w, g in (("repos", _REPO), ("repositories", _REPO), ("users", _USER), ("user", _USER),
+                                 ("aggregate", _AGGREGATE)) if w in words}
+    return {part: values.pop() for part, values in (("level", levels), ("grain", grains), ("span", spans))
+            if len(values) == 1}
+
+
+def _kind_from_name(reader: _Reader, reports: pl.DataFrame) -> None:
+    """``kind_differs_from_name``: once per file and report whose kind is not what the file's name says."""
+    said = _name_says(reader.label)
+    if not said:
+        return
+    for row in reports.select("kind", "level", "grain", "span", "enterprise_id", "organization_id").iter_rows(
+            named=True):
+        differ = [f"{part} {said[part]!r} (records: {row[part]!r})" for part in said if said[part] != row[part]]
+        if differ:
+            reader.finding("kind_differs_from_name", row, "reports", "$",
+                           f"the file's name says {', '.join(differ)}: read as {row['kind']}, by content",
+                           row["kind"])
 
 
 def _engagement(reader: _Reader, engagement: dict[str, Any], base: dict[str, Any], rid: str, end: date) -> None:

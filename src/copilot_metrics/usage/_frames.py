@@ -18,6 +18,7 @@ import polars as pl
 from copilot_metrics.dataset import Dataset
 from copilot_metrics.errors import CopilotMetricsError
 from copilot_metrics.metrics._selection import Frames, lazy
+from copilot_metrics.successor.findings import users_windows
 
 __all__ = [
     "IDS",
@@ -63,15 +64,8 @@ def labels_of(ds: Frames) -> pl.LazyFrame:
 
 def _windows(ds: Frames) -> pl.LazyFrame:
     """The loaded users windows: scope ids, ``_lo``, ``_hi`` (one row per window, repeats allowed)."""
-    rows = lazy(ds, "user_days").select(
-        *IDS, pl.coalesce("report_start_day", "date").alias("_lo"), pl.coalesce("report_end_day", "date").alias("_hi"))
-    parts = [rows.unique()]
     tables = frames_of(ds)
-    if "reports" in tables:
-        reports = tables["reports"]
-        parts.append(reports.lazy().filter(pl.col("grain") == "user").select(
-            *IDS, pl.col("window_start").alias("_lo"), pl.col("window_end").alias("_hi")).drop_nulls(["_lo", "_hi"]))
-    return pl.concat(parts, how="vertical_relaxed").unique()
+    return users_windows(lazy(ds, "user_days"), tables["reports"].lazy() if "reports" in tables else None)
 
 
 def _covered(ds: Frames) -> pl.LazyFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from copilot_metrics.metrics._selection import DateLike, Frames, as_date, check_arguments, lazy
+from copilot_metrics.successor.findings import calendar_restarts
 from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
 from copilot_metrics.usage._frames import IDS, LABELS, USER, frames_of, period_members, suppress, user_of
 from copilot_metrics.usage.breaks import with_breaks
@@ -56,14 +57,8 @@ def reported_active_users(ds: Frames, *, start: DateLike = None, end: DateLike =
     daily = [c for c in _DAILY if c in names]
     snaps = [c for c in _SNAPSHOTS if c in names]
 
-    def before(column: str) -> pl.Expr:
-        return pl.when(pl.col("date").diff().over(IDS) == pl.duration(days=1)).then(pl.col(column).shift().over(IDS))
-
-    fell = {c: (pl.col(c) < before(c)).fill_null(False) for c in ("weekly_active_users", "monthly_active_users")}
     out = lf.select(*IDS, *LABELS, "date", *daily, *snaps).sort([*IDS, "date"], nulls_last=False).with_columns(
-        ((pl.col("date").dt.weekday() == 7) & fell["weekly_active_users"]
-         & (pl.col("weekly_active_users") == pl.col("daily_active_users")).fill_null(False)).alias("week_restart"),
-        ((pl.col("date").dt.day() == 1) & fell["monthly_active_users"]).alias("month_restart"),
+        *calendar_restarts(IDS),  # declared once, beside the reported_window_calendar_like finding
     ).with_columns((pl.col("week_restart") | pl.col("month_restart")).any().over(IDS)
                    .alias("reported_window_calendar_like"))
     out = with_breaks(out, pl.col("date"), pl.col("date"), family="successor")
