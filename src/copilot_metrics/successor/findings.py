@@ -96,7 +96,9 @@ def _family(tables: Mapping[str, pl.DataFrame], prefix: str) -> list[pl.LazyFram
     top = tables[f"{prefix}_days"].lazy()
     if not tables[f"{prefix}_days"].height:
         return []
-    user = ["user_id"] if prefix == "user" and "user_id" in top.collect_schema().names() else []
+    names = top.collect_schema().names()
+    # a user row's key: its id, or its pseudonym in a pseudonymized dataset
+    user = [c for c in ("user_id", "user_pid") if c in names][:1] if prefix == "user" else []
     key = [*_IDS, "date", *user]
     where = "user row" if user else "day"
     out: list[pl.LazyFrame] = []
