@@ -462,6 +462,21 @@ def test_later_copy_of_a_date_inside_one_file_wins(tmp_path: Path) -> None:
     assert ds.sources.select("days", "days_kept", "days_identical", "days_superseded").rows() == [(3, 1, 0, 2)]
 
 
+def test_the_copies_of_a_repeated_date_are_named_by_their_json_path(tmp_path: Path) -> None:
+    # 01-01 three times: $[2] (9 users) is the file's own copy; $[1] the same version; $[0] (5 users) another
+    f = write(tmp_path / "x.json", [day("2025-01-01", 5), day("2025-01-01", 9), day("2025-01-01", 9)])
+    ds = cm.load(f, org="o")
+    versions = ds.versions.select("source", "label", "copy_path", "occurrence", "version")
+    assert versions.rows() == [(f, f, None, 0, 0), (f, f + "$[1]", "$[1]", 1, 0), (f, f + "$[0]", "$[0]", 2, 1)]
+    assert ds.versions["day_json"].is_null().to_list() == [True, True, False]
+    assert json.loads(ds.versions["day_json"][2])["total_active_users"] == 5
+    assert ds.conflicts.select("kept_value", "other_value", "kept_source", "other_source").rows() == [
+        ("9", "5", f, f + "$[0]")]
+    # the conflict's losing copy is found by its label in ds.versions: file and copy path, no parsing
+    assert ds.conflicts.join(ds.versions, left_on=["date", "other_source"], right_on=["date", "label"]).select(
+        "source", "copy_path").rows() == [(f, "$[0]")]
+
+
 def test_repeats_inside_a_wrapped_file_name_the_wrapped_path(tmp_path: Path) -> None:
     f = tmp_path / "x.json"
     f.write_text(json.dumps({"data": [day("2025-01-01", 5), day("2025-01-01", 7)]}))

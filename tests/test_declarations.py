@@ -299,6 +299,24 @@ def test_the_source_status_text_is_not_parsed_back() -> None:
     assert _files_matching(r'"not loaded: ') == {"sidetables.py"}
 
 
+def test_the_label_of_an_earlier_copy_is_not_parsed_back() -> None:
+    # an earlier copy of a date is identified by ds.versions.copy_path; its label (file.json$[3]) is read back
+    # only for layouts before format 7 (sidetables.older_versions): no other module holds a regex for a
+    # literal "$" (the root of a JSON path), nor strips a label's suffix
+    assert _files_with_string(r"\\\$") == {"sidetables.py"}
+    assert _files_matching(r"COPY_SUFFIX|str\.(replace|extract)\([^)]*\$") == set()
+
+
+def test_a_copy_label_is_its_file_then_its_copy_path() -> None:
+    copies = pl.DataFrame({"file": ["a.json", "a.json"], "path": [None, "$.data[3]"]})
+    assert copies.select(sidetables.copy_label_expr(pl.col("file"), pl.col("path"))).to_series().to_list() == [
+        "a.json", "a.json$.data[3]"]
+    old = pl.LazyFrame({"source": ["a.json", "a.json", "a.json", "b$[1]"], "label": ["a.json", "a.json$.data[3]",
+                                                                                      "a.json$[12]", "b$[1]"]})
+    # by hand: the file's own copy (label = source, even one whose name ends like a path) has none
+    assert sidetables.older_versions(old).collect()["copy_path"].to_list() == [None, "$.data[3]", "$[12]", None]
+
+
 def test_every_state_written_is_declared() -> None:
     written = set()
     for path in ROOT.rglob("*.py"):

@@ -286,7 +286,7 @@ def test_the_manifest_lists_every_file_with_its_rows_and_sha256(root: Path) -> N
     assert manifest["files"]["days/part-00000.parquet"] == {
         "rows": 3, "sha256": hashlib.sha256((root / "days" / "part-00000.parquet").read_bytes()).hexdigest()}
     assert manifest["files"]["completions/part-00000.parquet"]["rows"] == 6
-    assert manifest["format"] == 6
+    assert manifest["format"] == 7
 
 
 def test_hidden_files_and_files_that_are_not_parquet_are_not_read_and_not_an_error(

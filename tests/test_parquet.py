@@ -42,6 +42,8 @@ SIDE_BEFORE_4 = SIDE[:4]
 #: What layout format 6 added: folders, and the columns of sources and quarantine.
 SINCE_6 = (*REPORT_TABLES, "report_versions", "reports", "schema_drift", "user_logins")
 COLUMNS_SINCE_6 = {"sources": ("family", "report_id", "record_kinds", "flavor"), "quarantine": ("record_json",)}
+#: What layout format 7 added: the column of versions.
+COLUMNS_SINCE_7 = {"versions": ("copy_path",)}
 #: DuckDB's name of each declared Polars dtype, written out by hand.
 DUCK = {pl.String: "VARCHAR", pl.Int64: "BIGINT", pl.Date: "DATE", pl.Boolean: "BOOLEAN",
         pl.Float64: "DOUBLE"}
@@ -446,7 +448,7 @@ def test_parquet_size_of_the_example_against_its_json(written: Path) -> None:
 def test_manifest_records_rows_and_null_marker(written: Path, example: cm.Dataset) -> None:
     manifest = orjson.loads((written / parquet.MANIFEST).read_bytes())
     assert manifest["rows"]["completions"] == example.completions.height
-    assert manifest["format"] == 6
+    assert manifest["format"] == 7
     assert manifest["partitioning"]["columns"] == []
 
 
@@ -512,7 +514,7 @@ def test_datasets_of_the_0_1_0_layouts_read_back_exactly_and_a_write_rewrites_th
         assert_frame_equal(scan_parquet(root)["days"].collect(), ds.days)
         write_parquet(read_parquet(root), root)  # the old files are the library's: replaced, not refused
         assert [p.name for p in (root / "days").iterdir()] == ["part-00000.parquet"]
-        assert orjson.loads((root / parquet.MANIFEST).read_bytes())["format"] == 6
+        assert orjson.loads((root / parquet.MANIFEST).read_bytes())["format"] == 7
         assert_same_dataset(read_parquet(root), ds, side=SIDE_BEFORE_4)
 
 
@@ -521,7 +523,8 @@ def test_datasets_of_the_0_1_0_layouts_read_back_exactly_and_a_write_rewrites_th
 
 def as_format_5(root: Path, fmt: int = 5) -> Path:
     """The dataset at ``root`` as layout format 5 wrote it: none of the folders format 6 added, nor their
-    manifest entries; ``sources`` without the family columns, ``quarantine`` without ``record_json``."""
+    manifest entries; ``sources`` without the family columns, ``quarantine`` without ``record_json``, ``versions``
+    without ``copy_path`` (format 7)."""
     import hashlib
     import shutil
 
@@ -531,12 +534,56 @@ def as_format_5(root: Path, fmt: int = 5) -> Path:
         shutil.rmtree(root / name)
         del manifest["rows"][name]
     manifest["files"] = {k: v for k, v in manifest["files"].items() if k.split("/")[0] not in SINCE_6}
-    for name, columns in COLUMNS_SINCE_6.items():
+    for name, columns in {**COLUMNS_SINCE_6, **COLUMNS_SINCE_7}.items():
         part = root / name / "part-00000.parquet"
         pl.read_parquet(part).drop(columns).write_parquet(part)
         manifest["files"][f"{name}/part-00000.parquet"]["sha256"] = hashlib.sha256(part.read_bytes()).hexdigest()
     (root / parquet.MANIFEST).write_bytes(orjson.dumps(manifest))
     return root
+
+
+def as_format_6(root: Path) -> Path:
+    """The dataset at ``root`` as layout format 6 wrote it: ``versions`` without ``copy_path``."""
+    import hashlib
+
+    manifest = orjson.loads((root / parquet.MANIFEST).read_bytes())
+    manifest["format"] = 6
+    for name, columns in COLUMNS_SINCE_7.items():
+        part = root / name / "part-00000.parquet"
+        pl.read_parquet(part).drop(columns).write_parquet(part)
+        manifest["files"][f"{name}/part-00000.parquet"]["sha256"] = hashlib.sha256(part.read_bytes()).hexdigest()
+    (root / parquet.MANIFEST).write_bytes(orjson.dumps(manifest))
+    return root
+
+
+def test_a_format_6_dataset_reads_the_copy_paths_from_the_labels_and_merges(tmp_path: Path) -> None:
+    def export(name: str, days: Any) -> str:
+        (tmp_path / name).write_text(json.dumps(days))
+        return str(tmp_path / name)
+
+    def day(date: str, users: int) -> dict[str, Any]:
+        return {"date": date, "total_active_users": users}
+
+    # a.json holds 01-01 twice (two versions); w.json, a wrapped array, holds 01-02 twice (two versions)
+    a = export("a-2025-01-05.json", [day("2025-01-01", 1), day("2025-01-01", 2)])
+    w = export("w-2025-01-06.json", {"data": [day("2025-01-02", 3), day("2025-01-02", 4)]})
+    c = export("c-2025-01-07.json", [day("2025-01-01", 1), day("2025-01-03", 5)])
+    base = cm.load([a, w], org="o")
+    root = as_format_6(write_parquet(base, tmp_path / "pq"))
+    old = read_parquet(root)
+    # by hand: the file's own copies have no copy path, the earlier ones their JSON path, rebuilt from the label
+    assert old.versions.select("label", "copy_path").rows() == [
+        (a, None), (a + "$[0]", "$[0]"), (w, None), (w + "$.data[0]", "$.data[0]")]
+    assert_same_dataset(old, base)
+    grown = cm.load(c, org="o", base=root)
+    write_parquet(cm.load(c, org="o"), root, mode="merge")
+    merged = read_parquet(root)
+    assert orjson.loads((root / parquet.MANIFEST).read_bytes())["format"] == 7
+    assert_same_dataset(merged, grown)  # both doors run the one merge
+    assert_same_dataset(merged, cm.load([a, w, c], org="o"))  # and give what one load of every file gives
+    # by hand: c (newest) keeps 01-01 with 1 user, a's own copy (2) and w's $.data[0] (3) lose
+    assert merged.conflicts.select("date", "kept_value", "other_value", "kept_source", "other_source").rows() == [
+        (datetime.date(2025, 1, 1), "1", "2", c, a), (datetime.date(2025, 1, 2), "4", "3", w, w + "$.data[0]")]
 
 
 def as_format_3(root: Path) -> Path:
@@ -574,7 +621,7 @@ def test_a_format_3_dataset_reads_without_versions_and_merges_best_effort(tmp_pa
     write_parquet(cm.load(c, org="o"), root, mode="merge")
     merged = read_parquet(root)
     assert_same_dataset(merged, grown)  # both doors run the one merge
-    assert orjson.loads((root / parquet.MANIFEST).read_bytes())["format"] == 6
+    assert orjson.loads((root / parquet.MANIFEST).read_bytes())["format"] == 7
     # by hand: c is the newest export: it keeps 01-02 (1 user) and 01-03; a keeps 01-01
     assert merged.days.select(pl.col("date").cast(pl.String), "total_active_users", "source").rows() == [
         ("2025-01-01", 1, a), ("2025-01-02", 1, c), ("2025-01-03", 3, c)]

@@ -73,10 +73,10 @@ def test_parquet_round_trips_both_families_exactly(both: cm.Dataset, tmp_path: P
         ("legacy", None), ("reports", "aggregate"), ("reports", "user"), ("reports", "user")]
 
 
-def test_the_manifest_lists_every_file_and_format_6(both: cm.Dataset, tmp_path: Path) -> None:
+def test_the_manifest_lists_every_file_and_format_7(both: cm.Dataset, tmp_path: Path) -> None:
     root = cm.write_parquet(both, tmp_path / "history")
     manifest = orjson.loads((root / parquet.MANIFEST).read_bytes())
-    assert manifest["format"] == 6
+    assert manifest["format"] == 7
     on_disk = {p.relative_to(root).as_posix() for p in root.rglob("*.parquet")}
     assert set(manifest["files"]) == on_disk
     # 10 legacy tables, 6 side tables, 26 successor tables, 3 of their side tables, 2 validation files
@@ -91,7 +91,7 @@ def test_a_format_5_dataset_reads_with_the_family_columns_filled(tmp_path: Path)
     ds = cm.load([LEGACY, html], org="octo", on_invalid="quarantine")
     root = cm.write_parquet(ds, tmp_path / "old")
     manifest = orjson.loads((root / parquet.MANIFEST).read_bytes())
-    manifest["format"] = 5  # as format 5 wrote it: no folder of format 6, no column of format 6
+    manifest["format"] = 5  # as format 5 wrote it: no folder of format 6, no column of format 6 or 7
     for folder in [p for p in root.iterdir() if p.is_dir()]:
         if folder.name not in (*cm.TABLES, "sources", "findings", "conflicts", "quarantine", "versions",
                                "_validation"):
@@ -99,7 +99,7 @@ def test_a_format_5_dataset_reads_with_the_family_columns_filled(tmp_path: Path)
             del manifest["rows"][folder.name]
             manifest["files"] = {k: v for k, v in manifest["files"].items() if not k.startswith(folder.name + "/")}
     for name, columns in {"sources": ["family", "report_id", "record_kinds", "flavor"],
-                          "quarantine": ["record_json"]}.items():
+                          "quarantine": ["record_json"], "versions": ["copy_path"]}.items():
         part = root / name / "part-00000.parquet"
         pl.read_parquet(part).drop(columns).write_parquet(part)
         manifest["files"][f"{name}/part-00000.parquet"]["sha256"] = hashlib.sha256(part.read_bytes()).hexdigest()

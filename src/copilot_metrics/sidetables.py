@@ -32,6 +32,7 @@ from copilot_metrics._keys import DAY_KEY, SCOPE
 
 __all__ = [
     "CONFLICT_SCHEMA",
+    "COPY_PATH_SINCE_FORMAT",
     "ERROR_SCHEMA",
     "FAMILY_SINCE_FORMAT",
     "FINDING_SCHEMA",
@@ -52,6 +53,8 @@ __all__ = [
     "State",
     "conflict_columns",
     "conflict_row",
+    "copy_label",
+    "copy_label_expr",
     "error_row",
     "finding_columns",
     "finding_row",
@@ -62,6 +65,7 @@ __all__ = [
     "older_families",
     "older_quarantine",
     "older_sources",
+    "older_versions",
     "quarantine_columns",
     "quarantine_row",
     "source_row",
@@ -140,15 +144,17 @@ CONFLICT_SCHEMA = pl.Schema(
 
 #: Columns of ``ds.versions``: one row per copy of a day a file held (its valid days), naming the version of
 #: the day it held, so that a later merge counts and compares as loading every file at once would.
-#: ``label`` is the copy's label in ``ds.conflicts`` (the file, or ``file.json$[3]`` for an earlier copy
-#: of a date the file repeats), ``occurrence`` 0 for the file's last copy of the date, 1 for the one
-#: before...; ``version`` 0 for the kept version (its rows are in the tables; a day the contracts set
-#: aside is in ``ds.quarantine``), 1, 2, ... for the other versions, most recent first; ``day_json`` the
-#: day of each other version as the API wrote it, on the row of its most recent copy (null elsewhere).
+#: ``copy_path`` is null for the file's own copy of the date and the JSON path of an earlier copy of a
+#: date the file repeats (``$[3]``, ``$.data[3]``); ``label`` is the copy's label in ``ds.conflicts``
+#: (``source``, then ``copy_path``: ``file.json$[3]``, :func:`copy_label`), ``occurrence`` 0 for the
+#: file's last copy of the date, 1 for the one before...; ``version`` 0 for the kept version (its rows are in the
+#: tables; a day the contracts set aside is in ``ds.quarantine``), 1, 2, ... for the other versions, most recent
+#: first; ``day_json`` the day of each other version as the API wrote it, on the row of its most recent copy (null
+#: elsewhere).
 VERSION_SCHEMA = pl.Schema(
     {
-        "source": _S, **_SCOPE_COLUMNS, "date": _D, "label": _S, "occurrence": _I64, "version": _I64,
-        "day_json": _S,
+        "source": _S, **_SCOPE_COLUMNS, "date": _D, "label": _S, "copy_path": _S, "occurrence": _I64,
+        "version": _I64, "day_json": _S,
     }
 )
 
@@ -291,6 +297,27 @@ def older_families(frame: pl.LazyFrame) -> pl.LazyFrame:
     [('quarantined', 'legacy', None, None, None), ('refused', None, None, None, None)]
     """
     return frame.with_columns(legacy_family(), *(pl.lit(None, pl.String).alias(c) for c in SOURCE_FAMILY_COLUMNS[1:]))
+
+
+#: The layout format whose ``versions`` first stored ``copy_path`` (earlier ones: the ``label`` only).
+COPY_PATH_SINCE_FORMAT = 7
+
+
+def older_versions(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """``ds.versions`` as a layout before :data:`COPY_PATH_SINCE_FORMAT` stored it, with ``copy_path``.
+
+    Read from the ``label`` those layouts hold (the file, then the copy's JSON path): the one
+    place that parses it.  An earlier copy's label is its ``source`` followed by a path
+    ``$[N]`` or ``$.key[N]``; any other label is the file's own copy.
+
+    >>> old = pl.LazyFrame({"source": ["a.json", "a.json", "b.json"],
+    ...                     "label": ["a.json", "a.json$.data[3]", "b.json$[0]"]})
+    >>> older_versions(old).collect().rows()
+    [('a.json', 'a.json', None), ('a.json', 'a.json$.data[3]', '$.data[3]'), ('b.json', 'b.json$[0]', '$[0]')]
+    """
+    rest = pl.col("label").str.strip_prefix(pl.col("source"))
+    is_copy = pl.col("label").str.starts_with(pl.col("source")) & rest.str.contains(r"^\$(?:\.[^\[\]$]+)?\[\d+\]$")
+    return frame.with_columns(pl.when(is_copy).then(rest).alias("copy_path"))
 
 
 def legacy_family() -> pl.Expr:
@@ -441,30 +468,45 @@ def conflict_columns(
     })
 
 
+def copy_label(file: str, copy_path: str | None) -> str:
+    """The label of a copy of a date in ``ds.versions`` and ``ds.conflicts``: its file, then its ``copy_path``.
+
+    >>> copy_label("a.json", "$[3]"), copy_label("a.json", None)
+    ('a.json$[3]', 'a.json')
+    """
+    return file if copy_path is None else file + copy_path
+
+
+def copy_label_expr(file: pl.Expr, copy_path: pl.Expr) -> pl.Expr:
+    """:func:`copy_label` over a frame."""
+    return pl.concat_str(file, copy_path.fill_null(""))
+
+
 def version_row(
-    source: str, scope: Mapping[str, str | None], date: dt.date, label: str, occurrence: int, version: int,
-    day_json: str | None,
+    source: str, scope: Mapping[str, str | None], date: dt.date, copy_path: str | None, occurrence: int,
+    version: int, day_json: str | None,
 ) -> tuple[Any, ...]:
-    """A row of ``ds.versions`` (:data:`VERSION_SCHEMA`)."""
-    return (source, *(scope.get(k) for k in SCOPE), date, label, occurrence, version, day_json)
+    """A row of ``ds.versions`` (:data:`VERSION_SCHEMA`); its ``label`` is :func:`copy_label`."""
+    return (source, *(scope.get(k) for k in SCOPE), date, copy_label(source, copy_path), copy_path, occurrence,
+            version, day_json)
 
 
 def version_columns(
-    *, source: pl.Expr, label: pl.Expr, occurrence: pl.Expr, version: pl.Expr, day_json: pl.Expr,
+    *, source: pl.Expr, copy_path: pl.Expr, occurrence: pl.Expr, version: pl.Expr, day_json: pl.Expr,
 ) -> list[pl.Expr]:
     """:func:`version_row` over a frame: the columns of ``ds.versions`` (:data:`VERSION_SCHEMA`) as expressions.
 
-    The scope columns and ``date`` are the frame's own.
+    The scope columns and ``date`` are the frame's own; ``label`` is :func:`copy_label_expr`.
 
     >>> copies = pl.DataFrame({"file": ["a.json"], "org": ["o"], "enterprise": [None], "team": [None],
-    ...                        "date": [dt.date(2025, 1, 2)], "copy": ["a.json$[0]"], "n": [1], "v": [2]})
-    >>> copies.select(version_columns(source=pl.col("file"), label=pl.col("copy"), occurrence=pl.col("n"),
+    ...                        "date": [dt.date(2025, 1, 2)], "path": ["$[0]"], "n": [1], "v": [2]})
+    >>> copies.select(version_columns(source=pl.col("file"), copy_path=pl.col("path"), occurrence=pl.col("n"),
     ...                               version=pl.col("v"), day_json=pl.lit(None))).row(0)
-    ('a.json', None, 'o', None, datetime.date(2025, 1, 2), 'a.json$[0]', 1, 2, None)
+    ('a.json', None, 'o', None, datetime.date(2025, 1, 2), 'a.json$[0]', '$[0]', 1, 2, None)
     """
     return _columns(VERSION_SCHEMA, {
-        "source": source, **_scope_columns(None), "date": pl.col("date"), "label": label, "occurrence": occurrence,
-        "version": version, "day_json": day_json,
+        "source": source, **_scope_columns(None), "date": pl.col("date"), "label": copy_label_expr(source, copy_path),
+        "copy_path": copy_path, "occurrence": occurrence, "version": version, "day_json": day_json,
     })
 
 

@@ -14,12 +14,14 @@ import polars as pl
 
 from copilot_metrics.errors import CopilotMetricsError
 from copilot_metrics.sidetables import (
+    COPY_PATH_SINCE_FORMAT,
     FAMILY_SINCE_FORMAT,
     SOURCE_FAMILY_COLUMNS,
     STATE_SINCE_FORMAT,
     older_families,
     older_quarantine,
     older_sources,
+    older_versions,
 )
 from copilot_metrics.successor.registry import (
     DRIFT_SCHEMA,
@@ -64,6 +66,7 @@ _ADDED: dict[str, tuple[tuple[int, tuple[str, ...], Callable[[pl.LazyFrame], pl.
     "sources": ((STATE_SINCE_FORMAT, ("state", "reason"), older_sources),
                 (FAMILY_SINCE_FORMAT, SOURCE_FAMILY_COLUMNS, older_families)),
     "quarantine": ((FAMILY_SINCE_FORMAT, ("record_json",), older_quarantine),),
+    "versions": ((COPY_PATH_SINCE_FORMAT, ("copy_path",), older_versions),),
 }
 
 

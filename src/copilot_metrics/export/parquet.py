@@ -129,8 +129,9 @@ __all__ = [
 
 _VALIDATION_DIR = "_validation"
 _VALIDATION_FILES = (("errors.parquet", ERROR_SCHEMA), ("unknown_fields.parquet", UNKNOWN_SCHEMA))
-_FORMAT = 6  # 6: the successor tables, reports, schema_drift, user_logins, report_versions, sources' family
-#                columns, quarantine.record_json; 5: sources.state and .reason; 4: and the versions side table;
+_FORMAT = 7  # 7: versions.copy_path; 6: the successor tables, reports, schema_drift, user_logins,
+#                report_versions, sources' family columns, quarantine.record_json; 5: sources.state and .reason;
+#                4: and the versions side table;
 #                3: unpartitioned, scope in the files; 2: hive, byte-wise percent-encoding, digests; 1: hive, quote()
 _ROWS_PER_FILE = 1 << 20
 _ROW_GROUP = 1 << 17

@@ -21,7 +21,6 @@ from copilot_metrics.findings import CONTRACT_RULES, TABLE_RULES, table_findings
 from copilot_metrics.merge import reports as reports_merge
 from copilot_metrics.merge.conflicts import CONFLICT_ORDER, rebase_conflicts
 from copilot_metrics.merge.precedence import rank_sources
-from copilot_metrics.merge.repeats import COPY_SUFFIX
 from copilot_metrics.merge.versions import (
     IN_MEMORY,
     Merger,
@@ -30,7 +29,7 @@ from copilot_metrics.merge.versions import (
     refuse_clashes,
     scope_clashes,
 )
-from copilot_metrics.sidetables import REPORT_VERSION_SCHEMA, SOURCE_FAMILY_COLUMNS, legacy_family
+from copilot_metrics.sidetables import REPORT_VERSION_SCHEMA, SOURCE_FAMILY_COLUMNS, copy_label_expr, legacy_family
 from copilot_metrics.successor.registry import DRIFT_SCHEMA, LOGIN_SCHEMA, REPORT_SCHEMA, ReportTable, report_tables
 from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
 from copilot_metrics.tables import (
@@ -72,30 +71,50 @@ def in_memory_renames(base_sources: pl.DataFrame, new_sources: pl.DataFrame) -> 
     return renames
 
 
+def _copies(versions: pl.DataFrame) -> pl.DataFrame:
+    """Each copy's label in ``versions``, with its file (``_file``) and ``copy_path`` (``_path``), per day."""
+    return versions.select(*DAY_KEY, "label", pl.col("source").alias("_file"),
+                           pl.col("copy_path").alias("_path")).unique([*DAY_KEY, "label"])
+
+
+def _copy_file(conflicts: pl.DataFrame, versions: pl.DataFrame, column: str) -> pl.DataFrame:
+    """``conflicts`` with the file and copy path of the copy ``column`` names, from ``versions``.
+
+    As ``_file`` and ``_path``; a label ``versions`` does not record (a layout before it) is a file.
+    """
+    return conflicts.join(_copies(versions).rename({"label": column}), on=[*DAY_KEY, column], how="left",
+                          nulls_equal=True, maintain_order="left").with_columns(
+        pl.col("_file").fill_null(pl.col(column)))
+
+
 def relabel(ds: Dataset, renames: Mapping[str, str]) -> Dataset:
-    """``ds`` with its sources renamed (rows, side tables, earlier copies ``label$[3]``, report)."""
+    """``ds`` with its sources renamed (rows, side tables, the labels of earlier copies, report).
+
+    An earlier copy's label is its file's, then its ``copy_path`` (``ds.versions``): the
+    labels in ``ds.conflicts`` are found there, never parsed.
+    """
     if not renames:
         return ds
-    old = pl.lit(list(renames), pl.List(pl.String))
 
-    def rename(column: str) -> pl.Expr:
-        base = pl.col(column).str.replace(COPY_SUFFIX, "")
-        suffix = pl.col(column).str.extract(r"(" + COPY_SUFFIX + r")")
-        mapped = base.replace(renames)
-        return pl.when(base.is_in(old)).then(pl.concat_str(mapped, suffix.fill_null(""))).otherwise(
-            pl.col(column)).alias(column)
+    def rename(column: str | pl.Expr) -> pl.Expr:
+        return (pl.col(column) if isinstance(column, str) else column).replace(renames)
 
     def frame(f: pl.DataFrame) -> pl.DataFrame:
-        columns = [c for c in ("source", "kept_source", "other_source", "label") if c in f.columns]
-        return f.with_columns(rename(c) for c in columns) if columns else f
+        return f.with_columns(rename("source")) if "source" in f.columns else f
 
+    versions = conform("versions", ds.versions)
+    conflicts = ds.conflicts
+    for column in ("kept_source", "other_source"):
+        conflicts = _copy_file(conflicts, versions, column).with_columns(
+            copy_label_expr(rename("_file"), pl.col("_path")).alias(column)).drop("_file", "_path")
     report = ds.validation
     return dataclasses.replace(
         ds, tables={n: frame(f) for n, f in ds.tables.items()}, sources=frame(ds.sources),
-        quarantine=frame(ds.quarantine), findings=frame(ds.findings), conflicts=frame(ds.conflicts),
+        quarantine=frame(ds.quarantine), findings=frame(ds.findings), conflicts=conflicts,
         validation=dataclasses.replace(report, errors=frame(report.errors),
                                        unknown_fields=frame(report.unknown_fields)),
-        versions=frame(ds.versions), report_versions=frame(ds.report_versions),
+        versions=frame(versions).with_columns(copy_label_expr(pl.col("source"), pl.col("copy_path")).alias("label")),
+        report_versions=frame(ds.report_versions),
     )
 
 
@@ -219,7 +238,8 @@ def _side(ds: Dataset, replaced: list[str]) -> _Side:
     set_aside_rows, set_aside = _set_aside(quarantine, days)
     kept_by = pl.concat([days, set_aside.select(*DAY_KEY, "source")])
     unrecorded = kept_by.join(versions.select(DAY_KEY).unique(), on=DAY_KEY, how="anti", nulls_equal=True).select(
-        "source", *SCOPE, "date", pl.col("source").alias("label"), pl.lit(0, pl.Int64).alias("occurrence"),
+        "source", *SCOPE, "date", pl.col("source").alias("label"), pl.lit(None, pl.String).alias("copy_path"),
+        pl.lit(0, pl.Int64).alias("occurrence"),
         pl.lit(0, pl.Int64).alias("version"), pl.lit(None, pl.String).alias("day_json"),
     )
     recorded = pl.concat([versions, unrecorded])
@@ -231,18 +251,18 @@ def _side(ds: Dataset, replaced: list[str]) -> _Side:
     copies = holding.join(holders, left_on=[*DAY_KEY, "version"], right_on=[*DAY_KEY, "_version"], how="inner",
                           nulls_equal=True).join(digests, on=[*DAY_KEY, "_holder"], how="inner", nulls_equal=True)
     registry = copies.select(*DAY_KEY, "digest", pl.col("label").alias("source"), pl.col("source").alias("file"),
-                             "occurrence", (pl.col("label") == pl.col("_holder")).alias("stored"))
+                             "copy_path", "occurrence", (pl.col("label") == pl.col("_holder")).alias("stored"))
     kept = copies.filter(pl.col("version") == 0).select(*DAY_KEY, "digest").unique(DAY_KEY)
     sources = conform("sources", ds.sources).filter(~pl.col("source").is_in(gone))
-    file_of = {c: pl.col(c).str.replace(COPY_SUFFIX, "") for c in ("source", "other_source")}
     conflicts = (
-        conform("conflicts", ds.conflicts).filter(~file_of["other_source"].is_in(gone)
-                                                  & ~pl.col("table").is_in(list(REPORT_TABLES)))
+        _copy_file(conform("conflicts", ds.conflicts), versions, "other_source")
+        .filter(~pl.col("_file").is_in(gone) & ~pl.col("table").is_in(list(REPORT_TABLES)))
+        .drop("_file", "_path")
         .join(versions.filter(pl.col("version") > 0).select(*DAY_KEY, pl.col("label").alias("other_source")),
               on=[*DAY_KEY, "other_source"], how="anti", nulls_equal=True)
         .join(kept.rename({"digest": "_kept"}), on=DAY_KEY, how="left", nulls_equal=True)
     )
-    unread = ~file_of["source"].is_in(gone).fill_null(False)
+    unread = ~pl.col("source").is_in(gone).fill_null(False)
     return _Side(
         sources, quarantine.filter(unread), conform("findings", ds.findings).filter(unread),
         ds.validation.errors.filter(unread), ds.validation.unknown_fields.filter(unread), content, registry, kept,

@@ -1,8 +1,8 @@
 """Dates one file holds more than once: the later copy is the file's, each earlier copy a version of its own.
 
-A file that holds the same date twice keeps its later copy; each earlier copy competes as a
-version ranked just below the file's own (labelled ``file.json$[3]``), so a differing earlier
-copy is a conflict, and each is a ``duplicate_date_in_file`` finding (:func:`split_repeats`).
+A file that holds the same date twice keeps its later copy; each earlier copy competes as a version ranked just
+below the file's own (its ``copy_path`` ``$[3]`` in ``ds.versions``, labelled ``file.json$[3]``), so a differing
+earlier copy is a conflict, and each is a ``duplicate_date_in_file`` finding (:func:`split_repeats`).
 """
 
 from __future__ import annotations
@@ -17,13 +17,10 @@ from copilot_metrics import _schema
 from copilot_metrics.explode import explode_days
 from copilot_metrics.findings import RULES
 from copilot_metrics.merge.versions import day_digests
-from copilot_metrics.sidetables import FINDING_SCHEMA, finding_row, frame_of
+from copilot_metrics.sidetables import FINDING_SCHEMA, copy_label, finding_row, frame_of
 from copilot_metrics.tables import SCOPE
 
-__all__ = ["COPY_SUFFIX", "split_repeats", "split_versions"]
-
-#: The JSON path that labels an earlier copy of a date inside a file: ``file.json$[3]``, ``...$.data[3]``.
-COPY_SUFFIX = r"\$(?:\.[^\[\]$]+)?\[\d+\]$"
+__all__ = ["split_repeats", "split_versions"]
 
 
 def split_repeats(
@@ -75,7 +72,7 @@ def split_repeats(
     tables = explode_days([days[i] for i in kept], source=source, scope=dict(scope))
     copies: list[tuple[str, int, dict[str, pl.DataFrame]]] = []
     for index in earlier:
-        label = f"{source}{json_base}[{index}]"
+        label = copy_label(source, f"{json_base}[{index}]")
         copies.append((label, occurrence[index], explode_days([days[index]], source=label, scope=dict(scope))))
     findings = frame_of([_repeat_finding(source, scope, days[index]["date"], json_base, index, last_of[index],
                                          same=days[index] == days[last_of[index]]) for index in earlier],
@@ -128,7 +125,8 @@ def split_versions(
         under the label of its first copy in the order :func:`split_repeats` returns them (the
         file's own copies first, then the earlier copies in file order); the registry of every
         copy in that order (scope, ``date``, ``digest``, ``source``: its label, ``file``,
-        ``occurrence``, ``stored``: its rows are in the tables), what
+        ``copy_path``: null for the file's own copy, else the earlier copy's JSON path, ``occurrence``,
+        ``stored``: its rows are in the tables), what
         :meth:`copilot_metrics.merge.Merger.add_versions` takes; and the
         ``duplicate_date_in_file`` findings of :func:`split_repeats`.
     """
@@ -144,7 +142,8 @@ def split_versions(
         copies_after[date] = occurrence[n] + 1
     # the order split_repeats adds them in: the kept copies, then the earlier ones, each in file order
     order = [n for n in range(len(days)) if occurrence[n] == 0] + [n for n in range(len(days)) if occurrence[n] > 0]
-    labels = {n: source if occurrence[n] == 0 else f"{source}{json_base}[{valid[n]}]" for n in order}
+    paths = {n: None if occurrence[n] == 0 else f"{json_base}[{valid[n]}]" for n in order}
+    labels = {n: copy_label(source, paths[n]) for n in order}
     texts: dict[int, bytes] = {}  # by object: the copies of one byte range are one object
     first: dict[tuple[str, bytes], int] = {}
     version_of = [0] * len(days)
@@ -170,11 +169,12 @@ def split_versions(
             "digest": [digest_of[day_of[n], labels[version_of[n]]] for n in order],
             "source": [labels[n] for n in order],
             "file": [source] * len(order),
+            "copy_path": [paths[n] for n in order],
             "occurrence": [occurrence[n] for n in order],
             "stored": [version_of[n] == n for n in order],
         },
         schema={**dict.fromkeys(SCOPE, pl.String), "date": pl.Date, "digest": pl.UInt64, "source": pl.String,
-                "file": pl.String, "occurrence": pl.Int64, "stored": pl.Boolean},
+                "file": pl.String, "copy_path": pl.String, "occurrence": pl.Int64, "stored": pl.Boolean},
     )
     rows = []
     for n in order[len(last_of):]:  # the earlier copies, in file order

@@ -91,18 +91,23 @@ class Merger:
             The input's tables, each (scope, date) at most once.
         file:
             The input whose precedence applies (default ``source``); an earlier copy of a date
-            repeated inside one file is added under its own label (``file$[3]``) with the file's
+            repeated inside one file is added under its own label, the file then the copy's JSON
+            path (``file$[3]``: :func:`~copilot_metrics.sidetables.copy_label`), with the file's
             precedence and ``occurrence`` >= 1 (the later copy, occurrence 0, wins the tie).
         occurrence:
             0 for the kept copy of a file, 1 for the copy before it, ...
         """
+        file = source if file is None else file
+        assert source.startswith(file), (source, file)
+        copy_path = source.removeprefix(file) or None  # the label is the file, then the copy's path
         digests = day_digests(tables)
         known = digests.join(self._seen, on=[*DAY_KEY, "digest"], how="semi", nulls_equal=True)
         fresh = digests.join(known, on=DAY_KEY, how="anti", nulls_equal=True)
         self.registry.append(
             digests.with_columns(
                 pl.lit(source).alias("source"),
-                pl.lit(file if file is not None else source).alias("file"),
+                pl.lit(file).alias("file"),
+                pl.lit(copy_path, pl.String).alias("copy_path"),
                 pl.lit(occurrence, pl.Int64).alias("occurrence"),
                 pl.struct(DAY_KEY).is_in(fresh.select(pl.struct(DAY_KEY)).to_series().implode()).alias("stored"),
             )
@@ -140,7 +145,8 @@ class Merger:
         self.registry.append(
             registry.select(
                 *DAY_KEY, "digest", "source", pl.col("source").alias("file"),
-                pl.lit(0, pl.Int64).alias("occurrence"), pl.col("stored").fill_null(False),
+                pl.lit(None, pl.String).alias("copy_path"), pl.lit(0, pl.Int64).alias("occurrence"),
+                pl.col("stored").fill_null(False),
             )
         )
         self._seen = pl.concat([self._seen, fresh.select(*DAY_KEY, "digest")])
@@ -156,7 +162,8 @@ class Merger:
 
         ``tables`` hold each version's rows once, labelled (``source``) by one copy holding it;
         ``registry`` has one row per copy: scope, ``date``, ``digest`` (:func:`day_digests`),
-        ``source`` (the copy's label), ``file``, ``occurrence`` and ``stored`` (``tables`` holds
+        ``source`` (the copy's label), ``file``, ``copy_path`` (null for a file's own copy),
+        ``occurrence`` and ``stored`` (``tables`` holds
         the version's rows under this label).  A version already held is not stored again.
         """
         held = registry.filter(pl.col("stored")).select(*DAY_KEY, "digest", "source")
@@ -165,7 +172,7 @@ class Merger:
         stored = fresh.select(*DAY_KEY, "source", pl.lit(True).alias("stored"))
         self.registry.append(
             registry.drop("stored").join(stored, on=[*DAY_KEY, "source"], how="left", nulls_equal=True)
-            .select(*DAY_KEY, "digest", "source", "file", pl.col("occurrence").cast(pl.Int64),
+            .select(*DAY_KEY, "digest", "source", "file", "copy_path", pl.col("occurrence").cast(pl.Int64),
                     pl.col("stored").fill_null(False))
         )
         self._seen = pl.concat([self._seen, fresh.select(*DAY_KEY, "digest")])
@@ -192,6 +199,7 @@ class Merger:
         """
         empty = self._seen.with_columns(
             pl.lit(None, pl.String).alias("source"), pl.lit(None, pl.String).alias("file"),
+            pl.lit(None, pl.String).alias("copy_path"),
             pl.lit(None, pl.Int64).alias("occurrence"), pl.lit(None, pl.Boolean).alias("stored"),
         )
         registry = (pl.concat(self.registry) if self.registry else empty).join(
@@ -325,7 +333,7 @@ def _versions(registry: pl.DataFrame, full: Mapping[str, pl.DataFrame], losers: 
     return (
         registry.join(order, on=[*DAY_KEY, "digest"], how="left", nulls_equal=True)
         .join(_version_json(full, losers), on=[*DAY_KEY, "source"], how="left", nulls_equal=True)
-        .select(version_columns(source=pl.col("file"), label=pl.col("source"), occurrence=pl.col("occurrence"),
+        .select(version_columns(source=pl.col("file"), copy_path=pl.col("copy_path"), occurrence=pl.col("occurrence"),
                                 version=pl.col("version"), day_json=pl.col("day_json")))
         .sort([*DAY_KEY, "version", "source", "occurrence"], nulls_last=False)
     )
