@@ -775,9 +775,7 @@ def _archive_mb(root: Path) -> tuple[int, float]:
     return len(files), sum(f.stat().st_size for f in files) / MB
 
 
-def _measure(
-    key: str, title: str, root: Path, sources_list: list[str], args: argparse.Namespace
-) -> dict[str, Any]:
+def _measure(key: str, title: str, root: Path, sources_list: list[str], args: argparse.Namespace) -> dict[str, Any]:
     """Run the three paths `args.runs` times, interleaved; print the block; return the medians."""
     n_files, mb = _archive_mb(root)
     print(f"\n[{key}] {title}\n  {n_files} files, {mb:.1f} MB in {root}", flush=True)
@@ -1043,8 +1041,10 @@ def scan_micro(args: argparse.Namespace) -> None:
             if not across:
                 seen.clear()
 
-    print(f"\n  {'input':<30} {'MB':>6} {'days':>6} {'distinct':>8} {'orjson':>8} {'scan':>8} {'ratio':>6} "
-          f"{'+parse/file':>11} {'ratio':>6} {'+parse/all':>10} {'ratio':>6}")
+    print(
+        f"\n  {'input':<30} {'MB':>6} {'days':>6} {'distinct':>8} {'orjson':>8} {'scan':>8} {'ratio':>6} "
+        f"{'+parse/file':>11} {'ratio':>6} {'+parse/all':>10} {'ratio':>6}"
+    )
     for name, (files, documents) in inputs.items():
         mb = sum(len(f) for f in files) / MB
         scans = [_scan.scan(f) for f in files]
@@ -1055,8 +1055,11 @@ def scan_micro(args: argparse.Namespace) -> None:
         alone, _ = _timed(lambda fs=files: [_scan.scan(f) for f in fs], args.runs)
         per_file, _ = _timed(lambda fs=files: parse_distinct(fs, across=False), args.runs)
         every, _ = _timed(lambda fs=files: parse_distinct(fs, across=True), args.runs)
-        print(f"  {name:<30} {mb:6.1f} {days:6} {distinct:8} {base:7.3f}s {alone:7.3f}s {alone / base:6.2f} "
-              f"{per_file:10.3f}s {per_file / base:6.2f} {every:9.3f}s {every / base:6.2f}", flush=True)
+        print(
+            f"  {name:<30} {mb:6.1f} {days:6} {distinct:8} {base:7.3f}s {alone:7.3f}s {alone / base:6.2f} "
+            f"{per_file:10.3f}s {per_file / base:6.2f} {every:9.3f}s {every / base:6.2f}",
+            flush=True,
+        )
     print(f"\n  ratio: against orjson.loads of every document (< 1: faster); {load_note()}")
     if not args.keep:
         for root in (daily_root, one.parent):
@@ -1145,6 +1148,7 @@ def main() -> None:
         scaling(args)
     else:
         bench(args)
+
 
 if __name__ == "__main__":
     main()

@@ -35,8 +35,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size-mb", type=float, default=100.0, help="archive size (default 100)")
     parser.add_argument("--cores", type=int, default=2, help="Spark master local[N] (default 2)")
-    parser.add_argument("--data-dir", default=str(Path(__file__).resolve().parent / "data"),
-                        help="where generated archives are cached (default benchmarks/data, gitignored)")
+    parser.add_argument(
+        "--data-dir",
+        default=str(Path(__file__).resolve().parent / "data"),
+        help="where generated archives are cached (default benchmarks/data, gitignored)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the generated archive for the next run")
     parser.add_argument("--driver-memory", default="4g", help="spark.driver.memory (default 4g)")
     args = parser.parse_args()
@@ -56,13 +59,18 @@ def main() -> None:
 
     loaded = bench_load.run_child("load", root, None)
     a = loaded["load_s"]
-    print(f"(a) cm.load:            {a:7.2f} s  {size / MB / a:7.1f} MB/s  (CPU {loaded['load_cpu_s']:.1f} s, "
-          f"peak RSS {loaded['tree_peak_mb']:.0f} MB)")
+    print(
+        f"(a) cm.load:            {a:7.2f} s  {size / MB / a:7.1f} MB/s  (CPU {loaded['load_cpu_s']:.1f} s, "
+        f"peak RSS {loaded['tree_peak_mb']:.0f} MB)"
+    )
 
     spark = (
-        SparkSession.builder.master(f"local[{args.cores}]").appName("bench-spark")
-        .config("spark.ui.enabled", "false").config("spark.driver.memory", args.driver_memory)
-        .config("spark.sql.shuffle.partitions", str(args.cores)).config("spark.sql.session.timeZone", "UTC")
+        SparkSession.builder.master(f"local[{args.cores}]")
+        .appName("bench-spark")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.memory", args.driver_memory)
+        .config("spark.sql.shuffle.partitions", str(args.cores))
+        .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
@@ -73,15 +81,19 @@ def main() -> None:
     counts = {name: frame.count() for name, frame in result.tables.items()}
     b = time.perf_counter() - t0
     spark.stop()
-    print(f"(b) spark.load local[{args.cores}]: {b:7.2f} s  {size / MB / b:7.1f} MB/s  "
-          f"({size / MB / b / args.cores:.1f} MB/s per core; load {b_load:.2f} s, counts {b - b_load:.2f} s)")
+    print(
+        f"(b) spark.load local[{args.cores}]: {b:7.2f} s  {size / MB / b:7.1f} MB/s  "
+        f"({size / MB / b / args.cores:.1f} MB/s per core; load {b_load:.2f} s, counts {b - b_load:.2f} s)"
+    )
     same = counts == loaded["rows"] and result.dataset.sources.height == loaded["sources"]
     print("    phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in result.seconds.items()))
     print(f"(c) same row counts as cm.load: {same}")
     print(f"ratio (b)/(a): {b / a:.2f}")
     per_core = size / MB / b / args.cores
-    print(f"per-core rate {per_core:.1f} MB/s -> 1 TB on 100 cores: {1e6 / per_core / 100 / 60:.0f} min of "
-          "executor time (plus the driver's merge)")
+    print(
+        f"per-core rate {per_core:.1f} MB/s -> 1 TB on 100 cores: {1e6 / per_core / 100 / 60:.0f} min of "
+        "executor time (plus the driver's merge)"
+    )
     if not args.keep:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -67,9 +67,7 @@ def build(fragment: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "type": "array",
         "items": {"$ref": "#/$defs/copilot-usage-metrics-day"},
         "$defs": {
-            "copilot-usage-metrics-day": {
-                k: v for k, v in copy.deepcopy(day).items() if k not in ("$schema", "$id")
-            }
+            "copilot-usage-metrics-day": {k: v for k, v in copy.deepcopy(day).items() if k not in ("$schema", "$id")}
         },
     }
     return {DAY_NAME: day, RESPONSE_NAME: response}

@@ -33,15 +33,30 @@ def totals_day(date: str, users: int) -> dict[str, Any]:
 def completions_day(date: str, users: int, languages: tuple[str, ...]) -> dict[str, Any]:
     """A day of ``users`` active and engaged completion users, one vscode model, and per language 1 user,
     10 suggestions, 3 acceptances, 20 lines suggested and 5 accepted."""
-    counts = {"total_engaged_users": 1, "total_code_suggestions": 10, "total_code_acceptances": 3,
-              "total_code_lines_suggested": 20, "total_code_lines_accepted": 5}
-    model = {"name": "default", "is_custom_model": False, "custom_model_training_date": None,
-             "total_engaged_users": users, "languages": [{"name": n, **counts} for n in languages]}
-    return {"date": date, "total_active_users": users, "total_engaged_users": users,
-            "copilot_ide_code_completions": {
-                "total_engaged_users": users,
-                "languages": [{"name": n, "total_engaged_users": 1} for n in languages],
-                "editors": [{"name": "vscode", "total_engaged_users": users, "models": [model]}]}}
+    counts = {
+        "total_engaged_users": 1,
+        "total_code_suggestions": 10,
+        "total_code_acceptances": 3,
+        "total_code_lines_suggested": 20,
+        "total_code_lines_accepted": 5,
+    }
+    model = {
+        "name": "default",
+        "is_custom_model": False,
+        "custom_model_training_date": None,
+        "total_engaged_users": users,
+        "languages": [{"name": n, **counts} for n in languages],
+    }
+    return {
+        "date": date,
+        "total_active_users": users,
+        "total_engaged_users": users,
+        "copilot_ide_code_completions": {
+            "total_engaged_users": users,
+            "languages": [{"name": n, "total_engaged_users": 1} for n in languages],
+            "editors": [{"name": "vscode", "total_engaged_users": users, "models": [model]}],
+        },
+    }
 
 
 def write_export(path: Path | bytes, *days: dict[str, Any], mtime: int | None = None) -> None:
@@ -73,8 +88,11 @@ def skip_without_java() -> None:
     import pytest
 
     if java() is None:
-        pytest.skip("Spark needs Java 17 or later (apt-get install openjdk-17-jre-headless, or set JAVA_HOME); "
-                    "the Spark tests are skipped", allow_module_level=True)
+        pytest.skip(
+            "Spark needs Java 17 or later (apt-get install openjdk-17-jre-headless, or set JAVA_HOME); "
+            "the Spark tests are skipped",
+            allow_module_level=True,
+        )
 
 
 def drawn_on_a_terminal(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[str, str, int]:

@@ -35,7 +35,11 @@ START, END = D(2025, 1, 1), D(2025, 3, 10)
 GAPS = (D(2025, 2, 5), D(2025, 2, 6), D(2025, 2, 20))
 SCOPES = (("org-a", None), ("org-a", "t1"), ("org-b", None), ("org-b", "t2"))
 OPTIONS: dict[str, Any] = {
-    "scopes": SCOPES, "start": START, "end": END, "window_days": 28, "export_every_days": 7,
+    "scopes": SCOPES,
+    "start": START,
+    "end": END,
+    "window_days": 28,
+    "export_every_days": 7,
     "below_threshold": GAPS,
 }
 Scope = tuple[str, "str | None"]
@@ -106,11 +110,19 @@ def leaves(day: dict[str, Any]) -> Iterator[tuple[str, str, str, Any]]:
         yield "days", "{}", column, (day.get(block) or {}).get("total_engaged_users")
     completions = day.get("copilot_ide_code_completions") or {}
     for language in completions.get("languages", []):
-        yield "completions_languages", key_json(language=language["name"]), "total_engaged_users", \
-            language["total_engaged_users"]
+        yield (
+            "completions_languages",
+            key_json(language=language["name"]),
+            "total_engaged_users",
+            language["total_engaged_users"],
+        )
     for editor in completions.get("editors", []):
-        yield "completions_editors", key_json(editor=editor["name"]), "total_engaged_users", \
-            editor["total_engaged_users"]
+        yield (
+            "completions_editors",
+            key_json(editor=editor["name"]),
+            "total_engaged_users",
+            editor["total_engaged_users"],
+        )
         for model in editor.get("models", []):
             yield from _model_leaves("completions_models", {"editor": editor["name"]}, model)
             for language in model.get("languages", []):
@@ -126,8 +138,12 @@ def leaves(day: dict[str, Any]) -> Iterator[tuple[str, str, str, Any]]:
     for model in (day.get("copilot_dotcom_chat") or {}).get("models", []):
         yield from _model_leaves("dotcom_chat", {}, model)
     for repo in (day.get("copilot_dotcom_pull_requests") or {}).get("repositories", []):
-        yield "pull_requests_repositories", key_json(repository=repo["name"]), "total_engaged_users", \
-            repo["total_engaged_users"]
+        yield (
+            "pull_requests_repositories",
+            key_json(repository=repo["name"]),
+            "total_engaged_users",
+            repo["total_engaged_users"],
+        )
         for model in repo.get("models", []):
             yield from _model_leaves("pull_requests", {"repository": repo["name"]}, model)
 
@@ -152,15 +168,36 @@ def expected_conflicts(
             rows.add((*scope, date, *cell, as_text(mine[cell]), as_text(theirs[cell]), kept[0], other[0]))
     for cell in mine.keys() ^ theirs.keys():
         table, key, _ = cell
-        rows.add((*scope, date, table, key, "(row)", "present" if cell in mine else "absent",
-                  "present" if cell in theirs else "absent", kept[0], other[0]))
+        rows.add(
+            (
+                *scope,
+                date,
+                table,
+                key,
+                "(row)",
+                "present" if cell in mine else "absent",
+                "present" if cell in theirs else "absent",
+                kept[0],
+                other[0],
+            )
+        )
     return rows
 
 
 def conflict_rows(ds: cm.Dataset) -> set[tuple[Any, ...]]:
     return {
-        (r["org"], r["team"], r["date"], r["table"], r["key"], r["column"], r["kept_value"], r["other_value"],
-         r["kept_source"], r["other_source"])
+        (
+            r["org"],
+            r["team"],
+            r["date"],
+            r["table"],
+            r["key"],
+            r["column"],
+            r["kept_value"],
+            r["other_value"],
+            r["kept_source"],
+            r["other_source"],
+        )
         for r in ds.conflicts.to_dicts()
     }
 
@@ -252,8 +289,9 @@ def test_kept_values_are_the_newest_exports_including_the_late_correction(
                 key = key_json(**{d: row[d] for d in spec.dimensions}) if spec.dimensions else "{}"
                 for column in spec.measures:
                     if row[column] is not None:
-                        got[name, key, column] = as_text(row[column].isoformat() if isinstance(
-                            row[column], dt.date) else row[column])
+                        got[name, key, column] = as_text(
+                            row[column].isoformat() if isinstance(row[column], dt.date) else row[column]
+                        )
         assert got == want
 
 
@@ -307,14 +345,22 @@ def test_coverage_reports_the_exact_gaps_below_the_threshold(
             if (cur - prev).days > 1:
                 ranges.append({"start": prev + dt.timedelta(days=1), "end": cur - dt.timedelta(days=1)})
         row = cov.filter((pl.col("org") == scope[0]) & pl.col("team").eq_missing(scope[1])).to_dicts()
-        assert row == [{
-            "enterprise": None, "org": scope[0], "team": scope[1], "first_date": present[0],
-            "last_date": present[-1], "days_present": len(present),
-            "days_missing": (present[-1] - present[0]).days + 1 - len(present), "missing_ranges": ranges,
-        }]
+        assert row == [
+            {
+                "enterprise": None,
+                "org": scope[0],
+                "team": scope[1],
+                "first_date": present[0],
+                "last_date": present[-1],
+                "days_present": len(present),
+                "days_missing": (present[-1] - present[0]).days + 1 - len(present),
+                "missing_ranges": ranges,
+            }
+        ]
         # and by hand: the three dates below the threshold, two of them consecutive
         assert ranges == [
-            {"start": D(2025, 2, 5), "end": D(2025, 2, 6)}, {"start": D(2025, 2, 20), "end": D(2025, 2, 20)}
+            {"start": D(2025, 2, 5), "end": D(2025, 2, 6)},
+            {"start": D(2025, 2, 20), "end": D(2025, 2, 20)},
         ]
         assert (present[0], present[-1], len(present)) == (START, END, 69 - 3)
 
@@ -347,14 +393,28 @@ def test_merger_drops_identical_repeats_as_files_are_read(root: Path) -> None:
 def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
     """Two scopes, 14-day windows, plus a hand-made export with a nulled block and a repeated date."""
     root = tmp_path_factory.mktemp("small")
-    examples.generate_archive(root, seed=5, n_languages=3, scopes=(("org-a", None), ("org-a", "t1")),
-                              start=D(2025, 1, 1), end=D(2025, 2, 4), window_days=14, export_every_days=7,
-                              below_threshold=[D(2025, 1, 20)])
+    examples.generate_archive(
+        root,
+        seed=5,
+        n_languages=3,
+        scopes=(("org-a", None), ("org-a", "t1")),
+        start=D(2025, 1, 1),
+        end=D(2025, 2, 4),
+        window_days=14,
+        export_every_days=7,
+        below_threshold=[D(2025, 1, 20)],
+    )
     days = json.loads((root / "org-a" / "copilot-metrics-2025-01-15.json").read_text())
     by_date = {d["date"]: d for d in days}
     # a day the later export (2025-01-22, days 01-08 to 01-21) also holds, so the manual copy loses
-    nulled = next(d for d in days if d["date"] >= "2025-01-08" and d["date"] not in ("2025-01-11", "2025-01-12")
-                  and d.get("copilot_dotcom_chat") and d["copilot_dotcom_chat"]["models"])
+    nulled = next(
+        d
+        for d in days
+        if d["date"] >= "2025-01-08"
+        and d["date"] not in ("2025-01-11", "2025-01-12")
+        and d.get("copilot_dotcom_chat")
+        and d["copilot_dotcom_chat"]["models"]
+    )
     nulled = {**nulled, "copilot_dotcom_chat": None}
     repeated = {**by_date["2025-01-12"], "total_active_users": by_date["2025-01-12"]["total_active_users"] + 1}
     manual = [nulled, repeated, by_date["2025-01-11"], by_date["2025-01-12"]]
@@ -391,12 +451,24 @@ def test_a_block_null_in_one_version_is_listed_as_row_conflicts(
     kept = newest_holding(files)[D.fromisoformat(date)]
     assert fetch_of(Path(kept[0])) > D(2025, 1, 16)  # a later export holds the day and wins
     got = {r for r in conflict_rows(small_merged) if r[2] == D.fromisoformat(date) and r[1] is None}
-    expected = expected_conflicts(("org-a", None), D.fromisoformat(date), kept,
-                                  (str(root / "org-a" / "manual-2025-01-16.json"), manual[0]))
+    expected = expected_conflicts(
+        ("org-a", None), D.fromisoformat(date), kept, (str(root / "org-a" / "manual-2025-01-16.json"), manual[0])
+    )
     models = [m["name"] for m in kept[1]["copilot_dotcom_chat"]["models"]]
     assert {r for r in expected if r[3] == "dotcom_chat"} == {
-        ("org-a", None, D.fromisoformat(date), "dotcom_chat", key_json(model=m), "(row)", "present", "absent",
-         kept[0], str(root / "org-a" / "manual-2025-01-16.json")) for m in models
+        (
+            "org-a",
+            None,
+            D.fromisoformat(date),
+            "dotcom_chat",
+            key_json(model=m),
+            "(row)",
+            "present",
+            "absent",
+            kept[0],
+            str(root / "org-a" / "manual-2025-01-16.json"),
+        )
+        for m in models
     }
     shape = {r for r in got if r[5] == "shape"}
     assert len(shape) == 1
@@ -413,13 +485,29 @@ def test_an_earlier_differing_copy_inside_a_file_is_a_conflict_and_a_finding(
     manual = json.loads(Path(manual_path).read_text())
     kept = newest_holding(read_raw(root)["org-a", None])[D(2025, 1, 12)]
     got = {r for r in conflict_rows(small_merged) if r[2] == D(2025, 1, 12) and r[1] is None}
-    assert got == {("org-a", None, D(2025, 1, 12), "days", "{}", "total_active_users",
-                    str(kept[1]["total_active_users"]), str(manual[1]["total_active_users"]),
-                    kept[0], manual_path + "$[1]")}
+    assert got == {
+        (
+            "org-a",
+            None,
+            D(2025, 1, 12),
+            "days",
+            "{}",
+            "total_active_users",
+            str(kept[1]["total_active_users"]),
+            str(manual[1]["total_active_users"]),
+            kept[0],
+            manual_path + "$[1]",
+        )
+    }
     found = small_merged.findings.filter(pl.col("rule") == "duplicate_date_in_file")
     assert found.select("source", "date", "json_path", "value", "severity").to_dicts() == [
-        {"source": manual_path, "date": D(2025, 1, 12), "json_path": "$[1]",
-         "value": "differs from $[3], the copy kept", "severity": "warning"}
+        {
+            "source": manual_path,
+            "date": D(2025, 1, 12),
+            "json_path": "$[1]",
+            "value": "differs from $[3], the copy kept",
+            "severity": "warning",
+        }
     ]
     row = small_merged.sources.filter(pl.col("source") == manual_path).to_dicts()[0]
     # 4 day objects: all lose to later exports; the later copy of 01-12 and 01-11 are identical
@@ -442,7 +530,8 @@ def test_identical_repeat_inside_one_file_collapses_with_a_finding(tmp_path: Pat
     f = write(tmp_path / "x.json", [day("2025-01-01", 5), day("2025-01-02", 6), day("2025-01-01", 5)])
     ds = cm.load(f, org="o")
     assert ds.days.select("date", "total_active_users", "source").rows() == [
-        (D(2025, 1, 1), 5, f), (D(2025, 1, 2), 6, f)
+        (D(2025, 1, 1), 5, f),
+        (D(2025, 1, 2), 6, f),
     ]
     assert ds.conflicts.height == 0
     assert ds.quarantine.height == 0
@@ -471,10 +560,12 @@ def test_the_copies_of_a_repeated_date_are_named_by_their_json_path(tmp_path: Pa
     assert ds.versions["day_json"].is_null().to_list() == [True, True, False]
     assert json.loads(ds.versions["day_json"][2])["total_active_users"] == 5
     assert ds.conflicts.select("kept_value", "other_value", "kept_source", "other_source").rows() == [
-        ("9", "5", f, f + "$[0]")]
+        ("9", "5", f, f + "$[0]")
+    ]
     # the conflict's losing copy is found by its label in ds.versions: file and copy path, no parsing
     assert ds.conflicts.join(ds.versions, left_on=["date", "other_source"], right_on=["date", "label"]).select(
-        "source", "copy_path").rows() == [(f, "$[0]")]
+        "source", "copy_path"
+    ).rows() == [(f, "$[0]")]
 
 
 def test_repeats_inside_a_wrapped_file_name_the_wrapped_path(tmp_path: Path) -> None:
@@ -532,7 +623,8 @@ def test_last_date_orders_files_without_timestamps(tmp_path: Path) -> None:
     earlier_window = write(tmp_path / "b.json", [day("2025-01-01", 2)])
     ds = cm.load([earlier_window, later_window], org="o")
     assert ds.days.select("date", "total_active_users", "source").rows() == [
-        (D(2025, 1, 1), 1, later_window), (D(2025, 1, 2), 1, later_window)
+        (D(2025, 1, 1), 1, later_window),
+        (D(2025, 1, 2), 1, later_window),
     ]
     assert set(ds.sources["precedence_basis"]) == {"last date"}
 
@@ -576,9 +668,7 @@ def _split(root: Path, last_fetch: D) -> tuple[list[str], list[str]]:
 
 
 @pytest.mark.parametrize("split", ["before the correction", "after the correction"])
-def test_incremental_load_equals_loading_everything(
-    root: Path, merged: cm.Dataset, split: str, tmp_path: Path
-) -> None:
+def test_incremental_load_equals_loading_everything(root: Path, merged: cm.Dataset, split: str, tmp_path: Path) -> None:
     c = examples.late_corrections(**OPTIONS)[0]
     last = c.fetched_before if split == "before the correction" else c.fetched_after + dt.timedelta(days=7)
     old, new = _split(root, last)
@@ -603,8 +693,11 @@ def test_incremental_load_equals_loading_everything(
     assert_dataset_equal(grown, merged, check_validation=True)
     c_day = merged.conflicts.filter(pl.col("date") == c.date)
     assert c_day.height > 0
-    assert grown.sources.filter(pl.col("days_superseded") > 0).height == merged.sources.filter(
-        pl.col("days_superseded") > 0).height > 1
+    assert (
+        grown.sources.filter(pl.col("days_superseded") > 0).height
+        == merged.sources.filter(pl.col("days_superseded") > 0).height
+        > 1
+    )
 
 
 def test_incremental_load_does_not_change_the_base(root: Path) -> None:
@@ -649,7 +742,8 @@ def test_a_base_file_read_again_replaces_its_base_copy(tmp_path: Path) -> None:
     for base_files in ([a], [b], [a, b]):
         assert_same(cm.load([a, b], org="o", base=cm.load(base_files, org="o")), full)
     assert full.sources.select("source", "days", "days_kept", "days_identical", "days_superseded").rows() == [
-        (a, 3, 1, 0, 2), (b, 1, 1, 0, 0)
+        (a, 3, 1, 0, 2),
+        (b, 1, 1, 0, 0),
     ]
 
 
@@ -662,7 +756,8 @@ def test_each_losing_version_is_compared_with_the_kept_one(tmp_path: Path) -> No
     assert ds.days.select("total_active_users", "source").rows() == [(3, v3)]
     # one row per losing version, named by its most recent file; equal columns are not listed
     assert ds.conflicts.select("column", "kept_value", "other_value", "kept_source", "other_source").rows() == [
-        ("total_active_users", "3", "1", v3, v1), ("total_active_users", "3", "2", v3, v2_again)
+        ("total_active_users", "3", "1", v3, v1),
+        ("total_active_users", "3", "2", v3, v2_again),
     ]
     counts = ds.sources.select("source", "days_kept", "days_identical", "days_superseded").rows()
     assert counts == [(v1, 0, 0, 1), (v2, 0, 0, 1), (v2_again, 0, 0, 1), (v3, 1, 0, 0)]
@@ -688,7 +783,9 @@ def test_a_day_the_contracts_set_aside_leaves_the_quarantine_only_when_another_v
     statuses = grown.sources.select("source", "status", "days_kept", "days_identical", "days_superseded")
     if newest == "a newer export":  # 5 users win: the negative day is only a losing version
         assert grown.days.select(pl.col("date").cast(pl.String), "total_active_users").rows() == [
-            ("2025-01-01", 5), ("2025-01-02", 2)]
+            ("2025-01-01", 5),
+            ("2025-01-02", 2),
+        ]
         assert grown.quarantine.height == 0
         assert grown.findings.filter(pl.col("rule") == "negative_count").height == 0
         assert conflict.rows() == [(D(2025, 1, 1), "total_active_users", "5", "-1", other, base_file)]
@@ -696,7 +793,8 @@ def test_a_day_the_contracts_set_aside_leaves_the_quarantine_only_when_another_v
     else:  # the negative day still wins: it stays aside, and the older version is a conflict
         assert grown.days.select(pl.col("date").cast(pl.String), "total_active_users").rows() == [("2025-01-02", 2)]
         assert grown.quarantine.select("source", "date", "day_index", "stage").rows() == [
-            (base_file, "2025-01-01", 0, "contract")]
+            (base_file, "2025-01-01", 0, "contract")
+        ]
         assert grown.findings.filter(pl.col("rule") == "negative_count").select("source").rows() == [(base_file,)]
         assert conflict.rows() == [(D(2025, 1, 1), "total_active_users", "-1", "5", base_file, other)]
         assert statuses.rows() == [(other, "loaded", 0, 0, 1), (base_file, "loaded with quarantined days", 2, 0, 0)]

@@ -80,11 +80,16 @@ CHILD = textwrap.dedent("""
         print(json.dumps({"type": type(exc).__name__, "message": exc.message, "file": exc.file, "hint": exc.hint}))
 """)
 
+
 def write_order(writer: str) -> list[str]:
     """The files each writer writes, in the order it writes them (for the new dataset: orgs a and b)."""
     if writer == "parquet":
-        return [*(f"{name}/part-00000.parquet" for name in all_tables()),
-                "_validation/errors.parquet", "_validation/unknown_fields.parquet", "_copilot_metrics.json"]
+        return [
+            *(f"{name}/part-00000.parquet" for name in all_tables()),
+            "_validation/errors.parquet",
+            "_validation/unknown_fields.parquet",
+            "_copilot_metrics.json",
+        ]
     if writer == "csv":
         return [f"{name}.csv" for name in all_tables()]
     # write_json writes its layout manifest last
@@ -123,7 +128,10 @@ def test_a_writer_starved_of_disk_or_killed_midway_leaves_the_previous_export(
     before = snapshot(root)
     proc = subprocess.run(
         [sys.executable, "-B", "-c", CHILD, writer, str(tmp_path / "src"), str(root), str(limit), mode],
-        capture_output=True, timeout=120, cwd=tmp_path, check=False,
+        capture_output=True,
+        timeout=120,
+        cwd=tmp_path,
+        check=False,
     )
     assert snapshot(root) == before  # the previous export, byte for byte
     leftovers = sorted(p.name for p in work.iterdir() if p.name != root.name)
@@ -136,7 +144,9 @@ def test_a_writer_starved_of_disk_or_killed_midway_leaves_the_previous_export(
             rf"{re.escape(str(root))}: could not write the {what}: File too large "
             rf"\({re.escape(str(work))}/\.{re.escape(root.name)}\.tmp-[0-9a-f]{{12}}"
             rf"{re.escape(failing and '/' + failing)}\); "
-            rf"the previous {what} is left as it was", error["message"]), error["message"]
+            rf"the previous {what} is left as it was",
+            error["message"],
+        ), error["message"]
         assert error["hint"] == "free some space or raise the file size limit (ulimit -f)"
         assert leftovers == []  # the partial export was removed
     else:
@@ -178,7 +188,8 @@ def test_a_path_through_a_file_is_a_clear_error_and_nothing_is_written(writer: s
             write(ds, root)
         assert type(info.value) is CopilotMetricsError
         assert info.value.message == (
-            f"{root}: could not write the {what}: {reason} ({failed}); nothing was written there")
+            f"{root}: could not write the {what}: {reason} ({failed}); nothing was written there"
+        )
         assert (info.value.file, info.value.hint) == (str(root), hint)
     assert (tmp_path / "file").read_text() == "x"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "in"]
@@ -207,7 +218,8 @@ def test_a_240_byte_name_is_written_and_replaced_and_a_256_byte_one_is_a_clear_e
         write(first, too_long)
     assert type(info.value) is CopilotMetricsError
     assert info.value.message == (
-        f"{too_long}: could not write the {what}: File name too long ({too_long}); nothing was written there")
+        f"{too_long}: could not write the {what}: File name too long ({too_long}); nothing was written there"
+    )
     assert info.value.hint == "choose a shorter name"
     assert [p.name for p in work.iterdir()] == [root.name]
 
@@ -227,14 +239,24 @@ def test_a_folder_nothing_can_be_written_in_is_a_clear_error(writer: str, tmp_pa
 
 
 @pytest.mark.parametrize("writer", list(WRITERS))
-@pytest.mark.parametrize(("value", "error", "message"), [
-    (float("nan"), ValueError, "lock_timeout must be a number of seconds >= 0 (math.inf waits as long as it takes), "
-                               "not nan"),
-    (-1.0, ValueError, "lock_timeout must be a number of seconds >= 0 (math.inf waits as long as it takes), not -1.0"),
-    ("10", TypeError, "lock_timeout must be a number of seconds, not '10'"),
-    (True, TypeError, "lock_timeout must be a number of seconds, not True"),
-    (None, TypeError, "lock_timeout must be a number of seconds, not None"),
-])
+@pytest.mark.parametrize(
+    ("value", "error", "message"),
+    [
+        (
+            float("nan"),
+            ValueError,
+            "lock_timeout must be a number of seconds >= 0 (math.inf waits as long as it takes), not nan",
+        ),
+        (
+            -1.0,
+            ValueError,
+            "lock_timeout must be a number of seconds >= 0 (math.inf waits as long as it takes), not -1.0",
+        ),
+        ("10", TypeError, "lock_timeout must be a number of seconds, not '10'"),
+        (True, TypeError, "lock_timeout must be a number of seconds, not True"),
+        (None, TypeError, "lock_timeout must be a number of seconds, not None"),
+    ],
+)
 def test_lock_timeout_is_checked_before_anything_is_written(
     writer: str, value: object, error: type[Exception], message: str, tmp_path: Path
 ) -> None:
@@ -262,7 +284,9 @@ def test_json_and_csv_replace_their_own_folder_whole_and_refuse_one_holding_othe
     write(load_orgs(tmp_path, c=2), out)
     if writer == "json":  # the folder holds the new dataset alone: no stale scope from the first write
         assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == [
-            LAYOUT_FILE, f"orgs/c/{FILE_NAME}"]
+            LAYOUT_FILE,
+            f"orgs/c/{FILE_NAME}",
+        ]
     else:
         assert sorted(p.name for p in out.iterdir()) == sorted(f"{n}.csv" for n in all_tables())
         assert pl.read_csv(out / "days.csv")["org"].to_list() == ["c", "c"]
@@ -273,7 +297,8 @@ def test_json_and_csv_replace_their_own_folder_whole_and_refuse_one_holding_othe
     assert type(info.value) is CopilotMetricsError
     assert info.value.message == (
         f"{out}: holds 1 path(s) copilot-metrics did not write (notes.txt); not replacing the {what}, "
-        "which would delete them")
+        "which would delete them"
+    )
     assert snapshot(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]
 
@@ -298,7 +323,8 @@ def test_a_writer_never_replaces_the_current_working_folder(tmp_path: Path, monk
     with pytest.raises(CopilotMetricsError) as info:
         cm.write_csv(ds, ".")
     assert info.value.message == (
-        ".: is (or holds) the current working folder; replacing it would leave this process in a deleted folder")
+        ".: is (or holds) the current working folder; replacing it would leave this process in a deleted folder"
+    )
     assert list((tmp_path / "here").iterdir()) == []
 
 
@@ -313,9 +339,10 @@ def test_write_csv_neutralises_cells_a_spreadsheet_would_run_and_leaves_numbers(
     ds = cm.load(str(path), org='=HYPERLINK("http://x","y")', team="team")
     cm.write_csv(ds, tmp_path / "csv")
     cells = pl.read_csv(tmp_path / "csv" / "completions.csv", infer_schema=False)
-    assert sorted(cells["language"].to_list()) == sorted([
-        "'=1+1", "'+cmd", "'-2+3", "'@SUM(A1)", "''quoted", "'\tTab", "a=b", "python"])
-    assert cells["org"].to_list() == ["'=HYPERLINK(\"http://x\",\"y\")"] * 8
+    assert sorted(cells["language"].to_list()) == sorted(
+        ["'=1+1", "'+cmd", "'-2+3", "'@SUM(A1)", "''quoted", "'\tTab", "a=b", "python"]
+    )
+    assert cells["org"].to_list() == ['\'=HYPERLINK("http://x","y")'] * 8
     assert cells["team"].to_list() == ["team"] * 8
     assert cells["total_code_suggestions"].to_list() == ["10"] * 8  # numbers as they are
     assert cells["date"].to_list() == ["2025-03-01"] * 8

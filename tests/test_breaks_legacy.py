@@ -26,25 +26,80 @@ def days() -> list[dict[str, Any]]:
     out = []
     date = FIRST
     while date <= LAST:
-        model = {"name": "default", "is_custom_model": False, "custom_model_training_date": None,
-                 "total_engaged_users": 5}
-        out.append({
-            "date": date.isoformat(), "total_active_users": 6, "total_engaged_users": 5,
-            "copilot_ide_code_completions": {"total_engaged_users": 5, "languages": [
-                {"name": "go", "total_engaged_users": 5}, {"name": "rust", "total_engaged_users": 1}], "editors": [
-                {"name": "vscode", "total_engaged_users": 5, "models": [{**model, "languages": [
-                    {"name": "go", "total_engaged_users": 5, "total_code_suggestions": 10,
-                     "total_code_acceptances": 3, "total_code_lines_suggested": 20, "total_code_lines_accepted": 6},
-                    {"name": "rust", "total_engaged_users": 1, "total_code_suggestions": 4,
-                     "total_code_acceptances": 1, "total_code_lines_suggested": 8,
-                     "total_code_lines_accepted": 2}]}]}]},
-            "copilot_ide_chat": {"total_engaged_users": 5, "editors": [
-                {"name": "vscode", "total_engaged_users": 5, "models": [
-                    {**model, "total_chats": 2, "total_chat_insertion_events": 1, "total_chat_copy_events": 0}]}]},
-            "copilot_dotcom_chat": {"total_engaged_users": 5, "models": [{**model, "total_chats": 1}]},
-            "copilot_dotcom_pull_requests": {"total_engaged_users": 5, "repositories": [
-                {"name": "a/b", "total_engaged_users": 5, "models": [{**model, "total_pr_summaries_created": 1}]}]},
-        })
+        model = {
+            "name": "default",
+            "is_custom_model": False,
+            "custom_model_training_date": None,
+            "total_engaged_users": 5,
+        }
+        out.append(
+            {
+                "date": date.isoformat(),
+                "total_active_users": 6,
+                "total_engaged_users": 5,
+                "copilot_ide_code_completions": {
+                    "total_engaged_users": 5,
+                    "languages": [{"name": "go", "total_engaged_users": 5}, {"name": "rust", "total_engaged_users": 1}],
+                    "editors": [
+                        {
+                            "name": "vscode",
+                            "total_engaged_users": 5,
+                            "models": [
+                                {
+                                    **model,
+                                    "languages": [
+                                        {
+                                            "name": "go",
+                                            "total_engaged_users": 5,
+                                            "total_code_suggestions": 10,
+                                            "total_code_acceptances": 3,
+                                            "total_code_lines_suggested": 20,
+                                            "total_code_lines_accepted": 6,
+                                        },
+                                        {
+                                            "name": "rust",
+                                            "total_engaged_users": 1,
+                                            "total_code_suggestions": 4,
+                                            "total_code_acceptances": 1,
+                                            "total_code_lines_suggested": 8,
+                                            "total_code_lines_accepted": 2,
+                                        },
+                                    ],
+                                }
+                            ],
+                        }
+                    ],
+                },
+                "copilot_ide_chat": {
+                    "total_engaged_users": 5,
+                    "editors": [
+                        {
+                            "name": "vscode",
+                            "total_engaged_users": 5,
+                            "models": [
+                                {
+                                    **model,
+                                    "total_chats": 2,
+                                    "total_chat_insertion_events": 1,
+                                    "total_chat_copy_events": 0,
+                                }
+                            ],
+                        }
+                    ],
+                },
+                "copilot_dotcom_chat": {"total_engaged_users": 5, "models": [{**model, "total_chats": 1}]},
+                "copilot_dotcom_pull_requests": {
+                    "total_engaged_users": 5,
+                    "repositories": [
+                        {
+                            "name": "a/b",
+                            "total_engaged_users": 5,
+                            "models": [{**model, "total_pr_summaries_created": 1}],
+                        }
+                    ],
+                },
+            }
+        )
         date += dt.timedelta(days=1)
     return out
 
@@ -55,7 +110,10 @@ def ds() -> cm.Dataset:
 
 
 METRICS: dict[str, Callable[..., pl.DataFrame]] = {
-    "adoption": cm.adoption, "acceptance": cm.acceptance, "chat": cm.chat, "dotcom_chat": cm.dotcom_chat,
+    "adoption": cm.adoption,
+    "acceptance": cm.acceptance,
+    "chat": cm.chat,
+    "dotcom_chat": cm.dotcom_chat,
     "pull_requests": cm.pull_requests,
 }
 WEEKS = [dt.date(2026, 3, 16), dt.date(2026, 3, 23), dt.date(2026, 3, 30)]
@@ -109,16 +167,21 @@ def test_break_is_a_calendar_column_kept_or_joined_by_rollup(ds: cm.Dataset) -> 
 
 
 def test_rollup_names_each_break_of_the_periods_once_in_date_order() -> None:
-    frame = pl.DataFrame({
-        "org": ["o", "o", "o"],
-        "period_start": [dt.date(2026, 7, 1), dt.date(2026, 4, 1), dt.date(2026, 6, 1)],
-        "days_in_period": [31, 30, 30], "period_complete": [True, True, True],
-        "break": ["copilot_app_counted; copilot_app_in_rollups", CLOSED, "server_side_users"],
-        "total_chats": [1, 2, 3],
-    })
+    frame = pl.DataFrame(
+        {
+            "org": ["o", "o", "o"],
+            "period_start": [dt.date(2026, 7, 1), dt.date(2026, 4, 1), dt.date(2026, 6, 1)],
+            "days_in_period": [31, 30, 30],
+            "period_complete": [True, True, True],
+            "break": ["copilot_app_counted; copilot_app_in_rollups", CLOSED, "server_side_users"],
+            "total_chats": [1, 2, 3],
+        }
+    )
     out = cm.rollup(frame)
     assert out.row(0, named=True) == {
-        "org": "o", "days_in_period": 91, "period_complete": True,
+        "org": "o",
+        "days_in_period": 91,
+        "period_complete": True,
         "break": "legacy_closed; server_side_users; copilot_app_counted; copilot_app_in_rollups",
         "total_chats": 6,
     }
@@ -133,8 +196,9 @@ def test_trend_names_the_breaks_in_each_window() -> None:
     expected = [CLOSED if dt.date(2026, 4, 2) <= d <= dt.date(2026, 4, 4) else None for d in dates]
     assert out.get_column("break").to_list() == expected
     # a successor series: its own breaks (server-side users, 06-10..06-20), not the legacy close
-    june = pl.DataFrame({"org": "o", "date": [dt.date(2026, 4, 2), dt.date(2026, 6, 9), dt.date(2026, 6, 21)],
-                         "users": [1.0, 2.0, 3.0]})
+    june = pl.DataFrame(
+        {"org": "o", "date": [dt.date(2026, 4, 2), dt.date(2026, 6, 9), dt.date(2026, 6, 21)], "users": [1.0, 2.0, 3.0]}
+    )
     got = cm.trend(june, "users", window=2, family="successor").get_column("break").to_list()
     assert got == [None, None, "server_side_users"]  # the window of 06-21 is 06-20..06-21
     assert cm.trend(june, "users", window=1, family=None).get_column("break").to_list() == [CLOSED, None, None]
@@ -145,13 +209,21 @@ def test_trend_names_the_breaks_in_each_window() -> None:
 def test_trend_of_a_daily_output_replaces_its_break_by_the_window_one(ds: cm.Dataset) -> None:
     daily = cm.adoption(ds, every="1d")
     out = cm.trend(daily, "active_users_mean", window=7)
-    assert out.columns == [*(c for c in daily.columns if c != "break"), "active_users_mean_trend_7d",
-                           "active_users_mean_trend_7d_days", "break"]
+    assert out.columns == [
+        *(c for c in daily.columns if c != "break"),
+        "active_users_mean_trend_7d",
+        "active_users_mean_trend_7d_days",
+        "break",
+    ]
     assert out.get_column("break").null_count() == out.height  # no 7-day window ending by 04-01 holds 04-02
-    extended = pl.concat([daily.select("org", "period_start", "active_users_mean", "break"),
-                          pl.DataFrame({"org": ["acme"], "period_start": [dt.date(2026, 4, 3)],
-                                        "active_users_mean": [1.0], "break": [None]},
-                                       schema={"org": pl.String, "period_start": pl.Date,
-                                               "active_users_mean": pl.Float64, "break": pl.String})])
+    extended = pl.concat(
+        [
+            daily.select("org", "period_start", "active_users_mean", "break"),
+            pl.DataFrame(
+                {"org": ["acme"], "period_start": [dt.date(2026, 4, 3)], "active_users_mean": [1.0], "break": [None]},
+                schema={"org": pl.String, "period_start": pl.Date, "active_users_mean": pl.Float64, "break": pl.String},
+            ),
+        ]
+    )
     last = cm.trend(extended, "active_users_mean", window=2).row(-1, named=True)
     assert (last["period_start"], last["break"]) == (dt.date(2026, 4, 3), CLOSED)  # window 04-02..04-03

@@ -40,14 +40,23 @@ def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.
     level (not in ``os.environ``) would otherwise reach the command and wrap its lines.
     """
     assert SCRIPT.is_file(), f"the console script is not installed beside {sys.executable}"
-    return subprocess.run([str(SCRIPT), *args], cwd=cwd, capture_output=True, text=True, timeout=300,
-                          check=False, env=dict(os.environ) if env is None else env)
+    return subprocess.run(
+        [str(SCRIPT), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=dict(os.environ) if env is None else env,
+    )
 
 
 def load_line(ds: cm.Dataset, files_loaded: int) -> str:
-    return (f"{files_loaded} of {ds.sources.height} file(s) loaded, {ds.days.height} scope-day(s), "
-            f"{ds.conflicts.height} conflicting value(s) between exports, {ds.quarantine.height} day(s) "
-            f"quarantined, {ds.findings.height} finding(s)")
+    return (
+        f"{files_loaded} of {ds.sources.height} file(s) loaded, {ds.days.height} scope-day(s), "
+        f"{ds.conflicts.height} conflicting value(s) between exports, {ds.quarantine.height} day(s) "
+        f"quarantined, {ds.findings.height} finding(s)"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +71,10 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert written == sorted([*shipped, Path(LAYOUT_FILE)])  # and the manifest naming the scopes' templates
     assert all(filecmp.cmp(out / p, cm.examples.path() / p, shallow=False) for p in shipped)
     assert json.loads((out / LAYOUT_FILE).read_text())["templates"] == list(TEMPLATES)
-    assert done.stdout.splitlines() == [f"wrote {len(shipped)} file(s) to archive, and {LAYOUT_FILE}, which labels "
-                                        "their scopes", "try: copilot-metrics report archive"]
+    assert done.stdout.splitlines() == [
+        f"wrote {len(shipped)} file(s) to archive, and {LAYOUT_FILE}, which labels their scopes",
+        "try: copilot-metrics report archive",
+    ]
     return out
 
 
@@ -86,8 +97,11 @@ def test_example_refuses_a_folder_that_is_not_empty(example: Path, tmp_path: Pat
     forced = CliRunner().invoke(cli.app(), ["example", "-o", str(tmp_path), "--force"])
     assert forced.exit_code == 0, forced.output
     assert (tmp_path / "keep.txt").read_text() == "mine"
-    assert filecmp.cmp(tmp_path / "octo-org" / "copilot-metrics-2025-01-20.json.gz",
-                       example / "octo-org" / "copilot-metrics-2025-01-20.json.gz", shallow=False)
+    assert filecmp.cmp(
+        tmp_path / "octo-org" / "copilot-metrics-2025-01-20.json.gz",
+        example / "octo-org" / "copilot-metrics-2025-01-20.json.gz",
+        shallow=False,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -104,11 +118,15 @@ def test_validate_valid_archive_exits_0(example: Path, templates: list[str]) -> 
 
 def test_validate_invalid_exits_1_with_errors_by_file_and_path(tmp_path: Path) -> None:
     (tmp_path / "good.json").write_text(json.dumps([{"date": "2025-01-01", "total_active_users": 3}]))
-    (tmp_path / "bad.json").write_text(json.dumps([
-        {"date": "2025-01-01", "total_active_users": "x"},
-        {"date": "2025-01-02"},
-        {"date": "2025-02-30", "copilot_ide_chat": {"total_engaged_users": "y"}},
-    ]))
+    (tmp_path / "bad.json").write_text(
+        json.dumps(
+            [
+                {"date": "2025-01-01", "total_active_users": "x"},
+                {"date": "2025-01-02"},
+                {"date": "2025-02-30", "copilot_ide_chat": {"total_engaged_users": "y"}},
+            ]
+        )
+    )
     done = run("validate", "good.json", "bad.json", cwd=tmp_path)
     assert done.returncode == 1
     lines = done.stdout.splitlines()
@@ -131,7 +149,9 @@ def test_validate_invalid_exits_1_with_errors_by_file_and_path(tmp_path: Path) -
 
 
 def test_validate_names_files_that_are_not_exports(tmp_path: Path) -> None:
-    (tmp_path / "error.json").write_text(json.dumps({"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}))
+    (tmp_path / "error.json").write_text(
+        json.dumps({"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
+    )
     result = CliRunner().invoke(cli.app(), ["validate", "--json", str(tmp_path / "error.json")])
     assert result.exit_code == 1
     (error,) = json.loads(result.output)["errors"]
@@ -166,8 +186,7 @@ def test_schema_errors_on_load_are_one_line_with_a_hint(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stdout == ""
     assert len(done.stderr.splitlines()) == 1
-    assert done.stderr.startswith("error: bad.json: 1 schema error(s) in 1 of 1 day(s) (run `copilot-metrics "
-                                  "validate`")
+    assert done.stderr.startswith("error: bad.json: 1 schema error(s) in 1 of 1 day(s) (run `copilot-metrics validate`")
     assert "--quarantine" in done.stderr
     assert not (tmp_path / "out").exists()
 
@@ -188,8 +207,7 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_convert_writes_a_parquet_dataset(example: Path, templates: list[str], ds: cm.Dataset,
-                                          tmp_path: Path) -> None:
+def test_convert_writes_a_parquet_dataset(example: Path, templates: list[str], ds: cm.Dataset, tmp_path: Path) -> None:
     done = run("convert", *templates, "-o", str(tmp_path / "history"), cwd=example)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == load_line(ds, ds.sources.height)
@@ -211,8 +229,12 @@ def test_convert_csv_and_json(example: Path, templates: list[str], ds: cm.Datase
     assert api.exit_code == 0, api.output
     written = sorted((tmp_path / "json").rglob("copilot-metrics.json"))
     assert len(written) == 2  # one per scope
-    again = cm.load([str(tmp_path / "json" / "orgs" / "{org}" / "copilot-metrics.json"),
-                     str(tmp_path / "json" / "orgs" / "{org}" / "team" / "{team}" / "copilot-metrics.json")])
+    again = cm.load(
+        [
+            str(tmp_path / "json" / "orgs" / "{org}" / "copilot-metrics.json"),
+            str(tmp_path / "json" / "orgs" / "{org}" / "team" / "{team}" / "copilot-metrics.json"),
+        ]
+    )
     assert again.days.height == ds.days.height
     columns = ["org", "team", "date", "total_active_users", "total_engaged_users"]
     assert again.days.select(columns).sort(columns[:3]).equals(ds.days.select(columns).sort(columns[:3]))
@@ -228,8 +250,10 @@ def test_convert_merge_into_existing_parquet(example: Path, ds: cm.Dataset, tmp_
     assert "(merged)" in second.output
     back = cm.read_parquet(tmp_path)
     org_days = ds.days.filter(pl.col("team").is_null())
-    assert back.days.sort("date").get_column("total_active_users").to_list() == org_days.sort("date").get_column(
-        "total_active_users").to_list()
+    assert (
+        back.days.sort("date").get_column("total_active_users").to_list()
+        == org_days.sort("date").get_column("total_active_users").to_list()
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -240,8 +264,9 @@ def test_convert_merge_into_existing_parquet(example: Path, ds: cm.Dataset, tmp_
 def test_scope_labels_by_option_and_by_template(example: Path) -> None:
     one = example / "octo-org" / "teams" / "platform" / "copilot-metrics-2025-01-20.json.gz"
     runner = CliRunner()
-    labelled = runner.invoke(cli.app(), ["coverage", "--json", "--enterprise", "ent", "--org", "acme",
-                                         "--team", "t1", str(one)])
+    labelled = runner.invoke(
+        cli.app(), ["coverage", "--json", "--enterprise", "ent", "--org", "acme", "--team", "t1", str(one)]
+    )
     assert labelled.exit_code == 0, labelled.output
     (row,) = json.loads(labelled.output)
     assert (row["enterprise"], row["org"], row["team"]) == ("ent", "acme", "t1")
@@ -254,14 +279,16 @@ def test_scope_labels_by_option_and_by_template(example: Path) -> None:
 
 
 def test_quarantine_loads_the_valid_days(tmp_path: Path) -> None:
-    (tmp_path / "good.json").write_text(json.dumps([{"date": "2025-01-01", "total_active_users": 3},
-                                                    {"date": "2025-01-03", "total_active_users": 4}]))
+    (tmp_path / "good.json").write_text(
+        json.dumps([{"date": "2025-01-01", "total_active_users": 3}, {"date": "2025-01-03", "total_active_users": 4}])
+    )
     (tmp_path / "bad.json").write_text(json.dumps([{"date": "2025-01-02", "total_active_users": "x"}]))
     done = run("coverage", "--quarantine", "--org", "o", "good.json", "bad.json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == (
         "1 of 2 file(s) loaded, 2 scope-day(s), 0 conflicting value(s) between exports, 1 day(s) quarantined, "
-        "0 finding(s)")
+        "0 finding(s)"
+    )
     assert "2025-01-02" in done.stdout  # the quarantined day is a gap in the coverage
     out = run("convert", "--quarantine", "good.json", "bad.json", "-o", "out", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
@@ -280,13 +307,19 @@ def test_coverage_prints_days_and_gaps(example: Path, templates: list[str], ds: 
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == load_line(ds, ds.sources.height)
-    expected = ds.days.group_by("team").agg(pl.len(), pl.col("date").min().alias("first"),
-                                            pl.col("date").max().alias("last"))
+    expected = ds.days.group_by("team").agg(
+        pl.len(), pl.col("date").min().alias("first"), pl.col("date").max().alias("last")
+    )
     for team, n, first, last in expected.iter_rows():  # one scope column: org/team
         row = next(line for line in lines if line.startswith(f"│ {'octo-org/' + team if team else 'octo-org'} "))
         cells = [c.strip() for c in row.split("│")[1:-1]]
-        assert cells[1:6] == [first.isoformat(), last.isoformat(), str(n), str((last - first).days + 1 - n),
-                              "2025-02-12"]
+        assert cells[1:6] == [
+            first.isoformat(),
+            last.isoformat(),
+            str(n),
+            str((last - first).days + 1 - n),
+            "2025-02-12",
+        ]
     machine = run("coverage", "--json", *templates, cwd=example)
     assert json.loads(machine.stdout) == json.loads(json.dumps(cm.coverage(ds).to_dicts(), default=str))
 
@@ -301,11 +334,14 @@ def test_report_on_the_example_by_default(ds: cm.Dataset, tmp_path: Path) -> Non
     # never mistaken for real data: said first on stdout, on stderr, and in the report's title
     assert done.stdout.splitlines()[:2] == [
         "EXAMPLE DATA: no PATH was given, so this is the synthetic example archive shipped with copilot-metrics",
-        load_line(ds, ds.sources.height)]
+        load_line(ds, ds.sources.height),
+    ]
     assert done.stderr.startswith("no PATH given: using the example archive shipped with the package")
     assert "synthetic data, not yours" in done.stderr.splitlines()[0]
-    assert ("<title>EXAMPLE DATA (synthetic, shipped with copilot-metrics): GitHub Copilot metrics report</title>"
-            in page.read_text("utf-8"))
+    assert (
+        "<title>EXAMPLE DATA (synthetic, shipped with copilot-metrics): GitHub Copilot metrics report</title>"
+        in page.read_text("utf-8")
+    )
     # the terminal summary: distinct users as daily means, rates as ratios of sums
     org = ds.days.filter(pl.col("team").is_null())
     completions = ds.completions.filter(pl.col("team").is_null())
@@ -322,8 +358,9 @@ def test_report_on_the_example_by_default(ds: cm.Dataset, tmp_path: Path) -> Non
 
 def test_report_output_option_and_every(templates: list[str], tmp_path: Path) -> None:
     target = tmp_path / "deep" / "r.html"
-    result = CliRunner().invoke(cli.app(), ["report", *templates, "-o", str(target), "--every", "1mo",
-                                            "--title", "Octo <Q2>"])
+    result = CliRunner().invoke(
+        cli.app(), ["report", *templates, "-o", str(target), "--every", "1mo", "--title", "Octo <Q2>"]
+    )
     assert result.exit_code == 0, result.output
     text = target.read_text("utf-8")
     assert "<title>Octo &lt;Q2&gt;</title>" in text
@@ -349,8 +386,7 @@ def versions(folder: Path) -> dict[str, set[str]]:
     return out
 
 
-def test_report_on_the_example_folder_shows_the_org_and_its_team(example: Path, ds: cm.Dataset,
-                                                                 tmp_path: Path) -> None:
+def test_report_on_the_example_folder_shows_the_org_and_its_team(example: Path, ds: cm.Dataset, tmp_path: Path) -> None:
     """``copilot-metrics example -o DIR`` then ``copilot-metrics report DIR``: two scopes, each its own numbers."""
     done = run("report", str(example), "-o", str(tmp_path / "r.html"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -387,9 +423,15 @@ def test_every_command_reads_the_librarys_own_folders_with_their_scopes(example:
 
 
 def test_report_refuses_two_orgs_unlabelled_exports_naming_both_folders(tmp_path: Path) -> None:
-    cm.examples.generate_archive(tmp_path / "exports", scopes=(("org-a", None), ("org-b", None)),
-                                 start=dt.date(2025, 1, 1), end=dt.date(2025, 1, 31), window_days=28,
-                                 export_every_days=7, n_languages=3)
+    cm.examples.generate_archive(
+        tmp_path / "exports",
+        scopes=(("org-a", None), ("org-b", None)),
+        start=dt.date(2025, 1, 1),
+        end=dt.date(2025, 1, 31),
+        window_days=28,
+        export_every_days=7,
+        n_languages=3,
+    )
     a, b = versions(tmp_path / "exports" / "org-a"), versions(tmp_path / "exports" / "org-b")
     shared = sorted(set(a) & set(b))
     differing = [d for d in shared if not a[d] & b[d]]
@@ -401,7 +443,8 @@ def test_report_refuses_two_orgs_unlabelled_exports_naming_both_folders(tmp_path
         "error: exports/org-a and exports/org-b: files without scope labels in these two folders differ on 31 of "
         "the 31 date(s) both hold: they look like two scopes (two orgs, or an org and its team), which are never "
         "merged into one (label each scope with a path template such as 'exports/{org}/*.json'; if the folders "
-        "really are one scope, label it by keyword (org=..., or --org on the command line) to merge them)\n")
+        "really are one scope, label it by keyword (org=..., or --org on the command line) to merge them)\n"
+    )
     assert not (tmp_path / "copilot-metrics-report.html").exists()
     labelled = run("coverage", "--json", "exports/{org}/*.json", cwd=tmp_path)  # as the hint says
     assert [(r["org"], r["days_present"]) for r in json.loads(labelled.stdout)] == [("org-a", 31), ("org-b", 31)]
@@ -445,26 +488,38 @@ def test_progress_bar_only_on_a_terminal(example: Path, templates: list[str]) ->
 
 
 def test_missing_extra_is_one_line_with_the_install_command(tmp_path: Path) -> None:
-    code = ("import sys; sys.modules['click'] = None\n"
-            "from copilot_metrics.cli import main\n"
-            "raise SystemExit(main(['report']))\n")
-    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                          check=False)
+    code = (
+        "import sys; sys.modules['click'] = None\n"
+        "from copilot_metrics.cli import main\n"
+        "raise SystemExit(main(['report']))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
+    )
     assert done.returncode == 1
     assert done.stdout == ""
-    assert done.stderr == ('error: the copilot-metrics command needs click, which is not installed: '
-                           'pip install "copilot-metrics[cli]"\n')
+    assert done.stderr == (
+        'error: the copilot-metrics command needs click, which is not installed: pip install "copilot-metrics[cli]"\n'
+    )
 
 
 def test_import_stays_light() -> None:
-    code = ("import sys, copilot_metrics, copilot_metrics.cli\n"
-            "print(','.join(m for m in ('click', 'rich', 'altair', 'vl_convert') if m in sys.modules))\n")
+    code = (
+        "import sys, copilot_metrics, copilot_metrics.cli\n"
+        "print(','.join(m for m in ('click', 'rich', 'altair', 'vl_convert') if m in sys.modules))\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert done.stdout.strip() == ""
 
 
 def test_python_m_copilot_metrics_runs_the_commands(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "copilot_metrics", "validate", "x.json"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "copilot_metrics", "validate", "x.json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 1
     assert done.stderr == "error: x.json: no such file or folder\n"

@@ -41,8 +41,22 @@ FIXTURES = Path(__file__).parent / "fixtures"
 ORG, TEAM = "octo-org", "octo-org/platform"
 
 #: Every word of the headers the summary tables show, as a person must be able to read them.
-SUMMARY_WORDS = {"scope", "days", "missing", "active", "mean", "peak", "engaged", "engagement", "accept", "rate",
-                 "line", "chat", "PR", "summaries"}
+SUMMARY_WORDS = {
+    "scope",
+    "days",
+    "missing",
+    "active",
+    "mean",
+    "peak",
+    "engaged",
+    "engagement",
+    "accept",
+    "rate",
+    "line",
+    "chat",
+    "PR",
+    "summaries",
+}
 COVERAGE_WORDS = {"first", "last", "day", "days", "missing"}
 LANGUAGE_WORDS = {"language", "suggested", "accepted", "accept", "rate", "line", "users", "mean", "peak"}
 
@@ -57,8 +71,15 @@ def environment(columns: int | None) -> dict[str, str]:
 
 def run(*args: str, cwd: Path, columns: int | None = None) -> subprocess.CompletedProcess[str]:
     assert SCRIPT.is_file(), f"the console script is not installed beside {sys.executable}"
-    return subprocess.run([str(SCRIPT), *args], cwd=cwd, capture_output=True, text=True, timeout=300,
-                          check=False, env=environment(columns))
+    return subprocess.run(
+        [str(SCRIPT), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=environment(columns),
+    )
 
 
 def invoke(*args: str, cwd: Path, columns: int | None = None) -> subprocess.CompletedProcess[str]:
@@ -77,8 +98,15 @@ def invoke(*args: str, cwd: Path, columns: int | None = None) -> subprocess.Comp
 
 
 def run_module(*args: str, cwd: Path, columns: int | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "copilot_metrics", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=300, check=False, env=environment(columns))
+    return subprocess.run(
+        [sys.executable, "-m", "copilot_metrics", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=environment(columns),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -142,11 +170,20 @@ def headline(days: dict[str, dict[str, Any]]) -> list[str]:
     engagement = sum(d["total_engaged_users"] for d in both) / sum(d["total_active_users"] for d in both)
     sums = language_sums(days).values()
     acceptance = sum(a for _, a in sums) / sum(s for s, _ in sums)
-    summaries = sum(m.get("total_pr_summaries_created", 0) for d in days.values()
-                    for r in (d.get("copilot_dotcom_pull_requests") or {}).get("repositories") or []
-                    for m in r.get("models") or [])
-    return [str(len(days)), f"{sum(active) / len(active):,.1f}", f"{max(active):,}", f"{engagement:.1%}",
-            f"{acceptance:.1%}", f"{summaries:,}"]
+    summaries = sum(
+        m.get("total_pr_summaries_created", 0)
+        for d in days.values()
+        for r in (d.get("copilot_dotcom_pull_requests") or {}).get("repositories") or []
+        for m in r.get("models") or []
+    )
+    return [
+        str(len(days)),
+        f"{sum(active) / len(active):,.1f}",
+        f"{max(active):,}",
+        f"{engagement:.1%}",
+        f"{acceptance:.1%}",
+        f"{summaries:,}",
+    ]
 
 
 def cells(line: str) -> list[str]:
@@ -162,7 +199,7 @@ def scope_cells(text: str, scope: str, until: str | None = None) -> list[str]:
     """The cells of every table row of ``scope`` (every part of a split table), up to the line starting ``until``."""
     lines = text.splitlines()
     if until is not None:
-        lines = lines[:next(i for i, line in enumerate(lines) if line.startswith(until))]
+        lines = lines[: next(i for i, line in enumerate(lines) if line.startswith(until))]
     return [c for line in lines if line.startswith(f"│ {scope} ") for c in cells(line)]
 
 
@@ -204,8 +241,9 @@ def test_parallel_progress_arrives_while_workers_read(archive: Path) -> None:
     assert len(chunks) >= 4
     reported: list[tuple[int, int]] = []
     results = 0
-    for index, chunk in enumerate(_pool.imap(batch.process_batch, chunks, 2,
-                                             on_progress=lambda task, position: reported.append((task, position)))):
+    for index, chunk in enumerate(
+        _pool.imap(batch.process_batch, chunks, 2, on_progress=lambda task, position: reported.append((task, position)))
+    ):
         # every file of this batch was reported, one by one, before its result came back
         assert [p for t, p in reported if t == index] == list(range(len(chunks[index])))
         assert [ref.label for ref, _ in chunk.outcomes] == [ref.label for ref in chunks[index]]
@@ -228,9 +266,10 @@ def test_validate_progress_and_a_callable_only(archive: Path, tmp_path: Path) ->
     (tmp_path / "a.json").write_text(json.dumps([{"date": "2025-01-01"}]))
     one: list[cm.LoadProgress] = []
     cm.load(str(tmp_path / "a.json"), progress=one.append)
-    assert one == [cm.LoadProgress(0, 1, 0, len((tmp_path / "a.json").read_bytes())),
-                   cm.LoadProgress(1, 1, len((tmp_path / "a.json").read_bytes()),
-                                   len((tmp_path / "a.json").read_bytes()))]
+    assert one == [
+        cm.LoadProgress(0, 1, 0, len((tmp_path / "a.json").read_bytes())),
+        cm.LoadProgress(1, 1, len((tmp_path / "a.json").read_bytes()), len((tmp_path / "a.json").read_bytes())),
+    ]
 
 
 def drawn_on_a_terminal(args: list[str], cwd: Path) -> tuple[str, str, int]:
@@ -262,7 +301,8 @@ def test_progress_bar_advances_file_by_file(archive: Path, workers: str) -> None
 @needs_cli
 @pytest.mark.parametrize(("width", "source"), [(80, "archive"), (120, "archive"), (80, "history")])
 def test_report_summary_fits_the_terminal_without_broken_words(
-        archive: Path, history: Path, tmp_path: Path, width: int, source: str) -> None:
+    archive: Path, history: Path, tmp_path: Path, width: int, source: str
+) -> None:
     folder = archive if source == "archive" else history
     done = run("report", str(folder), "-o", str(tmp_path / "r.html"), cwd=tmp_path, columns=width)
     assert done.returncode == 0, done.stderr
@@ -294,11 +334,15 @@ def test_python_m_summary_fits_80_columns(archive: Path, history: Path, tmp_path
 @needs_cli
 def test_without_columns_a_pipe_gets_one_line_per_message(archive: Path, tmp_path: Path) -> None:
     done = run("coverage", str(archive), cwd=tmp_path)
-    assert done.stdout.splitlines()[0] == ("22 of 22 file(s) loaded, 306 scope-day(s), 4 conflicting value(s) "
-                                           "between exports, 0 day(s) quarantined, 118 finding(s)")
+    assert done.stdout.splitlines()[0] == (
+        "22 of 22 file(s) loaded, 306 scope-day(s), 4 conflicting value(s) "
+        "between exports, 0 day(s) quarantined, 118 finding(s)"
+    )
     narrow = run("coverage", str(archive), cwd=tmp_path, columns=80)
-    assert narrow.stdout.splitlines()[:2] == ["22 of 22 file(s) loaded, 306 scope-day(s), 4 conflicting value(s) "
-                                              "between", "exports, 0 day(s) quarantined, 118 finding(s)"]
+    assert narrow.stdout.splitlines()[:2] == [
+        "22 of 22 file(s) loaded, 306 scope-day(s), 4 conflicting value(s) between",
+        "exports, 0 day(s) quarantined, 118 finding(s)",
+    ]
     assert_fits(narrow.stdout, 80)
 
 
@@ -313,8 +357,7 @@ def csv_rows(text: str) -> list[dict[str, str]]:
 
 @needs_cli
 @pytest.mark.parametrize("source", ["archive", "history"])
-def test_metrics_acceptance_csv_and_json_are_exact(archive: Path, history: Path, tmp_path: Path,
-                                                   source: str) -> None:
+def test_metrics_acceptance_csv_and_json_are_exact(archive: Path, history: Path, tmp_path: Path, source: str) -> None:
     folder = archive if source == "archive" else history
     expected = {scope: language_sums(days) for scope, days in scope_days(archive).items()}
     done = run("metrics", "acceptance", str(folder), "--format", "csv", cwd=tmp_path, columns=80)
@@ -322,9 +365,14 @@ def test_metrics_acceptance_csv_and_json_are_exact(archive: Path, history: Path,
     assert done.stderr == ""
     rows = csv_rows(done.stdout)
     assert rows[0].keys() >= {"enterprise", "org", "team", "language", "total_code_suggestions", "acceptance_rate"}
-    got = {(r["org"] + ("/" + r["team"] if r["team"] else ""), r["language"]):
-           (int(r["total_code_suggestions"]), int(r["total_code_acceptances"]), float(r["acceptance_rate"]))
-           for r in rows}
+    got = {
+        (r["org"] + ("/" + r["team"] if r["team"] else ""), r["language"]): (
+            int(r["total_code_suggestions"]),
+            int(r["total_code_acceptances"]),
+            float(r["acceptance_rate"]),
+        )
+        for r in rows
+    }
     assert {r["enterprise"] for r in rows} == {""}  # null: an empty cell
     want = {(scope, language): (s, a, a / s) for scope, sums in expected.items() for language, (s, a) in sums.items()}
     assert got == want  # the rate to the last bit: shortest round-trip floats
@@ -332,9 +380,14 @@ def test_metrics_acceptance_csv_and_json_are_exact(archive: Path, history: Path,
     machine = run("metrics", "acceptance", str(folder), "--format", "json", cwd=tmp_path)
     assert machine.returncode == 0, machine.stderr
     document = json.loads(machine.stdout)
-    assert {(d["org"] + ("/" + d["team"] if d["team"] else ""), d["language"]):
-            (d["total_code_suggestions"], d["total_code_acceptances"], d["acceptance_rate"])
-            for d in document} == want
+    assert {
+        (d["org"] + ("/" + d["team"] if d["team"] else ""), d["language"]): (
+            d["total_code_suggestions"],
+            d["total_code_acceptances"],
+            d["acceptance_rate"],
+        )
+        for d in document
+    } == want
     assert {d["enterprise"] for d in document} == {None}  # null
 
 
@@ -346,43 +399,119 @@ def test_metrics_adoption_every_week_dates_weekdays_and_seats(archive: Path, his
     assert "2025-02-12" not in org
     assert dt.date(2025, 2, 10).weekday() == 0
     for folder in (archive, history):
-        done = run("metrics", "adoption", str(folder), "--every", "1w", "--start", "2025-02-10", "--end",
-                   "2025-02-16", "--weekdays-only", "--seats", "300", "--format", "csv", "--columns",
-                   "org,team,period_start,days_in_period,period_complete,days_with_data,days_missing,"
-                   "active_users_mean,seat_days,activation_rate", cwd=tmp_path)
+        done = run(
+            "metrics",
+            "adoption",
+            str(folder),
+            "--every",
+            "1w",
+            "--start",
+            "2025-02-10",
+            "--end",
+            "2025-02-16",
+            "--weekdays-only",
+            "--seats",
+            "300",
+            "--format",
+            "csv",
+            "--columns",
+            "org,team,period_start,days_in_period,period_complete,days_with_data,days_missing,"
+            "active_users_mean,seat_days,activation_rate",
+            cwd=tmp_path,
+        )
         assert done.returncode == 0, done.stderr
         rows = csv_rows(done.stdout)
-        assert done.stdout.splitlines()[0] == ("org,team,period_start,days_in_period,period_complete,days_with_data,"
-                                               "days_missing,active_users_mean,seat_days,activation_rate")
+        assert done.stdout.splitlines()[0] == (
+            "org,team,period_start,days_in_period,period_complete,days_with_data,"
+            "days_missing,active_users_mean,seat_days,activation_rate"
+        )
         (row,) = [r for r in rows if r["team"] == ""]
         active = [d["total_active_users"] for d in weekdays]
-        assert row == {"org": ORG, "team": "", "period_start": "2025-02-10", "days_in_period": "5",
-                       "period_complete": "true", "days_with_data": "4", "days_missing": "1",
-                       "active_users_mean": repr(sum(active) / 4), "seat_days": "1200.0",
-                       "activation_rate": repr(sum(active) / 1200)}
+        assert row == {
+            "org": ORG,
+            "team": "",
+            "period_start": "2025-02-10",
+            "days_in_period": "5",
+            "period_complete": "true",
+            "days_with_data": "4",
+            "days_missing": "1",
+            "active_users_mean": repr(sum(active) / 4),
+            "seat_days": "1200.0",
+            "activation_rate": repr(sum(active) / 1200),
+        }
 
 
 @needs_cli
 def test_metrics_nulls_and_seats_from_a_file(tmp_path: Path) -> None:
-    (tmp_path / "days.json").write_text(json.dumps([
-        {"date": "2025-01-01", "total_active_users": 5, "total_engaged_users": 2,
-         "copilot_ide_code_completions": {"total_engaged_users": 0, "editors": [
-             {"name": "vscode", "total_engaged_users": 0, "models": [
-                 {"name": "default", "is_custom_model": False, "total_engaged_users": 0, "languages": [
-                     {"name": "go", "total_engaged_users": 0, "total_code_suggestions": 0,
-                      "total_code_acceptances": 0}]}]}]}},
-        {"date": "2025-01-02", "total_active_users": 6},
-        {"date": "2025-01-03", "total_active_users": 7},
-    ]))
+    (tmp_path / "days.json").write_text(
+        json.dumps(
+            [
+                {
+                    "date": "2025-01-01",
+                    "total_active_users": 5,
+                    "total_engaged_users": 2,
+                    "copilot_ide_code_completions": {
+                        "total_engaged_users": 0,
+                        "editors": [
+                            {
+                                "name": "vscode",
+                                "total_engaged_users": 0,
+                                "models": [
+                                    {
+                                        "name": "default",
+                                        "is_custom_model": False,
+                                        "total_engaged_users": 0,
+                                        "languages": [
+                                            {
+                                                "name": "go",
+                                                "total_engaged_users": 0,
+                                                "total_code_suggestions": 0,
+                                                "total_code_acceptances": 0,
+                                            }
+                                        ],
+                                    }
+                                ],
+                            }
+                        ],
+                    },
+                },
+                {"date": "2025-01-02", "total_active_users": 6},
+                {"date": "2025-01-03", "total_active_users": 7},
+            ]
+        )
+    )
     # seats change on the 3rd: 10, 10, 20 seat-days
     (tmp_path / "seats.csv").write_text("date,org,seats\n2025-01-01,o,10\n2025-01-03,o,20\n")
-    done = invoke("metrics", "adoption", "days.json", "--org", "o", "--seats", "seats.csv", "--format", "json",
-               "--columns", "org,team,seat_days,activation_rate,engaged_users_mean", cwd=tmp_path)
+    done = invoke(
+        "metrics",
+        "adoption",
+        "days.json",
+        "--org",
+        "o",
+        "--seats",
+        "seats.csv",
+        "--format",
+        "json",
+        "--columns",
+        "org,team,seat_days,activation_rate,engaged_users_mean",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == [{"org": "o", "team": None, "seat_days": 40.0, "activation_rate": 18 / 40,
-                                        "engaged_users_mean": 2.0}]
-    rates = invoke("metrics", "acceptance", "days.json", "--org", "o", "--format", "csv", "--columns",
-                "org,team,language,total_code_suggestions,acceptance_rate", cwd=tmp_path)
+    assert json.loads(done.stdout) == [
+        {"org": "o", "team": None, "seat_days": 40.0, "activation_rate": 18 / 40, "engaged_users_mean": 2.0}
+    ]
+    rates = invoke(
+        "metrics",
+        "acceptance",
+        "days.json",
+        "--org",
+        "o",
+        "--format",
+        "csv",
+        "--columns",
+        "org,team,language,total_code_suggestions,acceptance_rate",
+        cwd=tmp_path,
+    )
     assert rates.stdout == "org,team,language,total_code_suggestions,acceptance_rate\no,,go,0,\n"  # 0/0: null
     table = invoke("metrics", "acceptance", "days.json", "--org", "o", cwd=tmp_path)
     assert scope_cells(table.stdout, "o")[1:3] == ["go", "0"]
@@ -394,8 +523,10 @@ def test_metrics_nulls_and_seats_from_a_file(tmp_path: Path) -> None:
     assert bad.stderr.startswith("error: bad.csv: line 3: seats must be a number of at least 0")
     (tmp_path / "typo.csv").write_text("Org,seats\no,10\n")
     typo = invoke("metrics", "adoption", "days.json", "--seats", "typo.csv", cwd=tmp_path)
-    assert typo.stderr == ("error: typo.csv: unknown column(s) 'Org' in the seats file (columns: seats, and "
-                           "optionally date, enterprise, org, team)\n")
+    assert typo.stderr == (
+        "error: typo.csv: unknown column(s) 'Org' in the seats file (columns: seats, and "
+        "optionally date, enterprise, org, team)\n"
+    )
 
 
 @needs_cli
@@ -424,13 +555,27 @@ def test_metrics_reads_every_folder_the_library_writes(archive: Path, history: P
         assert done.returncode == 0, done.stderr
         assert [(r["org"], r["team"], r["days_present"], r["missing_ranges"]) for r in json.loads(done.stdout)] == [
             (ORG, None, 153, [{"start": "2025-02-12", "end": "2025-02-12"}]),
-            (ORG, "platform", 153, [{"start": "2025-02-12", "end": "2025-02-12"}])], folder
-    ranged = invoke("metrics", "coverage", str(history), "--start", "2025-02-01", "--end", "2025-02-28", "--format",
-                 "csv", "--columns", "org,team,first_date,last_date,days_present,missing_ranges", cwd=tmp_path)
+            (ORG, "platform", 153, [{"start": "2025-02-12", "end": "2025-02-12"}]),
+        ], folder
+    ranged = invoke(
+        "metrics",
+        "coverage",
+        str(history),
+        "--start",
+        "2025-02-01",
+        "--end",
+        "2025-02-28",
+        "--format",
+        "csv",
+        "--columns",
+        "org,team,first_date,last_date,days_present,missing_ranges",
+        cwd=tmp_path,
+    )
     assert ranged.stdout.splitlines() == [
         "org,team,first_date,last_date,days_present,missing_ranges",
         'octo-org,,2025-02-01,2025-02-28,27,"[{""start"":""2025-02-12"",""end"":""2025-02-12""}]"',
-        'octo-org,platform,2025-02-01,2025-02-28,27,"[{""start"":""2025-02-12"",""end"":""2025-02-12""}]"']
+        'octo-org,platform,2025-02-01,2025-02-28,27,"[{""start"":""2025-02-12"",""end"":""2025-02-12""}]"',
+    ]
     table = invoke("metrics", "adoption", str(history), "--every", "1w", cwd=tmp_path, columns=80)
     assert table.returncode == 0, table.stderr
     assert_fits(table.stdout, 80)
@@ -469,8 +614,10 @@ def test_convert_refuses_a_folder_before_loading(archive: Path, tmp_path: Path) 
     for extra in ([], ["--merge"]):
         done = invoke("convert", "bad.json", "-o", "mine", *extra, cwd=tmp_path)
         assert done.returncode == 1
-        assert done.stderr == ("error: mine: a non-empty folder that is not a copilot-metrics Parquet dataset "
-                               "(no _copilot_metrics.json); not replacing it (choose a new or empty folder)\n")
+        assert done.stderr == (
+            "error: mine: a non-empty folder that is not a copilot-metrics Parquet dataset "
+            "(no _copilot_metrics.json); not replacing it (choose a new or empty folder)\n"
+        )
     for flag in ("--csv", "--json"):
         done = invoke("convert", "bad.json", "-o", "mine", flag, cwd=tmp_path)
         assert done.returncode == 1
@@ -480,8 +627,10 @@ def test_convert_refuses_a_folder_before_loading(archive: Path, tmp_path: Path) 
     assert invoke("convert", str(archive), "-o", "dataset", cwd=tmp_path).returncode == 0
     (tmp_path / "dataset" / "extra.parquet").write_bytes(b"")
     done = invoke("convert", "bad.json", "-o", "dataset", cwd=tmp_path)
-    assert done.stderr == ("error: dataset: holds 1 path(s) copilot-metrics did not write (extra.parquet); not "
-                           "writing the dataset there (choose a new or empty folder, or move them out)\n")
+    assert done.stderr == (
+        "error: dataset: holds 1 path(s) copilot-metrics did not write (extra.parquet); not "
+        "writing the dataset there (choose a new or empty folder, or move them out)\n"
+    )
 
 
 @needs_cli
@@ -491,14 +640,20 @@ def test_convert_says_replaced_or_merged_only_when_there_was_a_dataset(archive: 
     for target in ("new", "empty"):
         first = invoke("convert", *org[:3], "--org", ORG, "-o", target, cwd=tmp_path)
         assert first.returncode == 0, first.stderr
-        assert first.stdout.splitlines()[-1] == f"wrote the Parquet dataset to {target}; read it with " \
-                                                f"cm.read_parquet('{target}')"
+        assert (
+            first.stdout.splitlines()[-1] == f"wrote the Parquet dataset to {target}; read it with "
+            f"cm.read_parquet('{target}')"
+        )
     again = invoke("convert", *org[:3], "--org", ORG, "-o", "new", cwd=tmp_path)
-    assert again.stdout.splitlines()[-1] == "wrote the Parquet dataset to new (replaced); read it with " \
-                                            "cm.read_parquet('new')"
+    assert (
+        again.stdout.splitlines()[-1] == "wrote the Parquet dataset to new (replaced); read it with "
+        "cm.read_parquet('new')"
+    )
     merged = invoke("convert", *org[3:], "--org", ORG, "-o", "new", "--merge", cwd=tmp_path)
-    assert merged.stdout.splitlines()[-1] == "wrote the Parquet dataset to new (merged); read it with " \
-                                             "cm.read_parquet('new')"
+    assert (
+        merged.stdout.splitlines()[-1] == "wrote the Parquet dataset to new (merged); read it with "
+        "cm.read_parquet('new')"
+    )
     assert cm.read_parquet(tmp_path / "new").days.height == 153
     fresh = invoke("convert", *org[:3], "--org", ORG, "-o", "fresh", "--merge", cwd=tmp_path)
     assert "(merged)" not in fresh.stdout
@@ -515,21 +670,25 @@ def test_convert_says_replaced_or_merged_only_when_there_was_a_dataset(archive: 
 
 @needs_cli
 def test_validate_prints_each_file_and_path_once(tmp_path: Path) -> None:
-    (tmp_path / "bad.json").write_text(json.dumps([{"date": "2025-01-01", "total_active_users": "x"},
-                                                   {"date": "2025-02-30"}]))
+    (tmp_path / "bad.json").write_text(
+        json.dumps([{"date": "2025-01-01", "total_active_users": "x"}, {"date": "2025-02-30"}])
+    )
     (tmp_path / "error.json").write_bytes((FIXTURES / "api_error_not_found.json").read_bytes())
     (tmp_path / "empty.json").write_bytes(b"")
     done = invoke("validate", "bad.json", "error.json", "empty.json", cwd=tmp_path)
     assert done.returncode == 1
     lines = done.stdout.splitlines()
     assert lines[0] == "bad.json: 2 error(s)"
-    assert sorted(lines[1:3]) == ["  $[0].total_active_users: 'x' is not of type 'integer' [type]",
-                                  "  $[1].date: '2025-02-30' is not a 'date' [format]"]
+    assert sorted(lines[1:3]) == [
+        "  $[0].total_active_users: 'x' is not of type 'integer' [type]",
+        "  $[1].date: '2025-02-30' is not a 'date' [format]",
+    ]
     assert lines[3:] == [  # files that are not exports hold no day to count
         "error.json: 1 error(s)",
         "  $: not a Copilot metrics export: this looks like a GitHub API error response (message: 'Not Found') "
         "[format:api-error]",
-        "empty.json: 1 error(s)", "  $: the file is empty [format:empty]",
+        "empty.json: 1 error(s)",
+        "  $: the file is empty [format:empty]",
         "0 of 2 day(s) valid, 4 error(s), 0 unknown field(s) kept",
     ]
     for name in ("bad.json", "error.json", "empty.json"):
@@ -548,20 +707,35 @@ def fifteen_files(folder: Path) -> None:
 @needs_cli
 def test_a_run_that_loads_13_of_15_files_names_the_two(tmp_path: Path) -> None:
     fifteen_files(tmp_path / "in")
-    first = ("13 of 15 file(s) loaded, 13 scope-day(s), 0 conflicting value(s) between exports, 0 day(s) "
-             "quarantined, 0 finding(s)")
-    named = ["2 file(s) not loaded:",
-             "  in/empty.json: not loaded: empty (the file is empty)",
-             "  in/error.json: not loaded: api-error (not a Copilot metrics export: this looks like a GitHub API "
-             "error response (message: 'Not Found'))"]
+    first = (
+        "13 of 15 file(s) loaded, 13 scope-day(s), 0 conflicting value(s) between exports, 0 day(s) "
+        "quarantined, 0 finding(s)"
+    )
+    named = [
+        "2 file(s) not loaded:",
+        "  in/empty.json: not loaded: empty (the file is empty)",
+        "  in/error.json: not loaded: api-error (not a Copilot metrics export: this looks like a GitHub API "
+        "error response (message: 'Not Found'))",
+    ]
     for command in (["coverage"], ["convert", "-o", "out"], ["report", "-o", "r.html"]):
         done = invoke(*command, "--quarantine", "--org", "o", "in", cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         assert done.stdout.splitlines()[:4] == [first, *named], command
     module = run_module("--quarantine", "--org", "o", "in", cwd=tmp_path)
     assert module.stdout.splitlines()[:4] == [f"copilot-metrics {cm.__version__}: {first}", *named]
-    machine = invoke("metrics", "adoption", "--quarantine", "--org", "o", "in", "--format", "csv", "--columns",
-                  "org,days_with_data", cwd=tmp_path)
+    machine = invoke(
+        "metrics",
+        "adoption",
+        "--quarantine",
+        "--org",
+        "o",
+        "in",
+        "--format",
+        "csv",
+        "--columns",
+        "org,days_with_data",
+        cwd=tmp_path,
+    )
     assert machine.stdout == "org,days_with_data\no,13\n"  # the data alone
     assert machine.stderr.splitlines() == named  # and the files not loaded beside it
 
@@ -572,17 +746,21 @@ def test_a_run_that_loads_13_of_15_files_names_the_two(tmp_path: Path) -> None:
     skipped = invoke("coverage", "--org", "o", "in", cwd=tmp_path, columns=200)  # no --quarantine: skipped links
     assert skipped.returncode == 0, skipped.stderr
     assert skipped.stdout.splitlines()[:4] == [
-        first, "2 file(s) not loaded:",
+        first,
+        "2 file(s) not loaded:",
         "  in/gone.json: skipped (not read: a symbolic link that leads to no file (broken, or a loop))",
-        "  in/loop.json: skipped (not read: a symbolic link that leads to no file (broken, or a loop))"]
+        "  in/loop.json: skipped (not read: a symbolic link that leads to no file (broken, or a loop))",
+    ]
 
 
 def test_terminal_layout_splits_and_never_breaks_a_word() -> None:
     """The layout itself: parts repeat the key column, each fits, and a column is as wide as its longest word."""
     from copilot_metrics import _terminal as t
 
-    columns = [t.Column("scope", ["octo-org", "octo-org/platform"], key=True),
-               *(t.Column(f"measure number {n}", ["1,234", "5"], numeric=True) for n in range(8))]
+    columns = [
+        t.Column("scope", ["octo-org", "octo-org/platform"], key=True),
+        *(t.Column(f"measure number {n}", ["1,234", "5"], numeric=True) for n in range(8)),
+    ]
     layout = t.plan("A title that is longer than the table is wide", columns, 60)
     text = t.render(layout)
     assert_fits(text, 60)
@@ -593,7 +771,9 @@ def test_terminal_layout_splits_and_never_breaks_a_word() -> None:
     assert [c.header for part in layout.parts for c, _ in part[1:]] == [f"measure number {n}" for n in range(8)]
     assert {"measure", "number", "octo-org/platform"} <= table_words(text)
     assert t.wrap("report written to /a/very/long/path/that/cannot/be/broken.html", 20) == [
-        "report written to", "/a/very/long/path/that/cannot/be/broken.html"]
+        "report written to",
+        "/a/very/long/path/that/cannot/be/broken.html",
+    ]
 
 
 def test_report_takes_start_end_and_weekdays_only(tmp_path: Path) -> None:
@@ -603,8 +783,11 @@ def test_report_takes_start_end_and_weekdays_only(tmp_path: Path) -> None:
 
     out = tmp_path / "r.html"
     # no PATH: the shipped example
-    done = CliRunner().invoke(cli.app(), ["report", "-o", str(out), "--start", "2025-03-03", "--end", "2025-03-09",
-                                          "--weekdays-only"], env={"COLUMNS": "200"})
+    done = CliRunner().invoke(
+        cli.app(),
+        ["report", "-o", str(out), "--start", "2025-03-03", "--end", "2025-03-09", "--weekdays-only"],
+        env={"COLUMNS": "200"},
+    )
     assert done.exit_code == 0, done.output
     assert "Adoption and acceptance over the days from 2025-03-03 to 2025-03-09 (weekdays only)" in done.output
     ds = cm.load(cm.examples.sources())

@@ -24,9 +24,13 @@ def _leaf(lang: str, suggestions: int) -> dict[str, Any]:
 
 def _day(date: str, leaves: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     editors = [{"name": "vscode", "models": [{"name": "default", "languages": leaves}]}]
-    return {"date": date, "total_active_users": 4, "copilot_ide_code_completions": {
-        "total_engaged_users": 2, "editors": editors},
-        "copilot_ide_chat": {"editors": [{"name": "vscode", "total_engaged_users": 1}]}, **extra}
+    return {
+        "date": date,
+        "total_active_users": 4,
+        "copilot_ide_code_completions": {"total_engaged_users": 2, "editors": editors},
+        "copilot_ide_chat": {"editors": [{"name": "vscode", "total_engaged_users": 1}]},
+        **extra,
+    }
 
 
 NEGATIVE = [_day(D1, [_leaf("go", 5), _leaf("rust", -3)]), _day(D2, [_leaf("go", 7)])]
@@ -44,8 +48,15 @@ def test_negative_count_raises_contract_error_naming_table_column_key_and_file()
     assert err.table == "completions"
     assert err.column == "total_code_suggestions"
     assert err.file == "<bytes #1>"
-    assert err.key == {"enterprise": None, "org": "octo", "team": None, "date": D1,
-                       "editor": "vscode", "model": "default", "language": "rust"}
+    assert err.key == {
+        "enterprise": None,
+        "org": "octo",
+        "team": None,
+        "date": D1,
+        "editor": "vscode",
+        "model": "default",
+        "language": "rust",
+    }
     message = str(err)
     for part in ("<bytes #1>", "'completions'", "'total_code_suggestions'", "'rust'", "-3"):
         assert part in message
@@ -75,16 +86,24 @@ def test_duplicate_editor_model_language_rows_in_a_day_raise_contract_error() ->
         cm.load(orjson.dumps(DUPLICATE))
     err = info.value
     assert err.table == "completions"
-    assert err.key == {"enterprise": None, "org": None, "team": None, "date": D2,
-                       "editor": "vscode", "model": "default", "language": "go"}
+    assert err.key == {
+        "enterprise": None,
+        "org": None,
+        "team": None,
+        "date": D2,
+        "editor": "vscode",
+        "model": "default",
+        "language": "go",
+    }
     assert err.column is not None
     assert "editor" in err.column
     assert "language" in err.column
     assert err.failure_cases.height == 2  # both copies
 
 
-@pytest.mark.parametrize(("days", "bad_date", "rule"), [(NEGATIVE, D1, "negative_count"),
-                                                        (DUPLICATE, D2, "duplicate_row")])
+@pytest.mark.parametrize(
+    ("days", "bad_date", "rule"), [(NEGATIVE, D1, "negative_count"), (DUPLICATE, D2, "duplicate_row")]
+)
 def test_quarantine_sets_the_offending_day_aside_from_every_table(
     days: list[dict[str, Any]], bad_date: str, rule: str
 ) -> None:
@@ -117,8 +136,13 @@ def test_quarantine_sets_the_offending_day_aside_from_every_table(
 def test_negative_count_finding_points_at_the_value() -> None:
     ds = cm.load(orjson.dumps(NEGATIVE), on_invalid="quarantine")
     found = ds.findings.filter(pl.col("rule") == "negative_count").select("json_path", "value").rows()
-    assert found == [("$[date=2024-06-24].copilot_ide_code_completions.editors[name=vscode]"
-                      ".models[name=default].languages[name=rust].total_code_suggestions", "-3")]
+    assert found == [
+        (
+            "$[date=2024-06-24].copilot_ide_code_completions.editors[name=vscode]"
+            ".models[name=default].languages[name=rust].total_code_suggestions",
+            "-3",
+        )
+    ]
     assert ds.findings.filter(pl.col("rule") == "duplicate_row").height == 0
 
 
@@ -157,9 +181,15 @@ def test_check_table_names_key_columns_for_repeated_keys() -> None:
 
 
 def test_sibling_rows_with_the_same_name_under_different_parents_are_not_duplicates() -> None:
-    day = {"date": D1, "copilot_ide_code_completions": {"editors": [
-        {"name": "vscode", "models": [{"name": "default", "languages": [_leaf("go", 1)]}]},
-        {"name": "neovim", "models": [{"name": "default", "languages": [_leaf("go", 1)]}]}]}}
+    day = {
+        "date": D1,
+        "copilot_ide_code_completions": {
+            "editors": [
+                {"name": "vscode", "models": [{"name": "default", "languages": [_leaf("go", 1)]}]},
+                {"name": "neovim", "models": [{"name": "default", "languages": [_leaf("go", 1)]}]},
+            ]
+        },
+    }
     ds = cm.load(orjson.dumps([day]))
     assert ds.completions.height == 2
     assert ds.quarantine.height == 0
@@ -167,9 +197,14 @@ def test_sibling_rows_with_the_same_name_under_different_parents_are_not_duplica
 
 def test_contract_quarantine_rebuilds_odd_days_verbatim() -> None:
     # unknown keys (one named like the loader's internal scope marker), a null block, a bad training date
-    odd = {**NEGATIVE[0], "__scope__": ["x"], "copilot_dotcom_chat": None,
-           "copilot_dotcom_pull_requests": {"repositories": [{"name": "r", "models": [
-               {"name": "m", "custom_model_training_date": "soon", "new": 1}]}]}}
+    odd = {
+        **NEGATIVE[0],
+        "__scope__": ["x"],
+        "copilot_dotcom_chat": None,
+        "copilot_dotcom_pull_requests": {
+            "repositories": [{"name": "r", "models": [{"name": "m", "custom_model_training_date": "soon", "new": 1}]}]
+        },
+    }
     ds = cm.load(orjson.dumps([odd, NEGATIVE[1]]), on_invalid="quarantine")
     assert ds.quarantine["stage"].to_list() == ["contract"]
     assert json.loads(ds.quarantine["day_json"][0]) == odd
@@ -189,12 +224,19 @@ def test_quarantine_removes_the_day_of_the_offending_scope_only(tmp_path: Any) -
 
 def test_status_says_when_contracts_set_aside_some_or_all_days_of_a_file(tmp_path: Path) -> None:
     (tmp_path / "all.json").write_text(json.dumps([{"date": "2025-01-01", "total_active_users": -1}]))
-    (tmp_path / "some.json").write_text(json.dumps([{"date": "2025-01-02", "total_active_users": -1},
-                                                    {"date": "2025-01-03", "total_active_users": 4}]))
-    (tmp_path / "mixed.json").write_text(json.dumps([{"date": "2025-01-04", "total_active_users": "x"},
-                                                     {"date": "2025-01-05", "total_active_users": -2}]))
+    (tmp_path / "some.json").write_text(
+        json.dumps([{"date": "2025-01-02", "total_active_users": -1}, {"date": "2025-01-03", "total_active_users": 4}])
+    )
+    (tmp_path / "mixed.json").write_text(
+        json.dumps(
+            [{"date": "2025-01-04", "total_active_users": "x"}, {"date": "2025-01-05", "total_active_users": -2}]
+        )
+    )
     ds = cm.load(tmp_path, on_invalid="quarantine")
     statuses = dict(ds.sources.select(pl.col("source").str.replace(r".*/", ""), "status").iter_rows())
-    assert statuses == {"all.json": "not loaded: every day quarantined", "some.json": "loaded with quarantined days",
-                        "mixed.json": "not loaded: every day quarantined"}
+    assert statuses == {
+        "all.json": "not loaded: every day quarantined",
+        "some.json": "loaded with quarantined days",
+        "mixed.json": "not loaded: every day quarantined",
+    }
     assert ds.days["date"].to_list() == [datetime.date(2025, 1, 3)]

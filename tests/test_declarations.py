@@ -58,14 +58,19 @@ def _files_with_string(pattern: str) -> set[str]:
 
 
 def test_the_scan_sees_code_strings_only() -> None:
-    tree = ast.parse('"""doc copilot_ide_chat"""\n# copilot_ide_chat\nx = f"a{1}copilot_ide_chat"\n'
-                     'def f():\n    """copilot_ide_chat"""\n    return "b"\n')
+    tree = ast.parse(
+        '"""doc copilot_ide_chat"""\n# copilot_ide_chat\nx = f"a{1}copilot_ide_chat"\n'
+        'def f():\n    """copilot_ide_chat"""\n    return "b"\n'
+    )
     assert list(_code_strings(tree)) == ["a", "copilot_ide_chat", "b"]
 
 
 #: The block keys of a day, written here by hand (not read from the code under test).
 _BLOCK_KEYS = (
-    "copilot_ide_code_completions", "copilot_ide_chat", "copilot_dotcom_chat", "copilot_dotcom_pull_requests",
+    "copilot_ide_code_completions",
+    "copilot_ide_chat",
+    "copilot_dotcom_chat",
+    "copilot_dotcom_pull_requests",
 )
 
 #: Modules that may still restate a relation, each with why; "open" ones are another engineer's to fix
@@ -102,7 +107,7 @@ def _scope_sequences(tree: ast.Module) -> bool:
     for node in ast.walk(tree):
         if isinstance(node, ast.Tuple | ast.List | ast.Set):
             values = [e.value if isinstance(e, ast.Constant) else None for e in node.elts]
-            if any(values[i:i + 3] == scope for i in range(len(values))):
+            if any(values[i : i + 3] == scope for i in range(len(values))):
                 return True
     return False
 
@@ -119,15 +124,14 @@ def test_the_training_date_key_is_written_once() -> None:
 
 def test_the_calendar_date_rule_is_written_once() -> None:
     assert _files_with_string(r"\[0-9\]\{4\}") == {"_schema.py"}  # the pattern: _schema.DATE_PATTERN
-    lenient = _files_matching(r'to_date\([^)]*strict=False')  # a text that may not be a date, parsed
+    lenient = _files_matching(r"to_date\([^)]*strict=False")  # a text that may not be a date, parsed
     assert lenient - _OPEN["calendar"] == {"tables.py"}  # tables.calendar_date
 
 
 def test_the_row_rule_conditions_are_written_once() -> None:
     # the conditions are findings.ROW_RULES; metrics reads them for acceptance(exclude_findings=True)
     assert _files_matching(r'pl\.col\("total_\w+"\)\s*>\s*pl\.col\("total_\w+"\)') == set()
-    assert _files_with_string("^(acceptances_exceed_suggestions|lines_accepted_exceed_suggested)$") == {
-        "findings.py"}
+    assert _files_with_string("^(acceptances_exceed_suggestions|lines_accepted_exceed_suggested)$") == {"findings.py"}
 
 
 def test_a_scope_display_name_is_written_once() -> None:
@@ -147,8 +151,17 @@ _SIDE_COLUMNS = (
     {"date", "source", "same_as"},  # identical (inside a load)
 )
 #: What the report rows of a load are appended to (:class:`copilot_metrics.validation.Rows`), by name.
-_SIDE_RECEIVERS = {"errors", "error_rows", "unknown", "unknown_rows", "quarantine", "identical", "findings",
-                   "conflicts", "versions"}
+_SIDE_RECEIVERS = {
+    "errors",
+    "error_rows",
+    "unknown",
+    "unknown_rows",
+    "quarantine",
+    "identical",
+    "findings",
+    "conflicts",
+    "versions",
+}
 
 
 def _side_rows_built_as_frames(tree: ast.Module) -> bool:
@@ -158,9 +171,13 @@ def _side_rows_built_as_frames(tree: ast.Module) -> bool:
     dict literal of a side table's columns (its scope columns aside); values appended one by one to a side
     table's rows (``errors.append(source, None, ...)``, not ``errors.append(*error_row(...))``).
     """
-    side = {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-            and node.module in ("copilot_metrics.tables", "copilot_metrics.sidetables")
-            for alias in node.names if alias.name.endswith("_SCHEMA")}
+    side = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module in ("copilot_metrics.tables", "copilot_metrics.sidetables")
+        for alias in node.names
+        if alias.name.endswith("_SCHEMA")
+    }
     for node in ast.walk(tree):
         if isinstance(node, ast.Dict):
             keys = {k.value for k in node.keys if isinstance(k, ast.Constant)} - {"enterprise", "org", "team"}
@@ -175,9 +192,11 @@ def _side_rows_built_as_frames(tree: ast.Module) -> bool:
         receiver = node.func.value
         name = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", None)
         # one row: a value, a row built before (``*row``) or a constructor's (``*error_row(...)``)
-        one = len(node.args) == 1 and (not isinstance(node.args[0], ast.Starred) or isinstance(
-            node.args[0].value, ast.Name) or (isinstance(node.args[0].value, ast.Call)
-                                              and ast.unparse(node.args[0].value.func).endswith("_row")))
+        one = len(node.args) == 1 and (
+            not isinstance(node.args[0], ast.Starred)
+            or isinstance(node.args[0].value, ast.Name)
+            or (isinstance(node.args[0].value, ast.Call) and ast.unparse(node.args[0].value.func).endswith("_row"))
+        )
         if node.func.attr == "append" and name in _SIDE_RECEIVERS and node.args and not one:
             return True
     return False
@@ -239,11 +258,21 @@ def test_the_leaf_tables_and_the_table_of_each_path() -> None:
 
 def test_an_unknown_key_in_a_leaf_is_kept_in_its_row() -> None:
     leaf = {"name": "go", "total_engaged_users": 1, "x": [1]}
-    model = {"name": "default", "is_custom_model": False, "custom_model_training_date": None,
-             "total_engaged_users": 1, "languages": [leaf]}
-    day = {"date": "2025-01-02", "copilot_ide_code_completions": {
-        "total_engaged_users": 1, "languages": [{"name": "go", "total_engaged_users": 1, "new_key": 7}],
-        "editors": [{"name": "vscode", "total_engaged_users": 1, "models": [model]}]}}
+    model = {
+        "name": "default",
+        "is_custom_model": False,
+        "custom_model_training_date": None,
+        "total_engaged_users": 1,
+        "languages": [leaf],
+    }
+    day = {
+        "date": "2025-01-02",
+        "copilot_ide_code_completions": {
+            "total_engaged_users": 1,
+            "languages": [{"name": "go", "total_engaged_users": 1, "new_key": 7}],
+            "editors": [{"name": "vscode", "total_engaged_users": 1, "models": [model]}],
+        },
+    }
     ds = cm.load(json.dumps([day]).encode(), org="o")
     assert ds.completions_languages["extras"].to_list() == ['{"new_key":7}']
     assert ds.completions["extras"].to_list() == ['{"x":[1]}']
@@ -252,10 +281,19 @@ def test_an_unknown_key_in_a_leaf_is_kept_in_its_row() -> None:
 
 def test_declared_relations_by_hand() -> None:
     assert {n for n, s in TABLES.items() if s.has_training_date} == {
-        "completions_models", "ide_chat", "dotcom_chat", "pull_requests"}
+        "completions_models",
+        "ide_chat",
+        "dotcom_chat",
+        "pull_requests",
+    }
     grains = {tuple(sorted(d)): t for d, t in FEATURES["completions"].distinct_by_grain.items()}
-    assert grains == {(): "days", ("language",): "completions_languages", ("editor",): "completions_editors",
-                      ("editor", "model"): "completions_models", ("editor", "language", "model"): "completions"}
+    assert grains == {
+        (): "days",
+        ("language",): "completions_languages",
+        ("editor",): "completions_editors",
+        ("editor", "model"): "completions_models",
+        ("editor", "language", "model"): "completions",
+    }
     assert FEATURES["dotcom_chat"].users_key == "copilot_dotcom_chat.total_engaged_users"
     assert [f.block for f in FEATURES.values()] == list(_BLOCK_KEYS)
 
@@ -268,19 +306,56 @@ def test_calendar_date_takes_what_the_schema_takes() -> None:
 
 
 def test_row_constructors_over_frames_match_the_row_constructors() -> None:
-    frame = pl.DataFrame({"enterprise": [None], "org": ["o"], "team": ["t"], "date": [dt.date(2025, 1, 2)],
-                          "key": ['{"editor":"vscode"}'], "kept_source": ["b.json"], "other_source": ["a.json"],
-                          "k": [3], "o": [4]})
-    got = frame.select(sidetables.conflict_columns(
-        table="completions_editors", key=pl.col("key"), column="total_engaged_users",
-        kept_value=pl.col("k").cast(pl.String), other_value=pl.col("o").cast(pl.String)))
+    frame = pl.DataFrame(
+        {
+            "enterprise": [None],
+            "org": ["o"],
+            "team": ["t"],
+            "date": [dt.date(2025, 1, 2)],
+            "key": ['{"editor":"vscode"}'],
+            "kept_source": ["b.json"],
+            "other_source": ["a.json"],
+            "k": [3],
+            "o": [4],
+        }
+    )
+    got = frame.select(
+        sidetables.conflict_columns(
+            table="completions_editors",
+            key=pl.col("key"),
+            column="total_engaged_users",
+            kept_value=pl.col("k").cast(pl.String),
+            other_value=pl.col("o").cast(pl.String),
+        )
+    )
     assert got.schema == CONFLICT_SCHEMA
-    assert got.rows() == [(None, "o", "t", dt.date(2025, 1, 2), "completions_editors", '{"editor":"vscode"}',
-                           "total_engaged_users", "3", "4", "b.json", "a.json")]
+    assert got.rows() == [
+        (
+            None,
+            "o",
+            "t",
+            dt.date(2025, 1, 2),
+            "completions_editors",
+            '{"editor":"vscode"}',
+            "total_engaged_users",
+            "3",
+            "4",
+            "b.json",
+            "a.json",
+        )
+    ]
     found = pl.DataFrame({"source": ["a.json"], "date": ["2025-01-0x"], "json_path": ["$[0].x"]}).select(
-        sidetables.finding_columns(scope={"org": "o"}, date=calendar_date(pl.col("date")), table=None,
-                                   json_path=pl.col("json_path"), rule="unknown_field", severity="info", message="m",
-                                   value=None))
+        sidetables.finding_columns(
+            scope={"org": "o"},
+            date=calendar_date(pl.col("date")),
+            table=None,
+            json_path=pl.col("json_path"),
+            rule="unknown_field",
+            severity="info",
+            message="m",
+            value=None,
+        )
+    )
     assert found.schema == FINDING_SCHEMA
     assert found.rows() == [("a.json", None, "o", None, None, None, "$[0].x", "unknown_field", "info", "m", None)]
 
@@ -310,9 +385,15 @@ def test_the_label_of_an_earlier_copy_is_not_parsed_back() -> None:
 def test_a_copy_label_is_its_file_then_its_copy_path() -> None:
     copies = pl.DataFrame({"file": ["a.json", "a.json"], "path": [None, "$.data[3]"]})
     assert copies.select(sidetables.copy_label_expr(pl.col("file"), pl.col("path"))).to_series().to_list() == [
-        "a.json", "a.json$.data[3]"]
-    old = pl.LazyFrame({"source": ["a.json", "a.json", "a.json", "b$[1]"], "label": ["a.json", "a.json$.data[3]",
-                                                                                      "a.json$[12]", "b$[1]"]})
+        "a.json",
+        "a.json$.data[3]",
+    ]
+    old = pl.LazyFrame(
+        {
+            "source": ["a.json", "a.json", "a.json", "b$[1]"],
+            "label": ["a.json", "a.json$.data[3]", "a.json$[12]", "b$[1]"],
+        }
+    )
     # by hand: the file's own copy (label = source, even one whose name ends like a path) has none
     assert sidetables.older_versions(old).collect()["copy_path"].to_list() == [None, "$.data[3]", "$[12]", None]
 
@@ -331,11 +412,20 @@ def test_every_state_written_is_declared() -> None:
 
 
 def test_states_and_statuses_by_hand() -> None:
-    frame = pl.DataFrame({"state": ["loaded", "partly_quarantined", "quarantined", "refused", "skipped"],
-                          "reason": [None, None, None, "html", None]})
+    frame = pl.DataFrame(
+        {
+            "state": ["loaded", "partly_quarantined", "quarantined", "refused", "skipped"],
+            "reason": [None, None, None, "html", None],
+        }
+    )
     got = frame.select(sidetables.status_expr(pl.col("state"), pl.col("reason")).alias("s"))["s"].to_list()
-    assert got == ["loaded", "loaded with quarantined days", "not loaded: every day quarantined",
-                   "not loaded: html", "skipped"]
+    assert got == [
+        "loaded",
+        "loaded with quarantined days",
+        "not loaded: every day quarantined",
+        "not loaded: html",
+        "skipped",
+    ]
     old = sidetables.older_sources(pl.LazyFrame({"status": got})).collect()
     assert old["state"].to_list() == frame["state"].to_list()
     assert old["reason"].to_list() == [None, None, None, "html", None]
@@ -347,5 +437,4 @@ def test_a_refused_and_a_skipped_file_in_a_load(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("x")
     ds = cm.load(str(tmp_path), org="o", on_invalid="quarantine")
     rows = ds.sources.sort("source").select("state", "reason", "status").rows()
-    assert rows == [("skipped", None, "skipped"), ("loaded", None, "loaded"),
-                    ("refused", "html", "not loaded: html")]
+    assert rows == [("skipped", None, "skipped"), ("loaded", None, "loaded"), ("refused", "html", "not loaded: html")]

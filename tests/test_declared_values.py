@@ -46,7 +46,7 @@ def _argument(call: ast.Call, index: int, keyword: str) -> ast.expr | None:
     for kw in call.keywords:
         if kw.arg == keyword:
             return kw.value
-    if len(call.args) > index and not any(isinstance(a, ast.Starred) for a in call.args[:index + 1]):
+    if len(call.args) > index and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
         return call.args[index]
     return None
 
@@ -102,8 +102,9 @@ def detected_values(root: Path = ROOT) -> tuple[set[str], set[str]]:
                 if index is not None:
                     returned = [r.value for r in ast.walk(node) if isinstance(r, ast.Return) and r.value is not None]
                     values = set().union(*(_strings(e) or set() for r in returned for e in _tuple_items(r, index)))
-            elif isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute) \
-                    and node.left.attr == "detected":
+            elif (
+                isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute) and node.left.attr == "detected"
+            ):
                 compared |= set().union(*(_strings(c) or set() for c in node.comparators))
             if values:
                 written |= values
@@ -183,8 +184,13 @@ def rule_values(root: Path = ROOT) -> tuple[set[str], set[str]]:
                 written |= values
             if isinstance(node, ast.Subscript) and ast.unparse(node.value).endswith("RULES"):
                 read |= _strings(node.slice) or set()
-            targets = [node.target] if isinstance(node, ast.AnnAssign) else node.targets if isinstance(
-                node, ast.Assign) else []
+            targets = (
+                [node.target]
+                if isinstance(node, ast.AnnAssign)
+                else node.targets
+                if isinstance(node, ast.Assign)
+                else []
+            )
             value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
             if any(isinstance(t, ast.Name) and t.id == "ROW_RULES" for t in targets) and isinstance(value, ast.Dict):
                 written |= set().union(*(_strings(k) or set() for k in value.keys))
@@ -211,8 +217,11 @@ def shape_values(root: Path = ROOT) -> tuple[set[str], set[str]]:
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and _name(node.func) == "_note":
                 written |= _strings(_argument(node, 1, "state")) or set()
-            if isinstance(node, ast.JoinedStr) and len(node.values) == 2 \
-                    and isinstance(node.values[0], ast.FormattedValue):
+            if (
+                isinstance(node, ast.JoinedStr)
+                and len(node.values) == 2
+                and isinstance(node.values[0], ast.FormattedValue)
+            ):
                 tail = _strings(node.values[1]) or set()
                 read |= {t[1:] for t in tail if re.fullmatch(r":[a-z_]+", t)}
     return written, read
@@ -263,8 +272,12 @@ def test_the_shape_notes_of_a_loaded_day_use_the_declared_states(tmp_path: Path)
     day = {"date": "2025-01-06", "total_active_users": 2, "total_engaged_users": 1, "copilot_ide_chat": None}
     (tmp_path / "day.json").write_text(json.dumps([day]))
     shape = cm.load(str(tmp_path / "day.json"), org="o").days.get_column("shape").to_list()[0]
-    assert sorted(shape) == ["copilot_dotcom_chat:absent", "copilot_dotcom_pull_requests:absent",
-                             "copilot_ide_chat:null", "copilot_ide_code_completions:absent"]
+    assert sorted(shape) == [
+        "copilot_dotcom_chat:absent",
+        "copilot_dotcom_pull_requests:absent",
+        "copilot_ide_chat:null",
+        "copilot_ide_code_completions:absent",
+    ]
     assert {note.rsplit(":", 1)[1] for note in shape} <= set(get_args(Shape))
 
 
@@ -294,6 +307,8 @@ def test_the_scans_see_an_undeclared_value(tmp_path: Path) -> None:
         "E = f'{key}:gone'\n"
     )
     assert detected_values(tmp_path) == ({"rar", "yaml", "csv", "tsv", "xml", "lost"}, {"pdf"})
-    assert rule_values(tmp_path) == ({"made_up", "odd_rule", "third_rule", "fourth_rule", "fifth_rule"},
-                                     {"sixth_rule", "seventh_rule"})
+    assert rule_values(tmp_path) == (
+        {"made_up", "odd_rule", "third_rule", "fourth_rule", "fifth_rule"},
+        {"sixth_rule", "seventh_rule"},
+    )
     assert shape_values(tmp_path) == ({"maybe"}, {"gone"})

@@ -29,8 +29,9 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, cm.Dataset]
     merged with a day of an enterprise team whose labels look like hive markers, numbers and paths."""
     example = cm.load(cm.examples.sources())
     odd = [{"date": "2025-05-01", "total_active_users": 7, "total_engaged_users": 3, "copilot_ide_chat": None}]
-    ds = cm.load(json.dumps(odd).encode(), enterprise="12345", org="a/b=c", team="__HIVE_DEFAULT_PARTITION__",
-                 base=example)
+    ds = cm.load(
+        json.dumps(odd).encode(), enterprise="12345", org="a/b=c", team="__HIVE_DEFAULT_PARTITION__", base=example
+    )
     root = cm.write_parquet(ds, tmp_path_factory.mktemp("engines") / "history")
     return root, cm.read_parquet(root)
 
@@ -38,9 +39,12 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, cm.Dataset]
 #: Successor tables read by every engine: a table of user rows (flags, floats, UTC timestamps), one
 #: with a list column per row, and ds.reports (lists of text, of lists of dates).
 REPORTS = ("user_days", "user_clients", "reports")
-REPORT_FILES = ("shard_organization_users_28_day_part_1_of_2.ndjson",
-                "shard_organization_users_28_day_part_2_of_2.ndjson",
-                "kind_organization_users_1_day_newest_fields.ndjson", "layout_wrapper_object_organization_28_day.json")
+REPORT_FILES = (
+    "shard_organization_users_28_day_part_1_of_2.ndjson",
+    "shard_organization_users_28_day_part_2_of_2.ndjson",
+    "kind_organization_users_1_day_newest_fields.ndjson",
+    "layout_wrapper_object_organization_28_day.json",
+)
 
 
 @pytest.fixture(scope="module")
@@ -119,8 +123,11 @@ def test_duckdb_read_parquet_with_hive_partitioning_and_no_hive_types(
     if want.schema.get("date") == pl.Date:
         assert str(rel.types[rel.columns.index("date")]) == "DATE"
     got = rel.pl()  # DuckDB names the UTC zone Etc/UTC: the same instants
-    got = got.with_columns(pl.col(c).dt.convert_time_zone("UTC") for c, t in got.schema.items()
-                           if isinstance(t, pl.Datetime) and t.time_zone == "Etc/UTC")
+    got = got.with_columns(
+        pl.col(c).dt.convert_time_zone("UTC")
+        for c, t in got.schema.items()
+        if isinstance(t, pl.Datetime) and t.time_zone == "Etc/UTC"
+    )
     assert_frame_equal(got, want, check_row_order=False)
 
 

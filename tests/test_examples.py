@@ -280,9 +280,7 @@ def test_languages_models_and_aliases(year: list[dict[str, Any]]) -> None:
 
 
 def test_small_pool_and_no_custom_model() -> None:
-    days = examples.generate_days(
-        D(2025, 1, 1), D(2025, 3, 31), n_languages=5, editors=("vscode",), custom_model=False
-    )
+    days = examples.generate_days(D(2025, 1, 1), D(2025, 3, 31), n_languages=5, editors=("vscode",), custom_model=False)
     names = {row["name"] for day in days for _, _, row in completion_rows(day)}
     assert names == {"python", "typescript", "javascript", "go", "java"}
     text = json.dumps(days)
@@ -449,8 +447,7 @@ def test_exactly_one_corrected_day_per_scope(archive: tuple[Path, list[Path]]) -
         assert changing == {correction.date.isoformat()}
         seen = versions[correction.date.isoformat()]
         original, fixed = (
-            examples.generate_days(correction.date, correction.date, seed=1, scope=scope, revision=r)[0]
-            for r in (0, 1)
+            examples.generate_days(correction.date, correction.date, seed=1, scope=scope, revision=r)[0] for r in (0, 1)
         )
         for fetch, text in seen:
             want = original if fetch <= correction.fetched_before else fixed
@@ -473,9 +470,7 @@ def test_archive_without_correction_never_changes_a_day(tmp_path: Path) -> None:
     assert all(len(texts) == 1 for texts in versions.values())
 
 
-def test_gzip_archive_is_reproducible_and_matches_plain(
-    tmp_path: Path, archive: tuple[Path, list[Path]]
-) -> None:
+def test_gzip_archive_is_reproducible_and_matches_plain(tmp_path: Path, archive: tuple[Path, list[Path]]) -> None:
     root, plain = archive
     zipped = examples.generate_archive(tmp_path / "a", seed=1, gzip=True, **ARCHIVE)  # type: ignore[arg-type]
     again = examples.generate_archive(tmp_path / "b", seed=1, gzip=True, **ARCHIVE)  # type: ignore[arg-type]

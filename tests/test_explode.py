@@ -26,21 +26,48 @@ SRC = str(OFFICIAL)
 
 #: The public column order of every table, written out by hand (the contract of issue 3).
 COLUMNS: dict[str, list[str]] = {
-    "days": ["total_active_users", "total_engaged_users", "completions_engaged_users",
-             "ide_chat_engaged_users", "dotcom_chat_engaged_users", "pull_requests_engaged_users"],
+    "days": [
+        "total_active_users",
+        "total_engaged_users",
+        "completions_engaged_users",
+        "ide_chat_engaged_users",
+        "dotcom_chat_engaged_users",
+        "pull_requests_engaged_users",
+    ],
     "completions_languages": ["language", "total_engaged_users"],
     "completions_editors": ["editor", "total_engaged_users"],
-    "completions_models": ["editor", "model", "is_custom_model", "custom_model_training_date",
-                           "total_engaged_users"],
-    "completions": ["editor", "model", "language", "total_engaged_users", "total_code_suggestions",
-                    "total_code_acceptances", "total_code_lines_suggested", "total_code_lines_accepted"],
+    "completions_models": ["editor", "model", "is_custom_model", "custom_model_training_date", "total_engaged_users"],
+    "completions": [
+        "editor",
+        "model",
+        "language",
+        "total_engaged_users",
+        "total_code_suggestions",
+        "total_code_acceptances",
+        "total_code_lines_suggested",
+        "total_code_lines_accepted",
+    ],
     "ide_chat_editors": ["editor", "total_engaged_users"],
-    "ide_chat": ["editor", "model", "is_custom_model", "custom_model_training_date", "total_engaged_users",
-                 "total_chats", "total_chat_insertion_events", "total_chat_copy_events"],
+    "ide_chat": [
+        "editor",
+        "model",
+        "is_custom_model",
+        "custom_model_training_date",
+        "total_engaged_users",
+        "total_chats",
+        "total_chat_insertion_events",
+        "total_chat_copy_events",
+    ],
     "dotcom_chat": ["model", "is_custom_model", "custom_model_training_date", "total_engaged_users", "total_chats"],
     "pull_requests_repositories": ["repository", "total_engaged_users"],
-    "pull_requests": ["repository", "model", "is_custom_model", "custom_model_training_date",
-                      "total_pr_summaries_created", "total_engaged_users"],
+    "pull_requests": [
+        "repository",
+        "model",
+        "is_custom_model",
+        "custom_model_training_date",
+        "total_pr_summaries_created",
+        "total_engaged_users",
+    ],
 }
 DIMS = {"editor", "model", "language", "repository"}
 TRAIN = datetime.date(2024, 2, 1)
@@ -49,8 +76,16 @@ TRAIN = datetime.date(2024, 2, 1)
 def expected(name: str, rows: list[tuple[Any, ...]], org: str | None = "octo-org", source: str = SRC) -> pl.DataFrame:
     """A table of the official example from hand-written value tuples (in COLUMNS order)."""
     dicts = [
-        {"enterprise": None, "org": org, "team": None, "date": D, **dict(zip(COLUMNS[name], row, strict=True)),
-         "source": source, "extras": None, "shape": None}
+        {
+            "enterprise": None,
+            "org": org,
+            "team": None,
+            "date": D,
+            **dict(zip(COLUMNS[name], row, strict=True)),
+            "source": source,
+            "extras": None,
+            "shape": None,
+        }
         for row in rows
     ]
     return pl.DataFrame(dicts, schema=TABLES[name].schema, orient="row")
@@ -126,8 +161,12 @@ def test_official_example_has_no_extras_and_no_shape_notes() -> None:
 
 def test_count_null_everywhere_still_int64() -> None:
     days = [
-        {"date": "2024-06-24", "copilot_ide_code_completions": {"editors": [
-            {"name": "vscode", "models": [{"name": "default", "languages": [{"name": "go"}]}]}]}},
+        {
+            "date": "2024-06-24",
+            "copilot_ide_code_completions": {
+                "editors": [{"name": "vscode", "models": [{"name": "default", "languages": [{"name": "go"}]}]}]
+            },
+        },
         {"date": "2024-06-25"},
     ]
     ds = cm.load(orjson.dumps(days))
@@ -137,8 +176,13 @@ def test_count_null_everywhere_still_int64() -> None:
     c = ds.completions
     assert c.schema == TABLES["completions"].schema
     assert c.height == 1
-    for col in ("total_engaged_users", "total_code_suggestions", "total_code_acceptances",
-                "total_code_lines_suggested", "total_code_lines_accepted"):
+    for col in (
+        "total_engaged_users",
+        "total_code_suggestions",
+        "total_code_acceptances",
+        "total_code_lines_suggested",
+        "total_code_lines_accepted",
+    ):
         assert c[col].dtype == pl.Int64
         assert c[col].to_list() == [None]
     m = ds.completions_models
@@ -160,8 +204,15 @@ def test_empty_array_file_gives_empty_tables_with_declared_schemas(loader: str) 
 def test_tables_of_unrelated_files_concatenate() -> None:
     # One file with every block, one where every block is null/absent and all counts are missing.
     a = cm.explode_bytes(OFFICIAL.read_bytes(), source="a.json", scope={"org": "o"}).tables
-    b_days = [{"date": "2025-01-01", "copilot_ide_code_completions": None, "copilot_ide_chat": {},
-               "copilot_dotcom_chat": {"models": []}, "extra_root_key": {"x": [1]}}]
+    b_days = [
+        {
+            "date": "2025-01-01",
+            "copilot_ide_code_completions": None,
+            "copilot_ide_chat": {},
+            "copilot_dotcom_chat": {"models": []},
+            "extra_root_key": {"x": [1]},
+        }
+    ]
     b = cm.explode_bytes(orjson.dumps(b_days), source="b.json", scope={"team": "t"}).tables
     c = cm.explode_bytes(b"[]", source="c.json").tables
     for name in TABLES:

@@ -27,10 +27,16 @@ import copilot_metrics as cm
 from copilot_metrics import summary
 
 FIXTURES = Path(__file__).parent / "fixtures" / "usage_reports"
-REPORTS = ("shard_organization_users_28_day_part_1_of_2.ndjson", "shard_organization_users_28_day_part_2_of_2.ndjson",
-           "layout_wrapper_object_organization_28_day.json", "quirk_absent_null_false_user_flags.ndjson")
-LEGACY = [{"date": f"2026-05-{d}", "total_active_users": a, "total_engaged_users": e}
-          for d, a, e in (("10", 4, 3), ("11", 5, 4), ("12", 3, 2))]
+REPORTS = (
+    "shard_organization_users_28_day_part_1_of_2.ndjson",
+    "shard_organization_users_28_day_part_2_of_2.ndjson",
+    "layout_wrapper_object_organization_28_day.json",
+    "quirk_absent_null_false_user_flags.ndjson",
+)
+LEGACY = [
+    {"date": f"2026-05-{d}", "total_active_users": a, "total_engaged_users": e}
+    for d, a, e in (("10", 4, 3), ("11", 5, 4), ("12", 3, 2))
+]
 
 
 def both(folder: Path) -> cm.Dataset:
@@ -46,7 +52,7 @@ def ds(tmp_path_factory: pytest.TempPathFactory) -> cm.Dataset:
 
 def section(page: str, sid: str) -> str:
     start = page.index(f'<section id="{sid}"')
-    return page[start:page.index("</section>", start)]
+    return page[start : page.index("</section>", start)]
 
 
 def body_rows(html_part: str) -> int:
@@ -57,6 +63,7 @@ def body_rows(html_part: str) -> int:
 # summary.py: the headline every front end prints
 # --------------------------------------------------------------------------------------------
 
+
 def test_headline_numbers_and_what_they_stand_on(ds: cm.Dataset) -> None:
     head = summary.successor_headline(ds, min_users=1).row(0, named=True)
     assert (head["organization_id"], head["org"]) == ("77001", "acme")
@@ -64,7 +71,11 @@ def test_headline_numbers_and_what_they_stand_on(ds: cm.Dataset) -> None:
     assert head["dau_mean"] == pytest.approx(9 / 29)
     assert (str(head["users_first"]), str(head["users_last"])) == ("2026-05-03", "2026-06-24")
     assert (head["completion_source"], head["suggestions"], head["acceptances"], head["completion_days"]) == (
-        "aggregate", 30, 9, 2)
+        "aggregate",
+        30,
+        9,
+        2,
+    )
     assert head["acceptance_rate"] == pytest.approx(9 / 30)
     assert head["line_acceptance_rate"] == pytest.approx(13 / 45)
     lines = summary.successor_lines(ds, min_users=1)
@@ -181,20 +192,22 @@ def test_cli_validate_report_file() -> None:
 def test_cli_coverage_report_file() -> None:
     code, out = run("coverage", "--json", str(FIXTURES / "kind_enterprise_users_28_day.ndjson"))
     assert code == 0
-    rows = json.loads(out[out.index("["):])
+    rows = json.loads(out[out.index("[") :])
     users = [r for r in rows if r.get("family") == "users"]
     assert len(users) == 1
     assert (users[0]["first_date"], users[0]["last_date"]) == ("2026-05-03", "2026-05-30")
 
 
 def test_cli_convert_report_file(tmp_path: Path) -> None:
-    code, out = run("convert", str(FIXTURES / "layout_wrapper_object_organization_28_day.json"), "-o",
-                    str(tmp_path / "out"))
+    code, out = run(
+        "convert", str(FIXTURES / "layout_wrapper_object_organization_28_day.json"), "-o", str(tmp_path / "out")
+    )
     assert code == 0, out
     assert "wrote the Parquet dataset to" in out  # was: "no valid day was loaded: nothing to convert"
     back = cm.read_parquet(tmp_path / "out")
-    assert back.sources.get_column("source").str.ends_with("layout_wrapper_object_organization_28_day.json").to_list() \
-        == [True]
+    assert back.sources.get_column("source").str.ends_with(
+        "layout_wrapper_object_organization_28_day.json"
+    ).to_list() == [True]
     # the successor tables in Parquet (agg_days 2, agg_feature 6) are issue 21's persist work, tested there
 
 

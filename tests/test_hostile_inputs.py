@@ -43,10 +43,23 @@ def day(date: str = "2024-06-24", **over: Any) -> dict[str, Any]:
         "total_engaged_users": 3,
         "copilot_ide_chat": {
             "total_engaged_users": 2,
-            "editors": [{"name": "vscode", "total_engaged_users": 2, "models": [
-                {"name": "default", "is_custom_model": False, "custom_model_training_date": None,
-                 "total_engaged_users": 2, "total_chats": 9, "total_chat_insertion_events": 1,
-                 "total_chat_copy_events": 2}]}],
+            "editors": [
+                {
+                    "name": "vscode",
+                    "total_engaged_users": 2,
+                    "models": [
+                        {
+                            "name": "default",
+                            "is_custom_model": False,
+                            "custom_model_training_date": None,
+                            "total_engaged_users": 2,
+                            "total_chats": 9,
+                            "total_chat_insertion_events": 1,
+                            "total_chat_copy_events": 2,
+                        }
+                    ],
+                }
+            ],
         },
     }
     out.update(over)
@@ -104,8 +117,9 @@ def bounded(seconds: float, mib: int | None = None) -> Iterator[None]:
 # ------------------------------------------------------------------ expectations
 
 
-def expect_format_error(source: Any, detected: str, *, file: str = SRC, json_path: str | None = None,
-                        says: tuple[str, ...] = ()) -> cm.FormatError:
+def expect_format_error(
+    source: Any, detected: str, *, file: str = SRC, json_path: str | None = None, says: tuple[str, ...] = ()
+) -> cm.FormatError:
     """Raise mode: FormatError; validate: one ``format:`` row; quarantine: the file not loaded."""
     with pytest.raises(cm.FormatError) as info:
         cm.load(source)
@@ -129,9 +143,18 @@ def expect_format_error(source: Any, detected: str, *, file: str = SRC, json_pat
     return err
 
 
-def expect_day_error(data: bytes, rule: str, json_path: str, message: str, *, index: int = 0,
-                     date: str | None = "2024-06-24", value: str | None = None, days: int | None = None,
-                     day_json: str | None = None) -> None:
+def expect_day_error(
+    data: bytes,
+    rule: str,
+    json_path: str,
+    message: str,
+    *,
+    index: int = 0,
+    date: str | None = "2024-06-24",
+    value: str | None = None,
+    days: int | None = None,
+    day_json: str | None = None,
+) -> None:
     """Raise mode: SchemaValidationError with one error; quarantine: the day kept verbatim."""
     with pytest.raises(cm.SchemaValidationError) as info:
         cm.load(data)
@@ -168,25 +191,41 @@ NOT_A_LIST = {
     "float": (b"2.5e3", "not-a-list", "$", "a JSON number is not a list of days"),
     "true": (b"true", "not-a-list", "$", "a JSON boolean is not a list of days"),
     "string": (b'"2024-06-24"', "not-a-list", "$", "a JSON string is not a list of days"),
-    "nan": (b'[{"date": "2024-06-24", "total_active_users": NaN}]', "invalid-json", None,
-            "at line 1, column 47, byte 46 of 51"),
+    "nan": (
+        b'[{"date": "2024-06-24", "total_active_users": NaN}]',
+        "invalid-json",
+        None,
+        "at line 1, column 47, byte 46 of 51",
+    ),
     "infinity": (b"[Infinity]", "invalid-json", None, "at line 1, column 2, byte 1 of 10"),
-    "lone-surrogate": (b'[{"date": "2024-06-24", "copilot_ide_chat": {"editors": [{"name": "a\\ud800"}]}}]',
-                       "invalid-json", None, "no low surrogate in string"),
+    "lone-surrogate": (
+        b'[{"date": "2024-06-24", "copilot_ide_chat": {"editors": [{"name": "a\\ud800"}]}}]',
+        "invalid-json",
+        None,
+        "no low surrogate in string",
+    ),
     "nul-byte-raw": (b'[{"date": "2024-06-24\x00"}]', "invalid-json", None, "unexpected control character"),
     "utf-16-le-bom": (b"\xff\xfe" + '[{"date": "2024-06-24"}]'.encode("utf-16-le"), "utf-16", None, "UTF-16"),
     "utf-16-be": ('[{"date": "2024-06-24"}]'.encode("utf-16-be"), "utf-16", None, "UTF-16"),
     "utf-16-le": ('[{"date": "2024-06-24"}]'.encode("utf-16-le"), "utf-16", None, "UTF-16"),
     "utf-32": ('[{"date": "2024-06-24"}]'.encode("utf-32"), "utf-32", None, "UTF-32"),
-    "invalid-utf-8": (LATIN_1, "not-utf-8", None,
-                      f"byte 0xe9 at line 1, column {_AT + 1}, byte {_AT} of {len(LATIN_1)}"),
+    "invalid-utf-8": (
+        LATIN_1,
+        "not-utf-8",
+        None,
+        f"byte 0xe9 at line 1, column {_AT + 1}, byte {_AT} of {len(LATIN_1)}",
+    ),
     "cesu-8-surrogate": (b'["\xed\xa0\x80"]', "not-utf-8", None, "byte 0xed at line 1, column 3, byte 2 of 7"),
     "html": (b"<!DOCTYPE html><html>Sign in</html>", "html", None, "HTML"),
     "bzip2": (b"BZh91AY&SY", "unsupported-compression", None, "bzip2-compressed data"),
     "xz": (b"\xfd7zXZ\x00\x00", "unsupported-compression", None, "xz-compressed data"),
     "zstd": (b"\x28\xb5\x2f\xfd\x00", "unsupported-compression", None, "zstd-compressed data"),
-    "api-error": (b'{"message": "Bad credentials", "documentation_url": "https://docs.github.com"}', "api-error",
-                  "$", "Bad credentials"),
+    "api-error": (
+        b'{"message": "Bad credentials", "documentation_url": "https://docs.github.com"}',
+        "api-error",
+        "$",
+        "Bad credentials",
+    ),
 }
 
 
@@ -272,8 +311,9 @@ def test_gzip_bomb_is_refused_before_it_fills_memory(tmp_path: Path) -> None:
     path = tmp_path / "archive.json.gz"
     path.write_bytes(bomb)
     with bounded(20, mib=600):
-        err = expect_format_error(path, "gzip-bomb", file=str(path),
-                                  says=("refused as a decompression bomb", "more than 400 times"))
+        err = expect_format_error(
+            path, "gzip-bomb", file=str(path), says=("refused as a decompression bomb", "more than 400 times")
+        )
     inflated = int(re.search(r"inflates past (\d+) MiB", str(err)).group(1))  # type: ignore[union-attr]
     assert 64 <= inflated <= 80  # stopped just past the free allowance
 
@@ -296,14 +336,27 @@ def test_nesting_a_million_levels_deep_is_refused_quickly() -> None:
 def test_a_day_nesting_deeper_than_the_writers_is_set_aside(depth: int) -> None:
     # orjson reads 1,024 levels and writes 254: a valid day nesting deeper (in an unknown key)
     text = '{"date":"2024-06-24","copilot_ide_chat":null,"notes":' + "[" * depth + "]" * depth + "}"
-    expect_day_error(f"[{text}]".encode(), "depth", "$[0]",
-                     "nested deeper than 254 levels, which no table or JSON writer holds", days=1, day_json=text)
+    expect_day_error(
+        f"[{text}]".encode(),
+        "depth",
+        "$[0]",
+        "nested deeper than 254 levels, which no table or JSON writer holds",
+        days=1,
+        day_json=text,
+    )
 
 
 def test_a_deep_value_where_the_schema_wants_an_object_is_a_day_error() -> None:
     text = '{"date":"2024-06-24","copilot_ide_chat":' + "[" * 1020 + "]" * 1020 + "}"
-    expect_day_error(f"[{text}]".encode(), "depth", "$[0]", "nested too deep to report its errors one by one",
-                     value="null", days=1, day_json=text)
+    expect_day_error(
+        f"[{text}]".encode(),
+        "depth",
+        "$[0]",
+        "nested too deep to report its errors one by one",
+        value="null",
+        days=1,
+        day_json=text,
+    )
     shallow = b'[{"date": "2024-06-24", "copilot_ide_chat": ' + b"[" * 50 + b"]" * 50 + b"}]"
     report = cm.validate(shallow)
     assert report.errors.select("json_path", "rule").rows() == [("$[0].copilot_ide_chat", "type")]
@@ -348,8 +401,18 @@ def test_a_long_string_date_is_quarantined_whole() -> None:
 def test_a_long_editor_name_is_kept_whole() -> None:
     name = "é" * (8 * 2**20)  # 16 MiB of UTF-8
     with bounded(20, mib=1500):
-        ds = cm.load(raw([day(copilot_ide_chat={"total_engaged_users": 1, "editors": [
-            {"name": name, "total_engaged_users": 1}]})]))
+        ds = cm.load(
+            raw(
+                [
+                    day(
+                        copilot_ide_chat={
+                            "total_engaged_users": 1,
+                            "editors": [{"name": name, "total_engaged_users": 1}],
+                        }
+                    )
+                ]
+            )
+        )
     assert ds.ide_chat_editors["editor"].to_list() == [name]
 
 
@@ -367,8 +430,9 @@ def test_a_long_editor_name_is_kept_whole() -> None:
 )
 def test_counts_that_are_not_integers_are_day_errors(literal: str, rule: str, message: str) -> None:
     data = b'[{"date": "2024-06-24", "total_active_users": ' + literal.encode() + b"}]"
-    expect_day_error(data, rule, "$[0].total_active_users", message,
-                     value=json.dumps(json.loads(literal), separators=(",", ":")))
+    expect_day_error(
+        data, rule, "$[0].total_active_users", message, value=json.dumps(json.loads(literal), separators=(",", ":"))
+    )
 
 
 @pytest.mark.parametrize(
@@ -386,8 +450,15 @@ def test_integers_no_64_bit_column_holds_are_day_errors(literal: str, message: s
     # 2**64 and above reach orjson's reader as floats: the file is read again, exactly, so the
     # error's value and the quarantined day keep the number as written
     data = b'[{"date": "2024-06-24", "total_active_users": ' + literal.encode() + b"}]"
-    expect_day_error(data, "representable", "$[0].total_active_users", message, value=literal,
-                     day_json='{"date":"2024-06-24","total_active_users":' + literal + "}", days=1)
+    expect_day_error(
+        data,
+        "representable",
+        "$[0].total_active_users",
+        message,
+        value=literal,
+        day_json='{"date":"2024-06-24","total_active_users":' + literal + "}",
+        days=1,
+    )
 
 
 def test_a_float_with_no_fraction_is_an_integer() -> None:
@@ -429,14 +500,18 @@ def test_negative_counts_break_the_contract(literal: str, shown: int) -> None:
         ("2025-02-30", "format", "'2025-02-30' is not a 'date'"),
         ("2024-06-24T00:00:00Z", "format", "'2024-06-24T00:00:00Z' is not a 'date'"),
         ("0000-01-01", "format", "'0000-01-01' is not a 'date'"),
-        ("\uff12\uff10\uff12\uff14-\uff10\uff16-\uff12\uff14", "format",  # full-width digits
-         "'\uff12\uff10\uff12\uff14-\uff10\uff16-\uff12\uff14' is not a 'date'"),
+        (
+            "\uff12\uff10\uff12\uff14-\uff10\uff16-\uff12\uff14",
+            "format",  # full-width digits
+            "'\uff12\uff10\uff12\uff14-\uff10\uff16-\uff12\uff14' is not a 'date'",
+        ),
         ("", "format", "'' is not a 'date'"),
     ],
 )
 def test_dates_that_are_not_calendar_dates(date: str, rule: str, message: str) -> None:
-    expect_day_error(raw([day(date)]), rule, "$[0].date", message, date=date,
-                     value=json.dumps(date, ensure_ascii=False))
+    expect_day_error(
+        raw([day(date)]), rule, "$[0].date", message, date=date, value=json.dumps(date, ensure_ascii=False)
+    )
 
 
 @pytest.mark.parametrize("value", [20240624, None, ["2024-06-24"]])
@@ -444,14 +519,26 @@ def test_a_date_that_is_not_a_string(value: Any) -> None:
     data = raw([day(value)])
     shown = {20240624: "20240624", None: "None", "list": "['2024-06-24']"}
     key = "list" if isinstance(value, list) else value
-    expect_day_error(data, "type", "$[0].date", f"{shown[key]} is not of type 'string'", date=None,
-                     value=json.dumps(value, separators=(",", ":")))
+    expect_day_error(
+        data,
+        "type",
+        "$[0].date",
+        f"{shown[key]} is not of type 'string'",
+        date=None,
+        value=json.dumps(value, separators=(",", ":")),
+    )
 
 
 def test_a_missing_date_is_a_day_error() -> None:
     data = raw([{k: v for k, v in day().items() if k != "date"}, day("2024-06-25")])
-    expect_day_error(data, "required", "$[0]", "'date' is a required property", date=None,
-                     value=json.dumps(json.loads(data)[0], separators=(",", ":")))
+    expect_day_error(
+        data,
+        "required",
+        "$[0]",
+        "'date' is a required property",
+        date=None,
+        value=json.dumps(json.loads(data)[0], separators=(",", ":")),
+    )
 
 
 def test_the_far_future_loads() -> None:
@@ -474,7 +561,8 @@ def test_duplicate_dates_with_different_values_keep_the_later_and_say_so() -> No
     data = raw([day(total_active_users=7), day("2024-06-25"), day(total_active_users=9)])
     ds = cm.load(data)
     assert ds.days.sort("date").select("date", "total_active_users").rows() == [
-        (datetime.date(2024, 6, 24), 9), (datetime.date(2024, 6, 25), 5)
+        (datetime.date(2024, 6, 24), 9),
+        (datetime.date(2024, 6, 25), 5),
     ]
     found = ds.findings.filter(pl.col("rule") == "duplicate_date_in_file")
     assert found.select("source", "date", "severity").unique().rows() == [(SRC, datetime.date(2024, 6, 24), "warning")]
@@ -486,14 +574,40 @@ def test_duplicate_dates_with_different_values_keep_the_later_and_say_so() -> No
 
 @pytest.mark.parametrize(
     "name",
-    ["nul\x00inside", "rtl \u202eevil\u202c \u05e9\u05dc\u05d5\u05dd", "emoji 😀👩‍💻", "pair \U0001f600",
-     "", " ", "x" * 300, "../../etc/passwd", "a\\b/c", "__HIVE_DEFAULT_PARTITION__", "\ufeffbom"],
+    [
+        "nul\x00inside",
+        "rtl \u202eevil\u202c \u05e9\u05dc\u05d5\u05dd",
+        "emoji 😀👩‍💻",
+        "pair \U0001f600",
+        "",
+        " ",
+        "x" * 300,
+        "../../etc/passwd",
+        "a\\b/c",
+        "__HIVE_DEFAULT_PARTITION__",
+        "\ufeffbom",
+    ],
     ids=["nul", "rtl", "emoji", "escaped-pair", "empty", "space", "long", "dotdot", "slashes", "hive", "bom"],
 )
 def test_odd_names_are_kept_exactly(name: str) -> None:
-    chat = {"total_engaged_users": 1, "editors": [{"name": name, "total_engaged_users": 1, "models": [
-        {"name": name, "is_custom_model": True, "custom_model_training_date": None, "total_engaged_users": 1,
-         "total_chats": 4}]}]}
+    chat = {
+        "total_engaged_users": 1,
+        "editors": [
+            {
+                "name": name,
+                "total_engaged_users": 1,
+                "models": [
+                    {
+                        "name": name,
+                        "is_custom_model": True,
+                        "custom_model_training_date": None,
+                        "total_engaged_users": 1,
+                        "total_chats": 4,
+                    }
+                ],
+            }
+        ],
+    }
     data = json.dumps([day(copilot_ide_chat=chat)], ensure_ascii=True).encode()  # every non-ASCII as an escape
     ds = cm.load(data)
     assert ds.ide_chat.select("editor", "model", "total_chats").rows() == [(name, name, 4)]
@@ -513,7 +627,8 @@ def test_a_fifo_in_a_folder_is_listed_as_skipped_never_opened(tmp_path: Path) ->
             ds = cm.load(tmp_path, on_invalid=mode)  # type: ignore[arg-type]
             assert ds.days.height == 1
             assert ds.sources.select("source", "status", "message").sort("source").rows() == [
-                (str(tmp_path / "good.json"), "loaded", None), (str(fifo), "skipped", reason)
+                (str(tmp_path / "good.json"), "loaded", None),
+                (str(fifo), "skipped", reason),
             ]
         assert cm.validate(tmp_path).days_checked == 1
         # named directly, or matched by a glob: the same
@@ -559,8 +674,11 @@ def test_symlink_loops_and_dead_links_are_listed_not_followed(tmp_path: Path) ->
         (str(root / "loop2.json"), "skipped", dead),
         (str(root / "self.json"), "skipped", dead),
         (str(root / "sub" / "good.json"), "loaded", None),
-        (str(root / "sub" / "up"), "skipped", "not read: a link to a folder (not followed, so that a loop cannot "
-                                              "trap the walk)"),
+        (
+            str(root / "sub" / "up"),
+            "skipped",
+            "not read: a link to a folder (not followed, so that a loop cannot trap the walk)",
+        ),
     ]
     assert cm.validate(root).days_checked == 2
     for target in ("loop1.json", "self.json", "dead.json"):
@@ -588,13 +706,23 @@ VALID = json.dumps([day(), day("2024-06-25")], indent=2).encode()
 
 prefixes = st.sampled_from([b"", b"\x1f\x8b", b"\xef\xbb\xbf", b"\xff\xfe", b"[", b"{", b"PK\x03\x04", b"\x00"])
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats()
-    | st.text(max_size=10),
+    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats() | st.text(max_size=10),
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3),
     max_leaves=12,
 )
-FIELDS = ["date", "total_active_users", "total_engaged_users", "copilot_ide_chat", "copilot_dotcom_chat",
-          "copilot_ide_code_completions", "copilot_dotcom_pull_requests", "day", "editor", "breakdown", "_note"]
+FIELDS = [
+    "date",
+    "total_active_users",
+    "total_engaged_users",
+    "copilot_ide_chat",
+    "copilot_dotcom_chat",
+    "copilot_ide_code_completions",
+    "copilot_dotcom_pull_requests",
+    "day",
+    "editor",
+    "breakdown",
+    "_note",
+]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -624,8 +752,10 @@ def test_a_damaged_export_raises_only_library_errors(data: st.DataObject) -> Non
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=4), max_size=3),
-       st.sampled_from(["array", "ndjson", "appended", "object"]))
+@given(
+    st.lists(st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=4), max_size=3),
+    st.sampled_from(["array", "ndjson", "appended", "object"]),
+)
 def test_arbitrary_json_in_day_fields_raises_only_library_errors(edits: list[dict[str, Any]], layout: str) -> None:
     days = [{**day(f"2024-06-{24 + i}"), **edit} for i, edit in enumerate(edits)]
     try:

@@ -34,19 +34,44 @@ from copilot_metrics.tables import TABLES
 SIDE = ("sources", "findings", "conflicts", "quarantine", "versions")
 LONG = "x" * 300
 NFC, NFD = "\u00e9quipe", "e\u0301quipe"  # the same name, composed and decomposed
-HOSTILE = ("../escape", "a/b", "..", ".", "back\\slash", "nul\x00byte", "k=v", "100%", "%2F",
-           "__HIVE_DEFAULT_PARTITION__", LONG, "Octo", "octo", "\u202eevil", NFC, NFD, "\U0001f680 rocket",
-           "trail.", "~tilde")
+HOSTILE = (
+    "../escape",
+    "a/b",
+    "..",
+    ".",
+    "back\\slash",
+    "nul\x00byte",
+    "k=v",
+    "100%",
+    "%2F",
+    "__HIVE_DEFAULT_PARTITION__",
+    LONG,
+    "Octo",
+    "octo",
+    "\u202eevil",
+    NFC,
+    NFD,
+    "\U0001f680 rocket",
+    "trail.",
+    "~tilde",
+)
 #: (enterprise, org, team): hostile teams under one org (beside its null team), orgs and enterprises
 SCOPES: tuple[tuple[str | None, str | None, str | None], ...] = (
-    (None, "octo", None), *((None, "octo", team) for team in HOSTILE),
-    ("Octo", None, None), ("octo", None, None), ("../escape", None, None),
-    (None, "a/b", None), (None, LONG, None), (None, "__HIVE_DEFAULT_PARTITION__", None),
+    (None, "octo", None),
+    *((None, "octo", team) for team in HOSTILE),
+    ("Octo", None, None),
+    ("octo", None, None),
+    ("../escape", None, None),
+    (None, "a/b", None),
+    (None, LONG, None),
+    (None, "__HIVE_DEFAULT_PARTITION__", None),
 )
 SCOPE_COLS = ["enterprise", "org", "team"]
 #: every path of a dataset: only names copilot-metrics chose, never a label
-WRITTEN = re.compile(r"_copilot_metrics\.json|_validation(/(errors|unknown_fields)\.parquet)?"
-                     r"|[a-z_]+(/part-[0-9]{5}\.parquet)?\Z")
+WRITTEN = re.compile(
+    r"_copilot_metrics\.json|_validation(/(errors|unknown_fields)\.parquet)?"
+    r"|[a-z_]+(/part-[0-9]{5}\.parquet)?\Z"
+)
 
 
 def day(users: int, date: str = "2025-03-01") -> bytes:
@@ -113,8 +138,13 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> cm.Dataset:
         folder = inputs.joinpath(kind, *labels)
         folder.mkdir(parents=True)
         (folder / f"{i}.json").write_bytes(day(i))
-    ds = cm.load([str(inputs / "e" / "{enterprise}" / "*.json"), str(inputs / "o" / "{org}" / "*.json"),
-                  str(inputs / "t" / "{org}" / "{team}" / "*.json")])
+    ds = cm.load(
+        [
+            str(inputs / "e" / "{enterprise}" / "*.json"),
+            str(inputs / "o" / "{org}" / "*.json"),
+            str(inputs / "t" / "{org}" / "{team}" / "*.json"),
+        ]
+    )
     for i in by_keyword:
         enterprise, org, team = SCOPES[i]
         ds = cm.load(str(inputs / f"{i}.json"), enterprise=enterprise, org=org, team=team, base=ds)
@@ -134,9 +164,15 @@ def test_parquet_hostile_names_stay_inside_never_collide_and_read_back_exactly(
     # no label names a path: the labels live in the files (so none can escape or collide)
     rel = [str(p.relative_to(root)) for p in all_paths(root)]
     assert all(WRITTEN.match(r) for r in rel), rel
-    assert sorted(rel) == sorted(["_copilot_metrics.json", "_validation", "_validation/errors.parquet",
-                                  "_validation/unknown_fields.parquet",
-                                  *(n for t in all_tables() for n in (t, f"{t}/part-00000.parquet"))])
+    assert sorted(rel) == sorted(
+        [
+            "_copilot_metrics.json",
+            "_validation",
+            "_validation/errors.parquet",
+            "_validation/unknown_fields.parquet",
+            *(n for t in all_tables() for n in (t, f"{t}/part-00000.parquet")),
+        ]
+    )
     # what a case-insensitive, normalising file system compares is still unique
     assert len({unicodedata.normalize("NFC", r).casefold() for r in rel}) == len(rel)
 
@@ -162,8 +198,10 @@ def test_other_engines_read_every_hostile_label_exactly_with_their_defaults(
     ).fetchall()
     # every label as written: the 300-character one and a literal __HIVE_DEFAULT_PARTITION__ included
     assert set(got) == {(t, 1 + i) for i, t in enumerate(HOSTILE)}
-    assert sorted(pl.scan_parquet(root / "days").select(*SCOPE_COLS, "total_active_users").collect().rows(),
-                  key=repr) == expected_rows()
+    assert (
+        sorted(pl.scan_parquet(root / "days").select(*SCOPE_COLS, "total_active_users").collect().rows(), key=repr)
+        == expected_rows()
+    )
     arrow = pl.from_arrow(pds.dataset(root / "days", partitioning="hive").to_table())
     assert isinstance(arrow, pl.DataFrame)
     assert sorted(arrow.select(*SCOPE_COLS, "total_active_users").rows(), key=repr) == expected_rows()
@@ -176,7 +214,8 @@ def test_parquet_labels_from_a_path_template_read_back_exactly(tmp_path: Path) -
         (tmp_path / "in" / "org=Big" / team / "export.json").write_bytes(day(i))
     ds = cm.load(str(tmp_path / "in" / "{org}" / "{team}" / "*.json"))
     assert sorted(ds.days.select("org", "team", "total_active_users").rows()) == sorted(
-        ("org=Big", t, i) for i, t in enumerate(teams))
+        ("org=Big", t, i) for i, t in enumerate(teams)
+    )
     root = cm.write_parquet(ds, tmp_path / "pq")
     assert_inside(tmp_path, root, ("in",))
     assert_same_dataset(ds, cm.read_parquet(root))
@@ -232,8 +271,10 @@ def test_json_hostile_names_stay_inside_never_collide_and_read_back_exactly(
     assert rows_of(again) == expected_rows()
     for name in TABLES:  # write_json writes the legacy family's days
         frame, key = hostile.tables[name], list(TABLES[name].key)
-        assert_frame_equal(frame.drop("source").sort(key, nulls_last=True),
-                           again.tables[name].drop("source").sort(key, nulls_last=True))
+        assert_frame_equal(
+            frame.drop("source").sort(key, nulls_last=True),
+            again.tables[name].drop("source").sort(key, nulls_last=True),
+        )
     # cm.load(folder) reads the layout manifest: every label exact too
     loaded = cm.load(out)
     assert rows_of(loaded) == expected_rows()
@@ -341,8 +382,11 @@ CHILD = textwrap.dedent("""
 
 
 def child(kill_at: str, src: Path, root: Path, mode: str = "overwrite") -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-c", CHILD, kill_at, str(src), str(root), mode],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, kill_at, str(src), str(root), mode],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 @pytest.mark.parametrize("kill_at", ["file12", "after-exchange", "between-renames"])
@@ -367,7 +411,8 @@ def test_a_writer_killed_at_any_point_leaves_a_readable_dataset(kill_at: str, tm
     assert sorted(p.name for p in (tmp_path / "work").iterdir()) == ["pq"]
     assert rows_of(cm.read_parquet(root)) == sorted(
         [(None, "old", None, 1)] + ([(None, "new", None, 2), (None, "new", None, 3)] if expected is new else []),
-        key=repr)
+        key=repr,
+    )
 
 
 def test_two_concurrent_merges_both_land(tmp_path: Path) -> None:

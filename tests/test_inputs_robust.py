@@ -68,9 +68,12 @@ def within(seconds: int) -> Iterator[None]:
 UNLISTED = "not read: a folder that cannot be listed ({}): its files are not loaded"
 
 
-@pytest.mark.skipif(AS_ROOT, reason="root reads a folder whatever its permissions (chmod 000 stops nobody): run "
-                    "as another user, or under `unshare -U`; test_a_sub_folder_too_long_to_list_is_listed_as_skipped "
-                    "covers the same report as root")
+@pytest.mark.skipif(
+    AS_ROOT,
+    reason="root reads a folder whatever its permissions (chmod 000 stops nobody): run "
+    "as another user, or under `unshare -U`; test_a_sub_folder_too_long_to_list_is_listed_as_skipped "
+    "covers the same report as root",
+)
 def test_an_unreadable_sub_folder_is_listed_as_skipped_with_the_reason(tmp_path: Path) -> None:
     root = tmp_path / "archive"
     export(root / "good.json", day("2025-01-01", 1))
@@ -81,8 +84,10 @@ def test_an_unreadable_sub_folder_is_listed_as_skipped_with_the_reason(tmp_path:
         for mode in ("raise", "quarantine"):
             ds = cm.load(root, on_invalid=mode)
             assert users(ds) == [("2025-01-01", 1)]
-            assert statuses(ds) == [(str(root / "good.json"), "loaded", None),
-                                    (str(locked), "skipped", UNLISTED.format("Permission denied"))]
+            assert statuses(ds) == [
+                (str(root / "good.json"), "loaded", None),
+                (str(locked), "skipped", UNLISTED.format("Permission denied")),
+            ]
         assert cm.validate(root).days_checked == 1
         root.chmod(0)  # the folder named itself: nothing can be listed, an error naming it
         with pytest.raises(cm.CopilotMetricsError) as info:
@@ -120,8 +125,10 @@ def test_a_sub_folder_too_long_to_list_is_listed_as_skipped(tmp_path: Path) -> N
     for mode in ("raise", "quarantine"):
         ds = cm.load(root, on_invalid=mode)
         assert users(ds) == [("2025-01-01", 1)]
-        assert statuses(ds) == [(unlisted, "skipped", UNLISTED.format("File name too long")),
-                                (str(root / "good.json"), "loaded", None)]
+        assert statuses(ds) == [
+            (unlisted, "skipped", UNLISTED.format("File name too long")),
+            (str(root / "good.json"), "loaded", None),
+        ]
     report = cm.validate(root)
     assert (report.ok, report.days_checked) == (True, 1)
 
@@ -169,14 +176,20 @@ def test_a_file_deleted_or_replaced_after_listing_is_reported(tmp_path: Path, ho
         assert info.value.file == str(b)
         ds = cm.load(inputs(), on_invalid="quarantine")
         assert users(ds) == [("2025-01-01", 1), ("2025-01-03", 3)]
-        assert statuses(ds) == [(str(a), "loaded", None), (str(b), "not loaded: io", message.format(b)),
-                                ("<file object #1>", "loaded", None)]
+        assert statuses(ds) == [
+            (str(a), "loaded", None),
+            (str(b), "not loaded: io", message.format(b)),
+            ("<file object #1>", "loaded", None),
+        ]
         report = cm.validate(inputs())
         assert report.errors.select("source", "rule", "message").rows() == [(str(b), "io", message.format(b))]
         assert report.days_checked == 2
         ds = cm.load(inputs(), on_invalid="quarantine", workers=2)  # read by worker processes: the same
-        assert statuses(ds) == [(str(a), "loaded", None), (str(b), "not loaded: io", message.format(b)),
-                                ("<file object #1>", "loaded", None)]
+        assert statuses(ds) == [
+            (str(a), "loaded", None),
+            (str(b), "not loaded: io", message.format(b)),
+            ("<file object #1>", "loaded", None),
+        ]
 
 
 # ------------------------------------------------------------------ fetched_at keys are paths
@@ -200,9 +213,17 @@ def test_without_fetched_at_the_larger_path_wins() -> None:
     assert users(cm.load("x")) == [("2025-01-01", 2)]  # x/a.json < x/b.json: the larger path wins the tie
 
 
-@pytest.mark.parametrize("key", [
-    Path("x/a.json"), "./x/a.json", "x/../x/a.json", "x//a.json", "ABSOLUTE",
-], ids=["Path", "dot-slash", "dot-dot", "double-slash", "absolute"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        Path("x/a.json"),
+        "./x/a.json",
+        "x/../x/a.json",
+        "x//a.json",
+        "ABSOLUTE",
+    ],
+    ids=["Path", "dot-slash", "dot-dot", "double-slash", "absolute"],
+)
 def test_a_fetched_at_key_is_a_path_however_it_is_written(two_exports: tuple[Path, Path], key: Any) -> None:
     a, _ = two_exports
     key = str(a) if key == "ABSOLUTE" else key
@@ -223,21 +244,28 @@ def test_a_fetched_at_key_naming_no_input_is_an_error() -> None:
     assert info.value.file == "x/c.json"
     with pytest.raises(cm.CopilotMetricsError) as info:
         cm.load("x", fetched_at={"x/a.json": "2030-01-01", "./x/a.json": "2031-01-01"})
-    assert info.value.message == ("fetched_at: 'x/a.json' and './x/a.json' name the same file x/a.json "
-                                  "with different times")
+    assert info.value.message == (
+        "fetched_at: 'x/a.json' and './x/a.json' name the same file x/a.json with different times"
+    )
     # a file of the base is named too: its kept days compete with the new file's
     base = cm.load("x/a.json")
     assert users(cm.load("x/b.json", base=base, fetched_at={"x/a.json": "2030-01-01"})) == [("2025-01-01", 1)]
     assert users(cm.load(b"[]", fetched_at={"<bytes #1>": "2030-01-01"})) == []  # an in-memory label
 
 
-@pytest.mark.parametrize(("fetched_at", "error", "message"), [
-    ([("x/a.json", "2030-01-01")], TypeError, "fetched_at must be a mapping {path: datetime}, not list"),
-    ({5: "2030-01-01"}, TypeError, "fetched_at: a key must be a path (str or Path), not int 5"),
-    ({"x/a.json": "yesterday"}, ValueError, "fetched_at['x/a.json']: 'yesterday' is not an ISO 8601 date and time"),
-    ({"x/a.json": 1_900_000_000}, TypeError, "fetched_at['x/a.json'] must be a datetime, a date or an ISO 8601 "
-                                             "string, not int"),
-])
+@pytest.mark.parametrize(
+    ("fetched_at", "error", "message"),
+    [
+        ([("x/a.json", "2030-01-01")], TypeError, "fetched_at must be a mapping {path: datetime}, not list"),
+        ({5: "2030-01-01"}, TypeError, "fetched_at: a key must be a path (str or Path), not int 5"),
+        ({"x/a.json": "yesterday"}, ValueError, "fetched_at['x/a.json']: 'yesterday' is not an ISO 8601 date and time"),
+        (
+            {"x/a.json": 1_900_000_000},
+            TypeError,
+            "fetched_at['x/a.json'] must be a datetime, a date or an ISO 8601 string, not int",
+        ),
+    ],
+)
 @pytest.mark.usefixtures("two_exports")
 def test_a_fetched_at_of_the_wrong_type_is_refused(fetched_at: Any, error: type[Exception], message: str) -> None:
     with pytest.raises(error) as info:
@@ -259,12 +287,13 @@ def test_a_file_object_named_like_a_path_is_an_input_of_its_own(tmp_path: Path) 
     path = tmp_path / "x.json"
     export(path, day("2025-01-01", 1))
     twin = f"<file object #1: {path}>"
-    orders: list[list[Any]] = [[path, named(str(path), day("2025-01-02", 2))],
-                               [named(str(path), day("2025-01-02", 2)), path]]
+    orders: list[list[Any]] = [
+        [path, named(str(path), day("2025-01-02", 2))],
+        [named(str(path), day("2025-01-02", 2)), path],
+    ]
     for sources in orders:
         ds = cm.load(sources, org="o")
-        assert ds.sources.select("source", "status").sort("source").rows() == [(str(path), "loaded"),
-                                                                               (twin, "loaded")]
+        assert ds.sources.select("source", "status").sort("source").rows() == [(str(path), "loaded"), (twin, "loaded")]
         assert users(ds) == [("2025-01-01", 1), ("2025-01-02", 2)]
     # two uploads both called export.json: two inputs, the second numbered
     ds = cm.load([named("export.json", day("2025-01-01", 1)), named("export.json", day("2025-01-02", 2))], org="o")
@@ -318,16 +347,19 @@ def test_the_command_line_reads_names_that_are_not_utf8(tmp_path: Path) -> None:
     script = Path(sys.executable).with_name("copilot-metrics")
     export(os.fsencode(tmp_path) + b"/a/caf\xe9.json", day("2025-01-01", 1))
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    commands: list[list[str | bytes]] = [["validate", b"a"], ["validate", b"a/caf\xe9.json"],
-                                         ["coverage", b"a", "--org", b"caf\xe9"]]
+    commands: list[list[str | bytes]] = [
+        ["validate", b"a"],
+        ["validate", b"a/caf\xe9.json"],
+        ["coverage", b"a", "--org", b"caf\xe9"],
+    ]
     for command in commands:
-        done = subprocess.run([script, *command], cwd=tmp_path, capture_output=True, timeout=300, check=False,
-                              env=env)
+        done = subprocess.run([script, *command], cwd=tmp_path, capture_output=True, timeout=300, check=False, env=env)
         assert done.returncode == 0, done.stderr
         assert done.stderr == b""
     assert done.stdout.decode().splitlines()[0] == (
         "1 of 1 file(s) loaded, 1 scope-day(s), 0 conflicting value(s) between exports, 0 day(s) quarantined, "
-        "0 finding(s)")
+        "0 finding(s)"
+    )
     assert "caf\\xe9" in done.stdout.decode()  # the org label, escaped
 
 
@@ -341,9 +373,13 @@ def test_a_placeholder_used_twice_stands_for_the_same_name(tmp_path: Path, monke
     export(Path("T/o1/o2-c.json"), day("2025-01-01", 3))  # in o1's folder, named for o2: not the template's
     ds = cm.load("T/{org}/{org}-*.json")
     assert users(ds, "org") == [("o1", "2025-01-01", 1), ("o2", "2025-01-01", 2)]
-    assert ds.sources.filter(pl.col("status") == "skipped").select("source", "message").rows() == [(
-        "T/o1/o2-c.json", "not read: does not match the path template T/{org}/{org}-*.json (a placeholder used "
-        "twice stands for the same name each time, and for at least one character)")]
+    assert ds.sources.filter(pl.col("status") == "skipped").select("source", "message").rows() == [
+        (
+            "T/o1/o2-c.json",
+            "not read: does not match the path template T/{org}/{org}-*.json (a placeholder used "
+            "twice stands for the same name each time, and for at least one character)",
+        )
+    ]
     with pytest.raises(cm.CopilotMetricsError) as info:
         cm.load("T/{org}/{org}-c.json")  # the glob finds o1/o2-c.json; the template, nothing
     assert type(info.value) is cm.CopilotMetricsError
@@ -364,8 +400,9 @@ def test_an_empty_path_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         assert info.value.message == "an empty path names no file or folder"
 
 
-def test_the_command_line_refuses_an_empty_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_command_line_refuses_an_empty_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     pytest.importorskip("click", reason="the cli extra is not installed")
     from copilot_metrics import cli
 
@@ -375,21 +412,27 @@ def test_the_command_line_refuses_an_empty_path(tmp_path: Path, monkeypatch: pyt
     assert cli.main(["validate", ""]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert err.splitlines()[-1] == ("Error: Invalid value for '[PATH]...': a PATH is empty (an unset shell "
-                                    "variable?): name a file, a folder, a glob or a path template")
+    assert err.splitlines()[-1] == (
+        "Error: Invalid value for '[PATH]...': a PATH is empty (an unset shell "
+        "variable?): name a file, a folder, a glob or a path template"
+    )
 
 
-@pytest.mark.parametrize(("pattern", "expected"), [
-    ("B/[ab]/{org}/x.json", [("o1", 1), ("o2", 2)]),
-    ("B/[!a]/{org}/x.json", [("o2", 2), ("o4", 4)]),
-    ("B/[a-b]/{org}/x.json", [("o1", 1), ("o2", 2)]),
-    ("B/?/{org}/x.json", [("o1", 1), ("o2", 2), ("o4", 4)]),
-    ("B/[]]/{org}/x.json", [("o4", 4)]),
-    ("B/[[]c/{org}/x.json", [("o3", 3)]),
-    ("B/[c/{org}/x.json", [("o3", 3)]),  # an unclosed [ is itself
-])
-def test_glob_character_classes_give_each_file_its_labels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                          pattern: str, expected: list[tuple[str, int]]) -> None:
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("B/[ab]/{org}/x.json", [("o1", 1), ("o2", 2)]),
+        ("B/[!a]/{org}/x.json", [("o2", 2), ("o4", 4)]),
+        ("B/[a-b]/{org}/x.json", [("o1", 1), ("o2", 2)]),
+        ("B/?/{org}/x.json", [("o1", 1), ("o2", 2), ("o4", 4)]),
+        ("B/[]]/{org}/x.json", [("o4", 4)]),
+        ("B/[[]c/{org}/x.json", [("o3", 3)]),
+        ("B/[c/{org}/x.json", [("o3", 3)]),  # an unclosed [ is itself
+    ],
+)
+def test_glob_character_classes_give_each_file_its_labels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pattern: str, expected: list[tuple[str, int]]
+) -> None:
     monkeypatch.chdir(tmp_path)
     for folder, org, n in (("a", "o1", 1), ("b", "o2", 2), ("[c", "o3", 3), ("]", "o4", 4)):
         export(Path("B", folder, org, "x.json"), day("2025-01-01", n))
@@ -403,8 +446,16 @@ def test_glob_character_classes_give_each_file_its_labels(tmp_path: Path, monkey
 
 @pytest.fixture(scope="module")
 def ds() -> cm.Dataset:
-    chat = {"total_engaged_users": 1, "editors": [{"name": "vscode", "total_engaged_users": 1, "models": [
-        {"name": "default", "is_custom_model": False, "total_engaged_users": 1, "total_chats": 2}]}]}
+    chat = {
+        "total_engaged_users": 1,
+        "editors": [
+            {
+                "name": "vscode",
+                "total_engaged_users": 1,
+                "models": [{"name": "default", "is_custom_model": False, "total_engaged_users": 1, "total_chats": 2}],
+            }
+        ],
+    }
     return cm.load(json.dumps([{**day("2025-01-01", 3), "copilot_ide_chat": chat}]).encode(), org="o")
 
 
@@ -423,8 +474,9 @@ LOAD_ARGUMENTS: list[tuple[dict[str, Any], type[Exception], str]] = [
 
 
 @pytest.mark.parametrize(("arguments", "error", "message"), LOAD_ARGUMENTS)
-def test_load_refuses_arguments_of_the_wrong_type_naming_them(arguments: dict[str, Any], error: type[Exception],
-                                                              message: str) -> None:
+def test_load_refuses_arguments_of_the_wrong_type_naming_them(
+    arguments: dict[str, Any], error: type[Exception], message: str
+) -> None:
     with pytest.raises(error) as info:
         cm.load(b"[]", **arguments)
     assert type(info.value) is error
@@ -437,22 +489,50 @@ def test_load_refuses_arguments_of_the_wrong_type_naming_them(arguments: dict[st
 
 METRIC_ARGUMENTS: list[tuple[Callable[..., Any], dict[str, Any], type[Exception], str]] = [
     (cm.adoption, {"by": 123}, TypeError, "by must be a column name, a sequence of column names or None, not int 123"),
-    (cm.acceptance, {"by": ["language", 5]}, TypeError,
-     "by must be a column name, a sequence of column names or None, not list ['language', 5]"),
-    (cm.chat, {"by": b"editor"}, TypeError,
-     "by must be a column name, a sequence of column names or None, not bytes b'editor'"),
-    (cm.adoption, {"start": 20250101}, TypeError,
-     "start must be a datetime.date, an ISO date string (YYYY-MM-DD) or None, not int"),
-    (cm.dotcom_chat, {"end": 20250101.0}, TypeError,
-     "end must be a datetime.date, an ISO date string (YYYY-MM-DD) or None, not float"),
-    (cm.pull_requests, {"start": ["2025-01-01"]}, TypeError,
-     "start must be a datetime.date, an ISO date string (YYYY-MM-DD) or None, not list"),
+    (
+        cm.acceptance,
+        {"by": ["language", 5]},
+        TypeError,
+        "by must be a column name, a sequence of column names or None, not list ['language', 5]",
+    ),
+    (
+        cm.chat,
+        {"by": b"editor"},
+        TypeError,
+        "by must be a column name, a sequence of column names or None, not bytes b'editor'",
+    ),
+    (
+        cm.adoption,
+        {"start": 20250101},
+        TypeError,
+        "start must be a datetime.date, an ISO date string (YYYY-MM-DD) or None, not int",
+    ),
+    (
+        cm.dotcom_chat,
+        {"end": 20250101.0},
+        TypeError,
+        "end must be a datetime.date, an ISO date string (YYYY-MM-DD) or None, not float",
+    ),
+    (
+        cm.pull_requests,
+        {"start": ["2025-01-01"]},
+        TypeError,
+        "start must be a datetime.date, an ISO date string (YYYY-MM-DD) or None, not list",
+    ),
     (cm.adoption, {"seats": -1}, ValueError, "seats must be a finite number of seats, at least 0, not -1"),
     (cm.adoption, {"seats": float("nan")}, ValueError, "seats must be a finite number of seats, at least 0, not nan"),
-    (cm.adoption, {"seats": "10"}, TypeError,
-     "seats must be a number, a DataFrame or LazyFrame with a 'seats' column, or None, not str"),
-    (cm.adoption, {"seats": True}, TypeError,
-     "seats must be a number, a DataFrame or LazyFrame with a 'seats' column, or None, not bool"),
+    (
+        cm.adoption,
+        {"seats": "10"},
+        TypeError,
+        "seats must be a number, a DataFrame or LazyFrame with a 'seats' column, or None, not str",
+    ),
+    (
+        cm.adoption,
+        {"seats": True},
+        TypeError,
+        "seats must be a number, a DataFrame or LazyFrame with a 'seats' column, or None, not bool",
+    ),
     (cm.acceptance, {"min_suggestions": "x"}, TypeError, "min_suggestions must be an int or None, not str"),
     (cm.acceptance, {"min_suggestions": -1}, ValueError, "min_suggestions must be at least 0, not -1"),
     (cm.acceptance, {"normalize_languages": "yes"}, TypeError, "normalize_languages must be True or False, not str"),
@@ -478,16 +558,20 @@ def test_the_arguments_they_take_still_work(ds: cm.Dataset) -> None:
     assert cm.chat(ds, by=("editor",), weekdays_only=True).select("editor", "total_chats").rows() == [("vscode", 2)]
 
 
-@pytest.mark.parametrize(("arguments", "error", "message"), [
-    ({"window": "7"}, TypeError, "window must be an int, not str"),
-    ({"window": 7.0}, TypeError, "window must be an int, not float"),
-    ({"min_days": None}, TypeError, "min_days must be an int, not NoneType"),
-    ({"column": 5}, TypeError, "column must be a column name (str), not int"),
-    ({"by": 5}, TypeError, "by must be a column name, a sequence of column names or None, not int 5"),
-    ({"window": 0}, cm.CopilotMetricsError, "window and min_days must be at least 1"),
-])
-def test_trend_refuses_arguments_of_the_wrong_type_naming_them(ds: cm.Dataset, arguments: dict[str, Any],
-                                                               error: type[Exception], message: str) -> None:
+@pytest.mark.parametrize(
+    ("arguments", "error", "message"),
+    [
+        ({"window": "7"}, TypeError, "window must be an int, not str"),
+        ({"window": 7.0}, TypeError, "window must be an int, not float"),
+        ({"min_days": None}, TypeError, "min_days must be an int, not NoneType"),
+        ({"column": 5}, TypeError, "column must be a column name (str), not int"),
+        ({"by": 5}, TypeError, "by must be a column name, a sequence of column names or None, not int 5"),
+        ({"window": 0}, cm.CopilotMetricsError, "window and min_days must be at least 1"),
+    ],
+)
+def test_trend_refuses_arguments_of_the_wrong_type_naming_them(
+    ds: cm.Dataset, arguments: dict[str, Any], error: type[Exception], message: str
+) -> None:
     call = {"frame": ds.days, "column": "total_active_users", **arguments}
     with pytest.raises(error) as info:
         cm.trend(**call)

@@ -47,8 +47,11 @@ def load_file(path: Path, days: list[dict[str, Any]], org: str) -> cm.Dataset:
 
 @pytest.fixture
 def ds(tmp_path: Path) -> cm.Dataset:
-    loaded = load_file(tmp_path / "in" / "octo-2025-03-04.json",
-                       [day("2025-03-01", 5), day("2025-03-02", 6), day("2025-03-03", 7)], "octo")
+    loaded = load_file(
+        tmp_path / "in" / "octo-2025-03-04.json",
+        [day("2025-03-01", 5), day("2025-03-02", 6), day("2025-03-03", 7)],
+        "octo",
+    )
     assert (loaded.days.height, loaded.completions.height) == (3, 6)
     return loaded
 
@@ -115,13 +118,17 @@ def drop_column(root: Path) -> None:
 
 
 def retype_column(root: Path) -> None:
-    rewrite(root / "completions" / "part-00000.parquet", lambda t: with_column(
-        t, "total_code_acceptances", pc.cast(t["total_code_acceptances"], pa.string())))
+    rewrite(
+        root / "completions" / "part-00000.parquet",
+        lambda t: with_column(t, "total_code_acceptances", pc.cast(t["total_code_acceptances"], pa.string())),
+    )
 
 
 def edit_a_value(root: Path) -> None:
-    rewrite(root / "completions" / "part-00000.parquet", lambda t: with_column(
-        t, "total_code_acceptances", pc.add(t["total_code_acceptances"], 1)))
+    rewrite(
+        root / "completions" / "part-00000.parquet",
+        lambda t: with_column(t, "total_code_acceptances", pc.add(t["total_code_acceptances"], 1)),
+    )
 
 
 def manifest_not_json(root: Path) -> None:
@@ -174,59 +181,108 @@ def delete_validation_errors(root: Path) -> None:
 #: {base} is the dataset's folder)
 DAMAGES: dict[str, tuple[Callable[[Path], None], str | None, str, str]] = {
     "part file deleted": (
-        delete_days, "days", "days/part-00000.parquet",
-        f"{{base}}: table 'days': 1 file(s) listed in {MANIFEST} are missing (days/part-00000.parquet)"),
+        delete_days,
+        "days",
+        "days/part-00000.parquet",
+        f"{{base}}: table 'days': 1 file(s) listed in {MANIFEST} are missing (days/part-00000.parquet)",
+    ),
     "part file copied to the next part's name": (
-        copy_completions, "completions", "completions/part-00001.parquet",
+        copy_completions,
+        "completions",
+        "completions/part-00001.parquet",
         f"{{base}}: table 'completions': 1 Parquet file(s) that {MANIFEST} does not list, whose rows other "
-        "engines would read (completions/part-00001.parquet)"),
+        "engines would read (completions/part-00001.parquet)",
+    ),
     "part file copied by hand": (
-        copy_completions_by_hand, "completions", "completions/part-00000 (1).parquet",
+        copy_completions_by_hand,
+        "completions",
+        "completions/part-00000 (1).parquet",
         f"{{base}}: table 'completions': 1 Parquet file(s) that {MANIFEST} does not list, whose rows other "
-        "engines would read (completions/part-00000 (1).parquet)"),
+        "engines would read (completions/part-00000 (1).parquet)",
+    ),
     "a part file of another table": (
-        days_as_completions, "completions", "completions/part-00000.parquet",
-        "{base}/completions/part-00000.parquet: a file of table 'days' in the folder of table 'completions'"),
+        days_as_completions,
+        "completions",
+        "completions/part-00000.parquet",
+        "{base}/completions/part-00000.parquet: a file of table 'days' in the folder of table 'completions'",
+    ),
     "garbage bytes": (
-        garbage, "days", "days/part-00000.parquet",
-        "{base}/days/part-00000.parquet: table 'days': not a readable Parquet file ("),
+        garbage,
+        "days",
+        "days/part-00000.parquet",
+        "{base}/days/part-00000.parquet: table 'days': not a readable Parquet file (",
+    ),
     "a column missing": (
-        drop_column, "completions", "completions/part-00000.parquet",
-        "{base}/completions/part-00000.parquet: table 'completions': column 'total_code_acceptances' is missing"),
+        drop_column,
+        "completions",
+        "completions/part-00000.parquet",
+        "{base}/completions/part-00000.parquet: table 'completions': column 'total_code_acceptances' is missing",
+    ),
     "a column of another dtype": (
-        retype_column, "completions", "completions/part-00000.parquet",
+        retype_column,
+        "completions",
+        "completions/part-00000.parquet",
         "{base}/completions/part-00000.parquet: table 'completions': column 'total_code_acceptances' is String, "
-        "expected Int64"),
+        "expected Int64",
+    ),
     "a value edited": (
-        edit_a_value, "completions", "completions/part-00000.parquet",
+        edit_a_value,
+        "completions",
+        "completions/part-00000.parquet",
         f"{{base}}: table 'completions': a file's bytes are not those written (its SHA-256 differs from the one "
-        f"in {MANIFEST}): it was changed or replaced (completions/part-00000.parquet)"),
+        f"in {MANIFEST}): it was changed or replaced (completions/part-00000.parquet)",
+    ),
     "manifest not JSON": (
-        manifest_not_json, None, MANIFEST, f"{{base}}/{MANIFEST}: the dataset's manifest is not JSON ("),
-    "manifest a list": (
-        manifest_a_list, None, MANIFEST, f"{{base}}/{MANIFEST}: $: expected an object, found [3]"),
+        manifest_not_json,
+        None,
+        MANIFEST,
+        f"{{base}}/{MANIFEST}: the dataset's manifest is not JSON (",
+    ),
+    "manifest a list": (manifest_a_list, None, MANIFEST, f"{{base}}/{MANIFEST}: $: expected an object, found [3]"),
     "manifest counting another number of rows": (
-        manifest_counts_4_days, "days", "days/part-00000.parquet",
-        f"{{base}}: table 'days': its files hold 3 rows, {MANIFEST} counts 4 (days/part-00000.parquet)"),
+        manifest_counts_4_days,
+        "days",
+        "days/part-00000.parquet",
+        f"{{base}}: table 'days': its files hold 3 rows, {MANIFEST} counts 4 (days/part-00000.parquet)",
+    ),
     "manifest with a negative count": (
-        manifest_negative_count, None, MANIFEST,
-        f"{{base}}/{MANIFEST}: $.rows.days: expected a row count, found -3"),
+        manifest_negative_count,
+        None,
+        MANIFEST,
+        f"{{base}}/{MANIFEST}: $.rows.days: expected a row count, found -3",
+    ),
     "manifest listing a file outside the layout": (
-        manifest_lists_a_file_outside, None, MANIFEST,
+        manifest_lists_a_file_outside,
+        None,
+        MANIFEST,
         f'{{base}}/{MANIFEST}: $.files["../outside.parquet"]: expected a file of the dataset\'s layout, '
-        'found "../outside.parquet"'),
+        'found "../outside.parquet"',
+    ),
     "manifest format as text": (
-        manifest_format_as_text, None, MANIFEST,
-        f'{{base}}/{MANIFEST}: $.format: expected a layout format number, found "3"'),
+        manifest_format_as_text,
+        None,
+        MANIFEST,
+        f'{{base}}/{MANIFEST}: $.format: expected a layout format number, found "3"',
+    ),
     "manifest meta a list": (
-        manifest_meta_a_list, None, MANIFEST, f"{{base}}/{MANIFEST}: $.meta: expected an object, found [1]"),
+        manifest_meta_a_list,
+        None,
+        MANIFEST,
+        f"{{base}}/{MANIFEST}: $.meta: expected an object, found [1]",
+    ),
     "manifest validation counts as text": (
-        manifest_validation_counts_as_text, None, MANIFEST,
+        manifest_validation_counts_as_text,
+        None,
+        MANIFEST,
         f'{{base}}/{MANIFEST}: $.validation: expected an object of day counts, found {{"days_checked": "3", '
-        '"days_valid": 3}'),
+        '"days_valid": 3}',
+    ),
     "a validation file deleted": (
-        delete_validation_errors, "_validation", "_validation/errors.parquet",
-        f"{{base}}: table '_validation': 1 file listed in {MANIFEST} is missing (_validation/errors.parquet)"),
+        delete_validation_errors,
+        "_validation",
+        "_validation/errors.parquet",
+        f"{{base}}: table '_validation': 1 file listed in {MANIFEST} is missing (_validation/errors.parquet)",
+    ),
 }
 
 
@@ -259,8 +315,10 @@ def test_a_dataset_that_disagrees_with_its_manifest_raises_naming_the_table_and_
     hint = HINT
     if reader == "merge" and damage == "part file copied by hand":  # the writer refuses a file it did not write
         table, file, base, hint = None, "", root, "move them out of the folder, or write to another folder"
-        message = ("{base}: holds 1 path(s) copilot-metrics did not write (completions/part-00000 (1).parquet); "
-                   "not replacing the Parquet dataset, which would delete them")
+        message = (
+            "{base}: holds 1 path(s) copilot-metrics did not write (completions/part-00000 (1).parquet); "
+            "not replacing the Parquet dataset, which would delete them"
+        )
     assert error.message.startswith(message.replace("{base}", str(base))), error.message
     assert error.table == table
     assert error.file == str(base / file)
@@ -284,14 +342,14 @@ def test_the_manifest_lists_every_file_with_its_rows_and_sha256(root: Path) -> N
     assert sorted(manifest["files"]) == written
     assert len(written) == 47  # 10 + 6 tables and side tables, 26 + 3 of the successor reports, 2 validation files
     assert manifest["files"]["days/part-00000.parquet"] == {
-        "rows": 3, "sha256": hashlib.sha256((root / "days" / "part-00000.parquet").read_bytes()).hexdigest()}
+        "rows": 3,
+        "sha256": hashlib.sha256((root / "days" / "part-00000.parquet").read_bytes()).hexdigest(),
+    }
     assert manifest["files"]["completions/part-00000.parquet"]["rows"] == 6
     assert manifest["format"] == 7
 
 
-def test_hidden_files_and_files_that_are_not_parquet_are_not_read_and_not_an_error(
-    root: Path, ds: cm.Dataset
-) -> None:
+def test_hidden_files_and_files_that_are_not_parquet_are_not_read_and_not_an_error(root: Path, ds: cm.Dataset) -> None:
     (root / "days" / ".DS_Store").write_bytes(b"\0")
     (root / "days" / "_SUCCESS").write_bytes(b"")
     (root / "days" / "notes.txt").write_text("mine")
@@ -311,16 +369,31 @@ def test_format_3_without_checksums_still_reads_exactly(root: Path, ds: cm.Datas
     assert_frame_equal(cm.scan_parquet(root)["completions"].collect(), ds.completions)
 
 
-@pytest.mark.parametrize(("apply", "table", "message"), [
-    (delete_days, "days", f"table 'days': its files hold 0 rows, {MANIFEST} counts 3 (no file in days/)"),
-    (copy_completions, "completions", f"table 'completions': its files hold 12 rows, {MANIFEST} counts 6 "
-                                      "(completions/part-00000.parquet, completions/part-00001.parquet)"),
-    (copy_completions_by_hand, "completions", f"table 'completions': 1 Parquet file(s) that {MANIFEST} does not "
-                                              "list, whose rows other engines would read "
-                                              "(completions/part-00000 (1).parquet)"),
-    (retype_column, "completions", "table 'completions': column 'total_code_acceptances' is String, expected Int64"),
-    (corrupt_pages, "completions", "table 'completions': its files cannot be read (ComputeError: "),
-])
+@pytest.mark.parametrize(
+    ("apply", "table", "message"),
+    [
+        (delete_days, "days", f"table 'days': its files hold 0 rows, {MANIFEST} counts 3 (no file in days/)"),
+        (
+            copy_completions,
+            "completions",
+            f"table 'completions': its files hold 12 rows, {MANIFEST} counts 6 "
+            "(completions/part-00000.parquet, completions/part-00001.parquet)",
+        ),
+        (
+            copy_completions_by_hand,
+            "completions",
+            f"table 'completions': 1 Parquet file(s) that {MANIFEST} does not "
+            "list, whose rows other engines would read "
+            "(completions/part-00000 (1).parquet)",
+        ),
+        (
+            retype_column,
+            "completions",
+            "table 'completions': column 'total_code_acceptances' is String, expected Int64",
+        ),
+        (corrupt_pages, "completions", "table 'completions': its files cannot be read (ComputeError: "),
+    ],
+)
 def test_format_3_without_checksums_is_checked_on_its_row_counts_and_columns(
     apply: Callable[[Path], None], table: str, message: str, root: Path
 ) -> None:
@@ -335,8 +408,10 @@ def test_format_3_without_checksums_is_checked_on_its_row_counts_and_columns(
 
 def negate_first_acceptances(root: Path) -> None:
     """The first completions row's acceptances made -3, the file otherwise as written."""
-    rewrite(root / "completions" / "part-00000.parquet", lambda t: with_column(
-        t, "total_code_acceptances", pa.array([-3, 3, 3, 3, 3, 3], pa.int64())))
+    rewrite(
+        root / "completions" / "part-00000.parquet",
+        lambda t: with_column(t, "total_code_acceptances", pa.array([-3, 3, 3, 3, 3, 3], pa.int64())),
+    )
 
 
 def test_a_tampered_negative_count_is_not_read_back_as_data(root: Path) -> None:
@@ -347,8 +422,11 @@ def test_a_tampered_negative_count_is_not_read_back_as_data(root: Path) -> None:
     with pytest.raises(ContractError) as info:
         cm.read_parquet(root)
     error = info.value
-    assert (error.table, error.column, error.file) == ("completions", "total_code_acceptances",
-                                                        str(root / "completions"))
+    assert (error.table, error.column, error.file) == (
+        "completions",
+        "total_code_acceptances",
+        str(root / "completions"),
+    )
     assert error.failure_cases.height == 1
     assert error.message.startswith(f"{root / 'completions'}: ")
     assert "(value -3)" in error.message
@@ -378,8 +456,9 @@ def write_format_2(ds: cm.Dataset, root: Path) -> Path:
         getattr(ds, name).write_parquet(root / name / "part-0.parquet")
     rows = {name: ds.tables[name].height for name in TABLES}
     rows |= {name: getattr(ds, name).height for name in SIDE_BEFORE_4}
-    (root / MANIFEST).write_bytes(orjson.dumps({"format": 2, "version": "0.1.0", "rows": rows,
-                                                "partitioning": {"digests": {}}}))
+    (root / MANIFEST).write_bytes(
+        orjson.dumps({"format": 2, "version": "0.1.0", "rows": rows, "partitioning": {"digests": {}}})
+    )
     return root
 
 
@@ -388,8 +467,14 @@ def test_format_2_is_read_exactly_and_checked_on_its_row_counts_columns_and_fold
 ) -> None:
     root = write_format_2(ds, tmp_path / "old")
     assert_same_dataset(cm.read_parquet(root), ds, side=SIDE_BEFORE_4)
-    month = root / "completions" / "enterprise=__HIVE_DEFAULT_PARTITION__" / "org=octo" / \
-        "team=__HIVE_DEFAULT_PARTITION__" / "month=2025-03"
+    month = (
+        root
+        / "completions"
+        / "enterprise=__HIVE_DEFAULT_PARTITION__"
+        / "org=octo"
+        / "team=__HIVE_DEFAULT_PARTITION__"
+        / "month=2025-03"
+    )
     shutil.copy(month / "part-0.parquet", month / "part-1.parquet")
     with pytest.raises(CopilotMetricsError) as info:
         cm.read_parquet(root)
@@ -403,8 +488,15 @@ def test_format_2_is_read_exactly_and_checked_on_its_row_counts_columns_and_fold
     (month / "part-1.parquet").unlink()
     org = root / "days" / "enterprise=__HIVE_DEFAULT_PARTITION__" / "org=octo"
     org.rename(org.with_name("org=%FF"))
-    bad = root / "days" / "enterprise=__HIVE_DEFAULT_PARTITION__" / "org=%FF" / \
-        "team=__HIVE_DEFAULT_PARTITION__" / "month=2025-03" / "part-0.parquet"
+    bad = (
+        root
+        / "days"
+        / "enterprise=__HIVE_DEFAULT_PARTITION__"
+        / "org=%FF"
+        / "team=__HIVE_DEFAULT_PARTITION__"
+        / "month=2025-03"
+        / "part-0.parquet"
+    )
     with pytest.raises(CopilotMetricsError) as info:
         cm.load(str(tmp_path / "in" / "octo-2025-03-04.json"), org="octo", base=root)
     assert type(info.value) is CopilotMetricsError
@@ -424,8 +516,11 @@ def test_read_json_of_an_edited_folder_names_the_file(tmp_path: Path) -> None:
     for content, json_path, message in (
         (b'{"org": ', "$", f"{labels}: not JSON ("),
         (b"[]", "$", f"{labels}: $: expected an object of scope columns, found []"),
-        (b'{"org": ["x"]}', "$.org",
-         f'{labels}: $.org: expected an object of folder names and labels of a scope column, found ["x"]'),
+        (
+            b'{"org": ["x"]}',
+            "$.org",
+            f'{labels}: $.org: expected an object of folder names and labels of a scope column, found ["x"]',
+        ),
     ):
         labels.write_bytes(content)
         with pytest.raises(CopilotMetricsError) as info:
@@ -443,4 +538,3 @@ def test_read_json_of_an_edited_folder_names_the_file(tmp_path: Path) -> None:
     assert type(info.value) is CopilotMetricsError
     assert info.value.file == str(file)
     assert info.value.message == f"{file}: folder name '%FF' does not decode to UTF-8 text (invalid start byte)"
-

@@ -30,21 +30,54 @@ LAYERS: list[set[str]] = [
     # merge: precedence, versions (winners, counts), conflicts, repeated dates, the incremental merge
     # merge.reports: the successor reports merged (shards unioned, the later report wins each day), which
     # the incremental merge runs too
-    {"contracts", "merge", "merge.precedence", "merge.versions", "merge.conflicts", "merge.repeats",
-     "merge.incremental", "merge.reports"},  # contracts: the pandera models, declarations only
+    {
+        "contracts",
+        "merge",
+        "merge.precedence",
+        "merge.versions",
+        "merge.conflicts",
+        "merge.repeats",
+        "merge.incremental",
+        "merge.reports",
+    },  # contracts: the pandera models, declarations only
     {"successor"},  # the successor reports' read side (its contracts come from contracts.model_for)
     {"quarantine"},  # raise or set aside: the policy over the contracts' and the reader's failures
     {"successor.load"},  # the batch step's hook for report files, and the load options applied after
     {"_pool", "_worker", "batch", "export.parquet"},  # the batch step every engine runs, and its processes
     {"pipeline"},  # load and validate: the only module that knows every stage
     # metrics: the selection, the column kinds and "missing is never zero" under each metric
-    {"metrics", "metrics._selection", "metrics.columns", "metrics._reported", "metrics.adoption",
-     "metrics.features", "metrics.coverage", "metrics.successor_coverage", "metrics.trend", "metrics.rollup",
-     "export", "export.json", "testing"},
+    {
+        "metrics",
+        "metrics._selection",
+        "metrics.columns",
+        "metrics._reported",
+        "metrics.adoption",
+        "metrics.features",
+        "metrics.coverage",
+        "metrics.successor_coverage",
+        "metrics.trend",
+        "metrics.rollup",
+        "export",
+        "export.json",
+        "testing",
+    },
     # usage: metrics over the successor tables (user windows, k-suppression, pseudonyms)
-    {"usage", "usage._frames", "usage.active", "usage.completion", "usage.adoption", "usage.privacy",
-     "usage.breaks", "usage._periods", "usage.chat", "usage.clients", "usage.pulls", "usage.teams", "usage.reported",
-     "usage.continuity"},
+    {
+        "usage",
+        "usage._frames",
+        "usage.active",
+        "usage.completion",
+        "usage.adoption",
+        "usage.privacy",
+        "usage.breaks",
+        "usage._periods",
+        "usage.chat",
+        "usage.clients",
+        "usage.pulls",
+        "usage.teams",
+        "usage.reported",
+        "usage.continuity",
+    },
     # what every front end says about a dataset, both families (summary reads the usage metrics)
     {"summary", "_terminal"},  # _terminal: tables that fit a terminal
     # the facade (import copilot_metrics) and what imports it: the charts, the report, the front ends
@@ -101,9 +134,7 @@ def test_every_module_has_a_layer() -> None:
 
 def test_imports_only_go_down_the_layers() -> None:
     layer = {name: i for i, names in enumerate(LAYERS) for name in names}
-    upward = sorted(
-        (name, dep) for name, deps in graph().items() for dep in deps if layer[dep] > layer[name]
-    )
+    upward = sorted((name, dep) for name, deps in graph().items() for dep in deps if layer[dep] > layer[name])
     assert upward == []
 
 
@@ -116,7 +147,7 @@ def test_no_import_circles() -> None:
         state[name] = 1
         for dep in sorted(edges[name]):
             if state.get(dep) == 1:
-                cycles.append([*trail[trail.index(dep):], dep] if dep in trail else [name, dep])
+                cycles.append([*trail[trail.index(dep) :], dep] if dep in trail else [name, dep])
             elif dep not in state:
                 visit(dep, [*trail, dep])
         state[name] = 2

@@ -31,7 +31,9 @@ BIG = 123456789012345678901234567890  # past 64 bits: orjson reads it as 1.23456
 def usage_day(day: str) -> dict[str, Any]:
     """One day of the older /copilot/usage response."""
     return {
-        "day": day, "total_suggestions_count": 5, "total_acceptances_count": 2,
+        "day": day,
+        "total_suggestions_count": 5,
+        "total_acceptances_count": 2,
         "breakdown": [{"language": "python", "editor": "vscode", "suggestions_count": 5, "acceptances_count": 2}],
     }
 
@@ -39,20 +41,41 @@ def usage_day(day: str) -> dict[str, Any]:
 def lang(name: Any, suggestions: int, acceptances: int) -> dict[str, Any]:
     """A completions language row; ``name=...`` leaves the name out."""
     row: dict[str, Any] = {} if name is ... else {"name": name}
-    return {**row, "total_engaged_users": 1, "total_code_suggestions": suggestions,
-            "total_code_acceptances": acceptances, "total_code_lines_suggested": suggestions,
-            "total_code_lines_accepted": acceptances}
+    return {
+        **row,
+        "total_engaged_users": 1,
+        "total_code_suggestions": suggestions,
+        "total_code_acceptances": acceptances,
+        "total_code_lines_suggested": suggestions,
+        "total_code_lines_accepted": acceptances,
+    }
 
 
 def completions_day(date: str, languages: list[dict[str, Any]], models: list[str] | None = None) -> dict[str, Any]:
     """A day whose completions have one editor, ``vscode``, with ``models`` (each holding ``languages``)."""
     return {
-        "date": date, "total_active_users": 3, "total_engaged_users": 2,
-        "copilot_ide_code_completions": {"total_engaged_users": 2, "editors": [{
-            "name": "vscode", "total_engaged_users": 2,
-            "models": [{"name": m, "is_custom_model": False, "custom_model_training_date": None,
-                        "total_engaged_users": 2, "languages": languages} for m in models or ["default"]],
-        }]},
+        "date": date,
+        "total_active_users": 3,
+        "total_engaged_users": 2,
+        "copilot_ide_code_completions": {
+            "total_engaged_users": 2,
+            "editors": [
+                {
+                    "name": "vscode",
+                    "total_engaged_users": 2,
+                    "models": [
+                        {
+                            "name": m,
+                            "is_custom_model": False,
+                            "custom_model_training_date": None,
+                            "total_engaged_users": 2,
+                            "languages": languages,
+                        }
+                        for m in models or ["default"]
+                    ],
+                }
+            ],
+        },
     }
 
 
@@ -71,8 +94,9 @@ def test_usage_days_after_an_element_that_is_not_an_object_are_copilot_usage(fir
         cm.load(data)
     err = info.value
     assert (err.detected, err.file, err.json_path) == ("copilot-usage", SRC, "$[1]")
-    assert str(err).startswith(f"{SRC}: $[1]: not a Copilot metrics export: this looks like the older "
-                               "/copilot/usage response")
+    assert str(err).startswith(
+        f"{SRC}: $[1]: not a Copilot metrics export: this looks like the older /copilot/usage response"
+    )
     assert "rename" not in str(err)  # not the hint for a renamed 'date' key
     report = cm.validate(data)
     assert report.errors.select("source", "json_path", "rule").rows() == [(SRC, "$[1]", "format:copilot-usage")]
@@ -160,9 +184,8 @@ def test_a_row_without_a_language_name_is_not_excluded_with_a_row_named_null() -
     assert total["acceptance_rate"] == pytest.approx(100 / 496)
     by_language = cm.acceptance(ds, by="language", exclude_findings=True)
     assert by_language.select("language", "total_code_suggestions", "rows_excluded").sort(
-        "language", nulls_last=False).rows() == [
-        (None, 496, 0), ("null", None, 1)
-    ]
+        "language", nulls_last=False
+    ).rows() == [(None, 496, 0), ("null", None, 1)]
 
 
 def test_a_row_without_a_name_has_its_own_path_in_findings() -> None:
@@ -214,14 +237,23 @@ def test_two_exports_differing_past_64_bits_are_two_versions(tmp_path: Path) -> 
 @pytest.mark.parametrize(
     ("literal", "message"),
     [
-        ("9007199254740993.0", "9007199254740993.0 is not exactly an integer a 64-bit column holds: written with a "
-         "fraction or an exponent, it reads as the 64-bit float 9007199254740992"),
-        ("9.007199254740993e15", "9.007199254740993e15 is not exactly an integer a 64-bit column holds: written "
-         "with a fraction or an exponent, it reads as the 64-bit float 9007199254740992"),
+        (
+            "9007199254740993.0",
+            "9007199254740993.0 is not exactly an integer a 64-bit column holds: written with a "
+            "fraction or an exponent, it reads as the 64-bit float 9007199254740992",
+        ),
+        (
+            "9.007199254740993e15",
+            "9.007199254740993e15 is not exactly an integer a 64-bit column holds: written "
+            "with a fraction or an exponent, it reads as the 64-bit float 9007199254740992",
+        ),
         ("-9223372036854775809", "-9223372036854775809 does not fit a 64-bit integer column"),
         ("9223372036854775808", "9223372036854775808 does not fit a 64-bit integer column"),
-        ("9223372036854775807.0", "9223372036854775807.0 is not exactly an integer a 64-bit column holds: written "
-         "with a fraction or an exponent, it reads as the 64-bit float 9223372036854775808"),
+        (
+            "9223372036854775807.0",
+            "9223372036854775807.0 is not exactly an integer a 64-bit column holds: written "
+            "with a fraction or an exponent, it reads as the 64-bit float 9223372036854775808",
+        ),
         ("1e19", "1e19 does not fit a 64-bit integer column"),
     ],
 )
@@ -249,8 +281,13 @@ def test_a_count_no_int64_column_holds_exactly_is_refused(literal: str, message:
 
 @pytest.mark.parametrize(
     ("literal", "stored"),
-    [("9007199254740992.0", 2**53), ("1e18", 10**18), ("12.0", 12), ("9007199254740993", 2**53 + 1),
-     (str(2**63 - 1), 2**63 - 1)],
+    [
+        ("9007199254740992.0", 2**53),
+        ("1e18", 10**18),
+        ("12.0", 12),
+        ("9007199254740993", 2**53 + 1),
+        (str(2**63 - 1), 2**63 - 1),
+    ],
 )
 def test_a_count_an_int64_column_holds_exactly_is_stored_exactly(literal: str, stored: int) -> None:
     data = b'[{"date": "2024-06-24", "total_active_users": ' + literal.encode() + b"}]"
@@ -263,8 +300,10 @@ def test_a_count_an_int64_column_holds_exactly_is_stored_exactly(literal: str, s
 
 
 def ndjson_days(count: int) -> list[dict[str, Any]]:
-    return [plain_day((datetime.date(2024, 6, 1) + datetime.timedelta(days=n)).isoformat(), users=n + 1)
-            for n in range(count)]
+    return [
+        plain_day((datetime.date(2024, 6, 1) + datetime.timedelta(days=n)).isoformat(), users=n + 1)
+        for n in range(count)
+    ]
 
 
 def test_a_cut_last_ndjson_line_keeps_the_complete_lines() -> None:
@@ -288,7 +327,11 @@ def test_a_cut_last_ndjson_line_keeps_the_complete_lines() -> None:
     assert ds.quarantine.rows() == [(SRC, None, None, None, 20, None, "format", [message], last, None)]
     row = ds.sources.row(0, named=True)
     assert (row["layout"], row["status"], row["days"], row["days_valid"]) == (
-        "ndjson", "loaded with quarantined days", 21, 20)
+        "ndjson",
+        "loaded with quarantined days",
+        21,
+        20,
+    )
     assert ds.validation.errors.rows() == [(SRC, 20, None, "$[20]", "format:truncated-json", None, message)]
     report = cm.validate(data)
     assert report.errors.rows() == [(SRC, 20, None, "$[20]", "format:truncated-json", None, message)]
@@ -308,7 +351,8 @@ def test_the_cut_ndjson_fixture_loads_its_complete_lines() -> None:
     path = FIXTURES / "ndjson_last_line_cut_short.ndjson"
     ds = cm.load(path, on_invalid="quarantine")
     assert ds.days.select("date", "total_active_users").rows() == [
-        (datetime.date(2024, 6, 1), 1), (datetime.date(2024, 6, 2), 2)
+        (datetime.date(2024, 6, 1), 1),
+        (datetime.date(2024, 6, 2), 2),
     ]
     assert ds.quarantine.select("day_index", "stage", "day_json").rows() == [
         (2, "format", path.read_text().splitlines()[2])
@@ -326,7 +370,9 @@ def test_a_cut_last_appended_response_keeps_the_complete_ones() -> None:
     assert (info.value.detected, info.value.json_path) == ("truncated-json", "$[4]")
     ds = cm.load(data, on_invalid="quarantine")
     assert ds.days.select("date", "total_active_users").rows() == [
-        (datetime.date(2024, 6, 1), 1), (datetime.date(2024, 6, 2), 20), (datetime.date(2024, 6, 3), 3)
+        (datetime.date(2024, 6, 1), 1),
+        (datetime.date(2024, 6, 2), 20),
+        (datetime.date(2024, 6, 3), 3),
     ]
     assert ds.sources.select("layout", "days", "days_valid").rows() == [("ndjson-arrays", 5, 4)]
     assert ds.quarantine.select("day_index", "stage", "day_json").rows() == [(4, "format", third)]

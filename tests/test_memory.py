@@ -56,8 +56,9 @@ CASES = [
 
 @pytest.mark.parametrize(("kind", "n", "per_item"), CASES, ids=[case[0] for case in CASES])
 def test_peak_memory_grows_by_a_bounded_amount_per_day_and_per_file(kind: str, n: int, per_item: int) -> None:
-    done = subprocess.run([sys.executable, "-c", CHILD, kind, str(n)], capture_output=True, text=True, timeout=300,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, kind, str(n)], capture_output=True, text=True, timeout=300, check=False
+    )
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     # the load did what it should, so that the memory measured is that of a complete load

@@ -51,101 +51,207 @@ D = datetime.date
 
 
 def lang(name: str, users: int, sugg: int, acc: int, lsugg: int, lacc: int) -> dict[str, Any]:
-    return {"name": name, "total_engaged_users": users, "total_code_suggestions": sugg,
-            "total_code_acceptances": acc, "total_code_lines_suggested": lsugg, "total_code_lines_accepted": lacc}
+    return {
+        "name": name,
+        "total_engaged_users": users,
+        "total_code_suggestions": sugg,
+        "total_code_acceptances": acc,
+        "total_code_lines_suggested": lsugg,
+        "total_code_lines_accepted": lacc,
+    }
 
 
 def model(users: int, languages: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"name": "default", "is_custom_model": False, "custom_model_training_date": None,
-            "total_engaged_users": users, "languages": languages}
+    return {
+        "name": "default",
+        "is_custom_model": False,
+        "custom_model_training_date": None,
+        "total_engaged_users": users,
+        "languages": languages,
+    }
 
 
 DAYS: list[dict[str, Any]] = [
     {
-        "date": "2025-03-03", "total_active_users": 10, "total_engaged_users": 6,
+        "date": "2025-03-03",
+        "total_active_users": 10,
+        "total_engaged_users": 6,
         "copilot_ide_code_completions": {
             "total_engaged_users": 5,
             "languages": [{"name": "python", "total_engaged_users": 4}, {"name": "c#", "total_engaged_users": 1}],
             "editors": [
-                {"name": "vscode", "total_engaged_users": 4, "models": [model(4, [
-                    lang("python", 4, 100, 30, 150, 40), lang("c#", 1, 20, 5, 30, 6)])]},
-                {"name": "jetbrains", "total_engaged_users": 2, "models": [model(2, [
-                    lang("python", 2, 0, 3, 0, 4)])]},
+                {
+                    "name": "vscode",
+                    "total_engaged_users": 4,
+                    "models": [model(4, [lang("python", 4, 100, 30, 150, 40), lang("c#", 1, 20, 5, 30, 6)])],
+                },
+                {"name": "jetbrains", "total_engaged_users": 2, "models": [model(2, [lang("python", 2, 0, 3, 0, 4)])]},
             ],
         },
-        "copilot_ide_chat": {"total_engaged_users": 3, "editors": [
-            {"name": "vscode", "total_engaged_users": 3, "models": [
-                {"name": "default", "is_custom_model": False, "custom_model_training_date": None,
-                 "total_engaged_users": 3, "total_chats": 10, "total_chat_insertion_events": 2,
-                 "total_chat_copy_events": 3}]}]},
-        "copilot_dotcom_chat": {"total_engaged_users": 1, "models": [
-            {"name": "default", "is_custom_model": False, "custom_model_training_date": None,
-             "total_engaged_users": 1, "total_chats": 4}]},
-        "copilot_dotcom_pull_requests": {"total_engaged_users": 1, "repositories": [
-            {"name": "repo-a", "total_engaged_users": 1, "models": [
-                {"name": "default", "is_custom_model": False, "custom_model_training_date": None,
-                 "total_pr_summaries_created": 2, "total_engaged_users": 1}]}]},
+        "copilot_ide_chat": {
+            "total_engaged_users": 3,
+            "editors": [
+                {
+                    "name": "vscode",
+                    "total_engaged_users": 3,
+                    "models": [
+                        {
+                            "name": "default",
+                            "is_custom_model": False,
+                            "custom_model_training_date": None,
+                            "total_engaged_users": 3,
+                            "total_chats": 10,
+                            "total_chat_insertion_events": 2,
+                            "total_chat_copy_events": 3,
+                        }
+                    ],
+                }
+            ],
+        },
+        "copilot_dotcom_chat": {
+            "total_engaged_users": 1,
+            "models": [
+                {
+                    "name": "default",
+                    "is_custom_model": False,
+                    "custom_model_training_date": None,
+                    "total_engaged_users": 1,
+                    "total_chats": 4,
+                }
+            ],
+        },
+        "copilot_dotcom_pull_requests": {
+            "total_engaged_users": 1,
+            "repositories": [
+                {
+                    "name": "repo-a",
+                    "total_engaged_users": 1,
+                    "models": [
+                        {
+                            "name": "default",
+                            "is_custom_model": False,
+                            "custom_model_training_date": None,
+                            "total_pr_summaries_created": 2,
+                            "total_engaged_users": 1,
+                        }
+                    ],
+                }
+            ],
+        },
     },
     {
-        "date": "2025-03-04", "total_active_users": 8, "total_engaged_users": 4,
+        "date": "2025-03-04",
+        "total_active_users": 8,
+        "total_engaged_users": 4,
         "copilot_ide_code_completions": {
             "total_engaged_users": 4,
             "languages": [{"name": "python", "total_engaged_users": 3}, {"name": "csharp", "total_engaged_users": 2}],
             "editors": [
-                {"name": "vscode", "total_engaged_users": 4, "models": [model(4, [
-                    lang("python", 3, 50, 10, 60, 12), lang("csharp", 2, 40, 8, 50, 9)])]},
+                {
+                    "name": "vscode",
+                    "total_engaged_users": 4,
+                    "models": [model(4, [lang("python", 3, 50, 10, 60, 12), lang("csharp", 2, 40, 8, 50, 9)])],
+                },
             ],
         },
-        "copilot_ide_chat": None, "copilot_dotcom_chat": None, "copilot_dotcom_pull_requests": None,
+        "copilot_ide_chat": None,
+        "copilot_dotcom_chat": None,
+        "copilot_dotcom_pull_requests": None,
     },
     {
-        "date": "2025-03-06", "total_active_users": 12, "total_engaged_users": 9,
+        "date": "2025-03-06",
+        "total_active_users": 12,
+        "total_engaged_users": 9,
         "copilot_ide_code_completions": {
             "total_engaged_users": 7,
             "languages": [{"name": "python", "total_engaged_users": 7}, {"name": "go", "total_engaged_users": 1}],
             "editors": [
-                {"name": "vscode", "total_engaged_users": 5, "models": [model(5, [
-                    lang("python", 5, 80, 20, 100, 25)])]},
-                {"name": "neovim", "total_engaged_users": 3, "models": [model(3, [
-                    lang("python", 2, 30, 6, 40, 7), lang("go", 1, 0, 0, 0, 0)])]},
+                {
+                    "name": "vscode",
+                    "total_engaged_users": 5,
+                    "models": [model(5, [lang("python", 5, 80, 20, 100, 25)])],
+                },
+                {
+                    "name": "neovim",
+                    "total_engaged_users": 3,
+                    "models": [model(3, [lang("python", 2, 30, 6, 40, 7), lang("go", 1, 0, 0, 0, 0)])],
+                },
             ],
         },
-        "copilot_ide_chat": {"total_engaged_users": 2, "editors": [
-            {"name": "vscode", "total_engaged_users": 2, "models": [
-                {"name": "default", "is_custom_model": False, "custom_model_training_date": None,
-                 "total_engaged_users": 2, "total_chats": 6, "total_chat_insertion_events": 4,
-                 "total_chat_copy_events": 4}]}]},
-        "copilot_dotcom_chat": None, "copilot_dotcom_pull_requests": None,
-    },
-    {
-        "date": "2025-03-08", "total_active_users": 2, "total_engaged_users": 0,
-        "copilot_ide_code_completions": {"total_engaged_users": 0, "languages": [], "editors": []},
-        "copilot_ide_chat": None, "copilot_dotcom_chat": None, "copilot_dotcom_pull_requests": None,
-    },
-    {
-        "date": "2025-03-10", "total_active_users": 20, "total_engaged_users": 10,
-        "copilot_ide_code_completions": {
-            "total_engaged_users": 9,
-            "languages": [{"name": "python", "total_engaged_users": 9}],
-            "editors": [{"name": "vscode", "total_engaged_users": 9, "models": [model(9, [
-                lang("python", 9, 200, 70, 300, 90)])]}],
+        "copilot_ide_chat": {
+            "total_engaged_users": 2,
+            "editors": [
+                {
+                    "name": "vscode",
+                    "total_engaged_users": 2,
+                    "models": [
+                        {
+                            "name": "default",
+                            "is_custom_model": False,
+                            "custom_model_training_date": None,
+                            "total_engaged_users": 2,
+                            "total_chats": 6,
+                            "total_chat_insertion_events": 4,
+                            "total_chat_copy_events": 4,
+                        }
+                    ],
+                }
+            ],
         },
-        "copilot_ide_chat": None, "copilot_dotcom_chat": None, "copilot_dotcom_pull_requests": None,
-    },
-    {
-        "date": "2025-03-16", "total_active_users": 1, "total_engaged_users": 1,
-        "copilot_ide_code_completions": None, "copilot_ide_chat": None, "copilot_dotcom_chat": None,
+        "copilot_dotcom_chat": None,
         "copilot_dotcom_pull_requests": None,
     },
     {
-        "date": "2025-04-01", "total_active_users": 5, "total_engaged_users": 2,
+        "date": "2025-03-08",
+        "total_active_users": 2,
+        "total_engaged_users": 0,
+        "copilot_ide_code_completions": {"total_engaged_users": 0, "languages": [], "editors": []},
+        "copilot_ide_chat": None,
+        "copilot_dotcom_chat": None,
+        "copilot_dotcom_pull_requests": None,
+    },
+    {
+        "date": "2025-03-10",
+        "total_active_users": 20,
+        "total_engaged_users": 10,
+        "copilot_ide_code_completions": {
+            "total_engaged_users": 9,
+            "languages": [{"name": "python", "total_engaged_users": 9}],
+            "editors": [
+                {
+                    "name": "vscode",
+                    "total_engaged_users": 9,
+                    "models": [model(9, [lang("python", 9, 200, 70, 300, 90)])],
+                }
+            ],
+        },
+        "copilot_ide_chat": None,
+        "copilot_dotcom_chat": None,
+        "copilot_dotcom_pull_requests": None,
+    },
+    {
+        "date": "2025-03-16",
+        "total_active_users": 1,
+        "total_engaged_users": 1,
+        "copilot_ide_code_completions": None,
+        "copilot_ide_chat": None,
+        "copilot_dotcom_chat": None,
+        "copilot_dotcom_pull_requests": None,
+    },
+    {
+        "date": "2025-04-01",
+        "total_active_users": 5,
+        "total_engaged_users": 2,
         "copilot_ide_code_completions": {
             "total_engaged_users": 2,
             "languages": [{"name": "python", "total_engaged_users": 2}],
-            "editors": [{"name": "vscode", "total_engaged_users": 2, "models": [model(2, [
-                lang("python", 2, 10, 4, 12, 5)])]}],
+            "editors": [
+                {"name": "vscode", "total_engaged_users": 2, "models": [model(2, [lang("python", 2, 10, 4, 12, 5)])]}
+            ],
         },
-        "copilot_ide_chat": None, "copilot_dotcom_chat": None, "copilot_dotcom_pull_requests": None,
+        "copilot_ide_chat": None,
+        "copilot_dotcom_chat": None,
+        "copilot_dotcom_pull_requests": None,
     },
 ]
 
@@ -172,8 +278,13 @@ def leaf_rows() -> list[dict[str, Any]]:
 
 #: The engaged-user columns of acceptance, chat, dotcom_chat and pull_requests (dropped before a rollup
 #: over slices: distinct counts, and days counted per slice).
-ENGAGED_COLUMNS = ("engaged_user_days", "engaged_users_mean", "engaged_users_peak", "engaged_users_days_reported",
-                   "engaged_users_days_unreported")
+ENGAGED_COLUMNS = (
+    "engaged_user_days",
+    "engaged_users_mean",
+    "engaged_users_peak",
+    "engaged_users_days_reported",
+    "engaged_users_days_unreported",
+)
 
 
 def one(frame: pl.DataFrame, **where: Any) -> dict[str, Any]:
@@ -296,7 +407,9 @@ def test_normalize_languages_merges_aliases_at_query_time_only(ds: cm.Dataset) -
 
 def test_exclude_findings_drops_rows_with_acceptances_above_suggestions(ds: cm.Dataset) -> None:
     assert set(ds.findings.filter(pl.col("table") == "completions")["rule"]) == {
-        "acceptances_exceed_suggestions", "lines_accepted_exceed_suggested"}
+        "acceptances_exceed_suggestions",
+        "lines_accepted_exceed_suggested",
+    }
     kept = one(acceptance(ds, by="editor"), editor="jetbrains")
     assert "rows_excluded" not in acceptance(ds, by="editor").columns
     dropped = acceptance(ds, by="editor", exclude_findings=True)
@@ -320,8 +433,13 @@ def test_exclude_findings_drops_rows_with_acceptances_above_suggestions(ds: cm.D
 
 def test_weekly_mean_and_peak_active_users(ds: cm.Dataset) -> None:
     weekly = adoption(ds, every="1w")
-    assert weekly["period_start"].to_list() == [D(2025, 3, 3), D(2025, 3, 10), D(2025, 3, 17), D(2025, 3, 24),
-                                                D(2025, 3, 31)]
+    assert weekly["period_start"].to_list() == [
+        D(2025, 3, 3),
+        D(2025, 3, 10),
+        D(2025, 3, 17),
+        D(2025, 3, 24),
+        D(2025, 3, 31),
+    ]
     w1 = one(weekly, period_start=D(2025, 3, 3))
     assert w1["active_users_mean"] == pytest.approx((10 + 8 + 12 + 2) / 4)
     assert w1["active_users_peak"] == 12
@@ -447,8 +565,7 @@ def test_rollup_refuses_to_sum_engaged_users(ds: cm.Dataset) -> None:
 
 
 def test_rollup_sums_additive_columns_and_recomputes_rates(ds: cm.Dataset) -> None:
-    fine = acceptance(ds, by=("editor", "language")).drop(
-        *ENGAGED_COLUMNS)
+    fine = acceptance(ds, by=("editor", "language")).drop(*ENGAGED_COLUMNS)
     per_editor = rollup(fine, by="editor")
     vs = one(per_editor, editor="vscode")
     sugg, acc = 100 + 20 + 50 + 40 + 80 + 200 + 10, 30 + 5 + 10 + 8 + 20 + 70 + 4
@@ -520,7 +637,8 @@ def test_lazyframe_and_parquet_scan_inputs_give_the_same_frames(ds: cm.Dataset, 
     scans = {name: pl.scan_parquet(tmp_path / f"{name}.parquet") for name in ds.tables}
     for source in (lazy, scans):
         assert acceptance(source, by="language", exclude_findings=True).equals(
-            acceptance(ds, by="language", exclude_findings=True))
+            acceptance(ds, by="language", exclude_findings=True)
+        )
         assert adoption(source, every="1w").equals(adoption(ds, every="1w"))
     before = ds.completions.clone()
     acceptance(ds, by="language", normalize_languages=True)
@@ -534,13 +652,14 @@ def test_slices_and_periods_add_up_to_the_total_for_event_counts(seed: int, ever
     generated = cm.load(json.dumps(days).encode(), org="gen")
     raw_sugg = sum(
         lg.get("total_code_suggestions", 0)
-        for d in days for e in ((d.get("copilot_ide_code_completions") or {}).get("editors") or [])
-        for m in e.get("models") or [] for lg in m.get("languages") or []
+        for d in days
+        for e in ((d.get("copilot_ide_code_completions") or {}).get("editors") or [])
+        for m in e.get("models") or []
+        for lg in m.get("languages") or []
     )
     total = one(acceptance(generated, by=None))
     assert total["total_code_suggestions"] == raw_sugg
-    per = acceptance(generated, by="language", every=every).drop(
-        *ENGAGED_COLUMNS)
+    per = acceptance(generated, by="language", every=every).drop(*ENGAGED_COLUMNS)
     rolled = one(rollup(per))
     assert rolled["total_code_suggestions"] == raw_sugg
     assert rolled["acceptance_rate"] == pytest.approx(total["acceptance_rate"])
@@ -550,5 +669,6 @@ def test_scan_parquet_mapping_from_write_parquet_is_accepted(ds: cm.Dataset, tmp
     cm.write_parquet(ds, tmp_path / "store")
     scans = cm.scan_parquet(tmp_path / "store")
     assert acceptance(scans, by="editor", exclude_findings=True).equals(
-        acceptance(ds, by="editor", exclude_findings=True))
+        acceptance(ds, by="editor", exclude_findings=True)
+    )
     assert adoption(scans, every="1mo").equals(adoption(ds, every="1mo"))

@@ -24,14 +24,30 @@ REPORTED, UNREPORTED = "engaged_users_days_reported", "engaged_users_days_unrepo
 
 
 def leaf(name: str, users: int, sugg: int, acc: int) -> dict[str, Any]:
-    return {"name": name, "total_engaged_users": users, "total_code_suggestions": sugg,
-            "total_code_acceptances": acc, "total_code_lines_suggested": sugg, "total_code_lines_accepted": acc}
+    return {
+        "name": name,
+        "total_engaged_users": users,
+        "total_code_suggestions": sugg,
+        "total_code_acceptances": acc,
+        "total_code_lines_suggested": sugg,
+        "total_code_lines_accepted": acc,
+    }
 
 
 def editor(name: str, users: int, languages: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"name": name, "total_engaged_users": users, "models": [
-        {"name": "default", "is_custom_model": False, "custom_model_training_date": None,
-         "total_engaged_users": users, "languages": languages}]}
+    return {
+        "name": name,
+        "total_engaged_users": users,
+        "models": [
+            {
+                "name": "default",
+                "is_custom_model": False,
+                "custom_model_training_date": None,
+                "total_engaged_users": users,
+                "languages": languages,
+            }
+        ],
+    }
 
 
 def day(date: str, **blocks: Any) -> dict[str, Any]:
@@ -45,22 +61,31 @@ def day(date: str, **blocks: Any) -> dict[str, Any]:
 #: ``copilot_ide_code_completions.languages`` array (editors only), the later ones do.
 LANGUAGES_LATE = [
     *(
-        day(f"2024-11-0{d}", copilot_ide_code_completions={
-            "total_engaged_users": 20,
-            "editors": [editor("vscode", 20, [leaf("java", 18, 100, 30), leaf("cpp", 2, 10, 1)])],
-        })
+        day(
+            f"2024-11-0{d}",
+            copilot_ide_code_completions={
+                "total_engaged_users": 20,
+                "editors": [editor("vscode", 20, [leaf("java", 18, 100, 30), leaf("cpp", 2, 10, 1)])],
+            },
+        )
         for d in (4, 5, 6)
     ),
-    day("2024-11-07", copilot_ide_code_completions={
-        "total_engaged_users": 12,
-        "languages": [{"name": "java", "total_engaged_users": 10}, {"name": "go", "total_engaged_users": 3}],
-        "editors": [editor("vscode", 12, [leaf("java", 10, 50, 20), leaf("go", 3, 20, 5)])],
-    }),
-    day("2024-11-08", copilot_ide_code_completions={
-        "total_engaged_users": 4,
-        "languages": [{"name": "java", "total_engaged_users": 4}],
-        "editors": [editor("vscode", 4, [leaf("java", 4, 40, 10)])],
-    }),
+    day(
+        "2024-11-07",
+        copilot_ide_code_completions={
+            "total_engaged_users": 12,
+            "languages": [{"name": "java", "total_engaged_users": 10}, {"name": "go", "total_engaged_users": 3}],
+            "editors": [editor("vscode", 12, [leaf("java", 10, 50, 20), leaf("go", 3, 20, 5)])],
+        },
+    ),
+    day(
+        "2024-11-08",
+        copilot_ide_code_completions={
+            "total_engaged_users": 4,
+            "languages": [{"name": "java", "total_engaged_users": 4}],
+            "editors": [editor("vscode", 4, [leaf("java", 4, 40, 10)])],
+        },
+    ),
 ]
 
 
@@ -98,9 +123,17 @@ def test_no_day_with_a_languages_array_gives_null_language_users_not_zero() -> N
 
 
 def test_weekly_language_users_count_only_the_reporting_days_of_each_week() -> None:
-    days = [*LANGUAGES_LATE, day("2024-11-11", copilot_ide_code_completions={
-        "total_engaged_users": 6, "languages": [{"name": "java", "total_engaged_users": 6}],
-        "editors": [editor("vscode", 6, [leaf("java", 6, 10, 2)])]})]
+    days = [
+        *LANGUAGES_LATE,
+        day(
+            "2024-11-11",
+            copilot_ide_code_completions={
+                "total_engaged_users": 6,
+                "languages": [{"name": "java", "total_engaged_users": 6}],
+                "editors": [editor("vscode", 6, [leaf("java", 6, 10, 2)])],
+            },
+        ),
+    ]
     weekly = cm.acceptance(load(days), by="language", every="1w").filter(pl.col("language") == "java")
     first, second = weekly.row(0, named=True), weekly.row(1, named=True)
     assert first["engaged_users_mean"] == pytest.approx((10 + 4) / 2)
@@ -112,26 +145,44 @@ def test_weekly_language_users_count_only_the_reporting_days_of_each_week() -> N
 
 
 def chat_model(users: int | None, chats: int) -> dict[str, Any]:
-    model: dict[str, Any] = {"name": "default", "is_custom_model": False, "custom_model_training_date": None,
-                             "total_chats": chats, "total_chat_insertion_events": 1, "total_chat_copy_events": 1}
+    model: dict[str, Any] = {
+        "name": "default",
+        "is_custom_model": False,
+        "custom_model_training_date": None,
+        "total_chats": chats,
+        "total_chat_insertion_events": 1,
+        "total_chat_copy_events": 1,
+    }
     if users is not None:
         model["total_engaged_users"] = users
     return model
 
 
 CHAT_TOTALS_ONLY = [
-    day("2025-01-06", copilot_ide_chat={"total_engaged_users": 7, "editors": [
-        {"name": "vscode", "total_engaged_users": 5, "models": [chat_model(5, 10)]},
-        {"name": "jetbrains", "total_engaged_users": 2, "models": [chat_model(2, 4)]},
-    ]}),
+    day(
+        "2025-01-06",
+        copilot_ide_chat={
+            "total_engaged_users": 7,
+            "editors": [
+                {"name": "vscode", "total_engaged_users": 5, "models": [chat_model(5, 10)]},
+                {"name": "jetbrains", "total_engaged_users": 2, "models": [chat_model(2, 4)]},
+            ],
+        },
+    ),
     # totals only: no editors array
     day("2025-01-07", copilot_ide_chat={"total_engaged_users": 9}),
     day("2025-01-08", copilot_ide_chat={"total_engaged_users": 6}),
-    day("2025-01-09", copilot_ide_chat={"total_engaged_users": 3, "editors": [
-        {"name": "vscode", "total_engaged_users": 3, "models": [chat_model(3, 6)]},
-        # an editor without its models array
-        {"name": "jetbrains", "total_engaged_users": 1},
-    ]}),
+    day(
+        "2025-01-09",
+        copilot_ide_chat={
+            "total_engaged_users": 3,
+            "editors": [
+                {"name": "vscode", "total_engaged_users": 3, "models": [chat_model(3, 6)]},
+                # an editor without its models array
+                {"name": "jetbrains", "total_engaged_users": 1},
+            ],
+        },
+    ),
 ]
 
 
@@ -164,8 +215,13 @@ def test_chat_users_per_editor_and_model_skip_an_editor_without_its_models_array
 def test_an_editor_absent_from_a_present_editors_array_counts_zero_for_its_models() -> None:
     days = [
         CHAT_TOTALS_ONLY[0],
-        day("2025-01-10", copilot_ide_chat={"total_engaged_users": 4, "editors": [
-            {"name": "vscode", "total_engaged_users": 4, "models": [chat_model(4, 8)]}]}),
+        day(
+            "2025-01-10",
+            copilot_ide_chat={
+                "total_engaged_users": 4,
+                "editors": [{"name": "vscode", "total_engaged_users": 4, "models": [chat_model(4, 8)]}],
+            },
+        ),
     ]
     frame = cm.chat(load(days), by=("editor", "model"))
     jetbrains = one(frame, editor="jetbrains", model="default")
@@ -210,8 +266,9 @@ def test_completion_models_without_total_engaged_users_are_left_out_not_zero() -
             ed["models"][0]["total_engaged_users"] = users
         return day(date, copilot_ide_code_completions={"total_engaged_users": 5, "editors": [ed]})
 
-    ds = load([with_model_users("2025-03-03", 5), with_model_users("2025-03-04", None),
-               with_model_users("2025-03-05", 3)])
+    ds = load(
+        [with_model_users("2025-03-03", 5), with_model_users("2025-03-04", None), with_model_users("2025-03-05", 3)]
+    )
     model = one(cm.acceptance(ds, by=("editor", "model")), editor="vscode", model="default")
     assert model["engaged_users_mean"] == pytest.approx((5 + 3) / 2)
     assert model["engaged_user_days"] == 5 + 3
@@ -221,14 +278,29 @@ def test_completion_models_without_total_engaged_users_are_left_out_not_zero() -
 
 def test_pull_request_models_need_their_repositorys_models_array() -> None:
     def pr_model(users: int) -> dict[str, Any]:
-        return {"name": "default", "is_custom_model": False, "custom_model_training_date": None,
-                "total_pr_summaries_created": 2, "total_engaged_users": users}
+        return {
+            "name": "default",
+            "is_custom_model": False,
+            "custom_model_training_date": None,
+            "total_pr_summaries_created": 2,
+            "total_engaged_users": users,
+        }
 
     days = [
-        day("2025-04-01", copilot_dotcom_pull_requests={"total_engaged_users": 3, "repositories": [
-            {"name": "a", "total_engaged_users": 3, "models": [pr_model(3)]}]}),
-        day("2025-04-02", copilot_dotcom_pull_requests={"total_engaged_users": 1, "repositories": [
-            {"name": "a", "total_engaged_users": 1}]}),
+        day(
+            "2025-04-01",
+            copilot_dotcom_pull_requests={
+                "total_engaged_users": 3,
+                "repositories": [{"name": "a", "total_engaged_users": 3, "models": [pr_model(3)]}],
+            },
+        ),
+        day(
+            "2025-04-02",
+            copilot_dotcom_pull_requests={
+                "total_engaged_users": 1,
+                "repositories": [{"name": "a", "total_engaged_users": 1}],
+            },
+        ),
         day("2025-04-03", copilot_dotcom_pull_requests={"total_engaged_users": 2}),
     ]
     ds = load(days)
@@ -244,11 +316,16 @@ def test_pull_request_models_need_their_repositorys_models_array() -> None:
 
 def test_sums_over_only_absent_values_are_null_not_zero() -> None:
     bare = {"name": "rust", "total_engaged_users": 1}  # no event counts at all
-    days = [day("2025-05-05", copilot_ide_code_completions={
-        "total_engaged_users": 3,
-        "languages": [{"name": "rust", "total_engaged_users": 1}, {"name": "zig", "total_engaged_users": 2}],
-        "editors": [editor("vscode", 3, [bare, leaf("go", 2, 0, 0)])],
-    })]
+    days = [
+        day(
+            "2025-05-05",
+            copilot_ide_code_completions={
+                "total_engaged_users": 3,
+                "languages": [{"name": "rust", "total_engaged_users": 1}, {"name": "zig", "total_engaged_users": 2}],
+                "editors": [editor("vscode", 3, [bare, leaf("go", 2, 0, 0)])],
+            },
+        )
+    ]
     frame = cm.acceptance(load(days), by="language")
     rust = one(frame, language="rust")
     assert rust["total_code_suggestions"] is None
@@ -265,11 +342,16 @@ def test_sums_over_only_absent_values_are_null_not_zero() -> None:
 
 def test_counts_of_a_slice_below_an_editor_without_models_are_unknown() -> None:
     # the editor reports 3 users but no models array: zig's counts under it are not reported
-    days = [day("2025-05-05", copilot_ide_code_completions={
-        "total_engaged_users": 3,
-        "languages": [{"name": "zig", "total_engaged_users": 2}],
-        "editors": [{"name": "vscode", "total_engaged_users": 3}],
-    })]
+    days = [
+        day(
+            "2025-05-05",
+            copilot_ide_code_completions={
+                "total_engaged_users": 3,
+                "languages": [{"name": "zig", "total_engaged_users": 2}],
+                "editors": [{"name": "vscode", "total_engaged_users": 3}],
+            },
+        )
+    ]
     ds = load(days)
     zig = one(cm.acceptance(ds, by="language"), language="zig")
     assert (zig["total_code_suggestions"], zig["acceptance_rate"], zig["engaged_users_mean"]) == (None, None, 2.0)
@@ -283,11 +365,14 @@ def test_counts_of_a_slice_below_an_editor_without_models_are_unknown() -> None:
 
 def over_accepted_go(date: str) -> dict[str, Any]:
     """go with 50 acceptances of 10 suggestions (flagged ``acceptances_exceed_suggestions``); python clean."""
-    return day(date, copilot_ide_code_completions={
-        "total_engaged_users": 3,
-        "languages": [{"name": "go", "total_engaged_users": 1}, {"name": "python", "total_engaged_users": 2}],
-        "editors": [editor("vscode", 3, [leaf("go", 1, 10, 50), leaf("python", 2, 100, 30)])],
-    })
+    return day(
+        date,
+        copilot_ide_code_completions={
+            "total_engaged_users": 3,
+            "languages": [{"name": "go", "total_engaged_users": 1}, {"name": "python", "total_engaged_users": 2}],
+            "editors": [editor("vscode", 3, [leaf("go", 1, 10, 50), leaf("python", 2, 100, 30)])],
+        },
+    )
 
 
 @pytest.mark.parametrize("with_findings", [True, False])
@@ -298,8 +383,15 @@ def test_exclude_findings_leaves_null_sums_for_a_slice_whose_every_row_is_exclud
     go = one(frame, language="go")
     # go's only row is excluded: a sum over no row is null, not 0, and so are its rates
     assert go["rows_excluded"] == 1
-    for column in ("total_code_suggestions", "total_code_acceptances", "total_code_lines_suggested",
-                   "total_code_lines_accepted", "acceptance_rate", "line_acceptance_rate", "share_of_acceptances"):
+    for column in (
+        "total_code_suggestions",
+        "total_code_acceptances",
+        "total_code_lines_suggested",
+        "total_code_lines_accepted",
+        "acceptance_rate",
+        "line_acceptance_rate",
+        "share_of_acceptances",
+    ):
         assert go[column] is None, column
     # its users are not affected by the exclusion
     assert go["engaged_users_mean"] == 1.0
@@ -313,10 +405,14 @@ def test_exclude_findings_leaves_null_sums_for_a_slice_whose_every_row_is_exclud
 
 
 def test_exclude_findings_sums_only_the_kept_rows_per_period() -> None:
-    clean = day("2025-05-13", copilot_ide_code_completions={
-        "total_engaged_users": 1, "languages": [{"name": "go", "total_engaged_users": 1}],
-        "editors": [editor("vscode", 1, [leaf("go", 1, 40, 8)])],
-    })
+    clean = day(
+        "2025-05-13",
+        copilot_ide_code_completions={
+            "total_engaged_users": 1,
+            "languages": [{"name": "go", "total_engaged_users": 1}],
+            "editors": [editor("vscode", 1, [leaf("go", 1, 40, 8)])],
+        },
+    )
     ds = load([over_accepted_go("2025-05-12"), clean])
     daily = cm.acceptance(ds, by="language", every="1d", exclude_findings=True).filter(pl.col("language") == "go")
     monday, tuesday = daily.row(0, named=True), daily.row(1, named=True)
@@ -393,9 +489,16 @@ def test_rollup_accepts_tables_sums_counts_and_refuses_distinct_users() -> None:
     with pytest.raises(RollupError):
         cm.rollup(ds.completions_languages, by="language")
     per_language = cm.rollup(ds.completions.drop("total_engaged_users"), by="language")
-    assert per_language.columns == ["enterprise", "org", "team", "language", "total_code_suggestions",
-                                    "total_code_acceptances", "total_code_lines_suggested",
-                                    "total_code_lines_accepted"]
+    assert per_language.columns == [
+        "enterprise",
+        "org",
+        "team",
+        "language",
+        "total_code_suggestions",
+        "total_code_acceptances",
+        "total_code_lines_suggested",
+        "total_code_lines_accepted",
+    ]
     java = one(per_language, language="java")
     assert (java["total_code_suggestions"], java["total_code_acceptances"]) == (3 * 100 + 50 + 40, 3 * 30 + 20 + 10)
     daily = cm.rollup(ds.completions.drop("total_engaged_users"), by=("date",))
@@ -404,8 +507,12 @@ def test_rollup_accepts_tables_sums_counts_and_refuses_distinct_users() -> None:
 
 def test_rollup_of_absent_values_is_null() -> None:
     bare = {"name": "rust", "total_engaged_users": 1}
-    days = [day("2025-05-05", copilot_ide_code_completions={
-        "total_engaged_users": 1, "editors": [editor("vscode", 1, [bare])]})]
+    days = [
+        day(
+            "2025-05-05",
+            copilot_ide_code_completions={"total_engaged_users": 1, "editors": [editor("vscode", 1, [bare])]},
+        )
+    ]
     out = cm.rollup(load(days).completions.drop("total_engaged_users"), by="language")
     assert one(out, language="rust")["total_code_suggestions"] is None
 
@@ -432,8 +539,12 @@ def test_engagement_rate_is_over_the_days_reporting_both_counts() -> None:
 
 def test_feature_share_is_over_the_days_reporting_the_feature_and_the_day() -> None:
     days = [
-        {"date": "2025-07-07", "total_active_users": 10, "total_engaged_users": 5,
-         "copilot_ide_chat": {"total_engaged_users": 2, "editors": []}},
+        {
+            "date": "2025-07-07",
+            "total_active_users": 10,
+            "total_engaged_users": 5,
+            "copilot_ide_chat": {"total_engaged_users": 2, "editors": []},
+        },
         {"date": "2025-07-08", "total_active_users": 10, "total_engaged_users": 8, "copilot_ide_chat": None},
         {"date": "2025-07-09", "total_active_users": 10, "copilot_ide_chat": {"total_engaged_users": 3, "editors": []}},
     ]
@@ -486,14 +597,29 @@ def test_dotcom_chats_per_engaged_user_day_skip_a_model_without_its_count() -> N
 
 def test_summaries_per_engaged_user_day_skip_a_repository_without_its_models() -> None:
     def pr_model(users: int, summaries: int) -> dict[str, Any]:
-        return {"name": "default", "is_custom_model": False, "custom_model_training_date": None,
-                "total_pr_summaries_created": summaries, "total_engaged_users": users}
+        return {
+            "name": "default",
+            "is_custom_model": False,
+            "custom_model_training_date": None,
+            "total_pr_summaries_created": summaries,
+            "total_engaged_users": users,
+        }
 
     days = [
-        day("2025-04-01", copilot_dotcom_pull_requests={"total_engaged_users": 3, "repositories": [
-            {"name": "a", "total_engaged_users": 3, "models": [pr_model(3, 2)]}]}),
-        day("2025-04-02", copilot_dotcom_pull_requests={"total_engaged_users": 1, "repositories": [
-            {"name": "a", "total_engaged_users": 1}]}),
+        day(
+            "2025-04-01",
+            copilot_dotcom_pull_requests={
+                "total_engaged_users": 3,
+                "repositories": [{"name": "a", "total_engaged_users": 3, "models": [pr_model(3, 2)]}],
+            },
+        ),
+        day(
+            "2025-04-02",
+            copilot_dotcom_pull_requests={
+                "total_engaged_users": 1,
+                "repositories": [{"name": "a", "total_engaged_users": 1}],
+            },
+        ),
     ]
     repo = one(cm.pull_requests(load(days)), repository="a")
     assert repo["engaged_user_days"] == 3 + 1
@@ -517,8 +643,7 @@ def test_rollup_recomputes_a_paired_rate_only_where_every_day_reported_both() ->
     with pytest.raises(RollupError) as info:
         cm.rollup(additive.drop("active_users_days_unreported"))
     assert info.value.column == "engagement_rate"
-    chats = cm.chat(load(CHAT_TOTALS_ONLY), by=None, every="1d").drop(
-        "engaged_users_mean", "engaged_users_peak")
+    chats = cm.chat(load(CHAT_TOTALS_ONLY), by=None, every="1d").drop("engaged_users_mean", "engaged_users_peak")
     with pytest.raises(RollupError) as info:
         cm.rollup(chats)
     assert info.value.column == "chats_per_engaged_user_day"

@@ -26,32 +26,64 @@ WEEK1, WEEK2 = D(2025, 3, 3), D(2025, 3, 10)
 
 
 def model(users: int, **counts: int) -> dict[str, Any]:
-    return {"name": "default", "is_custom_model": False, "custom_model_training_date": None,
-            "total_engaged_users": users, **counts}
+    return {
+        "name": "default",
+        "is_custom_model": False,
+        "custom_model_training_date": None,
+        "total_engaged_users": users,
+        **counts,
+    }
 
 
 def lang(name: str, users: int, sugg: int, acc: int) -> dict[str, Any]:
-    return {"name": name, "total_engaged_users": users, "total_code_suggestions": sugg,
-            "total_code_acceptances": acc, "total_code_lines_suggested": 2 * sugg,
-            "total_code_lines_accepted": 2 * acc}
+    return {
+        "name": name,
+        "total_engaged_users": users,
+        "total_code_suggestions": sugg,
+        "total_code_acceptances": acc,
+        "total_code_lines_suggested": 2 * sugg,
+        "total_code_lines_accepted": 2 * acc,
+    }
 
 
 def full_day(date: str, k: int) -> dict[str, Any]:
     """A day with every feature; ``k`` = 1, 2, 4 makes each day's counts distinct powers of two."""
     return {
-        "date": date, "total_active_users": 10 * k, "total_engaged_users": 5 * k,
+        "date": date,
+        "total_active_users": 10 * k,
+        "total_engaged_users": 5 * k,
         "copilot_ide_code_completions": {
             "total_engaged_users": 3 * k,
             "languages": [{"name": "python", "total_engaged_users": 2 * k}, {"name": "go", "total_engaged_users": k}],
-            "editors": [{"name": "vscode", "total_engaged_users": 3 * k, "models": [
-                model(3 * k, languages=[lang("python", 2 * k, 100 * k, 30 * k), lang("go", k, 10 * k, 5 * k)])]}],
+            "editors": [
+                {
+                    "name": "vscode",
+                    "total_engaged_users": 3 * k,
+                    "models": [
+                        model(3 * k, languages=[lang("python", 2 * k, 100 * k, 30 * k), lang("go", k, 10 * k, 5 * k)])
+                    ],
+                }
+            ],
         },
-        "copilot_ide_chat": {"total_engaged_users": 2 * k, "editors": [
-            {"name": "vscode", "total_engaged_users": 2 * k, "models": [
-                model(2 * k, total_chats=10 * k, total_chat_insertion_events=k, total_chat_copy_events=k)]}]},
+        "copilot_ide_chat": {
+            "total_engaged_users": 2 * k,
+            "editors": [
+                {
+                    "name": "vscode",
+                    "total_engaged_users": 2 * k,
+                    "models": [
+                        model(2 * k, total_chats=10 * k, total_chat_insertion_events=k, total_chat_copy_events=k)
+                    ],
+                }
+            ],
+        },
         "copilot_dotcom_chat": {"total_engaged_users": k, "models": [model(k, total_chats=3 * k)]},
-        "copilot_dotcom_pull_requests": {"total_engaged_users": k, "repositories": [
-            {"name": "repo-a", "total_engaged_users": k, "models": [model(k, total_pr_summaries_created=7 * k)]}]},
+        "copilot_dotcom_pull_requests": {
+            "total_engaged_users": k,
+            "repositories": [
+                {"name": "repo-a", "total_engaged_users": k, "models": [model(k, total_pr_summaries_created=7 * k)]}
+            ],
+        },
     }
 
 
@@ -81,7 +113,11 @@ def sliced(frame: pl.DataFrame, by: str) -> pl.DataFrame:
 
 @pytest.mark.parametrize(("function", "by", "column", "unit"), FEATURES)
 def test_start_end_and_weekdays_only_select_the_days_summed(
-    ds: cm.Dataset, function: Any, by: str, column: str, unit: int,
+    ds: cm.Dataset,
+    function: Any,
+    by: str,
+    column: str,
+    unit: int,
 ) -> None:
     def row(**options: Any) -> dict[str, Any]:
         return one(function(ds, by=by, **options), **{by: NAMES[by]})
@@ -98,7 +134,11 @@ def test_start_end_and_weekdays_only_select_the_days_summed(
 
 @pytest.mark.parametrize(("function", "by", "column", "unit"), FEATURES)
 def test_weekly_rows_are_labelled_by_their_monday(
-    ds: cm.Dataset, function: Any, by: str, column: str, unit: int,
+    ds: cm.Dataset,
+    function: Any,
+    by: str,
+    column: str,
+    unit: int,
 ) -> None:
     weekly = sliced(function(ds, by=by, every="1w"), by)
     assert weekly["period_start"].to_list() == [WEEK1, WEEK2]
@@ -106,9 +146,15 @@ def test_weekly_rows_are_labelled_by_their_monday(
     assert weekly["engaged_users_days_reported"].to_list() == [2, 1]
 
 
-@pytest.mark.parametrize(("function", "by"), [
-    (cm.acceptance, "repository"), (cm.chat, "language"), (cm.dotcom_chat, "editor"), (cm.pull_requests, "language"),
-])
+@pytest.mark.parametrize(
+    ("function", "by"),
+    [
+        (cm.acceptance, "repository"),
+        (cm.chat, "language"),
+        (cm.dotcom_chat, "editor"),
+        (cm.pull_requests, "language"),
+    ],
+)
 def test_a_bad_by_is_refused_in_the_name_of_the_function_called(ds: cm.Dataset, function: Any, by: str) -> None:
     with pytest.raises(CopilotMetricsError, match=rf"^{function.__name__}: cannot group by \['{by}'\]"):
         function(ds, by=by)
@@ -221,10 +267,17 @@ def series(rows: list[tuple[Any, ...]], columns: tuple[str, ...]) -> pl.DataFram
 
 def test_trend_defaults_to_seven_calendar_days_per_scope_sorted_org_row_first() -> None:
     # given out of order: the org's own rows (team null) and team web's, values distinct powers of two
-    frame = series([
-        ("acme", "web", "2025-03-09", 32), ("acme", None, "2025-03-08", 4), ("acme", None, "2025-03-01", 1),
-        ("acme", "web", "2025-03-01", 16), ("acme", None, "2025-03-09", 8), ("acme", None, "2025-03-05", 2),
-    ], ("org", "team", "date", "n"))
+    frame = series(
+        [
+            ("acme", "web", "2025-03-09", 32),
+            ("acme", None, "2025-03-08", 4),
+            ("acme", None, "2025-03-01", 1),
+            ("acme", "web", "2025-03-01", 16),
+            ("acme", None, "2025-03-09", 8),
+            ("acme", None, "2025-03-05", 2),
+        ],
+        ("org", "team", "date", "n"),
+    )
     out = cm.trend(frame, "n")
     assert out.columns == ["org", "team", "date", "n", "n_trend_7d", "n_trend_7d_days", "break"]
     assert out.rows() == [  # no known break in March 2025: break null
@@ -238,15 +291,25 @@ def test_trend_defaults_to_seven_calendar_days_per_scope_sorted_org_row_first() 
 
 
 def test_trend_groups_by_the_dimensions_given_as_by() -> None:
-    frame = series([
-        ("2025-03-01", "vscode", "gpt", 1), ("2025-03-01", "vim", "gpt", 2), ("2025-03-01", "vim", "claude", 64),
-        ("2025-03-02", "vscode", "gpt", 4), ("2025-03-02", "vim", "gpt", 8), ("2025-03-02", "vim", "claude", 128),
-    ], ("date", "editor", "model", "n"))
+    frame = series(
+        [
+            ("2025-03-01", "vscode", "gpt", 1),
+            ("2025-03-01", "vim", "gpt", 2),
+            ("2025-03-01", "vim", "claude", 64),
+            ("2025-03-02", "vscode", "gpt", 4),
+            ("2025-03-02", "vim", "gpt", 8),
+            ("2025-03-02", "vim", "claude", 128),
+        ],
+        ("date", "editor", "model", "n"),
+    )
     per_model = cm.trend(frame, "n", 2, ("editor", "model"))
     assert per_model.select("editor", "model", "date", "n", "n_trend_2d", "n_trend_2d_days").rows() == [
-        ("vim", "claude", D(2025, 3, 1), 64, 64.0, 1), ("vim", "claude", D(2025, 3, 2), 128, 96.0, 2),
-        ("vim", "gpt", D(2025, 3, 1), 2, 2.0, 1), ("vim", "gpt", D(2025, 3, 2), 8, 5.0, 2),
-        ("vscode", "gpt", D(2025, 3, 1), 1, 1.0, 1), ("vscode", "gpt", D(2025, 3, 2), 4, 2.5, 2),
+        ("vim", "claude", D(2025, 3, 1), 64, 64.0, 1),
+        ("vim", "claude", D(2025, 3, 2), 128, 96.0, 2),
+        ("vim", "gpt", D(2025, 3, 1), 2, 2.0, 1),
+        ("vim", "gpt", D(2025, 3, 2), 8, 5.0, 2),
+        ("vscode", "gpt", D(2025, 3, 1), 1, 1.0, 1),
+        ("vscode", "gpt", D(2025, 3, 2), 4, 2.5, 2),
     ]
     vscode = frame.filter(pl.col("editor") == "vscode").drop("model")
     for by in ("editor", ["editor"]):
@@ -279,6 +342,7 @@ def test_trend_without_the_column_or_a_date_is_refused_naming_the_column(columns
 
 W1D, W2D = D(2025, 3, 3), D(2025, 3, 10)
 
+
 def per_editor_language() -> pl.DataFrame:
     """Acceptance by editor and language, weekly; the input's rates and shares are recomputed, so left null.
 
@@ -287,20 +351,38 @@ def per_editor_language() -> pl.DataFrame:
     """
     return pl.DataFrame(
         [
-            ("acme", None, W1D, "vscode", "python", 100, 40), ("acme", None, W1D, "vim", "python", 50, 10),
-            ("acme", None, W1D, "vscode", "go", 20, 10), ("acme", None, W2D, "vscode", "python", 200, 50),
-            ("acme", None, W2D, "vim", "go", 30, 30), ("acme", "web", W1D, "vscode", "python", 10, 5),
+            ("acme", None, W1D, "vscode", "python", 100, 40),
+            ("acme", None, W1D, "vim", "python", 50, 10),
+            ("acme", None, W1D, "vscode", "go", 20, 10),
+            ("acme", None, W2D, "vscode", "python", 200, 50),
+            ("acme", None, W2D, "vim", "go", 30, 30),
+            ("acme", "web", W1D, "vscode", "python", 10, 5),
         ],
-        schema=("org", "team", "period_start", "editor", "language", "total_code_suggestions",
-                "total_code_acceptances"),
+        schema=(
+            "org",
+            "team",
+            "period_start",
+            "editor",
+            "language",
+            "total_code_suggestions",
+            "total_code_acceptances",
+        ),
         orient="row",
     ).with_columns(acceptance_rate=pl.lit(None, pl.Float64), share_of_acceptances=pl.lit(None, pl.Float64))
 
 
 def test_rollup_recomputes_shares_within_each_scope_and_period_org_row_first() -> None:
     out = cm.rollup(per_editor_language(), by=("language", "period_start"))
-    assert out.columns == ["org", "team", "period_start", "language", "total_code_suggestions",
-                           "total_code_acceptances", "acceptance_rate", "share_of_acceptances"]
+    assert out.columns == [
+        "org",
+        "team",
+        "period_start",
+        "language",
+        "total_code_suggestions",
+        "total_code_acceptances",
+        "acceptance_rate",
+        "share_of_acceptances",
+    ]
     # org rows week 1: 10 + 50 = 60 acceptances; week 2: 30 + 50 = 80; team web week 1: 5
     assert out.rows() == [
         ("acme", None, W1D, "go", 20, 10, 10 / 20, 10 / 60),
@@ -314,8 +396,9 @@ def test_rollup_recomputes_shares_within_each_scope_and_period_org_row_first() -
 def test_rollup_by_a_scope_column_is_allowed_and_a_frame_without_scope_gives_one_row() -> None:
     by_org = cm.rollup(per_editor_language().drop("share_of_acceptances"), by="org")
     assert by_org.rows() == [("acme", None, 400, 140, 140 / 400), ("acme", "web", 10, 5, 0.5)]
-    bare = per_editor_language().select("language", "total_code_suggestions", "total_code_acceptances",
-                                      "acceptance_rate")
+    bare = per_editor_language().select(
+        "language", "total_code_suggestions", "total_code_acceptances", "acceptance_rate"
+    )
     assert cm.rollup(bare).rows() == [(410, 145, 145 / 410)]
 
 
@@ -328,12 +411,17 @@ def test_rollup_refuses_a_by_that_is_not_a_key_column_naming_it(by: str) -> None
     assert refused.value.hint == "by takes the scope, period (period_start, date) and dimension columns of the frame"
 
 
-@pytest.mark.parametrize(("dropped", "rate", "missing"), [
-    (("total_code_suggestions",), "acceptance_rate", "total_code_suggestions"),
-    (("acceptance_rate", "total_code_acceptances"), "share_of_acceptances", "total_code_acceptances"),
-])
+@pytest.mark.parametrize(
+    ("dropped", "rate", "missing"),
+    [
+        (("total_code_suggestions",), "acceptance_rate", "total_code_suggestions"),
+        (("acceptance_rate", "total_code_acceptances"), "share_of_acceptances", "total_code_acceptances"),
+    ],
+)
 def test_rollup_refuses_a_rate_or_share_without_its_summed_columns(
-    dropped: tuple[str, ...], rate: str, missing: str,
+    dropped: tuple[str, ...],
+    rate: str,
+    missing: str,
 ) -> None:
     with pytest.raises(RollupError) as refused:
         cm.rollup(per_editor_language().drop(*dropped), by="language")
@@ -343,8 +431,11 @@ def test_rollup_refuses_a_rate_or_share_without_its_summed_columns(
 
 
 def test_rollup_sums_days_columns_over_periods_but_refuses_them_over_slices() -> None:
-    weekly = per_editor_language().filter(pl.col("editor") == "vscode", pl.col("team").is_null()).select(
-        "org", "period_start", "language", engaged_users_days_reported=pl.Series([5, 3, 7]))
+    weekly = (
+        per_editor_language()
+        .filter(pl.col("editor") == "vscode", pl.col("team").is_null())
+        .select("org", "period_start", "language", engaged_users_days_reported=pl.Series([5, 3, 7]))
+    )
     # vscode, org rows: python W1 (5), go W1 (3), python W2 (7)
     assert cm.rollup(weekly, by="language").rows() == [("acme", "go", 3), ("acme", "python", 5 + 7)]
     with pytest.raises(RollupError) as refused:
@@ -361,8 +452,9 @@ def test_rollup_sums_days_columns_over_periods_but_refuses_them_over_slices() ->
     )
 
 
-@pytest.mark.parametrize(("column", "kind"), [("engaged_users_mean_change", "change"),
-                                              ("total_chats_trend_7d", "trend")])
+@pytest.mark.parametrize(
+    ("column", "kind"), [("engaged_users_mean_change", "change"), ("total_chats_trend_7d", "trend")]
+)
 def test_rollup_refuses_change_and_trend_columns(column: str, kind: str) -> None:
     frame = pl.DataFrame({"org": ["acme"], "period_start": [W1D], "total_chats": [4], column: [1.5]})
     with pytest.raises(RollupError) as refused:
@@ -373,11 +465,16 @@ def test_rollup_refuses_change_and_trend_columns(column: str, kind: str) -> None
 
 
 def test_rollup_leaves_out_the_attribute_columns_of_a_table() -> None:
-    table = pl.DataFrame({
-        "org": ["acme"] * 3, "date": [D(2025, 3, 7)] * 3, "editor": ["vscode", "vscode", "vim"],
-        "model": ["default", "tuned", "default"], "is_custom_model": [False, True, False],
-        "total_chats": [3, 5, 11],
-    })
+    table = pl.DataFrame(
+        {
+            "org": ["acme"] * 3,
+            "date": [D(2025, 3, 7)] * 3,
+            "editor": ["vscode", "vscode", "vim"],
+            "model": ["default", "tuned", "default"],
+            "is_custom_model": [False, True, False],
+            "total_chats": [3, 5, 11],
+        }
+    )
     out = cm.rollup(table, by="editor")
     assert out.columns == ["org", "editor", "total_chats"]
     assert out.rows() == [("acme", "vim", 11), ("acme", "vscode", 3 + 5)]

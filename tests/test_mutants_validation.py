@@ -24,8 +24,15 @@ def payload(*days: dict[str, Any]) -> bytes:
 
 
 def error_row(index: int) -> dict[str, Any]:
-    return {"source": "a.json", "day_index": index, "date": "2024-06-24", "json_path": f"$[{index}].date",
-            "rule": "format", "value": '"x"', "message": "'x' is not a 'date'"}
+    return {
+        "source": "a.json",
+        "day_index": index,
+        "date": "2024-06-24",
+        "json_path": f"$[{index}].date",
+        "rule": "format",
+        "value": '"x"',
+        "message": "'x' is not a 'date'",
+    }
 
 
 # ----------------------------------------------------------------------------- long texts are cut at TEXT_LIMIT
@@ -96,8 +103,17 @@ def test_check_days_numbers_paths_from_dollar_by_default_and_flags_strict_days()
     # only the day without an unknown key passes the strict variant
     assert check.strict == [True, False, False]
     assert check.has_unknown == [False, True, False]
-    assert check.errors == [{"source": "x.json", "day_index": 2, "date": "x", "json_path": "$[2].date",
-                             "rule": "format", "value": '"x"', "message": "'x' is not a 'date'"}]
+    assert check.errors == [
+        {
+            "source": "x.json",
+            "day_index": 2,
+            "date": "x",
+            "json_path": "$[2].date",
+            "rule": "format",
+            "value": '"x"',
+            "message": "'x' is not a 'date'",
+        }
+    ]
     assert check.unknown == [{"source": "x.json", "day_index": 1, "date": "2024-06-25", "json_path": "$[1].surprise"}]
 
 
@@ -131,8 +147,17 @@ def test_a_day_the_compiled_validator_alone_rejects_is_invalid_with_a_schema_row
     days = [{"date": "2024-06-24", "total_active_users": 3}, {"date": "2024-06-25", "total_active_users": 7}]
     check = check_days(days, "y.json", "$.days", validators=validators)
     assert check.valid == [True, False]
-    assert check.errors == [{"source": "y.json", "day_index": 1, "date": "2024-06-25", "json_path": "$.days[1]",
-                             "rule": "schema", "value": "null", "message": "rejected by the compiled validator"}]
+    assert check.errors == [
+        {
+            "source": "y.json",
+            "day_index": 1,
+            "date": "2024-06-25",
+            "json_path": "$.days[1]",
+            "rule": "schema",
+            "value": "null",
+            "message": "rejected by the compiled validator",
+        }
+    ]
     # the batch step of load: the day is set aside with that reason, the other one flattened
     read = process_batch([SourceRef("y.json", data=payload(*days))], validators=validators)
     assert read.read.select("days", "days_valid", "status").rows() == [(2, 1, "loaded with quarantined days")]
@@ -146,14 +171,28 @@ def test_a_day_the_compiled_validator_alone_rejects_is_invalid_with_a_schema_row
 # ----------------------------------------------------------------------------- ValidationReport.from_rows
 
 
-ERROR_COLUMNS = {"source": pl.String, "day_index": pl.Int64, "date": pl.String, "json_path": pl.String,
-                 "rule": pl.String, "value": pl.String, "message": pl.String}
+ERROR_COLUMNS = {
+    "source": pl.String,
+    "day_index": pl.Int64,
+    "date": pl.String,
+    "json_path": pl.String,
+    "rule": pl.String,
+    "value": pl.String,
+    "message": pl.String,
+}
 
 
 def test_error_rows_without_a_day_keep_the_declared_column_types() -> None:
     # a file that is not an export: no day, no date, no value; the columns are still typed, not Null
-    row = {"source": "b.json", "day_index": None, "date": None, "json_path": "$", "rule": "format:unknown-object",
-           "value": None, "message": "not an export"}
+    row = {
+        "source": "b.json",
+        "day_index": None,
+        "date": None,
+        "json_path": "$",
+        "rule": "format:unknown-object",
+        "value": None,
+        "message": "not an export",
+    }
     report = ValidationReport.from_rows([row], [], days_checked=0, days_valid=0)
     assert dict(report.errors.schema) == ERROR_COLUMNS
     assert report.errors.rows() == [("b.json", None, None, "$", "format:unknown-object", None, "not an export")]

@@ -19,11 +19,35 @@ from copilot_metrics.testing import assert_dataset_equal
 
 # a day of completions, small but with every level of nesting
 DAY = {
-    "date": "2025-03-01", "total_active_users": 9, "total_engaged_users": 4,
-    "copilot_ide_code_completions": {"total_engaged_users": 4, "editors": [{"name": "vscode", "total_engaged_users": 4,
-        "models": [{"name": "default", "is_custom_model": False, "total_engaged_users": 4, "languages": [
-            {"name": "python", "total_engaged_users": 3, "total_code_suggestions": 100, "total_code_acceptances": 30,
-             "total_code_lines_suggested": 200, "total_code_lines_accepted": 50}]}]}]},
+    "date": "2025-03-01",
+    "total_active_users": 9,
+    "total_engaged_users": 4,
+    "copilot_ide_code_completions": {
+        "total_engaged_users": 4,
+        "editors": [
+            {
+                "name": "vscode",
+                "total_engaged_users": 4,
+                "models": [
+                    {
+                        "name": "default",
+                        "is_custom_model": False,
+                        "total_engaged_users": 4,
+                        "languages": [
+                            {
+                                "name": "python",
+                                "total_engaged_users": 3,
+                                "total_code_suggestions": 100,
+                                "total_code_acceptances": 30,
+                                "total_code_lines_suggested": 200,
+                                "total_code_lines_accepted": 50,
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    },
 }
 
 
@@ -43,8 +67,9 @@ def rough(tmp_path_factory: pytest.TempPathFactory) -> Path:
             (folder / f"export-2025-03-{10 + i}.json").write_text(json.dumps(days))
     (root / "org-a" / "export-2025-03-20.json").write_bytes(b"")  # empty
     (root / "org-b" / "export-2025-03-21.json.gz").write_bytes(gzip.compress(b'[{"date": "2025-03-01", "total_')[:-8])
-    (root / "org-b" / "export-2025-03-22.json").write_text(json.dumps([day("2025-03-09", 5), {"date": "2025-03-10",
-                                                                        "total_active_users": "7"}]))
+    (root / "org-b" / "export-2025-03-22.json").write_text(
+        json.dumps([day("2025-03-09", 5), {"date": "2025-03-10", "total_active_users": "7"}])
+    )
     return root
 
 
@@ -66,12 +91,25 @@ def test_every_library_error_survives_pickle() -> None:
     with pytest.raises(cm.RollupError) as rollup:
         cm.rollup(pl.DataFrame({"org": ["a"], "engaged_users_mean": [1.0]}), by="org")
     caught.append(rollup.value)
-    contract = cm.ContractError.from_failures("days", pl.DataFrame(
-        {"source": ["f.json"], "column": ["total_active_users"], "check": ["ge(0)"], "value": ["-1"],
-         "key": [{"org": "o", "date": "2025-01-01"}]}))
+    contract = cm.ContractError.from_failures(
+        "days",
+        pl.DataFrame(
+            {
+                "source": ["f.json"],
+                "column": ["total_active_users"],
+                "check": ["ge(0)"],
+                "value": ["-1"],
+                "key": [{"org": "o", "date": "2025-01-01"}],
+            }
+        ),
+    )
     caught.append(contract)
-    assert {type(e).__name__ for e in caught} == {"FormatError", "SchemaValidationError", "RollupError",
-                                                  "ContractError"}
+    assert {type(e).__name__ for e in caught} == {
+        "FormatError",
+        "SchemaValidationError",
+        "RollupError",
+        "ContractError",
+    }
     for error in caught:
         again = pickle.loads(pickle.dumps(error))
         assert type(again) is type(error)
@@ -92,8 +130,14 @@ def test_parallel_equals_serial_with_bad_files_quarantine(rough: Path) -> None:
     assert statuses[str(rough / "org-b" / "export-2025-03-21.json.gz")] == "not loaded: corrupt-gzip"
     assert statuses[str(rough / "org-b" / "export-2025-03-22.json")] == "loaded with quarantined days"
     assert serial.quarantine.select("source", "org", "day_index", "date", "stage", "reasons").rows() == [
-        (str(rough / "org-b" / "export-2025-03-22.json"), "org-b", 1, "2025-03-10", "schema",
-         ["$[1].total_active_users: '7' is not of type 'integer'"]),
+        (
+            str(rough / "org-b" / "export-2025-03-22.json"),
+            "org-b",
+            1,
+            "2025-03-10",
+            "schema",
+            ["$[1].total_active_users: '7' is not of type 'integer'"],
+        ),
     ]
     # org-a and org-b each: 2025-03-01 .. 2025-03-06; org-b also 2025-03-09
     assert serial.days.group_by("org").len().sort("org").rows() == [("org-a", 6), ("org-b", 7)]
@@ -116,25 +160,30 @@ def test_parallel_raises_what_serial_raises(rough: Path) -> None:
 def run_python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     script = cwd / "job.py"
     script.write_text(textwrap.dedent(code))
-    return subprocess.run([sys.executable, str(script)], cwd=cwd, capture_output=True, text=True, timeout=120,
-                          check=False)
+    return subprocess.run(
+        [sys.executable, str(script)], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def test_plain_script_without_main_guard(rough: Path, tmp_path: Path) -> None:
     # workers start fresh interpreters: the script is not imported again in them
-    done = run_python(f"""
+    done = run_python(
+        f"""
         import copilot_metrics as cm
         print("script ran")
         ds = cm.load({template(rough)!r}, on_invalid="quarantine", workers=2)
         print(ds.days.height, ds.sources.height)
-        """, tmp_path)
+        """,
+        tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["script ran", "13 9"]
 
 
 def test_from_inside_a_daemonic_pool_worker(rough: Path, tmp_path: Path) -> None:
     # multiprocessing.Pool workers are daemonic and may not start multiprocessing children
-    done = run_python(f"""
+    done = run_python(
+        f"""
         import multiprocessing
 
         def job(n):
@@ -144,16 +193,21 @@ def test_from_inside_a_daemonic_pool_worker(rough: Path, tmp_path: Path) -> None
         if __name__ == "__main__":
             with multiprocessing.get_context("spawn").Pool(1) as pool:
                 print(pool.map(job, [2]))
-        """, tmp_path)
+        """,
+        tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[13]"
 
 
 def test_from_stdin_like_a_notebook(rough: Path, tmp_path: Path) -> None:
     # a notebook kernel's __main__ has no file: same as a program read from stdin
-    code = (f"import copilot_metrics as cm\n"
-            f"print(cm.load({template(rough)!r}, on_invalid='quarantine', workers=2).days.height)\n")
-    done = subprocess.run([sys.executable, "-"], input=code, cwd=tmp_path, capture_output=True, text=True,
-                          timeout=120, check=False)
+    code = (
+        f"import copilot_metrics as cm\n"
+        f"print(cm.load({template(rough)!r}, on_invalid='quarantine', workers=2).days.height)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-"], input=code, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "13"

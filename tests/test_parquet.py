@@ -33,8 +33,17 @@ from copilot_metrics.successor import TABLES as REPORT_TABLES
 from copilot_metrics.tables import TABLES
 
 D = datetime.date
-SIDE = ("sources", "findings", "conflicts", "quarantine", "versions", "report_versions", "reports", "schema_drift",
-        "user_logins")
+SIDE = (
+    "sources",
+    "findings",
+    "conflicts",
+    "quarantine",
+    "versions",
+    "report_versions",
+    "reports",
+    "schema_drift",
+    "user_logins",
+)
 #: Written in this order: the ten tables, the bookkeeping side tables, the successor tables, their side tables.
 ALL = (*TABLES, *SIDE[:6], *REPORT_TABLES, *SIDE[6:])
 #: The side tables of the layouts before format 4.
@@ -45,8 +54,7 @@ COLUMNS_SINCE_6 = {"sources": ("family", "report_id", "record_kinds", "flavor"),
 #: What layout format 7 added: the column of versions.
 COLUMNS_SINCE_7 = {"versions": ("copy_path",)}
 #: DuckDB's name of each declared Polars dtype, written out by hand.
-DUCK = {pl.String: "VARCHAR", pl.Int64: "BIGINT", pl.Date: "DATE", pl.Boolean: "BOOLEAN",
-        pl.Float64: "DOUBLE"}
+DUCK = {pl.String: "VARCHAR", pl.Int64: "BIGINT", pl.Date: "DATE", pl.Boolean: "BOOLEAN", pl.Float64: "DOUBLE"}
 ORG, TEAM = ("octo-org", None), ("octo-org", "platform")
 
 
@@ -140,8 +148,7 @@ def test_round_trip_rebuilds_the_raw_json_days_of_the_latest_export(written: Pat
     newest = sorted((cm.examples.path() / "octo-org").glob("*.json.gz"))[-1]
     raw = json.loads(gzip.decompress(newest.read_bytes()))
     back = read_parquet(written)
-    rebuilt = {d["date"]: d for d, org_day in zip(back.to_api(), back.days["team"].is_null(), strict=True)
-               if org_day}
+    rebuilt = {d["date"]: d for d, org_day in zip(back.to_api(), back.days["team"].is_null(), strict=True) if org_day}
     assert [rebuilt[d["date"]] for d in raw] == raw
 
 
@@ -150,29 +157,46 @@ def test_generated_archive_round_trip_is_exact_with_enterprise_numeric_org_and_o
 ) -> None:
     odd = "team a%2F=b c"
     scopes = ((ORG[0], None), (ORG[0], odd), ("12345", None))
-    cm.examples.generate_archive(tmp_path / "arch", scopes=scopes, start=D(2025, 4, 20), end=D(2025, 5, 10),
-                                 window_days=14, export_every_days=7, n_languages=4)
-    ds = cm.load([str(tmp_path / "arch" / "{org}" / "*.json"),
-                  str(tmp_path / "arch" / "{org}" / "teams" / "{team}" / "*.json")], enterprise="ent one")
-    assert set(ds.scopes().rows()) == {("ent one", "12345", None), ("ent one", "octo-org", None),
-                                       ("ent one", "octo-org", odd)}
+    cm.examples.generate_archive(
+        tmp_path / "arch",
+        scopes=scopes,
+        start=D(2025, 4, 20),
+        end=D(2025, 5, 10),
+        window_days=14,
+        export_every_days=7,
+        n_languages=4,
+    )
+    ds = cm.load(
+        [str(tmp_path / "arch" / "{org}" / "*.json"), str(tmp_path / "arch" / "{org}" / "teams" / "{team}" / "*.json")],
+        enterprise="ent one",
+    )
+    assert set(ds.scopes().rows()) == {
+        ("ent one", "12345", None),
+        ("ent one", "octo-org", None),
+        ("ent one", "octo-org", odd),
+    }
     back = read_parquet(write_parquet(ds, tmp_path / "pq"))
     assert_same_dataset(ds, back)
     assert back.to_api() == ds.to_api()
     # no label names a folder; DuckDB reads the labels (a numeric org stays a string) from the files
     assert [p.name for p in (tmp_path / "pq" / "days").iterdir()] == ["part-00000.parquet"]
     con = duckdb.connect()
-    teams = con.sql(f"select distinct team from read_parquet('{tmp_path}/pq/days/**/*.parquet', "
-                    "hive_partitioning = true) where team is not null").fetchall()
+    teams = con.sql(
+        f"select distinct team from read_parquet('{tmp_path}/pq/days/**/*.parquet', "
+        "hive_partitioning = true) where team is not null"
+    ).fetchall()
     assert teams == [(odd,)]
-    orgs = con.sql(f"select distinct org from read_parquet('{tmp_path}/pq/days/**/*.parquet', "
-                   "hive_partitioning = true) order by org").fetchall()
+    orgs = con.sql(
+        f"select distinct org from read_parquet('{tmp_path}/pq/days/**/*.parquet', "
+        "hive_partitioning = true) order by org"
+    ).fetchall()
     assert orgs == [("12345",), ("octo-org",)]
 
 
 def test_empty_tables_are_written_as_one_empty_file_readable_with_the_declared_schema(tmp_path: Path) -> None:
-    ds = cm.load(json.dumps([{"date": "2025-05-01", "total_active_users": 3, "total_engaged_users": 2}]).encode(),
-                 org="o")
+    ds = cm.load(
+        json.dumps([{"date": "2025-05-01", "total_active_users": 3, "total_engaged_users": 2}]).encode(), org="o"
+    )
     assert ds.completions.height == 0
     root = write_parquet(ds, tmp_path / "pq")
     files = list((root / "completions").rglob("*.parquet"))
@@ -181,8 +205,9 @@ def test_empty_tables_are_written_as_one_empty_file_readable_with_the_declared_s
     back = read_parquet(root)
     assert_same_dataset(ds, back)
     con = duckdb.connect()
-    assert con.execute(f"select count(*) from read_parquet('{root}/completions/**/*.parquet', "
-                       "hive_partitioning = true)").fetchone() == (0,)
+    assert con.execute(
+        f"select count(*) from read_parquet('{root}/completions/**/*.parquet', hive_partitioning = true)"
+    ).fetchone() == (0,)
 
 
 # ---------------------------------------------------------------- atomicity and safety
@@ -202,12 +227,22 @@ def test_a_write_failing_midway_leaves_the_previous_dataset_intact_and_no_partia
             raise OSError(28, "No space left on device")
         write_file(frame, path, schema)
 
-    with pytest.raises(CopilotMetricsError,
-                       match=r"No space left on device \(.*/ide_chat/part-00000\.parquet\); the previous"):
+    with pytest.raises(
+        CopilotMetricsError, match=r"No space left on device \(.*/ide_chat/part-00000\.parquet\); the previous"
+    ):
         ParquetWriter(write_file=failing).write(example, root)
-    assert written == [f"{name}/part-00000.parquet" for name in (
-        "days", "completions_languages", "completions_editors", "completions_models", "completions",
-        "ide_chat_editors", "ide_chat")]  # the tables in their declared order, the seventh failing
+    assert written == [
+        f"{name}/part-00000.parquet"
+        for name in (
+            "days",
+            "completions_languages",
+            "completions_editors",
+            "completions_models",
+            "completions",
+            "ide_chat_editors",
+            "ide_chat",
+        )
+    ]  # the tables in their declared order, the seventh failing
     assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics"]
     assert_same_dataset(read_parquet(root), small)
@@ -234,10 +269,19 @@ def test_refuses_to_replace_a_folder_that_is_not_a_dataset(tmp_path: Path, examp
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     root = tmp_path_factory.mktemp("arch")
-    files = cm.examples.generate_archive(root, scopes=(ORG, TEAM), start=D(2025, 1, 6), end=D(2025, 3, 31),
-                                         window_days=28, export_every_days=7, n_languages=4)
-    return {"org": [str(f) for f in files if "teams" not in f.parts],
-            "team": [str(f) for f in files if "teams" in f.parts]}
+    files = cm.examples.generate_archive(
+        root,
+        scopes=(ORG, TEAM),
+        start=D(2025, 1, 6),
+        end=D(2025, 3, 31),
+        window_days=28,
+        export_every_days=7,
+        n_languages=4,
+    )
+    return {
+        "org": [str(f) for f in files if "teams" not in f.parts],
+        "team": [str(f) for f in files if "teams" in f.parts],
+    }
 
 
 def _load(files: list[str], scope: str) -> cm.Dataset:
@@ -250,10 +294,11 @@ def test_merge_of_overlapping_exports_equals_loading_all_json_at_once_across_the
     org = archive["org"]
     # late_corrections: a day changes between fetch k and k + 1 (k = (n - 1) // 2); split right there
     k = (len(org) - 1) // 2
-    corr = cm.examples.late_corrections(scopes=(ORG,), start=D(2025, 1, 6), end=D(2025, 3, 31), window_days=28,
-                                        export_every_days=7)[0]
+    corr = cm.examples.late_corrections(
+        scopes=(ORG,), start=D(2025, 1, 6), end=D(2025, 3, 31), window_days=28, export_every_days=7
+    )[0]
     assert Path(org[k]).name == f"copilot-metrics-{corr.fetched_before}.json"
-    a, b = org[: k + 1], org[k + 1:]
+    a, b = org[: k + 1], org[k + 1 :]
     root = write_parquet(_load(a, "org"), tmp_path / "pq")
     write_parquet(_load(b, "org"), root, mode="merge")
     merged, full = read_parquet(root), _load(org, "org")
@@ -285,8 +330,12 @@ def everything(archive: dict[str, list[str]], tmp_path_factory: pytest.TempPathF
     [(1, False, False), (7, False, False), (7, False, True), (8, False, True), (9, True, True), (12, False, False)],
 )
 def test_merge_at_any_split_equals_loading_everything(
-    archive: dict[str, list[str]], everything: dict[str, cm.Dataset], tmp_path_factory: pytest.TempPathFactory,
-    split: int, both_scopes: bool, reload_overlap: bool,
+    archive: dict[str, list[str]],
+    everything: dict[str, cm.Dataset],
+    tmp_path_factory: pytest.TempPathFactory,
+    split: int,
+    both_scopes: bool,
+    reload_overlap: bool,
 ) -> None:
     org = archive["org"]
     split = min(split, len(org) - 1)
@@ -294,7 +343,7 @@ def test_merge_at_any_split_equals_loading_everything(
     if both_scopes:
         first = _merge_in_memory(first, everything["team"], tmp_path_factory)
     root = write_parquet(first, tmp_path_factory.mktemp("m") / "pq")
-    write_parquet(_load(org[split - 1 if reload_overlap else split:], "org"), root, mode="merge")
+    write_parquet(_load(org[split - 1 if reload_overlap else split :], "org"), root, mode="merge")
     merged = read_parquet(root)
     full = everything["both" if both_scopes else "org"]
     assert_same_dataset(merged, full)
@@ -310,8 +359,9 @@ def test_merge_of_two_scopes_equals_loading_both_templates_at_once(
     team = cm.load(archive["team"], org="octo-org", team="platform")
     merged = read_parquet(root)
     for name in TABLES:
-        expected = pl.concat([full.tables[name], team.tables[name]]).sort(["team", "date"], nulls_last=False,
-                                                                             maintain_order=True)
+        expected = pl.concat([full.tables[name], team.tables[name]]).sort(
+            ["team", "date"], nulls_last=False, maintain_order=True
+        )
         assert_frame_equal(merged.tables[name], expected)
     assert merged.sources.height == len(archive["org"]) + len(archive["team"])
 
@@ -334,8 +384,11 @@ def test_merge_counts_for_an_export_missing_a_day_inside_its_span(tmp_path: Path
     merged = read_parquet(root)
     counts = merged.sources.select(pl.col("source").str.slice(-15), "days_kept", "days_identical", "days_superseded")
     # by hand: the 05-06 export wins every day; 05-04 held the old 05-02, 05-05 never held it
-    assert sorted(counts.rows()) == [("2025-05-04.json", 0, 2, 1), ("2025-05-05.json", 0, 2, 0),
-                                     ("2025-05-06.json", 3, 0, 0)]
+    assert sorted(counts.rows()) == [
+        ("2025-05-04.json", 0, 2, 1),
+        ("2025-05-05.json", 0, 2, 0),
+        ("2025-05-06.json", 3, 0, 0),
+    ]
     assert merged.days["total_active_users"].to_list() == [5, 9, 7]
     assert_same_dataset(merged, cm.load(paths, org="o"))
 
@@ -369,12 +422,16 @@ def test_duckdb_reads_every_table_with_declared_types_row_counts_and_sums(writte
         )
         ints = [c for c, t in expected.schema.items() if t == pl.Int64]
         if ints and expected.height:
-            sums = con.execute(f"select {', '.join(f'sum({c})::BIGINT' for c in ints)} "
-                               f"from read_parquet('{glob}', hive_partitioning = true)").fetchone()
+            sums = con.execute(
+                f"select {', '.join(f'sum({c})::BIGINT' for c in ints)} "
+                f"from read_parquet('{glob}', hive_partitioning = true)"
+            ).fetchone()
             assert list(sums or ()) == [expected[c].sum() for c in ints]
     # nulls in the scope come back as SQL NULL, not as the marker text
-    nulls = con.execute(f"select count(*) from read_parquet('{written}/days/**/*.parquet', hive_partitioning = true) "
-                    "where team is null and enterprise is null").fetchone()
+    nulls = con.execute(
+        f"select count(*) from read_parquet('{written}/days/**/*.parquet', hive_partitioning = true) "
+        "where team is null and enterprise is null"
+    ).fetchone()
     assert nulls == (example.days.filter(pl.col("team").is_null()).height,)
 
 
@@ -473,8 +530,9 @@ def write_legacy(ds: cm.Dataset, root: Path, fmt: int) -> Path:
             return "__HIVE_DEFAULT_PARTITION__"
         if fmt == 1:
             return quote(value, safe="")
-        encoded = "".join(chr(b) if chr(b) in "abcdefghijklmnopqrstuvwxyz0123456789_-" else f"%{b:02X}"
-                          for b in value.encode())
+        encoded = "".join(
+            chr(b) if chr(b) in "abcdefghijklmnopqrstuvwxyz0123456789_-" else f"%{b:02X}" for b in value.encode()
+        )
         if len(encoded) <= 120:
             return encoded
         name = f"{encoded[:48]}~{hashlib.sha256(value.encode()).hexdigest()[:32]}"
@@ -490,10 +548,14 @@ def write_legacy(ds: cm.Dataset, root: Path, fmt: int) -> Path:
     for name in SIDE_BEFORE_4:
         (root / name).mkdir()
         getattr(ds, name).drop(COLUMNS_SINCE_6.get(name, ()), "state", "reason", strict=False).write_parquet(
-            root / name / "part-0.parquet")
-    manifest: dict[str, Any] = {"library": "copilot-metrics", "version": "0.1.0", "rows": {},
-                                "validation": {"days_checked": ds.validation.days_checked,
-                                               "days_valid": ds.validation.days_valid}}
+            root / name / "part-0.parquet"
+        )
+    manifest: dict[str, Any] = {
+        "library": "copilot-metrics",
+        "version": "0.1.0",
+        "rows": {},
+        "validation": {"days_checked": ds.validation.days_checked, "days_valid": ds.validation.days_valid},
+    }
     if fmt == 2:
         manifest |= {"format": 2, "partitioning": {"digests": digests}}
     (root / parquet.MANIFEST).write_bytes(orjson.dumps(manifest))
@@ -504,8 +566,11 @@ def write_legacy(ds: cm.Dataset, root: Path, fmt: int) -> Path:
 def test_datasets_of_the_0_1_0_layouts_read_back_exactly_and_a_write_rewrites_them(
     fmt: int, tmp_path: Path, example: cm.Dataset
 ) -> None:
-    odd = cm.load(json.dumps([{"date": "2025-05-01", "total_active_users": 3}]).encode(),
-                  org="Octo/" + "y" * 130, team="__HIVE_DEFAULT_PARTITION__" if fmt == 2 else "a b%")
+    odd = cm.load(
+        json.dumps([{"date": "2025-05-01", "total_active_users": 3}]).encode(),
+        org="Octo/" + "y" * 130,
+        team="__HIVE_DEFAULT_PARTITION__" if fmt == 2 else "a b%",
+    )
     # (format 1 could not tell a team literally named __HIVE_DEFAULT_PARTITION__ from the null team)
     for ds in (example, odd):
         root = write_legacy(ds, tmp_path / f"old-{ds.days.height}", fmt)
@@ -573,7 +638,11 @@ def test_a_format_6_dataset_reads_the_copy_paths_from_the_labels_and_merges(tmp_
     old = read_parquet(root)
     # by hand: the file's own copies have no copy path, the earlier ones their JSON path, rebuilt from the label
     assert old.versions.select("label", "copy_path").rows() == [
-        (a, None), (a + "$[0]", "$[0]"), (w, None), (w + "$.data[0]", "$.data[0]")]
+        (a, None),
+        (a + "$[0]", "$[0]"),
+        (w, None),
+        (w + "$.data[0]", "$.data[0]"),
+    ]
     assert_same_dataset(old, base)
     grown = cm.load(c, org="o", base=root)
     write_parquet(cm.load(c, org="o"), root, mode="merge")
@@ -583,7 +652,9 @@ def test_a_format_6_dataset_reads_the_copy_paths_from_the_labels_and_merges(tmp_
     assert_same_dataset(merged, cm.load([a, w, c], org="o"))  # and give what one load of every file gives
     # by hand: c (newest) keeps 01-01 with 1 user, a's own copy (2) and w's $.data[0] (3) lose
     assert merged.conflicts.select("date", "kept_value", "other_value", "kept_source", "other_source").rows() == [
-        (datetime.date(2025, 1, 1), "1", "2", c, a), (datetime.date(2025, 1, 2), "4", "3", w, w + "$.data[0]")]
+        (datetime.date(2025, 1, 1), "1", "2", c, a),
+        (datetime.date(2025, 1, 2), "4", "3", w, w + "$.data[0]"),
+    ]
 
 
 def as_format_3(root: Path) -> Path:
@@ -624,13 +695,19 @@ def test_a_format_3_dataset_reads_without_versions_and_merges_best_effort(tmp_pa
     assert orjson.loads((root / parquet.MANIFEST).read_bytes())["format"] == 7
     # by hand: c is the newest export: it keeps 01-02 (1 user) and 01-03; a keeps 01-01
     assert merged.days.select(pl.col("date").cast(pl.String), "total_active_users", "source").rows() == [
-        ("2025-01-01", 1, a), ("2025-01-02", 1, c), ("2025-01-03", 3, c)]
+        ("2025-01-01", 1, a),
+        ("2025-01-02", 1, c),
+        ("2025-01-03", 3, c),
+    ]
     # a's copy of 01-02 equals c's, but format 3 did not record which version a held: a keeps its
     # stored count (superseded, by b), where loading the three files at once counts it identical
     counts = merged.sources.select("source", "days_kept", "days_identical", "days_superseded").rows()
     assert counts == [(a, 1, 0, 1), (b, 0, 0, 1), (c, 2, 0, 0)]
     assert cm.load([a, b, c], org="o").sources.filter(pl.col("source") == a).select(
-        "days_kept", "days_identical", "days_superseded").rows() == [(1, 1, 0)]
+        "days_kept", "days_identical", "days_superseded"
+    ).rows() == [(1, 1, 0)]
     # b's version against c's, and the base's row (a against b: its losing copy was not recorded) as it was
     assert merged.conflicts.select("column", "kept_value", "other_value", "kept_source", "other_source").rows() == [
-        ("total_active_users", "2", "1", b, a), ("total_active_users", "1", "2", c, b)]
+        ("total_active_users", "2", "1", b, a),
+        ("total_active_users", "1", "2", c, b),
+    ]

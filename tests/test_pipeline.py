@@ -22,8 +22,14 @@ D = dt.date
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("pipeline")
     examples.generate_archive(
-        root, seed=11, n_languages=4, scopes=(("org-a", None), ("org-a", "t1"), ("org-b", None)),
-        start=D(2025, 1, 1), end=D(2025, 2, 20), window_days=21, export_every_days=7,
+        root,
+        seed=11,
+        n_languages=4,
+        scopes=(("org-a", None), ("org-a", "t1"), ("org-b", None)),
+        start=D(2025, 1, 1),
+        end=D(2025, 2, 20),
+        window_days=21,
+        export_every_days=7,
         below_threshold=[D(2025, 1, 20)],
     )
     return root
@@ -154,6 +160,10 @@ def test_responses_appended_one_per_line_load_as_one_archive(tmp_path: Path) -> 
     assert ds.sources.select("layout", "days", "days_valid").rows() == [("ndjson-arrays", 4, 4)]
     # the later response's copy of 2025-03-04 wins over the earlier one in the same file
     assert ds.days.select("date", "total_active_users").rows() == [
-        (D(2025, 3, 3), 5), (D(2025, 3, 4), 7), (D(2025, 3, 5), 8)]
+        (D(2025, 3, 3), 5),
+        (D(2025, 3, 4), 7),
+        (D(2025, 3, 5), 8),
+    ]
     assert ds.conflicts.select("date", "column", "kept_value", "other_value").rows() == [
-        (D(2025, 3, 4), "total_active_users", "7", "6")]
+        (D(2025, 3, 4), "total_active_users", "7", "6")
+    ]

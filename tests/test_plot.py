@@ -73,11 +73,15 @@ def test_adoption_trend_data_are_daily_means_and_peaks(ds: cm.Dataset) -> None:
     chart = plot.adoption_trend(cm.adoption(ds, every="1w").filter(ORG))
     data = rows(chart)
     # independently: ISO weeks of the org's days, mean and max of the distinct-user counts
-    weekly = ds.days.filter(ORG).group_by(pl.col("date").dt.truncate("1w").alias("week")).agg(
-        pl.col("total_active_users").mean().alias("Active users|daily mean"),
-        pl.col("total_active_users").max().cast(pl.Float64).alias("Active users|daily peak"),
-        pl.col("total_engaged_users").mean().alias("Engaged users|daily mean"),
-        pl.col("total_engaged_users").max().cast(pl.Float64).alias("Engaged users|daily peak"),
+    weekly = (
+        ds.days.filter(ORG)
+        .group_by(pl.col("date").dt.truncate("1w").alias("week"))
+        .agg(
+            pl.col("total_active_users").mean().alias("Active users|daily mean"),
+            pl.col("total_active_users").max().cast(pl.Float64).alias("Active users|daily peak"),
+            pl.col("total_engaged_users").mean().alias("Engaged users|daily mean"),
+            pl.col("total_engaged_users").max().cast(pl.Float64).alias("Engaged users|daily peak"),
+        )
     )
     expected = {
         (week, *key.split("|")): value
@@ -115,13 +119,23 @@ def test_period_absent_from_the_frame_is_added_back_as_a_gap(ds: cm.Dataset) -> 
 
 def test_axes_over_more_than_a_year_show_years() -> None:
     dates = [datetime.date(2024, 1, 1) + datetime.timedelta(weeks=w) for w in range(70)]
-    frame = pl.DataFrame({"org": "o", "period_start": dates, "active_users_mean": 1.0, "active_users_peak": 2,
-                          "engaged_users_mean": 1.0, "engaged_users_peak": 1})
+    frame = pl.DataFrame(
+        {
+            "org": "o",
+            "period_start": dates,
+            "active_users_mean": 1.0,
+            "active_users_peak": 2,
+            "engaged_users_mean": 1.0,
+            "engaged_users_peak": 1,
+        }
+    )
     line = spec(plot.adoption_trend(frame))["layer"][0]
     assert line["encoding"]["x"]["axis"]["format"] == "%b %Y"
     assert plot.date_format(frame.head(10).with_columns(scope=pl.lit("o"))) == "%b %d"
-    monthly = frame.head(3).with_columns(scope=pl.lit("o"), period_start=pl.Series(
-        [datetime.date(2024, 1, 1), datetime.date(2024, 2, 1), datetime.date(2024, 3, 1)]))
+    monthly = frame.head(3).with_columns(
+        scope=pl.lit("o"),
+        period_start=pl.Series([datetime.date(2024, 1, 1), datetime.date(2024, 2, 1), datetime.date(2024, 3, 1)]),
+    )
     assert plot.date_format(monthly) == "%b %Y"
 
 
@@ -179,7 +193,9 @@ def test_acceptance_by_language_volume_and_rate(ds: cm.Dataset) -> None:
     assert [layer["mark"]["type"] for layer in volume["layer"]] == ["bar", "bar"]
     # the bars' colours have a legend: one per measure
     assert [layer["transform"][0]["filter"] for layer in volume["layer"]] == [
-        "(datum.measure === 'Suggestions')", "(datum.measure === 'Acceptances')"]
+        "(datum.measure === 'Suggestions')",
+        "(datum.measure === 'Acceptances')",
+    ]
     assert {layer["encoding"]["color"]["field"] for layer in volume["layer"]} == {"measure"}
     rate, counts = rate_panel["layer"]
     assert rate["mark"]["type"] == "point"
@@ -188,10 +204,18 @@ def test_acceptance_by_language_volume_and_rate(ds: cm.Dataset) -> None:
     # beside each rate, the suggestions it stands on
     assert (counts["mark"]["type"], counts["encoding"]["text"]["field"]) == ("text", "total_code_suggestions")
     # independently: the five most suggested languages of the org, rates as ratios of sums
-    sums = ds.completions.filter(ORG).group_by("language").agg(
-        pl.col("total_code_suggestions").sum(), pl.col("total_code_acceptances").sum(),
-        pl.col("total_code_lines_suggested").sum(), pl.col("total_code_lines_accepted").sum(),
-    ).sort("total_code_suggestions", descending=True).head(5)
+    sums = (
+        ds.completions.filter(ORG)
+        .group_by("language")
+        .agg(
+            pl.col("total_code_suggestions").sum(),
+            pl.col("total_code_acceptances").sum(),
+            pl.col("total_code_lines_suggested").sum(),
+            pl.col("total_code_lines_accepted").sum(),
+        )
+        .sort("total_code_suggestions", descending=True)
+        .head(5)
+    )
     order = sums.get_column("language").to_list()
     assert volume["layer"][0]["encoding"]["y"]["sort"] == order
     datasets = list(d["datasets"].values())
@@ -203,26 +227,37 @@ def test_acceptance_by_language_volume_and_rate(ds: cm.Dataset) -> None:
     for s in sums.iter_rows(named=True):
         assert bars[(s["language"], "Suggestions")] == s["total_code_suggestions"]
         assert bars[(s["language"], "Acceptances")] == s["total_code_acceptances"]
-    assert dict(zip([r["language"] for r in counts_rows], [r["total_code_suggestions"] for r in counts_rows],
-                    strict=True)) == dict(sums.select("language", "total_code_suggestions").iter_rows())
+    assert dict(
+        zip([r["language"] for r in counts_rows], [r["total_code_suggestions"] for r in counts_rows], strict=True)
+    ) == dict(sums.select("language", "total_code_suggestions").iter_rows())
     rates = {(r["language"], r["rate"]): r["value"] for r in rate_rows}
     for s in sums.iter_rows(named=True):
         assert rates[(s["language"], "Acceptance rate")] == pytest.approx(
-            s["total_code_acceptances"] / s["total_code_suggestions"])
+            s["total_code_acceptances"] / s["total_code_suggestions"]
+        )
         assert rates[(s["language"], "Line acceptance rate")] == pytest.approx(
-            s["total_code_lines_accepted"] / s["total_code_lines_suggested"])
+            s["total_code_lines_accepted"] / s["total_code_lines_suggested"]
+        )
 
 
 def test_acceptance_null_rate_stays_null() -> None:
-    frame = pl.DataFrame({
-        "org": ["o", "o"], "language": ["python", "cobol"], "total_code_suggestions": [10, 0],
-        "total_code_acceptances": [3, 2], "acceptance_rate": [0.3, None], "line_acceptance_rate": [None, None],
-    })
+    frame = pl.DataFrame(
+        {
+            "org": ["o", "o"],
+            "language": ["python", "cobol"],
+            "total_code_suggestions": [10, 0],
+            "total_code_acceptances": [3, 2],
+            "acceptance_rate": [0.3, None],
+            "line_acceptance_rate": [None, None],
+        }
+    )
     chart = plot.acceptance(frame)
     rate_rows = [r for v in spec(chart)["datasets"].values() for r in v if "rate" in r]
     assert {(r["language"], r["rate"]): r["value"] for r in rate_rows} == {
-        ("python", "Acceptance rate"): 0.3, ("cobol", "Acceptance rate"): None,
-        ("python", "Line acceptance rate"): None, ("cobol", "Line acceptance rate"): None,
+        ("python", "Acceptance rate"): 0.3,
+        ("cobol", "Acceptance rate"): None,
+        ("python", "Line acceptance rate"): None,
+        ("cobol", "Line acceptance rate"): None,
     }
 
 
@@ -253,13 +288,16 @@ def test_chat_use_by_editor(ds: cm.Dataset) -> None:
     d = spec(chart)
     _volume, rate = d["hconcat"]
     assert rate["layer"][0]["encoding"]["x"]["axis"]["format"] == ".0%"
-    sums = ds.ide_chat.filter(ORG).group_by("editor").agg(
-        pl.col("total_chats").sum(), (pl.col("total_chat_insertion_events").sum()
-                                      + pl.col("total_chat_copy_events").sum()).alias("events"))
-    volume_rows = [r for r in next(v for v in d["datasets"].values() if "measure" in v[0])
-                   if r["measure"] == "Chats"]
-    got = {r["editor"]: (r["total_chats"], r["insertions_and_copies"], r["chat_acceptance_rate"])
-           for r in volume_rows}
+    sums = (
+        ds.ide_chat.filter(ORG)
+        .group_by("editor")
+        .agg(
+            pl.col("total_chats").sum(),
+            (pl.col("total_chat_insertion_events").sum() + pl.col("total_chat_copy_events").sum()).alias("events"),
+        )
+    )
+    volume_rows = [r for r in next(v for v in d["datasets"].values() if "measure" in v[0]) if r["measure"] == "Chats"]
+    got = {r["editor"]: (r["total_chats"], r["insertions_and_copies"], r["chat_acceptance_rate"]) for r in volume_rows}
     assert got.keys() == set(sums.get_column("editor").to_list())
     for s in sums.iter_rows(named=True):
         chats, events, rate_value = got[s["editor"]]
@@ -309,12 +347,20 @@ def test_coverage_calendar_marks_the_missing_day(ds: cm.Dataset) -> None:
 BREAK_WEEKS = [datetime.date(2026, 3, 9) + datetime.timedelta(weeks=w) for w in range(4)]
 
 
-def weekly_adoption(weeks: list[datetime.date], breaks: list[str | None] | None, orgs: tuple[str, ...] = ("o",)
-                    ) -> pl.DataFrame:
+def weekly_adoption(
+    weeks: list[datetime.date], breaks: list[str | None] | None, orgs: tuple[str, ...] = ("o",)
+) -> pl.DataFrame:
     """A hand-made ``cm.adoption(ds, every="1w")`` frame; ``breaks``: its break column (None: none)."""
-    frame = pl.DataFrame({"org": [o for o in orgs for _ in weeks], "period_start": weeks * len(orgs),
-                          "active_users_mean": 5.0, "active_users_peak": 6, "engaged_users_mean": 3.0,
-                          "engaged_users_peak": 4})
+    frame = pl.DataFrame(
+        {
+            "org": [o for o in orgs for _ in weeks],
+            "period_start": weeks * len(orgs),
+            "active_users_mean": 5.0,
+            "active_users_peak": 6,
+            "engaged_users_mean": 3.0,
+            "engaged_users_peak": 4,
+        }
+    )
     if breaks is not None:
         frame = frame.with_columns(pl.Series("break", breaks * len(orgs), dtype=pl.String))
     return frame
@@ -359,10 +405,13 @@ def test_breaks_named_in_the_frame_are_drawn_with_their_days() -> None:
     # a successor break named in a frame's break column: drawn at its first day, its range in the data
     frame = weekly_adoption([datetime.date(2026, 6, 1), datetime.date(2026, 6, 8)], [None, "server_side_users"])
     assert layers_and_breaks(plot.adoption_trend(frame))[1] == [("server_side_users", "2026-06-10", "2026-06-20")]
-    two = weekly_adoption([datetime.date(2026, 3, 30), datetime.date(2026, 7, 13)],
-                          ["legacy_closed", "copilot_app_counted"])
+    two = weekly_adoption(
+        [datetime.date(2026, 3, 30), datetime.date(2026, 7, 13)], ["legacy_closed", "copilot_app_counted"]
+    )
     assert layers_and_breaks(plot.feature_adoption(two.with_columns(completions_share=pl.lit(0.5))))[1] == [
-        ("legacy_closed", "2026-04-02", "2026-04-02"), ("copilot_app_counted", "2026-07-17", "2026-07-17")]
+        ("legacy_closed", "2026-04-02", "2026-04-02"),
+        ("copilot_app_counted", "2026-07-17", "2026-07-17"),
+    ]
 
 
 def test_a_frame_without_break_column_gets_the_legacy_breaks_of_its_range() -> None:
@@ -390,16 +439,24 @@ def test_a_range_without_breaks_adds_no_layer(ds: cm.Dataset) -> None:
 
 
 def test_acceptance_trend_draws_the_break_on_both_panels() -> None:
-    frame = pl.DataFrame({
-        "org": "o", "period_start": BREAK_WEEKS, "total_code_suggestions": [10, 10, 10, 4],
-        "total_code_acceptances": [3, 3, 3, 1], "total_code_lines_suggested": [20, 20, 20, 8],
-        "total_code_lines_accepted": [6, 6, 6, 2], "acceptance_rate": [0.3, 0.3, 0.3, 0.25],
-        "line_acceptance_rate": [0.3, 0.3, 0.3, 0.25], "break": [None, None, None, "legacy_closed"],
-    })
+    frame = pl.DataFrame(
+        {
+            "org": "o",
+            "period_start": BREAK_WEEKS,
+            "total_code_suggestions": [10, 10, 10, 4],
+            "total_code_acceptances": [3, 3, 3, 1],
+            "total_code_lines_suggested": [20, 20, 20, 8],
+            "total_code_lines_accepted": [6, 6, 6, 2],
+            "acceptance_rate": [0.3, 0.3, 0.3, 0.25],
+            "line_acceptance_rate": [0.3, 0.3, 0.3, 0.25],
+            "break": [None, None, None, "legacy_closed"],
+        }
+    )
     d = spec(plot.acceptance_trend(frame))
     for panel in d["vconcat"]:
         marks = [layer["mark"]["type"] for layer in panel["layer"]]
         assert marks == ["line", "point", "rule", "text"]
         rule = panel["layer"][2]
         assert [(r["break"], r["date"][:10]) for r in d["datasets"][rule["data"]["name"]]] == [
-            ("legacy_closed", "2026-04-02")]
+            ("legacy_closed", "2026-04-02")
+        ]

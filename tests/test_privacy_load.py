@@ -30,8 +30,10 @@ from copilot_metrics.errors import PrivacyError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "usage_reports"
 PRIVACY = Path(__file__).parent / "fixtures" / "privacy"
-FILES = [PRIVACY / "privacy_seven_digit_ids_users_28_day_to_05_30.ndjson",
-         PRIVACY / "privacy_seven_digit_ids_users_28_day_to_05_31.ndjson"]
+FILES = [
+    PRIVACY / "privacy_seven_digit_ids_users_28_day_to_05_30.ndjson",
+    PRIVACY / "privacy_seven_digit_ids_users_28_day_to_05_31.ndjson",
+]
 KEY = b"privacy-load-test-key-0123456789abcdef"
 OTHER = b"another-privacy-test-key-0123456789ab"
 LOGINS = ("quill-marten", "quill-marten-renamed", "oak-heron", "fern-osprey")
@@ -49,10 +51,19 @@ def fingerprint(key: bytes) -> str:
 
 def frames_of(ds: cm.Dataset) -> dict[str, pl.DataFrame]:
     """Every table and side table of a dataset, by name."""
-    return {**ds.tables, "sources": ds.sources, "quarantine": ds.quarantine, "findings": ds.findings,
-            "conflicts": ds.conflicts, "versions": ds.versions, "reports": ds.reports,
-            "schema_drift": ds.schema_drift, "user_logins": ds.user_logins,
-            "validation.errors": ds.validation.errors, "validation.unknown_fields": ds.validation.unknown_fields}
+    return {
+        **ds.tables,
+        "sources": ds.sources,
+        "quarantine": ds.quarantine,
+        "findings": ds.findings,
+        "conflicts": ds.conflicts,
+        "versions": ds.versions,
+        "reports": ds.reports,
+        "schema_drift": ds.schema_drift,
+        "user_logins": ds.user_logins,
+        "validation.errors": ds.validation.errors,
+        "validation.unknown_fields": ds.validation.unknown_fields,
+    }
 
 
 def leaks(ds: cm.Dataset) -> dict[str, list[str]]:
@@ -74,8 +85,12 @@ def written_leaks(ds: cm.Dataset, root: Path) -> list[str]:
     cm.write_csv(ds, root / "csv")
     files = [p for p in root.rglob("*") if p.is_file()]
     assert len(files) > 10  # both writers wrote every table
-    return sorted(f"{p.relative_to(root)}: {s}" for p in files for s in SECRETS
-                  if s.encode() in p.read_bytes() or s in str(p.relative_to(root)))
+    return sorted(
+        f"{p.relative_to(root)}: {s}"
+        for p in files
+        for s in SECRETS
+        if s.encode() in p.read_bytes() or s in str(p.relative_to(root))
+    )
 
 
 @pytest.fixture(scope="module")
@@ -107,9 +122,14 @@ def test_load_with_a_key_holds_pseudonyms_only(private: cm.Dataset) -> None:
     days = private.tables["user_days"].sort("date", "user_pid")
     assert "user_id" not in days.columns
     assert "user_login" not in days.columns
-    assert sorted(zip(days["date"].cast(pl.String), days["user_pid"], strict=True)) == sorted([
-        ("2026-05-20", pid(4810273)), ("2026-05-20", pid(5927361)), ("2026-05-21", pid(4810273)),
-        ("2026-05-31", pid(5927361))])
+    assert sorted(zip(days["date"].cast(pl.String), days["user_pid"], strict=True)) == sorted(
+        [
+            ("2026-05-20", pid(4810273)),
+            ("2026-05-20", pid(5927361)),
+            ("2026-05-21", pid(4810273)),
+            ("2026-05-31", pid(5927361)),
+        ]
+    )
     # the later report's restatement of 4810273's 05-20 is kept (gen 8, not 4)
     kept = days.filter(pl.col("user_pid") == pid(4810273), pl.col("date") == pl.date(2026, 5, 20))
     assert kept["code_generation_activity_count"].to_list() == [8]
@@ -124,21 +144,29 @@ def test_side_tables_redacted_not_dropped(private: cm.Dataset) -> None:
     # 4810273's 05-20 restated (gen, acc and their lines, the window); 5927361's 05-20 only in its window
     key = '{{"enterprise_id":"4242","organization_id":"77001","user_pid":"{}"}}'
     window = ["report_end_day", "report_start_day"]
-    restated = ["code_acceptance_activity_count", "code_generation_activity_count", "loc_added_sum",
-                "loc_suggested_to_add_sum", *window]
+    restated = [
+        "code_acceptance_activity_count",
+        "code_generation_activity_count",
+        "loc_added_sum",
+        "loc_suggested_to_add_sum",
+        *window,
+    ]
     conflicts = private.conflicts.filter(pl.col("table") == "user_days").sort("key", "column")
     assert sorted(conflicts.select("key", "column").rows()) == sorted(
-        [(key.format(pid(4810273)), c) for c in restated] + [(key.format(pid(5927361)), c) for c in window])
+        [(key.format(pid(4810273)), c) for c in restated] + [(key.format(pid(5927361)), c) for c in window]
+    )
     changed = private.findings.filter(pl.col("rule") == "login_changed")
     [message] = changed["message"].to_list()
-    assert message.endswith(f"{FILES[0].name}: user_id <redacted> appears as <redacted>, <redacted>: rows are keyed "
-                            "by user_id")
+    assert message.endswith(
+        f"{FILES[0].name}: user_id <redacted> appears as <redacted>, <redacted>: rows are keyed by user_id"
+    )
     assert changed["value"].to_list() == ["<redacted>"]
     assert private.quarantine["reasons"].to_list() == [['$[3].user_id: "<redacted>" is not an integer']]
     assert private.quarantine["record_json"].to_list() == [None]
     errors = private.validation.errors
     assert errors.select("json_path", "rule", "value", "message").rows() == [
-        ("$[3].user_id", "type", "<redacted>", "<redacted> is not an integer")]
+        ("$[3].user_id", "type", "<redacted>", "<redacted> is not an integer")
+    ]
 
 
 def test_pseudonymize_after_load_is_the_same(identified: cm.Dataset, private: cm.Dataset) -> None:
@@ -231,13 +259,15 @@ def test_csv_of_a_pseudonymized_dataset_holds_no_login_or_raw_id(private: cm.Dat
     assert "user_pid" in header.split(",")
     assert not {"user_id", "user_login"} & set(header.split(","))
     assert len(rows) == 4
-    assert {pid(4810273), pid(5927361)} <= set((tmp_path / "csv" / "user_days.csv").read_text().replace("\n", ",")
-                                                 .split(","))
+    assert {pid(4810273), pid(5927361)} <= set(
+        (tmp_path / "csv" / "user_days.csv").read_text().replace("\n", ",").split(",")
+    )
     assert [f"{p.name}: {s}" for p in written for s in SECRETS if s in p.read_text()] == []
 
 
-def test_write_parquet_merge_refuses_another_key_or_identified(private: cm.Dataset, identified: cm.Dataset,
-                                                               tmp_path: Path) -> None:
+def test_write_parquet_merge_refuses_another_key_or_identified(
+    private: cm.Dataset, identified: cm.Dataset, tmp_path: Path
+) -> None:
     root = cm.write_parquet(private, tmp_path / "history")
     with pytest.raises(PrivacyError, match="different keys") as other:
         cm.write_parquet(cm.pseudonymize(identified, OTHER), root, mode="merge")

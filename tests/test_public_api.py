@@ -12,9 +12,7 @@ import pytest
 
 import copilot_metrics as cm
 
-MODULES = sorted(
-    {"copilot_metrics"} | {m.name for m in pkgutil.walk_packages(cm.__path__, "copilot_metrics.")}
-)
+MODULES = sorted({"copilot_metrics"} | {m.name for m in pkgutil.walk_packages(cm.__path__, "copilot_metrics.")})
 
 #: Modules whose docstring examples are known to be wrong; strict xfail, so fixing them fails
 #: this list until the entry is removed.
@@ -28,8 +26,17 @@ def test_every_name_in_all_resolves() -> None:
 
 
 def test_issue_3_public_names_are_exported() -> None:
-    for name in ("load", "Dataset", "to_api", "explode_bytes", "contracts", "ContractError", "FINDING_RULES",
-                 "TABLES", "table_schema"):
+    for name in (
+        "load",
+        "Dataset",
+        "to_api",
+        "explode_bytes",
+        "contracts",
+        "ContractError",
+        "FINDING_RULES",
+        "TABLES",
+        "table_schema",
+    ):
         assert name in cm.__all__, name
     assert set(cm.contracts.MODELS) == set(cm.TABLES)
 

@@ -58,8 +58,15 @@ def _days(path: Path) -> list[dict[str, Any]]:
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An org and its team, weekly 28-day exports with a late correction each, then every oddity."""
     root = tmp_path_factory.mktemp("equivalence")
-    files = generate_archive(root, scopes=[("octo", None), ("octo", "plat")], start=dt.date(2024, 6, 1),
-                             end=dt.date(2024, 7, 10), window_days=28, export_every_days=7, n_languages=3)
+    files = generate_archive(
+        root,
+        scopes=[("octo", None), ("octo", "plat")],
+        start=dt.date(2024, 6, 1),
+        end=dt.date(2024, 7, 10),
+        window_days=28,
+        export_every_days=7,
+        n_languages=3,
+    )
     org = sorted(f for f in files if "teams" not in f.parts)
     team = sorted(f for f in files if "teams" in f.parts)
     o = root / "octo"
@@ -69,7 +76,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # responses appended by a daily job (>>): pretty documents one after the other, one-line documents
     # (more than 8 lines: ndjson-arrays), documents glued on one line (concatenated-json)
     (o / "x-appended.json").write_bytes(b"\n".join(f.read_bytes() for f in org))
-    lines = [orjson.dumps(_days(f)[k:k + 5]) for f in org for k in range(0, 28, 9)]
+    lines = [orjson.dumps(_days(f)[k : k + 5]) for f in org for k in range(0, 28, 9)]
     assert len(lines) > 8
     (o / "x-lines.json").write_bytes(b"\n".join(lines) + b"\n")
     (o / "x-glued.json").write_bytes(b"".join(orjson.dumps(_days(f)[:4]) for f in team[:3]))
@@ -89,8 +96,9 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     big = _days(org[0])[:2]
     big[1] = dict(big[1], total_active_users=9007199254740993)
     (o / "x-big.json").write_bytes(orjson.dumps(big).replace(b"9007199254740993", b"9007199254740993.0"))
-    huge = re.sub(rb'"total_active_users": *[0-9]+', b'"total_active_users":99999999999999999999', org[0].read_bytes(),
-                  count=1)
+    huge = re.sub(
+        rb'"total_active_users": *[0-9]+', b'"total_active_users":99999999999999999999', org[0].read_bytes(), count=1
+    )
     (o / "x-huge.json").write_bytes(huge)
     # one day object alone; a day whose keys are written with \u escapes (the same day once parsed)
     (o / "x-object.json").write_bytes(orjson.dumps(days[1]))
@@ -103,8 +111,9 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (o / "y-html.json").write_bytes(b"<html>login</html>")
     (o / "y-error.json").write_bytes(b'{"message": "Bad credentials", "documentation_url": "x"}')
     (o / "y-wrapped.json").write_bytes(orjson.dumps({"data": _days(org[0])[:3], "total": 3}))
-    (o / "y-usage.json").write_bytes(orjson.dumps([{"date": "2024-06-01", "total_suggestions_count": 3,
-                                                    "breakdown": []}]))
+    (o / "y-usage.json").write_bytes(
+        orjson.dumps([{"date": "2024-06-01", "total_suggestions_count": 3, "breakdown": []}])
+    )
     (o / "y-flat.json").write_bytes(orjson.dumps([{"date": "2024-06-01", "acceptances": 3}]))
     (o / "y-cut.json").write_bytes(b"\n".join(orjson.dumps(d) for d in days[:3]) + b'\n{"date": "2024-')
     (o / "y-stray.json").write_bytes(orjson.dumps([days[0], [], days[1]]))
@@ -188,39 +197,58 @@ def test_split_versions_flattens_each_distinct_version_once() -> None:
     tables, registry, findings = cm.merge.split_versions(days, [0, 1, 2, 3], source="f.json", scope={"org": "o"})
     # the kept copies (file order: $[1], $[3]) then the earlier ones ($[0], $[2]); $[0] is $[3]'s text
     assert registry.select("source", "occurrence", "stored").rows() == [
-        ("f.json", 0, True), ("f.json", 0, True), ("f.json$[0]", 2, False), ("f.json$[2]", 1, True)]
-    assert registry["date"].to_list() == [dt.date(2024, 6, 2), dt.date(2024, 6, 1), dt.date(2024, 6, 1),
-                                          dt.date(2024, 6, 1)]
+        ("f.json", 0, True),
+        ("f.json", 0, True),
+        ("f.json$[0]", 2, False),
+        ("f.json$[2]", 1, True),
+    ]
+    assert registry["date"].to_list() == [
+        dt.date(2024, 6, 2),
+        dt.date(2024, 6, 1),
+        dt.date(2024, 6, 1),
+        dt.date(2024, 6, 1),
+    ]
     assert registry["file"].unique().to_list() == ["f.json"]
     assert registry["org"].unique().to_list() == ["o"]
     digests = registry["digest"].to_list()
     assert digests[2] == digests[1]  # the same version
     assert digests[3] == digests[1]  # key order is not content: the same rows, the same version
     assert tables["days"].select("source", "date", "total_active_users").rows() == [
-        ("f.json", dt.date(2024, 6, 2), 4), ("f.json", dt.date(2024, 6, 1), 3),
-        ("f.json$[2]", dt.date(2024, 6, 1), 3)]
+        ("f.json", dt.date(2024, 6, 2), 4),
+        ("f.json", dt.date(2024, 6, 1), 3),
+        ("f.json$[2]", dt.date(2024, 6, 1), 3),
+    ]
     assert findings.select("json_path", "value").rows() == [
-        ("$[0]", "identical to $[3], the copy kept"), ("$[2]", "identical to $[3], the copy kept")]
+        ("$[0]", "identical to $[3], the copy kept"),
+        ("$[2]", "identical to $[3], the copy kept"),
+    ]
 
 
 def test_split_versions_gives_split_repeats_copies() -> None:
     a = {"date": "2024-06-01", "total_active_users": 3, "copilot_ide_chat": {"total_engaged_users": 1}}
     changed = {"date": "2024-06-01", "total_active_users": 5}
     days = [a, changed, {"date": "2024-06-02"}, a]
-    tables, registry, findings = cm.merge.split_versions(days, [0, 2, 3, 4], source="f.json", scope={},
-                                                         json_base="$.data")
-    kept, copies, old_findings = cm.merge.split_repeats([*days[:1], None, *days[1:]], [0, 2, 3, 4],
-                                                        source="f.json", scope={}, json_base="$.data")
-    assert [(label, occurrence) for label, occurrence, _ in copies] == [("f.json$.data[0]", 2),
-                                                                         ("f.json$.data[2]", 1)]
+    tables, registry, findings = cm.merge.split_versions(
+        days, [0, 2, 3, 4], source="f.json", scope={}, json_base="$.data"
+    )
+    kept, copies, old_findings = cm.merge.split_repeats(
+        [*days[:1], None, *days[1:]], [0, 2, 3, 4], source="f.json", scope={}, json_base="$.data"
+    )
+    assert [(label, occurrence) for label, occurrence, _ in copies] == [("f.json$.data[0]", 2), ("f.json$.data[2]", 1)]
     assert registry.select("source", "occurrence", "stored").rows() == [
-        ("f.json", 0, True), ("f.json", 0, True), ("f.json$.data[0]", 2, False), ("f.json$.data[2]", 1, True)]
+        ("f.json", 0, True),
+        ("f.json", 0, True),
+        ("f.json$.data[0]", 2, False),
+        ("f.json$.data[2]", 1, True),
+    ]
     for name, frame in tables.items():
         assert_frame_equal_(frame.filter(frame["source"] == "f.json"), kept[name])
         assert_frame_equal_(frame.filter(frame["source"] == "f.json$.data[2]"), copies[1][2][name])
     assert findings.equals(old_findings)
-    assert findings["value"].to_list() == ["identical to $.data[4], the copy kept",
-                                           "differs from $.data[4], the copy kept"]
+    assert findings["value"].to_list() == [
+        "identical to $.data[4], the copy kept",
+        "differs from $.data[4], the copy kept",
+    ]
 
 
 def assert_frame_equal_(left: Any, right: Any) -> None:

@@ -181,8 +181,10 @@ def test_bytearray_and_memoryview_are_bytes() -> None:
 def test_folder_is_read_recursively_and_other_files_are_listed_as_skipped(tmp_path: Path) -> None:
     a = write(tmp_path / "2024" / "06" / "a.json", dump(DAYS[:1], pretty=True))
     b = write(tmp_path / "2024" / "b.json.gz", gzip.compress(dump(DAYS[1:2], pretty=False)))
-    c = write(tmp_path / "c.ndjson", b"\n".join(json.dumps(d).encode() for d in DAYS[2:] * 1) + b"\n"
-              + json.dumps(make_day("2024-06-27")).encode())
+    c = write(
+        tmp_path / "c.ndjson",
+        b"\n".join(json.dumps(d).encode() for d in DAYS[2:] * 1) + b"\n" + json.dumps(make_day("2024-06-27")).encode(),
+    )
     readme = write(tmp_path / "README.txt", b"exports of octo-org")
     ds = cm.load(tmp_path, org="octo-org")
     rows = {r["source"]: r for r in ds.sources.to_dicts()}
@@ -216,9 +218,7 @@ def test_path_template_gives_scope_columns(tmp_path: Path) -> None:
     write(tmp_path / "octo" / "web" / "w1.json", dump(DAYS[:1], pretty=False))
     write(tmp_path / "acme" / "platform" / "w1.json", dump(DAYS[2:], pretty=False))
     ds = cm.load(str(tmp_path / "{org}" / "{team}" / "*.json"))
-    got = sorted(
-        (r["org"], r["team"], r["date"].isoformat()) for r in ds.days.select("org", "team", "date").to_dicts()
-    )
+    got = sorted((r["org"], r["team"], r["date"].isoformat()) for r in ds.days.select("org", "team", "date").to_dicts())
     assert got == [
         ("acme", "platform", "2024-06-26"),
         ("octo", "platform", "2024-06-24"),
@@ -231,7 +231,9 @@ def test_path_template_gives_scope_columns(tmp_path: Path) -> None:
     langs = ds.completions.filter(pl.col("team") == "web")
     assert set(langs["org"].to_list()) == {"octo"}
     assert ds.sources.select("org", "team").sort("org", "team").rows() == [
-        ("acme", "platform"), ("octo", "platform"), ("octo", "web")
+        ("acme", "platform"),
+        ("octo", "platform"),
+        ("octo", "web"),
     ]
     report = cm.validate(str(tmp_path / "{org}" / "{team}" / "*.json"))
     assert (report.ok, report.days_checked) == (True, 4)
@@ -388,13 +390,30 @@ def test_quarantine_mode_loads_good_files_beside_bad_ones(tmp_path: Path) -> Non
 # ------------------------------------------------------------------ never a raw exception
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats(allow_nan=False)
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False)
     | st.text(max_size=12),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=20,
 )
-KEYS = ["date", "data", "day", "breakdown", "message", "documentation_url", "day_totals", "copilot_ide_chat",
-        "copilot_ide_code_completions", "editors", "models", "languages", "name", "total_active_users"]
+KEYS = [
+    "date",
+    "data",
+    "day",
+    "breakdown",
+    "message",
+    "documentation_url",
+    "day_totals",
+    "copilot_ide_chat",
+    "copilot_ide_code_completions",
+    "editors",
+    "models",
+    "languages",
+    "name",
+    "total_active_users",
+]
 day_like = st.dictionaries(
     st.sampled_from(KEYS),
     json_values | st.sampled_from(["2024-06-24", "2024-13-40", "2024-06-24T00:00:00Z"]),
@@ -451,10 +470,22 @@ def test_last_possible_date_loads_without_raw_overflow() -> None:
 # ------------------------------------------------------------------ shapes that are not export days (issue 10)
 
 FLAT_ROWS = [
-    {"date": "2024-06-24", "total_active_users": 24, "editor": "vscode", "language": "python",
-     "code_suggestions": 10, "code_acceptances": 4},
-    {"date": "2024-06-24", "total_active_users": 24, "editor": "vscode", "language": "go",
-     "code_suggestions": 7, "code_acceptances": 1},
+    {
+        "date": "2024-06-24",
+        "total_active_users": 24,
+        "editor": "vscode",
+        "language": "python",
+        "code_suggestions": 10,
+        "code_acceptances": 4,
+    },
+    {
+        "date": "2024-06-24",
+        "total_active_users": 24,
+        "editor": "vscode",
+        "language": "go",
+        "code_suggestions": 7,
+        "code_acceptances": 1,
+    },
 ]
 
 
@@ -479,8 +510,11 @@ def assert_refused(data: bytes, detected: str, json_path: str | None) -> cm.Form
 @pytest.mark.parametrize("layout", ["array", "ndjson", "object", "wrapped:data"])
 def test_flattened_rows_are_named_not_loaded_as_days(layout: str) -> None:
     rows = FLAT_ROWS[:1] if layout == "object" else FLAT_ROWS
-    err = assert_refused(layout_bytes(layout, rows, pretty=True), "flattened-rows",
-                         {"array": "$[0]", "ndjson": "$[0]", "object": "$", "wrapped:data": "$.data[0]"}[layout])
+    err = assert_refused(
+        layout_bytes(layout, rows, pretty=True),
+        "flattened-rows",
+        {"array": "$[0]", "ndjson": "$[0]", "object": "$", "wrapped:data": "$.data[0]"}[layout],
+    )
     assert "rows flattened from an export" in str(err)
     assert "'code_acceptances', 'code_suggestions', 'editor', 'language'" in str(err)
 
@@ -528,8 +562,9 @@ def test_copilot_usage_objects_dated_by_date_are_named_copilot_usage(layout: str
     legacy = json.loads((FIXTURES / "legacy_copilot_usage_day_breakdown.json").read_text())
     for obj in legacy:
         obj["date"] = obj.pop("day")
-    err = assert_refused(layout_bytes(layout, legacy, pretty=True), "copilot-usage",
-                         "$" if layout == "object" else "$[0]")
+    err = assert_refused(
+        layout_bytes(layout, legacy, pretty=True), "copilot-usage", "$" if layout == "object" else "$[0]"
+    )
     assert "/copilot/usage" in str(err)
 
 

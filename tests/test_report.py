@@ -92,8 +92,15 @@ def test_summary_numbers_computed_independently(ds: cm.Dataset, text: str) -> No
 
 
 def test_sections_findings_conflicts_coverage(ds: cm.Dataset, text: str) -> None:
-    for anchor in ("coverage", "findings", "conflicts", "quarantine", "files", "scope-octo-org",
-                   "scope-octo-org-platform"):
+    for anchor in (
+        "coverage",
+        "findings",
+        "conflicts",
+        "quarantine",
+        "files",
+        "scope-octo-org",
+        "scope-octo-org-platform",
+    ):
         assert f'id="{anchor}"' in text
         assert f'href="#{anchor}"' in text
     assert f"{ds.findings.height:,} data-quality finding(s)" in text
@@ -106,15 +113,15 @@ def test_sections_findings_conflicts_coverage(ds: cm.Dataset, text: str) -> None
 
 
 def test_overview_puts_every_scope_side_by_side(ds: cm.Dataset, text: str) -> None:
-    overview = text[text.index('<section id="overview">'):text.index("</section>", text.index('id="overview"'))]
+    overview = text[text.index('<section id="overview">') : text.index("</section>", text.index('id="overview"'))]
     assert "<th>Scope</th>" in overview
     assert "<th>Active users (daily mean)</th>" in overview
     assert "<th>PR summaries</th>" in overview
     for org, team in SCOPES:
         days = scoped(ds.days, team)
         prs = scoped(ds.pull_requests, team).get_column("total_pr_summaries_created").sum()
-        row = overview[overview.index(f"<td>{org}/{team}</td>" if team else f"<td>{org}</td>"):]
-        row = row[:row.index("</tr>")]
+        row = overview[overview.index(f"<td>{org}/{team}</td>" if team else f"<td>{org}</td>") :]
+        row = row[: row.index("</tr>")]
         assert f'<td class="num">{days.get_column("total_active_users").mean():,.1f}</td>' in row
         assert f'<td class="num">{prs:,}</td>' in row
 
@@ -133,8 +140,7 @@ def test_seats_add_the_activation_rate(ds: cm.Dataset) -> None:
 def test_start_and_end_select_the_days_the_numbers_stand_on(ds: cm.Dataset) -> None:
     out = report.render(ds, start="2025-03-03", end="2025-03-09")
     assert "Numbers and charts: days from 2025-03-03 to 2025-03-09." in out
-    week = scoped(ds.days, None).filter(pl.col("date").is_between(datetime.date(2025, 3, 3),
-                                                                  datetime.date(2025, 3, 9)))
+    week = scoped(ds.days, None).filter(pl.col("date").is_between(datetime.date(2025, 3, 3), datetime.date(2025, 3, 9)))
     assert week.height == 7
     active = week.get_column("total_active_users")
     assert f"{active.mean():,.1f}" in out
@@ -157,8 +163,9 @@ def test_names_no_absolute_path_of_the_machine(ds: cm.Dataset, text: str, tmp_pa
     # one file: named by its name alone, also in the messages that quote it
     one = tmp_path / "deep" / "export.json"
     one.parent.mkdir()
-    one.write_text(json.dumps([{"date": "2025-01-01", "total_active_users": 5}, {"date": "2025-01-02",
-                                                                              "total_active_users": "x"}]))
+    one.write_text(
+        json.dumps([{"date": "2025-01-01", "total_active_users": 5}, {"date": "2025-01-02", "total_active_users": "x"}])
+    )
     out = report.render(cm.load(str(one), on_invalid="quarantine"))
     assert str(tmp_path) not in out
     assert "export.json" in out
@@ -219,10 +226,25 @@ document.body.setAttribute('data-probe', JSON.stringify({charts, rows,
 def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess[str]:
     assert CHROMIUM is not None
     return subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-         "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={profile}", *args],
-        capture_output=True, text=True, timeout=180, check=False,
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            f"--user-data-dir={profile}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
 
 
@@ -238,9 +260,12 @@ def probe(text: str, tmp_path: Path, width: int) -> dict[str, Any]:
         f'<!DOCTYPE html><html><body style="margin:0"><iframe id="report" style="width:{width}px;height:2400px;'
         f'border:0" srcdoc="{inner}"></iframe><script>window.addEventListener("load", () => '
         'document.body.setAttribute("data-probe", document.getElementById("report").contentDocument.body'
-        '.getAttribute("data-probe")));</script></body></html>', encoding="utf-8")
-    done = chromium(f"--window-size={width + 100},2400", "--dump-dom", probed.as_uri(),
-                    profile=tmp_path / f"dom-{width}")
+        '.getAttribute("data-probe")));</script></body></html>',
+        encoding="utf-8",
+    )
+    done = chromium(
+        f"--window-size={width + 100},2400", "--dump-dom", probed.as_uri(), profile=tmp_path / f"dom-{width}"
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     found = re.search(r'data-probe="([^"]*)"', done.stdout)
     assert found is not None, done.stdout[:2000]
@@ -249,8 +274,9 @@ def probe(text: str, tmp_path: Path, width: int) -> dict[str, Any]:
 
 def NEEDS_CHROMIUM(test: Any) -> Any:  # noqa: N802 - a decorator, named as the markers it applies
     """Mark a test ``browser`` and skip it, saying why, where no chromium is installed."""
-    skip = pytest.mark.skipif(CHROMIUM is None,
-                              reason="chromium is not installed (apt-get install chromium; .ci/run does)")
+    skip = pytest.mark.skipif(
+        CHROMIUM is None, reason="chromium is not installed (apt-get install chromium; .ci/run does)"
+    )
     return pytest.mark.browser(skip(test))
 
 
@@ -273,7 +299,7 @@ def test_browser_draws_every_chart(ds: cm.Dataset, text: str, tmp_path: Path, wi
     for i, (_org, team) in enumerate(SCOPES):
         weeks = scoped(ds.days, team).get_column("date").dt.truncate("1w").n_unique()
         repositories = scoped(ds.pull_requests, team).get_column("repository").n_unique()
-        scope_charts = charts[i * CHARTS_PER_SCOPE: (i + 1) * CHARTS_PER_SCOPE]
+        scope_charts = charts[i * CHARTS_PER_SCOPE : (i + 1) * CHARTS_PER_SCOPE]
         adoption, features, completions, activity = scope_charts[:4]
         assert adoption["points"] == 4 * weeks  # active/engaged x mean/peak
         assert features["points"] == 4 * weeks  # four features
@@ -300,7 +326,8 @@ def test_browser_screenshot(page: Path, tmp_path: Path) -> None:
 
 @NEEDS_CHROMIUM
 def test_printed_to_pdf_every_column_of_the_conflicts_table_is_on_the_page(
-        ds: cm.Dataset, page: Path, tmp_path: Path) -> None:
+    ds: cm.Dataset, page: Path, tmp_path: Path
+) -> None:
     pypdf = pytest.importorskip("pypdf", reason="pypdf (a test dependency) reads the printed PDF")
     pdf = tmp_path / "report.pdf"
     done = chromium("--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri(), profile=tmp_path / "pdf")

@@ -76,10 +76,14 @@ def test_official_example_round_trips() -> None:
 
 FULLWIDTH_DATE = "\uff12\uff10\uff12\uff14-\uff10\uff11-\uff10\uff11"  # Unicode digits
 _text = st.text(st.characters(exclude_categories=("Cs",)), max_size=8)
-_json_leaf = st.one_of(st.none(), st.booleans(), st.integers(-(2**63), 2**63 - 1), _text,
-                       st.floats(allow_nan=False, allow_infinity=False))
-_json = st.recursive(_json_leaf, lambda inner: st.one_of(
-    st.lists(inner, max_size=3), st.dictionaries(_text, inner, max_size=3)), max_leaves=6)
+_json_leaf = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**63), 2**63 - 1), _text, st.floats(allow_nan=False, allow_infinity=False)
+)
+_json = st.recursive(
+    _json_leaf,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_text, inner, max_size=3)),
+    max_leaves=6,
+)
 _count = st.one_of(st.integers(0, 50), st.integers(0, 2**63 - 1))
 _date = st.dates(datetime.date(1, 1, 1), datetime.date(9999, 12, 31)).map(datetime.date.isoformat)
 
@@ -91,8 +95,9 @@ def _unknown(known: set[str]) -> st.SearchStrategy[dict[str, Any]]:
 
 
 @st.composite
-def _obj(draw: st.DrawFn, fields: dict[str, st.SearchStrategy[Any]], known_extra: tuple[str, ...] = (),
-         unknown: bool = True) -> dict[str, Any]:
+def _obj(
+    draw: st.DrawFn, fields: dict[str, st.SearchStrategy[Any]], known_extra: tuple[str, ...] = (), unknown: bool = True
+) -> dict[str, Any]:
     """An object whose every known key may be absent, plus (maybe) unknown keys, in random order."""
     out: dict[str, Any] = {}
     for key, strategy in fields.items():
@@ -113,23 +118,37 @@ def _array(item: st.SearchStrategy[dict[str, Any]], max_size: int = 3) -> st.Sea
 
 _name = st.one_of(st.sampled_from(["default", "vscode", "python", "c#", "unknown", "a/b"]), _text)
 _training = st.one_of(
-    st.none(), _date,
-    st.sampled_from(["2024-02-30", "0000-01-01", "2024-1-01", "yesterday", "", FULLWIDTH_DATE,
-                     "2024-02-01T00:00:00Z"]),
+    st.none(),
+    _date,
+    st.sampled_from(["2024-02-30", "0000-01-01", "2024-1-01", "yesterday", "", FULLWIDTH_DATE, "2024-02-01T00:00:00Z"]),
     _text,
 )
 _model_attrs = {"name": _name, "is_custom_model": st.booleans(), "custom_model_training_date": _training}
 
-_leaf_lang = _obj({"name": _name, "total_engaged_users": _count, "total_code_suggestions": _count,
-                   "total_code_acceptances": _count, "total_code_lines_suggested": _count,
-                   "total_code_lines_accepted": _count})
+_leaf_lang = _obj(
+    {
+        "name": _name,
+        "total_engaged_users": _count,
+        "total_code_suggestions": _count,
+        "total_code_acceptances": _count,
+        "total_code_lines_suggested": _count,
+        "total_code_lines_accepted": _count,
+    }
+)
 _cc_model = _obj({**_model_attrs, "total_engaged_users": _count, "languages": _array(_leaf_lang)})
 _cc_editor = _obj({"name": _name, "total_engaged_users": _count, "models": _array(_cc_model, 2)})
 _cc_lang = _obj({"name": _name, "total_engaged_users": _count})
 _completions = _obj({"total_engaged_users": _count, "languages": _array(_cc_lang), "editors": _array(_cc_editor, 2)})
 
-_chat_model = _obj({**_model_attrs, "total_engaged_users": _count, "total_chats": _count,
-                    "total_chat_insertion_events": _count, "total_chat_copy_events": _count})
+_chat_model = _obj(
+    {
+        **_model_attrs,
+        "total_engaged_users": _count,
+        "total_chats": _count,
+        "total_chat_insertion_events": _count,
+        "total_chat_copy_events": _count,
+    }
+)
 _chat_editor = _obj({"name": _name, "total_engaged_users": _count, "models": _array(_chat_model)})
 _ide_chat = _obj({"total_engaged_users": _count, "editors": _array(_chat_editor)})
 
@@ -245,22 +264,31 @@ def _one(day: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, pl.DataFr
 
 
 def test_null_absent_and_empty_blocks_are_told_apart() -> None:
-    day = {"date": "2024-06-24", "copilot_ide_code_completions": None, "copilot_ide_chat": {},
-           "copilot_dotcom_chat": {"models": []}}
+    day = {
+        "date": "2024-06-24",
+        "copilot_ide_code_completions": None,
+        "copilot_ide_chat": {},
+        "copilot_dotcom_chat": {"models": []},
+    }
     rebuilt, tables = _one(day)
     assert rebuilt == [day]
     row = tables["days"].row(0, named=True)
     assert row["completions_engaged_users"] is None
     assert row["ide_chat_engaged_users"] is None
-    assert sorted(row["shape"]) == sorted([
-        "copilot_ide_code_completions:null", "copilot_ide_chat.editors:absent",
-        "copilot_dotcom_pull_requests:absent"])
+    assert sorted(row["shape"]) == sorted(
+        ["copilot_ide_code_completions:null", "copilot_ide_chat.editors:absent", "copilot_dotcom_pull_requests:absent"]
+    )
     assert all(tables[n].height == 0 for n in TABLES if n != "days")
 
 
 def test_empty_versus_absent_arrays_are_told_apart() -> None:
-    day = {"date": "2024-06-24", "copilot_ide_code_completions": {
-        "languages": [], "editors": [{"name": "vscode", "models": []}, {"name": "jetbrains"}]}}
+    day = {
+        "date": "2024-06-24",
+        "copilot_ide_code_completions": {
+            "languages": [],
+            "editors": [{"name": "vscode", "models": []}, {"name": "jetbrains"}],
+        },
+    }
     rebuilt, tables = _one(day)
     assert rebuilt == [day]
     assert tables["completions_editors"]["shape"].to_list() == [None, ["models:absent"]]
@@ -269,9 +297,16 @@ def test_empty_versus_absent_arrays_are_told_apart() -> None:
 
 
 def test_absent_versus_null_training_date_are_told_apart() -> None:
-    day = {"date": "2024-06-24", "copilot_dotcom_chat": {"models": [
-        {"name": "a", "custom_model_training_date": None}, {"name": "b"},
-        {"name": "c", "custom_model_training_date": "2024-02-01"}]}}
+    day = {
+        "date": "2024-06-24",
+        "copilot_dotcom_chat": {
+            "models": [
+                {"name": "a", "custom_model_training_date": None},
+                {"name": "b"},
+                {"name": "c", "custom_model_training_date": "2024-02-01"},
+            ]
+        },
+    }
     rebuilt, tables = _one(day)
     assert rebuilt == [day]
     t = tables["dotcom_chat"]
@@ -281,8 +316,17 @@ def test_absent_versus_null_training_date_are_told_apart() -> None:
 
 @pytest.mark.parametrize("value", ["2024-02-30", "0000-01-01", "last spring", FULLWIDTH_DATE, "2024-02-01 "])
 def test_training_date_that_is_not_a_date_is_kept_verbatim_in_extras(value: str) -> None:
-    day = {"date": "2024-06-24", "copilot_ide_chat": {"editors": [{"name": "vscode", "models": [
-        {"name": "m", "is_custom_model": True, "custom_model_training_date": value}]}]}}
+    day = {
+        "date": "2024-06-24",
+        "copilot_ide_chat": {
+            "editors": [
+                {
+                    "name": "vscode",
+                    "models": [{"name": "m", "is_custom_model": True, "custom_model_training_date": value}],
+                }
+            ]
+        },
+    }
     rebuilt, tables = _one(day)
     assert rebuilt == [day]
     t = tables["ide_chat"]
@@ -291,17 +335,36 @@ def test_training_date_that_is_not_a_date_is_kept_verbatim_in_extras(value: str)
 
 
 def test_unknown_keys_at_every_level_are_kept() -> None:
-    day = {"date": "2024-06-24", "root_new": [1, {"a": None}],
-           "copilot_ide_code_completions": {"block_new": "b", "languages": [{"name": "go", "lang_new": 1}],
-                                            "editors": [{"name": "vscode", "editor_new": {"x": 1}, "models": [
-                                                {"name": "default", "model_new": None, "languages": [
-                                                    {"name": "go", "total_code_suggestions": 3, "leaf_new": 2.5}]}]}]},
-           "copilot_dotcom_pull_requests": {"repositories": [{"name": "r", "repo_new": True,
-                                                              "models": [{"name": "default", "pr_new": "x"}]}]}}
+    day = {
+        "date": "2024-06-24",
+        "root_new": [1, {"a": None}],
+        "copilot_ide_code_completions": {
+            "block_new": "b",
+            "languages": [{"name": "go", "lang_new": 1}],
+            "editors": [
+                {
+                    "name": "vscode",
+                    "editor_new": {"x": 1},
+                    "models": [
+                        {
+                            "name": "default",
+                            "model_new": None,
+                            "languages": [{"name": "go", "total_code_suggestions": 3, "leaf_new": 2.5}],
+                        }
+                    ],
+                }
+            ],
+        },
+        "copilot_dotcom_pull_requests": {
+            "repositories": [{"name": "r", "repo_new": True, "models": [{"name": "default", "pr_new": "x"}]}]
+        },
+    }
     rebuilt, tables = _one(day)
     assert rebuilt == [day]
     assert json.loads(tables["days"]["extras"][0]) == {
-        "root_new": [1, {"a": None}], "copilot_ide_code_completions": {"block_new": "b"}}
+        "root_new": [1, {"a": None}],
+        "copilot_ide_code_completions": {"block_new": "b"},
+    }
     assert json.loads(tables["completions_languages"]["extras"][0]) == {"lang_new": 1}
     assert json.loads(tables["completions_editors"]["extras"][0]) == {"editor_new": {"x": 1}}
     assert json.loads(tables["completions_models"]["extras"][0]) == {"model_new": None}
@@ -313,11 +376,21 @@ def test_unknown_keys_at_every_level_are_kept() -> None:
 def test_leaf_extras_stay_on_their_rows_when_only_some_leaves_have_them() -> None:
     # the shallow/deep walk of leaves must stay aligned with the exploded rows, across days
     days = [
-        {"date": "2024-06-24", "copilot_ide_code_completions": {"editors": [{"name": "e", "models": [
-            {"name": "m", "languages": [{"name": "a"}, {"name": "b"}]}]}]}},
-        {"date": "2024-06-25", "copilot_ide_code_completions": {"editors": [
-            {"name": "e", "models": [{"name": "m"}, {"name": "n", "languages": []}]},
-            {"name": "f", "models": [{"name": "m", "languages": [{"name": "c"}, {"name": "d", "z": 1}]}]}]}},
+        {
+            "date": "2024-06-24",
+            "copilot_ide_code_completions": {
+                "editors": [{"name": "e", "models": [{"name": "m", "languages": [{"name": "a"}, {"name": "b"}]}]}]
+            },
+        },
+        {
+            "date": "2024-06-25",
+            "copilot_ide_code_completions": {
+                "editors": [
+                    {"name": "e", "models": [{"name": "m"}, {"name": "n", "languages": []}]},
+                    {"name": "f", "models": [{"name": "m", "languages": [{"name": "c"}, {"name": "d", "z": 1}]}]},
+                ]
+            },
+        },
     ]
     out = cm.explode_bytes(orjson.dumps(days), source="x.json")
     c = out.tables["completions"]
@@ -330,32 +403,42 @@ def test_absent_counts_and_names_stay_absent() -> None:
     rebuilt, tables = _one(day)
     assert rebuilt == [day]
     assert tables["ide_chat"].select("editor", "model", "total_chats", "total_engaged_users").rows() == [
-        (None, None, 0, None)]
+        (None, None, 0, None)
+    ]
 
 
 def test_zero_activity_day_keeps_its_days_row() -> None:
-    day = {"date": "2024-06-24", "total_active_users": 0, "total_engaged_users": 0,
-           "copilot_ide_code_completions": {"total_engaged_users": 0, "languages": [], "editors": []},
-           "copilot_ide_chat": {"total_engaged_users": 0, "editors": []},
-           "copilot_dotcom_chat": {"total_engaged_users": 0, "models": []},
-           "copilot_dotcom_pull_requests": {"total_engaged_users": 0, "repositories": []}}
+    day = {
+        "date": "2024-06-24",
+        "total_active_users": 0,
+        "total_engaged_users": 0,
+        "copilot_ide_code_completions": {"total_engaged_users": 0, "languages": [], "editors": []},
+        "copilot_ide_chat": {"total_engaged_users": 0, "editors": []},
+        "copilot_dotcom_chat": {"total_engaged_users": 0, "models": []},
+        "copilot_dotcom_pull_requests": {"total_engaged_users": 0, "repositories": []},
+    }
     rebuilt, tables = _one(day)
     assert rebuilt == [day]
     assert tables["days"].select(pl.exclude("source", "extras", "shape", "enterprise", "org", "team")).rows() == [
-        (datetime.date(2024, 6, 24), 0, 0, 0, 0, 0, 0)]
+        (datetime.date(2024, 6, 24), 0, 0, 0, 0, 0, 0)
+    ]
     assert all(tables[n].height == 0 for n in TABLES if n != "days")
 
 
 # ---------------------------------------------------------------- absent vs null relies on the schema
 
 
-@pytest.mark.parametrize("day", [
-    {"date": "2024-06-24", "total_active_users": None},
-    {"date": "2024-06-24", "copilot_dotcom_chat": {"models": [{"name": None}]}},
-    {"date": "2024-06-24", "copilot_dotcom_chat": {"models": None}},
-    {"date": "2024-06-24", "copilot_dotcom_chat": {"models": [{"is_custom_model": None}]}},
-    {"date": "2024-06-24", "copilot_ide_chat": {"total_engaged_users": None}},
-], ids=["count", "name", "array", "is_custom_model", "block-count"])
+@pytest.mark.parametrize(
+    "day",
+    [
+        {"date": "2024-06-24", "total_active_users": None},
+        {"date": "2024-06-24", "copilot_dotcom_chat": {"models": [{"name": None}]}},
+        {"date": "2024-06-24", "copilot_dotcom_chat": {"models": None}},
+        {"date": "2024-06-24", "copilot_dotcom_chat": {"models": [{"is_custom_model": None}]}},
+        {"date": "2024-06-24", "copilot_ide_chat": {"total_engaged_users": None}},
+    ],
+    ids=["count", "name", "array", "is_custom_model", "block-count"],
+)
 def test_null_where_the_tables_only_know_absent_is_quarantined_verbatim(day: dict[str, Any]) -> None:
     # the typed columns store absent as null; a null there would come back absent, so it must
     # never reach the tables: the schema rejects it and the day is kept verbatim in quarantine
@@ -380,7 +463,6 @@ def test_schema_allows_null_only_where_shape_records_it() -> None:
                 walk(sub["items"], f"{path}.{key}[]")
 
     walk(_schema.day_schema(), "")
-    blocks = {"copilot_ide_code_completions", "copilot_ide_chat", "copilot_dotcom_chat",
-              "copilot_dotcom_pull_requests"}
+    blocks = {"copilot_ide_code_completions", "copilot_ide_chat", "copilot_dotcom_chat", "copilot_dotcom_pull_requests"}
     assert {p for p in nullable if "." not in p} == blocks
     assert {p.rsplit(".", 1)[1] for p in nullable if "." in p} == {"custom_model_training_date"}

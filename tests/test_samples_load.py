@@ -33,10 +33,14 @@ SCHEMA = "schema"
 EXPECTED: dict[str, tuple[str, Any]] = {
     # hand-written; dotcom chat models carry IDE-chat-only keys (unknown, kept)
     "Fraser-Isbester__gh-copilot-metrics__test_data.json": (
-        LOADS, ("array", {"total_chat_copy_events", "total_chat_insertion_events"})),
+        LOADS,
+        ("array", {"total_chat_copy_events", "total_chat_insertion_events"}),
+    ),
     # a single day object, not an array; dotcom chat extra keys
     "Renyhc__copilot-metrics__schemaMockData.json": (
-        LOADS, ("object", {"total_chat_copy_events", "total_chat_insertion_events"})),
+        LOADS,
+        ("object", {"total_chat_copy_events", "total_chat_insertion_events"}),
+    ),
     "austenstone__copilot-usage__sample.json": (LOADS, ("array", set())),
     "austenstone__copilot-usage__sample@8b4a2a0.json": (LOADS, ("array", set())),
     # hand-elided excerpt: brackets do not balance (json.loads fails at line 132 col 3)
@@ -44,16 +48,23 @@ EXPECTED: dict[str, tuple[str, Any]] = {
     "cardonator__copilot-metrics-dashboard__metrics.json": (LOADS, ("array", set())),
     # HTTP cache file: {"cached_at", "etag", "data": [...]}, every day has an extra "_source"
     "github-copilot-resources__copilot-metrics-viewer__10907d2547edc709f8ecd3095ed4187b.json": (
-        LOADS, ("wrapped:data", {"_source"})),
+        LOADS,
+        ("wrapped:data", {"_source"}),
+    ),
     "github-copilot-resources__copilot-metrics-viewer__enterprise_metrics_response_sample.json": (
-        LOADS, ("array", set())),
+        LOADS,
+        ("array", set()),
+    ),
     "github-copilot-resources__copilot-metrics-viewer__organization_metrics_response_sample.json": (
-        LOADS, ("array", set())),
+        LOADS,
+        ("array", set()),
+    ),
     "github-copilot-resources__copilot-metrics-viewer__organization_metrics_response_sample@3691ada.json": (
-        LOADS, ("array", set())),
+        LOADS,
+        ("array", set()),
+    ),
     # minified, one missing day inside the range
-    "jasonmoodie__copilot-metrics-viewer-power-bi__copilot_metrics_response_sample.json": (
-        LOADS, ("array", set())),
+    "jasonmoodie__copilot-metrics-viewer-power-bi__copilot_metrics_response_sample.json": (LOADS, ("array", set())),
     "microsoft__copilot-metrics-dashboard__metrics.json": (LOADS, ("array", set())),
     # annotation keys: _demo_note on the day, _note in each of the four sections
     "timothywarner__copilot-dev__copilot-metrics.json": (LOADS, ("array", {"_demo_note", "_note"})),
@@ -146,8 +157,10 @@ def test_tweag_mock_metrics_every_datetime_date_is_reported() -> None:
 
 @pytest.mark.parametrize(
     ("folder", "detected"),
-    [pytest.param(LEGACY, "copilot-usage", id="usage-legacy"),
-     pytest.param(REPORTS, "usage-report", id="usage-reports")],
+    [
+        pytest.param(LEGACY, "copilot-usage", id="usage-legacy"),
+        pytest.param(REPORTS, "usage-report", id="usage-reports"),
+    ],
 )
 def test_other_formats_are_recognised_and_named(folder: Path, detected: str) -> None:
     names = _files(folder)
@@ -196,8 +209,11 @@ def test_austenstone_sample_language_users_include_the_known_zero_day() -> None:
     zero_days = [d for d in raw if d.get("copilot_ide_code_completions") == {"total_engaged_users": 0}]
     assert (len(raw), len(zero_days)) == (27, 1)
     astro_user_days = sum(
-        x["total_engaged_users"] for d in raw
-        for x in (d.get("copilot_ide_code_completions") or {}).get("languages", []) if x["name"] == "astro")
+        x["total_engaged_users"]
+        for d in raw
+        for x in (d.get("copilot_ide_code_completions") or {}).get("languages", [])
+        if x["name"] == "astro"
+    )
     by_language = cm.acceptance(cm.load(path, org="a"), by="language")
     astro = by_language.filter(language="astro").row(0, named=True)
     assert (astro["engaged_user_days"], astro["engaged_users_days_reported"]) == (astro_user_days, 27)

@@ -50,7 +50,11 @@ def labelled_dataset() -> cm.Dataset:
     """Six scopes, whose labels write_json spells as themselves, percent-encoded or by digest."""
     long = "x" * 200  # longer than a folder name may be: named by its digest
     scopes: list[dict[str, str | None]] = [
-        {"org": "plain"}, {"org": "a/b"}, {"org": "Octo"}, {"org": "octo"}, {"org": long, "team": "t"},
+        {"org": "plain"},
+        {"org": "a/b"},
+        {"org": "Octo"},
+        {"org": "octo"},
+        {"org": long, "team": "t"},
         {"enterprise": "ent", "org": "plain", "team": "core"},
     ]
     ds: cm.Dataset | None = None
@@ -79,8 +83,11 @@ def test_a_write_json_folder_loads_with_every_label_exactly(tmp_path: Path) -> N
     manifest = json.loads((tmp_path / "clean" / LAYOUT_FILE).read_text())
     assert manifest["writer"] == "write_json"
     assert sorted(manifest["templates"]) == [
-        "copilot-metrics.json", "enterprises/{enterprise}/orgs/{org}/team/{team}/copilot-metrics.json",
-        "orgs/{org}/copilot-metrics.json", "orgs/{org}/team/{team}/copilot-metrics.json"]
+        "copilot-metrics.json",
+        "enterprises/{enterprise}/orgs/{org}/team/{team}/copilot-metrics.json",
+        "orgs/{org}/copilot-metrics.json",
+        "orgs/{org}/team/{team}/copilot-metrics.json",
+    ]
     assert manifest["labels"]["org"]["%4Fcto"] == "Octo"
     assert manifest["labels"]["org"]["a%2Fb"] == "a/b"
     again = cm.load(tmp_path / "clean")
@@ -105,7 +112,8 @@ def test_keywords_add_labels_to_a_layout_but_never_change_one(tmp_path: Path) ->
         cm.load(tmp_path / "clean", org="other")
     assert caught.value.message == (
         f"{file}: org='other' was given, but the folder's layout ({tmp_path / 'clean' / LAYOUT_FILE}) labels this "
-        "file org='octo'")
+        "file org='octo'"
+    )
     assert caught.value.file == str(file)
 
 
@@ -136,10 +144,14 @@ def test_the_example_folder_loads_as_the_org_and_its_team(tmp_path: Path) -> Non
     assert done.exit_code == 0, done.output
     ds = cm.load(tmp_path / "demo")
     assert ds.days.group_by("org", "team").len().sort("team", nulls_last=False).rows() == [
-        ("octo-org", None, 153), ("octo-org", "platform", 153)]
+        ("octo-org", None, 153),
+        ("octo-org", "platform", 153),
+    ]
     # the one late correction of each scope (cm.examples.path's docstring), never a clash of org and team
-    assert sorted(set(ds.conflicts.select("team", pl.col("date").cast(pl.String)).rows()),
-                  key=str) == [("platform", "2025-03-26"), (None, "2025-03-27")]
+    assert sorted(set(ds.conflicts.select("team", pl.col("date").cast(pl.String)).rows()), key=str) == [
+        ("platform", "2025-03-26"),
+        (None, "2025-03-27"),
+    ]
     org = ds.days.filter(pl.col("team").is_null())["total_active_users"]
     assert (org.sum(), org.len()) == (31714, 153)  # mean 207.3, as computed from the files in test_cli
     report = cm.validate(tmp_path / "demo")
@@ -161,8 +173,12 @@ def test_a_parquet_dataset_named_as_a_source_loads_as_read_parquet(tmp_path: Pat
     based = cm.load(str(new), base=tmp_path / "history")
     for name, frame in based.tables.items():
         assert frame.equals(beside.tables[name]), name
-    assert rows(beside) == [(None, None, None, day(2), 9), (None, None, None, day(3), 7),
-                            (None, "octo", None, day(1), 5), (None, "octo", None, day(2), 6)]
+    assert rows(beside) == [
+        (None, None, None, day(2), 9),
+        (None, None, None, day(3), 7),
+        (None, "octo", None, day(1), 5),
+        (None, "octo", None, day(2), 6),
+    ]
 
     with pytest.raises(cm.CopilotMetricsError, match="a Parquet dataset holds its own scope labels; org='x'"):
         cm.load(tmp_path / "history", org="x")
@@ -183,15 +199,19 @@ def test_two_orgs_unlabelled_folders_are_refused_naming_both(tmp_path: Path) -> 
     error = caught.value
     folders = (str(tmp_path / "exports" / "alpha"), str(tmp_path / "exports" / "beta"))
     assert (error.folders, error.shared, error.differing) == (folders, 7, 7)
-    assert error.message.startswith(f"{folders[0]} and {folders[1]}: files without scope labels in these two "
-                                    "folders differ on 7 of the 7 date(s) both hold")
+    assert error.message.startswith(
+        f"{folders[0]} and {folders[1]}: files without scope labels in these two "
+        "folders differ on 7 of the 7 date(s) both hold"
+    )
     assert error.hint is not None
     assert f"'{(tmp_path / 'exports').as_posix()}/{{org}}/*.json'" in error.hint
     assert pickle.loads(pickle.dumps(error)).attrs() == error.attrs()
     # labelled by the template the hint shows: two scopes, each its own numbers
     two = cm.load(str(tmp_path / "exports" / "{org}" / "*.json"))
-    assert rows(two) == sorted([(None, org, None, day(i), base + i) for org, base in (("alpha", 10), ("beta", 100))
-                                for i in range(1, 8)], key=lambda r: (r[1], r[3]))
+    assert rows(two) == sorted(
+        [(None, org, None, day(i), base + i) for org, base in (("alpha", 10), ("beta", 100)) for i in range(1, 8)],
+        key=lambda r: (r[1], r[3]),
+    )
     # labelled by keyword: the user says they are one scope, and the newest (by path) wins each date
     one = cm.load(tmp_path / "exports", org="octo")
     assert one.days["total_active_users"].to_list() == [100 + i for i in range(1, 8)]
@@ -207,7 +227,10 @@ def test_two_orgs_unlabelled_folders_are_refused_when_merged_too(how: str, tmp_p
     with pytest.raises(cm.ScopeError) as caught:  # the base holds alpha's file, the new load beta's
         _ = cm.load(beta, base=base) if how == "base" else cm.write_parquet(new, root, mode="merge")
     assert (caught.value.folders, caught.value.shared, caught.value.differing) == (
-        (str(alpha.parent), str(beta.parent)), 7, 7)
+        (str(alpha.parent), str(beta.parent)),
+        7,
+        7,
+    )
     if how == "parquet":  # refused: the dataset is left as it was
         assert cm.read_parquet(tmp_path / "pq").sources["source"].to_list() == [str(alpha)]
 
@@ -230,8 +253,9 @@ def test_the_shipped_example_folder_alone_is_an_org_and_its_team_refused() -> No
     assert error.folders == (str(root / "octo-org"), str(root / "octo-org" / "teams" / "platform"))
     assert (error.shared, error.differing) == (len(shared), len(differing)) == (153, 145)
     assert error.hint is not None
-    assert (f"'{root.as_posix()}/{{org}}/*.json.gz' and '{root.as_posix()}/{{org}}/teams/{{team}}/*.json.gz'"
-            in error.hint)
+    assert (
+        f"'{root.as_posix()}/{{org}}/*.json.gz' and '{root.as_posix()}/{{org}}/teams/{{team}}/*.json.gz'" in error.hint
+    )
 
 
 def test_one_scope_in_dated_folders_with_late_corrections_loads(tmp_path: Path) -> None:
@@ -241,9 +265,9 @@ def test_one_scope_in_dated_folders_with_late_corrections_loads(tmp_path: Path) 
     second = export(tmp_path / "exports" / "w2" / "export-2025-01-11.json", corrected)
     ds = cm.load(tmp_path / "exports")
     assert ds.days["total_active_users"].to_list() == [11, 12, 13, 14, 15, 66, 67, 18, 19, 20]
-    assert ds.conflicts.select(pl.col("date").cast(pl.String), "kept_value", "other_value", "kept_source",
-                               "other_source").rows() == [
-        (day(6), "66", "16", str(second), str(first)), (day(7), "67", "17", str(second), str(first))]
+    assert ds.conflicts.select(
+        pl.col("date").cast(pl.String), "kept_value", "other_value", "kept_source", "other_source"
+    ).rows() == [(day(6), "66", "16", str(second), str(first)), (day(7), "67", "17", str(second), str(first))]
 
 
 def test_the_shipped_org_exports_in_dated_folders_load_as_one_scope(tmp_path: Path) -> None:
@@ -271,8 +295,10 @@ def test_the_shipped_org_exports_in_dated_folders_load_as_one_scope(tmp_path: Pa
 )
 def test_the_threshold_of_the_refusal(tmp_path: Path, shared: int, differing: int, *, refused: bool) -> None:
     export(tmp_path / "a" / "export-2025-01-20.json", {day(i): i for i in range(1, shared + 1)})
-    export(tmp_path / "b" / "export-2025-01-21.json",
-           {day(i): i + (1000 if i <= differing else 0) for i in range(1, shared + 1)})
+    export(
+        tmp_path / "b" / "export-2025-01-21.json",
+        {day(i): i + (1000 if i <= differing else 0) for i in range(1, shared + 1)},
+    )
     if refused:
         with pytest.raises(cm.ScopeError) as caught:
             cm.load(tmp_path)
@@ -280,7 +306,8 @@ def test_the_threshold_of_the_refusal(tmp_path: Path, shared: int, differing: in
         return
     ds = cm.load(tmp_path)
     assert ds.days["total_active_users"].to_list() == [
-        i + (1000 if i <= differing else 0) for i in range(1, shared + 1)]
+        i + (1000 if i <= differing else 0) for i in range(1, shared + 1)
+    ]
     assert ds.conflicts.height == differing
 
 

@@ -44,15 +44,28 @@ ALL = (*TABLES, *SIDE_TABLES)
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     root = tmp_path_factory.mktemp("spark-archive")
-    files = cm.examples.generate_archive(root, scopes=(("octo-org", None), ("octo-org", "platform")),
-                                         start=D(2025, 3, 1), end=D(2025, 3, 24), window_days=14,
-                                         export_every_days=4, n_languages=3, below_threshold=(D(2025, 3, 10),))
-    assert cm.examples.late_corrections(scopes=(("octo-org", None), ("octo-org", "platform")), start=D(2025, 3, 1),
-                                        end=D(2025, 3, 24), window_days=14, export_every_days=4)
+    files = cm.examples.generate_archive(
+        root,
+        scopes=(("octo-org", None), ("octo-org", "platform")),
+        start=D(2025, 3, 1),
+        end=D(2025, 3, 24),
+        window_days=14,
+        export_every_days=4,
+        n_languages=3,
+        below_threshold=(D(2025, 3, 10),),
+    )
+    assert cm.examples.late_corrections(
+        scopes=(("octo-org", None), ("octo-org", "platform")),
+        start=D(2025, 3, 1),
+        end=D(2025, 3, 24),
+        window_days=14,
+        export_every_days=4,
+    )
     bad = [{"date": "2025-03-30", "total_active_users": "many"}, {"date": "2025-03-31", "total_active_users": 4}]
     (root / "octo-org" / "copilot-metrics-2025-04-01.json").write_text(json.dumps(bad))
     (root / "octo-org" / "copilot-metrics-2025-04-02.json").write_text(
-        json.dumps({"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}))
+        json.dumps({"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
+    )
     for i, path in enumerate(sorted(root.rglob("*.json"))):
         os.utime(path, (1_750_000_000 + i, 1_750_000_000 + i))
     assert len(files) >= 12
@@ -83,7 +96,8 @@ def test_the_archive_holds_overlaps_a_late_correction_a_quarantined_day_and_a_fi
     assert expected.conflicts.height > 0  # the late corrections
     assert expected.quarantine["date"].to_list() == ["2025-03-30"]
     assert expected.sources.filter(pl.col("status").str.starts_with("not loaded"))["source"].str.ends_with(
-        "2025-04-02.json").to_list() == [True]
+        "2025-04-02.json"
+    ).to_list() == [True]
     assert expected.days.filter(pl.col("date") == D(2025, 3, 10)).height == 0  # a missing day
 
 
@@ -101,13 +115,20 @@ def test_spark_load_gives_the_tables_of_cm_load_row_for_row(loaded: cms.SparkLoa
 def test_declared_spark_types(loaded: cms.SparkLoad) -> None:
     types = dict(loaded.tables["days"].dtypes)
     assert (types["enterprise"], types["date"], types["total_active_users"], types["shape"]) == (
-        "string", "date", "bigint", "array<string>")
+        "string",
+        "date",
+        "bigint",
+        "array<string>",
+    )
     assert dict(loaded.sources.dtypes)["export_time"] == "timestamp_ntz"
 
 
 def test_precedence_from_fetched_at_and_raise_mode_as_in_cm_load(spark: Any, archive: list[str]) -> None:
-    files = sorted(str(p) for p in Path(archive[0].split("{org}")[0]).rglob("*.json")
-                   if "teams" not in str(p) and "04-0" not in p.name)
+    files = sorted(
+        str(p)
+        for p in Path(archive[0].split("{org}")[0]).rglob("*.json")
+        if "teams" not in str(p) and "04-0" not in p.name
+    )
     # the oldest export declared the most recent: it wins every day it holds, against the file names
     fetched = {files[0]: "2030-01-01T00:00:00"}
     got = cms.load(spark, files, org="octo-org", fetched_at=fetched, on_invalid="raise")

@@ -72,8 +72,7 @@ def export(path: Path | bytes, *days: dict[str, Any]) -> None:
 
 def users(ds: cm.Dataset, *scope: str) -> list[tuple[Any, ...]]:
     """(scope columns..., date as text, total_active_users, source) of every day, sorted."""
-    return ds.days.select(*scope, pl.col("date").cast(pl.String), "total_active_users", "source").sort(
-        pl.all()).rows()
+    return ds.days.select(*scope, pl.col("date").cast(pl.String), "total_active_users", "source").sort(pl.all()).rows()
 
 
 def same_as_cm_load(spark: Any, source: Any, **options: Any) -> cm.Dataset:
@@ -106,7 +105,9 @@ def test_a_file_named_with_the_readmes_timestamp_format_loads_and_ranks_by_it(sp
         (str(late), dt.datetime(2025, 5, 6, 10, 30), "file name", 2, 0),
     ]
     assert ds.conflicts.select("date", "column", "kept_value", "other_value").rows() == [
-        (dt.date(2025, 5, 1), "total_active_users", "2", "1"), (dt.date(2025, 5, 1), "total_engaged_users", "2", "1")]
+        (dt.date(2025, 5, 1), "total_active_users", "2", "1"),
+        (dt.date(2025, 5, 1), "total_engaged_users", "2", "1"),
+    ]
     # named directly and as a file: URI, as a template
     assert users(same_as_cm_load(spark, str(late))) == [("2025-05-01", 2, str(late)), ("2025-05-02", 5, str(late))]
     assert users(cms.load(spark, f"file://{late}", on_invalid="raise").dataset) == users(cm.load(late))
@@ -141,8 +142,7 @@ def test_percent_signs_in_folder_names_are_kept_in_labels(spark: Any, tmp_path: 
     # fetched_at names the file as it is written
     fetched = {str(a): "2030-01-01"}
     got = cms.load(spark, str(tmp_path / "L"), on_invalid="raise", fetched_at=fetched).dataset
-    assert got.sources.select("source", "precedence_basis").rows() == [(str(b), "last date"),
-                                                                        (str(a), "fetched_at")]
+    assert got.sources.select("source", "precedence_basis").rows() == [(str(b), "last date"), (str(a), "fetched_at")]
     assert_dataset_equal(got, cm.load(tmp_path / "L", fetched_at=fetched), check_validation=True)
     assert users(got) == [("2025-01-01", 1, str(a))]  # one scope, unlabelled: the file fetched last wins
 
@@ -150,14 +150,18 @@ def test_percent_signs_in_folder_names_are_kept_in_labels(spark: Any, tmp_path: 
 # ------------------------------------------------------------------ paths that name nothing
 
 
-@pytest.mark.parametrize(("name", "message"), [
-    ("nope", "no such file or folder"),
-    ("nope/*.json", "no file matches this pattern"),
-    ("{org}/nope.json", "no file matches this path template"),
-    ("empty", "this folder holds no file"),
-])
-def test_a_path_that_names_nothing_raises_what_cm_load_raises(spark: Any, tmp_path: Path, route: str, name: str,
-                                                              message: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("nope", "no such file or folder"),
+        ("nope/*.json", "no file matches this pattern"),
+        ("{org}/nope.json", "no file matches this path template"),
+        ("empty", "this folder holds no file"),
+    ],
+)
+def test_a_path_that_names_nothing_raises_what_cm_load_raises(
+    spark: Any, tmp_path: Path, route: str, name: str, message: str
+) -> None:
     export(tmp_path / "o" / "x.json", day("2025-01-01", 1))
     (tmp_path / "empty").mkdir()
     path = str(tmp_path / name)
@@ -175,8 +179,9 @@ def test_a_path_that_names_nothing_raises_what_cm_load_raises(spark: Any, tmp_pa
 
 
 @pytest.mark.parametrize("key", ["x/a.json", "./x/a.json", "ABS", "PATH", "URI"])
-def test_fetched_at_keys_name_a_file_however_written(spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                     key: str) -> None:
+def test_fetched_at_keys_name_a_file_however_written(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
     monkeypatch.chdir(tmp_path)
     export(tmp_path / "x" / "a.json", day("2025-01-01", 1))
     export(tmp_path / "x" / "b.json", day("2025-01-01", 2))
@@ -187,14 +192,17 @@ def test_fetched_at_keys_name_a_file_however_written(spark: Any, tmp_path: Path,
     written: Any = {"ABS": absolute, "PATH": Path("x/a.json"), "URI": f"file://{absolute}"}.get(key, key)
     got = cms.load(spark, "x", fetched_at={written: "2030-01-01"}, on_invalid="raise").dataset
     assert users(got) == [("2025-01-01", 1, "x/a.json")]
-    assert got.sources.select("source", "precedence_basis").rows() == [("x/a.json", "fetched_at"),
-                                                                        ("x/b.json", "last date")]
+    assert got.sources.select("source", "precedence_basis").rows() == [
+        ("x/a.json", "fetched_at"),
+        ("x/b.json", "last date"),
+    ]
     if key != "URI":  # cm.load reads no URI
         assert_dataset_equal(got, cm.load("x", fetched_at={written: "2030-01-01"}), check_validation=True)
 
 
-def test_a_fetched_at_key_naming_no_input_raises_what_cm_load_raises(spark: Any, tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_fetched_at_key_naming_no_input_raises_what_cm_load_raises(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     export(tmp_path / "x" / "a.json", day("2025-01-01", 1))
     fetched = {"x/a.json": "2030-01-01", "x/c.json": "2030-01-01"}
@@ -262,7 +270,8 @@ def test_a_folder_written_by_write_json_loads_with_its_labels(spark: Any, tmp_pa
     got = same_as_cm_load(spark, str(tmp_path / "out"))
     assert users(got, "org") == [
         ("Octo", "2025-01-01", 1, str(tmp_path / "out" / "orgs" / "%4Fcto" / "copilot-metrics.json")),
-        ("octo", "2025-01-01", 2, str(tmp_path / "out" / "orgs" / "octo" / "copilot-metrics.json"))]
+        ("octo", "2025-01-01", 2, str(tmp_path / "out" / "orgs" / "octo" / "copilot-metrics.json")),
+    ]
     with pytest.raises(cm.CopilotMetricsError) as info:  # a keyword naming another label: cm.load's error
         cms.load(spark, str(tmp_path / "out"), org="other")
     assert info.value.message == raised(cm.load, tmp_path / "out", org="other").message
@@ -275,7 +284,9 @@ def test_the_example_folder_loads_with_its_labels(spark: Any, tmp_path: Path) ->
     assert cli.main(["example", "-o", str(tmp_path / "example")]) == 0
     got = same_as_cm_load(spark, str(tmp_path / "example"))
     assert got.days.group_by("org", "team").len().sort("team", nulls_last=False).rows() == [
-        ("octo-org", None, 153), ("octo-org", "platform", 153)]
+        ("octo-org", None, 153),
+        ("octo-org", "platform", 153),
+    ]
     assert "copilot-metrics-layout.json" not in " ".join(got.sources["source"].to_list())
 
 
@@ -286,8 +297,10 @@ def test_hadoop_refuses_a_folder_the_library_wrote(spark: Any, tmp_path: Path) -
     cm.write_json(ds, tmp_path / "out")
     error = raised(cms.load, spark, str(tmp_path / "out"))
     assert type(error) is cm.CopilotMetricsError
-    assert error.message == (f"{tmp_path / 'out'}: a folder written by copilot-metrics (its layout manifest gives "
-                             "its scope labels); spark.load reads it only on a local path")
+    assert error.message == (
+        f"{tmp_path / 'out'}: a folder written by copilot-metrics (its layout manifest gives "
+        "its scope labels); spark.load reads it only on a local path"
+    )
     cm.write_parquet(ds, tmp_path / "history")
     error = raised(cms.load, spark, str(tmp_path / "history"))
     assert error.message == f"{tmp_path / 'history'}: a Parquet dataset written by cm.write_parquet, not exports"
@@ -304,8 +317,9 @@ def test_a_parquet_dataset_is_refused_naming_it(spark: Any, tmp_path: Path) -> N
 # ------------------------------------------------------------------ two scopes in unlabelled folders
 
 
-def test_unlabelled_folders_holding_two_scopes_are_refused_as_by_cm_load(spark: Any, tmp_path: Path,
-                                                                         route: str) -> None:
+def test_unlabelled_folders_holding_two_scopes_are_refused_as_by_cm_load(
+    spark: Any, tmp_path: Path, route: str
+) -> None:
     for n, date in enumerate(("2025-01-01", "2025-01-02", "2025-01-03")):
         export(tmp_path / "x" / "one" / f"{date}.json", day(date, 10 + n))
         export(tmp_path / "x" / "two" / f"{date}.json", day(date, 20 + n))
@@ -316,12 +330,15 @@ def test_unlabelled_folders_holding_two_scopes_are_refused_as_by_cm_load(spark: 
         cms.load(spark, str(tmp_path / "x"))
     assert type(got.value) is cm.ScopeError, route
     assert got.value.message == want.value.message
-    assert got.value.message.startswith(f"{one} and {two}: files without scope labels in these two folders differ "
-                                        "on 3 of the 3 date(s) both hold")
+    assert got.value.message.startswith(
+        f"{one} and {two}: files without scope labels in these two folders differ on 3 of the 3 date(s) both hold"
+    )
     # labelled by a template, they load as two orgs
     loaded = cms.load(spark, str(tmp_path / "x" / "{org}" / "*.json"), on_invalid="raise").dataset
     assert loaded.days.group_by("org").agg(pl.col("total_active_users").sum()).sort("org").rows() == [
-        ("one", 33), ("two", 63)]
+        ("one", 33),
+        ("two", 63),
+    ]
 
 
 # ------------------------------------------------------------------ what a folder holds besides exports
@@ -346,5 +363,6 @@ def test_a_folders_other_entries_are_listed_as_cm_load_lists_them(spark: Any, tm
 def test_bytes_are_refused_naming_their_type(spark: Any) -> None:
     with pytest.raises(TypeError) as info:
         cms.load(spark, [b"[]"])  # type: ignore[list-item]
-    assert str(info.value) == ("paths must be paths (str or Path), not bytes: spark.load reads files, cm.load reads "
-                               "bytes and file objects")
+    assert str(info.value) == (
+        "paths must be paths (str or Path), not bytes: spark.load reads files, cm.load reads bytes and file objects"
+    )

@@ -105,10 +105,22 @@ def test_spark_load_of_reports_and_a_legacy_file_gives_the_dataset_of_cm_load(
     assert_same_side_tables(ds, expected)
     # the figures worked out by hand (module docstring), so that equal cannot mean equally empty
     assert ds.days.select(pl.col("date").cast(pl.String), "total_active_users").rows() == [
-        ("2025-01-01", 3), ("2025-01-02", 4)]
+        ("2025-01-01", 3),
+        ("2025-01-02", 4),
+    ]
     assert sorted(ds.tables["agg_days"]["date"].cast(pl.String).to_list()) == [
-        "2026-05-01", "2026-05-02", "2026-05-10", "2026-05-11", "2026-05-12", "2026-05-16", "2026-05-21",
-        "2026-05-24", "2026-05-27", "2026-05-29", "2026-05-30"]
+        "2026-05-01",
+        "2026-05-02",
+        "2026-05-10",
+        "2026-05-11",
+        "2026-05-12",
+        "2026-05-16",
+        "2026-05-21",
+        "2026-05-24",
+        "2026-05-27",
+        "2026-05-29",
+        "2026-05-30",
+    ]
     assert ds.tables["user_days"].height == 8
     assert ds.reports.height == 8
     shards = ds.reports.filter(pl.col("kind") == "organization-users-28-day")
@@ -119,13 +131,21 @@ def test_spark_load_of_reports_and_a_legacy_file_gives_the_dataset_of_cm_load(
     assert ds.conflicts.height == 17
     assert set(ds.conflicts["date"].to_list()) == {dt.date(2026, 5, 27)}
     assert ds.schema_drift["path"].to_list() == [
-        "daily_active_hovercraft_users", "totals_by_feature[].hover_ms", "totals_by_hovercraft", "value:haiku_review"]
+        "daily_active_hovercraft_users",
+        "totals_by_feature[].hover_ms",
+        "totals_by_hovercraft",
+        "value:haiku_review",
+    ]
     assert ds.user_logins.height == 4
     refused = ds.sources.filter(pl.col("state") == "refused")
     assert refused.select(pl.col("source").str.ends_with("refuse_report_links_metadata.json"), "reason").rows() == [
-        (True, "report-links")]  # a FormatError raised on an executor, pickled to the driver
+        (True, "report-links")
+    ]  # a FormatError raised on an executor, pickled to the driver
     assert ds.sources.group_by("family").len().sort("family", nulls_last=True).rows() == [
-        ("legacy", 1), ("reports", 9), (None, 1)]
+        ("legacy", 1),
+        ("reports", 9),
+        (None, 1),
+    ]
 
 
 def test_every_table_and_side_table_is_a_spark_dataframe_equal_to_the_polars_one(
@@ -145,14 +165,13 @@ def test_every_table_and_side_table_is_a_spark_dataframe_equal_to_the_polars_one
     for name in SUCCESSOR_SIDE_TABLES:
         frame = getattr(loaded, name)
         assert frame.schema == cms.spark_schema(name), name
-        assert_frame_equal(from_spark(frame, getattr(expected, name).schema), getattr(expected, name),
-                           check_exact=True)
+        assert_frame_equal(from_spark(frame, getattr(expected, name).schema), getattr(expected, name), check_exact=True)
     # sources and quarantine: their declared columns end with the ones the reports need, as text
     added_by_reports = {"sources": ["family", "report_id", "record_kinds", "flavor"], "quarantine": ["record_json"]}
     for name, added in added_by_reports.items():
         frame = getattr(loaded, name)
         assert frame.columns == SIDE_TABLES[name].schema.names()
-        assert frame.columns[-len(added):] == added
+        assert frame.columns[-len(added) :] == added
         assert [frame.schema[c].dataType.simpleString() for c in added] == ["string"] * len(added)
         want = getattr(expected, name)
         assert_frame_equal(from_spark(frame, want.schema), want.select(frame.columns), check_exact=True)
@@ -163,7 +182,11 @@ def test_declared_spark_types_of_the_successor_tables(loaded: cms.SparkLoad) -> 
     assert (agg["date"], agg["daily_active_users"], agg["enterprise_id"]) == ("date", "bigint", "string")
     reports = dict(loaded.reports.dtypes)
     assert (reports["created_at"], reports["export_time"], reports["wrapper_days"], reports["shard_sources"]) == (
-        "timestamp", "timestamp_ntz", "array<array<date>>", "array<string>")
+        "timestamp",
+        "timestamp_ntz",
+        "array<array<date>>",
+        "array<string>",
+    )
     # created_at is an instant (UTC): 2026-05-31T04:00:00Z for the later overlapping report
     back = pl.from_arrow(loaded.reports.select("created_at").toArrow())
     assert isinstance(back, pl.DataFrame)
@@ -187,7 +210,9 @@ def test_report_options_as_in_cm_load(spark: Any, folder: Path, tmp_path: Path) 
     assert_dataset_equal(got.dataset, want, check_validation=True)
     assert_same_side_tables(got.dataset, want)
     assert got.reports.select("level", "kind").collect()[0].asDict() == {
-        "level": "enterprise", "kind": "enterprise-users-28-day"}
+        "level": "enterprise",
+        "kind": "enterprise-users-28-day",
+    }
     # on_drift="raise": the error cm.load raises, naming the 3 new paths
     unknown = str(folder / "quirk_unknown_keys_and_values.json")
     with pytest.raises(cm.SchemaDriftError) as info:
@@ -205,8 +230,11 @@ def test_report_options_as_in_cm_load(spark: Any, folder: Path, tmp_path: Path) 
 
 def test_report_files_listed_and_read_by_hadoop_load_as_in_cm_load(spark: Any, tmp_path: Path) -> None:
     """The route of s3a:/hdfs: paths: the executors get each file's bytes (a gzip one too), not its path."""
-    names = ("shard_organization_users_28_day_part_1_of_2.ndjson", "shard_organization_users_28_day_part_2_of_2.ndjson",
-             "layout_gzip_ndjson_organization_users_1_day.ndjson.gz")
+    names = (
+        "shard_organization_users_28_day_part_1_of_2.ndjson",
+        "shard_organization_users_28_day_part_2_of_2.ndjson",
+        "layout_gzip_ndjson_organization_users_1_day.ndjson.gz",
+    )
     for name in names:
         shutil.copyfile(FIXTURES / name, tmp_path / name)
         os.utime(tmp_path / name, (STAMP, STAMP))
@@ -221,7 +249,9 @@ def test_report_files_listed_and_read_by_hadoop_load_as_in_cm_load(spark: Any, t
     # the shards are one report, the gzip file (05-15: 9001, 9003) another; 05-15 (also in shard 2) is one
     # unit of the two, won by one of them whole, the other's differing rows in ds.conflicts (shape as text)
     assert sorted(got.dataset.reports.select("kind", "shards", "layout").rows()) == [
-        ("organization-users-1-day", 1, "ndjson+gzip"), ("organization-users-28-day", 2, "ndjson")]
+        ("organization-users-1-day", 1, "ndjson+gzip"),
+        ("organization-users-28-day", 2, "ndjson"),
+    ]
     # no created_at, the same last date and modification time: the path decides, shard_... after layout_...,
     # so 05-15 is the shard's (9003 alone): 05-12 2, 05-13 1, 05-14 2, 05-15 1
     assert got.tables["user_days"].count() == want.tables["user_days"].height == 6

@@ -64,28 +64,66 @@ def make_day(org: str, day: int, version: int) -> dict[str, Any]:
     Version 1 changes counts; version 2 also adds a language row and nulls github.com chat.
     """
     active = (100 if org == "org-b" else 0) + 10 * day + version
-    languages = [{"name": "python", "total_engaged_users": 3, "total_code_suggestions": 40 + version,
-                  "total_code_acceptances": 10 + version, "total_code_lines_suggested": 60,
-                  "total_code_lines_accepted": 15}]
+    languages = [
+        {
+            "name": "python",
+            "total_engaged_users": 3,
+            "total_code_suggestions": 40 + version,
+            "total_code_acceptances": 10 + version,
+            "total_code_lines_suggested": 60,
+            "total_code_lines_accepted": 15,
+        }
+    ]
     if version == 2:
-        languages.append({"name": "go", "total_engaged_users": 1, "total_code_suggestions": 5,
-                          "total_code_acceptances": 1, "total_code_lines_suggested": 7,
-                          "total_code_lines_accepted": 2})
+        languages.append(
+            {
+                "name": "go",
+                "total_engaged_users": 1,
+                "total_code_suggestions": 5,
+                "total_code_acceptances": 1,
+                "total_code_lines_suggested": 7,
+                "total_code_lines_accepted": 2,
+            }
+        )
     return {
         "date": D(2025, 3, day).isoformat(),
         "total_active_users": active,
         "total_engaged_users": 4,
         "copilot_ide_code_completions": {
             "total_engaged_users": 3,
-            "languages": [{"name": lang["name"], "total_engaged_users": lang["total_engaged_users"]}
-                          for lang in languages],
-            "editors": [{"name": "vscode", "total_engaged_users": 3, "models": [
-                {"name": "default", "is_custom_model": False, "custom_model_training_date": None,
-                 "total_engaged_users": 3, "languages": languages}]}],
+            "languages": [
+                {"name": lang["name"], "total_engaged_users": lang["total_engaged_users"]} for lang in languages
+            ],
+            "editors": [
+                {
+                    "name": "vscode",
+                    "total_engaged_users": 3,
+                    "models": [
+                        {
+                            "name": "default",
+                            "is_custom_model": False,
+                            "custom_model_training_date": None,
+                            "total_engaged_users": 3,
+                            "languages": languages,
+                        }
+                    ],
+                }
+            ],
         },
-        "copilot_dotcom_chat": None if version == 2 else {"total_engaged_users": 1, "models": [
-            {"name": "default", "is_custom_model": False, "custom_model_training_date": None,
-             "total_engaged_users": 1, "total_chats": 2 + version}]},
+        "copilot_dotcom_chat": None
+        if version == 2
+        else {
+            "total_engaged_users": 1,
+            "models": [
+                {
+                    "name": "default",
+                    "is_custom_model": False,
+                    "custom_model_training_date": None,
+                    "total_engaged_users": 1,
+                    "total_chats": 2 + version,
+                }
+            ],
+        },
     }
 
 
@@ -147,8 +185,7 @@ def archives(draw: st.DrawFn) -> Archive:
             files.append(FileSpec(org, name, when, (), not_export=kind))
             continue
         # dates may repeat inside a file (the later copy is the file's version); days may be missing
-        entries = draw(st.lists(
-            st.builds(Entry, st.integers(1, N_DATES), st.integers(0, N_VERSIONS - 1)), max_size=5))
+        entries = draw(st.lists(st.builds(Entry, st.integers(1, N_DATES), st.integers(0, N_VERSIONS - 1)), max_size=5))
         if draw(st.integers(0, 3)) == 0:  # an invalid day, on a date the file holds no valid copy of
             free = [d for d in range(1, N_DATES + 1) if d not in {e.day for e in entries}]
             if free:
@@ -196,8 +233,12 @@ class Written:
         times = pipeline.export_times({k: v for k, v in (self.fetched_at or {}).items() if k in named})
         fetched_at = pipeline.match_fetched_at(times, refs, []) if times else None
         skipped = [batch.source_row(ref, "skipped", ref.skipped) for ref in refs if ref.skipped]
-        return pipeline.assemble(batch.read_batches(refs, 1, batch_bytes=batch_bytes), on_invalid="quarantine",
-                                 fetched_at=fetched_at, skipped=skipped)
+        return pipeline.assemble(
+            batch.read_batches(refs, 1, batch_bytes=batch_bytes),
+            on_invalid="quarantine",
+            fetched_at=fetched_at,
+            skipped=skipped,
+        )
 
 
 # ------------------------------------------------------------------ what the merge must give, by hand
@@ -294,16 +335,19 @@ def check_against_the_json(ds: cm.Dataset, written: Written) -> None:
     counts = {r[0]: tuple(r[1:]) for r in ds.sources.select("source", *COUNTS).rows()}
     assert counts == expected_counts(written)
     rows, texts = expected_versions(written)
-    assert ds.versions.select("source", "org", "date", "label", "occurrence", "version",
-                              pl.col("day_json").is_not_null()).rows() == rows
-    for org, date, label, text in ds.versions.drop_nulls("day_json").select("org", "date", "label",
-                                                                              "day_json").rows():
+    assert (
+        ds.versions.select(
+            "source", "org", "date", "label", "occurrence", "version", pl.col("day_json").is_not_null()
+        ).rows()
+        == rows
+    )
+    for org, date, label, text in ds.versions.drop_nulls("day_json").select("org", "date", "label", "day_json").rows():
         assert json.loads(text) == make_day(org, date.day, texts[(org, date, label)])
-    invalid = sorted((written.path[f], i) for f in written.archive.files for i, e in enumerate(f.entries)
-                     if e.invalid)
+    invalid = sorted((written.path[f], i) for f in written.archive.files for i, e in enumerate(f.entries) if e.invalid)
     assert sorted(ds.quarantine.select("source", "day_index").rows()) == invalid
-    not_loaded = {written.path[f]: f"not loaded: {f.not_export}" for f in written.archive.files
-                  if f.not_export == "empty"}
+    not_loaded = {
+        written.path[f]: f"not loaded: {f.not_export}" for f in written.archive.files if f.not_export == "empty"
+    }
     statuses = dict(ds.sources.select("source", "status").rows())
     assert {s: v for s, v in statuses.items() if v == "not loaded: empty"} == not_loaded
 
@@ -325,8 +369,10 @@ def assert_same(got: cm.Dataset, want: cm.Dataset) -> None:
         assert getattr(got, name).equals(getattr(want, name)), name
     assert got.validation.errors.equals(want.validation.errors)
     assert got.validation.unknown_fields.equals(want.validation.unknown_fields)
-    assert (got.validation.days_checked, got.validation.days_valid) == (want.validation.days_checked,
-                                                                        want.validation.days_valid)
+    assert (got.validation.days_checked, got.validation.days_valid) == (
+        want.validation.days_checked,
+        want.validation.days_valid,
+    )
 
 
 @st.composite
@@ -339,6 +385,7 @@ def partitions(draw: st.DrawFn, files: list[FileSpec]) -> list[list[FileSpec]]:
 
 
 # ------------------------------------------------------------------ the properties
+
 
 @settings(max_examples=20, deadline=None)
 @given(archive=archives(), data=st.data())
@@ -392,8 +439,12 @@ def test_two_workers_give_what_one_worker_gives(tmp_path: Path) -> None:
     # one fixed archive holding every case above (workers=2 starts two processes: not in hypothesis)
     files = (
         FileSpec("org-a", "export-2025-03-10.json", dt.datetime(2025, 3, 10), (Entry(1, 0), Entry(2, 0), Entry(3, 0))),
-        FileSpec("org-a", "export-2025-03-11.json", dt.datetime(2025, 3, 11),  # a date twice; a late correction
-                 (Entry(2, 1), Entry(3, 0), Entry(2, 2), Entry(4, 0, invalid=True), Entry(6, 0))),
+        FileSpec(
+            "org-a",
+            "export-2025-03-11.json",
+            dt.datetime(2025, 3, 11),  # a date twice; a late correction
+            (Entry(2, 1), Entry(3, 0), Entry(2, 2), Entry(4, 0, invalid=True), Entry(6, 0)),
+        ),
         FileSpec("org-a", "export-2025-03-12.json", dt.datetime(2025, 3, 12), (), not_export="empty"),
         FileSpec("org-b", "export-2025-03-10.json", dt.datetime(2025, 3, 10), (Entry(1, 0), Entry(5, 1))),
         FileSpec("org-b", "export-2025-03-11.json", dt.datetime(2025, 3, 11), (Entry(1, 0), Entry(5, 0))),
@@ -417,8 +468,9 @@ def test_two_workers_give_what_one_worker_gives(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ cases the properties found
 
 
-def split_load(files: tuple[FileSpec, ...], groups: list[list[int]], how: str, root: Path) -> tuple[cm.Dataset,
-                                                                                                    cm.Dataset]:
+def split_load(
+    files: tuple[FileSpec, ...], groups: list[list[int]], how: str, root: Path
+) -> tuple[cm.Dataset, cm.Dataset]:
     """(split load, load of everything) of ``files`` cut into ``groups`` (indices), by ``how``."""
     written = Written(Archive(files, by_fetched_at=False), root)
     parts = [[files[i] for i in group] for group in groups]
@@ -442,9 +494,16 @@ def a_file(stamp: int, *entries: tuple[int, int]) -> FileSpec:
 
 def conflict_pairs(ds: cm.Dataset) -> list[tuple[Any, ...]]:
     """(date, kept_source, other_source, kept users, other users) of the conflicts on total_active_users."""
-    return ds.conflicts.filter(pl.col("column") == "total_active_users").select(
-        "date", *(pl.col(c).str.replace(r"^.*export-", "") for c in ("kept_source", "other_source")), "kept_value",
-        "other_value").rows()
+    return (
+        ds.conflicts.filter(pl.col("column") == "total_active_users")
+        .select(
+            "date",
+            *(pl.col(c).str.replace(r"^.*export-", "") for c in ("kept_source", "other_source")),
+            "kept_value",
+            "other_value",
+        )
+        .rows()
+    )
 
 
 @pytest.mark.parametrize("how", ["base", "parquet"])
@@ -458,7 +517,8 @@ def test_a_losing_version_held_by_both_sides_is_named_once(how: str, tmp_path: P
 
 @pytest.mark.parametrize("how", ["base", "parquet"])
 def test_a_base_conflict_is_compared_again_with_the_new_winner_when_a_newer_copy_of_the_old_winner_loses(
-    how: str, tmp_path: Path,
+    how: str,
+    tmp_path: Path,
 ) -> None:
     # base 03-10.json = [03-01 v1, 03-01 v0] (kept v0, v1 loses), then 03-11.json = [v0, v2]: v2 wins; the
     # base's losing v1 is compared with v2 (its JSON is in ds.versions), v0 is named by its newest copy

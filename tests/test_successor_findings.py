@@ -26,8 +26,15 @@ SAFE_AGG = SAMPLES / "safe2008__github-copilot-insights-dashboard__enterprise-ag
 SAFE_USERS = SAMPLES / "safe2008__github-copilot-insights-dashboard__enterprise-users-28day.ndjson"
 needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not beside the clone")
 
-C7 = ("user_initiated_interaction_count", "code_generation_activity_count", "code_acceptance_activity_count",
-      "loc_suggested_to_add_sum", "loc_suggested_to_delete_sum", "loc_added_sum", "loc_deleted_sum")
+C7 = (
+    "user_initiated_interaction_count",
+    "code_generation_activity_count",
+    "code_acceptance_activity_count",
+    "loc_suggested_to_add_sum",
+    "loc_suggested_to_delete_sum",
+    "loc_added_sum",
+    "loc_deleted_sum",
+)
 
 
 def _of(ds: cm.Dataset, rule: str) -> pl.DataFrame:
@@ -37,11 +44,24 @@ def _of(ds: cm.Dataset, rule: str) -> pl.DataFrame:
 def test_the_new_rules_are_declared_once_with_their_severity() -> None:
     from copilot_metrics.successor import read
 
-    assert {r: RULES[r][0] for r in ("breakdown_sum_differs", "ide_plus_cli_differs", "reported_window_calendar_like",
-                                     "dau_differs_from_user_rows", "booleans_as_0_1", "kind_differs_from_name")} == {
-        "breakdown_sum_differs": "warning", "ide_plus_cli_differs": "warning",
-        "reported_window_calendar_like": "info", "dau_differs_from_user_rows": "warning",
-        "booleans_as_0_1": "info", "kind_differs_from_name": "warning"}
+    assert {
+        r: RULES[r][0]
+        for r in (
+            "breakdown_sum_differs",
+            "ide_plus_cli_differs",
+            "reported_window_calendar_like",
+            "dau_differs_from_user_rows",
+            "booleans_as_0_1",
+            "kind_differs_from_name",
+        )
+    } == {
+        "breakdown_sum_differs": "warning",
+        "ide_plus_cli_differs": "warning",
+        "reported_window_calendar_like": "info",
+        "dau_differs_from_user_rows": "warning",
+        "booleans_as_0_1": "info",
+        "kind_differs_from_name": "warning",
+    }
     assert all(read.RULES[r] is RULES[r] for r in read.RULES)  # the reader's rules are findings.RULES' own
 
 
@@ -50,20 +70,33 @@ def test_a_feature_breakdown_that_does_not_sum_to_the_top_level() -> None:
     ds = cm.load(str(FIXTURES / "quirk_breakdown_sum_differs_from_total.json"))
     found = _of(ds, "breakdown_sum_differs")
     assert found.select("date", "table", "json_path", "severity", "value").rows() == [
-        (dt.date(2026, 5, 19), "agg_feature", "$.totals_by_feature", "warning",
-         "user_initiated_interaction_count 4 vs 10; code_generation_activity_count 7 vs 8; "
-         "loc_suggested_to_add_sum 11 vs 12; loc_added_sum 4 vs 5"),
+        (
+            dt.date(2026, 5, 19),
+            "agg_feature",
+            "$.totals_by_feature",
+            "warning",
+            "user_initiated_interaction_count 4 vs 10; code_generation_activity_count 7 vs 8; "
+            "loc_suggested_to_add_sum 11 vs 12; loc_added_sum 4 vs 5",
+        ),
         # Σlanguage x feature of code_completion (go: gen 6, acc 2, suggested 9, added 4) against its feature row
         # (5, 2, 8, 3): by="language" disagrees with by=None; the chat feature (2, 1, 3, 0, 1, 1) agrees
-        (dt.date(2026, 5, 19), "agg_language_feature", "$.totals_by_language_feature[feature=code_completion]",
-         "warning", "code_generation_activity_count 6 vs 5; loc_suggested_to_add_sum 9 vs 8; loc_added_sum 4 vs 3"),
+        (
+            dt.date(2026, 5, 19),
+            "agg_language_feature",
+            "$.totals_by_language_feature[feature=code_completion]",
+            "warning",
+            "code_generation_activity_count 6 vs 5; loc_suggested_to_add_sum 9 vs 8; loc_added_sum 4 vs 3",
+        ),
     ]
     assert found["org"].to_list() == [None, None]
     assert found["source"].str.ends_with(".json").all()
     assert _of(ds, "ide_plus_cli_differs").height == 0  # Σide (one vscode row) = the top level
     # nothing dropped, nothing changed
     assert {n: ds.tables[n].height for n in ("agg_days", "agg_feature", "agg_language_feature")} == {
-        "agg_days": 1, "agg_feature": 2, "agg_language_feature": 2}
+        "agg_days": 1,
+        "agg_feature": 2,
+        "agg_language_feature": 2,
+    }
     assert sorted(ds.tables["agg_feature"]["code_generation_activity_count"].to_list()) == [2, 5]
 
 
@@ -79,7 +112,8 @@ def test_ide_plus_cli_is_the_top_level_and_a_changed_top_level_is_a_finding(tmp_
     (tmp_path / "changed.json").write_text(json.dumps(record))
     ds = cm.load(str(tmp_path / "changed.json"))
     assert _of(ds, "ide_plus_cli_differs").select("date", "table", "json_path", "value").rows() == [
-        (dt.date(2026, 5, 23), "agg_days", "$.totals_by_ide", "user_initiated_interaction_count 5 vs 6")]
+        (dt.date(2026, 5, 23), "agg_days", "$.totals_by_ide", "user_initiated_interaction_count 5 vs 6")
+    ]
     assert _of(ds, "breakdown_sum_differs")["value"].to_list() == ["user_initiated_interaction_count 5 vs 6"]
     assert ds.tables["agg_days"]["user_initiated_interaction_count"].to_list() == [6]  # kept as written
 
@@ -98,11 +132,12 @@ def test_weekly_and_monthly_active_users_that_restart_like_calendar_windows() ->
     ds = cm.load(str(FIXTURES / "quirk_wau_mau_calendar_windows.json"))
     found = _of(ds, "reported_window_calendar_like")
     assert found.select("date", "table", "json_path", "severity", "value").rows() == [
-        (dt.date(2026, 5, 31), "agg_days", "$.weekly_active_users", "info",
-         "2026-05-31 (week), 2026-06-01 (month)")]
+        (dt.date(2026, 5, 31), "agg_days", "$.weekly_active_users", "info", "2026-05-31 (week), 2026-06-01 (month)")
+    ]
     assert ds.tables["agg_days"].sort("date")["weekly_active_users"].to_list() == [5, 2, 3]  # snapshots kept
-    assert _of(cm.load(str(FIXTURES / "quirk_provisional_recent_days.json")), "reported_window_calendar_like").height \
-        == 0
+    assert (
+        _of(cm.load(str(FIXTURES / "quirk_provisional_recent_days.json")), "reported_window_calendar_like").height == 0
+    )
 
 
 def test_booleans_written_as_0_1_once_per_file_and_key() -> None:
@@ -110,28 +145,40 @@ def test_booleans_written_as_0_1_once_per_file_and_key() -> None:
     ds = cm.load(str(FIXTURES / "quirk_booleans_as_0_1_derived_export.ndjson"))
     found = _of(ds, "booleans_as_0_1")
     assert found.select("table", "json_path", "severity", "value").rows() == [
-        ("user_days", "$[0].used_agent", "info", "1"), ("user_days", "$[0].used_chat", "info", "0")]
+        ("user_days", "$[0].used_agent", "info", "1"),
+        ("user_days", "$[0].used_chat", "info", "0"),
+    ]
     assert ds.tables["user_days"]["used_agent"].to_list() == [True, False]
     assert ds.tables["user_days"]["used_chat"].to_list() == [False, True]
 
 
 def _aggregate(day: str, dau: int) -> dict[str, Any]:
-    return {"day": day, "organization_id": "77001", "enterprise_id": "4242", "daily_active_users": dau,
-            "weekly_active_users": dau, "monthly_active_users": dau, **dict.fromkeys(C7, 0)}
+    return {
+        "day": day,
+        "organization_id": "77001",
+        "enterprise_id": "4242",
+        "daily_active_users": dau,
+        "weekly_active_users": dau,
+        "monthly_active_users": dau,
+        **dict.fromkeys(C7, 0),
+    }
 
 
 @pytest.mark.parametrize(("dau", "severity", "value"), [(2, "warning", "3 vs 2"), (5, "info", "3 vs 5")])
-def test_dau_against_the_user_rows_of_the_same_scope_and_day(tmp_path: Path, dau: int, severity: str,
-                                                             value: str) -> None:
+def test_dau_against_the_user_rows_of_the_same_scope_and_day(
+    tmp_path: Path, dau: int, severity: str, value: str
+) -> None:
     """3 user rows on 2026-05-12 (org 77001); 05-13 lies in no users window: not compared; DAU 3 agrees."""
     users = tmp_path / "users.ndjson"
     shutil.copy(FIXTURES / "layout_ndjson_user_rows_organization_users_1_day.ndjson", users)
-    (tmp_path / "agg.ndjson").write_text("\n".join(json.dumps(_aggregate(d, n)) for d, n in (
-        ("2026-05-12", dau), ("2026-05-13", 9))))
+    (tmp_path / "agg.ndjson").write_text(
+        "\n".join(json.dumps(_aggregate(d, n)) for d, n in (("2026-05-12", dau), ("2026-05-13", 9)))
+    )
     ds = cm.load([str(users), str(tmp_path / "agg.ndjson")])
     found = _of(ds, "dau_differs_from_user_rows")
     assert found.select("date", "table", "json_path", "severity", "value").rows() == [
-        (dt.date(2026, 5, 12), "agg_days", "$.daily_active_users", severity, value)]
+        (dt.date(2026, 5, 12), "agg_days", "$.daily_active_users", severity, value)
+    ]
     assert found["source"].to_list() == [str(tmp_path / "agg.ndjson")]
     (tmp_path / "agg.ndjson").write_text(json.dumps(_aggregate("2026-05-12", 3)))
     assert _of(cm.load([str(users), str(tmp_path / "agg.ndjson")]), "dau_differs_from_user_rows").height == 0
@@ -145,7 +192,8 @@ def test_a_file_name_that_says_another_kind(tmp_path: Path) -> None:
     ds = cm.load(str(wrong))
     found = _of(ds, "kind_differs_from_name")
     assert found.select("table", "json_path", "severity", "value").rows() == [
-        ("reports", "$", "warning", "organization-1-day")]
+        ("reports", "$", "warning", "organization-1-day")
+    ]
     assert "level 'enterprise'" in found["message"][0]
     assert "grain 'user'" in found["message"][0]
     assert "span '28-day'" in found["message"][0]
@@ -155,8 +203,12 @@ def test_a_file_name_that_says_another_kind(tmp_path: Path) -> None:
     shutil.copy(FIXTURES / "quirk_breakdown_sum_differs_from_total.json", right)
     assert _of(cm.load(str(right)), "kind_differs_from_name").height == 0
     # the shipped fixtures' names that name a kind agree with their content
-    for name in ("kind_enterprise_users_28_day.ndjson", "layout_wrapper_object_organization_28_day.json",
-                 "kind_user_teams_organization_1_day.ndjson", "kind_repos_1_day.ndjson"):
+    for name in (
+        "kind_enterprise_users_28_day.ndjson",
+        "layout_wrapper_object_organization_28_day.json",
+        "kind_user_teams_organization_1_day.ndjson",
+        "kind_repos_1_day.ndjson",
+    ):
         assert _of(cm.load(str(FIXTURES / name)), "kind_differs_from_name").height == 0, name
 
 

@@ -47,9 +47,22 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> cm.Dataset:
 
 def test_parquet_round_trips_both_families_exactly(both: cm.Dataset, tmp_path: Path) -> None:
     # README of the fixtures: the shards give 6 rows in each user table; the wrapper 2 days, 3 IDEs, ...
-    counts = {"days": 1, "user_days": 6, "user_ide": 6, "user_feature": 6, "user_model_feature": 6, "agg_days": 2,
-              "agg_ide": 3, "agg_feature": 6, "agg_language_feature": 7, "agg_language_model": 3,
-              "agg_model_feature": 4, "agg_clients": 1, "agg_pull_requests": 2, "agg_pr_comment_type": 1}
+    counts = {
+        "days": 1,
+        "user_days": 6,
+        "user_ide": 6,
+        "user_feature": 6,
+        "user_model_feature": 6,
+        "agg_days": 2,
+        "agg_ide": 3,
+        "agg_feature": 6,
+        "agg_language_feature": 7,
+        "agg_language_model": 3,
+        "agg_model_feature": 4,
+        "agg_clients": 1,
+        "agg_pull_requests": 2,
+        "agg_pr_comment_type": 1,
+    }
     assert {n: f.height for n, f in both.tables.items() if f.height} == counts
     assert (both.reports.height, both.user_logins.height) == (2, 3)
     root = cm.write_parquet(both, tmp_path / "history")
@@ -70,7 +83,11 @@ def test_parquet_round_trips_both_families_exactly(both: cm.Dataset, tmp_path: P
     assert orjson.loads(wrapper["wrappers_json"][0])["created_at"] == "2026-05-31T04:12:09.500Z"
     # the family columns, always there (sources by label: the legacy file's folder, the wrapper, the shards)
     assert back.sources.select("family", "record_kinds").rows() == [
-        ("legacy", None), ("reports", "aggregate"), ("reports", "user"), ("reports", "user")]
+        ("legacy", None),
+        ("reports", "aggregate"),
+        ("reports", "user"),
+        ("reports", "user"),
+    ]
 
 
 def test_the_manifest_lists_every_file_and_format_7(both: cm.Dataset, tmp_path: Path) -> None:
@@ -93,21 +110,25 @@ def test_a_format_5_dataset_reads_with_the_family_columns_filled(tmp_path: Path)
     manifest = orjson.loads((root / parquet.MANIFEST).read_bytes())
     manifest["format"] = 5  # as format 5 wrote it: no folder of format 6, no column of format 6 or 7
     for folder in [p for p in root.iterdir() if p.is_dir()]:
-        if folder.name not in (*cm.TABLES, "sources", "findings", "conflicts", "quarantine", "versions",
-                               "_validation"):
+        if folder.name not in (*cm.TABLES, "sources", "findings", "conflicts", "quarantine", "versions", "_validation"):
             shutil.rmtree(folder)
             del manifest["rows"][folder.name]
             manifest["files"] = {k: v for k, v in manifest["files"].items() if not k.startswith(folder.name + "/")}
-    for name, columns in {"sources": ["family", "report_id", "record_kinds", "flavor"],
-                          "quarantine": ["record_json"], "versions": ["copy_path"]}.items():
+    for name, columns in {
+        "sources": ["family", "report_id", "record_kinds", "flavor"],
+        "quarantine": ["record_json"],
+        "versions": ["copy_path"],
+    }.items():
         part = root / name / "part-00000.parquet"
         pl.read_parquet(part).drop(columns).write_parquet(part)
         manifest["files"][f"{name}/part-00000.parquet"]["sha256"] = hashlib.sha256(part.read_bytes()).hexdigest()
     (root / parquet.MANIFEST).write_bytes(orjson.dumps(manifest))
     back = cm.read_parquet(root)
     # by hand: the day's bytes were read (legacy), the HTML refused (no family)
-    assert back.sources.select("state", "family", "report_id").rows() == [("loaded", "legacy", None),
-                                                                         ("refused", None, None)]
+    assert back.sources.select("state", "family", "report_id").rows() == [
+        ("loaded", "legacy", None),
+        ("refused", None, None),
+    ]
     assert back.quarantine["record_json"].null_count() == back.quarantine.height
     assert all(back.tables[name].height == 0 for name in cm.successor.TABLES)
     assert back.reports.height == 0
@@ -128,8 +149,11 @@ def test_csv_writes_successor_tables_and_side_tables_lists_as_json_neutralised(t
     assert json.loads(reports["shard_sources"]) == [SHARD_1, SHARD_2]
     assert (reports["wrapper_days"], reports["wrappers_json"], reports["shards"]) == ("[]", "[]", "2")
     logins = pl.read_csv(tmp_path / "csv" / "user_logins.csv", infer_schema=False)
-    assert logins.select("user_id", "user_login").rows() == [("9001", "dev-amber"), ("9002", "dev-birch"),
-                                                             ("9003", "dev-cedar")]
+    assert logins.select("user_id", "user_login").rows() == [
+        ("9001", "dev-amber"),
+        ("9002", "dev-birch"),
+        ("9003", "dev-cedar"),
+    ]
     wrapper = cm.load(WRAPPER)
     cm.write_csv(wrapper, tmp_path / "csv2")
     row = pl.read_csv(tmp_path / "csv2" / "reports.csv", infer_schema=False).row(0, named=True)
@@ -188,21 +212,39 @@ def test_write_json_refuses_reports_naming_what_to_use(both: cm.Dataset, tmp_pat
 
 
 def test_no_login_user_id_team_slug_or_repository_names_a_path(tmp_path: Path) -> None:
-    files = ["kind_user_teams_organization_1_day.ndjson", "kind_repos_1_day.ndjson",
-             "layout_ndjson_user_rows_organization_users_1_day.ndjson"]
+    files = [
+        "kind_user_teams_organization_1_day.ndjson",
+        "kind_repos_1_day.ndjson",
+        "layout_ndjson_user_rows_organization_users_1_day.ndjson",
+    ]
     ds = cm.load([str(FIXTURES / name) for name in files], org="fixture-org")
     assert (ds.user_logins.height, ds.tables["user_teams"].height) == (3, 10)
     assert ds.tables["repo_days"].height == 3
     # from the fixtures' README: logins dev-*, ids 9001-9010, teams 31/32 platform/payments, repos api/web/docs
-    secrets = {"dev-", "9001", "9002", "9003", "9005", "9010", "platform", "payments", "500001", "api", "web",
-               "docs"}
+    secrets = {"dev-", "9001", "9002", "9003", "9005", "9010", "platform", "payments", "500001", "api", "web", "docs"}
     root = cm.write_parquet(ds, tmp_path / "history")
     paths = [p.relative_to(root).as_posix() for p in root.rglob("*")]
     assert len(paths) == 1 + 1 + 2 + 2 * (10 + 6 + 26 + 3)  # manifest, _validation and its 2 files, folders+parts
     leaks = [(p, s) for p in paths for s in secrets if s in p]
     assert leaks == []
-    assert {p.split("/")[1] for p in paths if "/" in p} == {"part-00000.parquet", "errors.parquet",
-                                                           "unknown_fields.parquet"}
+    assert {p.split("/")[1] for p in paths if "/" in p} == {
+        "part-00000.parquet",
+        "errors.parquet",
+        "unknown_fields.parquet",
+    }
     names = {p.split("/")[0] for p in paths}
-    assert names == {parquet.MANIFEST, "_validation", *cm.TABLES, "sources", "findings", "conflicts", "quarantine",
-                     "versions", "report_versions", *cm.successor.TABLES, "reports", "schema_drift", "user_logins"}
+    assert names == {
+        parquet.MANIFEST,
+        "_validation",
+        *cm.TABLES,
+        "sources",
+        "findings",
+        "conflicts",
+        "quarantine",
+        "versions",
+        "report_versions",
+        *cm.successor.TABLES,
+        "reports",
+        "schema_drift",
+        "user_logins",
+    }

@@ -36,35 +36,127 @@ def rules(result: successor.ReportRead) -> dict[str, int]:
 # ---------------------------------------------------------------- layouts (README "Layouts")
 
 LAYOUTS: dict[str, tuple[str, str, dict[str, int]]] = {
-    "layout_wrapper_object_organization_28_day.json": ("object", "organization-28-day", {
-        "agg_days": 2, "agg_ide": 3, "agg_feature": 6, "agg_language_feature": 7, "agg_language_model": 3,
-        "agg_model_feature": 4, "agg_clients": 1, "agg_pull_requests": 2, "agg_pr_comment_type": 1}),
-    "layout_flat_record_enterprise_1_day.json": ("object", "enterprise-1-day", {
-        "agg_days": 1, "agg_ide": 1, "agg_feature": 2, "agg_language_feature": 2, "agg_language_model": 1,
-        "agg_model_feature": 1, "agg_pull_requests": 1}),
-    "layout_ndjson_user_rows_organization_users_1_day.ndjson": ("ndjson", "organization-users-1-day", {
-        "user_days": 3, "user_ide": 1, "user_feature": 3, "user_language_feature": 3, "user_language_model": 2,
-        "user_model_feature": 2, "user_clients": 1}),
-    "layout_array_of_user_records_enterprise_users_1_day.json": ("array", "enterprise-users-1-day", {
-        "user_days": 2, "user_ide": 2, "user_feature": 2, "user_language_feature": 2, "user_language_model": 1,
-        "user_model_feature": 1}),
-    "layout_array_of_wrappers_enterprise_28_day.json": ("array", "enterprise-28-day", {
-        "agg_days": 2, "agg_ide": 1, "agg_feature": 2, "agg_language_feature": 2, "agg_language_model": 1,
-        "agg_model_feature": 1, "agg_pull_requests": 2}),
-    "layout_ndjson_wrappers_organization_28_day.ndjson": ("ndjson", "organization-28-day", {
-        "agg_days": 2, "agg_ide": 2, "agg_feature": 3, "agg_language_feature": 3, "agg_language_model": 1,
-        "agg_model_feature": 1, "agg_pull_requests": 2}),
-    "layout_concatenated_pretty_documents_users_1_day.json": ("concatenated-json", "organization-users-1-day", {
-        "user_days": 2, "user_ide": 1, "user_feature": 1, "user_language_feature": 1, "user_language_model": 1,
-        "user_model_feature": 1}),
-    "layout_gzip_ndjson_organization_users_1_day.ndjson.gz": ("ndjson+gzip", "organization-users-1-day", {
-        "user_days": 2, "user_ide": 2, "user_feature": 2, "user_language_feature": 1, "user_model_feature": 1}),
-    "layout_utf8_bom_flat_record_organization_1_day.json": ("object", "organization-1-day", {
-        "agg_days": 1, "agg_ide": 1, "agg_feature": 1, "agg_language_feature": 1, "agg_language_model": 1,
-        "agg_model_feature": 1, "agg_pull_requests": 1}),
-    "quirk_acceptances_exceed_generations.ndjson": ("object", "organization-users-1-day", {
-        "user_days": 1, "user_ide": 1, "user_feature": 1, "user_language_feature": 2, "user_language_model": 2,
-        "user_model_feature": 1}),
+    "layout_wrapper_object_organization_28_day.json": (
+        "object",
+        "organization-28-day",
+        {
+            "agg_days": 2,
+            "agg_ide": 3,
+            "agg_feature": 6,
+            "agg_language_feature": 7,
+            "agg_language_model": 3,
+            "agg_model_feature": 4,
+            "agg_clients": 1,
+            "agg_pull_requests": 2,
+            "agg_pr_comment_type": 1,
+        },
+    ),
+    "layout_flat_record_enterprise_1_day.json": (
+        "object",
+        "enterprise-1-day",
+        {
+            "agg_days": 1,
+            "agg_ide": 1,
+            "agg_feature": 2,
+            "agg_language_feature": 2,
+            "agg_language_model": 1,
+            "agg_model_feature": 1,
+            "agg_pull_requests": 1,
+        },
+    ),
+    "layout_ndjson_user_rows_organization_users_1_day.ndjson": (
+        "ndjson",
+        "organization-users-1-day",
+        {
+            "user_days": 3,
+            "user_ide": 1,
+            "user_feature": 3,
+            "user_language_feature": 3,
+            "user_language_model": 2,
+            "user_model_feature": 2,
+            "user_clients": 1,
+        },
+    ),
+    "layout_array_of_user_records_enterprise_users_1_day.json": (
+        "array",
+        "enterprise-users-1-day",
+        {
+            "user_days": 2,
+            "user_ide": 2,
+            "user_feature": 2,
+            "user_language_feature": 2,
+            "user_language_model": 1,
+            "user_model_feature": 1,
+        },
+    ),
+    "layout_array_of_wrappers_enterprise_28_day.json": (
+        "array",
+        "enterprise-28-day",
+        {
+            "agg_days": 2,
+            "agg_ide": 1,
+            "agg_feature": 2,
+            "agg_language_feature": 2,
+            "agg_language_model": 1,
+            "agg_model_feature": 1,
+            "agg_pull_requests": 2,
+        },
+    ),
+    "layout_ndjson_wrappers_organization_28_day.ndjson": (
+        "ndjson",
+        "organization-28-day",
+        {
+            "agg_days": 2,
+            "agg_ide": 2,
+            "agg_feature": 3,
+            "agg_language_feature": 3,
+            "agg_language_model": 1,
+            "agg_model_feature": 1,
+            "agg_pull_requests": 2,
+        },
+    ),
+    "layout_concatenated_pretty_documents_users_1_day.json": (
+        "concatenated-json",
+        "organization-users-1-day",
+        {
+            "user_days": 2,
+            "user_ide": 1,
+            "user_feature": 1,
+            "user_language_feature": 1,
+            "user_language_model": 1,
+            "user_model_feature": 1,
+        },
+    ),
+    "layout_gzip_ndjson_organization_users_1_day.ndjson.gz": (
+        "ndjson+gzip",
+        "organization-users-1-day",
+        {"user_days": 2, "user_ide": 2, "user_feature": 2, "user_language_feature": 1, "user_model_feature": 1},
+    ),
+    "layout_utf8_bom_flat_record_organization_1_day.json": (
+        "object",
+        "organization-1-day",
+        {
+            "agg_days": 1,
+            "agg_ide": 1,
+            "agg_feature": 1,
+            "agg_language_feature": 1,
+            "agg_language_model": 1,
+            "agg_model_feature": 1,
+            "agg_pull_requests": 1,
+        },
+    ),
+    "quirk_acceptances_exceed_generations.ndjson": (
+        "object",
+        "organization-users-1-day",
+        {
+            "user_days": 1,
+            "user_ide": 1,
+            "user_feature": 1,
+            "user_language_feature": 2,
+            "user_language_model": 2,
+            "user_model_feature": 1,
+        },
+    ),
 }
 
 
@@ -85,30 +177,45 @@ def test_wrapper_object_report_row_and_values() -> None:
     assert report["created_at"] == datetime(2026, 5, 31, 4, 12, 9, 500000, tzinfo=timezone.utc)
     assert report["created_at_raw"] == "2026-05-31T04:12:09.500Z"
     assert (report["records"], report["days_present"], report["days_in_window"], report["days_absent"]) == (
-        2, 2, 28, 26)
+        2,
+        2,
+        28,
+        26,
+    )
     assert rules(result) == {"window_day_absent": 26}
     cli = result.tables["agg_clients"].row(0, named=True)
     assert (cli["client"], cli["date"], cli["session_count"], cli["request_count"], cli["prompt_count"]) == (
-        "cli", date(2026, 5, 10), 2, 10, 3)
+        "cli",
+        date(2026, 5, 10),
+        2,
+        10,
+        3,
+    )
     assert (cli["output_tokens_sum"], cli["prompt_tokens_sum"], cli["avg_tokens_per_request"]) == (4000, 46000, 5000.0)
     prs = result.tables["agg_pull_requests"]
     assert prs["total_created"].sum() == 4
     assert prs["total_merged"].sum() == 2
     assert prs["median_minutes_to_merge"].to_list() == [45.5, None]
     assert prs["shape"][1].to_list() == [
-        "median_minutes_to_merge:absent", "median_minutes_to_merge_copilot_authored:absent",
-                                          "median_minutes_to_merge_copilot_reviewed:absent"]
+        "median_minutes_to_merge:absent",
+        "median_minutes_to_merge_copilot_authored:absent",
+        "median_minutes_to_merge_copilot_reviewed:absent",
+    ]
     comment = result.tables["agg_pr_comment_type"].row(0, named=True)
-    assert (comment["comment_type"], comment["total_copilot_suggestions"],
-            comment["total_copilot_applied_suggestions"]) == (
-        "bug", 2, 1)
+    assert (
+        comment["comment_type"],
+        comment["total_copilot_suggestions"],
+        comment["total_copilot_applied_suggestions"],
+    ) == ("bug", 2, 1)
     completion = result.tables["agg_feature"].filter(pl.col("feature") == "code_completion")
-    assert completion.select("code_generation_activity_count", "code_acceptance_activity_count",
-                             "loc_suggested_to_add_sum", "loc_added_sum").sum().row(0) == (30, 9, 45, 13)
+    assert completion.select(
+        "code_generation_activity_count", "code_acceptance_activity_count", "loc_suggested_to_add_sum", "loc_added_sum"
+    ).sum().row(0) == (30, 9, 45, 13)
     # ids are strings, labels null when none is given, date from 'day'
     days = result.tables["agg_days"]
     assert days.select("enterprise_id", "organization_id", "enterprise", "org").unique().rows() == [
-        ("4242", "77001", None, None)]
+        ("4242", "77001", None, None)
+    ]
     assert days["date"].to_list() == [date(2026, 5, 10), date(2026, 5, 11)]
 
 
@@ -121,7 +228,9 @@ def test_two_wrappers_of_one_report_share_its_id_and_two_enterprises_make_two_re
     assert sorted(two.reports["enterprise_id"].to_list()) == ["4242", "4243"]
     assert two.reports["report_id"].n_unique() == 2
     assert sorted(two.tables["agg_days"].select("enterprise_id", "daily_active_users").rows()) == [
-        ("4242", 1), ("4243", 2)]
+        ("4242", 1),
+        ("4243", 2),
+    ]
     with pytest.raises(ScopeError, match="'acme' would name 2 different enterprise_ids"):
         read("array_of_wrappers_two_enterprises_docs_layout.json", enterprise="acme")
 
@@ -129,19 +238,31 @@ def test_two_wrappers_of_one_report_share_its_id_and_two_enterprises_make_two_re
 def test_labels_fill_the_scope_columns() -> None:
     result = read("layout_flat_record_enterprise_1_day.json", enterprise="acme")
     assert result.tables["agg_feature"]["enterprise"].unique().to_list() == ["acme"]
-    assert result.tables["agg_language_feature"]["language"].to_list().count("c#") == 2 or "c#" in \
-        result.tables["agg_language_feature"]["language"].to_list()
+    assert (
+        result.tables["agg_language_feature"]["language"].to_list().count("c#") == 2
+        or "c#" in result.tables["agg_language_feature"]["language"].to_list()
+    )
 
 
 # ---------------------------------------------------------------- record kinds
+
 
 def test_enterprise_users_28_day_has_no_created_at() -> None:
     result = read("kind_enterprise_users_28_day.ndjson")
     report = result.reports.row(0, named=True)
     assert (report["kind"], report["created_at"], report["created_at_raw"], report["level"]) == (
-        "enterprise-users-28-day", None, None, "enterprise")
-    assert counts(result) == {"user_days": 3, "user_ide": 3, "user_feature": 3, "user_language_feature": 2,
-                              "user_model_feature": 1}
+        "enterprise-users-28-day",
+        None,
+        None,
+        "enterprise",
+    )
+    assert counts(result) == {
+        "user_days": 3,
+        "user_ide": 3,
+        "user_feature": 3,
+        "user_language_feature": 2,
+        "user_model_feature": 1,
+    }
     assert result.tables["user_days"]["user_id"].n_unique() == 2
     assert result.user_logins.height == 2
 
@@ -161,15 +282,28 @@ def test_user_teams_and_repositories() -> None:
     assert days["median_minutes_to_merge"].to_list() == [95.0, None, 12.5]
     assert "pull_requests.median_minutes_to_merge:absent" in days["shape"][1].to_list()
     assert sorted(repos.tables["repo_review_times"].select("authored_by", "reviewed_by").rows()) == [
-        ("human", "copilot"), ("human", "human")]
+        ("human", "copilot"),
+        ("human", "human"),
+    ]
 
 
 def test_newest_aggregate_fields() -> None:
     result = read("kind_organization_28_day_newest_fields.json")
     assert counts(result) == {
-        "agg_days": 1, "agg_ide": 1, "agg_feature": 5, "agg_language_feature": 5, "agg_language_model": 2,
-        "agg_model_feature": 4, "agg_clients": 3, "agg_adoption_phase": 2, "agg_third_party_agent": 1,
-        "agg_cli_customization": 4, "agg_engagement": 3, "agg_pull_requests": 1, "agg_pr_comment_type": 1}
+        "agg_days": 1,
+        "agg_ide": 1,
+        "agg_feature": 5,
+        "agg_language_feature": 5,
+        "agg_language_model": 2,
+        "agg_model_feature": 4,
+        "agg_clients": 3,
+        "agg_adoption_phase": 2,
+        "agg_third_party_agent": 1,
+        "agg_cli_customization": 4,
+        "agg_engagement": 3,
+        "agg_pull_requests": 1,
+        "agg_pr_comment_type": 1,
+    }
     assert rules(result) == {"window_day_absent": 27}
     assert sorted(result.tables["agg_clients"]["client"].to_list()) == ["cli", "copilot_app", "vscode_agent"]
     clients = result.tables["agg_clients"].filter(pl.col("client") != "vscode_agent")
@@ -178,7 +312,10 @@ def test_newest_aggregate_fields() -> None:
     assert total / clients["request_count"].sum() == 4000.0
     engagement = result.tables["agg_engagement"]
     assert engagement.select("feature", "engaged_user_count").rows() == [
-        ("__any__", 6), ("code_completion", 4), ("chat_panel_agent_mode", 3)]
+        ("__any__", 6),
+        ("code_completion", 4),
+        ("chat_panel_agent_mode", 3),
+    ]
     assert engagement["date"].unique().to_list() == [date(2026, 10, 17)]
     categories = sorted(result.tables["agg_cli_customization"]["category"].to_list())
     assert categories == ["mcp", "skill", "skill", "slash_cmd"]
@@ -187,8 +324,16 @@ def test_newest_aggregate_fields() -> None:
 def test_newest_user_fields() -> None:
     result = read("kind_organization_users_1_day_newest_fields.ndjson")
     assert counts(result) == {
-        "user_days": 2, "user_ide": 2, "user_feature": 5, "user_language_feature": 5, "user_language_model": 2,
-        "user_model_feature": 4, "user_clients": 3, "user_third_party_agent": 1, "user_cli_customization": 2}
+        "user_days": 2,
+        "user_ide": 2,
+        "user_feature": 5,
+        "user_language_feature": 5,
+        "user_language_model": 2,
+        "user_model_feature": 4,
+        "user_clients": 3,
+        "user_third_party_agent": 1,
+        "user_cli_customization": 2,
+    }
     days = result.tables["user_days"].sort("user_id")
     assert days["ai_credits_used"].sum() == 4.25
     assert days["used_copilot_code_review_active"].to_list() == [True, None]
@@ -205,6 +350,7 @@ def test_user_client_version_and_lenient_sampled_at() -> None:
 
 
 # ---------------------------------------------------------------- quirks
+
 
 def test_absent_null_and_zero_stay_different_in_aggregates() -> None:
     result = read("quirk_absent_null_zero_aggregate.json")
@@ -245,8 +391,11 @@ def test_booleans_as_0_1_in_a_derived_export() -> None:
     assert days["loc_suggested_to_add_sum"].to_list() == [9, None]
     assert "loc_deleted_sum:absent" in days["shape"][0].to_list()
     assert "used_agent:bool_as_int" in days["shape"][0].to_list()
-    assert json.loads(days["extras"][0]) == {"primary_ide": "vscode", "primary_ide_version": "1.100.2",
-                                             "primary_language": "python"}
+    assert json.loads(days["extras"][0]) == {
+        "primary_ide": "vscode",
+        "primary_ide_version": "1.100.2",
+        "primary_language": "python",
+    }
     assert rules(result)["derived_user_export"] == 1
     assert counts(result) == {"user_days": 2}
 
@@ -263,7 +412,9 @@ def test_unknown_keys_and_values_go_to_extras_and_drift() -> None:
     result = read("quirk_unknown_keys_and_values.json")
     day = result.tables["agg_days"].row(0, named=True)
     assert json.loads(day["extras"]) == {
-        "daily_active_hovercraft_users": 2, "totals_by_hovercraft": [{"hover_count": 1}]}
+        "daily_active_hovercraft_users": 2,
+        "totals_by_hovercraft": [{"hover_count": 1}],
+    }
     assert json.loads(result.tables["agg_feature"]["extras"][0]) == {"hover_ms": 120}
     assert result.tables["agg_feature"]["extras"][1] is None
     assert result.tables["agg_pr_comment_type"]["comment_type"].to_list() == ["haiku_review"]
@@ -280,9 +431,13 @@ def test_unknown_keys_and_values_go_to_extras_and_drift() -> None:
 def test_a_new_client_object_becomes_a_client() -> None:
     result = read("quirk_new_client_object.json")
     row = result.tables["agg_clients"].row(0, named=True)
-    assert (row["client"], row["session_count"], row["request_count"], row["prompt_count"],
-            row["output_tokens_sum"]) == (
-        "jetpack", 2, 5, None, None)
+    assert (
+        row["client"],
+        row["session_count"],
+        row["request_count"],
+        row["prompt_count"],
+        row["output_tokens_sum"],
+    ) == ("jetpack", 2, 5, None, None)
     assert rules(result) == {"new_client": 1}
     assert result.tables["agg_days"]["extras"][0] is None
 
@@ -316,7 +471,8 @@ def test_days_not_in_order_provisional_days_and_created_at_without_zone() -> Non
     assert spaced["created_at"] == datetime(2026, 5, 31, 4, 12, 9, 500000, tzinfo=timezone.utc)
     assert spaced["created_at_raw"] == "2026-05-31 04:12:09.5000000"
     assert read("quirk_wau_mau_calendar_windows.json").tables["agg_days"].sort("date").select(
-        "daily_active_users", "weekly_active_users", "monthly_active_users").rows() == [(3, 5, 9), (2, 2, 9), (2, 3, 2)]
+        "daily_active_users", "weekly_active_users", "monthly_active_users"
+    ).rows() == [(3, 5, 9), (2, 2, 9), (2, 3, 2)]
 
 
 def test_cli_only_day_has_no_ide_rows() -> None:
@@ -324,7 +480,11 @@ def test_cli_only_day_has_no_ide_rows() -> None:
     assert "agg_ide" not in counts(result)
     cli = result.tables["agg_clients"].row(0, named=True)
     assert (cli["session_count"], cli["request_count"], cli["output_tokens_sum"], cli["prompt_tokens_sum"]) == (
-        2, 40, 20000, 380000)
+        2,
+        40,
+        20000,
+        380000,
+    )
 
 
 def test_shards_share_a_report_id_and_overlapping_reports_do_not() -> None:
@@ -342,12 +502,16 @@ def test_shards_share_a_report_id_and_overlapping_reports_do_not() -> None:
 
 # ---------------------------------------------------------------- refusals
 
-@pytest.mark.parametrize(("name", "detected", "path"), [
-    ("refuse_report_links_metadata.json", "report-links", "$"),
-    ("refuse_dashboard_user_totals_shape.json", "viewer-user-totals", "$"),
-    ("refuse_csv_export_with_json_suffix.json", "csv", None),
-    ("refuse_mixed_record_kinds.ndjson", "mixed-report-kinds", "$[1]"),
-])
+
+@pytest.mark.parametrize(
+    ("name", "detected", "path"),
+    [
+        ("refuse_report_links_metadata.json", "report-links", "$"),
+        ("refuse_dashboard_user_totals_shape.json", "viewer-user-totals", "$"),
+        ("refuse_csv_export_with_json_suffix.json", "csv", None),
+        ("refuse_mixed_record_kinds.ndjson", "mixed-report-kinds", "$[1]"),
+    ],
+)
 def test_refusals_name_what_the_file_is(name: str, detected: str, path: str | None) -> None:
     with pytest.raises(FormatError) as caught:
         read(name)
@@ -357,11 +521,16 @@ def test_refusals_name_what_the_file_is(name: str, detected: str, path: str | No
 
 
 def test_api_errors_unknown_objects_and_legacy_days_are_refused() -> None:
-    cases = [({"message": "Not Found", "documentation_url": "x"}, "api-error", "$"),
-             ({"day": "2026-05-01", "something": 1}, "unknown-object", "$"),
-             ([{"date": "2024-06-01", "total_active_users": 1}], "legacy-metrics", "$[0]"),
-             ({"report_start_day": "2026-05-01", "day_totals": [{"day": "2026-05-01", "x": 1}]}, "unknown-object",
-              "$.day_totals[0]")]
+    cases = [
+        ({"message": "Not Found", "documentation_url": "x"}, "api-error", "$"),
+        ({"day": "2026-05-01", "something": 1}, "unknown-object", "$"),
+        ([{"date": "2024-06-01", "total_active_users": 1}], "legacy-metrics", "$[0]"),
+        (
+            {"report_start_day": "2026-05-01", "day_totals": [{"day": "2026-05-01", "x": 1}]},
+            "unknown-object",
+            "$.day_totals[0]",
+        ),
+    ]
     for doc, detected, path in cases:
         with pytest.raises(FormatError) as caught:
             successor.read_bytes(orjson.dumps(doc), "f.json")
@@ -379,11 +548,19 @@ def test_classifier() -> None:
 
 # ---------------------------------------------------------------- validation
 
+
 def _aggregate(day: str, acceptances: Any) -> dict[str, Any]:
-    feature = {"feature": "code_completion", "code_generation_activity_count": 1,
-               "code_acceptance_activity_count": acceptances}
-    return {"day": day, "enterprise_id": "1", "daily_active_users": 1,
-            "totals_by_feature": [feature, feature, dict(feature, code_acceptance_activity_count=0)]}
+    feature = {
+        "feature": "code_completion",
+        "code_generation_activity_count": 1,
+        "code_acceptance_activity_count": acceptances,
+    }
+    return {
+        "day": day,
+        "enterprise_id": "1",
+        "daily_active_users": 1,
+        "totals_by_feature": [feature, feature, dict(feature, code_acceptance_activity_count=0)],
+    }
 
 
 def test_type_errors_name_their_json_path_and_quarantine_keeps_the_record() -> None:
@@ -397,15 +574,22 @@ def test_type_errors_name_their_json_path_and_quarantine_keeps_the_record() -> N
     assert error.file == "bad.ndjson"
     assert error.json_path == "$[1].daily_active_users"
     assert [e["json_path"] for e in error.errors] == [
-        "$[1].daily_active_users", "$[1].totals_by_feature[2].code_acceptance_activity_count"]
+        "$[1].daily_active_users",
+        "$[1].totals_by_feature[2].code_acceptance_activity_count",
+    ]
     assert error.errors[1]["message"] == (
-        '$[1].totals_by_feature[2].code_acceptance_activity_count: "12" is not an integer')
+        '$[1].totals_by_feature[2].code_acceptance_activity_count: "12" is not an integer'
+    )
     result = successor.read_bytes(data, "bad.ndjson", on_invalid="quarantine")
     assert result.tables["agg_days"]["date"].to_list() == [date(2026, 5, 1)]
     assert result.tables["agg_feature"].height == 3
     row = result.quarantine.row(0, named=True)
     assert (row["json_path"], row["grain"], row["date"], row["stage"]) == (
-        "$[1]", "aggregate", "2026-05-02", "validation")
+        "$[1]",
+        "aggregate",
+        "2026-05-02",
+        "validation",
+    )
     assert len(row["reasons"]) == 2
     assert json.loads(row["record_json"]) == records[1]
 
@@ -417,6 +601,7 @@ def test_integral_floats_are_read_as_integers() -> None:
 
 
 # ---------------------------------------------------------------- lossless
+
 
 def _original_records(path: Path) -> list[Any]:
     """The records of a fixture, read with the standard library (independently of the reader)."""
@@ -438,8 +623,9 @@ def _original_records(path: Path) -> list[Any]:
     return [r for item in items for r in (item.get("day_totals", [item]))]
 
 
-ROUND_TRIP = sorted(p.name for p in FIXTURES.iterdir()
-                    if p.suffix in (".json", ".ndjson", ".gz") and not p.name.startswith("refuse"))
+ROUND_TRIP = sorted(
+    p.name for p in FIXTURES.iterdir() if p.suffix in (".json", ".ndjson", ".gz") and not p.name.startswith("refuse")
+)
 
 
 @pytest.mark.parametrize("name", ROUND_TRIP)
@@ -464,9 +650,18 @@ def test_registry_declares_kinds_and_paths() -> None:
     assert successor.column_kind("user_days", "user_login") == "attribute"
     assert successor.column_kind("user_ide", "user_id") == "key"
     assert successor.TABLES["repo_pr_comment_type"].json_path == (
-        "$.pull_requests.copilot_suggestions_by_comment_type[*]")
+        "$.pull_requests.copilot_suggestions_by_comment_type[*]"
+    )
     assert successor.TABLES["user_language_model"].key == (
-        "enterprise_id", "organization_id", "enterprise", "org", "date", "user_id", "language", "model")
+        "enterprise_id",
+        "organization_id",
+        "enterprise",
+        "org",
+        "date",
+        "user_id",
+        "language",
+        "model",
+    )
     for spec in successor.TABLES.values():
         assert spec.schema.names()[-4:] == ["source", "extras", "shape", "report_id"]
         assert pl.Null not in spec.schema.dtypes()

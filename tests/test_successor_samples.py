@@ -26,22 +26,61 @@ SAFE_USERS = "safe2008__github-copilot-insights-dashboard__enterprise-users-28da
 
 #: SUCCESSOR.md §6 "Rows" (tables not named have 0 rows), and tests/fixtures/usage_reports/EXPECTED.md.
 ROWS: dict[str, dict[str, int]] = {
-    VIEWER_ORG: {"agg_days": 28, "agg_ide": 41, "agg_feature": 101, "agg_language_feature": 293,
-                 "agg_language_model": 189, "agg_model_feature": 297, "agg_clients": 28, "agg_pull_requests": 28},
-    VIEWER_USERS: {"user_days": 107, "user_ide": 75, "user_feature": 195, "user_language_feature": 361,
-                   "user_language_model": 307, "user_model_feature": 263, "user_clients": 51},
-    SAFE_AGG: {"agg_days": 2, "agg_feature": 2, "agg_language_feature": 7, "agg_language_model": 14,
-               "agg_model_feature": 8, "agg_clients": 2, "agg_adoption_phase": 3, "agg_pull_requests": 2,
-               "agg_pr_comment_type": 4},
-    SAFE_USERS: {"user_days": 3, "user_feature": 2, "user_language_feature": 6, "user_language_model": 9,
-                 "user_model_feature": 5, "user_clients": 2},
+    VIEWER_ORG: {
+        "agg_days": 28,
+        "agg_ide": 41,
+        "agg_feature": 101,
+        "agg_language_feature": 293,
+        "agg_language_model": 189,
+        "agg_model_feature": 297,
+        "agg_clients": 28,
+        "agg_pull_requests": 28,
+    },
+    VIEWER_USERS: {
+        "user_days": 107,
+        "user_ide": 75,
+        "user_feature": 195,
+        "user_language_feature": 361,
+        "user_language_model": 307,
+        "user_model_feature": 263,
+        "user_clients": 51,
+    },
+    SAFE_AGG: {
+        "agg_days": 2,
+        "agg_feature": 2,
+        "agg_language_feature": 7,
+        "agg_language_model": 14,
+        "agg_model_feature": 8,
+        "agg_clients": 2,
+        "agg_adoption_phase": 3,
+        "agg_pull_requests": 2,
+        "agg_pr_comment_type": 4,
+    },
+    SAFE_USERS: {
+        "user_days": 3,
+        "user_feature": 2,
+        "user_language_feature": 6,
+        "user_language_model": 9,
+        "user_model_feature": 5,
+        "user_clients": 2,
+    },
 }
 #: layout, kind, window, created_at_raw, user_logins rows
 REPORT: dict[str, tuple[str, str, tuple[date, date], str | None, int]] = {
-    VIEWER_ORG: ("object", "organization-28-day", (date(2026, 3, 29), date(2026, 4, 25)),
-                 "2026-04-26T03:36:11.710Z", 0),
-    VIEWER_USERS: ("object", "organization-users-28-day", (date(2026, 3, 29), date(2026, 4, 25)),
-                   "2026-04-26T03:36:11.710Z", 8),
+    VIEWER_ORG: (
+        "object",
+        "organization-28-day",
+        (date(2026, 3, 29), date(2026, 4, 25)),
+        "2026-04-26T03:36:11.710Z",
+        0,
+    ),
+    VIEWER_USERS: (
+        "object",
+        "organization-users-28-day",
+        (date(2026, 3, 29), date(2026, 4, 25)),
+        "2026-04-26T03:36:11.710Z",
+        8,
+    ),
     SAFE_AGG: ("object", "enterprise-28-day", (date(2026, 5, 29), date(2026, 6, 25)), "2026-06-26T05:29:30.036Z", 0),
     SAFE_USERS: ("ndjson", "enterprise-users-28-day", (date(2026, 5, 29), date(2026, 6, 25)), None, 3),
 }
@@ -77,8 +116,9 @@ def test_viewer_org_completion_counts_come_from_code_completion_rows() -> None:
     result = successor.read_bytes((REPORTS / VIEWER_ORG).read_bytes(), VIEWER_ORG)
     completion = result.tables["agg_feature"].filter(result.tables["agg_feature"]["feature"] == "code_completion")
     assert completion.height == 7
-    assert completion.select("code_generation_activity_count", "code_acceptance_activity_count",
-                             "loc_suggested_to_add_sum", "loc_added_sum").sum().row(0) == (219, 54, 397, 140)
+    assert completion.select(
+        "code_generation_activity_count", "code_acceptance_activity_count", "loc_suggested_to_add_sum", "loc_added_sum"
+    ).sum().row(0) == (219, 54, 397, 140)
 
 
 @pytest.mark.parametrize("name", sorted(ROWS))
@@ -91,6 +131,7 @@ def test_sample_records_rebuild_json_equal(name: str) -> None:
         docs = [json.loads(line) for line in data.splitlines() if line.strip()]
     records = [r for d in docs for r in (d.get("day_totals", [d]))]
     rebuilt = [r for _, r in successor.rebuild_records(result.tables)]
+
     def canonical(items: list[Any]) -> list[str]:
         return sorted(json.dumps(r, sort_keys=True) for r in items)
 

@@ -48,7 +48,9 @@ def test_scope_label_names_each_row_as_scope_name_does() -> None:
     assert frame.select(summary.scope_label())["scope"].to_list() == ["e/o/t", "o", "t", "all data", "all data"]
     # only the scope columns the frame has
     assert pl.DataFrame({"team": ["t", None]}).select(summary.scope_label(["team"]))["scope"].to_list() == [
-        "t", "all data"]
+        "t",
+        "all data",
+    ]
     assert pl.DataFrame({"x": [1]}).select(summary.scope_label([]))["scope"].to_list() == ["all data"]
 
 
@@ -56,7 +58,8 @@ def test_load_line_counts_files_loaded_and_names_the_files_not_loaded(two_of_thr
     assert summary.loaded_files(two_of_three) == 2
     assert summary.load_line(two_of_three) == (
         "2 of 3 file(s) loaded, 2 scope-day(s), 0 conflicting value(s) between exports, 0 day(s) quarantined, "
-        "0 finding(s)")
+        "0 finding(s)"
+    )
     lines = summary.not_loaded(two_of_three.sources)
     assert lines[0] == "1 file(s) not loaded:"
     assert len(lines) == 2
@@ -67,19 +70,22 @@ def test_load_line_counts_files_loaded_and_names_the_files_not_loaded(two_of_thr
 def test_report_line_says_the_date_range_with_thousands_separators(two_of_three: cm.Dataset) -> None:
     assert summary.report_line(two_of_three) == (
         "3 file(s), 2 scope-day(s) from 2025-01-06 to 2025-01-09, 0 conflicting value(s) between exports, "
-        "0 day(s) quarantined, 0 finding(s)")
+        "0 day(s) quarantined, 0 finding(s)"
+    )
     many = dataclasses.replace(two_of_three, conflicts=pl.DataFrame({"x": range(1234)}))
     assert ", 1,234 conflicting value(s) between exports," in summary.report_line(many)
     assert ", 1234 conflicting value(s) between exports," in summary.load_line(many)
 
 
 def test_not_loaded_lists_twenty_files_and_counts_the_rest() -> None:
-    sources = pl.DataFrame({
-        "source": [f"f{i:02}.json" for i in range(23)] + ["ok.json"],
-        "status": ["not loaded: empty"] * 23 + ["loaded with quarantined days"],
-        "state": ["refused"] * 23 + ["partly_quarantined"],
-        "message": [f"f{i:02}.json: $: the file is empty" for i in range(23)] + [None],
-    })
+    sources = pl.DataFrame(
+        {
+            "source": [f"f{i:02}.json" for i in range(23)] + ["ok.json"],
+            "status": ["not loaded: empty"] * 23 + ["loaded with quarantined days"],
+            "state": ["refused"] * 23 + ["partly_quarantined"],
+            "message": [f"f{i:02}.json: $: the file is empty" for i in range(23)] + [None],
+        }
+    )
     lines = summary.not_loaded(sources)
     assert lines[0] == "23 file(s) not loaded:"
     # the file and the JSON path "$" are printed beside the message: left out of it
@@ -91,7 +97,8 @@ def test_not_loaded_lists_twenty_files_and_counts_the_rest() -> None:
 def test_missing_ranges_as_text(two_of_three: cm.Dataset) -> None:
     shown = summary.missing_ranges_text(cm.coverage(two_of_three))
     assert shown.select("org", "days_present", "days_missing", "missing_ranges").to_dicts() == [
-        {"org": "octo-org", "days_present": 2, "days_missing": 2, "missing_ranges": "2025-01-07 to 2025-01-08"}]
+        {"org": "octo-org", "days_present": 2, "days_missing": 2, "missing_ranges": "2025-01-07 to 2025-01-08"}
+    ]
     one = pl.DataFrame({"missing_ranges": [[{"start": dt.date(2025, 2, 12), "end": dt.date(2025, 2, 12)}]]})
     assert summary.missing_ranges_text(one)["missing_ranges"].to_list() == ["2025-02-12"]
     no_ranges = pl.DataFrame({"days_missing": [0]})
@@ -101,15 +108,38 @@ def test_missing_ranges_as_text(two_of_three: cm.Dataset) -> None:
 def test_summary_table_and_the_top_languages_of_a_scope(two_of_three: cm.Dataset) -> None:
     row = summary.summary_table(two_of_three).row(0, named=True)
     # two days: active 4 and 5, engaged 2 and 3 (no feature block, so no acceptance or chat numbers)
-    assert {k: row[k] for k in ("org", "days_with_data", "days_missing", "active_users_mean", "active_users_peak",
-                                "engaged_users_mean", "engaged_users_peak", "engagement_rate")} == {
-        "org": "octo-org", "days_with_data": 2, "days_missing": 2, "active_users_mean": 4.5,
-        "active_users_peak": 5, "engaged_users_mean": 2.5, "engaged_users_peak": 3, "engagement_rate": 5 / 9}
+    assert {
+        k: row[k]
+        for k in (
+            "org",
+            "days_with_data",
+            "days_missing",
+            "active_users_mean",
+            "active_users_peak",
+            "engaged_users_mean",
+            "engaged_users_peak",
+            "engagement_rate",
+        )
+    } == {
+        "org": "octo-org",
+        "days_with_data": 2,
+        "days_missing": 2,
+        "active_users_mean": 4.5,
+        "active_users_peak": 5,
+        "engaged_users_mean": 2.5,
+        "engaged_users_peak": 3,
+        "engagement_rate": 5 / 9,
+    }
     assert cm.report.summary is summary.summary_table
-    by_language = pl.DataFrame({
-        "enterprise": [None, None, None, None], "org": ["o", "o", "o", "p"], "team": [None, "t", None, None],
-        "language": ["go", "go", "rust", "go"], "total_code_suggestions": [5, 99, None, 50],
-    })
+    by_language = pl.DataFrame(
+        {
+            "enterprise": [None, None, None, None],
+            "org": ["o", "o", "o", "p"],
+            "team": [None, "t", None, None],
+            "language": ["go", "go", "rust", "go"],
+            "total_code_suggestions": [5, 99, None, 50],
+        }
+    )
     top = summary.top_languages(by_language, {"enterprise": None, "org": "o", "team": None}, 2)
     assert top.select("language", "total_code_suggestions").rows() == [("go", 5), ("rust", None)]
 

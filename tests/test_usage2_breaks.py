@@ -43,10 +43,15 @@ def test_breaks_between_by_family_and_series() -> None:
     assert breaks_between(date(2026, 4, 1), date(2026, 4, 30), "successor") == []
     assert breaks_between(date(2026, 6, 1), date(2026, 6, 9)) == []  # mid-June starts on the 10th
     assert breaks_between(date(2026, 6, 20), date(2026, 8, 1), "successor") == [
-        "server_side_users", "copilot_app_counted", "copilot_app_in_rollups"]
+        "server_side_users",
+        "copilot_app_counted",
+        "copilot_app_in_rollups",
+    ]
     # series: only breaks naming it (legacy_closed names every legacy series)
     assert breaks_between(date(2026, 1, 1), date(2026, 12, 31), series=["repo_review_times"]) == [
-        "legacy_closed", "review_stages_start"]
+        "legacy_closed",
+        "review_stages_start",
+    ]
     with pytest.raises(CopilotMetricsError, match="family="):
         breaks_between(date(2026, 1, 1), date(2026, 2, 1), "legacy-ish")  # type: ignore[arg-type]
 
@@ -59,7 +64,8 @@ def test_with_breaks_over_weeks_months_and_windows() -> None:
     months = pl.LazyFrame({"period_start": [date(2026, 7, 1)]})
     lo, hi = period_bounds("1mo")
     assert with_breaks(months, lo, hi, family="successor").collect()["break"].to_list() == [
-        "copilot_app_counted; copilot_app_in_rollups"]
+        "copilot_app_counted; copilot_app_in_rollups"
+    ]
     # a trailing 7-day window ending 04-08 (04-02..04-08) holds the close; ending 04-09 it does not
     windows = pl.LazyFrame({"date": [date(2026, 4, 8), date(2026, 4, 9)]})
     lo, hi = period_bounds(None, window=7)

@@ -24,12 +24,17 @@ AGGREGATE = FIXTURES / "continuity_successor_org_three_days_28_day.json"
 USERS = FIXTURES / "continuity_successor_org_users_1_day.ndjson"
 
 
-def tables(*reports: Path, org: str = "octo", legacy_org: str = "octo", enterprise: str | None = None,
-           ) -> dict[str, pl.DataFrame]:
+def tables(
+    *reports: Path,
+    org: str = "octo",
+    legacy_org: str = "octo",
+    enterprise: str | None = None,
+) -> dict[str, pl.DataFrame]:
     combined: dict[str, pl.DataFrame] = dict(cm.load(str(LEGACY), org=legacy_org).tables)
     for path in reports:
-        read = successor.read_bytes(path.read_bytes(), path.name, org=None if enterprise else org,
-                                    enterprise=enterprise)
+        read = successor.read_bytes(
+            path.read_bytes(), path.name, org=None if enterprise else org, enterprise=enterprise
+        )
         for name, frame in read.tables.items():
             combined[name] = pl.concat([combined[name], frame], how="vertical_relaxed") if name in combined else frame
     return combined
@@ -46,18 +51,34 @@ def series(result: cm.usage.Continuity) -> dict[str, dict[str, object]]:
 
 def test_every_series_of_the_mapping_has_a_status(both: cm.usage.Continuity) -> None:
     assert both.pairs.select("pair", "legacy_level", "organization_id", "successor_level").rows() == [
-        ("octo", "organization", "9001", "organization")]
+        ("octo", "organization", "9001", "organization")
+    ]
     got = series(both)
     assert list(got) == [m.name for m in MAPPING]
     assert len(got) == 30
     statuses = {name: row["status"] for name, row in got.items()}
     assert statuses["date"] == "="
-    approx = ["active_users", "engaged_users", "completions_engaged_users", "code_suggestions", "code_acceptances",
-              "code_lines_suggested", "code_lines_accepted", "acceptance_rate", "line_acceptance_rate",
-              "ide_chat_engaged_users", "chats", "chat_insertions_copies"]
+    approx = [
+        "active_users",
+        "engaged_users",
+        "completions_engaged_users",
+        "code_suggestions",
+        "code_acceptances",
+        "code_lines_suggested",
+        "code_lines_accepted",
+        "acceptance_rate",
+        "line_acceptance_rate",
+        "ide_chat_engaged_users",
+        "chats",
+        "chat_insertions_copies",
+    ]
     assert [n for n, s in statuses.items() if s == "≈"] == approx
     assert [n for n, s in statuses.items() if s == "ends"] == [
-        "completions_by_editor_model", "chat_acceptance_rate", "dotcom_chat", "pr_summaries"]
+        "completions_by_editor_model",
+        "chat_acceptance_rate",
+        "dotcom_chat",
+        "pr_summaries",
+    ]
     assert sum(s == "new" for s in statuses.values()) == 13
     assert all(row["difference"] for row in got.values())
 
@@ -97,8 +118,12 @@ def test_series_read_from_user_rows_are_suppressed_below_min_users() -> None:
     got = series(result)
     user_series = {"engaged_users", "completions_engaged_users", "ide_chat_engaged_users"}
     for name in user_series:
-        assert (got[name]["legacy_value"] is not None, got[name]["successor_value"], got[name]["ratio"],
-                got[name]["suppressed"]) == (True, None, None, True), name
+        assert (
+            got[name]["legacy_value"] is not None,
+            got[name]["successor_value"],
+            got[name]["ratio"],
+            got[name]["suppressed"],
+        ) == (True, None, None, True), name
     # the aggregate series stand on no user rows: never suppressed, values kept
     assert (got["active_users"]["successor_value"], got["active_users"]["suppressed"]) == (11.0, False)
     assert (got["code_suggestions"]["successor_value"], got["code_suggestions"]["suppressed"]) == (240.0, False)
@@ -125,8 +150,9 @@ def test_daily_side_by_side_never_spliced(both: cm.usage.Continuity) -> None:
     assert daily["break"].to_list() == [None, None, None, "legacy_closed"]
     weeks = continuity(tables(AGGREGATE, USERS), every="1w").daily.filter(pl.col("series") == "code_suggestions")
     # ISO week of 03-30: legacy 100 + 120 + 80, successor 150 + 90 + 100, each over its own days
-    assert weeks.select("legacy_value", "successor_value", "legacy_days", "successor_days", "overlap_days").rows() \
-        == [(300.0, 340.0, 3, 3, 2)]
+    assert weeks.select("legacy_value", "successor_value", "legacy_days", "successor_days", "overlap_days").rows() == [
+        (300.0, 340.0, 3, 3, 2)
+    ]
     assert "octo: active_users ≈ (2 overlap days) legacy 11.5 | successor 11" in both.summary().splitlines()
 
 
@@ -140,8 +166,9 @@ def test_without_users_reports_the_user_series_end() -> None:
 
 
 def test_start_end_and_explicit_mapping() -> None:
-    result = continuity(tables(AGGREGATE, USERS, org="octo-successor"), scopes={"octo": {"organization_id": "9001"}},
-                        end="2026-03-31")
+    result = continuity(
+        tables(AGGREGATE, USERS, org="octo-successor"), scopes={"octo": {"organization_id": "9001"}}, end="2026-03-31"
+    )
     got = series(result)
     assert got["code_suggestions"]["overlap_days"] == 1
     assert (got["code_suggestions"]["legacy_value"], got["code_suggestions"]["successor_value"]) == (120.0, 150.0)

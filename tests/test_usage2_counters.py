@@ -60,10 +60,15 @@ def test_chat_usage_chat_features_only(org: dict[str, pl.DataFrame]) -> None:
     # chat_inline 6/2, ask 4/1 + 1/1, plan 5/0; code_completion and agent_edit left out
     assert (row["interactions"], row["acceptances"]) == (16, 4)
     assert row["chat_apply_rate"] == pytest.approx(4 / 16)
-    by = {r["feature"]: (r["interactions"], r["acceptances"], r["chat_apply_rate"])
-          for r in chat_usage(org, by="feature").rows(named=True)}
-    assert by == {"chat_inline": (6, 2, pytest.approx(2 / 6)), "chat_panel_ask_mode": (5, 2, pytest.approx(0.4)),
-                  "chat_panel_plan_mode": (5, 0, 0.0)}
+    by = {
+        r["feature"]: (r["interactions"], r["acceptances"], r["chat_apply_rate"])
+        for r in chat_usage(org, by="feature").rows(named=True)
+    }
+    assert by == {
+        "chat_inline": (6, 2, pytest.approx(2 / 6)),
+        "chat_panel_ask_mode": (5, 2, pytest.approx(0.4)),
+        "chat_panel_plan_mode": (5, 0, 0.0),
+    }
 
 
 def test_pr_lifecycle_sums_and_medians_per_day_only(org: dict[str, pl.DataFrame]) -> None:
@@ -87,7 +92,11 @@ def test_pr_lifecycle_by_repository_private_and_suppression() -> None:
     assert (site["repo_name"], site["pull_requests"], site["total_created"], site["total_merged"]) == ("site", 7, 7, 7)
     assert (site["suppressed"], site["median_minutes_to_merge"], site["median_days"]) == (False, None, 2)
     assert (tools["repo_visibility"], tools["suppressed"], tools["pull_requests"], tools["total_created"]) == (
-        "INTERNAL", True, None, None)
+        "INTERNAL",
+        True,
+        None,
+        None,
+    )
     private = pr_lifecycle(repos, by="repository", include_private=True)
     assert private.filter(pl.col("repo_id") == 2)["total_merged"].to_list() == [8]
     days = pr_lifecycle(repos, by="repository", every="1d").filter(pl.col("repo_id") == 1)
@@ -113,8 +122,10 @@ def test_team_usage_same_day_join_two_teams_no_total() -> None:
     days = team_usage(tables, every="1d").filter(pl.col("team_id") == 31)
     assert days["suppressed"].to_list() == [False, True]  # 06-02: 3 active members < 5
     assert days["active_users"].to_list() == [5, None]
-    assert team_usage(tables, every="1d", min_users=None).filter(pl.col("team_id") == 31)["active_users"].to_list() \
-        == [5, 3]
+    assert team_usage(tables, every="1d", min_users=None).filter(pl.col("team_id") == 31)["active_users"].to_list() == [
+        5,
+        3,
+    ]
 
 
 def test_reported_active_users_kept_as_snapshots(org: dict[str, pl.DataFrame]) -> None:
@@ -128,11 +139,19 @@ def test_reported_active_users_kept_as_snapshots(org: dict[str, pl.DataFrame]) -
 
 
 def test_reported_calendar_like_evidence() -> None:
-    days = pl.DataFrame({
-        "enterprise_id": ["1"] * 4, "organization_id": ["2"] * 4, "enterprise": [None] * 4, "org": ["o"] * 4,
-        "date": [date(2026, 5, 30), date(2026, 5, 31), date(2026, 6, 1), date(2026, 6, 7)],
-        "daily_active_users": [3, 2, 2, 1], "weekly_active_users": [6, 6, 6, 1], "monthly_active_users": [9, 9, 2, 5],
-    }, schema_overrides={"enterprise": pl.String})
+    days = pl.DataFrame(
+        {
+            "enterprise_id": ["1"] * 4,
+            "organization_id": ["2"] * 4,
+            "enterprise": [None] * 4,
+            "org": ["o"] * 4,
+            "date": [date(2026, 5, 30), date(2026, 5, 31), date(2026, 6, 1), date(2026, 6, 7)],
+            "daily_active_users": [3, 2, 2, 1],
+            "weekly_active_users": [6, 6, 6, 1],
+            "monthly_active_users": [9, 9, 2, 5],
+        },
+        schema_overrides={"enterprise": pl.String},
+    )
     out = reported_active_users({"agg_days": days})
     # 06-01 (a 1st): MAU 9 -> 2; 06-07 (a Sunday) WAU equals DAU, but 06-06 is not loaded: no week evidence
     assert out["month_restart"].to_list() == [False, False, True, False]

@@ -68,8 +68,10 @@ def test_viewer_reported_and_reconciled() -> None:
 
 def test_safe2008_reconciled() -> None:
     out = reconcile(read(SAFE_AGG, SAFE_USERS), min_users=None)
-    june_4 = {r["measure"]: (r["aggregate"], r["users"]) for r in out.filter(pl.col("date") == date(2026, 6, 4))
-              .rows(named=True)}
+    june_4 = {
+        r["measure"]: (r["aggregate"], r["users"])
+        for r in out.filter(pl.col("date") == date(2026, 6, 4)).rows(named=True)
+    }
     assert june_4["daily_active_users"] == (1, 1)
     assert june_4["user_initiated_interaction_count"] == (10, 10)
     assert june_4["code_generation_activity_count"] == (27, 27)
@@ -90,8 +92,16 @@ def test_legacy_sample_and_viewer_org_do_not_overlap() -> None:
     assert {r["successor_value"] for r in rows.values()} == {None}
     # §4: the user-row series need users reports (none here): they end
     assert [n for n, r in rows.items() if r["status"] == "≈"] == [
-        "active_users", "code_suggestions", "code_acceptances", "code_lines_suggested", "code_lines_accepted",
-        "acceptance_rate", "line_acceptance_rate", "chats", "chat_insertions_copies"]
+        "active_users",
+        "code_suggestions",
+        "code_acceptances",
+        "code_lines_suggested",
+        "code_lines_accepted",
+        "acceptance_rate",
+        "line_acceptance_rate",
+        "chats",
+        "chat_insertions_copies",
+    ]
     assert rows["date"]["status"] == "="
     assert rows["engaged_users"]["status"] == "ends"
     assert sum(r["status"] == "new" for r in rows.values()) == 13

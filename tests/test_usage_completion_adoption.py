@@ -30,9 +30,15 @@ def users() -> dict[str, pl.DataFrame]:
 
 
 def _counts(gen: int, acc: int, sug: int, add: int, uic: int = 0) -> dict[str, int]:
-    return {"user_initiated_interaction_count": uic, "code_generation_activity_count": gen,
-            "code_acceptance_activity_count": acc, "loc_suggested_to_add_sum": sug,
-            "loc_suggested_to_delete_sum": 0, "loc_added_sum": add, "loc_deleted_sum": 0}
+    return {
+        "user_initiated_interaction_count": uic,
+        "code_generation_activity_count": gen,
+        "code_acceptance_activity_count": acc,
+        "loc_suggested_to_add_sum": sug,
+        "loc_suggested_to_delete_sum": 0,
+        "loc_added_sum": add,
+        "loc_deleted_sum": 0,
+    }
 
 
 def _c6(gen: int, acc: int, sug: int, add: int) -> dict[str, int]:
@@ -42,24 +48,46 @@ def _c6(gen: int, acc: int, sug: int, add: int) -> dict[str, int]:
 
 
 def _day(day: str, features: list[dict[str, Any]], languages: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"day": day, "organization_id": "77001", "enterprise_id": "4242", "daily_active_users": 2,
-            **_counts(99, 88, 77, 66, 55), "totals_by_ide": [], "totals_by_feature": features,
-            "totals_by_language_feature": languages, "totals_by_language_model": [], "totals_by_model_feature": []}
+    return {
+        "day": day,
+        "organization_id": "77001",
+        "enterprise_id": "4242",
+        "daily_active_users": 2,
+        **_counts(99, 88, 77, 66, 55),
+        "totals_by_ide": [],
+        "totals_by_feature": features,
+        "totals_by_language_feature": languages,
+        "totals_by_language_model": [],
+        "totals_by_model_feature": [],
+    }
 
 
 @pytest.fixture(scope="module")
 def aggregate() -> dict[str, pl.DataFrame]:
     # day 1: completions 10 / 4, lines 20 / 5 (python 6 / 3, 12 / 4; c# 4 / 1, 8 / 1) beside an agent row
     # that must never count; day 2: a completion row of zeros
-    wrapper = {"report_start_day": "2026-06-01", "report_end_day": "2026-06-28", "organization_id": "77001",
-               "enterprise_id": "4242", "created_at": "2026-06-29T01:00:00Z", "day_totals": [
-                   _day("2026-06-01",
-                        [{"feature": "code_completion", **_counts(10, 4, 20, 5)},
-                         {"feature": "chat_panel_agent_mode", **_counts(7, 7, 300, 900, 3)}],
-                        [{"language": "python", "feature": "code_completion", **_c6(6, 3, 12, 4)},
-                         {"language": "c#", "feature": "code_completion", **_c6(4, 1, 8, 1)},
-                         {"language": "python", "feature": "chat_panel_agent_mode", **_c6(7, 7, 300, 900)}]),
-                   _day("2026-06-02", [{"feature": "code_completion", **_counts(0, 0, 0, 0)}], [])]}
+    wrapper = {
+        "report_start_day": "2026-06-01",
+        "report_end_day": "2026-06-28",
+        "organization_id": "77001",
+        "enterprise_id": "4242",
+        "created_at": "2026-06-29T01:00:00Z",
+        "day_totals": [
+            _day(
+                "2026-06-01",
+                [
+                    {"feature": "code_completion", **_counts(10, 4, 20, 5)},
+                    {"feature": "chat_panel_agent_mode", **_counts(7, 7, 300, 900, 3)},
+                ],
+                [
+                    {"language": "python", "feature": "code_completion", **_c6(6, 3, 12, 4)},
+                    {"language": "c#", "feature": "code_completion", **_c6(4, 1, 8, 1)},
+                    {"language": "python", "feature": "chat_panel_agent_mode", **_c6(7, 7, 300, 900)},
+                ],
+            ),
+            _day("2026-06-02", [{"feature": "code_completion", **_counts(0, 0, 0, 0)}], []),
+        ],
+    }
     return successor.read_bytes(json.dumps(wrapper).encode(), "agg.json").tables
 
 
@@ -80,8 +108,10 @@ def test_completion_rates_null_on_zero(aggregate: dict[str, pl.DataFrame]) -> No
 
 def test_completion_by_language_normalized(aggregate: dict[str, pl.DataFrame]) -> None:
     out = code_completion(aggregate, by="language")
-    got = {r["language"]: (r["suggestions"], r["acceptances"], r["lines_suggested"], r["lines_accepted"])
-           for r in out.rows(named=True)}
+    got = {
+        r["language"]: (r["suggestions"], r["acceptances"], r["lines_suggested"], r["lines_accepted"])
+        for r in out.rows(named=True)
+    }
     assert got == {"python": (6, 3, 12, 4), "csharp": (4, 1, 8, 1)}
     raw = code_completion(aggregate, by="language", normalize_languages=False)
     assert sorted(raw["language"]) == ["c#", "python"]

@@ -22,11 +22,17 @@ OTHER = b"o" * 32
 @pytest.fixture(scope="module")
 def tables() -> dict[str, pl.DataFrame]:
     read = successor.read_bytes(FIXTURE.read_bytes(), FIXTURE.name)
-    findings = pl.DataFrame({"rule": ["login_changed"], "message": ["user_id 101: login dev-101 became dev-101b"],
-                             "value": ["dev-101"]})
+    findings = pl.DataFrame(
+        {"rule": ["login_changed"], "message": ["user_id 101: login dev-101 became dev-101b"], "value": ["dev-101"]}
+    )
     quarantine = pl.DataFrame({"source": ["x"], "record_json": ['{"user_id":102,"user_login":"dev-102"}']})
-    return {**read.tables, "reports": read.reports, "user_logins": read.user_logins, "findings": findings,
-            "quarantine": quarantine}
+    return {
+        **read.tables,
+        "reports": read.reports,
+        "user_logins": read.user_logins,
+        "findings": findings,
+        "quarantine": quarantine,
+    }
 
 
 def expected_pid(user_id: int, key: bytes = KEY) -> str:

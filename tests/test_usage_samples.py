@@ -89,4 +89,9 @@ def test_viewer_users_privacy(users: dict[str, pl.DataFrame]) -> None:
     assert code_completion(out, source="users").row(0, named=True)["suppressed"] is False
     shown = code_completion(out, source="users", by="language", min_users=None)
     assert dict(shown.select("language", "users").iter_rows()) == {
-        "markdown": 3, "python": 2, "json": 1, "dotenv": 1, "javascript": 1}
+        "markdown": 3,
+        "python": 2,
+        "json": 1,
+        "dotenv": 1,
+        "javascript": 1,
+    }

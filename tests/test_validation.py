@@ -97,8 +97,15 @@ def test_validate_collects_every_error_with_exact_json_paths(layout: str, base: 
 def test_report_errors_frame_has_declared_columns() -> None:
     report = cm.validate(json.dumps(bad_days()).encode())
     assert report.errors.schema == pl.Schema(
-        {"source": pl.String, "day_index": pl.Int64, "date": pl.String, "json_path": pl.String,
-         "rule": pl.String, "value": pl.String, "message": pl.String}
+        {
+            "source": pl.String,
+            "day_index": pl.Int64,
+            "date": pl.String,
+            "json_path": pl.String,
+            "rule": pl.String,
+            "value": pl.String,
+            "message": pl.String,
+        }
     )
 
 
@@ -121,9 +128,7 @@ def test_errors_of_several_files_are_all_collected(tmp_path: Path) -> None:
     assert report.days_checked == 6
     per_file = report.errors.group_by("source").len().sort("source").rows()
     assert per_file == [(str(a), 4), (str(b), 2)]
-    assert set(report.errors.filter(pl.col("source") == str(b))["json_path"].to_list()) == {
-        "$[0].date", "$[1].date"
-    }
+    assert set(report.errors.filter(pl.col("source") == str(b))["json_path"].to_list()) == {"$[0].date", "$[1].date"}
 
 
 def test_impossible_date_fails_format_check() -> None:
@@ -207,13 +212,15 @@ def test_unknown_keys_are_reported_with_json_path_and_kept() -> None:
     data = json.dumps([make_day("2024-06-23"), day]).encode()
     report = cm.validate(data)
     assert report.ok
-    assert sorted(report.unknown_fields["json_path"].to_list()) == sorted([
-        "$[1]._demo_note",
-        "$[1].copilot_ide_chat._note",
-        "$[1].copilot_ide_code_completions.editors[1].new_editor_field",
-        "$[1].copilot_ide_code_completions.editors[0].models[0].languages[1].total_code_reviews",
-        "$[1].copilot_dotcom_chat.models[0].total_chat_copy_events",
-    ])
+    assert sorted(report.unknown_fields["json_path"].to_list()) == sorted(
+        [
+            "$[1]._demo_note",
+            "$[1].copilot_ide_chat._note",
+            "$[1].copilot_ide_code_completions.editors[1].new_editor_field",
+            "$[1].copilot_ide_code_completions.editors[0].models[0].languages[1].total_code_reviews",
+            "$[1].copilot_dotcom_chat.models[0].total_chat_copy_events",
+        ]
+    )
     assert set(report.unknown_fields["day_index"].to_list()) == {1}
     assert set(report.unknown_fields["date"].to_list()) == {"2024-06-24"}
     ds = cm.load(data)
@@ -228,9 +235,16 @@ def test_annotation_keys_fixture_loads_with_every_note_reported() -> None:
     report = cm.validate(path)
     assert report.ok
     assert sorted(report.unknown_fields["json_path"].to_list()) == sorted(
-        ["$[0]._demo_note"] + [f"$[0].{b}._note" for b in (
-            "copilot_ide_code_completions", "copilot_ide_chat", "copilot_dotcom_chat",
-            "copilot_dotcom_pull_requests")]
+        ["$[0]._demo_note"]
+        + [
+            f"$[0].{b}._note"
+            for b in (
+                "copilot_ide_code_completions",
+                "copilot_ide_chat",
+                "copilot_dotcom_chat",
+                "copilot_dotcom_pull_requests",
+            )
+        ]
     )
     assert cm.load(path).days.height == 1
 
@@ -245,18 +259,40 @@ def test_unknown_keys_are_not_reported_for_invalid_days_but_day_is_kept_verbatim
 # ------------------------------------------------------------------ compiled == reporting validator
 
 DATES = st.one_of(
-    st.sampled_from([
-        "2024-06-24", "2024-02-29", "2023-02-29", "2024-13-40", "2024-00-10", "2024-06-00", "0000-01-01",
-        "9999-12-31", "20240624", "2024-1-01", "2024-06-24T00:00:00Z", "2024-06-24T00:00:00.000Z",
-        "2024-06-24\n", " 2024-06-24", "2024-W26-1", "2024-176", "",
-        "\uff12\uff10\uff12\uff14-\uff10\uff16-\uff12\uff14",  # full-width digits
-    ]),
+    st.sampled_from(
+        [
+            "2024-06-24",
+            "2024-02-29",
+            "2023-02-29",
+            "2024-13-40",
+            "2024-00-10",
+            "2024-06-00",
+            "0000-01-01",
+            "9999-12-31",
+            "20240624",
+            "2024-1-01",
+            "2024-06-24T00:00:00Z",
+            "2024-06-24T00:00:00.000Z",
+            "2024-06-24\n",
+            " 2024-06-24",
+            "2024-W26-1",
+            "2024-176",
+            "",
+            "\uff12\uff10\uff12\uff14-\uff10\uff16-\uff12\uff14",  # full-width digits
+        ]
+    ),
     st.from_regex(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z"),
 )
 LEAVES = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(2**66), max_value=2**66),
-    st.floats(allow_nan=False, allow_infinity=False), st.sampled_from([1.0, -0.0, 2.5, 1e20]),
-    st.text(max_size=6), st.sampled_from(["12", "2024-02-01", "2024-02-30"]), st.just([]), st.just({}),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**66), max_value=2**66),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from([1.0, -0.0, 2.5, 1e20]),
+    st.text(max_size=6),
+    st.sampled_from(["12", "2024-02-01", "2024-02-30"]),
+    st.just([]),
+    st.just({}),
 )
 
 
@@ -502,12 +538,25 @@ def test_shipped_day_schema_is_draft_2020_12_with_only_date_required() -> None:
 
 
 def test_error_context_is_carried_as_attributes() -> None:
-    err = cm.CopilotMetricsError("boom", file="a.json", json_path="$[0].date", table="days", column="date",
-                                 key={"date": "2024-06-24"}, hint="fix it")
+    err = cm.CopilotMetricsError(
+        "boom",
+        file="a.json",
+        json_path="$[0].date",
+        table="days",
+        column="date",
+        key={"date": "2024-06-24"},
+        hint="fix it",
+    )
     assert (err.file, err.json_path, err.table, err.column) == ("a.json", "$[0].date", "days", "date")
     assert err.attrs() == {
-        "error": "CopilotMetricsError", "message": "boom", "file": "a.json", "json_path": "$[0].date",
-        "table": "days", "column": "date", "key": {"date": "2024-06-24"}, "hint": "fix it",
+        "error": "CopilotMetricsError",
+        "message": "boom",
+        "file": "a.json",
+        "json_path": "$[0].date",
+        "table": "days",
+        "column": "date",
+        "key": {"date": "2024-06-24"},
+        "hint": "fix it",
     }
     assert str(err) == "boom\n  hint: fix it"
     for cls in (cm.FormatError, cm.SchemaValidationError, cm.ContractError, cm.RollupError):
@@ -525,10 +574,16 @@ def test_format_error_attrs_name_file_path_and_detected() -> None:
 
 def test_validate_predicts_the_contracts_load_applies() -> None:
     # a negative count and an editor listed twice pass the schema but break the tables' contracts
-    chat = {"total_engaged_users": 1, "editors": [{"name": "vscode", "total_engaged_users": 1},
-                                                  {"name": "vscode", "total_engaged_users": 2}]}
-    days = [{"date": "2024-06-23"}, {"date": "2024-06-24", "copilot_ide_chat": chat},
-            {"date": "2024-06-25", "total_active_users": "x"}, {"date": "2024-06-26", "total_engaged_users": -4}]
+    chat = {
+        "total_engaged_users": 1,
+        "editors": [{"name": "vscode", "total_engaged_users": 1}, {"name": "vscode", "total_engaged_users": 2}],
+    }
+    days = [
+        {"date": "2024-06-23"},
+        {"date": "2024-06-24", "copilot_ide_chat": chat},
+        {"date": "2024-06-25", "total_active_users": "x"},
+        {"date": "2024-06-26", "total_engaged_users": -4},
+    ]
     data = json.dumps(days).encode()
     report = cm.validate(data)
     assert (report.days_checked, report.days_valid) == (4, 1)

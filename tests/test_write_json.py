@@ -18,8 +18,12 @@ from copilot_metrics.export.json import FILE_NAME, read_json, templates, write_j
 D = dt.date
 SCOPES = (("org-a", None), ("org-a", "t1"), ("org-b", None), ("org-b", "t2"))
 OPTIONS: dict[str, Any] = {
-    "scopes": SCOPES, "start": D(2025, 1, 1), "end": D(2025, 2, 20), "window_days": 28,
-    "export_every_days": 7, "below_threshold": [D(2025, 1, 25)],
+    "scopes": SCOPES,
+    "start": D(2025, 1, 1),
+    "end": D(2025, 2, 20),
+    "window_days": 28,
+    "export_every_days": 7,
+    "below_threshold": [D(2025, 1, 25)],
 }
 
 
@@ -47,10 +51,14 @@ def newest_days(folder: Path) -> list[dict[str, Any]]:
 def test_one_file_per_scope_laid_out_like_the_endpoints(merged: cm.Dataset, tmp_path: Path) -> None:
     written = write_json(merged, tmp_path / "out")
     out = tmp_path / "out"
-    assert written == sorted([
-        out / "orgs" / "org-a" / FILE_NAME, out / "orgs" / "org-a" / "team" / "t1" / FILE_NAME,
-        out / "orgs" / "org-b" / FILE_NAME, out / "orgs" / "org-b" / "team" / "t2" / FILE_NAME,
-    ])
+    assert written == sorted(
+        [
+            out / "orgs" / "org-a" / FILE_NAME,
+            out / "orgs" / "org-a" / "team" / "t1" / FILE_NAME,
+            out / "orgs" / "org-b" / FILE_NAME,
+            out / "orgs" / "org-b" / "team" / "t2" / FILE_NAME,
+        ]
+    )
     # and the layout manifest, which makes cm.load(out) label each file (tested below)
     assert sorted(p for p in out.rglob("*") if p.is_file()) == sorted([*written, out / LAYOUT_FILE])
 
@@ -72,7 +80,8 @@ def test_each_file_is_the_newest_version_of_every_day_in_date_order(
 def test_written_files_load_back_into_the_same_tables(merged: cm.Dataset, tmp_path: Path) -> None:
     write_json(merged, tmp_path)
     assert templates(tmp_path) == [
-        str(tmp_path / "orgs" / "{org}" / FILE_NAME), str(tmp_path / "orgs" / "{org}" / "team" / "{team}" / FILE_NAME)
+        str(tmp_path / "orgs" / "{org}" / FILE_NAME),
+        str(tmp_path / "orgs" / "{org}" / "team" / "{team}" / FILE_NAME),
     ]
     again = cm.load(templates(tmp_path))
     for name, frame in merged.tables.items():
@@ -82,8 +91,10 @@ def test_written_files_load_back_into_the_same_tables(merged: cm.Dataset, tmp_pa
 
 
 def test_one_scope_can_be_written_to_a_single_file(tmp_path: Path) -> None:
-    days = [{"date": "2025-01-02", "total_active_users": 3, "copilot_dotcom_chat": None, "new_key": {"a": 1}},
-            {"date": "2025-01-01", "total_active_users": 2}]
+    days = [
+        {"date": "2025-01-02", "total_active_users": 3, "copilot_dotcom_chat": None, "new_key": {"a": 1}},
+        {"date": "2025-01-01", "total_active_users": 2},
+    ]
     ds = cm.load(json.dumps(days).encode(), org="o")
     assert write_json(ds, tmp_path / "history.json") == [tmp_path / "history.json"]
     assert json.loads((tmp_path / "history.json").read_text()) == [days[1], days[0]]

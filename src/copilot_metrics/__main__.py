@@ -66,8 +66,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     sources: list[str] = args.sources or cm.examples.sources()
     try:
-        ds = cm.load(sources, org=args.org, team=args.team, enterprise=args.enterprise,
-                     on_invalid="quarantine" if args.quarantine else "raise")
+        ds = cm.load(
+            sources,
+            org=args.org,
+            team=args.team,
+            enterprise=args.enterprise,
+            on_invalid="quarantine" if args.quarantine else "raise",
+        )
     except cm.CopilotMetricsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -80,22 +85,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     for line in summary.successor_lines(ds):  # the usage-metrics reports' headline, when loaded
         _say(line, indent="    " if line.startswith("  ") else "")
     if ds.days.is_empty() and summary.has_reports(ds):
-        _print("Coverage (missing days are gaps, not zeros)", summary.missing_ranges_text(cm.coverage(ds)),
-               COVERAGE_HEADERS)
+        _print(
+            "Coverage (missing days are gaps, not zeros)",
+            summary.missing_ranges_text(cm.coverage(ds)),
+            COVERAGE_HEADERS,
+        )
         return 0
     if ds.days.is_empty():
         if ds.quarantine.height:
             _print("Quarantined days", ds.quarantine.select("source", "date", "reasons").head(20))
         print("error: no valid day was loaded: nothing to summarise", file=sys.stderr)
         return 1
-    _print("Coverage (missing days are gaps, not zeros)", summary.missing_ranges_text(cm.coverage(ds)),
-           COVERAGE_HEADERS)
+    _print(
+        "Coverage (missing days are gaps, not zeros)", summary.missing_ranges_text(cm.coverage(ds)), COVERAGE_HEADERS
+    )
     adoption = cm.adoption(ds, by=summary.SCOPE_COLUMNS)
     _print(
         "Adoption over the whole range (user counts are daily means and peaks, never sums)",
         adoption.select(
-            *summary.SCOPE_COLUMNS, "days_with_data", "days_missing", "active_users_mean",
-            "active_users_peak", "engaged_users_mean", "engaged_users_peak", "engagement_rate",
+            *summary.SCOPE_COLUMNS,
+            "days_with_data",
+            "days_missing",
+            "active_users_mean",
+            "active_users_peak",
+            "engaged_users_mean",
+            "engaged_users_peak",
+            "engagement_rate",
         ),
         SUMMARY_HEADERS,
     )
@@ -105,7 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Completion acceptance per language for {summary.scope_name(first)} (rates are ratios of sums; "
         f"top {args.top} by suggestions)",
         scoped.select(*(c for c in LANGUAGE_HEADERS if c in scoped.columns)),
-        LANGUAGE_HEADERS, keys=("language",),
+        LANGUAGE_HEADERS,
+        keys=("language",),
     )
     return 0
 

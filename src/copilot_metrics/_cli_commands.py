@@ -37,8 +37,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: Loads of at least this many files show a progress bar (on a terminal).
 PROGRESS_MIN_FILES = 10
 _SCOPE_COLUMNS = _summary.SCOPE_COLUMNS
-_VALIDATE_HINT = "run `copilot-metrics validate` on the same paths to list every error, or add --quarantine " \
-                 "to load the valid days and set the others aside"
+_VALIDATE_HINT = (
+    "run `copilot-metrics validate` on the same paths to list every error, or add --quarantine "
+    "to load the valid days and set the others aside"
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -74,8 +76,9 @@ def _err(text: str) -> None:
     click.echo(text, err=True)
 
 
-def _print_table(frame: pl.DataFrame, title: str, headers: dict[str, str] | None = None,
-                 keys: Sequence[str] = ()) -> None:
+def _print_table(
+    frame: pl.DataFrame, title: str, headers: dict[str, str] | None = None, keys: Sequence[str] = ()
+) -> None:
     """``frame`` as rich tables laid out by :func:`copilot_metrics._terminal.plan` for the console's width.
 
     The scope columns become one ``scope`` column; ``keys`` (and the scope) are repeated in each
@@ -93,8 +96,9 @@ def _print_table(frame: pl.DataFrame, title: str, headers: dict[str, str] | None
             console.print(f"({number + 1} of {len(layout.parts)}, continued)")
         table = Table(box=box.HEAVY_HEAD)
         for column, width in part:
-            table.add_column(column.header, width=width, justify="right" if column.numeric else "left",
-                             overflow="fold")  # never needed: no word is wider than its column
+            table.add_column(
+                column.header, width=width, justify="right" if column.numeric else "left", overflow="fold"
+            )  # never needed: no word is wider than its column
         for row in range(layout.rows):
             table.add_row(*(column.cells[row] for column, _ in part))
         console.print(table)
@@ -122,8 +126,9 @@ def _debug_option(f: F) -> F:
             ctx.find_root().meta["copilot_metrics.debug"] = True
         return value
 
-    return click.option("--debug", is_flag=True, expose_value=False, callback=remember,
-                        help="Show the full traceback of an error.")(f)
+    return click.option(
+        "--debug", is_flag=True, expose_value=False, callback=remember, help="Show the full traceback of an error."
+    )(f)
 
 
 def _reports_errors(f: F) -> F:
@@ -154,6 +159,7 @@ def _reports_errors(f: F) -> F:
 # Loading, with a progress bar on terminals
 # --------------------------------------------------------------------------------------------
 
+
 @contextmanager
 def _progress(what: str) -> Iterator[Callable[[cm.LoadProgress], None] | None]:
     """A progress bar on standard error (a terminal only), fed by ``cm.load(..., progress=...)``.
@@ -174,16 +180,25 @@ def _progress(what: str) -> Iterator[Callable[[cm.LoadProgress], None] | None]:
         if "bar" not in shown:
             if step.files < PROGRESS_MIN_FILES:
                 return
-            bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                           TimeElapsedColumn(), console=console, transient=True)
+            bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            )
             bar.start()
             shown.update(bar=bar, task=bar.add_task(f"{what} {step.files} files", total=step.files), percent=-1)
         bar, task = shown["bar"], shown["task"]
         percent = step.files_read * 100 // max(step.files, 1)
         done = step.files_read >= step.files
-        bar.update(task, completed=step.files_read,
-                   description="merging and checking" if done else f"{what} {step.files} files",
-                   refresh=percent != shown["percent"])  # drawn at each percent, not only 10 times a second
+        bar.update(
+            task,
+            completed=step.files_read,
+            description="merging and checking" if done else f"{what} {step.files} files",
+            refresh=percent != shown["percent"],
+        )  # drawn at each percent, not only 10 times a second
         shown["percent"] = percent
 
     try:
@@ -200,8 +215,10 @@ EXAMPLE_NOTE = "EXAMPLE DATA: no PATH was given, so this is the synthetic exampl
 def _sources(paths: Sequence[str]) -> list[str]:
     if paths:
         return list(paths)
-    note = (f"no PATH given: using the example archive shipped with the package ({cm.examples.path()}), "
-            "synthetic data, not yours")
+    note = (
+        f"no PATH given: using the example archive shipped with the package ({cm.examples.path()}), "
+        "synthetic data, not yours"
+    )
     width = _width()
     _err("\n".join(_terminal.wrap(note, width) if width else [note]))
     return cm.examples.sources()
@@ -210,8 +227,9 @@ def _sources(paths: Sequence[str]) -> list[str]:
 def _no_empty_path(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
     """An empty PATH (``"$UNSET"``) would read the current folder: refuse it."""
     if any(not path for path in value):
-        raise click.BadParameter("a PATH is empty (an unset shell variable?): name a file, a folder, a glob "
-                                 "or a path template")
+        raise click.BadParameter(
+            "a PATH is empty (an unset shell variable?): name a file, a folder, a glob or a path template"
+        )
     return value
 
 
@@ -247,8 +265,10 @@ def _say_loaded(ds: cm.Dataset, *, err: bool = False) -> None:
 def _require_days(ds: cm.Dataset, what: str) -> None:
     """Refuse a dataset holding neither a legacy day nor a successor report row."""
     if not _summary.holds_data(ds):
-        raise cm.CopilotMetricsError(f"no valid day was loaded: nothing to {what}",
-                                     hint="`copilot-metrics validate` lists what is wrong with the files")
+        raise cm.CopilotMetricsError(
+            f"no valid day was loaded: nothing to {what}",
+            hint="`copilot-metrics validate` lists what is wrong with the files",
+        )
 
 
 def _input_options(f: F) -> F:
@@ -265,10 +285,15 @@ def _input_options(f: F) -> F:
 
 def _load_options(f: F) -> F:
     options = [
-        click.option("--quarantine", is_flag=True,
-                     help="Load every valid day and set invalid days aside, instead of failing."),
-        click.option("--workers", type=click.IntRange(min=1), default=None,
-                     help="Processes reading files (default: all cores above 192 MiB, else 1)."),
+        click.option(
+            "--quarantine", is_flag=True, help="Load every valid day and set invalid days aside, instead of failing."
+        ),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Processes reading files (default: all cores above 192 MiB, else 1).",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -301,8 +326,13 @@ class _Seats(click.ParamType):  # type: ignore[type-arg]
 
 
 #: Columns a seats CSV file may have (``seats`` is required), and their types.
-SEATS_COLUMNS: dict[str, pl.DataType] = {"seats": pl.Float64(), "date": pl.Date(), "enterprise": pl.String(),
-                                         "org": pl.String(), "team": pl.String()}
+SEATS_COLUMNS: dict[str, pl.DataType] = {
+    "seats": pl.Float64(),
+    "date": pl.Date(),
+    "enterprise": pl.String(),
+    "org": pl.String(),
+    "team": pl.String(),
+}
 
 
 def read_seats(path: Path) -> pl.DataFrame:
@@ -315,18 +345,25 @@ def read_seats(path: Path) -> pl.DataFrame:
     try:
         header = pl.read_csv(path, n_rows=0).columns
     except (OSError, pl.exceptions.PolarsError) as exc:
-        raise cm.CopilotMetricsError(f"{where}: not a readable CSV file of seats ({_first_line(exc)})",
-                                     file=where) from exc
+        raise cm.CopilotMetricsError(
+            f"{where}: not a readable CSV file of seats ({_first_line(exc)})", file=where
+        ) from exc
     unknown = [c for c in header if c not in SEATS_COLUMNS]
     if "seats" not in header or unknown:
         what = f"unknown column(s) {', '.join(map(repr, unknown))}" if unknown else "no 'seats' column"
-        raise cm.CopilotMetricsError(f"{where}: {what} in the seats file", file=where,
-                                     hint="columns: seats, and optionally date, enterprise, org, team")
+        raise cm.CopilotMetricsError(
+            f"{where}: {what} in the seats file",
+            file=where,
+            hint="columns: seats, and optionally date, enterprise, org, team",
+        )
     try:
         frame = pl.read_csv(path, schema_overrides={c: SEATS_COLUMNS[c] for c in header})
     except (OSError, pl.exceptions.PolarsError) as exc:
-        raise cm.CopilotMetricsError(f"{where}: the seats file cannot be read ({_first_line(exc)})", file=where,
-                                     hint="seats are numbers; dates are YYYY-MM-DD") from exc
+        raise cm.CopilotMetricsError(
+            f"{where}: the seats file cannot be read ({_first_line(exc)})",
+            file=where,
+            hint="seats are numbers; dates are YYYY-MM-DD",
+        ) from exc
     lines = frame.with_row_index("line", offset=2)  # line 1 is the header
     bad = lines.filter(pl.col("seats").is_null() | (pl.col("seats") < 0) | ~pl.col("seats").is_finite())
     if "date" in header:
@@ -336,14 +373,18 @@ def read_seats(path: Path) -> pl.DataFrame:
         raise cm.CopilotMetricsError(
             f"{where}: line {row['line']}: seats must be a number of at least 0 and date a YYYY-MM-DD date "
             f"(seats {row['seats']!r}" + (f", date {row['date']!r})" if "date" in header else ")"),
-            file=where, column="seats")
+            file=where,
+            column="seats",
+        )
     keys = [c for c in header if c != "seats"]
     twice = lines.filter(pl.struct(keys).is_duplicated()) if keys else (lines if lines.height > 1 else lines.head(0))
     if twice.height:
         raise cm.CopilotMetricsError(
             f"{where}: lines {', '.join(str(n) for n in twice['line'].head(2))}: the same "
-            f"{' and '.join(keys) or 'seats row'} twice", file=where,
-            hint="give each scope and date one number of seats")
+            f"{' and '.join(keys) or 'seats row'} twice",
+            file=where,
+            hint="give each scope and date one number of seats",
+        )
     return frame
 
 
@@ -388,12 +429,18 @@ def group() -> None:
 @group.command()
 @_input_options
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (errors and unknown fields).")
-@click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True,
-              help="Errors printed at most (0: all); --json prints all.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=100,
+    show_default=True,
+    help="Errors printed at most (0: all); --json prints all.",
+)
 @_debug_option
 @_reports_errors
-def validate(paths: tuple[str, ...], org: str | None, team: str | None, enterprise: str | None, *,
-             as_json: bool, limit: int) -> int:
+def validate(
+    paths: tuple[str, ...], org: str | None, team: str | None, enterprise: str | None, *, as_json: bool, limit: int
+) -> int:
     """Check every day of every file against the published schema.
 
     Prints the errors grouped by file: the file once, then each error's JSON path, message and
@@ -423,8 +470,10 @@ def validate(paths: tuple[str, ...], org: str | None, team: str | None, enterpri
             _out(f"  {row['json_path']}: {message} [{row['rule']}]")
     if shown.height < result.errors.height:
         _out(f"... and {result.errors.height - shown.height} more error(s) (--limit 0 or --json shows all)")
-    summary = (f"{result.days_valid} of {result.days_checked} day(s) valid, {result.errors.height} error(s), "
-               f"{result.unknown_fields.height} unknown field(s) kept")
+    summary = (
+        f"{result.days_valid} of {result.days_checked} day(s) valid, {result.errors.height} error(s), "
+        f"{result.unknown_fields.height} unknown field(s) kept"
+    )
     _out(summary if not result.ok else f"valid: {summary}")
     return 0 if result.ok else 1
 
@@ -453,7 +502,10 @@ def _check_output(output: Path, kind: str) -> bool:
         if not (output / MANIFEST).is_file():
             raise cm.CopilotMetricsError(
                 f"{output}: a non-empty folder that is not a copilot-metrics Parquet dataset (no {MANIFEST}); "
-                "not replacing it", file=str(output), hint="choose a new or empty folder")
+                "not replacing it",
+                file=str(output),
+                hint="choose a new or empty folder",
+            )
         foreign = _foreign(output.resolve())
     elif kind == "csv":
         names = {f"{name}.csv" for name in _all_tables()}
@@ -469,24 +521,42 @@ def _check_output(output: Path, kind: str) -> bool:
         shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
         what = {"parquet": "the dataset", "csv": "the CSV files", "json": "the JSON files"}[kind]
         raise cm.CopilotMetricsError(
-            f"{output}: holds {len(foreign)} path(s) copilot-metrics did not write ({shown}); not writing "
-            f"{what} there", file=str(output), hint="choose a new or empty folder, or move them out")
+            f"{output}: holds {len(foreign)} path(s) copilot-metrics did not write ({shown}); not writing {what} there",
+            file=str(output),
+            hint="choose a new or empty folder, or move them out",
+        )
     return True
 
 
 @group.command()
 @_input_options
 @_load_options
-@click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write.")
+@click.option(
+    "-o", "--output", "output", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write."
+)
 @click.option("--csv", "as_csv", is_flag=True, help="Write one CSV file per table instead of Parquet.")
 @click.option("--json", "as_json", is_flag=True, help="Write the merged history in the API's JSON, one file per scope.")
-@click.option("--merge", is_flag=True, help="Merge into the Parquet dataset already in the folder (same precedence "
-              "as loading everything at once) instead of replacing it.")
+@click.option(
+    "--merge",
+    is_flag=True,
+    help="Merge into the Parquet dataset already in the folder (same precedence "
+    "as loading everything at once) instead of replacing it.",
+)
 @_debug_option
 @_reports_errors
-def convert(paths: tuple[str, ...], org: str | None, team: str | None, enterprise: str | None, *,
-            quarantine: bool, workers: int | None, output: Path, as_csv: bool, as_json: bool, merge: bool) -> int:
+def convert(
+    paths: tuple[str, ...],
+    org: str | None,
+    team: str | None,
+    enterprise: str | None,
+    *,
+    quarantine: bool,
+    workers: int | None,
+    output: Path,
+    as_csv: bool,
+    as_json: bool,
+    merge: bool,
+) -> int:
     """Load and merge the exports, and write them as a Parquet dataset (or CSV, or JSON).
 
     The Parquet dataset is read back with cm.read_parquet(DIR), DuckDB, Spark or Polars. A
@@ -498,8 +568,9 @@ def convert(paths: tuple[str, ...], org: str | None, team: str | None, enterpris
     if merge and (as_csv or as_json):
         raise click.UsageError("--merge only applies to the Parquet dataset")
     existed = _check_output(output, "csv" if as_csv else "json" if as_json else "parquet")
-    ds = _load(paths, {"org": org, "team": team, "enterprise": enterprise, "quarantine": quarantine,
-                       "workers": workers})
+    ds = _load(
+        paths, {"org": org, "team": team, "enterprise": enterprise, "quarantine": quarantine, "workers": workers}
+    )
     if not paths:
         _say(EXAMPLE_NOTE)
     _say_loaded(ds)
@@ -534,25 +605,65 @@ def _summary_frame(ds: cm.Dataset, seats: float | pl.DataFrame | None, **days: A
 @group.command(name="report")
 @_input_options
 @_load_options
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("copilot-metrics-report.html"), show_default=True, help="HTML file to write.")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("copilot-metrics-report.html"),
+    show_default=True,
+    help="HTML file to write.",
+)
 @click.option("--every", type=_EVERY, default="1w", show_default=True, help="Period of the trend charts.")
-@click.option("--start", type=_DATE, default=None, metavar="YYYY-MM-DD",
-              help="First day the numbers and charts stand on (inclusive).")
-@click.option("--end", type=_DATE, default=None, metavar="YYYY-MM-DD",
-              help="Last day the numbers and charts stand on (inclusive).")
+@click.option(
+    "--start",
+    type=_DATE,
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="First day the numbers and charts stand on (inclusive).",
+)
+@click.option(
+    "--end",
+    type=_DATE,
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Last day the numbers and charts stand on (inclusive).",
+)
 @click.option("--weekdays-only", is_flag=True, help="Monday to Friday only (weekends are not counted missing).")
-@click.option("--seats", type=_Seats(), default=None,
-              help="Licensed seats: a number, or a CSV file with a 'seats' column and optionally 'date' and "
-                   "'enterprise'/'org'/'team'. Adds seat-days and the activation rate.")
-@click.option("--top", type=click.IntRange(min=1), default=15, show_default=True,
-              help="Languages in the acceptance chart and table.")
+@click.option(
+    "--seats",
+    type=_Seats(),
+    default=None,
+    help="Licensed seats: a number, or a CSV file with a 'seats' column and optionally 'date' and "
+    "'enterprise'/'org'/'team'. Adds seat-days and the activation rate.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=15,
+    show_default=True,
+    help="Languages in the acceptance chart and table.",
+)
 @click.option("--title", default=_report.DEFAULT_TITLE, show_default=True, help="Title of the HTML report.")
 @_debug_option
 @_reports_errors
-def report_command(paths: tuple[str, ...], org: str | None, team: str | None, enterprise: str | None, *,
-                   quarantine: bool, workers: int | None, output: Path, every: str, start: Any, end: Any,
-                   weekdays_only: bool, seats: float | Path | None, top: int, title: str) -> int:
+def report_command(
+    paths: tuple[str, ...],
+    org: str | None,
+    team: str | None,
+    enterprise: str | None,
+    *,
+    quarantine: bool,
+    workers: int | None,
+    output: Path,
+    every: str,
+    start: Any,
+    end: Any,
+    weekdays_only: bool,
+    seats: float | Path | None,
+    top: int,
+    title: str,
+) -> int:
     """Print the adoption and acceptance summary, and write a self-contained HTML report.
 
     The report (summary numbers, charts, coverage, findings, conflicts, files) opens offline:
@@ -560,28 +671,39 @@ def report_command(paths: tuple[str, ...], org: str | None, team: str | None, en
     terminal: a table too wide is split in parts that repeat the scope.
     """
     seat_numbers = _seats(seats)  # a bad seats file is reported before the load
-    ds = _load(paths, {"org": org, "team": team, "enterprise": enterprise, "quarantine": quarantine,
-                       "workers": workers})
+    ds = _load(
+        paths, {"org": org, "team": team, "enterprise": enterprise, "quarantine": quarantine, "workers": workers}
+    )
     if not paths:
         _say(EXAMPLE_NOTE)
         title = f"{EXAMPLE_NOTE.partition(':')[0]} (synthetic, shipped with copilot-metrics): {title}"
     _say_loaded(ds)
     _require_days(ds, "report")
-    days: dict[str, Any] = {"start": start.date() if start else None, "end": end.date() if end else None,
-                            "weekdays_only": weekdays_only}
+    days: dict[str, Any] = {
+        "start": start.date() if start else None,
+        "end": end.date() if end else None,
+        "weekdays_only": weekdays_only,
+    }
     if not ds.days.is_empty():
-        _print_table(_summary_frame(ds, seat_numbers, **days),
-                     f"Adoption and acceptance over {_range_text(start, end, weekdays_only)} (users: daily mean and "
-                     "peak, never sums; rates: ratios of sums)", SUMMARY_HEADERS)
+        _print_table(
+            _summary_frame(ds, seat_numbers, **days),
+            f"Adoption and acceptance over {_range_text(start, end, weekdays_only)} (users: daily mean and "
+            "peak, never sums; rates: ratios of sums)",
+            SUMMARY_HEADERS,
+        )
     _say_successor(ds)
     _print_coverage(ds)
-    by_language = cm.acceptance(ds, by=(*_SCOPE_COLUMNS, "language"), start=days["start"], end=days["end"],
-                                weekdays_only=weekdays_only)
+    by_language = cm.acceptance(
+        ds, by=(*_SCOPE_COLUMNS, "language"), start=days["start"], end=days["end"], weekdays_only=weekdays_only
+    )
     for scope in _summary.scopes(ds) if not ds.days.is_empty() else []:
         top_rows = _summary.top_languages(by_language, scope, top)
-        _print_table(top_rows.select(c for c in LANGUAGE_HEADERS if c in top_rows.columns),
-                     f"Completion acceptance by language, {_summary.scope_name(scope)} (top {top} by suggestions)",
-                     LANGUAGE_HEADERS, keys=("language",))
+        _print_table(
+            top_rows.select(c for c in LANGUAGE_HEADERS if c in top_rows.columns),
+            f"Completion acceptance by language, {_summary.scope_name(scope)} (top {top} by suggestions)",
+            LANGUAGE_HEADERS,
+            keys=("language",),
+        )
     written = _report.write(ds, output, every=every, top=top, title=title, seats=seat_numbers, **days)
     _say(f"report written to {written.resolve()}")
     return 0
@@ -608,11 +730,20 @@ def _print_coverage(ds: cm.Dataset) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the coverage as JSON, one object per scope.")
 @_debug_option
 @_reports_errors
-def coverage(paths: tuple[str, ...], org: str | None, team: str | None, enterprise: str | None, *,
-             quarantine: bool, workers: int | None, as_json: bool) -> int:
+def coverage(
+    paths: tuple[str, ...],
+    org: str | None,
+    team: str | None,
+    enterprise: str | None,
+    *,
+    quarantine: bool,
+    workers: int | None,
+    as_json: bool,
+) -> int:
     """Days present and missing per scope, from its first to its last date."""
-    ds = _load(paths, {"org": org, "team": team, "enterprise": enterprise, "quarantine": quarantine,
-                       "workers": workers})
+    ds = _load(
+        paths, {"org": org, "team": team, "enterprise": enterprise, "quarantine": quarantine, "workers": workers}
+    )
     if as_json:
         _say_loaded(ds, err=True)
         _out(json.dumps(cm.coverage(ds).to_dicts(), indent=2, default=str))
@@ -626,8 +757,12 @@ def coverage(paths: tuple[str, ...], org: str | None, team: str | None, enterpri
 
 #: ``copilot-metrics metrics NAME``: the library function each NAME runs.
 METRICS: dict[str, str] = {
-    "adoption": "adoption", "acceptance": "acceptance", "chat": "chat", "dotcom-chat": "dotcom_chat",
-    "pull-requests": "pull_requests", "coverage": "coverage",
+    "adoption": "adoption",
+    "acceptance": "acceptance",
+    "chat": "chat",
+    "dotcom-chat": "dotcom_chat",
+    "pull-requests": "pull_requests",
+    "coverage": "coverage",
 }
 #: Dimension columns: repeated in each part of a table split to fit the terminal, as the scope and period are.
 _DIMENSIONS = ("period_start", "language", "editor", "model", "repository")
@@ -637,8 +772,11 @@ def _machine_csv(frame: pl.DataFrame) -> str:
     """CSV with exact values: ISO dates, shortest round-trip floats, empty cells for nulls, nested values as JSON."""
     nested = [c for c, t in frame.schema.items() if isinstance(t, (pl.List, pl.Array, pl.Struct))]
     frame = frame.with_columns(  # {"c": value} encoded by Polars, then the value alone
-        pl.struct(c).struct.json_encode().str.strip_prefix(json.dumps({c: 0}, separators=(",", ":"))[:-2])
-        .str.strip_suffix("}").alias(c)
+        pl.struct(c)
+        .struct.json_encode()
+        .str.strip_prefix(json.dumps({c: 0}, separators=(",", ":"))[:-2])
+        .str.strip_suffix("}")
+        .alias(c)
         for c in nested
     )
     return frame.write_csv()
@@ -659,32 +797,65 @@ def _check_metric_arguments(function: Callable[..., pl.DataFrame], arguments: di
 @click.argument("name", type=click.Choice(list(METRICS)), metavar="NAME")
 @_input_options
 @_load_options
-@click.option("--by", "by", multiple=True, metavar="COLUMN[,COLUMN]",
-              help="Group by these dimensions or scope columns (repeat, or separate with commas); default: the "
-                   "metric's own (acceptance: language, chat: editor, dotcom-chat: model, pull-requests: "
-                   "repository). A scope column alone (--by org) gives one row per scope.")
+@click.option(
+    "--by",
+    "by",
+    multiple=True,
+    metavar="COLUMN[,COLUMN]",
+    help="Group by these dimensions or scope columns (repeat, or separate with commas); default: the "
+    "metric's own (acceptance: language, chat: editor, dotcom-chat: model, pull-requests: "
+    "repository). A scope column alone (--by org) gives one row per scope.",
+)
 @click.option("--every", type=_EVERY, default=None, help="One row per period (default: the whole range).")
 @click.option("--start", type=_DATE, default=None, metavar="YYYY-MM-DD", help="First day (YYYY-MM-DD, inclusive).")
 @click.option("--end", type=_DATE, default=None, metavar="YYYY-MM-DD", help="Last day (YYYY-MM-DD, inclusive).")
 @click.option("--weekdays-only", is_flag=True, help="Monday to Friday only (weekends are not counted missing).")
-@click.option("--seats", type=_Seats(), default=None,
-              help="adoption: licensed seats, a number or a CSV file (seats, and optionally date and "
-                   "enterprise/org/team); adds seat_days and activation_rate.")
+@click.option(
+    "--seats",
+    type=_Seats(),
+    default=None,
+    help="adoption: licensed seats, a number or a CSV file (seats, and optionally date and "
+    "enterprise/org/team); adds seat_days and activation_rate.",
+)
 @click.option("--normalize-languages", is_flag=True, help="acceptance: merge language aliases (c#, csharp, ...).")
 @click.option("--exclude-findings", is_flag=True, help="acceptance: leave out rows a data-quality finding flags.")
-@click.option("--min-suggestions", type=click.IntRange(min=0), default=None,
-              help="acceptance: hide rows with fewer suggestions.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
-              help="table: for people (fits the terminal); csv and json: exact values for programs.")
-@click.option("--columns", default=None, metavar="COLUMN[,COLUMN]",
-              help="Print these columns only, in this order (default: all).")
+@click.option(
+    "--min-suggestions", type=click.IntRange(min=0), default=None, help="acceptance: hide rows with fewer suggestions."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="table: for people (fits the terminal); csv and json: exact values for programs.",
+)
+@click.option(
+    "--columns", default=None, metavar="COLUMN[,COLUMN]", help="Print these columns only, in this order (default: all)."
+)
 @_debug_option
 @_reports_errors
-def metrics(name: str, paths: tuple[str, ...], org: str | None, team: str | None, enterprise: str | None, *,
-            quarantine: bool, workers: int | None, by: tuple[str, ...], every: str | None,
-            start: dt.datetime | None, end: dt.datetime | None, weekdays_only: bool, seats: float | Path | None,
-            normalize_languages: bool, exclude_findings: bool, min_suggestions: int | None, fmt: str,
-            columns: str | None) -> int:
+def metrics(
+    name: str,
+    paths: tuple[str, ...],
+    org: str | None,
+    team: str | None,
+    enterprise: str | None,
+    *,
+    quarantine: bool,
+    workers: int | None,
+    by: tuple[str, ...],
+    every: str | None,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    weekdays_only: bool,
+    seats: float | Path | None,
+    normalize_languages: bool,
+    exclude_findings: bool,
+    min_suggestions: int | None,
+    fmt: str,
+    columns: str | None,
+) -> int:
     """Print a metric frame: adoption, acceptance, chat, dotcom-chat, pull-requests or coverage.
 
     The same numbers as cm.adoption(...), cm.acceptance(...), ... and cm.coverage(...), as a table
@@ -692,13 +863,15 @@ def metrics(name: str, paths: tuple[str, ...], org: str | None, team: str | None
     nulls as empty cells or null). Coverage takes --start and --end only (the days in that range).
     """
     groups = _split_by(by)
-    options = {"--seats": seats is not None and name != "adoption",
-               "--normalize-languages": normalize_languages and name != "acceptance",
-               "--exclude-findings": exclude_findings and name != "acceptance",
-               "--min-suggestions": min_suggestions is not None and name != "acceptance",
-               "--every": every is not None and name == "coverage",
-               "--by": bool(groups) and name == "coverage",
-               "--weekdays-only": weekdays_only and name == "coverage"}
+    options = {
+        "--seats": seats is not None and name != "adoption",
+        "--normalize-languages": normalize_languages and name != "acceptance",
+        "--exclude-findings": exclude_findings and name != "acceptance",
+        "--min-suggestions": min_suggestions is not None and name != "acceptance",
+        "--every": every is not None and name == "coverage",
+        "--by": bool(groups) and name == "coverage",
+        "--weekdays-only": weekdays_only and name == "coverage",
+    }
     wrong = [option for option, used in options.items() if used]
     if wrong:
         raise click.UsageError(f"{', '.join(wrong)}: not an option of `metrics {name}`")
@@ -713,11 +886,15 @@ def metrics(name: str, paths: tuple[str, ...], org: str | None, team: str | None
         if name == "adoption":
             arguments["seats"] = seat_numbers
         if name == "acceptance":
-            arguments.update(normalize_languages=normalize_languages, exclude_findings=exclude_findings,
-                             min_suggestions=min_suggestions)
+            arguments.update(
+                normalize_languages=normalize_languages,
+                exclude_findings=exclude_findings,
+                min_suggestions=min_suggestions,
+            )
         _check_metric_arguments(function, arguments)
-    ds = _load(paths, {"org": org, "team": team, "enterprise": enterprise, "quarantine": quarantine,
-                       "workers": workers})
+    ds = _load(
+        paths, {"org": org, "team": team, "enterprise": enterprise, "quarantine": quarantine, "workers": workers}
+    )
     if name == "coverage":
         days = ds.days.filter(pl.col("date").is_between(first or dt.date.min, last or dt.date.max))
         frame = cm.coverage(days) if fmt != "table" else _coverage_frame(days)
@@ -727,8 +904,10 @@ def metrics(name: str, paths: tuple[str, ...], org: str | None, team: str | None
         chosen = _split_by((columns,))
         unknown = [c for c in chosen if c not in frame.columns]
         if unknown:
-            raise click.BadParameter(f"{', '.join(unknown)}: not a column of {name} (its columns: "
-                                     f"{', '.join(frame.columns)})", param_hint="--columns")
+            raise click.BadParameter(
+                f"{', '.join(unknown)}: not a column of {name} (its columns: {', '.join(frame.columns)})",
+                param_hint="--columns",
+            )
         frame = frame.select(chosen)
     if fmt == "csv":
         _say_loaded(ds, err=True)
@@ -741,21 +920,35 @@ def metrics(name: str, paths: tuple[str, ...], org: str | None, team: str | None
     if not paths:
         _say(EXAMPLE_NOTE)
     _say_loaded(ds)
-    described = [f"by {', '.join(groups)}" if groups else "", f"every {every}" if every else "",
-                 f"from {first}" if first else "", f"to {last}" if last else "",
-                 "weekdays only" if weekdays_only else ""]
+    described = [
+        f"by {', '.join(groups)}" if groups else "",
+        f"every {every}" if every else "",
+        f"from {first}" if first else "",
+        f"to {last}" if last else "",
+        "weekdays only" if weekdays_only else "",
+    ]
     title = " ".join([name, *(d for d in described if d)]) + f" ({frame.height} row(s))"
     if frame.width == 0:
         _say(title)
         return 0
-    _print_table(frame, title, COVERAGE_HEADERS if name == "coverage" else None,
-                 keys=tuple(c for c in (*_DIMENSIONS, *groups) if c in frame.columns))
+    _print_table(
+        frame,
+        title,
+        COVERAGE_HEADERS if name == "coverage" else None,
+        keys=tuple(c for c in (*_DIMENSIONS, *groups) if c in frame.columns),
+    )
     return 0
 
 
 @group.command()
-@click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the archive into.")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the archive into.",
+)
 @click.option("--force", is_flag=True, help="Write into a folder that is not empty (same files are replaced).")
 @_debug_option
 @_reports_errors
@@ -769,12 +962,16 @@ def example(output: Path, *, force: bool) -> int:
     from copilot_metrics._layout import LAYOUT_FILE, write_layout
 
     if output.exists() and any(output.iterdir()) and not force:
-        raise cm.CopilotMetricsError(f"{output}: the folder is not empty", file=str(output),
-                                     hint="choose another folder, or add --force")
+        raise cm.CopilotMetricsError(
+            f"{output}: the folder is not empty", file=str(output), hint="choose another folder, or add --force"
+        )
     source = cm.examples.path()
     shutil.copytree(source, output, dirs_exist_ok=True)
-    write_layout(output, writer="copilot-metrics example",
-                 templates=[Path(t).relative_to(source).as_posix() for t in cm.examples.sources()])
+    write_layout(
+        output,
+        writer="copilot-metrics example",
+        templates=[Path(t).relative_to(source).as_posix() for t in cm.examples.sources()],
+    )
     files = [p for p in source.rglob("*") if p.is_file()]
     _out(f"wrote {len(files)} file(s) to {output}, and {LAYOUT_FILE}, which labels their scopes")
     _out(f"try: copilot-metrics report {output}")

@@ -39,6 +39,7 @@ LAYOUT_FILE = "copilot-metrics-layout.json"
 #: Version of the manifest's content; a reader refuses a later one.
 FORMAT = 1
 
+
 @dataclass(frozen=True)
 class Layout:
     """A folder's manifest: templates (relative), folder names that are not their label, other files."""
@@ -50,8 +51,12 @@ class Layout:
 
 
 def write_layout(
-    root: str | os.PathLike[str], *, writer: str, templates: Iterable[str],
-    labels: Mapping[str, Mapping[str, str]] | None = None, files: Iterable[str] = (),
+    root: str | os.PathLike[str],
+    *,
+    writer: str,
+    templates: Iterable[str],
+    labels: Mapping[str, Mapping[str, str]] | None = None,
+    files: Iterable[str] = (),
 ) -> Path:
     """Write (or extend) the manifest of ``root``; return its path.
 
@@ -90,29 +95,44 @@ def read_layout(folder: Path) -> Layout | None:
     try:
         document: Any = orjson.loads(path.read_bytes())
     except (OSError, orjson.JSONDecodeError) as exc:
-        raise CopilotMetricsError(f"{where}: $: the layout manifest cannot be read ({exc})", file=where,
-                                  json_path="$", hint=f"delete {LAYOUT_FILE} to load the folder without it") from exc
+        raise CopilotMetricsError(
+            f"{where}: $: the layout manifest cannot be read ({exc})",
+            file=where,
+            json_path="$",
+            hint=f"delete {LAYOUT_FILE} to load the folder without it",
+        ) from exc
     if not isinstance(document, dict) or not isinstance(document.get("copilot_metrics_layout"), int):
-        raise CopilotMetricsError(f"{where}: $.copilot_metrics_layout: not a copilot-metrics layout manifest",
-                                  file=where, json_path="$.copilot_metrics_layout",
-                                  hint=f"{LAYOUT_FILE} is the library's own name: rename the file")
+        raise CopilotMetricsError(
+            f"{where}: $.copilot_metrics_layout: not a copilot-metrics layout manifest",
+            file=where,
+            json_path="$.copilot_metrics_layout",
+            hint=f"{LAYOUT_FILE} is the library's own name: rename the file",
+        )
     if document["copilot_metrics_layout"] > FORMAT:
         raise CopilotMetricsError(
             f"{where}: $.copilot_metrics_layout: format {document['copilot_metrics_layout']}; "
-            f"this version reads format {FORMAT}", file=where, json_path="$.copilot_metrics_layout",
+            f"this version reads format {FORMAT}",
+            file=where,
+            json_path="$.copilot_metrics_layout",
             hint="upgrade copilot-metrics",
         )
     templates = document.get("templates", [])
     labels = document.get("labels", {})
     files = document.get("files", [])
     if not (isinstance(templates, list) and all(isinstance(t, str) for t in templates)):
-        raise CopilotMetricsError(f"{where}: $.templates: expected a list of path templates", file=where,
-                                  json_path="$.templates")
-    if not (isinstance(labels, dict) and all(
+        raise CopilotMetricsError(
+            f"{where}: $.templates: expected a list of path templates", file=where, json_path="$.templates"
+        )
+    if not (
+        isinstance(labels, dict)
+        and all(
             c in SCOPE and isinstance(v, dict) and all(isinstance(x, str) for x in (*v, *v.values()))
-            for c, v in labels.items())):
-        raise CopilotMetricsError(f"{where}: $.labels: expected {{column: {{folder name: label}}}}", file=where,
-                                  json_path="$.labels")
+            for c, v in labels.items()
+        )
+    ):
+        raise CopilotMetricsError(
+            f"{where}: $.labels: expected {{column: {{folder name: label}}}}", file=where, json_path="$.labels"
+        )
     if not (isinstance(files, list) and all(isinstance(f, str) for f in files)):
         raise CopilotMetricsError(f"{where}: $.files: expected a list of file names", file=where, json_path="$.files")
     return Layout(folder, tuple(templates), labels, frozenset([LAYOUT_FILE, *files]))

@@ -29,8 +29,17 @@ from copilot_metrics.successor.registry import (
 )
 from copilot_metrics.validation import ValidationReport
 
-__all__ = ["QUASI_IDENTIFIERS", "Pseudonymized", "adopt", "combine", "identified", "key_bytes", "key_fingerprint",
-           "pseudonym", "pseudonymize"]
+__all__ = [
+    "QUASI_IDENTIFIERS",
+    "Pseudonymized",
+    "adopt",
+    "combine",
+    "identified",
+    "key_bytes",
+    "key_fingerprint",
+    "pseudonym",
+    "pseudonymize",
+]
 
 #: What :func:`pseudonymize` takes: a dataset, or tables by name (frames or lazy frames).
 Frames = Dataset | Mapping[str, pl.DataFrame | pl.LazyFrame]
@@ -45,8 +54,11 @@ def key_bytes(key: bytes | str) -> bytes:
     """The key as bytes: ``"env:VAR"`` read from the environment; shorter than 32 bytes refused (PrivacyError)."""
     if isinstance(key, str):
         if not key.startswith("env:"):
-            raise PrivacyError("a pseudonymization key given as text must be 'env:VARIABLE'", fingerprints=(),
-                               hint="pass the key as bytes, or name the environment variable holding it")
+            raise PrivacyError(
+                "a pseudonymization key given as text must be 'env:VARIABLE'",
+                fingerprints=(),
+                hint="pass the key as bytes, or name the environment variable holding it",
+            )
         value = os.environ.get(key[4:])
         if value is None:
             raise PrivacyError(f"the environment variable {key[4:]!r} holding the key is not set", fingerprints=())
@@ -54,8 +66,11 @@ def key_bytes(key: bytes | str) -> bytes:
     if not isinstance(key, bytes):
         raise TypeError(f"key must be bytes or 'env:VARIABLE', not {type(key).__name__}")
     if len(key) < _MIN_KEY:
-        raise PrivacyError(f"the pseudonymization key has {len(key)} bytes; at least {_MIN_KEY} are needed",
-                           fingerprints=(), hint="use a random key of 32 bytes or more (secrets.token_bytes(32))")
+        raise PrivacyError(
+            f"the pseudonymization key has {len(key)} bytes; at least {_MIN_KEY} are needed",
+            fingerprints=(),
+            hint="use a random key of 32 bytes or more (secrets.token_bytes(32))",
+        )
     return key
 
 
@@ -98,11 +113,18 @@ def _fingerprint_of(ds: object) -> str | None:
 
 
 @overload
-def pseudonymize(ds: Dataset, key: bytes | str, *, teams: bool = ..., repositories: bool = ...,
-                 drop_quasi_identifiers: bool = ...) -> Dataset: ...
+def pseudonymize(
+    ds: Dataset, key: bytes | str, *, teams: bool = ..., repositories: bool = ..., drop_quasi_identifiers: bool = ...
+) -> Dataset: ...
 @overload
-def pseudonymize(ds: Mapping[str, pl.DataFrame | pl.LazyFrame], key: bytes | str, *, teams: bool = ...,
-                 repositories: bool = ..., drop_quasi_identifiers: bool = ...) -> Pseudonymized: ...
+def pseudonymize(
+    ds: Mapping[str, pl.DataFrame | pl.LazyFrame],
+    key: bytes | str,
+    *,
+    teams: bool = ...,
+    repositories: bool = ...,
+    drop_quasi_identifiers: bool = ...,
+) -> Pseudonymized: ...
 def pseudonymize(
     ds: Frames,
     key: bytes | str,
@@ -149,13 +171,29 @@ def pseudonymize(
     named = [frames[n] for n in ("user_days", "user_teams", "user_logins") if n in frames]
     if isinstance(ds, Dataset):
         named.append(ds.user_logins)
-    logins = sorted({login for frame in named if "user_login" in frame.columns
-                     for login in frame.get_column("user_login").drop_nulls().unique().to_list()},
-                    key=len, reverse=True)
-    ids = sorted({str(i) for frame in named if "user_id" in frame.columns
-                  for i in frame.get_column("user_id").drop_nulls().unique().to_list()}, key=len, reverse=True)
-    privacy = Privacy(("user", *(("team",) if teams else ()), *(("repo",) if repositories else ())),
-                      drop_quasi_identifiers)
+    logins = sorted(
+        {
+            login
+            for frame in named
+            if "user_login" in frame.columns
+            for login in frame.get_column("user_login").drop_nulls().unique().to_list()
+        },
+        key=len,
+        reverse=True,
+    )
+    ids = sorted(
+        {
+            str(i)
+            for frame in named
+            if "user_id" in frame.columns
+            for i in frame.get_column("user_id").drop_nulls().unique().to_list()
+        },
+        key=len,
+        reverse=True,
+    )
+    privacy = Privacy(
+        ("user", *(("team",) if teams else ()), *(("repo",) if repositories else ())), drop_quasi_identifiers
+    )
     text = _Redaction(logins, [i for i in ids if len(i) >= _BARE_ID_DIGITS])
     clean = {name: _clean(frame, raw, privacy, text, name) for name, frame in frames.items() if name != "user_logins"}
     if "quarantine" in clean:
@@ -164,15 +202,24 @@ def pseudonymize(
     if isinstance(ds, Dataset):
         validation = ds.validation
         return dataclasses.replace(
-            ds, tables=clean, findings=_redact_side(_clean(ds.findings, raw, privacy, text), text),
-            quarantine=_redact_side(ds.quarantine, text), sources=_redact_side(ds.sources, text),
+            ds,
+            tables=clean,
+            findings=_redact_side(_clean(ds.findings, raw, privacy, text), text),
+            quarantine=_redact_side(ds.quarantine, text),
+            sources=_redact_side(ds.sources, text),
             conflicts=_redact_side(_conflict_keys(ds.conflicts, raw), text),
-            validation=ValidationReport(_redact_side(validation.errors, text),
-                                        _redact_side(validation.unknown_fields, text),
-                                        validation.days_checked, validation.days_valid),
-            reports=_redact_side(ds.reports, text), schema_drift=_redact_side(ds.schema_drift, text),
-            user_logins=LOGIN_SCHEMA.to_frame(), meta={**ds.meta, **meta},
-            report_versions=_stored_rows(ds.report_versions, raw, privacy, text))
+            validation=ValidationReport(
+                _redact_side(validation.errors, text),
+                _redact_side(validation.unknown_fields, text),
+                validation.days_checked,
+                validation.days_valid,
+            ),
+            reports=_redact_side(ds.reports, text),
+            schema_drift=_redact_side(ds.schema_drift, text),
+            user_logins=LOGIN_SCHEMA.to_frame(),
+            meta={**ds.meta, **meta},
+            report_versions=_stored_rows(ds.report_versions, raw, privacy, text),
+        )
     return Pseudonymized(MappingProxyType(clean), MappingProxyType(meta))
 
 
@@ -193,7 +240,9 @@ def identified(ds: Frames, privacy: Privacy | None = None) -> bool:
             return True
     return any(
         (f.select(pl.len()).collect().item() if isinstance(f, pl.LazyFrame) else f.height) > 0
-        for f in frames if named & set(f.collect_schema().names()))
+        for f in frames
+        if named & set(f.collect_schema().names())
+    )
 
 
 #: Ids of this many digits or more are also redacted where they stand alone in text (shorter
@@ -237,8 +286,9 @@ def _redact_side(frame: pl.DataFrame, text: _Redaction) -> pl.DataFrame:
     out = out.with_columns(pl.lit(None, pl.String).alias(c) for c in verbatim)
     strings = [c for c, t in out.schema.items() if t == pl.String and c not in verbatim]
     lists = [c for c, t in out.schema.items() if t == pl.List(pl.String)]
-    return out.with_columns(*(text(pl.col(c)) for c in strings),
-                            *(pl.col(c).list.eval(text(pl.element())) for c in lists))
+    return out.with_columns(
+        *(text(pl.col(c)) for c in strings), *(pl.col(c).list.eval(text(pl.element())) for c in lists)
+    )
 
 
 def _conflict_keys(conflicts: pl.DataFrame, key: bytes) -> pl.DataFrame:
@@ -250,11 +300,16 @@ def _conflict_keys(conflicts: pl.DataFrame, key: bytes) -> pl.DataFrame:
     if not mapping:
         return conflicts
     pid = pl.col("_user").replace_strict(mapping, default=None, return_dtype=pl.String)
-    return conflicts.with_columns(found.alias("_user")).with_columns(
-        pl.when(pid.is_not_null())
-        .then(pl.col("key").str.replace(r'"user_id":\s*\d+', pl.format('"user_pid":"{}"', pid)))
-        .otherwise(pl.col("key")).alias("key"),
-    ).drop("_user")
+    return (
+        conflicts.with_columns(found.alias("_user"))
+        .with_columns(
+            pl.when(pid.is_not_null())
+            .then(pl.col("key").str.replace(r'"user_id":\s*\d+', pl.format('"user_pid":"{}"', pid)))
+            .otherwise(pl.col("key"))
+            .alias("key"),
+        )
+        .drop("_user")
+    )
 
 
 def _clean(frame: pl.DataFrame, key: bytes, privacy: Privacy, text: _Redaction, table: str = "") -> pl.DataFrame:
@@ -294,12 +349,23 @@ def _stored_rows(versions: pl.DataFrame, key: bytes, privacy: Privacy, text: _Re
     for table, rows in versions.with_row_index("_at").group_by("table", maintain_order=True):
         name = str(table[0])
         decoded = rows.select("_at", pl.col("row_json").str.json_decode(pl.Struct(schemas[name])).alias("_r")).unnest(
-            "_r")
-        cleaned = (_clean(decoded.drop("_at"), key, privacy, text, name) if name in TABLES
-                   else _redact_side(decoded.drop("_at"), text))
-        out.append(pl.DataFrame({"_at": decoded["_at"]}).hstack(cleaned).select(
-            "_at", _redact_side(rows.select("source"), text).to_series().alias("source"),
-            pl.lit(name, pl.String).alias("table"), pl.struct(cleaned.columns).struct.json_encode().alias("row_json")))
+            "_r"
+        )
+        cleaned = (
+            _clean(decoded.drop("_at"), key, privacy, text, name)
+            if name in TABLES
+            else _redact_side(decoded.drop("_at"), text)
+        )
+        out.append(
+            pl.DataFrame({"_at": decoded["_at"]})
+            .hstack(cleaned)
+            .select(
+                "_at",
+                _redact_side(rows.select("source"), text).to_series().alias("source"),
+                pl.lit(name, pl.String).alias("table"),
+                pl.struct(cleaned.columns).struct.json_encode().alias("row_json"),
+            )
+        )
     return pl.concat(out[1:]).sort("_at").drop("_at") if len(out) > 1 else out[0]
 
 
@@ -321,10 +387,15 @@ def adopt(ds: Dataset, like: Mapping[str, Any]) -> Dataset:
     if mine is not None or identified(ds, privacy):
         raise PrivacyError.mixed_keys((mine, like["key_fingerprint"]))
     forms = report_tables(privacy)
-    tables = {n: forms[n].schema.to_frame() if n in forms and f.schema != forms[n].schema else f
-              for n, f in ds.tables.items()}
-    return dataclasses.replace(ds, tables=tables, user_logins=LOGIN_SCHEMA.to_frame(),
-                               meta={**ds.meta, "key_fingerprint": like["key_fingerprint"], **privacy.meta()})
+    tables = {
+        n: forms[n].schema.to_frame() if n in forms and f.schema != forms[n].schema else f for n, f in ds.tables.items()
+    }
+    return dataclasses.replace(
+        ds,
+        tables=tables,
+        user_logins=LOGIN_SCHEMA.to_frame(),
+        meta={**ds.meta, "key_fingerprint": like["key_fingerprint"], **privacy.meta()},
+    )
 
 
 def combine(*parts: Pseudonymized) -> Pseudonymized:

@@ -244,8 +244,17 @@ class _Builder:
                 dates.append(_DATED.decode(self.view[start:end]).date)
             except (msgspec.DecodeError, RecursionError):  # no string date (ValidationError), or bad text
                 return None
-        return Scan(layout, self.data, self.starts, self.ends, self.fingerprints, dates, self.copies, self.documents,
-                    self.scanner.calls)
+        return Scan(
+            layout,
+            self.data,
+            self.starts,
+            self.ends,
+            self.fingerprints,
+            dates,
+            self.copies,
+            self.documents,
+            self.scanner.calls,
+        )
 
 
 def _document(

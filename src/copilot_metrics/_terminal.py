@@ -94,6 +94,7 @@ COVERAGE_HEADERS = {
     "missing_ranges": "missing days",
 }
 
+
 def cell_len(value: str) -> int:
     """The columns ``value`` takes in a terminal (wide East Asian characters take two, combining marks none)."""
     return sum(
@@ -116,7 +117,8 @@ def wrap(value: str, width: int, indent: str = "") -> list[str]:
     if width <= 0 or cell_len(value) <= width:
         return [value]
     return textwrap.wrap(value, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False) or [
-        value]
+        value
+    ]
 
 
 #: The width tables are laid out for on a file or a pipe (``COLUMNS`` unset): their natural width, mostly.
@@ -204,8 +206,7 @@ class Column:
         self.natural = max([cell_len(self.header), *(cell_len(c) for c in self.cells), 1])
 
 
-def columns_of(frame: pl.DataFrame, headers: dict[str, str] | None = None,
-               keys: Sequence[str] = ()) -> list[Column]:
+def columns_of(frame: pl.DataFrame, headers: dict[str, str] | None = None, keys: Sequence[str] = ()) -> list[Column]:
     """The columns of ``frame`` as text, ``enterprise``/``org``/``team`` as one ``scope`` column first.
 
     ``keys`` name the columns repeated in every part of a split table (the scope always is).
@@ -265,8 +266,9 @@ def _split(keys: list[Column], rest: list[Column], width: int) -> list[list[Colu
     best: dict[tuple[int, int], tuple[int, int]] = {(0, 0): (0, 0)}
     for k in range(1, parts + 1):
         for j in range(k, n + 1):
-            options = [(max(best[(k - 1, i)][0], cost(i, j)), i)
-                       for i in range(k - 1, j) if (k - 1, i) in best and fits(i, j)]
+            options = [
+                (max(best[(k - 1, i)][0], cost(i, j)), i) for i in range(k - 1, j) if (k - 1, i) in best and fits(i, j)
+            ]
             if options:
                 best[(k, j)] = min(options)
     groups: list[list[Column]] = []

@@ -204,8 +204,7 @@ def read_input(
     scope = {k: (scope or {}).get(k) for k in SCOPE}
     scope_key = tuple(scope[k] for k in SCOPE)
     try:
-        versions = day_versions(data, source=source, scope_key=scope_key, seen=seen, scanner=scanner,
-                                memory=memory)
+        versions = day_versions(data, source=source, scope_key=scope_key, seen=seen, scanner=scanner, memory=memory)
     except FormatError as refused:  # issue 21 hook: a successor report file goes to its own reader
         from copilot_metrics.successor.load import read_report_input  # only for report files
 
@@ -276,7 +275,10 @@ def _date_of(day: Any) -> str | None:
 
 
 def _scanned_versions(
-    data: bytes, source: str, scope_key: tuple[str | None, ...], seen: dict[SeenKey, str] | None,
+    data: bytes,
+    source: str,
+    scope_key: tuple[str | None, ...],
+    seen: dict[SeenKey, str] | None,
     memory: ReadMemory | None,
 ) -> DayVersions | None:
     """:func:`day_versions` through the scanner; ``None`` when the file is to be read as before.
@@ -353,10 +355,21 @@ def _validate(
     """Step 2: the schema.  The input's report so far, the check, the invalid and valid positions in ``days``."""
     check = _check_copies(versions, source, validators)
     if check is None:
-        check = check_days(versions.days, source, versions.decoded.json_base, numbers=versions.at,  # rows numbered
-                           validators=validators)                                                  # by file position
-    out = ReadInput(source={}, days=[], unknown_keys=[], errors=check.error_rows, unknown=check.unknown_rows,
-                    identical=versions.identical)
+        check = check_days(
+            versions.days,
+            source,
+            versions.decoded.json_base,
+            numbers=versions.at,  # rows numbered
+            validators=validators,
+        )  # by file position
+    out = ReadInput(
+        source={},
+        days=[],
+        unknown_keys=[],
+        errors=check.error_rows,
+        unknown=check.unknown_rows,
+        identical=versions.identical,
+    )
     invalid = [j for j, ok in enumerate(check.valid) if not ok]  # each has error rows, in day order
     for j in invalid if versions.digests else ():  # only valid days go into ``seen``
         versions.digests[j] = None
@@ -375,8 +388,13 @@ def _check_copies(versions: DayVersions, source: str, validators: Validators) ->
     if len(first) == len(versions.days):
         return None
     positions = list(first.values())
-    check = check_days([versions.days[j] for j in positions], source, versions.decoded.json_base,
-                       numbers=[versions.at[j] for j in positions], validators=validators)
+    check = check_days(
+        [versions.days[j] for j in positions],
+        source,
+        versions.decoded.json_base,
+        numbers=[versions.at[j] for j in positions],
+        validators=validators,
+    )
     if not all(check.strict):
         return None
     n = len(versions.days)
@@ -410,8 +428,11 @@ def _unrepresentable(
     rest = [j for j in unsure if j not in bad_rows]
     for b in unconvertible([versions.days[valid_pos[j]] for j in rest]) if rest else []:
         # what number_problems did not name (never seen): the day as a whole
-        bad_rows[rest[b]] = [_day_error(versions, source, valid_pos[rest[b]], "representable",
-                                        "a value does not fit a 64-bit integer column")]
+        bad_rows[rest[b]] = [
+            _day_error(
+                versions, source, valid_pos[rest[b]], "representable", "a value does not fit a 64-bit integer column"
+            )
+        ]
     return bad_rows, exact
 
 
@@ -422,8 +443,9 @@ def _read_exact(
     reread = [j for j, (bad, again) in looked.items() if bad or again]
     days = versions.decoded.days
     # an invalid day is kept verbatim too: its numbers as written
-    reread_invalid = [versions.at[j] for j in invalid
-                      if _schema.has_float(days[versions.at[j]], float(_schema.EXACT_LIMIT))]
+    reread_invalid = [
+        versions.at[j] for j in invalid if _schema.has_float(days[versions.at[j]], float(_schema.EXACT_LIMIT))
+    ]
     if not (reread or reread_invalid):
         return False
     exact = decode(data, source, exact=True).days
@@ -455,8 +477,9 @@ def _bad_number_rows(
 def _day_error(versions: DayVersions, source: str, position: int, check: str, message: str) -> ErrorRow:
     """An error row about the whole day at ``position`` in ``versions.days``."""
     i = versions.at[position]
-    return error_row(source, i, versions.decoded.days[i].get("date"), f"{versions.decoded.json_base}[{i}]", check,
-                     None, message)
+    return error_row(
+        source, i, versions.decoded.days[i].get("date"), f"{versions.decoded.json_base}[{i}]", check, None, message
+    )
 
 
 def _unsorted(dates: list[str | None]) -> bool:
@@ -465,8 +488,13 @@ def _unsorted(dates: list[str | None]) -> bool:
 
 
 def _set_aside(
-    versions: DayVersions, check: DayCheck, bad_rows: dict[int, list[ErrorRow]], invalid: list[int],
-    out: ReadInput, source: str, scope: dict[str, str | None],
+    versions: DayVersions,
+    check: DayCheck,
+    bad_rows: dict[int, list[ErrorRow]],
+    invalid: list[int],
+    out: ReadInput,
+    source: str,
+    scope: dict[str, str | None],
 ) -> None:
     """Step 4: each set-aside day with its reasons, in day order, and a last line cut short, into ``out``.
 
@@ -476,11 +504,13 @@ def _set_aside(
     days = versions.decoded.days
     failing = (
         (index, [f"{path}: {message}" for _, path, message in rows])
-        for index, rows in itertools.groupby(check.error_rows.tuples("day_index", "json_path", "message"),
-                                             key=operator.itemgetter(0))
+        for index, rows in itertools.groupby(
+            check.error_rows.tuples("day_index", "json_path", "message"), key=operator.itemgetter(0)
+        )
     )
-    held = [(rows[0].day_index, [f"{row.json_path}: {row.message}" for row in rows])
-            for _, rows in sorted(bad_rows.items())]
+    held = [
+        (rows[0].day_index, [f"{row.json_path}: {row.message}" for row in rows]) for _, rows in sorted(bad_rows.items())
+    ]
     for i, reasons in heapq.merge(failing, held, key=operator.itemgetter(0)):
         out.quarantine.append(*read_row(source, scope, i, days[i], "schema", reasons))
         days[i] = None  # kept as text: the parsed day is no longer needed
@@ -498,8 +528,13 @@ def _set_aside(
 
 
 def _keep(
-    versions: DayVersions, check: DayCheck, valid_pos: list[int], out: ReadInput,
-    seen: dict[SeenKey, str] | None, scope_key: tuple[str | None, ...], source: str,
+    versions: DayVersions,
+    check: DayCheck,
+    valid_pos: list[int],
+    out: ReadInput,
+    seen: dict[SeenKey, str] | None,
+    scope_key: tuple[str | None, ...],
+    source: str,
 ) -> list[str]:
     """The valid days into ``out`` (and ``seen``), with the position of each date's kept copy; the valid dates."""
     out.days = [versions.days[j] for j in valid_pos]
@@ -520,8 +555,14 @@ def _keep(
 
 
 def _read_row(
-    data: bytes, versions: DayVersions, out: ReadInput, valid_dates: list[str], source: str,
-    scope: dict[str, str | None], mtime: float | None, memory: ReadMemory | None,
+    data: bytes,
+    versions: DayVersions,
+    out: ReadInput,
+    valid_dates: list[str],
+    source: str,
+    scope: dict[str, str | None],
+    mtime: float | None,
+    memory: ReadMemory | None,
 ) -> dict[str, Any]:
     """The ``ds.sources`` row of an input read."""
     decoded = versions.decoded
@@ -533,20 +574,33 @@ def _read_row(
             memory.sha256 = (data, sha256)
             memory.hashes += 1
     return sidetables.source_row(
-        source, scope, read_state(len(out.quarantine)), sha256=sha256, size=len(data),
-        layout=decoded.layout, days=len(versions.dates) + (decoded.cut is not None), days_valid=len(valid_dates),
+        source,
+        scope,
+        read_state(len(out.quarantine)),
+        sha256=sha256,
+        size=len(data),
+        layout=decoded.layout,
+        days=len(versions.dates) + (decoded.cut is not None),
+        days_valid=len(valid_dates),
         first_date=dt.date.fromisoformat(min(valid_dates)) if valid_dates else None,
-        last_date=dt.date.fromisoformat(max(valid_dates)) if valid_dates else None, mtime=mtime,
+        last_date=dt.date.fromisoformat(max(valid_dates)) if valid_dates else None,
+        mtime=mtime,
         wrapper=_schema.json_bytes(decoded.wrapper).decode() if decoded.wrapper else None,
     )
 
 
 def source_row(
-    ref: SourceRef, state: State, message: str | None, *, reason: str | None = None, layout: str | None = None,
+    ref: SourceRef,
+    state: State,
+    message: str | None,
+    *,
+    reason: str | None = None,
+    layout: str | None = None,
 ) -> dict[str, Any]:
     """The ``ds.sources`` row of an input not read (``skipped``, or ``refused`` for ``reason``)."""
-    return sidetables.source_row(ref.label, ref.scope, state, reason=reason, message=message, layout=layout,
-                                 mtime=ref.mtime)
+    return sidetables.source_row(
+        ref.label, ref.scope, state, reason=reason, message=message, layout=layout, mtime=ref.mtime
+    )
 
 
 def repeat_key(day: Any) -> bytes:
@@ -592,10 +646,11 @@ def _number_errors(
         if not _schema.fits_int64(value):
             message = f"{text} does not fit a 64-bit integer column"
         else:  # written with a fraction or an exponent, it is not the 64-bit float it reads as
-            message = (f"{text} is not exactly an integer a 64-bit column holds: written with a fraction or "
-                       f"an exponent, it reads as the 64-bit float {int(value)}")
-        rows.append(error_row(source, index, date, _schema.format_path(prefix, path), "representable", text,
-                              message))
+            message = (
+                f"{text} is not exactly an integer a 64-bit column holds: written with a fraction or "
+                f"an exponent, it reads as the 64-bit float {int(value)}"
+            )
+        rows.append(error_row(source, index, date, _schema.format_path(prefix, path), "representable", text, message))
     return rows
 
 
@@ -641,7 +696,12 @@ def explode_bytes(
 
 
 def _explode(
-    data: bytes, *, source: str, scope: dict[str, str | None] | None, mtime: float | None, validators: Validators,
+    data: bytes,
+    *,
+    source: str,
+    scope: dict[str, str | None] | None,
+    mtime: float | None,
+    validators: Validators,
     scanner: bool = True,
 ) -> Exploded:
     scope = {k: (scope or {}).get(k) for k in SCOPE}
@@ -649,17 +709,27 @@ def _explode(
     if prepared.report is not None:  # issue 21 hook: explode_bytes flattens legacy days only (as before)
         raise prepared.report.refused
     tables = explode_days(prepared.days, source=source, scope=scope, unknown=prepared.unknown_keys)
-    return Exploded(tables=tables, source=prepared.source, quarantine=prepared.quarantine.dicts(),
-                    errors=prepared.errors.dicts(), unknown=prepared.unknown.dicts(), positions=prepared.positions,
-                    exact=prepared.exact, cut_short=prepared.cut_short)
+    return Exploded(
+        tables=tables,
+        source=prepared.source,
+        quarantine=prepared.quarantine.dicts(),
+        errors=prepared.errors.dicts(),
+        unknown=prepared.unknown.dicts(),
+        positions=prepared.positions,
+        exact=prepared.exact,
+        cut_short=prepared.cut_short,
+    )
 
 
 #: An input that holds a date twice, read on its own: its tables (each date once), the earlier
 #: copies of the dates it repeats (label, occurrence, tables), and their ``duplicate_date_in_file`` findings;
 #: or, read with the scanner, its tables (each distinct version once), the registry of its copies
 #: (:func:`copilot_metrics.merge.split_versions`) and those findings.
-_Alone = tuple[Exploded, list[tuple[str, int, dict[str, pl.DataFrame]]] | tuple[dict[str, pl.DataFrame], pl.DataFrame],
-               pl.DataFrame]
+_Alone = tuple[
+    Exploded,
+    list[tuple[str, int, dict[str, pl.DataFrame]]] | tuple[dict[str, pl.DataFrame], pl.DataFrame],
+    pl.DataFrame,
+]
 
 
 def _read_alone(
@@ -674,15 +744,17 @@ def _read_alone(
     """
     if scanner:
         try:
-            prepared = read_input(data, source=ref.label, scope=ref.scope, mtime=ref.mtime, validators=validators,
-                                  memory=memory)
+            prepared = read_input(
+                data, source=ref.label, scope=ref.scope, mtime=ref.mtime, validators=validators, memory=memory
+            )
         except CopilotMetricsError as exc:
             return exc
         if not prepared.exact:  # a file read again exactly: as before, every day of it exact
             return _versions_alone(ref, prepared)
     try:
-        result = _explode(data, source=ref.label, scope=ref.scope, mtime=ref.mtime, validators=validators,
-                          scanner=scanner)
+        result = _explode(
+            data, source=ref.label, scope=ref.scope, mtime=ref.mtime, validators=validators, scanner=scanner
+        )
         if not result.tables["days"]["date"].is_duplicated().any():
             return result, [], FINDING_SCHEMA.to_frame()
         decoded = decode(data, ref.label, exact=result.exact)  # the days as read_input read them
@@ -704,12 +776,20 @@ def _versions_alone(ref: SourceRef, prepared: ReadInput) -> _Alone:
     valid = [i for i in range(prepared.source["days"]) if i not in set_aside]
     assert len(valid) == len(prepared.days)
     json_base = _json_base(prepared.source["layout"])
-    tables, registry, findings = merge.split_versions(prepared.days, valid, source=ref.label, scope=scope,
-                                                      json_base=json_base, unknown=prepared.unknown_keys)
+    tables, registry, findings = merge.split_versions(
+        prepared.days, valid, source=ref.label, scope=scope, json_base=json_base, unknown=prepared.unknown_keys
+    )
     own = {name: frame.filter(pl.col("source") == ref.label) for name, frame in tables.items()}
-    result = Exploded(tables=own, source=prepared.source, quarantine=prepared.quarantine.dicts(),
-                      errors=prepared.errors.dicts(), unknown=prepared.unknown.dicts(), positions=prepared.positions,
-                      exact=prepared.exact, cut_short=prepared.cut_short)
+    result = Exploded(
+        tables=own,
+        source=prepared.source,
+        quarantine=prepared.quarantine.dicts(),
+        errors=prepared.errors.dicts(),
+        unknown=prepared.unknown.dicts(),
+        positions=prepared.positions,
+        exact=prepared.exact,
+        cut_short=prepared.cut_short,
+    )
     return result, (tables, registry), findings
 
 
@@ -790,8 +870,9 @@ class _Report:
     def not_loaded(self, ref: SourceRef, error: CopilotMetricsError) -> None:
         self.failed.add(source_row(ref, "refused", error.message, reason=refused_reason(error)))
         detected = getattr(error, "detected", "io")
-        self.errors.append(*error_row(ref.label, None, None, error.json_path or "$", f"format:{detected}", None,
-                                      error.message))
+        self.errors.append(
+            *error_row(ref.label, None, None, error.json_path or "$", f"format:{detected}", None, error.message)
+        )
 
     def loaded(self, ref: SourceRef, part: ReadInput | Exploded) -> None:
         for date, index in part.positions.items():
@@ -846,8 +927,16 @@ class _Reader:
     def _read(self, position: int, ref: SourceRef) -> None:
         try:
             data = ref.read()
-            prepared = read_input(data, source=ref.label, scope=ref.scope, mtime=ref.mtime, seen=self.seen,
-                                  validators=self.validators, scanner=self.scanner, memory=self.memory)
+            prepared = read_input(
+                data,
+                source=ref.label,
+                scope=ref.scope,
+                mtime=ref.mtime,
+                seen=self.seen,
+                validators=self.validators,
+                scanner=self.scanner,
+                memory=self.memory,
+            )
         except CopilotMetricsError as exc:
             self.special[position] = exc
             self.report.not_loaded(ref, exc)
@@ -897,10 +986,19 @@ class _Reader:
         report = self.report
         outcomes = [(ref, self.special.get(position, _READ)) for position, ref in enumerate(refs)]
         # hashed here, in the worker, so that the parent only joins
-        return Batch(outcomes, tables, self.identical.frame(), merge.day_digests(tables, by_source=True),
-                     failed=report.failed.frame(), read=report.read.frame(), quarantine=report.quarantine.frame(),
-                     errors=report.errors.frame(), unknown=report.unknown.frame(),
-                     positions=report.positions.frame(), findings=pl.concat(report.findings))
+        return Batch(
+            outcomes,
+            tables,
+            self.identical.frame(),
+            merge.day_digests(tables, by_source=True),
+            failed=report.failed.frame(),
+            read=report.read.frame(),
+            quarantine=report.quarantine.frame(),
+            errors=report.errors.frame(),
+            unknown=report.unknown.frame(),
+            positions=report.positions.frame(),
+            findings=pl.concat(report.findings),
+        )
 
 
 def process_batch(
@@ -1049,8 +1147,9 @@ def read_batches(
             if on_read is not None:
                 on_read(batches[task][position])
 
-        yield from _pool.imap(process_batch, batches, n, describe=_describe,
-                              on_progress=reported if on_read is not None else None)
+        yield from _pool.imap(
+            process_batch, batches, n, describe=_describe, on_progress=reported if on_read is not None else None
+        )
     else:
         for refs_of_batch in plan_batches(readable, 1, batch_bytes=batch_bytes):
             yield process_batch(refs_of_batch, on_read)

@@ -75,8 +75,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     missing = _missing()
     if missing is not None:
-        print(f"error: the copilot-metrics command needs {missing.replace('_', '-')}, "
-              f"which is not installed: {EXTRA_HINT}", file=sys.stderr)
+        print(
+            f"error: the copilot-metrics command needs {missing.replace('_', '-')}, "
+            f"which is not installed: {EXTRA_HINT}",
+            file=sys.stderr,
+        )
         return 1
     import click
 

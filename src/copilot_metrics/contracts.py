@@ -52,6 +52,7 @@ def model_for(spec: TableSpec) -> type[pa.DataFrameModel]:
     """Build the pandera model of one table from its declaration."""
     _import_pandera()
     import pandera.polars as pa
+
     annotations: dict[str, Any] = {}
     namespace: dict[str, Any] = {}
     for name, dtype in spec.schema.items():
@@ -107,12 +108,15 @@ def check_table(name: str, frame: pl.DataFrame) -> pl.DataFrame:
             unique = pl.col("check").cast(pl.String) == "multiple_fields_uniqueness"
             return cases.select(
                 pl.lit(name).alias("table"),
-                pl.when(unique).then(pl.lit(", ".join(TABLES[name].key)))
-                .otherwise(pl.col("column").cast(pl.String)).alias("column"),
-                pl.when(unique).then(pl.lit("unique natural key"))
-                .otherwise(pl.col("check").cast(pl.String)).alias("check"),
-                pl.when(unique).then(None)
-                .otherwise(pl.col("failure_case").cast(pl.String)).alias("value"),
+                pl.when(unique)
+                .then(pl.lit(", ".join(TABLES[name].key)))
+                .otherwise(pl.col("column").cast(pl.String))
+                .alias("column"),
+                pl.when(unique)
+                .then(pl.lit("unique natural key"))
+                .otherwise(pl.col("check").cast(pl.String))
+                .alias("check"),
+                pl.when(unique).then(None).otherwise(pl.col("failure_case").cast(pl.String)).alias("value"),
                 pl.col("index").cast(pl.Int64).alias("row"),
             )
         raise

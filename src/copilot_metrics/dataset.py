@@ -120,8 +120,9 @@ class Dataset:
         # a read-only view: a dataset is never changed in place; every successor table is present
         tables = {name: self.tables[name] for name in TABLES}
         forms = report_tables(Privacy.of(self.meta))
-        tables.update({name: self.tables[name] if name in self.tables else spec.schema.to_frame()
-                       for name, spec in forms.items()})
+        tables.update(
+            {name: self.tables[name] if name in self.tables else spec.schema.to_frame() for name, spec in forms.items()}
+        )
         object.__setattr__(self, "tables", MappingProxyType(tables))
         object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
 
@@ -181,8 +182,9 @@ class Dataset:
         return self.tables["pull_requests"]
 
     def __repr__(self) -> str:
-        rows = ", ".join(f"{name}={frame.height}" for name, frame in self.tables.items()
-                         if name in TABLES or frame.height)
+        rows = ", ".join(
+            f"{name}={frame.height}" for name, frame in self.tables.items() if name in TABLES or frame.height
+        )
         return (
             f"<copilot_metrics.Dataset {self.sources.height} source(s); {rows}; "
             f"quarantine={self.quarantine.height}, conflicts={self.conflicts.height}, "

@@ -31,6 +31,7 @@ from copilot_metrics.tables import BLOCKS
 
 __all__ = ["Decoded", "Parsed", "decode", "flat_row", "parse_documents", "refused_day", "unwrap_gzip"]
 
+
 @dataclass
 class Decoded:
     """One input's content: its layout, its day objects and what wrapped them.
@@ -57,9 +58,17 @@ class Decoded:
 
 _REPORT_KEYS = frozenset(
     {
-        "day_totals", "report_start_day", "report_end_day", "download_links", "report_day",
-        "user_login", "daily_active_users", "code_generation_activity_count", "loc_added_sum",
-        "totals_by_ide", "totals_by_feature",
+        "day_totals",
+        "report_start_day",
+        "report_end_day",
+        "download_links",
+        "report_day",
+        "user_login",
+        "daily_active_users",
+        "code_generation_activity_count",
+        "loc_added_sum",
+        "totals_by_ide",
+        "totals_by_feature",
     }
 )
 _LEGACY_KEYS = frozenset({"breakdown", "total_suggestions_count", "total_acceptances_count"})
@@ -171,7 +180,8 @@ def _check_items(items: list[Any], label: str, path: str, *, single: bool = Fals
                 raise FormatError.looks_like(label, *named, json_path=at(i))
         if by_day:
             raise FormatError.looks_like(
-                label, "day-instead-of-date",
+                label,
+                "day-instead-of-date",
                 f"objects dated by 'day' instead of 'date' ({len(by_day)} of {len(items)} object(s) have "
                 "'day', none has 'date')",
                 "copilot-metrics reads /copilot/metrics days, which are dated by 'date'; if a tool renamed the key, "
@@ -184,7 +194,8 @@ def _check_items(items: list[Any], label: str, path: str, *, single: bool = Fals
         own = sorted(k for k in items[0] if k not in known)
         shown = ", ".join(repr(k) for k in own[:6]) + (", ..." if len(own) > 6 else "")
         raise FormatError.looks_like(
-            label, "flattened-rows",
+            label,
+            "flattened-rows",
             f"rows flattened from an export: objects with 'date' and flat keys ({shown}), "
             "and none of the export's four sections",
             "load the original /copilot/metrics response: a flattened table is derived from it, and "
@@ -201,7 +212,9 @@ def unwrap_gzip(data: bytes, label: str) -> bytes:
 
     def corrupt(reason: str) -> FormatError:
         return FormatError(
-            f"{label}: not a readable gzip file ({reason})", detected="corrupt-gzip", file=label,
+            f"{label}: not a readable gzip file ({reason})",
+            detected="corrupt-gzip",
+            file=label,
             hint="the download was probably cut short; fetch or copy it again",
         )
 
@@ -228,7 +241,8 @@ def unwrap_gzip(data: bytes, label: str) -> bytes:
                     raise FormatError(
                         f"{label}: the gzip data inflates past {total // 2**20} MiB at more than "
                         f"{GZIP_MAX_RATIO} times its compressed size: refused as a decompression bomb",
-                        detected="gzip-bomb", file=label,
+                        detected="gzip-bomb",
+                        file=label,
                         hint="no real export compresses that well; if this file is genuine, decompress it "
                         "yourself and load the result",
                     )
@@ -264,20 +278,25 @@ def _json_error(data: bytes, msg: str, pos: int, label: str, where: str = "") ->
     if msg == _TOO_DEEP:
         return FormatError(
             f"{label}: {where}not valid JSON ({msg} {place}: arrays or objects nested more than 1024 deep)",
-            detected="too-deep", file=label,
+            detected="too-deep",
+            file=label,
             hint="no export nests that deep: this is not a metrics export, or it was damaged",
         )
     if msg == _EOF:
-        return FormatError(f"{label}: {where}not valid JSON ({msg} {place})", detected="truncated-json",
-                           file=label, hint=_CUT_HINT)
+        return FormatError(
+            f"{label}: {where}not valid JSON ({msg} {place})", detected="truncated-json", file=label, hint=_CUT_HINT
+        )
     hint = _CUT_HINT
     if data[pos : pos + 3] == b"NaN" or data[pos : pos + 8] in (b"Infinity", b"-Infinit"):
         hint = "NaN and Infinity are not JSON (Python's json.dump writes them); fix the tool that wrote this file"
     elif "surrogate" in msg:
-        hint = ("a \\ud800-\\udfff escape without its pair is not text: the file was damaged, or written by a "
-                "tool that cut a string in the middle of a character")
-    return FormatError(f"{label}: {where}not valid JSON ({msg} {place})", detected="invalid-json",
-                       file=label, hint=hint)
+        hint = (
+            "a \\ud800-\\udfff escape without its pair is not text: the file was damaged, or written by a "
+            "tool that cut a string in the middle of a character"
+        )
+    return FormatError(
+        f"{label}: {where}not valid JSON ({msg} {place})", detected="invalid-json", file=label, hint=hint
+    )
 
 
 def _not_utf8(data: bytes, label: str) -> FormatError:
@@ -289,7 +308,8 @@ def _not_utf8(data: bytes, label: str) -> FormatError:
         pos = 0
     return FormatError(
         f"{label}: not UTF-8 text (byte 0x{data[pos]:02x} at {_location(data, pos)}, byte {pos} of {len(data)})",
-        detected="not-utf-8", file=label,
+        detected="not-utf-8",
+        file=label,
         hint="JSON files are UTF-8; this one was probably saved as Latin-1 or Windows-1252: convert it "
         "(for example: iconv -f WINDOWS-1252 -t UTF-8)",
     )
@@ -324,12 +344,16 @@ def _parse_ndjson(
             last = n == numbered[-1][0]
             pos = _byte_offset(line, exc.pos)
             cut = last and (exc.msg == _EOF or pos >= len(line.rstrip()) - 1)
-            return out, FormatError(
-                f"{label}: NDJSON line {n} is not valid JSON ({exc.msg} at line {n}, column {pos + 1})",
-                detected="truncated-json" if cut else "invalid-json",
-                file=label,
-                hint=_CUT_HINT,
-            ), line
+            return (
+                out,
+                FormatError(
+                    f"{label}: NDJSON line {n} is not valid JSON ({exc.msg} at line {n}, column {pos + 1})",
+                    detected="truncated-json" if cut else "invalid-json",
+                    file=label,
+                    hint=_CUT_HINT,
+                ),
+                line,
+            )
     return out, None, b""
 
 
@@ -389,20 +413,26 @@ def _sniff(data: bytes, label: str) -> None:
     for magic, detected, what in _MAGIC:
         if data.startswith(magic):
             raise FormatError(
-                f"{label}: this is {what}, not JSON", detected=detected, file=label,
+                f"{label}: this is {what}, not JSON",
+                detected=detected,
+                file=label,
                 hint="extract the exports first; copilot-metrics reads .json, .ndjson and .json.gz files",
             )
     if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") or (
         len(data) >= 4 and (data[:3] == b"\x00\x00\x00" or data[1:4] == b"\x00\x00\x00")
     ):
         raise FormatError(
-            f"{label}: the file is UTF-32 encoded", detected="utf-32", file=label,
+            f"{label}: the file is UTF-32 encoded",
+            detected="utf-32",
+            file=label,
             hint="convert it to UTF-8 (for example: iconv -f UTF-32 -t UTF-8)",
         )
     if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:2]:
         # a BOM, or (without BOM) the NUL byte UTF-16 gives the first ASCII character of JSON
         raise FormatError(
-            f"{label}: the file is UTF-16 encoded", detected="utf-16", file=label,
+            f"{label}: the file is UTF-16 encoded",
+            detected="utf-16",
+            file=label,
             hint="convert it to UTF-8 (for example: iconv -f UTF-16 -t UTF-8)",
         )
 
@@ -430,11 +460,17 @@ def decode(data: bytes, label: str, *, exact: bool = False) -> Decoded:
     suffix = "+gzip" if gz else ""
     stripped = data.strip()
     if not stripped:
-        raise FormatError(f"{label}: the file is empty", detected="empty", file=label,
-                          hint="the export probably failed; no days can be read from it")
+        raise FormatError(
+            f"{label}: the file is empty",
+            detected="empty",
+            file=label,
+            hint="the export probably failed; no days can be read from it",
+        )
     if stripped[:1] == b"<":
         raise FormatError(
-            f"{label}: this is HTML or XML, not JSON", detected="html", file=label,
+            f"{label}: this is HTML or XML, not JSON",
+            detected="html",
+            file=label,
             hint="a web page (a login or error page?) was saved instead of the API response",
         )
     try:
@@ -494,8 +530,10 @@ def _from_documents(docs: list[Any], layout: str, suffix: str, label: str, array
 def _cut_short(decoded: Decoded, error: FormatError, text: bytes) -> Decoded:
     """The complete days of a file whose last line or document is cut short, and that cut."""
     error.json_path = f"$[{len(decoded.days)}]"
-    error.hint = (f"{_CUT_HINT}; if the file is still being written, on_invalid='quarantine' reads its "
-                  f"{len(decoded.days)} complete day(s)")
+    error.hint = (
+        f"{_CUT_HINT}; if the file is still being written, on_invalid='quarantine' reads its "
+        f"{len(decoded.days)} complete day(s)"
+    )
     decoded.cut = error
     decoded.cut_text = text.decode("utf-8", "replace")
     return decoded
@@ -523,12 +561,16 @@ def _classify(parsed: Any, suffix: str, label: str) -> Decoded:
             _check_items([parsed], label, "$", single=True)
         raise FormatError(
             f"{label}: $: a JSON object without 'date' or a list of days (keys: {sorted(parsed)[:8]})",
-            detected="unknown-object", file=label, json_path="$",
+            detected="unknown-object",
+            file=label,
+            json_path="$",
             hint="expected the /copilot/metrics response: an array of objects with a 'date'",
         )
     raise FormatError(
         f"{label}: $: a JSON {_JSON_TYPES.get(type(parsed), type(parsed).__name__)} is not a list of days",
-        detected="not-a-list", file=label, json_path="$",
+        detected="not-a-list",
+        file=label,
+        json_path="$",
         hint="expected the /copilot/metrics response: an array of objects with a 'date'",
     )
 
@@ -574,11 +616,19 @@ def parse_documents(data: bytes, label: str, *, exact: bool = False) -> Parsed:
     suffix = "+gzip" if gz else ""
     stripped = data.strip()
     if not stripped:
-        raise FormatError(f"{label}: the file is empty", detected="empty", file=label,
-                          hint="the export probably failed; nothing can be read from it")
+        raise FormatError(
+            f"{label}: the file is empty",
+            detected="empty",
+            file=label,
+            hint="the export probably failed; nothing can be read from it",
+        )
     if stripped[:1] == b"<":
-        raise FormatError(f"{label}: this is HTML or XML, not JSON", detected="html", file=label,
-                          hint="a web page (a login or error page?) was saved instead of the report")
+        raise FormatError(
+            f"{label}: this is HTML or XML, not JSON",
+            detected="html",
+            file=label,
+            hint="a web page (a login or error page?) was saved instead of the report",
+        )
     try:
         parsed = loads(data)
     except orjson.JSONDecodeError as exc:

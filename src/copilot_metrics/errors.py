@@ -35,14 +35,33 @@ __all__ = [
 #: opened, or ``io`` (a file that could not be read at all; never a :class:`FormatError`).
 Detected = Literal[
     # a shape that parsed
-    "copilot-usage", "usage-report", "api-error", "flattened-rows", "day-instead-of-date", "unknown-object",
+    "copilot-usage",
+    "usage-report",
+    "api-error",
+    "flattened-rows",
+    "day-instead-of-date",
+    "unknown-object",
     "not-a-list",
     # a successor usage-metrics file that is not a report's records, or mixes kinds
-    "report-links", "viewer-user-totals", "legacy-metrics", "mixed-report-kinds", "csv",
+    "report-links",
+    "viewer-user-totals",
+    "legacy-metrics",
+    "mixed-report-kinds",
+    "csv",
     # bytes that are not JSON text
-    "empty", "truncated-json", "invalid-json", "too-deep", "not-utf-8", "utf-16", "utf-32", "html",
+    "empty",
+    "truncated-json",
+    "invalid-json",
+    "too-deep",
+    "not-utf-8",
+    "utf-16",
+    "utf-32",
+    "html",
     # a container it cannot open
-    "corrupt-gzip", "gzip-bomb", "zip", "unsupported-compression",
+    "corrupt-gzip",
+    "gzip-bomb",
+    "zip",
+    "unsupported-compression",
     # the file could not be read
     "io",
 ]
@@ -176,8 +195,7 @@ class SchemaValidationError(CopilotMetricsError):
         named = ", ".join(files[:3]) + (f" and {len(files) - 3} more file(s)" if len(files) > 3 else "")
         invalid = report.days_checked - report.days_valid
         head = (
-            f"{named or '<input>'}: {report.errors.height} schema error(s)"
-            f" in {invalid} of {report.days_checked} day(s)"
+            f"{named or '<input>'}: {report.errors.height} schema error(s) in {invalid} of {report.days_checked} day(s)"
         )
         return "\n".join([head, *str(report).splitlines()[1:]])
 
@@ -251,9 +269,10 @@ class SchemaDriftError(CopilotMetricsError):
         where = files[0] + (f" (and {len(files) - 1} more file(s))" if len(files) > 1 else "")
         return cls(
             f"{where}: {len(paths)} key path(s) the registry does not know: {', '.join(paths)}",
-            paths=paths, file=files[0],
+            paths=paths,
+            file=files[0],
             hint="they are kept verbatim in each row's extras and listed by cm.schema_drift(ds); "
-                 "load with on_drift='keep' or 'warn' to read them",
+            "load with on_drift='keep' or 'warn' to read them",
         )
 
     def attrs(self) -> dict[str, Any]:
@@ -268,16 +287,16 @@ class ScopeError(CopilotMetricsError):
     the dates both hold and those on which they differ.
     """
 
-    def __init__(self, message: str, *, folders: tuple[str, str], shared: int, differing: int,
-                 **kwargs: Any) -> None:
+    def __init__(self, message: str, *, folders: tuple[str, str], shared: int, differing: int, **kwargs: Any) -> None:
         super().__init__(message, file=folders[0], **kwargs)
         self.folders = folders
         self.shared = shared
         self.differing = differing
 
     @classmethod
-    def mixed_folders(cls, folders: tuple[str, str], shared: int, differing: int, *, suffix: str = ".json",
-                      more: int = 0) -> ScopeError:
+    def mixed_folders(
+        cls, folders: tuple[str, str], shared: int, differing: int, *, suffix: str = ".json", more: int = 0
+    ) -> ScopeError:
         """Files of two folders, none labelled, differ on most of the dates both hold.
 
         The hint shows path templates that would label them (``'exports/{org}/*.json'``; an org
@@ -290,8 +309,10 @@ class ScopeError(CopilotMetricsError):
         if first in second.parents or second in first.parents:
             outer, inner = (first, second) if first in second.parents else (second, first)
             between = inner.relative_to(outer).parts
-            templates = [outer.parent / "{org}" / f"*{suffix}",
-                         outer.parent.joinpath("{org}", *between[:-1], "{team}", f"*{suffix}")]
+            templates = [
+                outer.parent / "{org}" / f"*{suffix}",
+                outer.parent.joinpath("{org}", *between[:-1], "{team}", f"*{suffix}"),
+            ]
         else:
             templates = sorted({f.parent / "{org}" / f"*{suffix}" for f in (first, second)}, key=str)
         shown = " and ".join(f"'{t.as_posix()}'" for t in templates)
@@ -300,15 +321,16 @@ class ScopeError(CopilotMetricsError):
             f"{folders[0]} and {folders[1]}: files without scope labels in these two folders differ on "
             f"{differing} of the {shared} date(s) both hold: they look like two scopes (two orgs, or an org and "
             f"its team), which are never merged into one{others}",
-            folders=folders, shared=shared, differing=differing,
+            folders=folders,
+            shared=shared,
+            differing=differing,
             hint=f"label each scope with a path template such as {shown}; if the folders really are one scope, "
-                 "label it by keyword (org=..., or --org on the command line) to merge them",
+            "label it by keyword (org=..., or --org on the command line) to merge them",
         )
 
     def attrs(self) -> dict[str, Any]:
         """Return the error's context, including both folders and the dates counted."""
-        return {**super().attrs(), "folders": list(self.folders), "shared": self.shared,
-                "differing": self.differing}
+        return {**super().attrs(), "folders": list(self.folders), "shared": self.shared, "differing": self.differing}
 
 
 class PrivacyError(CopilotMetricsError):
@@ -328,7 +350,8 @@ class PrivacyError(CopilotMetricsError):
         shown = ", ".join("identified" if f is None else f"key {f}" for f in dict.fromkeys(fingerprints))
         return cls(
             f"cannot mix data pseudonymized under different keys or with identified data ({shown}): the same "
-            "person would get two ids", fingerprints=fingerprints,
+            "person would get two ids",
+            fingerprints=fingerprints,
             hint="pseudonymize every input with the same key (its fingerprint is in meta['key_fingerprint'])",
         )
 
@@ -352,10 +375,11 @@ class ContinuityError(CopilotMetricsError):
     def no_common_scope(cls, legacy: tuple[str, ...], successor: tuple[str, ...]) -> ContinuityError:
         """No legacy scope has a successor scope of the same label (or mapped by ``scopes=``)."""
         return cls(
-            f"no legacy scope has a successor scope to continue it: legacy {list(legacy)}, successor "
-            f"{list(successor)}", legacy=legacy, successor=successor,
+            f"no legacy scope has a successor scope to continue it: legacy {list(legacy)}, successor {list(successor)}",
+            legacy=legacy,
+            successor=successor,
             hint="label both with the same org (or enterprise) name, or map them: "
-                 "scopes={'legacy label': {'organization_id': '...'}}",
+            "scopes={'legacy label': {'organization_id': '...'}}",
         )
 
     @classmethod
@@ -365,7 +389,9 @@ class ContinuityError(CopilotMetricsError):
             f"legacy {legacy_level} {label!r} is paired with successor {successor_level} {successor}: an "
             f"{'organization' if legacy_level == 'organization' else 'enterprise'}'s series does not continue as "
             f"an {successor_level}'s (a user counts in every org, once in the enterprise)",
-            legacy=(label,), successor=(successor,), column="scopes",
+            legacy=(label,),
+            successor=(successor,),
+            column="scopes",
             hint="pair scopes of the same level, or pass allow_level_mismatch=True to compare them anyway",
         )
 

@@ -167,9 +167,7 @@ def generate_days(
     True
 
     """
-    maker = _DayMaker(
-        seed=seed, scope=scope, n_languages=n_languages, editors=editors, custom_model=custom_model
-    )
+    maker = _DayMaker(seed=seed, scope=scope, n_languages=n_languages, editors=editors, custom_model=custom_model)
     if revision < 0:
         raise ValueError(f"revision must be >= 0, got {revision}")
     skipped = set(below_threshold)
@@ -251,9 +249,7 @@ class _DayMaker:
         self.team = team
         self.editors = tuple(editors)
         self.custom_model = custom_model
-        self.pool = [
-            _LANGUAGES[i] if i < len(_LANGUAGES) else f"language-{i + 1}" for i in range(n_languages)
-        ]
+        self.pool = [_LANGUAGES[i] if i < len(_LANGUAGES) else f"language-{i + 1}" for i in range(n_languages)]
         # Probability that language i is used at all on a day, and its base reach among users.
         self.presence = [min(0.98, 0.45 + 3.0 / (i + 1)) for i in range(n_languages)]
         self.reach = [0.55 * (i + 1) ** -0.8 for i in range(n_languages)]
@@ -315,9 +311,7 @@ class _DayMaker:
             for model_name, model_users, model_coverage in models:
                 cover = model_coverage * min(1.0, (model_users + 3) / 12)
                 rows = [
-                    _completion_row(
-                        rand, _ALIASES.get(name, name) if j == alias_editor else name, reach, model_users
-                    )
+                    _completion_row(rand, _ALIASES.get(name, name) if j == alias_editor else name, reach, model_users)
                     for name, reach in languages
                     if rand() < cover
                 ]
@@ -325,9 +319,7 @@ class _DayMaker:
                     by_language.setdefault(row["name"], []).append(row["total_engaged_users"])
                     if quirky and row["total_code_acceptances"] and rand() < 0.02:
                         row["total_code_suggestions"] = row["total_code_lines_suggested"] = 0
-                model_objects.append(
-                    {**_model(model_name), "total_engaged_users": model_users, "languages": rows}
-                )
+                model_objects.append({**_model(model_name), "total_engaged_users": model_users, "languages": rows})
             editors.append({"name": editor, "total_engaged_users": users, "models": model_objects})
         top = [
             {
@@ -373,9 +365,7 @@ class _DayMaker:
         total = _share(rand, engaged, 0.12, 0.42)
         models = [{**_model("default"), "total_engaged_users": total}]
         if self.custom_model and rand() < 0.3:
-            models.append(
-                {**_model(CUSTOM_MODEL_NAME), "total_engaged_users": _share(rand, total, 0.05, 0.2)}
-            )
+            models.append({**_model(CUSTOM_MODEL_NAME), "total_engaged_users": _share(rand, total, 0.05, 0.2)})
         for model in models:
             model["total_chats"] = round(model["total_engaged_users"] * (1.5 + 5 * rand()))
         return {"total_engaged_users": total, "models": models}
@@ -404,9 +394,7 @@ class _DayMaker:
                         "total_engaged_users": custom_users,
                     }
                 )
-            repositories.append(
-                {"name": f"{self.org}/repo-{number}", "total_engaged_users": users, "models": models}
-            )
+            repositories.append({"name": f"{self.org}/repo-{number}", "total_engaged_users": users, "models": models})
         users_per_repo = [repository["total_engaged_users"] for repository in repositories]
         total = (
             min(engaged, max(*users_per_repo, round(sum(users_per_repo) * (0.8 + 0.2 * rand()))))
@@ -685,9 +673,7 @@ def generate_archive(
             for d in _date_range(first, last):
                 if d in skipped:
                     continue
-                revision = int(
-                    correction is not None and d == correction.date and fetch > correction.fetched_before
-                )
+                revision = int(correction is not None and d == correction.date and fetch > correction.fetched_before)
                 if (d, revision) not in cache:
                     cache[d, revision] = json.dumps(maker.day(d, revision), indent=2).replace("\n", "\n  ")
                 texts.append(cache[d, revision])

@@ -60,7 +60,8 @@ def _note(key: str, state: Shape) -> str:
 #: The tables whose objects have nothing to note but unknown keys (no child array, no training date):
 #: walked only in a day with unknown keys there (``completions``, ``completions_languages``).
 _LEAF_TABLES = frozenset(
-    name for name, spec in TABLES.items()
+    name
+    for name, spec in TABLES.items()
     if spec.parent is not None and not spec.children and not spec.has_training_date
 )
 #: The leaf table of the objects at each key path (the path's names without the indexes).
@@ -171,12 +172,7 @@ def unconvertible(days: list[Any]) -> list[int]:
 
 def _explode_list(frame: pl.DataFrame, keep: list[str], column: str) -> pl.DataFrame:
     """Rows of ``frame`` times the elements of its list column, elements unnested."""
-    return (
-        frame.select(*keep, column)
-        .filter(pl.col(column).list.len() > 0)
-        .explode(column)
-        .unnest(column)
-    )
+    return frame.select(*keep, column).filter(pl.col(column).list.len() > 0).explode(column).unnest(column)
 
 
 def _per_day(values: str | Sequence[str | None] | None, name: str, dtype: pl.DataType) -> pl.Expr:

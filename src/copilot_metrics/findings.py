@@ -58,13 +58,33 @@ Severity = Literal["error", "warning", "info"]
 
 #: The rule a finding reports: every key of :data:`RULES`, which gives its severity and meaning.
 Rule = Literal[
-    "acceptances_exceed_suggestions", "lines_accepted_exceed_suggested", "child_engaged_exceeds_parent",
-    "engaged_exceeds_active", "duplicate_row", "negative_count", "contract_violation", "unknown_field",
-    "training_date_not_a_date", "dates_not_in_order", "duplicate_date_in_file", "shard_conflict",
+    "acceptances_exceed_suggestions",
+    "lines_accepted_exceed_suggested",
+    "child_engaged_exceeds_parent",
+    "engaged_exceeds_active",
+    "duplicate_row",
+    "negative_count",
+    "contract_violation",
+    "unknown_field",
+    "training_date_not_a_date",
+    "dates_not_in_order",
+    "duplicate_date_in_file",
+    "shard_conflict",
     # the successor reports' (copilot_metrics.successor): read per file, then over the merged tables
-    "unknown_value", "new_client", "window_day_absent", "provisional_day", "login_changed", "derived_user_export",
-    "unparseable_timestamp", "acceptances_exceed_generations", "booleans_as_0_1", "kind_differs_from_name",
-    "breakdown_sum_differs", "ide_plus_cli_differs", "reported_window_calendar_like", "dau_differs_from_user_rows",
+    "unknown_value",
+    "new_client",
+    "window_day_absent",
+    "provisional_day",
+    "login_changed",
+    "derived_user_export",
+    "unparseable_timestamp",
+    "acceptances_exceed_generations",
+    "booleans_as_0_1",
+    "kind_differs_from_name",
+    "breakdown_sum_differs",
+    "ide_plus_cli_differs",
+    "reported_window_calendar_like",
+    "dau_differs_from_user_rows",
 ]
 
 #: rule -> (severity, what it means)
@@ -80,7 +100,8 @@ RULES: dict[Rule, tuple[Severity, str]] = {
         "including suggestions = 0 with acceptances > 0); the row's acceptance rate exceeds 1",
     ),
     "lines_accepted_exceed_suggested": (
-        "warning", "total_code_lines_accepted > total_code_lines_suggested on a row",
+        "warning",
+        "total_code_lines_accepted > total_code_lines_suggested on a row",
     ),
     "child_engaged_exceeds_parent": (
         "warning",
@@ -100,11 +121,13 @@ RULES: dict[Rule, tuple[Severity, str]] = {
         "kept rows only when contracts are skipped)",
     ),
     "contract_violation": (
-        "error", "a row breaks its table's contract otherwise; with on_invalid='quarantine' the day was set aside",
+        "error",
+        "a row breaks its table's contract otherwise; with on_invalid='quarantine' the day was set aside",
     ),
     "unknown_field": ("info", "a key the published schema does not know; kept in the row's extras column"),
     "training_date_not_a_date": (
-        "warning", f"{TRAINING_DATE} is not a YYYY-MM-DD date; kept verbatim in extras",
+        "warning",
+        f"{TRAINING_DATE} is not a YYYY-MM-DD date; kept verbatim in extras",
     ),
     "dates_not_in_order": ("info", "a file's days are not in ascending date order"),
     "duplicate_date_in_file": ("warning", "a file holds the same date twice; the later one was kept"),
@@ -118,27 +141,38 @@ RULES: dict[Rule, tuple[Severity, str]] = {
     "unparseable_timestamp": ("warning", "a timestamp that is not ISO 8601 even leniently: null, raw text kept"),
     "acceptances_exceed_generations": ("warning", "code_acceptance_activity_count > code_generation_activity_count"),
     "booleans_as_0_1": (
-        "info", "a flag written as 0/1 (derived exports): read as a boolean, marked <key>:bool_as_int in shape; "
-                "once per file and key"),
+        "info",
+        "a flag written as 0/1 (derived exports): read as a boolean, marked <key>:bool_as_int in shape; "
+        "once per file and key",
+    ),
     "kind_differs_from_name": (
-        "warning", "the file's name says another report kind (level, users/user-teams/repos, 1-day/28-day) than "
-                   "its records: read by content, as always"),
+        "warning",
+        "the file's name says another report kind (level, users/user-teams/repos, 1-day/28-day) than "
+        "its records: read by content, as always",
+    ),
     # ---- the successor reports, over the merged tables (copilot_metrics.successor.findings)
     "breakdown_sum_differs": (
-        "warning", "an additive breakdown does not sum to what it breaks down on a (scope, day[, user]): "
-                   "totals_by_feature to the top level, totals_by_language_feature per feature to totals_by_feature; "
-                   "rows kept as written"),
+        "warning",
+        "an additive breakdown does not sum to what it breaks down on a (scope, day[, user]): "
+        "totals_by_feature to the top level, totals_by_language_feature per feature to totals_by_feature; "
+        "rows kept as written",
+    ),
     "ide_plus_cli_differs": (
-        "warning", "the top level is not totals_by_ide plus the copilot_cli and copilot_app feature rows "
-                   "(IDE rows exclude the CLI and the app); rows kept as written"),
+        "warning",
+        "the top level is not totals_by_ide plus the copilot_cli and copilot_app feature rows "
+        "(IDE rows exclude the CLI and the app); rows kept as written",
+    ),
     "reported_window_calendar_like": (
-        "info", "GitHub's weekly/monthly active users restart like calendar windows (WAU = DAU after a fall on a "
-                "Sunday, MAU falls on the 1st): snapshots, never trailing 7/28-day counts; once per scope"),
+        "info",
+        "GitHub's weekly/monthly active users restart like calendar windows (WAU = DAU after a fall on a "
+        "Sunday, MAU falls on the 1st): snapshots, never trailing 7/28-day counts; once per scope",
+    ),
     "dau_differs_from_user_rows": (
-        "warning", "a day's daily_active_users differs from the distinct user rows of the same scope and day "
-                   "(a day inside a loaded users window): warning when rows exceed it, info when fewer"),
+        "warning",
+        "a day's daily_active_users differs from the distinct user rows of the same scope and day "
+        "(a day inside a loaded users window): warning when rows exceed it, info when fewer",
+    ),
 }
-
 
 
 class RowRule(NamedTuple):
@@ -158,12 +192,17 @@ class RowRule(NamedTuple):
 #: (:func:`table_findings` reports them; ``acceptance(exclude_findings=True)`` leaves the rows out).
 ROW_RULES: dict[Rule, RowRule] = {
     "acceptances_exceed_suggestions": RowRule(
-        "completions", "total_code_acceptances", "total_code_suggestions", "acceptances exceed suggestions"),
+        "completions", "total_code_acceptances", "total_code_suggestions", "acceptances exceed suggestions"
+    ),
     "lines_accepted_exceed_suggested": RowRule(
-        "completions", "total_code_lines_accepted", "total_code_lines_suggested",
-        "lines accepted exceed lines suggested"),
+        "completions",
+        "total_code_lines_accepted",
+        "total_code_lines_suggested",
+        "lines accepted exceed lines suggested",
+    ),
     "engaged_exceeds_active": RowRule(
-        "days", "total_engaged_users", "total_active_users", "engaged users exceed active users"),
+        "days", "total_engaged_users", "total_active_users", "engaged users exceed active users"
+    ),
 }
 
 
@@ -187,8 +226,11 @@ def json_path(table: str, column: str | None = None) -> pl.Expr:
         value = pl.col(name).cast(pl.String)
         if before.endswith("[name="):  # a dimension: [name=<value>], or [no name]
             parts.append(pl.lit(before.removesuffix("[name=")))
-            parts.append(pl.when(value.is_null()).then(pl.lit(NO_NAME))
-                         .otherwise(pl.concat_str(pl.lit("[name="), value, pl.lit("]"))))
+            parts.append(
+                pl.when(value.is_null())
+                .then(pl.lit(NO_NAME))
+                .otherwise(pl.concat_str(pl.lit("[name="), value, pl.lit("]")))
+            )
             rest = rest.removeprefix("]")
         else:
             parts.append(pl.lit(before))
@@ -214,11 +256,19 @@ def failure_path(table: str, root: pl.Expr | None = None) -> pl.Expr:
     )
 
 
-def _rows(frame: pl.LazyFrame, table: str, column: str, rule: Rule, condition: pl.Expr, value: pl.Expr,
-          message: str) -> pl.LazyFrame:
-    return frame.filter(condition.fill_null(False)).select(finding_columns(
-        table=table, json_path=json_path(table, column), rule=rule, severity=RULES[rule][0], message=message,
-        value=value))
+def _rows(
+    frame: pl.LazyFrame, table: str, column: str, rule: Rule, condition: pl.Expr, value: pl.Expr, message: str
+) -> pl.LazyFrame:
+    return frame.filter(condition.fill_null(False)).select(
+        finding_columns(
+            table=table,
+            json_path=json_path(table, column),
+            rule=rule,
+            severity=RULES[rule][0],
+            message=message,
+            value=value,
+        )
+    )
 
 
 def _parents() -> list[tuple[str, str, str]]:
@@ -239,14 +289,18 @@ def _parents() -> list[tuple[str, str, str]]:
     return out
 
 
-def _parent_check(tables: Mapping[str, pl.LazyFrame], child: str, parent: str, parent_col: str,
-                  child_col: str = "total_engaged_users") -> pl.LazyFrame:
+def _parent_check(
+    tables: Mapping[str, pl.LazyFrame], child: str, parent: str, parent_col: str, child_col: str = "total_engaged_users"
+) -> pl.LazyFrame:
     spec = TABLES[child]
     keys = [*DAY_KEY, *TABLES[parent].dimensions] if parent != "days" else DAY_KEY
     parents = tables[parent].select(*keys, pl.col(parent_col).alias("_parent"))
     joined = tables[child].join(parents, on=keys, how="inner", nulls_equal=True)
     return _rows(
-        joined, child, child_col, "child_engaged_exceeds_parent",
+        joined,
+        child,
+        child_col,
+        "child_engaged_exceeds_parent",
         pl.col(child_col) > pl.col("_parent"),
         pl.format("{} > {}", pl.col(child_col), pl.col("_parent")),
         f"{spec.name}.{child_col} exceeds {parent}.{parent_col}",
@@ -261,15 +315,28 @@ def table_findings(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     lazy = {name: tables[name].lazy() for name in TABLES}
     out: list[pl.LazyFrame] = []
     for rule, row in ROW_RULES.items():
-        out.append(_rows(lazy[row.table], row.table, row.column, rule, row.condition(),
-                             pl.format("{} > {}", row.column, row.limit), row.message))
+        out.append(
+            _rows(
+                lazy[row.table],
+                row.table,
+                row.column,
+                rule,
+                row.condition(),
+                pl.format("{} > {}", row.column, row.limit),
+                row.message,
+            )
+        )
     for feature in FEATURES.values():
         block_col = feature.users_column
         block_rows = _rows(
-            lazy["days"], "days", block_col, "child_engaged_exceeds_parent",
+            lazy["days"],
+            "days",
+            block_col,
+            "child_engaged_exceeds_parent",
             pl.col(block_col) > pl.col("total_engaged_users"),
             pl.format("{} > {}", pl.col(block_col), pl.col("total_engaged_users")),
-            f"days.{block_col} exceeds days.total_engaged_users")
+            f"days.{block_col} exceeds days.total_engaged_users",
+        )
         # the JSON path of the value is the block's own total_engaged_users, not the column name
         out.append(block_rows.with_columns(json_path("days", feature.users_key)))
     for child, parent, parent_col in _parents():
@@ -279,14 +346,33 @@ def table_findings(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     # since otherwise such rows never reach the tables
     for name, frame in present.items():
         spec = TABLES[name]
-        out.append(frame.filter(pl.struct(list(spec.key)).is_duplicated()).select(finding_columns(
-            table=name, json_path=json_path(name), rule="duplicate_row", severity=RULES["duplicate_row"][0],
-            message=f"table {name}: natural key ({', '.join(spec.key)}) repeated", value=None,
-        )).unique(maintain_order=True))
+        out.append(
+            frame.filter(pl.struct(list(spec.key)).is_duplicated())
+            .select(
+                finding_columns(
+                    table=name,
+                    json_path=json_path(name),
+                    rule="duplicate_row",
+                    severity=RULES["duplicate_row"][0],
+                    message=f"table {name}: natural key ({', '.join(spec.key)}) repeated",
+                    value=None,
+                )
+            )
+            .unique(maintain_order=True)
+        )
         for column, dtype in spec.measures.items():
             if dtype == pl.Int64:
-                out.append(_rows(frame, name, column, "negative_count", pl.col(column) < 0, pl.col(column),
-                                 f"table {name}, column {column}: a count below zero"))
+                out.append(
+                    _rows(
+                        frame,
+                        name,
+                        column,
+                        "negative_count",
+                        pl.col(column) < 0,
+                        pl.col(column),
+                        f"table {name}, column {column}: a count below zero",
+                    )
+                )
     return pl.concat([f.select(FINDING_SCHEMA.names()).cast(FINDING_SCHEMA) for f in out]).collect()
 
 
@@ -306,8 +392,10 @@ def file_findings(prepared: ReadInput) -> pl.DataFrame | None:
 def unsorted_finding(source: dict[str, Any]) -> pl.DataFrame:
     """The ``dates_not_in_order`` finding of one input (grain: one row per input)."""
     severity, message = RULES["dates_not_in_order"]
-    return frame_of([finding_row(source["source"], source, None, "days", "$", "dates_not_in_order", severity, message)],
-                    FINDING_SCHEMA)
+    return frame_of(
+        [finding_row(source["source"], source, None, "days", "$", "dates_not_in_order", severity, message)],
+        FINDING_SCHEMA,
+    )
 
 
 def training_date_findings(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
@@ -319,9 +407,18 @@ def training_date_findings(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
         verbatim = pl.col("extras").str.json_path_match(f"$.{TRAINING_DATE}")
         odd = tables[name].filter(verbatim.is_not_null())
         if odd.height:
-            found.append(odd.select(finding_columns(
-                table=name, json_path=json_path(name, TRAINING_DATE), rule="training_date_not_a_date",
-                severity=severity, message=message, value=verbatim)))
+            found.append(
+                odd.select(
+                    finding_columns(
+                        table=name,
+                        json_path=json_path(name, TRAINING_DATE),
+                        rule="training_date_not_a_date",
+                        severity=severity,
+                        message=message,
+                        value=verbatim,
+                    )
+                )
+            )
     return pl.concat(found)
 
 
@@ -329,12 +426,18 @@ def unknown_findings(rows: list[dict[str, Any]] | pl.DataFrame, source: dict[str
     """One ``unknown_field`` finding per unknown key reported by validation (rows, or their frame)."""
     unknown = rows if isinstance(rows, pl.DataFrame) else frame_of(rows, UNKNOWN_SCHEMA)
     severity, message = RULES["unknown_field"]
-    return unknown.select(finding_columns(
-        scope=source,
-        date=calendar_date(pl.col("date")),  # the day's date when it is one (a quarantined day's may not be)
-        table=None, json_path=pl.col("json_path"), rule="unknown_field", severity=severity, message=message,
-        value=None,
-    ))
+    return unknown.select(
+        finding_columns(
+            scope=source,
+            date=calendar_date(pl.col("date")),  # the day's date when it is one (a quarantined day's may not be)
+            table=None,
+            json_path=pl.col("json_path"),
+            rule="unknown_field",
+            severity=severity,
+            message=message,
+            value=None,
+        )
+    )
 
 
 def read_findings(result: Exploded) -> pl.DataFrame:
@@ -349,8 +452,10 @@ def read_findings(result: Exploded) -> pl.DataFrame:
 def contract_findings(name: str, located: pl.DataFrame) -> pl.DataFrame:
     """One finding per row that broke table ``name``'s contract (the row's columns joined in)."""
     rule = (
-        pl.when(pl.col("check") == "unique natural key").then(pl.lit("duplicate_row"))
-        .when(pl.col("check").str.starts_with("greater_than_or_equal_to")).then(pl.lit("negative_count"))
+        pl.when(pl.col("check") == "unique natural key")
+        .then(pl.lit("duplicate_row"))
+        .when(pl.col("check").str.starts_with("greater_than_or_equal_to"))
+        .then(pl.lit("negative_count"))
         .otherwise(pl.lit("contract_violation"))
     )
     severity = pl.lit(None, pl.String)
@@ -359,19 +464,28 @@ def contract_findings(name: str, located: pl.DataFrame) -> pl.DataFrame:
     return (
         located.with_columns(rule.alias("rule"))
         .with_columns(severity.alias("severity"))
-        .select(finding_columns(
-            table=name, json_path=failure_path(name), rule=pl.col("rule"), severity=pl.col("severity"),
-            message=pl.format("table {}, column {}: {} failed", pl.lit(name), "column", "check"),
-            value=pl.col("value"),
-        ))
+        .select(
+            finding_columns(
+                table=name,
+                json_path=failure_path(name),
+                rule=pl.col("rule"),
+                severity=pl.col("severity"),
+                message=pl.format("table {}, column {}: {} failed", pl.lit(name), "column", "check"),
+                value=pl.col("value"),
+            )
+        )
         .unique(maintain_order=True)
     )
 
 
 #: Findings :func:`table_findings` recomputes on the merged tables; a base
 #: dataset's other findings (made while reading its files, or on days set aside) are carried over.
-TABLE_RULES: tuple[Rule, ...] = ("acceptances_exceed_suggestions", "lines_accepted_exceed_suggested",
-                                 "child_engaged_exceeds_parent", "engaged_exceeds_active")
+TABLE_RULES: tuple[Rule, ...] = (
+    "acceptances_exceed_suggestions",
+    "lines_accepted_exceed_suggested",
+    "child_engaged_exceeds_parent",
+    "engaged_exceeds_active",
+)
 
 #: Findings :func:`contract_findings` makes, one per row that broke its table's contract.
 CONTRACT_RULES: tuple[Rule, ...] = ("duplicate_row", "negative_count", "contract_violation")

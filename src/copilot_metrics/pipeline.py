@@ -53,8 +53,18 @@ from copilot_metrics.tables import (
 )
 from copilot_metrics.validation import Rows, ValidationReport
 
-__all__ = ["LoadProgress", "assemble", "check_report_options", "check_scope", "export_times", "load",
-           "match_fetched_at", "schema_drift", "validate"]
+__all__ = [
+    "LoadProgress",
+    "assemble",
+    "check_report_options",
+    "check_scope",
+    "export_times",
+    "load",
+    "match_fetched_at",
+    "schema_drift",
+    "validate",
+]
+
 
 def load(
     source: Source,
@@ -241,8 +251,14 @@ def load(
         fetched_at = match_fetched_at(times, refs, base_ds.sources["source"].to_list() if base_ds else [])
     skipped = [source_row(ref, "skipped", ref.skipped) for ref in refs if ref.skipped]
     ds = assemble(
-        read_batches(refs, workers, progress, batch_bytes=BATCH_BYTES), on_invalid=on_invalid, fetched_at=fetched_at,
-        precedence=precedence, contracts=contracts, skipped=skipped, reports=reports, scope_level=scope_level,
+        read_batches(refs, workers, progress, batch_bytes=BATCH_BYTES),
+        on_invalid=on_invalid,
+        fetched_at=fetched_at,
+        precedence=precedence,
+        contracts=contracts,
+        skipped=skipped,
+        reports=reports,
+        scope_level=scope_level,
         on_drift=on_drift,
     )
     ds = _private(ds, private)  # after the reports were merged by user_id, before the base
@@ -297,8 +313,9 @@ def assemble(
     if reports == "refuse":
         _refuse_reports(collected)
     elif scope_level is not None:
-        collected.reports = [(ref, dataclasses.replace(r, read=relevel(r.read, scope_level)))
-                             for ref, r in collected.reports]
+        collected.reports = [
+            (ref, dataclasses.replace(r, read=relevel(r.read, scope_level))) for ref, r in collected.reports
+        ]
     collected.reports.sort(key=lambda item: item[0].label)
     for ref, r in collected.reports:
         if r.read.errors:
@@ -306,8 +323,15 @@ def assemble(
     _refuse_invalid_records(collected.reports, on_invalid)
     report = collected.report()
     refuse(collected.format_errors, report, on_invalid)
-    return _finish(collected, report, on_invalid=on_invalid, fetched_at=fetched_at, precedence=precedence,
-                   contracts=contracts, on_drift=on_drift)
+    return _finish(
+        collected,
+        report,
+        on_invalid=on_invalid,
+        fetched_at=fetched_at,
+        precedence=precedence,
+        contracts=contracts,
+        on_drift=on_drift,
+    )
 
 
 @dataclass
@@ -330,8 +354,10 @@ class _Collected:
         read_sources = _stack(self.read, SOURCE_READ_SCHEMA)
         self.sources.append(read_sources)
         return ValidationReport(
-            _stack(self.errors, ERROR_SCHEMA), _stack(self.unknown, UNKNOWN_SCHEMA),
-            int(read_sources["days"].sum()), int(read_sources["days_valid"].sum()),
+            _stack(self.errors, ERROR_SCHEMA),
+            _stack(self.unknown, UNKNOWN_SCHEMA),
+            int(read_sources["days"].sum()),
+            int(read_sources["days_valid"].sum()),
         )
 
 
@@ -442,16 +468,31 @@ def _refuse_reports(collected: _Collected) -> None:
         error = r.refused
         collected.format_errors.append(error)
         rows.append(source_row(ref, "refused", error.message, reason=refused_reason(error)))
-        collected.errors.append(frame_of([error_row(ref.label, None, None, error.json_path or "$",
-                                                    f"format:{error.detected}", None, error.message)], ERROR_SCHEMA))
+        collected.errors.append(
+            frame_of(
+                [
+                    error_row(
+                        ref.label, None, None, error.json_path or "$", f"format:{error.detected}", None, error.message
+                    )
+                ],
+                ERROR_SCHEMA,
+            )
+        )
     collected.sources.append(_source_rows(rows))
     collected.reports = []
 
 
 def _report_errors(label: str, r: ReportInput) -> pl.DataFrame:
     """``ds.validation.errors`` rows of a report file's records with values of the wrong type (rule ``type``)."""
-    return frame_of([error_row(label, None, e["date"], e["json_path"], "type", e["value"],
-                               f"{e['value']} is not {e['expected']}") for e in r.read.errors], ERROR_SCHEMA)
+    return frame_of(
+        [
+            error_row(
+                label, None, e["date"], e["json_path"], "type", e["value"], f"{e['value']} is not {e['expected']}"
+            )
+            for e in r.read.errors
+        ],
+        ERROR_SCHEMA,
+    )
 
 
 def _refuse_invalid_records(reports: Sequence[tuple[SourceRef, ReportInput]], on_invalid: OnInvalid) -> None:
@@ -463,8 +504,9 @@ def _refuse_invalid_records(reports: Sequence[tuple[SourceRef, ReportInput]], on
             raise ReportValidationError(ref.label, r.read.errors)
 
 
-def _with_reports(ds: Dataset, collected: _Collected, ranked: pl.DataFrame, on_drift: OnDrift, *,
-                  contracts: bool) -> Dataset:
+def _with_reports(
+    ds: Dataset, collected: _Collected, ranked: pl.DataFrame, on_drift: OnDrift, *, contracts: bool
+) -> Dataset:
     """The dataset with the successor reports merged in: their tables, side tables and report rows."""
     parts = [(ref.label, ref.scope, r.read) for ref, r in collected.reports]
     drift = reports_merge.schema_drift([r.read.schema_drift for _, r in collected.reports])
@@ -474,30 +516,53 @@ def _with_reports(ds: Dataset, collected: _Collected, ranked: pl.DataFrame, on_d
         _report_contracts(merged.tables)
     findings = [_report_findings(ref, r) for ref, r in collected.reports]
     from copilot_metrics.successor.findings import merged_findings  # the findings of the merged tables (layer below)
+
     quarantine = [quarantine_rows(ref.scope, r.read) for ref, r in collected.reports if r.read.quarantine.height]
     quarantine_frame = pl.concat([ds.quarantine, *quarantine], how="vertical_relaxed") if quarantine else ds.quarantine
-    info = pl.DataFrame([{
-        "source": ref.label, "_family": "reports",
-        "_report_id": ",".join(sorted(set(r.read.reports["report_id"].to_list()))),
-        "_record_kinds": ",".join(r.read.record_kinds),
-        "_flavor": ",".join(sorted(set(r.read.tables["user_days"]["flavor"].drop_nulls().to_list()))) or None,
-    } for ref, r in collected.reports], schema={"source": pl.String, "_family": pl.String, "_report_id": pl.String,
-                                                "_record_kinds": pl.String, "_flavor": pl.String})
+    info = pl.DataFrame(
+        [
+            {
+                "source": ref.label,
+                "_family": "reports",
+                "_report_id": ",".join(sorted(set(r.read.reports["report_id"].to_list()))),
+                "_record_kinds": ",".join(r.read.record_kinds),
+                "_flavor": ",".join(sorted(set(r.read.tables["user_days"]["flavor"].drop_nulls().to_list()))) or None,
+            }
+            for ref, r in collected.reports
+        ],
+        schema={
+            "source": pl.String,
+            "_family": pl.String,
+            "_report_id": pl.String,
+            "_record_kinds": pl.String,
+            "_flavor": pl.String,
+        },
+    )
     counts = merged.counts.rename({c: f"_{c}" for c in ("days_kept", "days_identical", "days_superseded")})
     report_file = pl.col("_family").is_not_null()
-    sources = ds.sources.join(info, on="source", how="left").join(counts, on="source", how="left").with_columns(
-        *[pl.when(report_file).then(pl.col(f"_{c}").fill_null(0)).otherwise(pl.col(c)).alias(c)
-          for c in ("days_kept", "days_identical", "days_superseded")],
-        *[pl.when(report_file).then(pl.col(f"_{c}")).otherwise(pl.col(c)).alias(c) for c in SOURCE_FAMILY_COLUMNS],
-    ).select(ds.sources.columns)
+    sources = (
+        ds.sources.join(info, on="source", how="left")
+        .join(counts, on="source", how="left")
+        .with_columns(
+            *[
+                pl.when(report_file).then(pl.col(f"_{c}").fill_null(0)).otherwise(pl.col(c)).alias(c)
+                for c in ("days_kept", "days_identical", "days_superseded")
+            ],
+            *[pl.when(report_file).then(pl.col(f"_{c}")).otherwise(pl.col(c)).alias(c) for c in SOURCE_FAMILY_COLUMNS],
+        )
+        .select(ds.sources.columns)
+    )
     sources = merge.file_statuses(sources, quarantine_frame)
-    conflicts = pl.concat([ds.conflicts, merged.conflicts]).sort(
-        list(CONFLICT_ORDER), nulls_last=False)
+    conflicts = pl.concat([ds.conflicts, merged.conflicts]).sort(list(CONFLICT_ORDER), nulls_last=False)
     return dataclasses.replace(
-        ds, tables={**ds.tables, **merged.tables}, sources=sources, quarantine=quarantine_frame,
+        ds,
+        tables={**ds.tables, **merged.tables},
+        sources=sources,
+        quarantine=quarantine_frame,
         findings=pl.concat([ds.findings, *findings, merged.findings, merged_findings(merged.tables, merged.reports)]),
         conflicts=conflicts,
-        reports=merged.reports, schema_drift=drift,
+        reports=merged.reports,
+        schema_drift=drift,
         user_logins=reports_merge.user_logins(merged.tables["user_days"]),
         report_versions=report_versions(parts, merged.tables),
     )
@@ -507,9 +572,17 @@ def _report_findings(ref: SourceRef, r: ReportInput) -> pl.DataFrame:
     """A report file's findings in ``ds.findings``' columns (its scope labels; the ids are in the message)."""
     found = r.read.findings
     return found.select(
-        "source", pl.lit(ref.scope.get("enterprise"), pl.String).alias("enterprise"),
-        pl.lit(ref.scope.get("org"), pl.String).alias("org"), pl.lit(None, pl.String).alias("team"), "date",
-        "table", "json_path", "rule", "severity", "message", "value",
+        "source",
+        pl.lit(ref.scope.get("enterprise"), pl.String).alias("enterprise"),
+        pl.lit(ref.scope.get("org"), pl.String).alias("org"),
+        pl.lit(None, pl.String).alias("team"),
+        "date",
+        "table",
+        "json_path",
+        "rule",
+        "severity",
+        "message",
+        "value",
     ).cast(FINDING_SCHEMA)
 
 
@@ -527,9 +600,12 @@ def _report_contracts(tables: Mapping[str, pl.DataFrame]) -> None:
             contract(name).validate(frame, lazy=True)
         except (SchemaError, SchemaErrors) as exc:
             first = str(exc).strip().splitlines()[0]
-            raise ContractError(f"table {name!r}: {first}", table=name,
-                                failure_cases=pl.DataFrame({"table": [name], "message": [str(exc)]}),
-                                hint="a report record breaks the table's contract") from None
+            raise ContractError(
+                f"table {name!r}: {first}",
+                table=name,
+                failure_cases=pl.DataFrame({"table": [name], "message": [str(exc)]}),
+                hint="a report record breaks the table's contract",
+            ) from None
 
 
 def _stack(parts: Sequence[pl.DataFrame], schema: pl.Schema) -> pl.DataFrame:
@@ -550,7 +626,9 @@ def _sort_quarantine(frame: pl.DataFrame) -> pl.DataFrame:
     before, index_before = source.shift(), index.shift()
     out_of_order = (source < before) | (source == before) & (
         index.eq_missing(index_before)  # a tie: the date decides (and a null last), as sort does
-        | (index < index_before) | (index.is_not_null() & index_before.is_null()))
+        | (index < index_before)
+        | (index.is_not_null() & index_before.is_null())
+    )
     # a null comparison (a null source, a null index after another) counts as out of order
     if frame.height < 2 or not frame.select(out_of_order.fill_null(True).slice(1).any()).item():
         return frame
@@ -589,15 +667,18 @@ def export_times(fetched_at: object) -> list[tuple[str, dt.datetime]]:
             try:
                 stamp = dt.datetime.fromisoformat(value)
             except ValueError:
-                raise ValueError(f"fetched_at[{safe_label(name)!r}]: {value!r} is not an ISO 8601 date and time"
-                                 ) from None
+                raise ValueError(
+                    f"fetched_at[{safe_label(name)!r}]: {value!r} is not an ISO 8601 date and time"
+                ) from None
         elif isinstance(value, dt.datetime):
             stamp = value
         elif isinstance(value, dt.date):
             stamp = dt.datetime.combine(value, dt.time())
         else:
-            raise TypeError(f"fetched_at[{safe_label(name)!r}] must be a datetime, a date or an ISO 8601 string, "
-                            f"not {type(value).__name__}")
+            raise TypeError(
+                f"fetched_at[{safe_label(name)!r}] must be a datetime, a date or an ISO 8601 string, "
+                f"not {type(value).__name__}"
+            )
         out.append((name, stamp))
     return out
 
@@ -625,13 +706,15 @@ def match_fetched_at(
         found = found or absolute.get(os.path.abspath(key))  # noqa: PTH100
         if found is None:
             raise CopilotMetricsError(
-                f"fetched_at: {safe_label(key)!r} names no input of this load", file=safe_label(key),
+                f"fetched_at: {safe_label(key)!r} names no input of this load",
+                file=safe_label(key),
                 hint="its keys are the paths of the files loaded (as in ds.sources['source'])",
             )
         if found in out and out[found] != stamp:
             raise CopilotMetricsError(
                 f"fetched_at: {safe_label(named[found])!r} and {safe_label(key)!r} name the same file {found} "
-                "with different times", file=found,
+                "with different times",
+                file=found,
             )
         out[found] = stamp
         named[found] = key
@@ -655,8 +738,11 @@ def _parquet_datasets(source: Source) -> tuple[list[str], Source]:
     from copilot_metrics.export.parquet import MANIFEST
 
     items = [source] if isinstance(source, (str, os.PathLike)) else source if isinstance(source, (list, tuple)) else []
-    found = [os.fspath(item) for item in items if isinstance(item, (str, os.PathLike))
-             and os.path.isfile(os.path.join(os.fspath(item), MANIFEST))]  # noqa: PTH113, PTH118
+    found = [
+        os.fspath(item)
+        for item in items
+        if isinstance(item, (str, os.PathLike)) and os.path.isfile(os.path.join(os.fspath(item), MANIFEST))  # noqa: PTH113, PTH118
+    ]
     if not found:
         return [], source
     return found, [item for item in items if not (isinstance(item, (str, os.PathLike)) and os.fspath(item) in found)]
@@ -668,15 +754,21 @@ def _dataset_misuse(datasets: list[str], base: object, scope: Mapping[str, str |
     if len(datasets) > 1:
         return CopilotMetricsError(
             f"{first} and {datasets[1]}: two Parquet datasets; load merges new files into one dataset at a time",
-            file=first, hint=f"merge them with cm.write_parquet(cm.read_parquet({datasets[1]!r}), {first!r}, "
-                             "mode='merge')")
+            file=first,
+            hint=f"merge them with cm.write_parquet(cm.read_parquet({datasets[1]!r}), {first!r}, mode='merge')",
+        )
     if base is not None:
-        return CopilotMetricsError(f"{first}: a Parquet dataset named as a source, and base= too", file=first,
-                                   hint="name one dataset, as base=, and the new files as the source")
+        return CopilotMetricsError(
+            f"{first}: a Parquet dataset named as a source, and base= too",
+            file=first,
+            hint="name one dataset, as base=, and the new files as the source",
+        )
     given = ", ".join(f"{k}={v!r}" for k, v in scope.items() if v is not None)
     return CopilotMetricsError(
-        f"{first}: a Parquet dataset holds its own scope labels; {given} cannot relabel it", file=first,
-        hint=f"give the labels to the new files only: cm.load(files, {given}, base={first!r})")
+        f"{first}: a Parquet dataset holds its own scope labels; {given} cannot relabel it",
+        file=first,
+        hint=f"give the labels to the new files only: cm.load(files, {given}, base={first!r})",
+    )
 
 
 def _read_base(root: str | os.PathLike[str], contracts: bool) -> Dataset:
@@ -687,7 +779,11 @@ def _read_base(root: str | os.PathLike[str], contracts: bool) -> Dataset:
 
 
 def validate(
-    source: Source, *, enterprise: str | None = None, org: str | None = None, team: str | None = None,
+    source: Source,
+    *,
+    enterprise: str | None = None,
+    org: str | None = None,
+    team: str | None = None,
     progress: Callable[[LoadProgress], None] | None = None,
 ) -> ValidationReport:
     """Check every day of every input against the published schema, with format checks.
@@ -725,15 +821,21 @@ def validate(
         valid += stored.days_valid
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be a function of a cm.LoadProgress, not {type(progress).__name__}")
-    listed = resolve(source if not isinstance(source, os.PathLike) else os.fspath(source),
-                     check_scope(enterprise, org, team)) if source or not datasets else []
+    listed = (
+        resolve(
+            source if not isinstance(source, os.PathLike) else os.fspath(source), check_scope(enterprise, org, team)
+        )
+        if source or not datasets
+        else []
+    )
     readable = [ref for ref in listed if not ref.skipped]
     for ref in inputs_read(readable, track(progress, readable)):
         try:
             prepared = read_input(ref.read(), source=ref.label, scope=ref.scope)
         except FormatError as exc:
-            errors.append(*error_row(ref.label, None, None, exc.json_path or "$", f"format:{exc.detected}", None,
-                                     exc.message))
+            errors.append(
+                *error_row(ref.label, None, None, exc.json_path or "$", f"format:{exc.detected}", None, exc.message)
+            )
             continue
         except CopilotMetricsError as exc:
             errors.append(*error_row(ref.label, None, None, "$", "io", None, exc.message))
@@ -770,19 +872,37 @@ def _contract_errors(prepared: ReadInput, ref: SourceRef) -> pl.DataFrame:
     # a date held twice: load keeps the last copy (the earlier ones only compete as versions)
     last = {day["date"]: position for position, day in enumerate(prepared.days)}
     chosen = sorted(last.values())
-    index = pl.DataFrame({"date": [dt.date.fromisoformat(prepared.days[k]["date"]) for k in chosen],
-                          "day_index": [kept[k] for k in chosen]}, schema={"date": pl.Date, "day_index": pl.Int64})
-    tables = explode_days([prepared.days[k] for k in chosen], source=ref.label, scope=ref.scope,
-                          unknown=[prepared.unknown_keys[k] for k in chosen])
+    index = pl.DataFrame(
+        {
+            "date": [dt.date.fromisoformat(prepared.days[k]["date"]) for k in chosen],
+            "day_index": [kept[k] for k in chosen],
+        },
+        schema={"date": pl.Date, "day_index": pl.Int64},
+    )
+    tables = explode_days(
+        [prepared.days[k] for k in chosen],
+        source=ref.label,
+        scope=ref.scope,
+        unknown=[prepared.unknown_keys[k] for k in chosen],
+    )
     shown = pl.when(pl.col("value").is_not_null()).then(pl.format(" (value {})", "value")).otherwise(pl.lit(""))
     out = [ERROR_SCHEMA.to_frame()]
     for name, frame in tables.items():
         located = locate(check_table(name, frame), frame)
         if located.height == 0:
             continue
-        out.append(located.join(index, on="date", how="left").select(
-            pl.lit(ref.label).alias("source"), "day_index", pl.col("date").cast(pl.String),
-            failure_path(name, root=pl.format("$[{}]", "day_index")), pl.lit("contract").alias("rule"), "value",
-            pl.format("table {}, column {}: {} failed{}", pl.lit(name), "column", "check", shown).alias("message"),
-        ).unique(maintain_order=True).cast(ERROR_SCHEMA))
+        out.append(
+            located.join(index, on="date", how="left")
+            .select(
+                pl.lit(ref.label).alias("source"),
+                "day_index",
+                pl.col("date").cast(pl.String),
+                failure_path(name, root=pl.format("$[{}]", "day_index")),
+                pl.lit("contract").alias("rule"),
+                "value",
+                pl.format("table {}, column {}: {} failed{}", pl.lit(name), "column", "check", shown).alias("message"),
+            )
+            .unique(maintain_order=True)
+            .cast(ERROR_SCHEMA)
+        )
     return pl.concat(out)

@@ -79,8 +79,15 @@ FEATURES = {name: feature.label for name, feature in TABLE_FEATURES.items()}
 #: Okabe and Ito's colour-blind-safe palette: every series and status is told apart by people
 #: with any common colour vision deficiency (and by shape or dash where two series meet).
 PALETTE = {
-    "blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
-    "sky": "#56B4E9", "purple": "#CC79A7", "yellow": "#F0E442", "grey": "#9E9E9E", "black": "#000000",
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "green": "#009E73",
+    "vermillion": "#D55E00",
+    "sky": "#56B4E9",
+    "purple": "#CC79A7",
+    "yellow": "#F0E442",
+    "grey": "#9E9E9E",
+    "black": "#000000",
 }
 COLORS = {
     "active": PALETTE["blue"],
@@ -92,8 +99,14 @@ COLORS = {
     "break": PALETTE["black"],
 }
 #: The colours of the series of one chart, in order.
-SERIES_COLORS = (PALETTE["blue"], PALETTE["orange"], PALETTE["green"], PALETTE["purple"], PALETTE["vermillion"],
-                 PALETTE["sky"])
+SERIES_COLORS = (
+    PALETTE["blue"],
+    PALETTE["orange"],
+    PALETTE["green"],
+    PALETTE["purple"],
+    PALETTE["vermillion"],
+    PALETTE["sky"],
+)
 PERCENT = ".0%"
 #: Axis labels of counts: 0, 50k, 1.5M (d3's SI prefixes, without a "0k" at the origin).
 SI_LABELS = "datum.value == 0 ? '0' : format(datum.value, '~s')"
@@ -110,9 +123,7 @@ def _alt() -> Any:
     try:
         import altair
     except ImportError as exc:  # pragma: no cover - exercised without the extra only
-        raise cm.CopilotMetricsError(
-            "charts need altair", hint='pip install "copilot-metrics[cli]"'
-        ) from exc
+        raise cm.CopilotMetricsError("charts need altair", hint='pip install "copilot-metrics[cli]"') from exc
     return altair
 
 
@@ -141,8 +152,7 @@ def _one_scope(frame: pl.DataFrame, what: str) -> str:
     scopes = frame.get_column("scope").unique(maintain_order=True).to_list()
     if len(scopes) > 1:
         raise cm.CopilotMetricsError(
-            f"{what}: the frame holds {len(scopes)} scopes ({', '.join(map(str, scopes[:5]))}); "
-            "this chart draws one",
+            f"{what}: the frame holds {len(scopes)} scopes ({', '.join(map(str, scopes[:5]))}); this chart draws one",
             hint="filter the frame to one scope first, e.g. frame.filter(pl.col('team').is_null())",
         )
     return str(scopes[0]) if scopes else ALL_DATA
@@ -168,10 +178,15 @@ def _fill_periods(frame: pl.DataFrame) -> pl.DataFrame:
     step = int(steps.min())  # type: ignore[arg-type]
     if step not in (1, 7) or (steps % step != 0).any():
         return frame
-    ranges = frame.group_by("scope", *SCOPE_COLUMNS).agg(
-        pl.date_ranges(pl.col("period_start").min(), pl.col("period_start").max(), f"{step}d").first()
-        .alias("period_start")
-    ).explode("period_start")
+    ranges = (
+        frame.group_by("scope", *SCOPE_COLUMNS)
+        .agg(
+            pl.date_ranges(pl.col("period_start").min(), pl.col("period_start").max(), f"{step}d")
+            .first()
+            .alias("period_start")
+        )
+        .explode("period_start")
+    )
     return ranges.join(frame.drop(*SCOPE_COLUMNS), on=["scope", "period_start"], how="left").sort(
         "scope", "period_start"
     )
@@ -182,8 +197,7 @@ def _facet_scopes(chart: Any, frame: pl.DataFrame, *, independent_y: bool = True
     if frame.get_column("scope").n_unique() <= 1:
         return chart
     alt = _alt()
-    header = alt.Header(labelOrient="top", labelAnchor="start", labelAngle=0, labelFontWeight="bold",
-                        labelFontSize=12)
+    header = alt.Header(labelOrient="top", labelAnchor="start", labelAngle=0, labelFontWeight="bold", labelFontSize=12)
     faceted = chart.facet(row=alt.Row("scope:N", title=None, header=header))
     if independent_y:
         faceted = faceted.resolve_scale(y="independent")
@@ -258,9 +272,13 @@ def _period_points(
 def _step_days(frame: pl.DataFrame) -> int | None:
     """The smallest step between two periods of a scope, in days (None with a single period)."""
     steps = (
-        frame.select("scope", "period_start").unique().sort("scope", "period_start")
+        frame.select("scope", "period_start")
+        .unique()
+        .sort("scope", "period_start")
         .select(pl.col("period_start").diff().over("scope").dt.total_days().alias("step"))
-        .drop_nulls().filter(pl.col("step") > 0).get_column("step")
+        .drop_nulls()
+        .filter(pl.col("step") > 0)
+        .get_column("step")
     )
     return None if steps.is_empty() else int(steps.min())  # type: ignore[arg-type]
 
@@ -284,8 +302,11 @@ def _period_x(alt: Any, frame: pl.DataFrame) -> Any:
     """The period axis: a tick on each period's start (thinned where labels would overlap), one format."""
     starts = frame.get_column("period_start").drop_nulls().unique().sort().to_list()
     values = [alt.DateTime(year=d.year, month=d.month, date=d.day) for d in starts]
-    return alt.X("period_start:T", title="Period start",
-                 axis=alt.Axis(format=date_format(frame), labelAngle=0, labelOverlap=True, values=values or None))
+    return alt.X(
+        "period_start:T",
+        title="Period start",
+        axis=alt.Axis(format=date_format(frame), labelAngle=0, labelOverlap=True, values=values or None),
+    )
 
 
 #: The period of a frame from the days between two of its periods (monthly and quarterly steps vary).
@@ -316,10 +337,15 @@ def _breaks(*frames: pl.DataFrame) -> pl.DataFrame:
         names.update(breaks_between(first, end, family=FAMILY))  # type: ignore[arg-type]
     chosen = [b for b in KNOWN_BREAKS if b.name in names]
     return pl.DataFrame(
-        {"break": [b.name for b in chosen], "label": [b.name.replace("_", " ") for b in chosen],
-         "date": [b.first for b in chosen], "last": [b.last for b in chosen],
-         "description": [b.description for b in chosen]},
-        schema={"break": pl.String, "label": pl.String, "date": pl.Date, "last": pl.Date, "description": pl.String})
+        {
+            "break": [b.name for b in chosen],
+            "label": [b.name.replace("_", " ") for b in chosen],
+            "date": [b.first for b in chosen],
+            "last": [b.last for b in chosen],
+            "description": [b.description for b in chosen],
+        },
+        schema={"break": pl.String, "label": pl.String, "date": pl.Date, "last": pl.Date, "description": pl.String},
+    )
 
 
 def _break_layers(alt: Any, breaks: pl.DataFrame) -> list[Any]:
@@ -327,15 +353,30 @@ def _break_layers(alt: Any, breaks: pl.DataFrame) -> list[Any]:
     if breaks.is_empty():
         return []
     x = alt.X("date:T", title="Period start")
-    tooltip = [alt.Tooltip("break:N", title="Known break"),
-               alt.Tooltip("date:T", title="From", format="%Y-%m-%d"),
-               alt.Tooltip("last:T", title="To", format="%Y-%m-%d"),
-               alt.Tooltip("description:N", title="What changed")]
-    rule = alt.Chart(breaks).mark_rule(color=COLORS["break"], strokeDash=[4, 3], strokeWidth=1.5).encode(
-        x=x, tooltip=tooltip)
-    label = alt.Chart(breaks).mark_text(
-        color=COLORS["break"], angle=270, align="right", baseline="bottom", dx=-4, dy=-3, fontSize=10,
-    ).encode(x=x, y=alt.value(0), text=alt.Text("label:N"), tooltip=tooltip)
+    tooltip = [
+        alt.Tooltip("break:N", title="Known break"),
+        alt.Tooltip("date:T", title="From", format="%Y-%m-%d"),
+        alt.Tooltip("last:T", title="To", format="%Y-%m-%d"),
+        alt.Tooltip("description:N", title="What changed"),
+    ]
+    rule = (
+        alt.Chart(breaks)
+        .mark_rule(color=COLORS["break"], strokeDash=[4, 3], strokeWidth=1.5)
+        .encode(x=x, tooltip=tooltip)
+    )
+    label = (
+        alt.Chart(breaks)
+        .mark_text(
+            color=COLORS["break"],
+            angle=270,
+            align="right",
+            baseline="bottom",
+            dx=-4,
+            dy=-3,
+            fontSize=10,
+        )
+        .encode(x=x, y=alt.value(0), text=alt.Text("label:N"), tooltip=tooltip)
+    )
     return [rule, label]
 
 
@@ -346,9 +387,18 @@ def _titled(chart: Any, title: str | None, default: str, subtitle: str) -> Any:
 
 
 def _trend(
-    long: pl.DataFrame, *, y_title: str, domain: Sequence[str], colors: Sequence[str], y_format: str | None = None,
-    dash: tuple[str | None, Sequence[str]] | None = None, tooltip: Sequence[Any] = (), independent_y: bool = True,
-    width: int = 640, height: int = 200, breaks: pl.DataFrame | None = None,
+    long: pl.DataFrame,
+    *,
+    y_title: str,
+    domain: Sequence[str],
+    colors: Sequence[str],
+    y_format: str | None = None,
+    dash: tuple[str | None, Sequence[str]] | None = None,
+    tooltip: Sequence[Any] = (),
+    independent_y: bool = True,
+    width: int = 640,
+    height: int = 200,
+    breaks: pl.DataFrame | None = None,
 ) -> Any:
     """Lines joining complete periods and a point per period (hollow when partial), one colour per series.
 
@@ -365,26 +415,34 @@ def _trend(
     # the data are the layer's, so that a facet splits them by scope (the breaks' layers have their own)
     base = alt.Chart(width=width, height=height).encode(
         x=_period_x(alt, long),
-        tooltip=[alt.Tooltip("scope:N", title="Scope"),
-                 alt.Tooltip("period_start:T", title="Period start", format="%Y-%m-%d"),
-                 alt.Tooltip("series:N", title="Series"),
-                 alt.Tooltip("value:Q", title=y_title, format=PERCENT_TIP if y_format else ",.1f"),
-                 alt.Tooltip("period:N", title="Period"), *tooltip],
+        tooltip=[
+            alt.Tooltip("scope:N", title="Scope"),
+            alt.Tooltip("period_start:T", title="Period start", format="%Y-%m-%d"),
+            alt.Tooltip("series:N", title="Series"),
+            alt.Tooltip("value:Q", title=y_title, format=PERCENT_TIP if y_format else ",.1f"),
+            alt.Tooltip("period:N", title="Period"),
+            *tooltip,
+        ],
     )
     # one legend names the series and partial periods: the lines' colour scale is the points' fill
     # scale, so that Vega-Lite merges the two legends
-    line_encoding: dict[str, Any] = {"y": alt.Y("value_line:Q", title=y_title, axis=axis),
-                                     "color": alt.Color("series:N", title=None, scale=fill_scale,
-                                                        legend=legend)}
+    line_encoding: dict[str, Any] = {
+        "y": alt.Y("value_line:Q", title=y_title, axis=axis),
+        "color": alt.Color("series:N", title=None, scale=fill_scale, legend=legend),
+    }
     if dash is not None:
         names = list(dash[1])
-        line_encoding["strokeDash"] = alt.StrokeDash("statistic:N", title=dash[0], scale=alt.Scale(
-            domain=names, range=[[1, 0], [5, 3]][: len(names)]),
-            legend=alt.Legend(symbolType="stroke", symbolStrokeColor="#57606a", symbolStrokeWidth=2))
+        line_encoding["strokeDash"] = alt.StrokeDash(
+            "statistic:N",
+            title=dash[0],
+            scale=alt.Scale(domain=names, range=[[1, 0], [5, 3]][: len(names)]),
+            legend=alt.Legend(symbolType="stroke", symbolStrokeColor="#57606a", symbolStrokeWidth=2),
+        )
     # the points are a layer of their own: on a line mark with points, the dash legend loses its strokes
     lines = base.mark_line(invalid="break-paths-show-domains", strokeWidth=2).encode(**line_encoding)
     points = base.mark_point(size=28, strokeWidth=1.5, opacity=1, invalid="filter").encode(
-        y=alt.Y("value:Q", title=y_title, axis=axis), **marks)
+        y=alt.Y("value:Q", title=y_title, axis=axis), **marks
+    )
     extra = _break_layers(alt, breaks) if breaks is not None else []
     return _facet_scopes(alt.layer(lines, points, *extra, data=long), long, independent_y=independent_y)
 
@@ -400,14 +458,20 @@ def _long_periods(data: pl.DataFrame, series: dict[str, str], extra: Sequence[st
     keep = [c for c in extra if c in data.columns]
     frame = _fill_periods(data.select("scope", *SCOPE_COLUMNS, "period_start", *partial, *keep, *columns))
     frame = _mark_partial(frame, columns)
-    values = frame.unpivot(index=["scope", "period_start", "period", *keep], on=columns, variable_name="column",
-                           value_name="value")
-    lines = frame.unpivot(index=["scope", "period_start"], on=[f"{c}_line" for c in columns],
-                          variable_name="column", value_name="value_line").with_columns(
-        pl.col("column").str.strip_suffix("_line"))
+    values = frame.unpivot(
+        index=["scope", "period_start", "period", *keep], on=columns, variable_name="column", value_name="value"
+    )
+    lines = frame.unpivot(
+        index=["scope", "period_start"],
+        on=[f"{c}_line" for c in columns],
+        variable_name="column",
+        value_name="value_line",
+    ).with_columns(pl.col("column").str.strip_suffix("_line"))
     return values.join(lines, on=["scope", "period_start", "column"], how="left").with_columns(
-        pl.col("value").cast(pl.Float64), pl.col("value_line").cast(pl.Float64),
-        pl.col("column").replace_strict(series).alias("series"))
+        pl.col("value").cast(pl.Float64),
+        pl.col("value_line").cast(pl.Float64),
+        pl.col("column").replace_strict(series).alias("series"),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -444,29 +508,45 @@ def adoption_trend(frame: pl.DataFrame | pl.LazyFrame, *, title: str | None = No
     _require(data, ["period_start", *values], what, "cm.adoption(ds, every='1w')")
     alt = _alt()
     extra = ["days_in_period", "days_with_data", "days_missing"]
-    daily = _step_days(data) == 1 or (data.height > 0 and "days_in_period" in data.columns
-                                      and data.get_column("days_in_period").max() == 1)
+    daily = _step_days(data) == 1 or (
+        data.height > 0 and "days_in_period" in data.columns and data.get_column("days_in_period").max() == 1
+    )
     if daily:
         series = {"active_users_mean": "Active users|daily value", "engaged_users_mean": "Engaged users|daily value"}
         statistics = ["daily value"]
     else:
-        series = {v: ("Active users|" if v.startswith("active") else "Engaged users|")
-                  + ("daily mean" if v.endswith("_mean") else "daily peak") for v in values}
+        series = {
+            v: ("Active users|" if v.startswith("active") else "Engaged users|")
+            + ("daily mean" if v.endswith("_mean") else "daily peak")
+            for v in values
+        }
         statistics = ["daily mean", "daily peak"]
     long = _long_periods(data, series, extra).with_columns(
         pl.col("series").str.split("|").list.get(1).alias("statistic"),
         pl.col("series").str.split("|").list.get(0).alias("series"),
     )
-    chart = _trend(long, y_title="Users (distinct, per day)", domain=["Active users", "Engaged users"],
-                   colors=[COLORS["active"], COLORS["engaged"]], dash=(None, statistics), height=220,
-                   breaks=_breaks(data),
-                   tooltip=[alt.Tooltip("statistic:N", title="Statistic"),
-                            *(alt.Tooltip(f"{c}:Q", title=c.replace("_", " ").capitalize())
-                              for c in extra if c in long.columns)])
-    default = ("Active and engaged users per day" if daily else
-               "Active and engaged users: daily mean and peak per period")
-    return _titled(chart, title, default,  # type: ignore[no-any-return]
-                   "Gaps are days without data; hollow points are partial periods.")
+    chart = _trend(
+        long,
+        y_title="Users (distinct, per day)",
+        domain=["Active users", "Engaged users"],
+        colors=[COLORS["active"], COLORS["engaged"]],
+        dash=(None, statistics),
+        height=220,
+        breaks=_breaks(data),
+        tooltip=[
+            alt.Tooltip("statistic:N", title="Statistic"),
+            *(alt.Tooltip(f"{c}:Q", title=c.replace("_", " ").capitalize()) for c in extra if c in long.columns),
+        ],
+    )
+    default = (
+        "Active and engaged users per day" if daily else "Active and engaged users: daily mean and peak per period"
+    )
+    return _titled(  # type: ignore[no-any-return]
+        chart,
+        title,
+        default,
+        "Gaps are days without data; hollow points are partial periods.",
+    )
 
 
 def feature_adoption(frame: pl.DataFrame | pl.LazyFrame, *, title: str | None = None) -> Chart:
@@ -501,33 +581,55 @@ def feature_adoption(frame: pl.DataFrame | pl.LazyFrame, *, title: str | None = 
     domain = [FEATURES[f] for f in present]
     if "period_start" in data.columns:
         # one line per feature; lines join complete periods only, a partial period is a hollow point
-        trend = _trend(_long_periods(data, {f"{f}_share": FEATURES[f] for f in present}),
-                       y_title="Share of engaged users", domain=domain, colors=SERIES_COLORS, y_format=PERCENT,
-                       independent_y=False, breaks=_breaks(data))
-        return _titled(trend, title, "Feature adoption: share of engaged users who used each feature",  # type: ignore[no-any-return]
-                       "Engaged user-days of the feature over all engaged user-days; hollow points are partial "
-                       "periods.")
-    long = pl.concat([
-        data.select(
-            "scope", *SCOPE_COLUMNS,
-            pl.lit(FEATURES[f]).alias("feature"),
-            pl.col(f"{f}_share").cast(pl.Float64).alias("share"),
-            (pl.col(f"{f}_engaged_users_mean") if f"{f}_engaged_users_mean" in data.columns
-             else pl.lit(None, dtype=pl.Float64)).cast(pl.Float64).alias("engaged_users_mean"),
+        trend = _trend(
+            _long_periods(data, {f"{f}_share": FEATURES[f] for f in present}),
+            y_title="Share of engaged users",
+            domain=domain,
+            colors=SERIES_COLORS,
+            y_format=PERCENT,
+            independent_y=False,
+            breaks=_breaks(data),
         )
-        for f in present
-    ]).select("scope", "feature", "share", "engaged_users_mean")
-    chart = alt.Chart(long, width=480, height=alt.Step(22)).mark_bar().encode(
-        y=alt.Y("feature:N", title=None, sort=domain),
-        x=alt.X("share:Q", title="Share of engaged users", axis=alt.Axis(format=PERCENT)),
-        color=alt.Color("feature:N", legend=None,
-                        scale=alt.Scale(domain=domain, range=list(SERIES_COLORS[: len(domain)]))),
-        tooltip=[
-            alt.Tooltip("scope:N", title="Scope"),
-            alt.Tooltip("feature:N", title="Feature"),
-            alt.Tooltip("share:Q", title="Share of engaged users", format=PERCENT_TIP),
-            alt.Tooltip("engaged_users_mean:Q", title="Engaged users (daily mean)", format=",.1f"),
-        ],
+        return _titled(  # type: ignore[no-any-return]
+            trend,
+            title,
+            "Feature adoption: share of engaged users who used each feature",
+            "Engaged user-days of the feature over all engaged user-days; hollow points are partial periods.",
+        )
+    long = pl.concat(
+        [
+            data.select(
+                "scope",
+                *SCOPE_COLUMNS,
+                pl.lit(FEATURES[f]).alias("feature"),
+                pl.col(f"{f}_share").cast(pl.Float64).alias("share"),
+                (
+                    pl.col(f"{f}_engaged_users_mean")
+                    if f"{f}_engaged_users_mean" in data.columns
+                    else pl.lit(None, dtype=pl.Float64)
+                )
+                .cast(pl.Float64)
+                .alias("engaged_users_mean"),
+            )
+            for f in present
+        ]
+    ).select("scope", "feature", "share", "engaged_users_mean")
+    chart = (
+        alt.Chart(long, width=480, height=alt.Step(22))
+        .mark_bar()
+        .encode(
+            y=alt.Y("feature:N", title=None, sort=domain),
+            x=alt.X("share:Q", title="Share of engaged users", axis=alt.Axis(format=PERCENT)),
+            color=alt.Color(
+                "feature:N", legend=None, scale=alt.Scale(domain=domain, range=list(SERIES_COLORS[: len(domain)]))
+            ),
+            tooltip=[
+                alt.Tooltip("scope:N", title="Scope"),
+                alt.Tooltip("feature:N", title="Feature"),
+                alt.Tooltip("share:Q", title="Share of engaged users", format=PERCENT_TIP),
+                alt.Tooltip("engaged_users_mean:Q", title="Engaged users (daily mean)", format=",.1f"),
+            ],
+        )
     )
     chart = _facet_scopes(chart, long, independent_y=False)
     return chart.properties(  # type: ignore[no-any-return]
@@ -560,13 +662,18 @@ def _volume_and_rate(
     # one row per slice and volume column, so that the bars' colours have a legend
     long = data.unpivot(index=dim, on=[c for c, _, _ in volume], variable_name="measure", value_name="count")
     long = long.with_columns(pl.col("measure").replace_strict({c: label for c, label, _ in volume})).join(
-        data, on=dim, how="left")
+        data, on=dim, how="left"
+    )
     layers = [
-        alt.Chart(long).transform_filter(alt.datum.measure == label)
+        alt.Chart(long)
+        .transform_filter(alt.datum.measure == label)
         .mark_bar(opacity=0.9 if i else 1.0, height=alt.RelativeBandSize(0.8 - 0.35 * i))
-        .encode(y=y, x=alt.X("count:Q", title=volume_title, axis=alt.Axis(labelExpr=SI_LABELS, tickCount=5)),
-                color=alt.Color("measure:N", title=None, scale=bars, legend=alt.Legend(orient="bottom")),
-                tooltip=tooltip)
+        .encode(
+            y=y,
+            x=alt.X("count:Q", title=volume_title, axis=alt.Axis(labelExpr=SI_LABELS, tickCount=5)),
+            color=alt.Color("measure:N", title=None, scale=bars, legend=alt.Legend(orient="bottom")),
+            tooltip=tooltip,
+        )
         .properties(width=300, height=alt.Step(18))
         for i, (_, label, _) in enumerate(volume)
     ]
@@ -579,25 +686,49 @@ def _volume_and_rate(
         index=[dim, denominator], variable_name="rate", value_name="value"
     )
     rate_y = alt.Y(f"{dim}:N", title=None, sort=order, axis=alt.Axis(labels=False, ticks=False))
-    points = alt.Chart(rate_long).mark_point(filled=True, size=70).encode(
-        y=rate_y,
-        x=alt.X("value:Q", title=rate_title, axis=alt.Axis(format=PERCENT, tickCount=5), scale=alt.Scale(zero=True)),
-        color=alt.Color("rate:N", title=None, scale=alt.Scale(
-            domain=names, range=[PALETTE["blue"], PALETTE["vermillion"], PALETTE["green"]][: len(names)]),
-            legend=alt.Legend(orient="bottom")),
-        shape=alt.Shape("rate:N", title=None, scale=alt.Scale(domain=names), legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip(f"{dim}:N", title=dim.capitalize()), alt.Tooltip("rate:N", title="Rate"),
-                 alt.Tooltip("value:Q", title="Value", format=PERCENT_TIP),
-                 alt.Tooltip(f"{denominator}:Q", title=f"Over {denominator_label}", format=",")],
+    points = (
+        alt.Chart(rate_long)
+        .mark_point(filled=True, size=70)
+        .encode(
+            y=rate_y,
+            x=alt.X(
+                "value:Q", title=rate_title, axis=alt.Axis(format=PERCENT, tickCount=5), scale=alt.Scale(zero=True)
+            ),
+            color=alt.Color(
+                "rate:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=names, range=[PALETTE["blue"], PALETTE["vermillion"], PALETTE["green"]][: len(names)]
+                ),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            shape=alt.Shape("rate:N", title=None, scale=alt.Scale(domain=names), legend=alt.Legend(orient="bottom")),
+            tooltip=[
+                alt.Tooltip(f"{dim}:N", title=dim.capitalize()),
+                alt.Tooltip("rate:N", title="Rate"),
+                alt.Tooltip("value:Q", title="Value", format=PERCENT_TIP),
+                alt.Tooltip(f"{denominator}:Q", title=f"Over {denominator_label}", format=","),
+            ],
+        )
     )
     # the count each rate stands on, at the panel's right edge
-    counts = alt.Chart(data.select(dim, denominator)).mark_text(align="left", dx=6, fontSize=10,
-                                                               color="#59636e").encode(
-        y=rate_y, x=alt.value(260), text=alt.Text(f"{denominator}:Q", format=".3~s"))
-    rate_panel = alt.layer(points, counts).properties(width=260, height=alt.Step(18), title=alt.TitleParams(
-        f"{rate_title} (right: {denominator_label} it stands on)", fontSize=12, fontWeight="normal"))
-    return alt.hconcat(volume_panel, rate_panel, spacing=8).resolve_scale(  # type: ignore[no-any-return]
-        color="independent", shape="independent").properties(title=title)
+    counts = (
+        alt.Chart(data.select(dim, denominator))
+        .mark_text(align="left", dx=6, fontSize=10, color="#59636e")
+        .encode(y=rate_y, x=alt.value(260), text=alt.Text(f"{denominator}:Q", format=".3~s"))
+    )
+    rate_panel = alt.layer(points, counts).properties(
+        width=260,
+        height=alt.Step(18),
+        title=alt.TitleParams(
+            f"{rate_title} (right: {denominator_label} it stands on)", fontSize=12, fontWeight="normal"
+        ),
+    )
+    return (  # type: ignore[no-any-return]
+        alt.hconcat(volume_panel, rate_panel, spacing=8)
+        .resolve_scale(color="independent", shape="independent")
+        .properties(title=title)
+    )
 
 
 def acceptance(
@@ -629,8 +760,12 @@ def acceptance(
     what = "acceptance chart"
     data = _with_scope(_frame(frame))
     dim = _dimension(data, by, what)
-    _require(data, ["total_code_suggestions", "total_code_acceptances", "acceptance_rate"], what,
-             f"cm.acceptance(ds, by={dim!r})")
+    _require(
+        data,
+        ["total_code_suggestions", "total_code_acceptances", "acceptance_rate"],
+        what,
+        f"cm.acceptance(ds, by={dim!r})",
+    )
     _whole_range(data, what)
     scope = _one_scope(data, what)
     data = data.sort("total_code_suggestions", dim, descending=[True, False], nulls_last=True)
@@ -642,10 +777,15 @@ def acceptance(
     data = data.select(dim, "total_code_suggestions", "total_code_acceptances", *(c for c, _ in rates))
     shown = f"top {top} by suggestions" if top is not None and data.height == top else "by suggestions"
     return _volume_and_rate(
-        data, dim,
-        volume=[("total_code_suggestions", "Suggestions", COLORS["suggested"]),
-                ("total_code_acceptances", "Acceptances", COLORS["accepted"])],
-        rates=rates, volume_title="Completions", rate_title="Rate (ratio of sums)",
+        data,
+        dim,
+        volume=[
+            ("total_code_suggestions", "Suggestions", COLORS["suggested"]),
+            ("total_code_acceptances", "Acceptances", COLORS["accepted"]),
+        ],
+        rates=rates,
+        volume_title="Completions",
+        rate_title="Rate (ratio of sums)",
         title=title or f"Code completion acceptance by {dim} ({shown}) — {scope}",
     )
 
@@ -704,23 +844,39 @@ def chat_use(
     if "chat_acceptance_rate" not in data.columns:
         order = data.get_column(dim).cast(pl.String).to_list()
         extra = [c for c in ("engaged_users_mean",) if c in data.columns]
-        return alt.Chart(data.select(dim, "total_chats", *extra)).mark_bar(color=COLORS["accepted"]).encode(  # type: ignore[no-any-return]
-            y=alt.Y(f"{dim}:N", title=None, sort=order),
-            x=alt.X("total_chats:Q", title="Chats", axis=alt.Axis(labelExpr=SI_LABELS, tickCount=5)),
-            tooltip=[alt.Tooltip(f"{dim}:N"), alt.Tooltip("total_chats:Q", title="Chats", format=","),
-                     *(alt.Tooltip(f"{c}:Q", title="Engaged users (daily mean)", format=",.1f") for c in extra)],
-        ).properties(width=480, height=alt.Step(18), title=title or default_title)
+        return (  # type: ignore[no-any-return]
+            alt.Chart(data.select(dim, "total_chats", *extra))
+            .mark_bar(color=COLORS["accepted"])
+            .encode(
+                y=alt.Y(f"{dim}:N", title=None, sort=order),
+                x=alt.X("total_chats:Q", title="Chats", axis=alt.Axis(labelExpr=SI_LABELS, tickCount=5)),
+                tooltip=[
+                    alt.Tooltip(f"{dim}:N"),
+                    alt.Tooltip("total_chats:Q", title="Chats", format=","),
+                    *(alt.Tooltip(f"{c}:Q", title="Engaged users (daily mean)", format=",.1f") for c in extra),
+                ],
+            )
+            .properties(width=480, height=alt.Step(18), title=title or default_title)
+        )
     events = [c for c in ("total_chat_insertion_events", "total_chat_copy_events") if c in data.columns]
     data = data.select(
-        dim, "total_chats", pl.sum_horizontal(*events).alias("insertions_and_copies") if events
-        else pl.lit(None, dtype=pl.Int64).alias("insertions_and_copies"), "chat_acceptance_rate"
+        dim,
+        "total_chats",
+        pl.sum_horizontal(*events).alias("insertions_and_copies")
+        if events
+        else pl.lit(None, dtype=pl.Int64).alias("insertions_and_copies"),
+        "chat_acceptance_rate",
     )
     return _volume_and_rate(
-        data, dim,
-        volume=[("total_chats", "Chats", COLORS["suggested"]),
-                ("insertions_and_copies", "Insertions + copies", COLORS["accepted"])],
+        data,
+        dim,
+        volume=[
+            ("total_chats", "Chats", COLORS["suggested"]),
+            ("insertions_and_copies", "Insertions + copies", COLORS["accepted"]),
+        ],
         rates=[("chat_acceptance_rate", "Chat acceptance rate")],
-        volume_title="Events", rate_title="(insertions + copies) / chats",
+        volume_title="Events",
+        rate_title="(insertions + copies) / chats",
         title=title or default_title,
     )
 
@@ -748,20 +904,41 @@ def acceptance_trend(frame: pl.DataFrame | pl.LazyFrame, *, title: str | None = 
     alt = _alt()
     what = "acceptance_trend"
     data = _with_scope(_frame(frame))
-    volume = {"total_code_suggestions": "Suggestions", "total_code_acceptances": "Acceptances",
-              "total_code_lines_suggested": "Lines suggested", "total_code_lines_accepted": "Lines accepted"}
+    volume = {
+        "total_code_suggestions": "Suggestions",
+        "total_code_acceptances": "Acceptances",
+        "total_code_lines_suggested": "Lines suggested",
+        "total_code_lines_accepted": "Lines accepted",
+    }
     rates = {"acceptance_rate": "Acceptance rate", "line_acceptance_rate": "Line acceptance rate"}
     _require(data, ["period_start", *volume, *rates], what, "cm.acceptance(ds, by=None, every='1w')")
     breaks = _breaks(data)
-    counts = _trend(_long_periods(data, volume), y_title="Completions per period", domain=list(volume.values()),
-                    colors=SERIES_COLORS, height=180, breaks=breaks)
-    ratios = _trend(_long_periods(data, rates), y_title="Rate (ratio of sums)", domain=list(rates.values()),
-                    colors=(PALETTE["blue"], PALETTE["vermillion"]), y_format=PERCENT, height=160, breaks=breaks)
-    chart = alt.vconcat(counts, ratios, spacing=16).resolve_scale(color="independent", fill="independent",
-                                                                   stroke="independent")
-    return _titled(chart, title, "Code completions per period: volume and acceptance rates",  # type: ignore[no-any-return]
-                   "Rates are the period's Σ acceptances / Σ suggestions (and lines); hollow points are partial "
-                   "periods.")
+    counts = _trend(
+        _long_periods(data, volume),
+        y_title="Completions per period",
+        domain=list(volume.values()),
+        colors=SERIES_COLORS,
+        height=180,
+        breaks=breaks,
+    )
+    ratios = _trend(
+        _long_periods(data, rates),
+        y_title="Rate (ratio of sums)",
+        domain=list(rates.values()),
+        colors=(PALETTE["blue"], PALETTE["vermillion"]),
+        y_format=PERCENT,
+        height=160,
+        breaks=breaks,
+    )
+    chart = alt.vconcat(counts, ratios, spacing=16).resolve_scale(
+        color="independent", fill="independent", stroke="independent"
+    )
+    return _titled(  # type: ignore[no-any-return]
+        chart,
+        title,
+        "Code completions per period: volume and acceptance rates",
+        "Rates are the period's Σ acceptances / Σ suggestions (and lines); hollow points are partial periods.",
+    )
 
 
 #: The event series of :func:`activity_trend`: argument -> (column, series name).
@@ -801,26 +978,39 @@ def activity_trend(
     given = {"chat": chat, "dotcom_chat": dotcom_chat, "pull_requests": pull_requests}
     frames = {name: _with_scope(_frame(f)) for name, f in given.items() if f is not None}
     if not frames:
-        raise cm.CopilotMetricsError(f"{what}: give at least one of chat, dotcom_chat, pull_requests",
-                                     hint="e.g. plot.activity_trend(chat=cm.chat(ds, by=None, every='1w'))")
+        raise cm.CopilotMetricsError(
+            f"{what}: give at least one of chat, dotcom_chat, pull_requests",
+            hint="e.g. plot.activity_trend(chat=cm.chat(ds, by=None, every='1w'))",
+        )
     keys = ["scope", *SCOPE_COLUMNS, "period_start"]
     wide: pl.DataFrame | None = None
     for name, data in frames.items():
         column, series = ACTIVITY[name]
         _require(data, ["period_start", column], what, f"cm.{name}(ds, by=None, every='1w')")
-        part = data.select(*keys, *(["period_complete"] if "period_complete" in data.columns else []),
-                           pl.col(column).alias(series))
+        part = data.select(
+            *keys, *(["period_complete"] if "period_complete" in data.columns else []), pl.col(column).alias(series)
+        )
         wide = part if wide is None else wide.join(part, on=keys, how="full", coalesce=True, nulls_equal=True)
         if "period_complete_right" in wide.columns:
-            wide = wide.with_columns(pl.coalesce("period_complete", "period_complete_right").alias(
-                "period_complete")).drop("period_complete_right")
+            wide = wide.with_columns(
+                pl.coalesce("period_complete", "period_complete_right").alias("period_complete")
+            ).drop("period_complete_right")
     assert wide is not None
     names = [ACTIVITY[n][1] for n in frames]
-    chart = _trend(_long_periods(wide, dict(zip(names, names, strict=True))), y_title="Events per period",
-                   domain=names, colors=(PALETTE["blue"], PALETTE["orange"], PALETTE["green"]), height=180,
-                   breaks=_breaks(*frames.values()))
-    return _titled(chart, title, "Chats and PR summaries per period",  # type: ignore[no-any-return]
-                   "Σ over the period's days; gaps are periods no day reports; hollow points are partial periods.")
+    chart = _trend(
+        _long_periods(wide, dict(zip(names, names, strict=True))),
+        y_title="Events per period",
+        domain=names,
+        colors=(PALETTE["blue"], PALETTE["orange"], PALETTE["green"]),
+        height=180,
+        breaks=_breaks(*frames.values()),
+    )
+    return _titled(  # type: ignore[no-any-return]
+        chart,
+        title,
+        "Chats and PR summaries per period",
+        "Σ over the period's days; gaps are periods no day reports; hollow points are partial periods.",
+    )
 
 
 def pull_requests_by_repository(
@@ -852,43 +1042,72 @@ def pull_requests_by_repository(
     if top is not None:
         data = data.head(top)
     data = data.with_columns(
-        pl.when(pl.col("repository").fill_null("") == "").then(pl.lit("(no name)")).otherwise(pl.col("repository"))
-        .alias("repository"))
+        pl.when(pl.col("repository").fill_null("") == "")
+        .then(pl.lit("(no name)"))
+        .otherwise(pl.col("repository"))
+        .alias("repository")
+    )
     extra = [c for c in ("engaged_users_mean", "engaged_users_peak") if c in data.columns]
     order = data.get_column("repository").to_list()
     shown = f"top {top}" if top is not None and data.height == top else "all"
-    return alt.Chart(data.select("repository", "total_pr_summaries_created", *extra)).mark_bar(  # type: ignore[no-any-return]
-        color=PALETTE["blue"]).encode(
-        y=alt.Y("repository:N", title=None, sort=order),
-        x=alt.X("total_pr_summaries_created:Q", title="PR summaries created",
-                axis=alt.Axis(labelExpr=SI_LABELS, tickCount=5)),
-        tooltip=[alt.Tooltip("repository:N", title="Repository"),
-                 alt.Tooltip("total_pr_summaries_created:Q", title="PR summaries", format=","),
-                 *(alt.Tooltip(f"{c}:Q", title=c.replace("_", " ").capitalize(), format=",.1f") for c in extra)],
-    ).properties(width=480, height=alt.Step(18),
-                 title=title or f"PR summaries by repository ({shown}, by summaries) — {scope}")
+    return (  # type: ignore[no-any-return]
+        alt.Chart(data.select("repository", "total_pr_summaries_created", *extra))
+        .mark_bar(color=PALETTE["blue"])
+        .encode(
+            y=alt.Y("repository:N", title=None, sort=order),
+            x=alt.X(
+                "total_pr_summaries_created:Q",
+                title="PR summaries created",
+                axis=alt.Axis(labelExpr=SI_LABELS, tickCount=5),
+            ),
+            tooltip=[
+                alt.Tooltip("repository:N", title="Repository"),
+                alt.Tooltip("total_pr_summaries_created:Q", title="PR summaries", format=","),
+                *(alt.Tooltip(f"{c}:Q", title=c.replace("_", " ").capitalize(), format=",.1f") for c in extra),
+            ],
+        )
+        .properties(
+            width=480,
+            height=alt.Step(18),
+            title=title or f"PR summaries by repository ({shown}, by summaries) — {scope}",
+        )
+    )
 
 
 def _calendar_days(frame: pl.DataFrame) -> pl.DataFrame:
     rows = frame.select("scope", "first_date", "last_date", "missing_ranges").drop_nulls(["first_date", "last_date"])
-    days = rows.select(
-        "scope", pl.date_ranges("first_date", "last_date", "1d").alias("date")
-    ).explode("date")
-    missing = rows.select("scope", "missing_ranges").explode("missing_ranges").drop_nulls("missing_ranges").select(
-        "scope", pl.date_ranges(pl.col("missing_ranges").struct.field("start"),
-                                pl.col("missing_ranges").struct.field("end"), "1d").alias("date")
-    ).explode("date").with_columns(pl.lit(True).alias("missing"))
-    return days.join(missing, on=["scope", "date"], how="left").select(
-        "scope",
-        "date",
-        (pl.col("date") - pl.duration(days=pl.col("date").dt.weekday() - 1)).alias("week_start"),
-        pl.col("date").dt.weekday().alias("weekday_number"),
-        pl.when(pl.col("missing").fill_null(False)).then(pl.lit("missing")).otherwise(pl.lit("data"))
-        .alias("status"),
-    ).with_columns(
-        pl.col("week_start").dt.strftime("%Y-%m-%d").alias("week"),
-        pl.col("weekday_number").replace_strict(dict(enumerate(_WEEKDAYS, start=1))).alias("weekday"),
-    ).sort("scope", "date")
+    days = rows.select("scope", pl.date_ranges("first_date", "last_date", "1d").alias("date")).explode("date")
+    missing = (
+        rows.select("scope", "missing_ranges")
+        .explode("missing_ranges")
+        .drop_nulls("missing_ranges")
+        .select(
+            "scope",
+            pl.date_ranges(
+                pl.col("missing_ranges").struct.field("start"), pl.col("missing_ranges").struct.field("end"), "1d"
+            ).alias("date"),
+        )
+        .explode("date")
+        .with_columns(pl.lit(True).alias("missing"))
+    )
+    return (
+        days.join(missing, on=["scope", "date"], how="left")
+        .select(
+            "scope",
+            "date",
+            (pl.col("date") - pl.duration(days=pl.col("date").dt.weekday() - 1)).alias("week_start"),
+            pl.col("date").dt.weekday().alias("weekday_number"),
+            pl.when(pl.col("missing").fill_null(False))
+            .then(pl.lit("missing"))
+            .otherwise(pl.lit("data"))
+            .alias("status"),
+        )
+        .with_columns(
+            pl.col("week_start").dt.strftime("%Y-%m-%d").alias("week"),
+            pl.col("weekday_number").replace_strict(dict(enumerate(_WEEKDAYS, start=1))).alias("weekday"),
+        )
+        .sort("scope", "date")
+    )
 
 
 def coverage_calendar(frame: pl.DataFrame | pl.LazyFrame, *, title: str | None = None) -> Chart:
@@ -917,17 +1136,30 @@ def coverage_calendar(frame: pl.DataFrame | pl.LazyFrame, *, title: str | None =
     # one label format: month-day, or the whole date when the weeks span more than a year
     first, last = (datetime.date.fromisoformat(weeks[i]) for i in (0, -1)) if weeks else (None, None)
     long_span = first is not None and last is not None and (last - first).days > 365
-    chart = alt.Chart(days, width=alt.Step(13), height=alt.Step(13)).mark_rect(
-        stroke="white", strokeWidth=1.5, cornerRadius=2
-    ).encode(
-        x=alt.X("week:O", title="Week starting", sort=weeks,
-                axis=alt.Axis(labelAngle=-60, labelOverlap=True,
-                              labelExpr="datum.value" if long_span else "slice(datum.value, 5)")),
-        y=alt.Y("weekday:O", title=None, sort=list(_WEEKDAYS)),
-        color=alt.Color("status:N", title=None, scale=alt.Scale(
-            domain=["data", "missing"], range=[COLORS["data"], COLORS["missing"]])),
-        tooltip=[alt.Tooltip("scope:N", title="Scope"), alt.Tooltip("date:T", title="Date", format="%a %Y-%m-%d"),
-                 alt.Tooltip("status:N", title="Status")],
+    chart = (
+        alt.Chart(days, width=alt.Step(13), height=alt.Step(13))
+        .mark_rect(stroke="white", strokeWidth=1.5, cornerRadius=2)
+        .encode(
+            x=alt.X(
+                "week:O",
+                title="Week starting",
+                sort=weeks,
+                axis=alt.Axis(
+                    labelAngle=-60, labelOverlap=True, labelExpr="datum.value" if long_span else "slice(datum.value, 5)"
+                ),
+            ),
+            y=alt.Y("weekday:O", title=None, sort=list(_WEEKDAYS)),
+            color=alt.Color(
+                "status:N",
+                title=None,
+                scale=alt.Scale(domain=["data", "missing"], range=[COLORS["data"], COLORS["missing"]]),
+            ),
+            tooltip=[
+                alt.Tooltip("scope:N", title="Scope"),
+                alt.Tooltip("date:T", title="Date", format="%a %Y-%m-%d"),
+                alt.Tooltip("status:N", title="Status"),
+            ],
+        )
     )
     chart = _facet_scopes(chart, days, independent_y=False)
     return chart.properties(  # type: ignore[no-any-return]

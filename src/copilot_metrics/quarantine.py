@@ -57,8 +57,9 @@ def read_row(
 ) -> tuple[Any, ...]:
     """A day set aside while reading, its values in the order of :data:`~copilot_metrics.tables.QUARANTINE_SCHEMA`."""
     date = day.get("date") if isinstance(day, dict) else None
-    return quarantine_row(source, scope, index, date if isinstance(date, str) else None, stage, reasons,
-                          _schema.json_bytes(day).decode())
+    return quarantine_row(
+        source, scope, index, date if isinstance(date, str) else None, stage, reasons, _schema.json_bytes(day).decode()
+    )
 
 
 def cut_short_row(
@@ -111,9 +112,7 @@ def enforce_and_mark(
     return dataclasses.replace(ds, sources=merge.file_statuses(ds.sources, ds.quarantine))
 
 
-def enforce(
-    ds: Dataset, on_invalid: OnInvalid, *, positions: pl.DataFrame | None = None
-) -> Dataset:
+def enforce(ds: Dataset, on_invalid: OnInvalid, *, positions: pl.DataFrame | None = None) -> Dataset:
     """Run every table's contract on a dataset: raise, or set the offending days aside.
 
     ``"raise"``: the first table with failures raises :class:`~copilot_metrics.errors.ContractError`
@@ -132,15 +131,26 @@ def enforce(
             continue
         located = locate(failures, frame)
         cases = located.select(
-            pl.col("table"), pl.col("column"), pl.col("check"), pl.col("value"),
-            pl.struct(list(TABLES[name].key)).alias("key"), pl.col("source"), *DAY_KEY,
+            pl.col("table"),
+            pl.col("column"),
+            pl.col("check"),
+            pl.col("value"),
+            pl.struct(list(TABLES[name].key)).alias("key"),
+            pl.col("source"),
+            *DAY_KEY,
         )
         if on_invalid == "raise":
             raise _contract_error(name, failures, cases)
         value = pl.when(pl.col("value").is_not_null()).then(pl.format(" (value {})", "value")).otherwise(pl.lit(""))
-        bad_days.append(cases.select(*DAY_KEY, "source", pl.format("{}: table {}, column {}: {} failed{}", "source",
-                                                             pl.lit(name), "column", "check", value)
-                                     .alias("reason")))
+        bad_days.append(
+            cases.select(
+                *DAY_KEY,
+                "source",
+                pl.format(
+                    "{}: table {}, column {}: {} failed{}", "source", pl.lit(name), "column", "check", value
+                ).alias("reason"),
+            )
+        )
         found.append(contract_findings(name, located))
     if not bad_days:
         return ds
@@ -148,8 +158,10 @@ def enforce(
     return dataclasses.replace(
         ds,
         quarantine=pl.concat([ds.quarantine, _contract_rows(ds, bad)]),
-        tables={name: frame.join(bad.select(DAY_KEY), on=DAY_KEY, how="anti", nulls_equal=True)
-                if name in TABLES else frame for name, frame in ds.tables.items()},
+        tables={
+            name: frame.join(bad.select(DAY_KEY), on=DAY_KEY, how="anti", nulls_equal=True) if name in TABLES else frame
+            for name, frame in ds.tables.items()
+        },
         findings=pl.concat([ds.findings, *found]),
     )
 
@@ -161,7 +173,9 @@ def _contract_error(name: str, failures: pl.DataFrame, cases: pl.DataFrame) -> C
         row = framewide.row(0, named=True)
         return ContractError(
             f"table {name!r}, column {row['column']!r}: {row['check']} failed",
-            failure_cases=framewide, table=name, column=row["column"],
+            failure_cases=framewide,
+            table=name,
+            column=row["column"],
         )
     return ContractError.from_failures(name, cases)
 
@@ -169,12 +183,21 @@ def _contract_error(name: str, failures: pl.DataFrame, cases: pl.DataFrame) -> C
 def _bad_days(reasons: pl.DataFrame, positions: pl.DataFrame | None) -> pl.DataFrame:
     """One row per day to set aside: its key, first source, reasons and index in that file."""
     bad = reasons.group_by(DAY_KEY, maintain_order=True).agg(
-        pl.col("source").first(), pl.col("reason").unique(maintain_order=True).alias("reasons"))
+        pl.col("source").first(), pl.col("reason").unique(maintain_order=True).alias("reasons")
+    )
     index = positions if positions is not None else POSITIONS_SCHEMA.to_frame()
-    return bad.with_columns(pl.col("date").cast(pl.String).alias("_date")).join(
-        index.select("source", pl.col("date").alias("_date"), pl.col("day_index").cast(pl.Int64)).unique(
-            ["source", "_date"], keep="last"),
-        on=["source", "_date"], how="left", maintain_order="left").drop("_date")
+    return (
+        bad.with_columns(pl.col("date").cast(pl.String).alias("_date"))
+        .join(
+            index.select("source", pl.col("date").alias("_date"), pl.col("day_index").cast(pl.Int64)).unique(
+                ["source", "_date"], keep="last"
+            ),
+            on=["source", "_date"],
+            how="left",
+            maintain_order="left",
+        )
+        .drop("_date")
+    )
 
 
 def _contract_rows(ds: Dataset, bad: pl.DataFrame) -> pl.DataFrame:
@@ -184,8 +207,15 @@ def _contract_rows(ds: Dataset, bad: pl.DataFrame) -> pl.DataFrame:
         (scope, d["date"]): _schema.json_bytes(d).decode() for scope, d in zip(scopes, rebuilt, strict=True)
     }
     set_aside = [
-        quarantine_row(row["source"], row, row["day_index"], row["date"].isoformat(), "contract", row["reasons"],
-                       rebuilt_json.get((tuple(row[k] for k in SCOPE), row["date"].isoformat())))
+        quarantine_row(
+            row["source"],
+            row,
+            row["day_index"],
+            row["date"].isoformat(),
+            "contract",
+            row["reasons"],
+            rebuilt_json.get((tuple(row[k] for k in SCOPE), row["date"].isoformat())),
+        )
         for row in bad.to_dicts()
     ]
     return frame_of(set_aside, QUARANTINE_SCHEMA)

@@ -20,7 +20,6 @@ from copilot_metrics.tables import BLOCKS, DAY_KEY, SCOPE, TABLES, TRAINING_DATE
 __all__ = ["HasTables", "rebuild_days", "to_api"]
 
 
-
 @runtime_checkable
 class HasTables(Protocol):
     """Anything holding the ten tables by name, such as a :class:`~copilot_metrics.Dataset`."""
@@ -34,8 +33,12 @@ class HasTables(Protocol):
 _TRAINING = TRAINING_DATE
 
 
-def _build(row: dict[str, Any], spec_name: str, children: dict[str, dict[tuple[Any, ...], list[dict[str, Any]]]],
-           key: tuple[Any, ...]) -> dict[str, Any]:
+def _build(
+    row: dict[str, Any],
+    spec_name: str,
+    children: dict[str, dict[tuple[Any, ...], list[dict[str, Any]]]],
+    key: tuple[Any, ...],
+) -> dict[str, Any]:
     spec = TABLES[spec_name]
     shape = set(row.get("shape") or ())
     obj: dict[str, Any] = {}
@@ -53,9 +56,7 @@ def _build(row: dict[str, Any], spec_name: str, children: dict[str, dict[tuple[A
         array = TABLES[child].array
         assert array is not None
         if f"{array}:absent" not in shape:
-            obj[array] = [
-                _build(child_row, child, children, own_key) for child_row in children[child].get(own_key, [])
-            ]
+            obj[array] = [_build(child_row, child, children, own_key) for child_row in children[child].get(own_key, [])]
     if row.get("extras"):
         obj.update(_schema.loads(row["extras"]))
     return obj
@@ -135,4 +136,3 @@ def rebuild_days(
         scopes.append(key[: len(SCOPE)])
         out.append(day)
     return out, scopes
-

@@ -95,19 +95,38 @@ _SCOPE_COLUMNS: dict[str, pl.DataType] = dict.fromkeys(SCOPE, _S)
 #: counts are added by the merge: :data:`SOURCE_SCHEMA`).
 SOURCE_READ_SCHEMA = pl.Schema(
     {
-        "source": _S, **_SCOPE_COLUMNS, "sha256": _S, "bytes": _I64, "layout": _S, "status": _S,
-        "state": _S, "reason": _S,
-        "days": _I64, "days_valid": _I64, "first_date": _D, "last_date": _D, "mtime": pl.Float64(),
-        "wrapper": _S, "message": _S,
+        "source": _S,
+        **_SCOPE_COLUMNS,
+        "sha256": _S,
+        "bytes": _I64,
+        "layout": _S,
+        "status": _S,
+        "state": _S,
+        "reason": _S,
+        "days": _I64,
+        "days_valid": _I64,
+        "first_date": _D,
+        "last_date": _D,
+        "mtime": pl.Float64(),
+        "wrapper": _S,
+        "message": _S,
     }
 )
 
 #: Columns of ``ds.sources``: the reader's, then the precedence of each file and what became of its days.
 SOURCE_SCHEMA = pl.Schema(
     {
-        **SOURCE_READ_SCHEMA, "export_time": pl.Datetime("us"), "precedence_basis": _S, "rank": _I64,
-        "days_kept": _I64, "days_identical": _I64, "days_superseded": _I64,
-        "family": _S, "report_id": _S, "record_kinds": _S, "flavor": _S,
+        **SOURCE_READ_SCHEMA,
+        "export_time": pl.Datetime("us"),
+        "precedence_basis": _S,
+        "rank": _I64,
+        "days_kept": _I64,
+        "days_identical": _I64,
+        "days_superseded": _I64,
+        "family": _S,
+        "report_id": _S,
+        "record_kinds": _S,
+        "flavor": _S,
     }
 )
 
@@ -121,24 +140,44 @@ SOURCE_FAMILY_COLUMNS: Final[tuple[str, ...]] = ("family", "report_id", "record_
 #: successor report's record set aside: ``record_json``, the other null).
 QUARANTINE_SCHEMA = pl.Schema(
     {
-        "source": _S, **_SCOPE_COLUMNS, "day_index": _I64, "date": _S, "stage": _S,
-        "reasons": pl.List(_S), "day_json": _S, "record_json": _S,
+        "source": _S,
+        **_SCOPE_COLUMNS,
+        "day_index": _I64,
+        "date": _S,
+        "stage": _S,
+        "reasons": pl.List(_S),
+        "day_json": _S,
+        "record_json": _S,
     }
 )
 
 #: Columns of ``ds.findings``: one row per data-quality finding.
 FINDING_SCHEMA = pl.Schema(
     {
-        "source": _S, **_SCOPE_COLUMNS, "date": _D, "table": _S, "json_path": _S, "rule": _S,
-        "severity": _S, "message": _S, "value": _S,
+        "source": _S,
+        **_SCOPE_COLUMNS,
+        "date": _D,
+        "table": _S,
+        "json_path": _S,
+        "rule": _S,
+        "severity": _S,
+        "message": _S,
+        "value": _S,
     }
 )
 
 #: Columns of ``ds.conflicts``: one row per differing value between two versions of a day.
 CONFLICT_SCHEMA = pl.Schema(
     {
-        **_SCOPE_COLUMNS, "date": _D, "table": _S, "key": _S, "column": _S, "kept_value": _S,
-        "other_value": _S, "kept_source": _S, "other_source": _S,
+        **_SCOPE_COLUMNS,
+        "date": _D,
+        "table": _S,
+        "key": _S,
+        "column": _S,
+        "kept_value": _S,
+        "other_value": _S,
+        "kept_source": _S,
+        "other_source": _S,
     }
 )
 
@@ -153,8 +192,14 @@ CONFLICT_SCHEMA = pl.Schema(
 #: elsewhere).
 VERSION_SCHEMA = pl.Schema(
     {
-        "source": _S, **_SCOPE_COLUMNS, "date": _D, "label": _S, "copy_path": _S, "occurrence": _I64,
-        "version": _I64, "day_json": _S,
+        "source": _S,
+        **_SCOPE_COLUMNS,
+        "date": _D,
+        "label": _S,
+        "copy_path": _S,
+        "occurrence": _I64,
+        "version": _I64,
+        "day_json": _S,
     }
 )
 
@@ -196,19 +241,36 @@ SIDE_TABLES: dict[str, SideSpec] = {
     spec.name: spec
     for spec in (
         SideSpec("sources", SOURCE_SCHEMA, "one row per input file", ("source",)),
-        SideSpec("findings", FINDING_SCHEMA, "one row per data-quality finding (rule, scope, date, table, JSON path)",
-                 ("source", *DAY_KEY, "table", "rule", "json_path")),
-        SideSpec("conflicts", CONFLICT_SCHEMA,
-                 "one row per value differing between the kept and another export of a day",
-                 (*DAY_KEY, "table", "key", "column", "other_source")),
-        SideSpec("quarantine", QUARANTINE_SCHEMA, "one row per day set aside, kept verbatim with its reasons",
-                 ("source", *SCOPE, "day_index", "date")),
-        SideSpec("versions", VERSION_SCHEMA,
-                 "one row per copy of a day a file held: which version of the day it was (what a merge needs)",
-                 ("label", *DAY_KEY)),
-        SideSpec("report_versions", REPORT_VERSION_SCHEMA,
-                 "one row per row a successor report file held that the tables do not (what a merge needs)",
-                 ("source", "table")),
+        SideSpec(
+            "findings",
+            FINDING_SCHEMA,
+            "one row per data-quality finding (rule, scope, date, table, JSON path)",
+            ("source", *DAY_KEY, "table", "rule", "json_path"),
+        ),
+        SideSpec(
+            "conflicts",
+            CONFLICT_SCHEMA,
+            "one row per value differing between the kept and another export of a day",
+            (*DAY_KEY, "table", "key", "column", "other_source"),
+        ),
+        SideSpec(
+            "quarantine",
+            QUARANTINE_SCHEMA,
+            "one row per day set aside, kept verbatim with its reasons",
+            ("source", *SCOPE, "day_index", "date"),
+        ),
+        SideSpec(
+            "versions",
+            VERSION_SCHEMA,
+            "one row per copy of a day a file held: which version of the day it was (what a merge needs)",
+            ("label", *DAY_KEY),
+        ),
+        SideSpec(
+            "report_versions",
+            REPORT_VERSION_SCHEMA,
+            "one row per row a successor report file held that the tables do not (what a merge needs)",
+            ("source", "table"),
+        ),
     )
 }
 
@@ -241,8 +303,10 @@ def status_text(state: State, reason: str | None = None) -> str:
 
 
 _STATUS_TEXT: dict[State, str] = {
-    "loaded": "loaded", "partly_quarantined": "loaded with quarantined days",
-    "quarantined": "not loaded: every day quarantined", "skipped": "skipped",
+    "loaded": "loaded",
+    "partly_quarantined": "loaded with quarantined days",
+    "quarantined": "not loaded: every day quarantined",
+    "skipped": "skipped",
 }
 
 
@@ -332,10 +396,21 @@ def loaded() -> pl.Expr:
 
 
 def source_row(
-    source: str, scope: Mapping[str, str | None], state: State, *, reason: str | None = None,
-    message: str | None = None, layout: str | None = None, sha256: str | None = None, size: int | None = None,
-    days: int = 0, days_valid: int = 0, first_date: dt.date | None = None, last_date: dt.date | None = None,
-    mtime: float | None = None, wrapper: str | None = None,
+    source: str,
+    scope: Mapping[str, str | None],
+    state: State,
+    *,
+    reason: str | None = None,
+    message: str | None = None,
+    layout: str | None = None,
+    sha256: str | None = None,
+    size: int | None = None,
+    days: int = 0,
+    days_valid: int = 0,
+    first_date: dt.date | None = None,
+    last_date: dt.date | None = None,
+    mtime: float | None = None,
+    wrapper: str | None = None,
 ) -> dict[str, Any]:
     """A row of ``ds.sources`` as the reader fills it (:data:`SOURCE_READ_SCHEMA`; ``size`` is ``bytes``).
 
@@ -344,10 +419,21 @@ def source_row(
     ('not loaded: html', 'refused', 'html', 'o', 0)
     """
     return {
-        "source": source, **{k: scope.get(k) for k in SCOPE}, "sha256": sha256, "bytes": size, "layout": layout,
-        "status": status_text(state, reason), "state": state, "reason": reason, "days": days,
-        "days_valid": days_valid, "first_date": first_date, "last_date": last_date, "mtime": mtime,
-        "wrapper": wrapper, "message": message,
+        "source": source,
+        **{k: scope.get(k) for k in SCOPE},
+        "sha256": sha256,
+        "bytes": size,
+        "layout": layout,
+        "status": status_text(state, reason),
+        "state": state,
+        "reason": reason,
+        "days": days,
+        "days_valid": days_valid,
+        "first_date": first_date,
+        "last_date": last_date,
+        "mtime": mtime,
+        "wrapper": wrapper,
+        "message": message,
     }
 
 
@@ -364,8 +450,13 @@ class ErrorRow(NamedTuple):
 
 
 def error_row(
-    source: str | None, day_index: int | None, date: str | None, json_path: str | None, rule: str,
-    value: str | None, message: str,
+    source: str | None,
+    day_index: int | None,
+    date: str | None,
+    json_path: str | None,
+    rule: str,
+    value: str | None,
+    message: str,
 ) -> ErrorRow:
     """A row of ``ds.validation.errors`` (:data:`ERROR_SCHEMA`).
 
@@ -381,34 +472,65 @@ def unknown_row(source: str | None, day_index: int | None, date: str | None, jso
 
 
 def quarantine_row(
-    source: str | None, scope: Mapping[str, str | None], day_index: int | None, date: str | None, stage: str,
-    reasons: list[str], day_json: str | None, record_json: str | None = None,
+    source: str | None,
+    scope: Mapping[str, str | None],
+    day_index: int | None,
+    date: str | None,
+    stage: str,
+    reasons: list[str],
+    day_json: str | None,
+    record_json: str | None = None,
 ) -> tuple[Any, ...]:
     """A row of ``ds.quarantine`` (:data:`QUARANTINE_SCHEMA`)."""
     return (source, *(scope.get(k) for k in SCOPE), day_index, date, stage, reasons, day_json, record_json)
 
 
 def finding_row(
-    source: str | None, scope: Mapping[str, str | None], date: dt.date | None, table: str | None,
-    json_path: str | None, rule: str, severity: str, message: str, value: str | None = None,
+    source: str | None,
+    scope: Mapping[str, str | None],
+    date: dt.date | None,
+    table: str | None,
+    json_path: str | None,
+    rule: str,
+    severity: str,
+    message: str,
+    value: str | None = None,
 ) -> tuple[Any, ...]:
     """A row of ``ds.findings`` (:data:`FINDING_SCHEMA`)."""
     return (source, *(scope.get(k) for k in SCOPE), date, table, json_path, rule, severity, message, value)
 
 
 def conflict_row(
-    scope: Mapping[str, str | None], date: dt.date, table: str, key: str, column: str, kept_value: str | None,
-    other_value: str | None, kept_source: str, other_source: str,
+    scope: Mapping[str, str | None],
+    date: dt.date,
+    table: str,
+    key: str,
+    column: str,
+    kept_value: str | None,
+    other_value: str | None,
+    kept_source: str,
+    other_source: str,
 ) -> tuple[Any, ...]:
     """A row of ``ds.conflicts`` (:data:`CONFLICT_SCHEMA`)."""
-    return (*(scope.get(k) for k in SCOPE), date, table, key, column, kept_value, other_value, kept_source,
-            other_source)
+    return (
+        *(scope.get(k) for k in SCOPE),
+        date,
+        table,
+        key,
+        column,
+        kept_value,
+        other_value,
+        kept_source,
+        other_source,
+    )
 
 
 def _columns(schema: pl.Schema, values: Mapping[str, Any]) -> list[pl.Expr]:
     """Every column of ``schema``, in order and dtype: an expression as given, any other value a constant."""
-    return [(v if isinstance(v := values[name], pl.Expr) else pl.lit(v, dtype)).cast(dtype).alias(name)
-            for name, dtype in schema.items()]
+    return [
+        (v if isinstance(v := values[name], pl.Expr) else pl.lit(v, dtype)).cast(dtype).alias(name)
+        for name, dtype in schema.items()
+    ]
 
 
 def _scope_columns(scope: Mapping[str, str | None] | None) -> dict[str, Any]:
@@ -416,9 +538,16 @@ def _scope_columns(scope: Mapping[str, str | None] | None) -> dict[str, Any]:
 
 
 def finding_columns(
-    *, table: str | None, json_path: pl.Expr | str | None, rule: pl.Expr | str, severity: pl.Expr | str,
-    message: pl.Expr | str, value: pl.Expr | str | None, source: pl.Expr | str | None = None,
-    scope: Mapping[str, str | None] | None = None, date: pl.Expr | dt.date | None = None,
+    *,
+    table: str | None,
+    json_path: pl.Expr | str | None,
+    rule: pl.Expr | str,
+    severity: pl.Expr | str,
+    message: pl.Expr | str,
+    value: pl.Expr | str | None,
+    source: pl.Expr | str | None = None,
+    scope: Mapping[str, str | None] | None = None,
+    date: pl.Expr | dt.date | None = None,
 ) -> list[pl.Expr]:
     """:func:`finding_row` over a frame: the columns of ``ds.findings`` (:data:`FINDING_SCHEMA`) as expressions.
 
@@ -431,41 +560,79 @@ def finding_columns(
     ...                             message="below zero", value=pl.col("n"))).row(0)
     ('a.json', None, 'o', None, datetime.date(2025, 1, 2), 'days', '$', 'negative_count', 'error', 'below zero', '-1')
     """
-    return _columns(FINDING_SCHEMA, {
-        "source": pl.col("source") if source is None else source, **_scope_columns(scope),
-        "date": pl.col("date") if date is None else date, "table": table, "json_path": json_path, "rule": rule,
-        "severity": severity, "message": message, "value": value,
-    })
+    return _columns(
+        FINDING_SCHEMA,
+        {
+            "source": pl.col("source") if source is None else source,
+            **_scope_columns(scope),
+            "date": pl.col("date") if date is None else date,
+            "table": table,
+            "json_path": json_path,
+            "rule": rule,
+            "severity": severity,
+            "message": message,
+            "value": value,
+        },
+    )
 
 
 def quarantine_columns(
-    *, scope: Mapping[str, str | None], day_index: pl.Expr | int | None, date: pl.Expr | str | None,
-    stage: pl.Expr | str, reasons: pl.Expr, day_json: pl.Expr | str | None, record_json: pl.Expr | str | None,
+    *,
+    scope: Mapping[str, str | None],
+    day_index: pl.Expr | int | None,
+    date: pl.Expr | str | None,
+    stage: pl.Expr | str,
+    reasons: pl.Expr,
+    day_json: pl.Expr | str | None,
+    record_json: pl.Expr | str | None,
 ) -> list[pl.Expr]:
     """:func:`quarantine_row` over a frame: the columns of ``ds.quarantine`` (:data:`QUARANTINE_SCHEMA`).
 
     ``source`` is the frame's own column, the scope a mapping of constants; an expression is
     evaluated on the frame, any other value is a constant.
     """
-    return _columns(QUARANTINE_SCHEMA, {
-        "source": pl.col("source"), **_scope_columns(scope), "day_index": day_index, "date": date, "stage": stage,
-        "reasons": reasons, "day_json": day_json, "record_json": record_json,
-    })
+    return _columns(
+        QUARANTINE_SCHEMA,
+        {
+            "source": pl.col("source"),
+            **_scope_columns(scope),
+            "day_index": day_index,
+            "date": date,
+            "stage": stage,
+            "reasons": reasons,
+            "day_json": day_json,
+            "record_json": record_json,
+        },
+    )
 
 
 def conflict_columns(
-    *, table: str, key: pl.Expr, column: pl.Expr | str, kept_value: pl.Expr, other_value: pl.Expr,
+    *,
+    table: str,
+    key: pl.Expr,
+    column: pl.Expr | str,
+    kept_value: pl.Expr,
+    other_value: pl.Expr,
 ) -> list[pl.Expr]:
     """:func:`conflict_row` over a frame: the columns of ``ds.conflicts`` (:data:`CONFLICT_SCHEMA`) as expressions.
 
     The scope, ``date``, ``kept_source`` and ``other_source`` are the frame's own columns; an
     expression is evaluated on the frame, any other value is a constant.
     """
-    return _columns(CONFLICT_SCHEMA, {
-        **_scope_columns(None), "date": pl.col("date"), "table": table, "key": key, "column": column,
-        "kept_value": kept_value, "other_value": other_value, "kept_source": pl.col("kept_source"),
-        "other_source": pl.col("other_source"),
-    })
+    return _columns(
+        CONFLICT_SCHEMA,
+        {
+            **_scope_columns(None),
+            "date": pl.col("date"),
+            "table": table,
+            "key": key,
+            "column": column,
+            "kept_value": kept_value,
+            "other_value": other_value,
+            "kept_source": pl.col("kept_source"),
+            "other_source": pl.col("other_source"),
+        },
+    )
 
 
 def copy_label(file: str, copy_path: str | None) -> str:
@@ -483,16 +650,34 @@ def copy_label_expr(file: pl.Expr, copy_path: pl.Expr) -> pl.Expr:
 
 
 def version_row(
-    source: str, scope: Mapping[str, str | None], date: dt.date, copy_path: str | None, occurrence: int,
-    version: int, day_json: str | None,
+    source: str,
+    scope: Mapping[str, str | None],
+    date: dt.date,
+    copy_path: str | None,
+    occurrence: int,
+    version: int,
+    day_json: str | None,
 ) -> tuple[Any, ...]:
     """A row of ``ds.versions`` (:data:`VERSION_SCHEMA`); its ``label`` is :func:`copy_label`."""
-    return (source, *(scope.get(k) for k in SCOPE), date, copy_label(source, copy_path), copy_path, occurrence,
-            version, day_json)
+    return (
+        source,
+        *(scope.get(k) for k in SCOPE),
+        date,
+        copy_label(source, copy_path),
+        copy_path,
+        occurrence,
+        version,
+        day_json,
+    )
 
 
 def version_columns(
-    *, source: pl.Expr, copy_path: pl.Expr, occurrence: pl.Expr, version: pl.Expr, day_json: pl.Expr,
+    *,
+    source: pl.Expr,
+    copy_path: pl.Expr,
+    occurrence: pl.Expr,
+    version: pl.Expr,
+    day_json: pl.Expr,
 ) -> list[pl.Expr]:
     """:func:`version_row` over a frame: the columns of ``ds.versions`` (:data:`VERSION_SCHEMA`) as expressions.
 
@@ -504,14 +689,26 @@ def version_columns(
     ...                               version=pl.col("v"), day_json=pl.lit(None))).row(0)
     ('a.json', None, 'o', None, datetime.date(2025, 1, 2), 'a.json$[0]', '$[0]', 1, 2, None)
     """
-    return _columns(VERSION_SCHEMA, {
-        "source": source, **_scope_columns(None), "date": pl.col("date"), "label": copy_label_expr(source, copy_path),
-        "copy_path": copy_path, "occurrence": occurrence, "version": version, "day_json": day_json,
-    })
+    return _columns(
+        VERSION_SCHEMA,
+        {
+            "source": source,
+            **_scope_columns(None),
+            "date": pl.col("date"),
+            "label": copy_label_expr(source, copy_path),
+            "copy_path": copy_path,
+            "occurrence": occurrence,
+            "version": version,
+            "day_json": day_json,
+        },
+    )
 
 
 def identical_row(
-    scope: Sequence[str | None], date: dt.date, source: str, same_as: str,
+    scope: Sequence[str | None],
+    date: dt.date,
+    source: str,
+    same_as: str,
 ) -> tuple[Any, ...]:
     """A day a file held verbatim as ``same_as``, an earlier file of its batch (:data:`IDENTICAL_SCHEMA`).
 

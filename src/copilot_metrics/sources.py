@@ -68,22 +68,25 @@ class SourceRef:
             fd = os.open(self.path, os.O_RDONLY | nonblocking | getattr(os, "O_BINARY", 0))
         except OSError as exc:
             gone = " (deleted or moved after it was listed?)" if exc.errno == errno.ENOENT else ""
-            raise CopilotMetricsError(f"{self.label}: cannot read file: {exc.strerror}{gone}", file=self.label,
-                                      hint="read it again once it is in place") from exc
+            raise CopilotMetricsError(
+                f"{self.label}: cannot read file: {exc.strerror}{gone}",
+                file=self.label,
+                hint="read it again once it is in place",
+            ) from exc
         with os.fdopen(fd, "rb") as file:
             mode = os.fstat(fd).st_mode
             if not stat.S_ISREG(mode):
                 raise CopilotMetricsError(
                     f"{self.label}: not read: {_kind(mode)}, not a regular file (it was replaced after it was listed)",
-                    file=self.label, hint="reading it could wait forever: put the export back in its place",
+                    file=self.label,
+                    hint="reading it could wait forever: put the export back in its place",
                 )
             if nonblocking:
                 os.set_blocking(fd, True)
             try:
                 return file.read()
             except OSError as exc:
-                raise CopilotMetricsError(f"{self.label}: cannot read file: {exc.strerror}",
-                                          file=self.label) from exc
+                raise CopilotMetricsError(f"{self.label}: cannot read file: {exc.strerror}", file=self.label) from exc
 
 
 def safe_label(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> str:
@@ -126,8 +129,9 @@ def template_regex(template: str) -> re.Pattern[str]:
     try:
         return re.compile("".join(out) + r"\Z")
     except re.error as exc:
-        raise CopilotMetricsError(f"{safe_label(template)}: cannot read this path template ({exc})",
-                                  file=safe_label(template)) from None
+        raise CopilotMetricsError(
+            f"{safe_label(template)}: cannot read this path template ({exc})", file=safe_label(template)
+        ) from None
 
 
 def _glob_to_regex(text: str) -> str:
@@ -178,8 +182,15 @@ def _class_regex(body: str) -> str:
 
 
 def _kind(mode: int) -> str:
-    return ("a folder" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
-            else "a socket" if stat.S_ISSOCK(mode) else "a device")
+    return (
+        "a folder"
+        if stat.S_ISDIR(mode)
+        else "a FIFO (named pipe)"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a device"
+    )
 
 
 def _not_regular(path: Path, *, from_walk: bool = False) -> str | None:
@@ -224,8 +235,11 @@ def _walk(folder: Path) -> Iterator[tuple[Path, str | None]]:
             error = failed.pop(0)
             where = Path(error.filename) if error.filename is not None else folder
             if where == folder:
-                raise CopilotMetricsError(f"{safe_label(folder)}: cannot list this folder: {error.strerror}",
-                                          file=safe_label(folder), hint="check the folder's permissions")
+                raise CopilotMetricsError(
+                    f"{safe_label(folder)}: cannot list this folder: {error.strerror}",
+                    file=safe_label(folder),
+                    hint="check the folder's permissions",
+                )
             yield where, f"not read: a folder that cannot be listed ({error.strerror}): its files are not loaded"
 
     for parent, folders, files in os.walk(folder, onerror=failed.append):
@@ -272,8 +286,10 @@ def _resolve_one(item: Source, scope: dict[str, str | None], counter: list[int])
         text = str(item)
         shown = safe_label(text)
         if not text:
-            raise CopilotMetricsError("an empty path names no file or folder",
-                                      hint="give a file, a folder, a glob or a path template ('.' is this folder)")
+            raise CopilotMetricsError(
+                "an empty path names no file or folder",
+                hint="give a file, a folder, a glob or a path template ('.' is this folder)",
+            )
         if PLACEHOLDER.search(text):
             regex = template_regex(Path(text).as_posix())
             pattern = PLACEHOLDER.sub("*", text)
@@ -283,9 +299,15 @@ def _resolve_one(item: Source, scope: dict[str, str | None], counter: list[int])
             for path in matched:
                 match = regex.match(path.as_posix())
                 if match is None:  # the glob matches it, the template does not: say so
-                    refs.append(dataclasses.replace(_file_ref(path, scope, from_walk=False), skipped=(
-                        f"not read: does not match the path template {shown} (a placeholder used twice stands "
-                        "for the same name each time, and for at least one character)")))
+                    refs.append(
+                        dataclasses.replace(
+                            _file_ref(path, scope, from_walk=False),
+                            skipped=(
+                                f"not read: does not match the path template {shown} (a placeholder used twice stands "
+                                "for the same name each time, and for at least one character)"
+                            ),
+                        )
+                    )
                     continue
                 labels = {k: safe_label(v) for k, v in match.groupdict().items()}
                 refs.append(_file_ref(path, {**scope, **labels}, from_walk=False))
@@ -298,8 +320,11 @@ def _resolve_one(item: Source, scope: dict[str, str | None], counter: list[int])
         if path.is_dir():
             entries = sorted(_walk(path), key=lambda entry: entry[0])
             if not entries:
-                raise CopilotMetricsError(f"{shown}: this folder holds no file", file=shown,
-                                          hint="check the path: an empty folder gives no days")
+                raise CopilotMetricsError(
+                    f"{shown}: this folder holds no file",
+                    file=shown,
+                    hint="check the path: an empty folder gives no days",
+                )
             yield from _labelled(entries, scope)
             return
         if path.is_file():
@@ -307,7 +332,8 @@ def _resolve_one(item: Source, scope: dict[str, str | None], counter: list[int])
             return
         if path.is_symlink():
             raise CopilotMetricsError(
-                f"{shown}: a symbolic link that leads to no file (broken, or a loop)", file=shown,
+                f"{shown}: a symbolic link that leads to no file (broken, or a loop)",
+                file=shown,
                 hint="point the link at an export, or remove it",
             )
         if path.exists():  # a FIFO, a socket or a device: listed, never opened
@@ -350,8 +376,9 @@ def _labelled(entries: list[tuple[Path, str | None]], scope: dict[str, str | Non
             yield _file_ref(child, _layout_labels(child, relative, layout, regexes, scope), from_walk=True)
 
 
-def _layout_labels(child: Path, relative: str, layout: Layout, regexes: list[re.Pattern[str]],
-                   scope: dict[str, str | None]) -> dict[str, str | None]:
+def _layout_labels(
+    child: Path, relative: str, layout: Layout, regexes: list[re.Pattern[str]], scope: dict[str, str | None]
+) -> dict[str, str | None]:
     """The labels of a file under a layout: its first matching template's, decoded; keywords may only agree."""
     match = next((m for m in (r.match(relative) for r in regexes) if m), None)
     if match is None:
@@ -364,7 +391,7 @@ def _layout_labels(child: Path, relative: str, layout: Layout, regexes: list[re.
                 f"({safe_label(layout.root / LAYOUT_FILE)}) labels this file {column}={label!r}",
                 file=safe_label(child),
                 hint=f"leave {column} out to load the folder with its own labels, or name the files with a path "
-                     "template of your own",
+                "template of your own",
             )
     return {**scope, **found}
 

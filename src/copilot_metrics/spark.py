@@ -117,7 +117,8 @@ def _spark_type(dtype: Any) -> Any:
 #: The declared schema of each successor side table (``ds.reports``...), from :class:`Dataset`'s defaults.
 _REPORT_SIDE_SCHEMAS: dict[str, pl.Schema] = {
     f.name: f.default_factory().schema
-    for f in dataclasses.fields(Dataset) if f.name in SUCCESSOR_SIDE_TABLES and callable(f.default_factory)
+    for f in dataclasses.fields(Dataset)
+    if f.name in SUCCESSOR_SIDE_TABLES and callable(f.default_factory)
 }
 
 
@@ -203,7 +204,7 @@ def _label(path: str) -> str:
     """
     if not path.startswith("file:"):
         return path
-    rest = path[len("file:"):]
+    rest = path[len("file:") :]
     if rest.startswith("//"):  # file://host/path: the host (empty or localhost) is not part of the path
         slash = rest.find("/", 2)
         rest = rest[slash:] if slash >= 0 else "/"
@@ -284,13 +285,15 @@ def _check_hadoop(spark: Any, text: str) -> None:
     if fs.exists(jvm.org.apache.hadoop.fs.Path(path, LAYOUT_FILE)):
         raise CopilotMetricsError(
             f"{text}: a folder written by copilot-metrics (its layout manifest gives its scope labels); spark.load "
-            "reads it only on a local path", file=text,
+            "reads it only on a local path",
+            file=text,
             hint=f"copy it to a local path (or a mounted file system), or load it with the path templates its "
-                 f"{LAYOUT_FILE} lists (exact for labels that are their own folder names)",
+            f"{LAYOUT_FILE} lists (exact for labels that are their own folder names)",
         )
     if not fs.listFiles(path, True).hasNext():
-        raise CopilotMetricsError(f"{text}: this folder holds no file", file=text,
-                                  hint="check the path: an empty folder gives no days")
+        raise CopilotMetricsError(
+            f"{text}: this folder holds no file", file=text, hint="check the path: an empty folder gives no days"
+        )
 
 
 def _colon_failure(exc: Exception) -> CopilotMetricsError | None:
@@ -301,9 +304,10 @@ def _colon_failure(exc: Exception) -> CopilotMetricsError | None:
     where = re.search(r"reading file (\S+?)\.?\s", text)
     name = _label(where.group(1)) if where else "a file"
     return CopilotMetricsError(
-        f"{name}: Hadoop cannot read a file whose name holds ':' (a Hadoop path cannot hold one)", file=name,
+        f"{name}: Hadoop cannot read a file whose name holds ':' (a Hadoop path cannot hold one)",
+        file=name,
         hint="load it from a local path (spark.load reads local files itself), or rename it (the timestamp "
-             "formats without ':', such as 2025-05-06_103000, give the same precedence)",
+        "formats without ':', such as 2025-05-06_103000, give the same precedence)",
     )
 
 
@@ -351,8 +355,12 @@ def _batches(
             for i, path in enumerate(rows["path"]):
                 local, length = rows["local"][i], rows["length"][i]
                 if local is not None:
-                    ref = SourceRef(label=path, path=Path(os.fsdecode(local)), mtime=rows["mtime"][i],
-                                    scope={k: rows[k][i] for k in SCOPE})
+                    ref = SourceRef(
+                        label=path,
+                        path=Path(os.fsdecode(local)),
+                        mtime=rows["mtime"][i],
+                        scope={k: rows[k][i] for k in SCOPE},
+                    )
                 else:
                     label = _label(path)
                     labels = dict(scope)
@@ -362,8 +370,12 @@ def _batches(
                             labels |= match.groupdict()
                             break
                     mtime = rows["mtime_ms"][i]
-                    ref = SourceRef(label=label, data=rows["content"][i], scope=labels,
-                                    mtime=None if mtime is None else mtime / 1000)
+                    ref = SourceRef(
+                        label=label,
+                        data=rows["content"][i],
+                        scope=labels,
+                        mtime=None if mtime is None else mtime / 1000,
+                    )
                 if refs and size + length > chunk_bytes:
                     yield flush()
                     refs, size = [], 0
@@ -376,8 +388,10 @@ def _batches(
 
 
 #: The executor step's input: one row per file, listed by the driver (``local``) or by Spark (``content``).
-_INPUT = ("path string, local binary, mtime_ms bigint, mtime double, length bigint, content binary, "
-          "enterprise string, org string, team string")
+_INPUT = (
+    "path string, local binary, mtime_ms bigint, mtime double, length bigint, content binary, "
+    "enterprise string, org string, team string"
+)
 
 
 def _local_files(spark: Any, refs: Sequence[Any]) -> Any:
@@ -387,29 +401,30 @@ def _local_files(spark: Any, refs: Sequence[Any]) -> Any:
     from copilot_metrics.batch import input_size
 
     n = len(refs)
-    table = pa.table({
-        "path": pa.array([r.label for r in refs], pa.string()),
-        "local": pa.array([os.fsencode(os.path.abspath(r.path)) for r in refs], pa.binary()),  # noqa: PTH100
-        "mtime_ms": pa.nulls(n, pa.int64()),
-        "mtime": pa.array([r.mtime for r in refs], pa.float64()),
-        "length": pa.array([input_size(r) for r in refs], pa.int64()),
-        "content": pa.nulls(n, pa.binary()),
-        **{k: pa.array([r.scope.get(k) for r in refs], pa.string()) for k in SCOPE},
-    })
+    table = pa.table(
+        {
+            "path": pa.array([r.label for r in refs], pa.string()),
+            "local": pa.array([os.fsencode(os.path.abspath(r.path)) for r in refs], pa.binary()),  # noqa: PTH100
+            "mtime_ms": pa.nulls(n, pa.int64()),
+            "mtime": pa.array([r.mtime for r in refs], pa.float64()),
+            "length": pa.array([input_size(r) for r in refs], pa.int64()),
+            "content": pa.nulls(n, pa.binary()),
+            **{k: pa.array([r.scope.get(k) for r in refs], pa.string()) for k in SCOPE},
+        }
+    )
     return spark.createDataFrame(table, schema=_INPUT)
 
 
 def _parquet_dataset(folder: str) -> CopilotMetricsError:
     """A Parquet dataset is read by ``cm.read_parquet``, not loaded as exports."""
     return CopilotMetricsError(
-        f"{folder}: a Parquet dataset written by cm.write_parquet, not exports", file=folder,
+        f"{folder}: a Parquet dataset written by cm.write_parquet, not exports",
+        file=folder,
         hint="read it with cm.read_parquet, or merge new files into it with write_parquet(..., mode='merge')",
     )
 
 
-def _fetched_at(
-    spark: Any, times: list[tuple[str, Any]], refs: Sequence[Any], files: Any
-) -> dict[str, Any]:
+def _fetched_at(spark: Any, times: list[tuple[str, Any]], refs: Sequence[Any], files: Any) -> dict[str, Any]:
     """``fetched_at`` keyed by ``source`` labels, its keys matched as ``cm.load`` matches them.
 
     A key naming a local file is matched by ``cm.load``'s rule (its label, or the same path once
@@ -425,8 +440,10 @@ def _fetched_at(
     if files is not None:
         wanted = {key: _qualified(spark, key) for key, _ in times if _local_path(spark, key) is None}
         if wanted:
-            listed = {row[0] for row in files.filter(sf.col("path").isin(sorted(set(wanted.values()))))
-                      .select("path").collect()}
+            listed = {
+                row[0]
+                for row in files.filter(sf.col("path").isin(sorted(set(wanted.values())))).select("path").collect()
+            }
             found = {key: _label(q) for key, q in wanted.items() if q in listed}
     keyed = [(found.get(key) or (_label(key) if key.startswith("file:") else key), stamp) for key, stamp in times]
     return match_fetched_at(keyed, list(refs), sorted(set(found.values())))
@@ -443,8 +460,12 @@ def _to_spark(spark: Any, name: str, frame: pl.DataFrame) -> Any:
     declared = _declared(name)
     missing = [c for c in declared.names() if c not in frame.columns]
     if missing:
-        raise CopilotMetricsError(f"table {name!r} lacks column(s) {missing} of its declared schema",
-                                  table=name, column=missing[0], hint="use a dataset returned by copilot_metrics.load")
+        raise CopilotMetricsError(
+            f"table {name!r} lacks column(s) {missing} of its declared schema",
+            table=name,
+            column=missing[0],
+            hint="use a dataset returned by copilot_metrics.load",
+        )
     schema = pl.Schema({**declared, **{c: t for c, t in frame.schema.items() if c not in declared}})
     frame = frame.select(schema.names()).cast(schema)
     if not frame.height:  # Spark cannot build a frame from an Arrow table without chunks
@@ -544,8 +565,10 @@ def load(
     given = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     for item in given:
         if not isinstance(item, (str, os.PathLike)):
-            raise TypeError(f"paths must be paths (str or Path), not {type(item).__name__}: spark.load reads "
-                            "files, cm.load reads bytes and file objects")
+            raise TypeError(
+                f"paths must be paths (str or Path), not {type(item).__name__}: spark.load reads "
+                "files, cm.load reads bytes and file objects"
+            )
     if not given:
         raise CopilotMetricsError("no path given to copilot_metrics.spark.load")
     local: list[str] = []
@@ -568,26 +591,39 @@ def load(
         for text in remote:
             _check_hadoop(spark, text)
         files = (
-            spark.read.format("binaryFile").option("recursiveFileLookup", "true")
+            spark.read.format("binaryFile")
+            .option("recursiveFileLookup", "true")
             .load([spark_path for spark_path, _ in templates])
         )
         try:
             total += files.agg(sf.sum("length")).first()[0] or 0
         except Py4JJavaError as exc:
             raise _colon_failure(exc) or exc from None
-        parts.append(files.select(
-            "path", sf.lit(None).cast("binary").alias("local"),
-            (sf.col("modificationTime").cast("double") * 1000).cast("long").alias("mtime_ms"),
-            sf.lit(None).cast("double").alias("mtime"), "length", "content",
-            *(sf.lit(None).cast("string").alias(k) for k in SCOPE),
-        ))
+        parts.append(
+            files.select(
+                "path",
+                sf.lit(None).cast("binary").alias("local"),
+                (sf.col("modificationTime").cast("double") * 1000).cast("long").alias("mtime_ms"),
+                sf.lit(None).cast("double").alias("mtime"),
+                "length",
+                "content",
+                *(sf.lit(None).cast("string").alias(k) for k in SCOPE),
+            )
+        )
     if times:
         fetched_at = _fetched_at(spark, times, refs, files)
     skipped = [source_row(ref, "skipped", ref.skipped) for ref in refs if ref.skipped]
     lap("listing")
     if not parts:  # every file listed is skipped: nothing for the executors
-        ds = assemble([], on_invalid=on_invalid, fetched_at=fetched_at, precedence=precedence,
-                      contracts=contracts, skipped=skipped, **options)
+        ds = assemble(
+            [],
+            on_invalid=on_invalid,
+            fetched_at=fetched_at,
+            precedence=precedence,
+            contracts=contracts,
+            skipped=skipped,
+            **options,
+        )
         lap("executors")
         lap("driver")
     else:
@@ -595,7 +631,8 @@ def load(
         n = partitions or max(spark.sparkContext.defaultParallelism, math.ceil(total / BATCH_BYTES))
         regexes = [regex for _, regex in templates if regex is not None]
         chunks = (
-            inputs.repartitionByRange(n, "path").sortWithinPartitions("path")
+            inputs.repartitionByRange(n, "path")
+            .sortWithinPartitions("path")
             .mapInArrow(_batches(scope, regexes, BATCH_BYTES), "chunk binary")
         )
         # computed by every executor at once, kept there, then streamed to the driver a partition at a time
@@ -608,13 +645,30 @@ def load(
                 raise _colon_failure(exc) or exc from None
             lap("executors")
             stream = (pickle.loads(row["chunk"]) for row in chunks.toLocalIterator(prefetchPartitions=True))
-            ds = assemble(stream, on_invalid=on_invalid, fetched_at=fetched_at, precedence=precedence,
-                          contracts=contracts, skipped=skipped, **options)
+            ds = assemble(
+                stream,
+                on_invalid=on_invalid,
+                fetched_at=fetched_at,
+                precedence=precedence,
+                contracts=contracts,
+                skipped=skipped,
+                **options,
+            )
             lap("driver")
         finally:
             chunks.unpersist()
     frames = {name: _to_spark(spark, name, frame) for name, frame in ds.tables.items()}
     side = {name: _to_spark(spark, name, getattr(ds, name)) for name in (*SIDE_TABLES, *SUCCESSOR_SIDE_TABLES)}
     lap("spark_frames")
-    return SparkLoad(frames, side["sources"], side["quarantine"], side["findings"], side["conflicts"],
-                     side["reports"], side["schema_drift"], side["user_logins"], ds, seconds)
+    return SparkLoad(
+        frames,
+        side["sources"],
+        side["quarantine"],
+        side["findings"],
+        side["conflicts"],
+        side["reports"],
+        side["schema_drift"],
+        side["user_logins"],
+        ds,
+        seconds,
+    )

@@ -89,8 +89,9 @@ def scope_label(columns: Sequence[str] = SCOPE_COLUMNS) -> pl.Expr:
     >>> frame.select(scope_label(["org", "team"]))["scope"].to_list()
     ['octo-org/t', 'all data', 'all data']
     """
-    parts = [pl.when(pl.col(c).cast(pl.String) != "").then(pl.col(c).cast(pl.String)) for c in SCOPE_COLUMNS
-             if c in columns]
+    parts = [
+        pl.when(pl.col(c).cast(pl.String) != "").then(pl.col(c).cast(pl.String)) for c in SCOPE_COLUMNS if c in columns
+    ]
     if not parts:
         return pl.lit(ALL_DATA).alias("scope")
     label = pl.concat_str(parts, separator="/", ignore_nulls=True)
@@ -101,7 +102,9 @@ def scopes(ds: Dataset) -> list[dict[str, str | None]]:
     """The scopes of the dataset's days, sorted (nulls first), as ``{enterprise, org, team}`` dicts."""
     return [
         {k: row[k] for k in SCOPE_COLUMNS}
-        for row in ds.days.select(*SCOPE_COLUMNS).unique().sort(list(SCOPE_COLUMNS), nulls_last=False)
+        for row in ds.days.select(*SCOPE_COLUMNS)
+        .unique()
+        .sort(list(SCOPE_COLUMNS), nulls_last=False)
         .iter_rows(named=True)
     ]
 
@@ -141,8 +144,10 @@ def loaded_files(ds: Dataset) -> int:
 
 
 def _outcome(ds: Dataset, count: Callable[[int], str]) -> str:
-    return (f"{count(ds.conflicts.height)} conflicting value(s) between exports, {count(ds.quarantine.height)} "
-            f"day(s) quarantined, {count(ds.findings.height)} finding(s)")
+    return (
+        f"{count(ds.conflicts.height)} conflicting value(s) between exports, {count(ds.quarantine.height)} "
+        f"day(s) quarantined, {count(ds.findings.height)} finding(s)"
+    )
 
 
 def load_line(ds: Dataset) -> str:
@@ -152,7 +157,8 @@ def load_line(ds: Dataset) -> str:
     quarantined, 4 finding(s)``.
     """
     return f"{loaded_files(ds)} of {ds.sources.height} file(s) loaded, {ds.days.height} scope-day(s), " + _outcome(
-        ds, str)
+        ds, str
+    )
 
 
 def report_line(ds: Dataset) -> str:
@@ -162,8 +168,9 @@ def report_line(ds: Dataset) -> str:
     exports, 0 day(s) quarantined, 4 finding(s)`` (counts with thousands separators).
     """
     first, last = str(ds.days.get_column("date").min()), str(ds.days.get_column("date").max())
-    return (f"{ds.sources.height:,} file(s), {ds.days.height:,} scope-day(s) from {first} to {last}, "
-            + _outcome(ds, "{:,}".format))
+    return f"{ds.sources.height:,} file(s), {ds.days.height:,} scope-day(s) from {first} to {last}, " + _outcome(
+        ds, "{:,}".format
+    )
 
 
 def reports_line(ds: Dataset) -> str:
@@ -173,8 +180,10 @@ def reports_line(ds: Dataset) -> str:
     between exports, 0 day(s) quarantined, 26 finding(s)``.
     """
     first, last = str(ds.reports.get_column("first_date").min()), str(ds.reports.get_column("last_date").max())
-    return (f"{ds.sources.height:,} file(s), {ds.reports.height:,} usage-metrics report(s) from {first} to {last}, "
-            + _outcome(ds, "{:,}".format))
+    return (
+        f"{ds.sources.height:,} file(s), {ds.reports.height:,} usage-metrics report(s) from {first} to {last}, "
+        + _outcome(ds, "{:,}".format)
+    )
 
 
 def without_place(message: str, source: str | None, json_path: str | None = "$") -> str:
@@ -187,7 +196,7 @@ def without_place(message: str, source: str | None, json_path: str | None = "$")
     """
     for prefix in (source, json_path):
         if prefix and message.startswith(f"{prefix}: "):
-            message = message[len(prefix) + 2:]
+            message = message[len(prefix) + 2 :]
     return message
 
 
@@ -231,14 +240,16 @@ def missing_ranges_text(coverage: pl.DataFrame) -> pl.DataFrame:
     start = element.struct.field("start").dt.strftime("%Y-%m-%d")
     end = element.struct.field("end").dt.strftime("%Y-%m-%d")
     return coverage.with_columns(
-        pl.col("missing_ranges").list.eval(
-            pl.when(start == end).then(start).otherwise(pl.concat_str(start, pl.lit(" to "), end))
-        ).list.join(", ").alias("missing_ranges")
+        pl.col("missing_ranges")
+        .list.eval(pl.when(start == end).then(start).otherwise(pl.concat_str(start, pl.lit(" to "), end)))
+        .list.join(", ")
+        .alias("missing_ranges")
     )
 
 
-def summary_table(ds: Dataset, *, seats: Any = None, start: Any = None, end: Any = None,
-                  weekdays_only: bool = False) -> pl.DataFrame:
+def summary_table(
+    ds: Dataset, *, seats: Any = None, start: Any = None, end: Any = None, weekdays_only: bool = False
+) -> pl.DataFrame:
     """The headline numbers per scope over the whole range, one row per scope.
 
     Columns: the scope columns, ``days_with_data``, ``days_missing``, ``active_users_mean``,
@@ -251,8 +262,15 @@ def summary_table(ds: Dataset, *, seats: Any = None, start: Any = None, end: Any
     in the metric functions.
     """
     days = {"start": start, "end": end, "weekdays_only": weekdays_only}
-    adoption_columns: tuple[str, ...] = ("days_with_data", "days_missing", "active_users_mean", "active_users_peak",
-                                         "engaged_users_mean", "engaged_users_peak", "engagement_rate")
+    adoption_columns: tuple[str, ...] = (
+        "days_with_data",
+        "days_missing",
+        "active_users_mean",
+        "active_users_peak",
+        "engaged_users_mean",
+        "engaged_users_peak",
+        "engagement_rate",
+    )
     if seats is not None:
         adoption_columns += ("seat_days", "activation_rate")
 
@@ -261,8 +279,10 @@ def summary_table(ds: Dataset, *, seats: Any = None, start: Any = None, end: Any
 
     picks: list[tuple[Callable[..., pl.DataFrame], Sequence[str]]] = [
         (adoption, adoption_columns),
-        (metrics.acceptance, ("total_code_suggestions", "total_code_acceptances", "acceptance_rate",
-                              "line_acceptance_rate")),
+        (
+            metrics.acceptance,
+            ("total_code_suggestions", "total_code_acceptances", "acceptance_rate", "line_acceptance_rate"),
+        ),
         (metrics.chat, ("total_chats", "chat_acceptance_rate")),
         (metrics.pull_requests, ("total_pr_summaries_created",)),
     ]
@@ -308,8 +328,11 @@ def successor_scope_name(row: Mapping[str, Any]) -> str:
     'enterprise 4242'
     """
     label = row.get("org") or row.get("enterprise")
-    ident = (f"organization {row['organization_id']}" if row.get("organization_id")
-             else f"enterprise {row.get('enterprise_id')}")
+    ident = (
+        f"organization {row['organization_id']}"
+        if row.get("organization_id")
+        else f"enterprise {row.get('enterprise_id')}"
+    )
     return f"{label} ({ident})" if label else ident
 
 
@@ -322,8 +345,12 @@ def _join(out: pl.DataFrame | None, frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _completion_days(ds: Dataset, name: str) -> pl.DataFrame:
-    return (ds.tables[name].filter(pl.col("feature") == "code_completion").group_by(list(_IDS))
-            .agg(pl.col("date").n_unique().cast(pl.Int64).alias("completion_days")))
+    return (
+        ds.tables[name]
+        .filter(pl.col("feature") == "code_completion")
+        .group_by(list(_IDS))
+        .agg(pl.col("date").n_unique().cast(pl.Int64).alias("completion_days"))
+    )
 
 
 def successor_headline(ds: Dataset, *, min_users: int | None = MIN_USERS) -> pl.DataFrame:
@@ -348,27 +375,61 @@ def successor_headline(ds: Dataset, *, min_users: int | None = MIN_USERS) -> pl.
     out: pl.DataFrame | None = None
     if not ds.tables["user_days"].is_empty():
         active = usage.active_users(ds, partial=True, min_users=min_users)
-        span = usage.active_users(ds, every="1d", min_users=None).group_by(list(_IDS)).agg(
-            pl.col("period_start").min().alias("users_first"), pl.col("period_start").max().alias("users_last"))
-        out = _join(out, active.select(*_IDS, *_LABELS, "active_users", "dau_mean", "dau_peak", "days_covered",
-                                       "days_uncovered", pl.col("suppressed").alias("users_suppressed"))
-                    .join(span, on=list(_IDS), how="left", nulls_equal=True))
+        span = (
+            usage.active_users(ds, every="1d", min_users=None)
+            .group_by(list(_IDS))
+            .agg(pl.col("period_start").min().alias("users_first"), pl.col("period_start").max().alias("users_last"))
+        )
+        out = _join(
+            out,
+            active.select(
+                *_IDS,
+                *_LABELS,
+                "active_users",
+                "dau_mean",
+                "dau_peak",
+                "days_covered",
+                "days_uncovered",
+                pl.col("suppressed").alias("users_suppressed"),
+            ).join(span, on=list(_IDS), how="left", nulls_equal=True),
+        )
         for name, function in (("ide_agent", usage.ide_agent_adoption), ("any_agent", usage.any_agent_adoption)):
             shares = function(ds, partial=True, min_users=min_users)
-            out = _join(out, shares.select(
-                *_IDS, *_LABELS, pl.col("adopting_users").alias(f"{name}_users"),
-                pl.col("reporting_users").alias(f"{name}_reporting"),
-                pl.col("adoption_share").alias(f"{name}_share"),
-                pl.col("users_unreported").alias(f"{name}_unreported")))
-    source = ("aggregate" if not ds.tables["agg_feature"].is_empty()
-              else "users" if not ds.tables["user_feature"].is_empty() else None)
+            out = _join(
+                out,
+                shares.select(
+                    *_IDS,
+                    *_LABELS,
+                    pl.col("adopting_users").alias(f"{name}_users"),
+                    pl.col("reporting_users").alias(f"{name}_reporting"),
+                    pl.col("adoption_share").alias(f"{name}_share"),
+                    pl.col("users_unreported").alias(f"{name}_unreported"),
+                ),
+            )
+    source = (
+        "aggregate"
+        if not ds.tables["agg_feature"].is_empty()
+        else "users"
+        if not ds.tables["user_feature"].is_empty()
+        else None
+    )
     if source is not None:
         completion = usage.code_completion(ds, source=source, min_users=min_users)  # type: ignore[arg-type]
         days = _completion_days(ds, "agg_feature" if source == "aggregate" else "user_feature")
-        out = _join(out, completion.select(
-            *_IDS, *_LABELS, pl.lit(source).alias("completion_source"), "suggestions", "acceptances",
-            "acceptance_rate", "lines_suggested", "lines_accepted", "line_acceptance_rate")
-            .join(days, on=list(_IDS), how="left", nulls_equal=True))
+        out = _join(
+            out,
+            completion.select(
+                *_IDS,
+                *_LABELS,
+                pl.lit(source).alias("completion_source"),
+                "suggestions",
+                "acceptances",
+                "acceptance_rate",
+                "lines_suggested",
+                "lines_accepted",
+                "line_acceptance_rate",
+            ).join(days, on=list(_IDS), how="left", nulls_equal=True),
+        )
     if out is None:
         return pl.DataFrame(schema=dict.fromkeys((*_IDS, *_LABELS), pl.String))
     return out.sort(list(_IDS), nulls_last=False)
@@ -403,18 +464,21 @@ def successor_lines(ds: Dataset, *, min_users: int | None = MIN_USERS) -> list[s
                 f"  active users: {_n(row['active_users'])} distinct (daily mean {_n(row['dau_mean'])}, peak "
                 f"{_n(row['dau_peak'])}) from the user reports, {row['users_first']} to {row['users_last']}: "
                 f"{row['days_covered']} day(s) inside users windows, {row['days_uncovered']} in none (not counted); "
-                f"{_suppression(min_users)}{' (suppressed here)' if row['users_suppressed'] else ''}")
+                f"{_suppression(min_users)}{' (suppressed here)' if row['users_suppressed'] else ''}"
+            )
         if row.get("completion_source") is not None:
             lines.append(
                 f"  code completion acceptance: {_pct(row['acceptance_rate'])} ({_n(row['acceptances'])} of "
                 f"{_n(row['suggestions'])} suggestions), lines {_pct(row['line_acceptance_rate'])} "
                 f"({_n(row['lines_accepted'])} of {_n(row['lines_suggested'])}): code_completion rows only of the "
-                f"{row['completion_source']} reports, {row['completion_days']} day(s)")
+                f"{row['completion_source']} reports, {row['completion_days']} day(s)"
+            )
         if row.get("users_first") is not None:
             lines.append(
                 f"  agent adoption: IDE agent {_n(row['ide_agent_users'])} of {_n(row['ide_agent_reporting'])} "
                 f"reporting users ({_pct(row['ide_agent_share'])}), any agent {_n(row['any_agent_users'])} of "
                 f"{_n(row['any_agent_reporting'])} ({_pct(row['any_agent_share'])}); users_unreported "
                 f"{_n(row['ide_agent_unreported'])} and {_n(row['any_agent_unreported'])} (flags absent: not "
-                f"counted as no); {_suppression(min_users)}")
+                f"counted as no); {_suppression(min_users)}"
+            )
     return lines

@@ -89,6 +89,7 @@ BOOKKEEPING: dict[str, pl.DataType] = {
     "shape": pl.List(pl.String()),
 }
 
+
 @dataclass(frozen=True)
 class Feature:
     """A feature block of a day: where it is in the JSON, what it is called, and its tables.
@@ -273,27 +274,42 @@ class TableSpec:
 _I = pl.Int64()
 _SPECS = (
     TableSpec(
-        "days", None, None, None,
+        "days",
+        None,
+        None,
+        None,
         {"total_active_users": _I, "total_engaged_users": _I, **dict.fromkeys(BLOCKS.values(), _I)},
         "one row per day of each scope",
     ),
     TableSpec(
-        "completions_languages", "days", "copilot_ide_code_completions.languages", "language",
+        "completions_languages",
+        "days",
+        "copilot_ide_code_completions.languages",
+        "language",
         {"total_engaged_users": _I},
         "one row per language and day: completion users of a language across all editors",
     ),
     TableSpec(
-        "completions_editors", "days", "copilot_ide_code_completions.editors", "editor",
+        "completions_editors",
+        "days",
+        "copilot_ide_code_completions.editors",
+        "editor",
         {"total_engaged_users": _I},
         "one row per editor and day: completion users of an editor",
     ),
     TableSpec(
-        "completions_models", "completions_editors", "models", "model",
+        "completions_models",
+        "completions_editors",
+        "models",
+        "model",
         {**_MODEL_ATTRS, "total_engaged_users": _I},
         "one row per editor, model and day",
     ),
     TableSpec(
-        "completions", "completions_models", "languages", "language",
+        "completions",
+        "completions_models",
+        "languages",
+        "language",
         {
             "total_engaged_users": _I,
             "total_code_suggestions": _I,
@@ -304,12 +320,18 @@ _SPECS = (
         "one row per editor, model, language and day: the completion counts",
     ),
     TableSpec(
-        "ide_chat_editors", "days", "copilot_ide_chat.editors", "editor",
+        "ide_chat_editors",
+        "days",
+        "copilot_ide_chat.editors",
+        "editor",
         {"total_engaged_users": _I},
         "one row per editor and day: IDE chat users of an editor",
     ),
     TableSpec(
-        "ide_chat", "ide_chat_editors", "models", "model",
+        "ide_chat",
+        "ide_chat_editors",
+        "models",
+        "model",
         {
             **_MODEL_ATTRS,
             "total_engaged_users": _I,
@@ -320,17 +342,26 @@ _SPECS = (
         "one row per editor, model and day: IDE chat counts",
     ),
     TableSpec(
-        "dotcom_chat", "days", "copilot_dotcom_chat.models", "model",
+        "dotcom_chat",
+        "days",
+        "copilot_dotcom_chat.models",
+        "model",
         {**_MODEL_ATTRS, "total_engaged_users": _I, "total_chats": _I},
         "one row per model and day: Copilot chat on github.com",
     ),
     TableSpec(
-        "pull_requests_repositories", "days", "copilot_dotcom_pull_requests.repositories", "repository",
+        "pull_requests_repositories",
+        "days",
+        "copilot_dotcom_pull_requests.repositories",
+        "repository",
         {"total_engaged_users": _I},
         "one row per repository and day: users of pull-request summaries",
     ),
     TableSpec(
-        "pull_requests", "pull_requests_repositories", "models", "model",
+        "pull_requests",
+        "pull_requests_repositories",
+        "models",
+        "model",
         {**_MODEL_ATTRS, "total_pr_summaries_created": _I, "total_engaged_users": _I},
         "one row per repository, model and day: pull-request summaries created",
     ),
@@ -367,6 +398,8 @@ def conform(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     if missing:
         raise CopilotMetricsError(
             f"table {name!r} lacks column(s) {missing} of its declared schema",
-            table=name, column=missing[0], hint="use a dataset returned by copilot_metrics.load",
+            table=name,
+            column=missing[0],
+            hint="use a dataset returned by copilot_metrics.load",
         )
     return frame.select(schema.names()).cast(schema)

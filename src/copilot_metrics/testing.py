@@ -18,7 +18,6 @@ from copilot_metrics.tables import SIDE_TABLES
 __all__ = ["assert_dataset_equal"]
 
 
-
 def _frames(ds: Dataset) -> dict[str, pl.DataFrame]:
     return {**ds.tables, **{name: getattr(ds, name) for name in (*SIDE_TABLES, *SUCCESSOR_SIDE_TABLES)}}
 

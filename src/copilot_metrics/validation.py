@@ -94,8 +94,12 @@ class Rows:
             self.columns = [[] for _ in self.schema]
 
     def _lists_frame(self) -> pl.DataFrame:
-        return pl.DataFrame([series(name, values, dtype) for (name, dtype), values
-                             in zip(self.schema.items(), self.columns, strict=True)])
+        return pl.DataFrame(
+            [
+                series(name, values, dtype)
+                for (name, dtype), values in zip(self.schema.items(), self.columns, strict=True)
+            ]
+        )
 
     def frame(self) -> pl.DataFrame:
         """The rows as a frame with the schema (its parts are not copied into one block)."""
@@ -183,7 +187,11 @@ Validators = tuple[DayValidator, DayValidator] | Literal["installed"] | None
 
 
 def check_days(
-    days: Sequence[Any], label: str, base: str = "$", *, numbers: Sequence[int] | None = None,
+    days: Sequence[Any],
+    label: str,
+    base: str = "$",
+    *,
+    numbers: Sequence[int] | None = None,
     validators: Validators = "installed",
 ) -> DayCheck:
     """Check every day of one input; collect all errors and all unknown keys.
@@ -222,8 +230,9 @@ def check_days(
         has_unknown.append(bool(unknown))
         for where, extra in unknown:
             for key in extra:
-                check.unknown_rows.append(*unknown_row(label, index, date,
-                                                       _schema.format_path(_prefix(base, index), (*where, key))))
+                check.unknown_rows.append(
+                    *unknown_row(label, index, date, _schema.format_path(_prefix(base, index), (*where, key)))
+                )
     return check
 
 

@@ -47,5 +47,6 @@ def arrow_schema(schema: pl.Schema, metadata: Mapping[str, str] | None = None) -
     """The Arrow schema of a Polars schema, columns in order, with ``metadata`` as its key-value metadata."""
     import pyarrow as pa
 
-    return pa.schema([pa.field(name, arrow_type(dtype)) for name, dtype in schema.items()],
-                     metadata=dict(metadata or {}))
+    return pa.schema(
+        [pa.field(name, arrow_type(dtype)) for name, dtype in schema.items()], metadata=dict(metadata or {})
+    )

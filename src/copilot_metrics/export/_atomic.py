@@ -113,7 +113,8 @@ def _wait_for_lock(fd: int, folder: Path, timeout: float, flock: Callable[[int, 
                 raise CopilotMetricsError(
                     f"{folder}: another process is writing a dataset in this folder (it holds the folder's "
                     f"lock); gave up after {timeout:g} s",
-                    file=str(folder), hint="retry when the other write has finished, or raise lock_timeout",
+                    file=str(folder),
+                    hint="retry when the other write has finished, or raise lock_timeout",
                 ) from None
             time.sleep(0.05)
         except OSError as exc:  # pragma: no cover - flock not supported here
@@ -225,7 +226,8 @@ def leftovers(target: Path, kind: str) -> list[Path]:
     """Hidden siblings ``.{name}.{kind}-<token>`` a write of ``target`` leaves while it runs (folders, or files)."""
     pattern = re.compile(rf"\.{re.escape(_stem(target))}\.{kind}-[0-9a-f]{{12}}\Z")
     return sorted(
-        p for p in target.parent.iterdir()
+        p
+        for p in target.parent.iterdir()
         if pattern.match(p.name) and not p.is_symlink() and (p.is_dir() or p.is_file())
     )
 
@@ -282,7 +284,8 @@ def _write_error(given: Path, what: str, exc: OSError, existed: bool) -> Copilot
     left = f"the previous {what} is left as it was" if existed else "nothing was written there"
     return CopilotMetricsError(
         f"{given}: could not write the {what}: {reason}{failed}; {left}",
-        file=str(given), hint=_WRITE_HINTS.get(number),
+        file=str(given),
+        hint=_WRITE_HINTS.get(number),
     )
 
 
@@ -299,8 +302,11 @@ def _check_replaceable(target: Path, given: Path, what: str, ours: Ours | None, 
         return
     if ours is None:  # a single file
         if target.is_dir():
-            raise CopilotMetricsError(f"{given}: exists and is a folder, not a file", file=str(given),
-                                      hint="give a file path, or a folder path without the .json suffix")
+            raise CopilotMetricsError(
+                f"{given}: exists and is a folder, not a file",
+                file=str(given),
+                hint="give a file path, or a folder path without the .json suffix",
+            )
         return
     if not target.is_dir():
         raise CopilotMetricsError(f"{given}: exists and is not a folder", file=str(given))
@@ -308,12 +314,15 @@ def _check_replaceable(target: Path, given: Path, what: str, ours: Ours | None, 
     if cwd is not None and cwd.is_relative_to(target):
         raise CopilotMetricsError(
             f"{given}: is (or holds) the current working folder; replacing it would leave this process in a "
-            "deleted folder", file=str(given), hint="write to another folder",
+            "deleted folder",
+            file=str(given),
+            hint="write to another folder",
         )
     if marker is not None and not (target / marker).is_file() and any(target.iterdir()):
         raise CopilotMetricsError(
             f"{given}: a non-empty folder that is not a copilot-metrics {what} (no {marker}); not replacing it",
-            file=str(given), hint="choose a new or empty folder",
+            file=str(given),
+            hint="choose a new or empty folder",
         )
     found = foreign(target, ours)
     if found:
@@ -321,7 +330,8 @@ def _check_replaceable(target: Path, given: Path, what: str, ours: Ours | None, 
         raise CopilotMetricsError(
             f"{given}: holds {len(found)} path(s) copilot-metrics did not write ({shown}); "
             f"not replacing the {what}, which would delete them",
-            file=str(given), hint="move them out of the folder, or write to another folder",
+            file=str(given),
+            hint="move them out of the folder, or write to another folder",
         )
 
 

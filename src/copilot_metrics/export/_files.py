@@ -34,23 +34,33 @@ from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
 from copilot_metrics.tables import SIDE_TABLES, TABLES, conform
 
 __all__ = [
-    "DAMAGED", "MANIFEST", "all_tables", "conformed", "disagrees", "doc_and_key", "footer_rows", "schema_of", "stored",
-    "stored_schema", "upgraded",
+    "DAMAGED",
+    "MANIFEST",
+    "all_tables",
+    "conformed",
+    "disagrees",
+    "doc_and_key",
+    "footer_rows",
+    "schema_of",
+    "stored",
+    "stored_schema",
+    "upgraded",
 ]
 
 #: Name of the manifest at the root of a dataset.
 MANIFEST = "_copilot_metrics.json"
 
 #: What to do about a dataset whose files disagree with its manifest.
-DAMAGED = (
-    "the dataset was changed after it was written: restore it from a backup, or write it again from its sources"
-)
+DAMAGED = "the dataset was changed after it was written: restore it from a backup, or write it again from its sources"
 
 #: The successor reports' side tables (attributes of a dataset): their schemas, declared in the registry.
 _REPORT_SIDE: dict[str, tuple[pl.Schema, str, tuple[str, ...]]] = {
     "reports": (MERGED_REPORT_SCHEMA, "one row per successor report (its shards brought together)", ("report_id",)),
-    "schema_drift": (DRIFT_SCHEMA, "one row per (grain, JSON path, type) of the reports the registry does not know",
-                     ("grain", "path", "example_type")),
+    "schema_drift": (
+        DRIFT_SCHEMA,
+        "one row per (grain, JSON path, type) of the reports the registry does not know",
+        ("grain", "path", "example_type"),
+    ),
     "user_logins": (LOGIN_SCHEMA, "one row per (user_id, user_login) of user_days", ("user_id", "user_login")),
 }
 #: Their names, in written order (the attributes :data:`copilot_metrics.dataset.SUCCESSOR_SIDE_TABLES` names).
@@ -58,13 +68,18 @@ _REPORT_SIDE_NAMES = tuple(_REPORT_SIDE)
 
 #: Tables each layout format stores first (layouts before it do not have them): ``versions`` since 4;
 #: the successor tables, their side tables and ``report_versions`` since 6.
-_SINCE = {"versions": 4, "report_versions": FAMILY_SINCE_FORMAT,
-          **dict.fromkeys((*REPORT_TABLES, *_REPORT_SIDE_NAMES), FAMILY_SINCE_FORMAT)}
+_SINCE = {
+    "versions": 4,
+    "report_versions": FAMILY_SINCE_FORMAT,
+    **dict.fromkeys((*REPORT_TABLES, *_REPORT_SIDE_NAMES), FAMILY_SINCE_FORMAT),
+}
 
 #: Columns of a side table each layout format stores first, and how a reader fills them in an older layout.
 _ADDED: dict[str, tuple[tuple[int, tuple[str, ...], Callable[[pl.LazyFrame], pl.LazyFrame]], ...]] = {
-    "sources": ((STATE_SINCE_FORMAT, ("state", "reason"), older_sources),
-                (FAMILY_SINCE_FORMAT, SOURCE_FAMILY_COLUMNS, older_families)),
+    "sources": (
+        (STATE_SINCE_FORMAT, ("state", "reason"), older_sources),
+        (FAMILY_SINCE_FORMAT, SOURCE_FAMILY_COLUMNS, older_families),
+    ),
     "quarantine": ((FAMILY_SINCE_FORMAT, ("record_json",), older_quarantine),),
     "versions": ((COPY_PATH_SINCE_FORMAT, ("copy_path",), older_versions),),
 }
@@ -110,7 +125,9 @@ def conformed(name: str, frame: pl.DataFrame, privacy: Privacy | None = None) ->
     if missing:
         raise CopilotMetricsError(
             f"table {name!r} lacks column(s) {missing} of its declared schema",
-            table=name, column=missing[0], hint="use a dataset returned by copilot_metrics.load",
+            table=name,
+            column=missing[0],
+            hint="use a dataset returned by copilot_metrics.load",
         )
     return frame.select(schema.names()).cast(schema)
 
@@ -139,7 +156,9 @@ def disagrees(base: Path, table: str, files: list[str], what: str) -> CopilotMet
     shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
     return CopilotMetricsError(
         f"{base}: table {table!r}: {what} ({shown or f'no file in {table}/'})",
-        file=str(base / (files[0] if files else table)), table=table, hint=DAMAGED,
+        file=str(base / (files[0] if files else table)),
+        table=table,
+        hint=DAMAGED,
     )
 
 
@@ -154,7 +173,9 @@ def _footer(path: Path, table: str) -> tuple[pl.Schema, dict[bytes, bytes], int]
         found = pl.DataFrame(arrow.empty_table()).schema
     except (OSError, ValueError, pa.ArrowException, pl.exceptions.PolarsError) as exc:
         raise CopilotMetricsError(
-            f"{path}: table {table!r}: not a readable Parquet file ({exc})", file=str(path), table=table,
+            f"{path}: table {table!r}: not a readable Parquet file ({exc})",
+            file=str(path),
+            table=table,
             hint=DAMAGED,
         ) from exc
     return found, dict(arrow.metadata or {}), rows
@@ -172,23 +193,34 @@ def footer_rows(path: Path, table: str, schema: pl.Schema, *, exact: bool) -> in
     if exact and written_for is not None and written_for != table.encode():
         raise CopilotMetricsError(
             f"{path}: a file of table {written_for.decode(errors='replace')!r} in the folder of table {table!r}",
-            file=str(path), table=table, hint=DAMAGED,
+            file=str(path),
+            table=table,
+            hint=DAMAGED,
         )
     for column, dtype in schema.items():
         if column not in found:
             raise CopilotMetricsError(
-                f"{path}: table {table!r}: column {column!r} is missing", file=str(path), table=table,
-                column=column, hint=DAMAGED,
+                f"{path}: table {table!r}: column {column!r} is missing",
+                file=str(path),
+                table=table,
+                column=column,
+                hint=DAMAGED,
             )
         if found[column] != dtype:
             raise CopilotMetricsError(
-                f"{path}: table {table!r}: column {column!r} is {found[column]}, expected {dtype}", file=str(path),
-                table=table, column=column, hint=DAMAGED,
+                f"{path}: table {table!r}: column {column!r} is {found[column]}, expected {dtype}",
+                file=str(path),
+                table=table,
+                column=column,
+                hint=DAMAGED,
             )
     extra = [column for column in found if column not in schema]
     if exact and extra:
         raise CopilotMetricsError(
-            f"{path}: table {table!r}: columns the table does not have: {', '.join(extra)}", file=str(path),
-            table=table, column=extra[0], hint=DAMAGED,
+            f"{path}: table {table!r}: columns the table does not have: {', '.join(extra)}",
+            file=str(path),
+            table=table,
+            column=extra[0],
+            hint=DAMAGED,
         )
     return rows

@@ -71,7 +71,8 @@ def label_of(raw: str, digests: Mapping[str, str], where: Path) -> str | None:
         if raw not in digests:
             raise CopilotMetricsError(
                 f"{where}: folder value {raw!r} is named by a digest the manifest does not list",
-                file=str(where), hint=f"the dataset's {MANIFEST} was replaced or edited",
+                file=str(where),
+                hint=f"the dataset's {MANIFEST} was replaced or edited",
             )
         return digests[raw]
     try:
@@ -79,5 +80,6 @@ def label_of(raw: str, digests: Mapping[str, str], where: Path) -> str | None:
     except UnicodeDecodeError as exc:
         raise CopilotMetricsError(
             f"{where}: folder value {raw!r} does not decode to UTF-8 text ({exc.reason})",
-            file=str(where), hint=f"the dataset's folders were renamed after it was written: {DAMAGED}",
+            file=str(where),
+            hint=f"the dataset's folders were renamed after it was written: {DAMAGED}",
         ) from exc

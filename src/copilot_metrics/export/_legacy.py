@@ -59,7 +59,8 @@ def ours(parts: tuple[str, ...], is_file: bool) -> bool:
     if head in TABLES:
         folders = parts[1:-1] if is_file else parts[1:]
         return (
-            len(folders) <= len(PARTITION_COLUMNS) and (not is_file or (len(folders) == 4 and parts[-1] == _FILE))
+            len(folders) <= len(PARTITION_COLUMNS)
+            and (not is_file or (len(folders) == 4 and parts[-1] == _FILE))
             and all(f.startswith(f"{c}=") for f, c in zip(folders, PARTITION_COLUMNS, strict=False))
         )
     return False
@@ -99,8 +100,12 @@ def verified(base: Path, manifest: dict[str, Any]) -> dict[str, Files]:
         schema = pl.Schema({c: t for c, t in stored_schema(name, manifest.get("format", 1)).items() if c not in added})
         total = sum(footer_rows(path, name, schema, exact=False) for path, _ in files)
         if name in counts and total != counts[name]:
-            raise disagrees(base, name, [str(p.relative_to(base)) for p, _ in files],
-                            f"its files hold {total} rows, {MANIFEST} counts {counts[name]}")
+            raise disagrees(
+                base,
+                name,
+                [str(p.relative_to(base)) for p, _ in files],
+                f"its files hold {total} rows, {MANIFEST} counts {counts[name]}",
+            )
         out[name] = files
     return out
 
@@ -109,7 +114,8 @@ def _decoded_as_polars_does(folder: Path, files: Files) -> bool:
     """Whether Polars' own hive decoding gives every folder value as :func:`label_of` does (no digest, no null name)."""
     return all(
         raw == NULL_PARTITION or (DIGEST_MARK not in raw and unquote(raw) != NULL_PARTITION)
-        for f, _ in files for raw in (part.partition("=")[2] for part in f.relative_to(folder).parts[:-1])
+        for f, _ in files
+        for raw in (part.partition("=")[2] for part in f.relative_to(folder).parts[:-1])
     )
 
 
@@ -124,15 +130,21 @@ def scan_table(name: str, folder: Path, files: Files) -> pl.LazyFrame:
         return upgraded(name, 2, frame).select(schema.names()).cast(schema)
     if _decoded_as_polars_does(folder, files):  # keep Polars' partition pruning
         frame = pl.scan_parquet(
-            paths, hive_partitioning=True,
-            hive_schema=dict.fromkeys(PARTITION_COLUMNS, pl.String()), try_parse_hive_dates=False,
+            paths,
+            hive_partitioning=True,
+            hive_schema=dict.fromkeys(PARTITION_COLUMNS, pl.String()),
+            try_parse_hive_dates=False,
         )
         return frame.select(schema.names()).cast(schema)
     # digests, or a literal "__HIVE_DEFAULT_PARTITION__" (which Polars reads as null): values from
     # this module's own decoding of each file's folder names
     column = "__copilot_metrics_file__"
     frame = pl.scan_parquet(paths, hive_partitioning=False, include_file_paths=column)
-    return frame.with_columns(
-        pl.col(column).replace_strict(paths, [v[i] for _, v in files], return_dtype=pl.String()).alias(c)
-        for i, c in enumerate(SCOPE)
-    ).select(schema.names()).cast(schema)
+    return (
+        frame.with_columns(
+            pl.col(column).replace_strict(paths, [v[i] for _, v in files], return_dtype=pl.String()).alias(c)
+            for i, c in enumerate(SCOPE)
+        )
+        .select(schema.names())
+        .cast(schema)
+    )

@@ -49,7 +49,8 @@ def _as_text(name: str, frame: pl.DataFrame, privacy: Privacy | None = None) -> 
     frame = conformed(name, frame, privacy)
     frame = frame.with_columns(
         (pl.col(c).list.join(_JOINED[c]) if c in _JOINED else _json_text(c))
-        for c, t in frame.schema.items() if isinstance(t, pl.List)
+        for c, t in frame.schema.items()
+        if isinstance(t, pl.List)
     )
     return frame.with_columns(_neutralised(c) for c, t in frame.schema.items() if t == pl.String)
 

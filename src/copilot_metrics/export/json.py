@@ -76,7 +76,10 @@ _SEGMENTS = (("enterprise", "enterprises"), ("org", "orgs"), ("team", "team"))
 def _portable(label: str) -> bool:
     """Whether ``label`` can be a folder name as it is on every common file system (see the module docstring)."""
     return (
-        bool(label) and label.strip(" ") == label and not label.startswith(".") and not label.endswith(".")
+        bool(label)
+        and label.strip(" ") == label
+        and not label.startswith(".")
+        and not label.endswith(".")
         and len(label.encode("utf-8", "surrogatepass")) <= _MAX_NAME
         and not any(c in _UNSAFE or unicodedata.category(c).startswith("C") for c in label)
     )
@@ -116,8 +119,10 @@ def _relative(scope: dict[str, Any], names: dict[tuple[str, str], str]) -> Path:
 
 def _template(scope: dict[str, Any]) -> str:
     """The path template, relative to the root, of the scopes shaped like ``scope`` (the labels it has)."""
-    return "/".join([part for column, segment in _SEGMENTS if scope.get(column) is not None
-                     for part in (segment, f"{{{column}}}")] + [FILE_NAME])
+    return "/".join(
+        [part for column, segment in _SEGMENTS if scope.get(column) is not None for part in (segment, f"{{{column}}}")]
+        + [FILE_NAME]
+    )
 
 
 def _layout_ok(folders: tuple[str, ...]) -> bool:
@@ -142,7 +147,8 @@ def _label(name: str, column: str, digests: dict[str, dict[str, str]], where: Pa
         if name not in digests.get(column, {}):
             raise CopilotMetricsError(
                 f"{where}: folder name {name!r} is a digest that {LABELS_FILE} does not list",
-                file=str(where), hint=f"keep {LABELS_FILE} beside the folders write_json wrote",
+                file=str(where),
+                hint=f"keep {LABELS_FILE} beside the folders write_json wrote",
             )
         return digests[column][name]
     if "%" not in name:
@@ -152,7 +158,8 @@ def _label(name: str, column: str, digests: dict[str, dict[str, str]], where: Pa
     except UnicodeDecodeError as exc:
         raise CopilotMetricsError(
             f"{where}: folder name {name!r} does not decode to UTF-8 text ({exc.reason})",
-            file=str(where), hint="the folders were renamed after write_json wrote them; write the export again",
+            file=str(where),
+            hint="the folders were renamed after write_json wrote them; write the export again",
         ) from exc
 
 
@@ -168,13 +175,20 @@ def _labels_file(index: Path) -> dict[str, dict[str, str]]:
     except OSError as exc:
         raise CopilotMetricsError(f"{index}: cannot be read ({exc.strerror or exc})", file=str(index)) from exc
     if not isinstance(digests, dict):
-        raise CopilotMetricsError(f"{index}: $: expected an object of scope columns, found {_short(digests)}",
-                                  file=str(index), json_path="$", hint=hint)
+        raise CopilotMetricsError(
+            f"{index}: $: expected an object of scope columns, found {_short(digests)}",
+            file=str(index),
+            json_path="$",
+            hint=hint,
+        )
     for column, names in digests.items():
         if column not in SCOPE or not isinstance(names, dict) or not all(isinstance(v, str) for v in names.values()):
             raise CopilotMetricsError(
                 f"{index}: $.{column}: expected an object of folder names and labels of a scope column, "
-                f"found {_short(names)}", file=str(index), json_path=f"$.{column}", hint=hint,
+                f"found {_short(names)}",
+                file=str(index),
+                json_path=f"$.{column}",
+                hint=hint,
             )
     return digests
 
@@ -216,7 +230,8 @@ def _refuse_reports(ds: Dataset, target: Path) -> None:
         raise CopilotMetricsError(
             f"{target}: the dataset holds {ds.reports.height} successor usage-metrics report(s) ({rows} table rows); "
             "write_json writes the legacy /copilot/metrics days only and does not forge report files from a "
-            "merged history", file=str(target),
+            "merged history",
+            file=str(target),
             hint="use copilot_metrics.write_parquet (both families, lossless) or write_csv; "
             "copilot_metrics.successor.rebuild_records(ds.tables) gives the reports' records as JSON",
         )
@@ -284,7 +299,8 @@ def write_json(
     if single and scopes.height > 1:
         raise CopilotMetricsError(
             f"{target}: the dataset holds {scopes.height} scopes; write them to a folder, one file per scope",
-            file=str(target), hint="pass a folder path; files are laid out as in copilot_metrics.export.json",
+            file=str(target),
+            hint="pass a folder path; files are laid out as in copilot_metrics.export.json",
         )
     option = orjson.OPT_INDENT_2 if indent else 0
     names, digests = _folder_names(scopes.to_dicts())
@@ -293,8 +309,10 @@ def write_json(
     def body(scope: dict[str, Any]) -> bytes:
         condition = pl.all_horizontal(pl.col(k).eq_missing(pl.lit(scope[k], pl.String)) for k in SCOPE)
         sub = dataclasses.replace(
-            ds, tables={name: ds.tables[name].filter(condition).sort("date", maintain_order=True)
-                        for name in TABLES}  # the legacy days (the successor reports are written apart)
+            ds,
+            tables={
+                name: ds.tables[name].filter(condition).sort("date", maintain_order=True) for name in TABLES
+            },  # the legacy days (the successor reports are written apart)
         )
         return _dump_days(to_api(sub), option) + b"\n"
 
@@ -314,11 +332,18 @@ def write_json(
             with naming(file):
                 file.write_bytes(body(scope))
         if places:  # cm.load(path) then loads each file with its scope labels
-            renamed = {c: {name: label for (column, label), name in names.items() if column == c and name != label}
-                       for c in SCOPE}
+            renamed = {
+                c: {name: label for (column, label), name in names.items() if column == c and name != label}
+                for c in SCOPE
+            }
             with naming(staging / LAYOUT_FILE):
-                write_layout(staging, writer="write_json", templates=[_template(s) for s, _ in places],
-                             labels=renamed, files=[LABELS_FILE])
+                write_layout(
+                    staging,
+                    writer="write_json",
+                    templates=[_template(s) for s, _ in places],
+                    labels=renamed,
+                    files=[LABELS_FILE],
+                )
 
     out = replace(target, write, what="JSON export", ours=None if single else _ours, lock_timeout=lock_timeout)
     return [out] if single else sorted(out / relative for _, relative in places)
@@ -352,8 +377,9 @@ def read_json(root: str | os.PathLike[str], **options: Any) -> Dataset:
         expected = [c for c in SCOPE if c in order]
         if len(parts) % 2 or order != expected:
             continue  # not a place write_json writes to
-        labels = {column: _label(name, column, digests, file) for (segment, name) in pairs
-                  for column in (columns[segment],)}
+        labels = {
+            column: _label(name, column, digests, file) for (segment, name) in pairs for column in (columns[segment],)
+        }
         found.append((tuple(labels.get(c) for c in SCOPE), file))
     if not found:
         raise CopilotMetricsError(f"{base}: no {FILE_NAME} in the layout write_json writes", file=str(base))

@@ -166,9 +166,13 @@ def write_file(frame: pl.DataFrame, path: Path, schema: Any) -> None:
     import pyarrow.parquet as pq
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_batches(
-        frame.to_arrow(compat_level=pl.CompatLevel.oldest()).cast(schema).to_batches(), schema=schema
-    ) if frame.height else schema.empty_table()
+    table = (
+        pa.Table.from_batches(
+            frame.to_arrow(compat_level=pl.CompatLevel.oldest()).cast(schema).to_batches(), schema=schema
+        )
+        if frame.height
+        else schema.empty_table()
+    )
     pq.write_table(table, path, compression="zstd", row_group_size=_ROW_GROUP)
 
 
@@ -206,8 +210,11 @@ def _manifest_of(ds: Dataset, target: Path, rows: dict[str, int]) -> dict[str, A
         "library": "copilot-metrics",
         "version": __version__,
         "schema_hash": _schema.schema_hash(),
-        "partitioning": {"columns": [], "files": "<table>/part-NNNNN.parquet, every column in the files",
-                         "rows_per_file": _ROWS_PER_FILE},
+        "partitioning": {
+            "columns": [],
+            "files": "<table>/part-NNNNN.parquet, every column in the files",
+            "rows_per_file": _ROWS_PER_FILE,
+        },
         "rows": {name: _frame(ds, name).height for name in all_tables()},
         # every file written, with its rows and the SHA-256 of its bytes: read_parquet checks them
         "files": {path: {"rows": count, "sha256": _sha256(target / path)} for path, count in rows.items()},
@@ -230,7 +237,11 @@ class ParquetWriter:
     moves: Moves = Moves()  # noqa: RUF009 - frozen
 
     def write(
-        self, ds: Dataset, root: str | os.PathLike[str], *, mode: Literal["overwrite", "merge"] = "overwrite",
+        self,
+        ds: Dataset,
+        root: str | os.PathLike[str],
+        *,
+        mode: Literal["overwrite", "merge"] = "overwrite",
         lock_timeout: float = 600.0,
     ) -> Path:
         """:func:`write_parquet`."""
@@ -243,8 +254,9 @@ class ParquetWriter:
                 data = archive.merge_into(read_parquet(previous), ds)
             self.stage(data, staging)
 
-        return replace(root, write, what="Parquet dataset", ours=ours, marker=MANIFEST, lock_timeout=lock_timeout,
-                       moves=self.moves)
+        return replace(
+            root, write, what="Parquet dataset", ours=ours, marker=MANIFEST, lock_timeout=lock_timeout, moves=self.moves
+        )
 
     def stage(self, ds: Dataset, target: Path) -> None:
         """Write every file of ``ds`` at ``target`` (a new folder): the tables, ``_validation/``, the manifest last."""
@@ -401,7 +413,8 @@ def _dataset_root(root: Path) -> Path:
         if kept:
             return kept[-1]
     raise CopilotMetricsError(
-        f"{root}: not a copilot-metrics Parquet dataset (no {MANIFEST})", file=str(root),
+        f"{root}: not a copilot-metrics Parquet dataset (no {MANIFEST})",
+        file=str(root),
         hint="write one with copilot_metrics.write_parquet",
     )
 
@@ -421,7 +434,9 @@ _SHA256_RE = re.compile(r"[0-9a-f]{64}\Z")
 def _bad_manifest(path: Path, json_path: str, expected: str, value: Any) -> CopilotMetricsError:
     return CopilotMetricsError(
         f"{path}: {json_path}: expected {expected}, found {_short(value)}",
-        file=str(path), json_path=json_path, hint=DAMAGED,
+        file=str(path),
+        json_path=json_path,
+        hint=DAMAGED,
     )
 
 
@@ -431,11 +446,15 @@ def _manifest_json(path: Path) -> dict[str, Any]:
         manifest = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
         raise CopilotMetricsError(
-            f"{path}: the dataset's manifest is not JSON ({exc})", file=str(path), json_path="$", hint=DAMAGED,
+            f"{path}: the dataset's manifest is not JSON ({exc})",
+            file=str(path),
+            json_path="$",
+            hint=DAMAGED,
         ) from exc
     except OSError as exc:
         raise CopilotMetricsError(
-            f"{path}: cannot read the dataset's manifest ({exc.strerror or exc})", file=str(path),
+            f"{path}: cannot read the dataset's manifest ({exc.strerror or exc})",
+            file=str(path),
         ) from exc
     if not isinstance(manifest, dict):
         raise _bad_manifest(path, "$", "an object", manifest)
@@ -451,7 +470,8 @@ def _check_format(root: Path, path: Path, manifest: dict[str, Any]) -> int:
         raise CopilotMetricsError(
             f"{root}: written in layout format {manifest['format']} by copilot-metrics {manifest.get('version')}; "
             f"this version reads formats up to {_FORMAT}",
-            file=str(root), hint="upgrade copilot-metrics",
+            file=str(root),
+            hint="upgrade copilot-metrics",
         )
     return int(fmt)
 
@@ -466,8 +486,11 @@ def _check_rows(path: Path, manifest: dict[str, Any], fmt: int) -> None:
             raise _bad_manifest(path, f"$.rows.{name}", "a row count", rows[name])
         if fmt >= 3 and name in stored(fmt) and name not in rows:
             raise CopilotMetricsError(
-                f"{path}: $.rows: no row count for table {name!r}", file=str(path), json_path="$.rows",
-                table=name, hint=DAMAGED,
+                f"{path}: $.rows: no row count for table {name!r}",
+                file=str(path),
+                json_path="$.rows",
+                table=name,
+                hint=DAMAGED,
             )
 
 
@@ -482,16 +505,21 @@ def _check_files(path: Path, manifest: dict[str, Any]) -> None:
         at = f"$.files[{orjson.dumps(listed).decode()}]"
         if not _LISTED_RE.match(listed):
             raise _bad_manifest(path, at, "a file of the dataset's layout", listed)
-        if not (isinstance(entry, dict) and _is_count(entry.get("rows"))
-                and isinstance(entry.get("sha256"), str) and _SHA256_RE.match(entry["sha256"])):
+        if not (
+            isinstance(entry, dict)
+            and _is_count(entry.get("rows"))
+            and isinstance(entry.get("sha256"), str)
+            and _SHA256_RE.match(entry["sha256"])
+        ):
             raise _bad_manifest(path, at, "an object with the file's rows and sha256", entry)
 
 
 def _check_rest(path: Path, manifest: dict[str, Any], fmt: int) -> None:
     """``$.validation``, ``$.meta`` and (formats 1 and 2) ``$.partitioning.digests``."""
     validation = manifest.get("validation", {})
-    if not isinstance(validation, dict) or not all(_is_count(validation.get(k, 0)) for k in ("days_checked",
-                                                                                           "days_valid")):
+    if not isinstance(validation, dict) or not all(
+        _is_count(validation.get(k, 0)) for k in ("days_checked", "days_valid")
+    ):
         raise _bad_manifest(path, "$.validation", "an object of day counts", validation)
     meta = manifest.get("meta")
     if meta is not None and not isinstance(meta, dict):
@@ -531,7 +559,8 @@ def _parquet_files(base: Path, table: str) -> list[str]:
     if not folder.is_dir():
         return []
     return sorted(
-        p.relative_to(base).as_posix() for p in folder.rglob("*.parquet")
+        p.relative_to(base).as_posix()
+        for p in folder.rglob("*.parquet")
         if p.is_file() and not any(s.startswith(("_", ".")) for s in p.relative_to(folder).parts)
     )
 
@@ -548,8 +577,12 @@ def _expected_files(base: Path, name: str, listed: dict[str, Any] | None) -> lis
         raise disagrees(base, name, missing, f"{len(missing)} file(s) listed in {MANIFEST} are missing")
     stray = [k for k in present if k not in expected]
     if stray:
-        raise disagrees(base, name, stray, f"{len(stray)} Parquet file(s) that {MANIFEST} does not list, "
-                                           "whose rows other engines would read")
+        raise disagrees(
+            base,
+            name,
+            stray,
+            f"{len(stray)} Parquet file(s) that {MANIFEST} does not list, whose rows other engines would read",
+        )
     return expected
 
 
@@ -584,8 +617,13 @@ def _check_listed(base: Path, table: str, rel: str, rows: int, entry: dict[str, 
     if rows != entry["rows"]:
         raise disagrees(base, table, [rel], f"a file holds {rows} rows, {MANIFEST} lists it with {entry['rows']}")
     if _sha256(base / rel) != entry["sha256"]:
-        raise disagrees(base, table, [rel], f"a file's bytes are not those written (its SHA-256 differs from "
-                                            f"the one in {MANIFEST}): it was changed or replaced")
+        raise disagrees(
+            base,
+            table,
+            [rel],
+            f"a file's bytes are not those written (its SHA-256 differs from "
+            f"the one in {MANIFEST}): it was changed or replaced",
+        )
 
 
 def _verified_validation(base: Path, manifest: dict[str, Any]) -> None:
@@ -638,7 +676,9 @@ def _unreadable(base: Path, table: str, paths: list[Path], exc: Exception) -> Co
     shown = ", ".join(str(p.relative_to(base)) for p in paths[:5]) + (" and more" if len(paths) > 5 else "")
     return CopilotMetricsError(
         f"{base}: table {table!r}: its files cannot be read ({type(exc).__name__}: {exc}) ({shown})",
-        file=str(paths[0] if paths else base / table), table=table, hint=DAMAGED,
+        file=str(paths[0] if paths else base / table),
+        table=table,
+        hint=DAMAGED,
     )
 
 
@@ -669,8 +709,7 @@ def _read_validation(base: Path, manifest: dict[str, Any]) -> ValidationReport:
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise _unreadable(base, _VALIDATION_DIR, [path], exc) from exc
     counts = manifest.get("validation", {})
-    return ValidationReport(frames[0], frames[1], int(counts.get("days_checked", 0)),
-                            int(counts.get("days_valid", 0)))
+    return ValidationReport(frames[0], frames[1], int(counts.get("days_checked", 0)), int(counts.get("days_valid", 0)))
 
 
 def _check_contracts(base: Path, ds: Dataset) -> None:
@@ -680,8 +719,12 @@ def _check_contracts(base: Path, ds: Dataset) -> None:
     except ContractError as exc:
         folder = base / exc.table if exc.table else base
         raise ContractError(
-            f"{folder}: {exc.message}", failure_cases=exc.failure_cases, file=str(folder), table=exc.table,
-            column=exc.column, key=exc.key,
+            f"{folder}: {exc.message}",
+            failure_cases=exc.failure_cases,
+            file=str(folder),
+            table=exc.table,
+            column=exc.column,
+            key=exc.key,
             hint="its files were edited after they were written, or it was written from a load with "
             "contracts=False; read_parquet(root, contracts=False) reads it as it is",
         ) from exc
@@ -763,8 +806,13 @@ def read_parquet(root: str | os.PathLike[str], *, contracts: bool = True) -> Dat
     frames = _collect(base, lazy, files)
     ds = Dataset(
         {name: frames[name] for name in (*TABLES, *REPORT_TABLES)},
-        frames["sources"], frames["quarantine"], frames["findings"], frames["conflicts"],
-        _read_validation(base, manifest), dict(manifest.get("meta") or {}), versions=frames["versions"],
+        frames["sources"],
+        frames["quarantine"],
+        frames["findings"],
+        frames["conflicts"],
+        _read_validation(base, manifest),
+        dict(manifest.get("meta") or {}),
+        versions=frames["versions"],
         report_versions=frames["report_versions"],
         **{name: frames[name] for name in SUCCESSOR_SIDE_TABLES},
     )

@@ -52,31 +52,50 @@ def conflict_rows(full: dict[str, pl.DataFrame], keep: pl.DataFrame, losers: pl.
         kept = kept.join(losers.select(*DAY_KEY, "other_source"), on=DAY_KEY, how="inner", nulls_equal=True)
         values = [c for c in spec.schema.names() if c not in (*DAY_KEY, *dims, "source")]
         joined = kept.select(
-            *DAY_KEY, *dims, "other_source", pl.col("final_source").alias("kept_source"),
-            pl.lit(True).alias("_k"), *[pl.col(c).alias(f"{c}__k") for c in values],
+            *DAY_KEY,
+            *dims,
+            "other_source",
+            pl.col("final_source").alias("kept_source"),
+            pl.lit(True).alias("_k"),
+            *[pl.col(c).alias(f"{c}__k") for c in values],
         ).join(
-            other.select(*DAY_KEY, *dims, "other_source", pl.lit(True).alias("_o"),
-                         *[pl.col(c).alias(f"{c}__o") for c in values]),
-            on=[*DAY_KEY, *dims, "other_source"], how="full", coalesce=True, nulls_equal=True,
+            other.select(
+                *DAY_KEY, *dims, "other_source", pl.lit(True).alias("_o"), *[pl.col(c).alias(f"{c}__o") for c in values]
+            ),
+            on=[*DAY_KEY, *dims, "other_source"],
+            how="full",
+            coalesce=True,
+            nulls_equal=True,
         )
-        joined = joined.drop("kept_source").join(
-            kept_sources, on=[*DAY_KEY, "other_source"], how="left", nulls_equal=True
-        ).with_columns((pl.struct(dims).struct.json_encode() if dims else pl.lit("{}")).alias("key"))
+        joined = (
+            joined.drop("kept_source")
+            .join(kept_sources, on=[*DAY_KEY, "other_source"], how="left", nulls_equal=True)
+            .with_columns((pl.struct(dims).struct.json_encode() if dims else pl.lit("{}")).alias("key"))
+        )
         pieces = [
-            joined.filter(pl.col("_k").is_null() | pl.col("_o").is_null()).select(conflict_columns(
-                table=name, key=pl.col("key"), column="(row)",
-                kept_value=pl.when(pl.col("_k")).then(pl.lit("present")).otherwise(pl.lit("absent")),
-                other_value=pl.when(pl.col("_o")).then(pl.lit("present")).otherwise(pl.lit("absent")),
-            ))
+            joined.filter(pl.col("_k").is_null() | pl.col("_o").is_null()).select(
+                conflict_columns(
+                    table=name,
+                    key=pl.col("key"),
+                    column="(row)",
+                    kept_value=pl.when(pl.col("_k")).then(pl.lit("present")).otherwise(pl.lit("absent")),
+                    other_value=pl.when(pl.col("_o")).then(pl.lit("present")).otherwise(pl.lit("absent")),
+                )
+            )
         ]
         both = joined.filter(pl.col("_k") & pl.col("_o"))
         for column in values:
             k, o = pl.col(f"{column}__k"), pl.col(f"{column}__o")
             pieces.append(
-                both.filter(k.ne_missing(o)).select(conflict_columns(
-                    table=name, key=pl.col("key"), column=column, kept_value=_as_text(k, column),
-                    other_value=_as_text(o, column),
-                ))
+                both.filter(k.ne_missing(o)).select(
+                    conflict_columns(
+                        table=name,
+                        key=pl.col("key"),
+                        column=column,
+                        kept_value=_as_text(k, column),
+                        other_value=_as_text(o, column),
+                    )
+                )
             )
         out.append(pl.concat(pieces))
     if not out:
@@ -96,7 +115,13 @@ def rebase_conflicts(recomputed: pl.DataFrame, carried: pl.DataFrame, winners: p
     names = CONFLICT_SCHEMA.names()
     now = winners.select(*DAY_KEY, pl.col("digest").alias("_win"), pl.col("source").alias("_final"))
     rebased = carried.join(now, on=DAY_KEY, how="left", nulls_equal=True).with_columns(
-        pl.when(pl.col("_kept") == pl.col("_win")).then(pl.col("_final")).otherwise(pl.col("kept_source"))
-        .alias("kept_source"))
-    return pl.concat([recomputed.select(names), rebased.select(names)]).unique(maintain_order=True).sort(
-        CONFLICT_ORDER, nulls_last=False)
+        pl.when(pl.col("_kept") == pl.col("_win"))
+        .then(pl.col("_final"))
+        .otherwise(pl.col("kept_source"))
+        .alias("kept_source")
+    )
+    return (
+        pl.concat([recomputed.select(names), rebased.select(names)])
+        .unique(maintain_order=True)
+        .sort(CONFLICT_ORDER, nulls_last=False)
+    )

@@ -65,7 +65,7 @@ def in_memory_renames(base_sources: pl.DataFrame, new_sources: pl.DataFrame) -> 
     for label, sha in new_sources.select("source", "sha256").iter_rows():
         if label not in taken or not re.match(IN_MEMORY, label) or base_sha.get(label) == sha:
             continue
-        kind = label[1:label.index(" #")]
+        kind = label[1 : label.index(" #")]
         renames[label] = f"<{kind} #{next_number}>"
         next_number += 1
     return renames
@@ -73,8 +73,9 @@ def in_memory_renames(base_sources: pl.DataFrame, new_sources: pl.DataFrame) -> 
 
 def _copies(versions: pl.DataFrame) -> pl.DataFrame:
     """Each copy's label in ``versions``, with its file (``_file``) and ``copy_path`` (``_path``), per day."""
-    return versions.select(*DAY_KEY, "label", pl.col("source").alias("_file"),
-                           pl.col("copy_path").alias("_path")).unique([*DAY_KEY, "label"])
+    return versions.select(
+        *DAY_KEY, "label", pl.col("source").alias("_file"), pl.col("copy_path").alias("_path")
+    ).unique([*DAY_KEY, "label"])
 
 
 def _copy_file(conflicts: pl.DataFrame, versions: pl.DataFrame, column: str) -> pl.DataFrame:
@@ -82,9 +83,13 @@ def _copy_file(conflicts: pl.DataFrame, versions: pl.DataFrame, column: str) -> 
 
     As ``_file`` and ``_path``; a label ``versions`` does not record (a layout before it) is a file.
     """
-    return conflicts.join(_copies(versions).rename({"label": column}), on=[*DAY_KEY, column], how="left",
-                          nulls_equal=True, maintain_order="left").with_columns(
-        pl.col("_file").fill_null(pl.col(column)))
+    return conflicts.join(
+        _copies(versions).rename({"label": column}),
+        on=[*DAY_KEY, column],
+        how="left",
+        nulls_equal=True,
+        maintain_order="left",
+    ).with_columns(pl.col("_file").fill_null(pl.col(column)))
 
 
 def relabel(ds: Dataset, renames: Mapping[str, str]) -> Dataset:
@@ -105,14 +110,22 @@ def relabel(ds: Dataset, renames: Mapping[str, str]) -> Dataset:
     versions = conform("versions", ds.versions)
     conflicts = ds.conflicts
     for column in ("kept_source", "other_source"):
-        conflicts = _copy_file(conflicts, versions, column).with_columns(
-            copy_label_expr(rename("_file"), pl.col("_path")).alias(column)).drop("_file", "_path")
+        conflicts = (
+            _copy_file(conflicts, versions, column)
+            .with_columns(copy_label_expr(rename("_file"), pl.col("_path")).alias(column))
+            .drop("_file", "_path")
+        )
     report = ds.validation
     return dataclasses.replace(
-        ds, tables={n: frame(f) for n, f in ds.tables.items()}, sources=frame(ds.sources),
-        quarantine=frame(ds.quarantine), findings=frame(ds.findings), conflicts=conflicts,
-        validation=dataclasses.replace(report, errors=frame(report.errors),
-                                       unknown_fields=frame(report.unknown_fields)),
+        ds,
+        tables={n: frame(f) for n, f in ds.tables.items()},
+        sources=frame(ds.sources),
+        quarantine=frame(ds.quarantine),
+        findings=frame(ds.findings),
+        conflicts=conflicts,
+        validation=dataclasses.replace(
+            report, errors=frame(report.errors), unknown_fields=frame(report.unknown_fields)
+        ),
         versions=frame(versions).with_columns(copy_label_expr(pl.col("source"), pl.col("copy_path")).alias("label")),
         report_versions=frame(ds.report_versions),
     )
@@ -127,12 +140,14 @@ def _as_json(frame: pl.DataFrame, source: pl.Expr | str, table: str) -> pl.DataF
         return REPORT_VERSION_SCHEMA.to_frame()
     return frame.select(
         (source if isinstance(source, pl.Expr) else pl.lit(source, pl.String)).alias("source"),
-        pl.lit(table, pl.String).alias("table"), pl.struct(frame.columns).struct.json_encode().alias("row_json"),
+        pl.lit(table, pl.String).alias("table"),
+        pl.struct(frame.columns).struct.json_encode().alias("row_json"),
     )
 
 
-def report_versions(parts: list[_Part], kept: Mapping[str, pl.DataFrame],
-                    specs: Mapping[str, ReportTable] = REPORT_TABLES) -> pl.DataFrame:
+def report_versions(
+    parts: list[_Part], kept: Mapping[str, pl.DataFrame], specs: Mapping[str, ReportTable] = REPORT_TABLES
+) -> pl.DataFrame:
     """``ds.report_versions`` of merged report files: what their reads held that the tables ``kept`` do not.
 
     ``parts`` are the ``(label, scope, read)`` of every report file (a
@@ -146,8 +161,9 @@ def report_versions(parts: list[_Part], kept: Mapping[str, pl.DataFrame],
         held = [p[2].tables[name] for p in parts if p[2].tables[name].height]
         if held:
             key = [*spec.key, "source"]
-            dropped = pl.concat(held).join(kept[name].select(key), on=key, how="anti", nulls_equal=True,
-                                           maintain_order="left")
+            dropped = pl.concat(held).join(
+                kept[name].select(key), on=key, how="anti", nulls_equal=True, maintain_order="left"
+            )
             out.append(_as_json(dropped, pl.col("source"), name))
     for label, _, read in parts:
         out.append(_as_json(read.reports.select(REPORT_SCHEMA.names()), label, "reports"))
@@ -177,25 +193,34 @@ def _report_parts(ds: Dataset, replaced: list[str]) -> list[_Part]:
 
     Rows in ``ds``'s form (pseudonymized ones keyed by ``user_pid``).
     """
-    files = conform("sources", ds.sources).filter((pl.col("family") == "reports")
-                                                   & ~pl.col("source").is_in(replaced))
+    files = conform("sources", ds.sources).filter((pl.col("family") == "reports") & ~pl.col("source").is_in(replaced))
     versions = conform("report_versions", ds.report_versions)
     scopes = {row["source"]: {k: row[k] for k in SCOPE} for row in files.iter_rows(named=True)}
     if not scopes:
         return []
-    held = {name: pl.concat([ds.tables[name], _decoded(versions, name, spec.schema)]).filter(
-        pl.col("source").is_in(list(scopes))).sort(list(spec.key), nulls_last=False, maintain_order=True)
-        for name, spec in report_tables(ds.privacy).items()}
+    held = {
+        name: pl.concat([ds.tables[name], _decoded(versions, name, spec.schema)])
+        .filter(pl.col("source").is_in(list(scopes)))
+        .sort(list(spec.key), nulls_last=False, maintain_order=True)
+        for name, spec in report_tables(ds.privacy).items()
+    }
     reports = _decoded(versions, "reports", REPORT_SCHEMA)
     drift = versions.filter(pl.col("table") == "schema_drift")
     parts: list[_Part] = []
     for label, scope in sorted(scopes.items()):
         mine = {name: frame.filter(pl.col("source") == label) for name, frame in held.items()}
-        parts.append((label, scope, _StoredRead(
-            mine, reports.filter(pl.col("source") == label),
-            _decoded(drift.filter(pl.col("source") == label), "schema_drift", DRIFT_SCHEMA))))
+        parts.append(
+            (
+                label,
+                scope,
+                _StoredRead(
+                    mine,
+                    reports.filter(pl.col("source") == label),
+                    _decoded(drift.filter(pl.col("source") == label), "schema_drift", DRIFT_SCHEMA),
+                ),
+            )
+        )
     return parts
-
 
 
 @dataclasses.dataclass(frozen=True)
@@ -238,37 +263,64 @@ def _side(ds: Dataset, replaced: list[str]) -> _Side:
     set_aside_rows, set_aside = _set_aside(quarantine, days)
     kept_by = pl.concat([days, set_aside.select(*DAY_KEY, "source")])
     unrecorded = kept_by.join(versions.select(DAY_KEY).unique(), on=DAY_KEY, how="anti", nulls_equal=True).select(
-        "source", *SCOPE, "date", pl.col("source").alias("label"), pl.lit(None, pl.String).alias("copy_path"),
+        "source",
+        *SCOPE,
+        "date",
+        pl.col("source").alias("label"),
+        pl.lit(None, pl.String).alias("copy_path"),
         pl.lit(0, pl.Int64).alias("occurrence"),
-        pl.lit(0, pl.Int64).alias("version"), pl.lit(None, pl.String).alias("day_json"),
+        pl.lit(0, pl.Int64).alias("version"),
+        pl.lit(None, pl.String).alias("day_json"),
     )
     recorded = pl.concat([versions, unrecorded])
     holding = recorded.filter(~pl.col("source").is_in(gone))
     holders = holding.group_by([*DAY_KEY, pl.col("version").alias("_version")]).agg(
-        pl.col("label").min().alias("_holder"))
+        pl.col("label").min().alias("_holder")
+    )
     content = _content(ds, recorded, set_aside, holders)
     digests = day_digests(content, by_source=True).rename({"source": "_holder"})
-    copies = holding.join(holders, left_on=[*DAY_KEY, "version"], right_on=[*DAY_KEY, "_version"], how="inner",
-                          nulls_equal=True).join(digests, on=[*DAY_KEY, "_holder"], how="inner", nulls_equal=True)
-    registry = copies.select(*DAY_KEY, "digest", pl.col("label").alias("source"), pl.col("source").alias("file"),
-                             "copy_path", "occurrence", (pl.col("label") == pl.col("_holder")).alias("stored"))
+    copies = holding.join(
+        holders, left_on=[*DAY_KEY, "version"], right_on=[*DAY_KEY, "_version"], how="inner", nulls_equal=True
+    ).join(digests, on=[*DAY_KEY, "_holder"], how="inner", nulls_equal=True)
+    registry = copies.select(
+        *DAY_KEY,
+        "digest",
+        pl.col("label").alias("source"),
+        pl.col("source").alias("file"),
+        "copy_path",
+        "occurrence",
+        (pl.col("label") == pl.col("_holder")).alias("stored"),
+    )
     kept = copies.filter(pl.col("version") == 0).select(*DAY_KEY, "digest").unique(DAY_KEY)
     sources = conform("sources", ds.sources).filter(~pl.col("source").is_in(gone))
     conflicts = (
         _copy_file(conform("conflicts", ds.conflicts), versions, "other_source")
         .filter(~pl.col("_file").is_in(gone) & ~pl.col("table").is_in(list(REPORT_TABLES)))
         .drop("_file", "_path")
-        .join(versions.filter(pl.col("version") > 0).select(*DAY_KEY, pl.col("label").alias("other_source")),
-              on=[*DAY_KEY, "other_source"], how="anti", nulls_equal=True)
+        .join(
+            versions.filter(pl.col("version") > 0).select(*DAY_KEY, pl.col("label").alias("other_source")),
+            on=[*DAY_KEY, "other_source"],
+            how="anti",
+            nulls_equal=True,
+        )
         .join(kept.rename({"digest": "_kept"}), on=DAY_KEY, how="left", nulls_equal=True)
     )
     unread = ~pl.col("source").is_in(gone).fill_null(False)
     return _Side(
-        sources, quarantine.filter(unread), conform("findings", ds.findings).filter(unread),
-        ds.validation.errors.filter(unread), ds.validation.unknown_fields.filter(unread), content, registry, kept,
-        copies.join(set_aside, on=DAY_KEY, how="semi", nulls_equal=True).filter(pl.col("version") == 0).select(
-            *DAY_KEY, "digest"),
-        set_aside_rows, conflicts, _offsets(sources, copies, kept_by),
+        sources,
+        quarantine.filter(unread),
+        conform("findings", ds.findings).filter(unread),
+        ds.validation.errors.filter(unread),
+        ds.validation.unknown_fields.filter(unread),
+        content,
+        registry,
+        kept,
+        copies.join(set_aside, on=DAY_KEY, how="semi", nulls_equal=True)
+        .filter(pl.col("version") == 0)
+        .select(*DAY_KEY, "digest"),
+        set_aside_rows,
+        conflicts,
+        _offsets(sources, copies, kept_by),
     )
 
 
@@ -285,29 +337,41 @@ def _set_aside(quarantine: pl.DataFrame, days: pl.DataFrame) -> tuple[pl.DataFra
     return rows, rows.select(*SCOPE, pl.col("date").str.to_date("%Y-%m-%d", strict=False), "source", "day_json")
 
 
-def _content(ds: Dataset, recorded: pl.DataFrame, set_aside: pl.DataFrame,
-             holders: pl.DataFrame) -> dict[str, pl.DataFrame]:
+def _content(
+    ds: Dataset, recorded: pl.DataFrame, set_aside: pl.DataFrame, holders: pl.DataFrame
+) -> dict[str, pl.DataFrame]:
     """Each version's rows once, labelled (``source``) by the copy still holding it (``holders._holder``).
 
     The kept version is the tables' rows; the others (and a day set aside) are rebuilt from their JSON.
     """
-    texts = pl.concat([
-        recorded.filter(pl.col("day_json").is_not_null()).select(*DAY_KEY, "label", "version", "day_json"),
-        set_aside.select(*DAY_KEY, pl.col("source").alias("label"), pl.lit(0, pl.Int64).alias("version"), "day_json"),
-    ]).unique([*DAY_KEY, "version"], keep="first", maintain_order=True)
-    rebuilt = explode_days([_schema.loads(text) for text in texts["day_json"]], source=texts["label"].to_list(),
-                           scope=texts.select(SCOPE).to_dicts())
+    texts = pl.concat(
+        [
+            recorded.filter(pl.col("day_json").is_not_null()).select(*DAY_KEY, "label", "version", "day_json"),
+            set_aside.select(
+                *DAY_KEY, pl.col("source").alias("label"), pl.lit(0, pl.Int64).alias("version"), "day_json"
+            ),
+        ]
+    ).unique([*DAY_KEY, "version"], keep="first", maintain_order=True)
+    rebuilt = explode_days(
+        [_schema.loads(text) for text in texts["day_json"]],
+        source=texts["label"].to_list(),
+        scope=texts.select(SCOPE).to_dicts(),
+    )
     tag = texts.select(*DAY_KEY, pl.col("label").alias("source"), pl.col("version").alias("_version"))
     content = {}
     for name in TABLES:  # the legacy days (successor reports are not merged incrementally yet)
         frame = ds.tables[name]
-        mine = pl.concat([
-            frame.with_columns(pl.lit(0, pl.Int64).alias("_version")),
-            rebuilt[name].join(tag, on=[*DAY_KEY, "source"], how="inner", nulls_equal=True, maintain_order="left"),
-        ])
-        content[name] = mine.join(holders, on=[*DAY_KEY, "_version"], how="inner", nulls_equal=True,
-                                  maintain_order="left").with_columns(pl.col("_holder").alias("source")).drop(
-            "_version", "_holder")
+        mine = pl.concat(
+            [
+                frame.with_columns(pl.lit(0, pl.Int64).alias("_version")),
+                rebuilt[name].join(tag, on=[*DAY_KEY, "source"], how="inner", nulls_equal=True, maintain_order="left"),
+            ]
+        )
+        content[name] = (
+            mine.join(holders, on=[*DAY_KEY, "_version"], how="inner", nulls_equal=True, maintain_order="left")
+            .with_columns(pl.col("_holder").alias("source"))
+            .drop("_version", "_holder")
+        )
     return content
 
 
@@ -316,16 +380,28 @@ def _offsets(sources: pl.DataFrame, copies: pl.DataFrame, kept_by: pl.DataFrame)
 
     A layout without versions records no copy but the kept one: its files' counts are carried as stored.
     """
-    implied = copies.join(kept_by.rename({"source": "_kept_by"}), on=DAY_KEY, how="left", nulls_equal=True).group_by(
-        pl.col("source")).agg(
-        ((pl.col("version") == 0) & (pl.col("label") != pl.col("_kept_by"))).sum().alias("_identical"),
-        (pl.col("version") > 0).sum().alias("_superseded"),
+    implied = (
+        copies.join(kept_by.rename({"source": "_kept_by"}), on=DAY_KEY, how="left", nulls_equal=True)
+        .group_by(pl.col("source"))
+        .agg(
+            ((pl.col("version") == 0) & (pl.col("label") != pl.col("_kept_by"))).sum().alias("_identical"),
+            (pl.col("version") > 0).sum().alias("_superseded"),
+        )
     )
     sources = sources.filter(pl.col("family").ne_missing("reports"))  # a report file's counts are the reports merge's
-    return sources.select("source", "days_identical", "days_superseded").join(
-        implied, on="source", how="left").select(
-        "source", *((pl.col(c) - pl.col(f"_{c.removeprefix('days_')}").fill_null(0)).clip(lower_bound=0).cast(pl.Int64)
-                    .alias(c) for c in ("days_identical", "days_superseded")),
+    return (
+        sources.select("source", "days_identical", "days_superseded")
+        .join(implied, on="source", how="left")
+        .select(
+            "source",
+            *(
+                (pl.col(c) - pl.col(f"_{c.removeprefix('days_')}").fill_null(0))
+                .clip(lower_bound=0)
+                .cast(pl.Int64)
+                .alias(c)
+                for c in ("days_identical", "days_superseded")
+            ),
+        )
     )
 
 
@@ -381,24 +457,35 @@ def merge_into(
     tables, conflicts, counts, versions = merger.finish(ranked)
     assert merger.winners is not None
     aside = _won_aside(merger.winners, sides)
-    tables = {name: frame.join(aside, on=DAY_KEY, how="anti", nulls_equal=True, maintain_order="left")
-              for name, frame in tables.items()}
+    tables = {
+        name: frame.join(aside, on=DAY_KEY, how="anti", nulls_equal=True, maintain_order="left")
+        for name, frame in tables.items()
+    }
     # the successor reports: every file's read, rebuilt from both sides, merged as one load merges them
     parts = sorted([*_report_parts(base, replaced), *_report_parts(new, [])], key=lambda part: part[0])
     merged = reports_merge.merge_reports(parts, ranked, specs)
     tables |= merged.tables
     quarantine, still = _quarantine(sides, aside)
     findings = _findings(sides, still, tables, merged.findings, merged.reports)
-    conflicts = pl.concat([
-        rebase_conflicts(conflicts, pl.concat([side.conflicts for side in sides]), merger.winners),
-        merged.conflicts]).sort(list(CONFLICT_ORDER), nulls_last=False)
+    conflicts = pl.concat(
+        [rebase_conflicts(conflicts, pl.concat([side.conflicts for side in sides]), merger.winners), merged.conflicts]
+    ).sort(list(CONFLICT_ORDER), nulls_last=False)
     sources = file_statuses(_counted(ranked, counts, sides, merged.counts), quarantine)
     drift = reports_merge.schema_drift([part[2].schema_drift for part in parts])
-    return Dataset(tables, sources, quarantine, findings, conflicts, _report(sides, sources),
-                   {**base.meta, **new.meta}, versions=versions, reports=merged.reports, schema_drift=drift,
-                   user_logins=LOGIN_SCHEMA.to_frame() if base.privacy else reports_merge.user_logins(
-                       merged.tables["user_days"]),
-                   report_versions=report_versions(parts, merged.tables, specs))
+    return Dataset(
+        tables,
+        sources,
+        quarantine,
+        findings,
+        conflicts,
+        _report(sides, sources),
+        {**base.meta, **new.meta},
+        versions=versions,
+        reports=merged.reports,
+        schema_drift=drift,
+        user_logins=LOGIN_SCHEMA.to_frame() if base.privacy else reports_merge.user_logins(merged.tables["user_days"]),
+        report_versions=report_versions(parts, merged.tables, specs),
+    )
 
 
 def _compete(
@@ -416,8 +503,9 @@ def _compete(
     sources = pl.concat([side.sources for side in sides]).sort("source")
     if merger.registry:
         refuse_clashes(scope_clashes(pl.concat(merger.registry)), sources["source"].to_list())
-    ranked = rank_sources(sources.select(*SOURCE_READ_SCHEMA.names(), "export_time", "precedence_basis"),
-                          fetched_at, precedence)
+    ranked = rank_sources(
+        sources.select(*SOURCE_READ_SCHEMA.names(), "export_time", "precedence_basis"), fetched_at, precedence
+    )
     return merger, ranked
 
 
@@ -427,8 +515,12 @@ def _won_aside(winners: pl.DataFrame, sides: tuple[_Side, ...]) -> pl.DataFrame:
     ``_final`` is the label of the day's winning copy.
     """
     won = winners.rename({"digest": "_win", "source": "_final"})
-    return won.join(pl.concat([side.set_aside for side in sides]).rename({"digest": "_win"}),
-                    on=[*DAY_KEY, "_win"], how="semi", nulls_equal=True).select(*DAY_KEY, "_final")
+    return won.join(
+        pl.concat([side.set_aside for side in sides]).rename({"digest": "_win"}),
+        on=[*DAY_KEY, "_win"],
+        how="semi",
+        nulls_equal=True,
+    ).select(*DAY_KEY, "_final")
 
 
 def _quarantine(sides: tuple[_Side, ...], aside: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -442,28 +534,42 @@ def _quarantine(sides: tuple[_Side, ...], aside: pl.DataFrame) -> tuple[pl.DataF
     on_day = pl.col("date").str.to_date("%Y-%m-%d", strict=False).alias("_date")
     aside_on = aside.rename({"date": "_date"})
     winning = pl.col("source") == pl.col("_final")
-    still = quarantine.filter(pl.col("stage") == "contract").with_columns(on_day).join(
-        aside_on, on=[*SCOPE, "_date"], how="inner", nulls_equal=True).filter(
-        winning | ~winning.any().over([*SCOPE, "_date"]))
+    still = (
+        quarantine.filter(pl.col("stage") == "contract")
+        .with_columns(on_day)
+        .join(aside_on, on=[*SCOPE, "_date"], how="inner", nulls_equal=True)
+        .filter(winning | ~winning.any().over([*SCOPE, "_date"]))
+    )
     # a day set aside whose row went with a file read again: its row, under the file now kept
-    orphans = pl.concat([side.set_aside_rows for side in sides]).with_columns(on_day).join(
-        aside_on, on=[*SCOPE, "_date"], how="inner", nulls_equal=True).join(
-        still.select(*SCOPE, "_date"), on=[*SCOPE, "_date"], how="anti", nulls_equal=True).unique(
-        [*SCOPE, "_date"], keep="first", maintain_order=True).with_columns(
-        pl.col("_final").alias("source"), pl.lit(None, pl.Int64).alias("day_index"))
+    orphans = (
+        pl.concat([side.set_aside_rows for side in sides])
+        .with_columns(on_day)
+        .join(aside_on, on=[*SCOPE, "_date"], how="inner", nulls_equal=True)
+        .join(still.select(*SCOPE, "_date"), on=[*SCOPE, "_date"], how="anti", nulls_equal=True)
+        .unique([*SCOPE, "_date"], keep="first", maintain_order=True)
+        .with_columns(pl.col("_final").alias("source"), pl.lit(None, pl.Int64).alias("day_index"))
+    )
     record = pl.col("record_json").is_not_null()  # a report's record set aside: after the days, file by file
-    merged = pl.concat([
-        quarantine.filter((pl.col("stage") != "contract") & ~record).sort(
-            ["source", "day_index", "date"], nulls_last=True, maintain_order=True).drop("_row"),
-        quarantine.join(still.select("_row"), on="_row", how="semi").drop("_row"),
-        orphans.select(QUARANTINE_SCHEMA.names()),
-        quarantine.filter(record).sort("source", maintain_order=True).drop("_row"),
-    ])
+    merged = pl.concat(
+        [
+            quarantine.filter((pl.col("stage") != "contract") & ~record)
+            .sort(["source", "day_index", "date"], nulls_last=True, maintain_order=True)
+            .drop("_row"),
+            quarantine.join(still.select("_row"), on="_row", how="semi").drop("_row"),
+            orphans.select(QUARANTINE_SCHEMA.names()),
+            quarantine.filter(record).sort("source", maintain_order=True).drop("_row"),
+        ]
+    )
     return merged, still.select("source", *SCOPE, pl.col("_date").alias("date"))
 
 
-def _findings(sides: tuple[_Side, ...], still: pl.DataFrame, tables: Mapping[str, pl.DataFrame],
-              shards: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame:
+def _findings(
+    sides: tuple[_Side, ...],
+    still: pl.DataFrame,
+    tables: Mapping[str, pl.DataFrame],
+    shards: pl.DataFrame,
+    reports: pl.DataFrame,
+) -> pl.DataFrame:
     """Both sides' reading findings (contract ones of the days ``still`` set aside only), and the tables' own.
 
     With the reports merge's ``shard_conflict`` findings ``shards`` (those of each side are recomputed),
@@ -473,19 +579,33 @@ def _findings(sides: tuple[_Side, ...], still: pl.DataFrame, tables: Mapping[str
 
     rules = pl.col("rule")
     reading = pl.concat([side.findings for side in sides]).filter(
-        ~rules.is_in([*TABLE_RULES, "shard_conflict", *MERGED_RULES]))
-    reading = pl.concat([
-        reading.filter(~rules.is_in(CONTRACT_RULES)),
-        reading.filter(rules.is_in(CONTRACT_RULES)).join(still, on=["source", *DAY_KEY], how="semi",
-                                                         nulls_equal=True),
-    ])
-    return pl.concat([reading, conform("findings", shards), conform("findings", table_findings(tables)),
-                      conform("findings", merged_findings(tables, reports))]).unique().sort(
-        ["source", *DAY_KEY, "table", "rule", "json_path", "value", "severity", "message"], nulls_last=True)
+        ~rules.is_in([*TABLE_RULES, "shard_conflict", *MERGED_RULES])
+    )
+    reading = pl.concat(
+        [
+            reading.filter(~rules.is_in(CONTRACT_RULES)),
+            reading.filter(rules.is_in(CONTRACT_RULES)).join(
+                still, on=["source", *DAY_KEY], how="semi", nulls_equal=True
+            ),
+        ]
+    )
+    return (
+        pl.concat(
+            [
+                reading,
+                conform("findings", shards),
+                conform("findings", table_findings(tables)),
+                conform("findings", merged_findings(tables, reports)),
+            ]
+        )
+        .unique()
+        .sort(["source", *DAY_KEY, "table", "rule", "json_path", "value", "severity", "message"], nulls_last=True)
+    )
 
 
-def _counted(ranked: pl.DataFrame, counts: pl.DataFrame, sides: tuple[_Side, ...],
-             report_counts: pl.DataFrame) -> pl.DataFrame:
+def _counted(
+    ranked: pl.DataFrame, counts: pl.DataFrame, sides: tuple[_Side, ...], report_counts: pl.DataFrame
+) -> pl.DataFrame:
     """The ranked files with their day counts and family columns.
 
     A legacy file's counts are the merge's, plus those its recorded copies do not account for; a
@@ -494,20 +614,36 @@ def _counted(ranked: pl.DataFrame, counts: pl.DataFrame, sides: tuple[_Side, ...
     offsets = pl.concat([side.offsets for side in sides])
     families = pl.concat([side.sources.select("source", *SOURCE_FAMILY_COLUMNS) for side in sides])
     reported = report_counts.rename({c: f"_r_{c}" for c in ("days_kept", "days_identical", "days_superseded")})
-    counted = ranked.join(counts, on="source", how="left", maintain_order="left").join(
-        offsets.rename({c: f"_{c}" for c in ("days_identical", "days_superseded")}), on="source", how="left",
-        maintain_order="left").join(families, on="source", how="left", maintain_order="left").join(
-        reported, on="source", how="left", maintain_order="left")
+    counted = (
+        ranked.join(counts, on="source", how="left", maintain_order="left")
+        .join(
+            offsets.rename({c: f"_{c}" for c in ("days_identical", "days_superseded")}),
+            on="source",
+            how="left",
+            maintain_order="left",
+        )
+        .join(families, on="source", how="left", maintain_order="left")
+        .join(reported, on="source", how="left", maintain_order="left")
+    )
     report_file = pl.col("family") == "reports"
-    return counted.with_columns(
-        pl.col("days_kept").fill_null(0),
-        *((pl.col(c).fill_null(0) + pl.col(f"_{c}").fill_null(0)).alias(c)
-          for c in ("days_identical", "days_superseded")),
-    ).with_columns(
-        *(pl.when(report_file).then(pl.col(f"_r_{c}").fill_null(0)).otherwise(pl.col(c)).alias(c)
-          for c in ("days_kept", "days_identical", "days_superseded")),
-        pl.coalesce(pl.col("family").replace("legacy", None), legacy_family()).alias("family"),
-    ).select(SOURCE_SCHEMA.names()).cast(SOURCE_SCHEMA)
+    return (
+        counted.with_columns(
+            pl.col("days_kept").fill_null(0),
+            *(
+                (pl.col(c).fill_null(0) + pl.col(f"_{c}").fill_null(0)).alias(c)
+                for c in ("days_identical", "days_superseded")
+            ),
+        )
+        .with_columns(
+            *(
+                pl.when(report_file).then(pl.col(f"_r_{c}").fill_null(0)).otherwise(pl.col(c)).alias(c)
+                for c in ("days_kept", "days_identical", "days_superseded")
+            ),
+            pl.coalesce(pl.col("family").replace("legacy", None), legacy_family()).alias("family"),
+        )
+        .select(SOURCE_SCHEMA.names())
+        .cast(SOURCE_SCHEMA)
+    )
 
 
 def _report(sides: tuple[_Side, ...], sources: pl.DataFrame) -> ValidationReport:
@@ -515,11 +651,15 @@ def _report(sides: tuple[_Side, ...], sources: pl.DataFrame) -> ValidationReport
     order = sources.select("source", *(pl.col(c).fill_null("").alias(f"_{c}") for c in SCOPE))
 
     def in_read_order(frame: pl.DataFrame) -> pl.DataFrame:
-        return frame.join(order, on="source", how="left", maintain_order="left").sort(
-            [*(f"_{c}" for c in SCOPE), "source"], nulls_last=True, maintain_order=True).select(frame.columns)
+        return (
+            frame.join(order, on="source", how="left", maintain_order="left")
+            .sort([*(f"_{c}" for c in SCOPE), "source"], nulls_last=True, maintain_order=True)
+            .select(frame.columns)
+        )
 
     return ValidationReport(
         in_read_order(pl.concat([side.errors for side in sides])),
         in_read_order(pl.concat([side.unknown for side in sides])),
-        int(sources["days"].sum()), int(sources["days_valid"].sum()),
+        int(sources["days"].sum()),
+        int(sources["days_valid"].sum()),
     )

@@ -37,7 +37,6 @@ FILENAME_PATTERNS: tuple[re.Pattern[str], ...] = (
 )
 
 
-
 def _timestamp_in_name(name: str) -> dt.datetime | None:
     for pattern in FILENAME_PATTERNS:
         matches = list(pattern.finditer(name))
@@ -91,7 +90,7 @@ def rank_sources(
     ``sources``, with its ``precedence_basis``) keeps them, unless ``fetched_at`` names its file.
     """
     rows = sources.select("source", "last_date", "mtime").to_dicts()
-    known = ({"export_time", "precedence_basis"} <= set(sources.columns))
+    known = {"export_time", "precedence_basis"} <= set(sources.columns)
     stored = sources.select("export_time", "precedence_basis").rows() if known else [(None, None)] * len(rows)
     times, bases = [], []
     for row, (time, base) in zip(rows, stored, strict=True):

@@ -74,9 +74,21 @@ def split_repeats(
     for index in earlier:
         label = copy_label(source, f"{json_base}[{index}]")
         copies.append((label, occurrence[index], explode_days([days[index]], source=label, scope=dict(scope))))
-    findings = frame_of([_repeat_finding(source, scope, days[index]["date"], json_base, index, last_of[index],
-                                         same=days[index] == days[last_of[index]]) for index in earlier],
-                        FINDING_SCHEMA)
+    findings = frame_of(
+        [
+            _repeat_finding(
+                source,
+                scope,
+                days[index]["date"],
+                json_base,
+                index,
+                last_of[index],
+                same=days[index] == days[last_of[index]],
+            )
+            for index in earlier
+        ],
+        FINDING_SCHEMA,
+    )
     return tables, copies, findings
 
 
@@ -86,8 +98,17 @@ def _repeat_finding(
     """The ``duplicate_date_in_file`` finding of the earlier copy ``index`` of a date whose kept copy is ``kept``."""
     severity, message = RULES["duplicate_date_in_file"]
     value = f"{'identical to' if same else 'differs from'} {json_base}[{kept}], the copy kept"
-    return finding_row(source, scope, dt.date.fromisoformat(date), "days", f"{json_base}[{index}]",
-                       "duplicate_date_in_file", severity, message, value)
+    return finding_row(
+        source,
+        scope,
+        dt.date.fromisoformat(date),
+        "days",
+        f"{json_base}[{index}]",
+        "duplicate_date_in_file",
+        severity,
+        message,
+        value,
+    )
 
 
 def split_versions(
@@ -156,12 +177,19 @@ def split_versions(
     distinct = [n for n in order if version_of[n] == n]
     scope = dict(scope)
     tables = explode_days(
-        [days[n] for n in distinct], source=[labels[n] for n in distinct], scope=scope,
+        [days[n] for n in distinct],
+        source=[labels[n] for n in distinct],
+        scope=scope,
         unknown=None if unknown is None else [unknown[n] for n in distinct],
     )
     digests = day_digests(tables, by_source=True)
-    digest_of = dict(zip(zip(digests["date"].to_list(), digests["source"].to_list(), strict=True),
-                         digests["digest"].to_list(), strict=True))
+    digest_of = dict(
+        zip(
+            zip(digests["date"].to_list(), digests["source"].to_list(), strict=True),
+            digests["digest"].to_list(),
+            strict=True,
+        )
+    )
     registry = pl.DataFrame(
         {
             **{k: [scope.get(k)] * len(order) for k in SCOPE},
@@ -173,12 +201,29 @@ def split_versions(
             "occurrence": [occurrence[n] for n in order],
             "stored": [version_of[n] == n for n in order],
         },
-        schema={**dict.fromkeys(SCOPE, pl.String), "date": pl.Date, "digest": pl.UInt64, "source": pl.String,
-                "file": pl.String, "copy_path": pl.String, "occurrence": pl.Int64, "stored": pl.Boolean},
+        schema={
+            **dict.fromkeys(SCOPE, pl.String),
+            "date": pl.Date,
+            "digest": pl.UInt64,
+            "source": pl.String,
+            "file": pl.String,
+            "copy_path": pl.String,
+            "occurrence": pl.Int64,
+            "stored": pl.Boolean,
+        },
     )
     rows = []
-    for n in order[len(last_of):]:  # the earlier copies, in file order
+    for n in order[len(last_of) :]:  # the earlier copies, in file order
         kept = days[last_of[dates[n]]]
-        rows.append(_repeat_finding(source, scope, dates[n], json_base, valid[n], valid[last_of[dates[n]]],
-                                    same=days[n] is kept or days[n] == kept))
+        rows.append(
+            _repeat_finding(
+                source,
+                scope,
+                dates[n],
+                json_base,
+                valid[n],
+                valid[last_of[dates[n]]],
+                same=days[n] is kept or days[n] == kept,
+            )
+        )
     return tables, registry, frame_of(rows, FINDING_SCHEMA)

@@ -114,8 +114,9 @@ class Merger:
         )
         self._seen = pl.concat([self._seen, fresh.select(*DAY_KEY, "digest")])
         for name, frame in tables.items():
-            kept = (frame.join(known.select(DAY_KEY), on=DAY_KEY, how="anti", nulls_equal=True) if known.height
-                    else frame)
+            kept = (
+                frame.join(known.select(DAY_KEY), on=DAY_KEY, how="anti", nulls_equal=True) if known.height else frame
+            )
             if kept.height:
                 self.parts[name].append(kept)
 
@@ -144,16 +145,25 @@ class Merger:
         )
         self.registry.append(
             registry.select(
-                *DAY_KEY, "digest", "source", pl.col("source").alias("file"),
-                pl.lit(None, pl.String).alias("copy_path"), pl.lit(0, pl.Int64).alias("occurrence"),
+                *DAY_KEY,
+                "digest",
+                "source",
+                pl.col("source").alias("file"),
+                pl.lit(None, pl.String).alias("copy_path"),
+                pl.lit(0, pl.Int64).alias("occurrence"),
                 pl.col("stored").fill_null(False),
             )
         )
         self._seen = pl.concat([self._seen, fresh.select(*DAY_KEY, "digest")])
         every = stored.height == digests.height  # no repeat in the batch: keep the tables, not a copy
         for name, frame in tables.items():
-            kept = frame if every else frame.join(
-                stored.select(*DAY_KEY, "source"), on=[*DAY_KEY, "source"], how="semi", nulls_equal=True)
+            kept = (
+                frame
+                if every
+                else frame.join(
+                    stored.select(*DAY_KEY, "source"), on=[*DAY_KEY, "source"], how="semi", nulls_equal=True
+                )
+            )
             if kept.height:
                 self.parts[name].append(kept)
 
@@ -168,12 +178,21 @@ class Merger:
         """
         held = registry.filter(pl.col("stored")).select(*DAY_KEY, "digest", "source")
         fresh = held.join(self._seen, on=[*DAY_KEY, "digest"], how="anti", nulls_equal=True).unique(
-            [*DAY_KEY, "digest"], keep="first", maintain_order=True)
+            [*DAY_KEY, "digest"], keep="first", maintain_order=True
+        )
         stored = fresh.select(*DAY_KEY, "source", pl.lit(True).alias("stored"))
         self.registry.append(
-            registry.drop("stored").join(stored, on=[*DAY_KEY, "source"], how="left", nulls_equal=True)
-            .select(*DAY_KEY, "digest", "source", "file", "copy_path", pl.col("occurrence").cast(pl.Int64),
-                    pl.col("stored").fill_null(False))
+            registry.drop("stored")
+            .join(stored, on=[*DAY_KEY, "source"], how="left", nulls_equal=True)
+            .select(
+                *DAY_KEY,
+                "digest",
+                "source",
+                "file",
+                "copy_path",
+                pl.col("occurrence").cast(pl.Int64),
+                pl.col("stored").fill_null(False),
+            )
         )
         self._seen = pl.concat([self._seen, fresh.select(*DAY_KEY, "digest")])
         for name, frame in tables.items():
@@ -181,9 +200,7 @@ class Merger:
             if kept.height:
                 self.parts[name].append(kept)
 
-    def finish(
-        self, ranks: pl.DataFrame
-    ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    def finish(self, ranks: pl.DataFrame) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame, pl.DataFrame]:
         """Pick the winners; return (tables, conflicts, per-file counts, versions).
 
         ``ranks`` has ``source`` and ``rank`` (higher wins) for every file added.  For each
@@ -198,9 +215,11 @@ class Merger:
         scope, ``date``, ``digest`` and ``source`` of each day's winning copy.
         """
         empty = self._seen.with_columns(
-            pl.lit(None, pl.String).alias("source"), pl.lit(None, pl.String).alias("file"),
+            pl.lit(None, pl.String).alias("source"),
+            pl.lit(None, pl.String).alias("file"),
             pl.lit(None, pl.String).alias("copy_path"),
-            pl.lit(None, pl.Int64).alias("occurrence"), pl.lit(None, pl.Boolean).alias("stored"),
+            pl.lit(None, pl.Int64).alias("occurrence"),
+            pl.lit(None, pl.Boolean).alias("stored"),
         )
         registry = (pl.concat(self.registry) if self.registry else empty).join(
             ranks.select(pl.col("source").alias("file"), "rank"), on="file", how="left"
@@ -219,8 +238,12 @@ class Merger:
             registry.filter(pl.col("digest") != pl.col("win_digest"))
             .sort(["rank", "occurrence"], descending=[True, False], nulls_last=True)
             .unique([*DAY_KEY, "digest"], keep="first", maintain_order=True)
-            .join(stored.select(*DAY_KEY, "digest", pl.col("source").alias("stored_source")),
-                  on=[*DAY_KEY, "digest"], how="left", nulls_equal=True)
+            .join(
+                stored.select(*DAY_KEY, "digest", pl.col("source").alias("stored_source")),
+                on=[*DAY_KEY, "digest"],
+                how="left",
+                nulls_equal=True,
+            )
             .select(*DAY_KEY, "stored_source", pl.col("source").alias("other_source"))
         )
         tables: dict[str, pl.DataFrame] = {}
@@ -230,8 +253,14 @@ class Merger:
             frame = pl.concat(parts) if parts else pl.DataFrame(schema=spec.schema)
             full[name] = frame
             tables[name] = (
-                frame.join(keep, left_on=[*DAY_KEY, "source"], right_on=[*DAY_KEY, "stored_source"], how="inner",
-                           nulls_equal=True, maintain_order="left")
+                frame.join(
+                    keep,
+                    left_on=[*DAY_KEY, "source"],
+                    right_on=[*DAY_KEY, "stored_source"],
+                    how="inner",
+                    nulls_equal=True,
+                    maintain_order="left",
+                )
                 .with_columns(pl.col("final_source").alias("source"))
                 .select(spec.schema.names())
                 .sort(DAY_KEY, maintain_order=True, nulls_last=False)
@@ -244,8 +273,9 @@ class Merger:
             (~is_winner & same).sum().cast(pl.Int64).alias("days_identical"),
             (~same).sum().cast(pl.Int64).alias("days_superseded"),
         )
-        self.winners = winners.select(*DAY_KEY, pl.col("win_digest").alias("digest"),
-                                      pl.col("final_source").alias("source"))
+        self.winners = winners.select(
+            *DAY_KEY, pl.col("win_digest").alias("digest"), pl.col("final_source").alias("source")
+        )
         return tables, conflicts, counts, _versions(registry, full, losers)
 
 
@@ -275,14 +305,16 @@ def scope_clashes(versions: pl.DataFrame) -> pl.DataFrame:
     unlabelled = pl.all_horizontal(pl.col(c).is_null() for c in SCOPE) & ~pl.col("file").str.contains(IN_MEMORY)
     folder = pl.col("file").str.extract(r"^(.*)[/\\][^/\\]*$", 1).fill_null(".").alias("folder")
     held = versions.filter(unlabelled).select(folder, "date", "digest").unique()
-    empty = pl.DataFrame(schema={"folder": pl.String, "other_folder": pl.String, "shared": pl.Int64,
-                                 "differing": pl.Int64})
+    empty = pl.DataFrame(
+        schema={"folder": pl.String, "other_folder": pl.String, "shared": pl.Int64, "differing": pl.Int64}
+    )
     if held["folder"].n_unique() < 2:
         return empty
     other = {"folder": "other_folder", "digest": "other_digest"}
     # only a date held in several versions can set two folders apart: compare those first (few, in one scope)
-    split = held.join(held.group_by("date").agg(pl.col("digest").n_unique()).filter(pl.col("digest") > 1),
-                      on="date", how="semi")
+    split = held.join(
+        held.group_by("date").agg(pl.col("digest").n_unique()).filter(pl.col("digest") > 1), on="date", how="semi"
+    )
     differing = (
         split.join(split.rename(other), on="date")
         .filter(pl.col("folder") < pl.col("other_folder"))
@@ -297,14 +329,18 @@ def scope_clashes(versions: pl.DataFrame) -> pl.DataFrame:
         return empty
     dates = held.select("folder", "date").unique()
     shared = (
-        differing.select("folder", "other_folder").join(dates, on="folder")
+        differing.select("folder", "other_folder")
+        .join(dates, on="folder")
         .join(dates.rename({"folder": "other_folder"}), on=["other_folder", "date"])
-        .group_by("folder", "other_folder").agg(pl.len().cast(pl.Int64).alias("shared"))
+        .group_by("folder", "other_folder")
+        .agg(pl.len().cast(pl.Int64).alias("shared"))
     )
-    return differing.join(shared, on=["folder", "other_folder"]).filter(
-        2 * pl.col("differing") > pl.col("shared")
-    ).sort(["differing", "folder", "other_folder"], descending=[True, False, False]).select(empty.columns)
-
+    return (
+        differing.join(shared, on=["folder", "other_folder"])
+        .filter(2 * pl.col("differing") > pl.col("shared"))
+        .sort(["differing", "folder", "other_folder"], descending=[True, False, False])
+        .select(empty.columns)
+    )
 
 
 def refuse_clashes(clashes: pl.DataFrame, labels: list[str]) -> None:
@@ -314,8 +350,13 @@ def refuse_clashes(clashes: pl.DataFrame, labels: list[str]) -> None:
     first = clashes.row(0, named=True)
     inside = next((label.lower() for label in labels if (os.path.dirname(label) or ".") == first["folder"]), "")  # noqa: PTH120
     suffix = max((s for s in READ_SUFFIXES if inside.endswith(s)), key=len, default=".json")
-    raise ScopeError.mixed_folders((first["folder"], first["other_folder"]), first["shared"], first["differing"],
-                                   suffix=suffix, more=clashes.height - 1)
+    raise ScopeError.mixed_folders(
+        (first["folder"], first["other_folder"]),
+        first["shared"],
+        first["differing"],
+        suffix=suffix,
+        more=clashes.height - 1,
+    )
 
 
 def _versions(registry: pl.DataFrame, full: Mapping[str, pl.DataFrame], losers: pl.DataFrame) -> pl.DataFrame:
@@ -333,33 +374,48 @@ def _versions(registry: pl.DataFrame, full: Mapping[str, pl.DataFrame], losers: 
     return (
         registry.join(order, on=[*DAY_KEY, "digest"], how="left", nulls_equal=True)
         .join(_version_json(full, losers), on=[*DAY_KEY, "source"], how="left", nulls_equal=True)
-        .select(version_columns(source=pl.col("file"), copy_path=pl.col("copy_path"), occurrence=pl.col("occurrence"),
-                                version=pl.col("version"), day_json=pl.col("day_json")))
+        .select(
+            version_columns(
+                source=pl.col("file"),
+                copy_path=pl.col("copy_path"),
+                occurrence=pl.col("occurrence"),
+                version=pl.col("version"),
+                day_json=pl.col("day_json"),
+            )
+        )
         .sort([*DAY_KEY, "version", "source", "occurrence"], nulls_last=False)
     )
 
 
 def _version_json(full: Mapping[str, pl.DataFrame], losers: pl.DataFrame) -> pl.DataFrame:
     """Each losing version's day as the API wrote it (:func:`copilot_metrics.to_api`), by its most recent copy."""
-    schema = pl.Schema({**dict.fromkeys(SCOPE, pl.String()), "date": pl.Date(), "source": pl.String(),
-                        "day_json": pl.String()})
+    schema = pl.Schema(
+        {**dict.fromkeys(SCOPE, pl.String()), "date": pl.Date(), "source": pl.String(), "day_json": pl.String()}
+    )
     out = [schema.to_frame()]
     # rebuilt a round at a time: a day holds several losing versions, rebuild_days one version of a day
     rounds = losers.with_columns(pl.int_range(pl.len()).over(DAY_KEY).alias("_round"))
     for keys in rounds.partition_by("_round", maintain_order=True):
         stored = keys.select(*DAY_KEY, pl.col("stored_source").alias("source"))
-        rows = {name: frame.join(stored, on=[*DAY_KEY, "source"], how="semi", nulls_equal=True, maintain_order="left")
-                for name, frame in full.items()}
+        rows = {
+            name: frame.join(stored, on=[*DAY_KEY, "source"], how="semi", nulls_equal=True, maintain_order="left")
+            for name, frame in full.items()
+        }
         days, _ = rebuild_days(rows)
-        texts = rows["days"].select(*DAY_KEY, "source").with_columns(
-            pl.Series("day_json", [_schema.json_bytes(day).decode() for day in days], dtype=pl.String))
+        texts = (
+            rows["days"]
+            .select(*DAY_KEY, "source")
+            .with_columns(pl.Series("day_json", [_schema.json_bytes(day).decode() for day in days], dtype=pl.String))
+        )
         out.append(
-            texts.join(keys.select(*DAY_KEY, pl.col("stored_source").alias("source"), "other_source"),
-                       on=[*DAY_KEY, "source"], how="inner", nulls_equal=True)
-            .select(*SCOPE, "date", pl.col("other_source").alias("source"), "day_json")
+            texts.join(
+                keys.select(*DAY_KEY, pl.col("stored_source").alias("source"), "other_source"),
+                on=[*DAY_KEY, "source"],
+                how="inner",
+                nulls_equal=True,
+            ).select(*SCOPE, "date", pl.col("other_source").alias("source"), "day_json")
         )
     return pl.concat(out)
-
 
 
 def file_statuses(sources: pl.DataFrame, quarantine: pl.DataFrame) -> pl.DataFrame:
@@ -373,9 +429,12 @@ def file_statuses(sources: pl.DataFrame, quarantine: pl.DataFrame) -> pl.DataFra
     loaded = pl.col("state").is_in(("loaded", "partly_quarantined", "quarantined"))
     some = pl.col("_aside").fill_null(0) > 0
     state = (
-        pl.when(loaded & some & (pl.col("_aside") >= pl.col("days"))).then(pl.lit("quarantined"))
-        .when(loaded & some).then(pl.lit("partly_quarantined"))
-        .when(loaded).then(pl.lit("loaded"))
+        pl.when(loaded & some & (pl.col("_aside") >= pl.col("days")))
+        .then(pl.lit("quarantined"))
+        .when(loaded & some)
+        .then(pl.lit("partly_quarantined"))
+        .when(loaded)
+        .then(pl.lit("loaded"))
         .otherwise(pl.col("state"))
     )
     out = sources.join(aside, on="source", how="left", maintain_order="left").with_columns(state.alias("state"))

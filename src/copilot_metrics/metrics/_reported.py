@@ -51,8 +51,7 @@ def feature_of(name: str) -> Feature:
     feature = FEATURES[name]
     leaf = TABLES[feature.leaf]
     events = tuple(m for m, dtype in leaf.measures.items() if dtype == pl.Int64() and not m.endswith("_users"))
-    return Feature(feature.block, leaf.name, leaf.dimensions, events, feature.users_column,
-                   feature.distinct_by_grain)
+    return Feature(feature.block, leaf.name, leaf.dimensions, events, feature.users_column, feature.distinct_by_grain)
 
 
 def shape_has(*entries: str) -> pl.Expr:
@@ -87,7 +86,6 @@ def unreported_below(child: TableSpec) -> pl.Expr:
     return shape_has(f"{child.array}:absent") & ~pl.col("total_engaged_users").eq_missing(0)
 
 
-
 def sum_present(values: pl.Expr, kept: pl.Expr | None = None) -> pl.Expr:
     """Σ of the values present (of the ``kept`` rows); null when no (kept) row holds a value."""
     if kept is not None:
@@ -105,7 +103,11 @@ ENGAGED: dict[str, pl.DataType] = {
 
 
 def distinct_stats(
-    days: pl.LazyFrame, select: Callable[[str], pl.LazyFrame], feature: Feature, table: str, keys: list[str],
+    days: pl.LazyFrame,
+    select: Callable[[str], pl.LazyFrame],
+    feature: Feature,
+    table: str,
+    keys: list[str],
     every: str | None,
 ) -> tuple[pl.LazyFrame, Callable[[pl.LazyFrame], pl.LazyFrame]]:
     """The slices having a row of ``table``, and a step adding the engaged-user columns to slices.
@@ -130,14 +132,16 @@ def distinct_stats(
         breaks = [
             (
                 [*period, *parent.dimensions],
-                select(parent.name).filter(unreported_below(child))
+                select(parent.name)
+                .filter(unreported_below(child))
                 .group_by([*period, *parent.dimensions])
                 .agg(pl.col("date").n_unique().cast(pl.Int64).alias(f"_broken{i}")),
             )
             for i, (parent, child) in enumerate(itertools.pairwise(chain))
         ]
     per_period = days.group_by(period).agg(
-        pl.len().cast(pl.Int64).alias("_days"), present.sum().cast(pl.Int64).alias("_present"))
+        pl.len().cast(pl.Int64).alias("_days"), present.sum().cast(pl.Int64).alias("_present")
+    )
     # one value per slice and day: aliases merged by normalize_languages take the larger count
     daily = rows.group_by([*keys, "date"]).agg(pl.col("_users").max())
     per_slice = daily.group_by(keys).agg(
@@ -149,25 +153,35 @@ def distinct_stats(
 
     def add(slices: pl.LazyFrame) -> pl.LazyFrame:
         out = slices.join(per_slice, on=keys, how="left", nulls_equal=True).join(
-            per_period, on=period, how="left", nulls_equal=True)
+            per_period, on=period, how="left", nulls_equal=True
+        )
         for on, broken in breaks:
             out = out.join(broken, on=on, how="left", nulls_equal=True)
         reported = pl.col("engaged_users_days_reported")
         lost = [pl.col(f"_broken{i}").fill_null(0) for i in range(len(breaks))]
-        return out.with_columns(
-            (pl.col("_present").fill_null(0) - pl.col("_unset").fill_null(0) - pl.sum_horizontal(0, *lost))
-            .cast(pl.Int64).alias("engaged_users_days_reported"),
-        ).with_columns(
-            (pl.col("_days").fill_null(0) - reported).cast(pl.Int64).alias("engaged_users_days_unreported"),
-            pl.when(reported > 0).then(pl.col("_sum").fill_null(0)).cast(pl.Int64).alias("engaged_user_days"),
-            # a reported day without a row is a day with 0 users: it counts in the peak
-            pl.when(reported > pl.col("_values").fill_null(0))
-            .then(pl.max_horizontal("_max", pl.lit(0, pl.Int64)))
-            .otherwise(pl.col("_max"))
-            .cast(pl.Int64).alias("engaged_users_peak"),
-        ).with_columns(
-            ratio(pl.col("engaged_user_days"), reported).alias("engaged_users_mean"),
-        ).drop("_sum", "_max", "_unset", "_values", "_days", "_present", *(f"_broken{i}" for i in range(len(breaks))))
+        return (
+            out.with_columns(
+                (pl.col("_present").fill_null(0) - pl.col("_unset").fill_null(0) - pl.sum_horizontal(0, *lost))
+                .cast(pl.Int64)
+                .alias("engaged_users_days_reported"),
+            )
+            .with_columns(
+                (pl.col("_days").fill_null(0) - reported).cast(pl.Int64).alias("engaged_users_days_unreported"),
+                pl.when(reported > 0).then(pl.col("_sum").fill_null(0)).cast(pl.Int64).alias("engaged_user_days"),
+                # a reported day without a row is a day with 0 users: it counts in the peak
+                pl.when(reported > pl.col("_values").fill_null(0))
+                .then(pl.max_horizontal("_max", pl.lit(0, pl.Int64)))
+                .otherwise(pl.col("_max"))
+                .cast(pl.Int64)
+                .alias("engaged_users_peak"),
+            )
+            .with_columns(
+                ratio(pl.col("engaged_user_days"), reported).alias("engaged_users_mean"),
+            )
+            .drop(
+                "_sum", "_max", "_unset", "_values", "_days", "_present", *(f"_broken{i}" for i in range(len(breaks)))
+            )
+        )
 
     return daily, add
 
@@ -181,10 +195,14 @@ def paired_sums(numerator: pl.Expr, denominator: pl.Expr) -> tuple[pl.Expr, pl.E
     )
 
 
-
 def known_zero_events(
-    out: pl.LazyFrame, days: pl.LazyFrame, select: Callable[[str], pl.LazyFrame], feature: Feature,
-    dims: tuple[str, ...], keys: list[str], every: str | None,
+    out: pl.LazyFrame,
+    days: pl.LazyFrame,
+    select: Callable[[str], pl.LazyFrame],
+    feature: Feature,
+    dims: tuple[str, ...],
+    keys: list[str],
+    every: str | None,
 ) -> pl.LazyFrame:
     """Give 0 events to the slices without a leaf row in the period that a day of it reports.
 
@@ -197,15 +215,24 @@ def known_zero_events(
     """
     period = keys_of(every)
     chain = TABLES[feature.leaf].lineage
-    candidates = out.filter(pl.col("_rows").is_null()).select(keys).join(
-        days.filter(array_reported(str(chain[0].array))).select(*period, "date"),
-        on=period, how="inner", nulls_equal=True)
+    candidates = (
+        out.filter(pl.col("_rows").is_null())
+        .select(keys)
+        .join(
+            days.filter(array_reported(str(chain[0].array))).select(*period, "date"),
+            on=period,
+            how="inner",
+            nulls_equal=True,
+        )
+    )
     for parent, child in itertools.pairwise(chain):
         shared = [d for d in parent.dimensions if d in dims]
         unreported = select(parent.name).filter(unreported_below(child)).select(*period, "date", *shared).unique()
         candidates = candidates.join(unreported, on=[*period, "date", *shared], how="anti", nulls_equal=True)
     reporting = candidates.group_by(keys).agg(pl.len().alias("_zero_days"))
     known_zero = pl.col("_rows").is_null() & pl.col("_zero_days").is_not_null()
-    return out.join(reporting, on=keys, how="left", nulls_equal=True).with_columns(
-        pl.when(known_zero).then(pl.lit(0, pl.Int64)).otherwise(pl.col(c)).alias(c) for c in feature.sums
-    ).drop("_rows", "_zero_days")
+    return (
+        out.join(reporting, on=keys, how="left", nulls_equal=True)
+        .with_columns(pl.when(known_zero).then(pl.lit(0, pl.Int64)).otherwise(pl.col(c)).alias(c) for c in feature.sums)
+        .drop("_rows", "_zero_days")
+    )

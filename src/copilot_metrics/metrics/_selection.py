@@ -85,7 +85,8 @@ def dims_of(by: By, allowed: Sequence[str], function: str) -> tuple[str, ...]:
     bad = [n for n in names if n not in allowed and n not in SCOPE]
     if bad:
         raise CopilotMetricsError(
-            f"{function}: cannot group by {bad}", column=bad[0],
+            f"{function}: cannot group by {bad}",
+            column=bad[0],
             hint=f"by takes scope columns {list(SCOPE)} and dimensions {list(allowed)}",
         )
     return tuple(dict.fromkeys(n for n in names if n not in SCOPE))
@@ -111,13 +112,15 @@ def check_arguments(**arguments: object) -> None:
             if isinstance(value, (pl.DataFrame, pl.LazyFrame)) or value is None:
                 continue
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise TypeError(f"seats must be a number, a DataFrame or LazyFrame with a 'seats' column, or None, "
-                                f"not {kind}")
+                raise TypeError(
+                    f"seats must be a number, a DataFrame or LazyFrame with a 'seats' column, or None, not {kind}"
+                )
             if not 0 <= value < float("inf"):
                 raise ValueError(f"seats must be a finite number of seats, at least 0, not {value}")
         elif name in ("min_suggestions", "window", "min_days"):
             if (value is not None or name != "min_suggestions") and (
-                    isinstance(value, bool) or not isinstance(value, int)):
+                isinstance(value, bool) or not isinstance(value, int)
+            ):
                 raise TypeError(f"{name} must be an int{' or None' if name == 'min_suggestions' else ''}, not {kind}")
             if name == "min_suggestions" and value is not None and value < 0:
                 raise ValueError(f"min_suggestions must be at least 0, not {value}")
@@ -140,8 +143,9 @@ def keys_of(every: str | None) -> list[str]:
     return [*SCOPE, "period_start"] if every else list(SCOPE)
 
 
-def select_days(lf: pl.LazyFrame, start: dt.date | None, end: dt.date | None, weekdays_only: bool,
-                 every: str | None) -> pl.LazyFrame:
+def select_days(
+    lf: pl.LazyFrame, start: dt.date | None, end: dt.date | None, weekdays_only: bool, every: str | None
+) -> pl.LazyFrame:
     if start is not None:
         lf = lf.filter(pl.col("date") >= start)
     if end is not None:
@@ -153,15 +157,15 @@ def select_days(lf: pl.LazyFrame, start: dt.date | None, end: dt.date | None, we
     return lf
 
 
-
-def with_calendar(out: pl.LazyFrame, ds: Frames, lo: dt.date | None, hi: dt.date | None, weekdays_only: bool,
-                   every: str | None) -> pl.LazyFrame:
+def with_calendar(
+    out: pl.LazyFrame, ds: Frames, lo: dt.date | None, hi: dt.date | None, weekdays_only: bool, every: str | None
+) -> pl.LazyFrame:
     """With ``every``, add each scope and period's ``days_in_period`` and ``period_complete`` (:func:`period_grid`)."""
     if not every:
         return out
-    return out.join(period_grid(lazy(ds, "days"), lo, hi, weekdays_only, every), on=keys_of(every), how="left",
-                    nulls_equal=True)
-
+    return out.join(
+        period_grid(lazy(ds, "days"), lo, hi, weekdays_only, every), on=keys_of(every), how="left", nulls_equal=True
+    )
 
 
 def finish(lf: pl.LazyFrame, every: str | None, dims: Sequence[str], columns: Sequence[str]) -> pl.DataFrame:
@@ -175,13 +179,12 @@ def finish(lf: pl.LazyFrame, every: str | None, dims: Sequence[str], columns: Se
     calendar = CALENDAR if every else ()
     if every:
         lf = with_breaks(lf, *period_bounds(every), family=FAMILY)
-    return lf.select(*keys, *calendar, *columns, *(("break",) if every else ())).sort(
-        keys, nulls_last=False).collect()
+    return lf.select(*keys, *calendar, *columns, *(("break",) if every else ())).sort(keys, nulls_last=False).collect()
 
 
-
-def period_grid(all_days: pl.LazyFrame, lo: dt.date | None, hi: dt.date | None, weekdays_only: bool,
-          every: str | None) -> pl.LazyFrame:
+def period_grid(
+    all_days: pl.LazyFrame, lo: dt.date | None, hi: dt.date | None, weekdays_only: bool, every: str | None
+) -> pl.LazyFrame:
     """Scope (and period) rows: the days that could have data, and whether the period is whole.
 
     ``days_in_period``: the calendar days of the period (or of the whole range) inside the scope's
@@ -189,8 +192,7 @@ def period_grid(all_days: pl.LazyFrame, lo: dt.date | None, hi: dt.date | None, 
     weekdays only with ``weekdays_only``); with ``every``, ``period_complete``: the whole period
     lies inside that range.
     """
-    bounds = all_days.group_by(list(SCOPE)).agg(
-        pl.col("date").min().alias("_lo"), pl.col("date").max().alias("_hi"))
+    bounds = all_days.group_by(list(SCOPE)).agg(pl.col("date").min().alias("_lo"), pl.col("date").max().alias("_hi"))
     if lo is not None:
         bounds = bounds.with_columns(pl.max_horizontal("_lo", pl.lit(lo)).alias("_lo"))
     if hi is not None:
@@ -200,7 +202,8 @@ def period_grid(all_days: pl.LazyFrame, lo: dt.date | None, hi: dt.date | None, 
         period_end = pl.col("period_start").dt.offset_by(every) - pl.duration(days=1)
         bounds = (
             bounds.with_columns(
-                pl.date_ranges(pl.col("_lo").dt.truncate(every), pl.col("_hi"), interval=every).alias("period_start"))
+                pl.date_ranges(pl.col("_lo").dt.truncate(every), pl.col("_hi"), interval=every).alias("period_start")
+            )
             .explode("period_start")
             .with_columns(
                 ((pl.col("_lo") <= pl.col("period_start")) & (pl.col("_hi") >= period_end)).alias("period_complete"),

@@ -153,27 +153,32 @@ def _period_sums(pairs: dict[str, tuple[str, str]], *, seats: bool) -> list[pl.E
         ]
     if seats:
         aggs.append(
-            pl.when(pl.col("_seats").null_count() == 0).then(pl.col("_seats").sum()).cast(pl.Float64)
-            .alias("seat_days"))
+            pl.when(pl.col("_seats").null_count() == 0).then(pl.col("_seats").sum()).cast(pl.Float64).alias("seat_days")
+        )
     for rate, (numerator, denominator) in pairs.items():
         sums = paired_sums(pl.col(numerator), pl.col(denominator))
         aggs += [sums[0].alias(f"_num_{rate}"), sums[1].alias(f"_den_{rate}")]
     return aggs
 
 
-def _on_grid(stats: pl.LazyFrame, grid: pl.LazyFrame, pairs: dict[str, tuple[str, str]],
-             every: str | None) -> pl.LazyFrame:
+def _on_grid(
+    stats: pl.LazyFrame, grid: pl.LazyFrame, pairs: dict[str, tuple[str, str]], every: str | None
+) -> pl.LazyFrame:
     """The sums on every scope and period of the grid (periods without data too): missing days, unreported, rates."""
-    return grid.join(stats, on=keys_of(every), how="left", nulls_equal=True).with_columns(
-        pl.col("days_with_data").fill_null(0),
-        *(pl.col(f"{name}_days_reported").fill_null(0) for name in _STATS),
-    ).with_columns(
-        (pl.col("days_in_period") - pl.col("days_with_data")).cast(pl.Int64).alias("days_missing"),
-        *(
-            (pl.col("days_with_data") - pl.col(f"{name}_days_reported")).alias(f"{name}_days_unreported")
-            for name in _STATS
-        ),
-        *(ratio(pl.col(f"_num_{rate}"), pl.col(f"_den_{rate}")).alias(rate) for rate in pairs),
+    return (
+        grid.join(stats, on=keys_of(every), how="left", nulls_equal=True)
+        .with_columns(
+            pl.col("days_with_data").fill_null(0),
+            *(pl.col(f"{name}_days_reported").fill_null(0) for name in _STATS),
+        )
+        .with_columns(
+            (pl.col("days_in_period") - pl.col("days_with_data")).cast(pl.Int64).alias("days_missing"),
+            *(
+                (pl.col("days_with_data") - pl.col(f"{name}_days_reported")).alias(f"{name}_days_unreported")
+                for name in _STATS
+            ),
+            *(ratio(pl.col(f"_num_{rate}"), pl.col(f"_den_{rate}")).alias(rate) for rate in pairs),
+        )
     )
 
 
@@ -181,8 +186,13 @@ def _columns(*, seats: bool, every: str | None) -> list[str]:
     """The output columns after the keys, in order: each stat with its rate or share, seats, changes."""
     columns = ["days_with_data", "days_missing"]
     for name, (_, user_days_column) in _STATS.items():
-        columns += [user_days_column, f"{name}_mean", f"{name}_peak", f"{name}_days_reported",
-                    f"{name}_days_unreported"]
+        columns += [
+            user_days_column,
+            f"{name}_mean",
+            f"{name}_peak",
+            f"{name}_days_reported",
+            f"{name}_days_unreported",
+        ]
         if name == "engaged_users":
             columns.append("engagement_rate")
         elif name != "active_users":
@@ -194,7 +204,6 @@ def _columns(*, seats: bool, every: str | None) -> list[str]:
     return columns
 
 
-
 _NULL_KEY = "\x00"
 
 
@@ -204,8 +213,11 @@ def _with_seats(days: pl.LazyFrame, seats: int | float | pl.DataFrame | pl.LazyF
     frame = seats.lazy() if isinstance(seats, pl.DataFrame) else seats
     names = frame.collect_schema().names()
     if "seats" not in names:
-        raise CopilotMetricsError("the seats frame needs a 'seats' column", column="seats",
-                                  hint="columns: seats, and optionally date and enterprise/org/team")
+        raise CopilotMetricsError(
+            "the seats frame needs a 'seats' column",
+            column="seats",
+            hint="columns: seats, and optionally date and enterprise/org/team",
+        )
     on = [c for c in SCOPE if c in names]
     frame = frame.select(*on, *(["date"] if "date" in names else []), pl.col("seats").cast(pl.Float64).alias("_seats"))
     left = days.with_columns(pl.col(c).fill_null(_NULL_KEY).alias(f"_k_{c}") for c in on)

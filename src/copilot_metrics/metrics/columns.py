@@ -18,10 +18,25 @@ from copilot_metrics.tables import BOOKKEEPING, FEATURES, SCOPE, TABLES
 __all__ = ["FEATURE_BLOCKS", "PAIRED", "RATES", "SHARES", "ColumnKind", "column_kind", "rate_expr", "ratio"]
 
 ColumnKind = Literal[
-    "scope", "period", "calendar", "dimension", "additive", "days", "user_days", "distinct", "rate", "share",
-    "change", "trend", "attribute", "bookkeeping",
+    "scope",
+    "period",
+    "calendar",
+    "dimension",
+    "additive",
+    "days",
+    "user_days",
+    "distinct",
+    "rate",
+    "share",
+    "change",
+    "trend",
+    "attribute",
+    "bookkeeping",
     # the successor usage-metrics reports' measures that are not additive (SUCCESSOR.md §5.2)
-    "snapshot", "average", "quantile", "flag",
+    "snapshot",
+    "average",
+    "quantile",
+    "flag",
 ]
 
 #: feature name -> its block in the API's JSON
@@ -87,8 +102,12 @@ def _report_kind(table: str, name: str) -> ColumnKind:
 
     declared = REPORT_TABLES[table].kinds.get(name)
     if declared is None:
-        raise CopilotMetricsError(f"successor table {table!r} has no column {name!r}", table=table, column=name,
-                                  hint="cm.successor.TABLES[table].columns lists its columns")
+        raise CopilotMetricsError(
+            f"successor table {table!r} has no column {name!r}",
+            table=table,
+            column=name,
+            hint="cm.successor.TABLES[table].columns lists its columns",
+        )
     if name in _REPORT_BOOKKEEPING:
         return "bookkeeping"
     if declared == "key":
@@ -177,8 +196,11 @@ def column_kind(name: str, table: str | None = None) -> ColumnKind:
         from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
 
         if table not in REPORT_TABLES:
-            raise CopilotMetricsError(f"{table!r} is not a successor table", table=table,
-                                      hint="table= names a table of cm.successor.TABLES; legacy columns need none")
+            raise CopilotMetricsError(
+                f"{table!r} is not a successor table",
+                table=table,
+                hint="table= names a table of cm.successor.TABLES; legacy columns need none",
+            )
         return _report_kind(table, name)
     if name in _KINDS:
         return _KINDS[name]
@@ -194,11 +216,11 @@ def column_kind(name: str, table: str | None = None) -> ColumnKind:
     if _TREND.match(name):
         return "trend"
     raise CopilotMetricsError(
-        f"column {name!r} is not a column of the metrics functions or of the tables", column=name,
+        f"column {name!r} is not a column of the metrics functions or of the tables",
+        column=name,
         hint="column_kind knows the columns emitted by adoption, acceptance, chat, dotcom_chat, "
         "pull_requests and trend, and the columns of the tables (cm.TABLES)",
     )
-
 
 
 def ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:

@@ -35,13 +35,28 @@ def _with_reports(legacy: pl.DataFrame, ds: Any) -> pl.DataFrame:
     from copilot_metrics.metrics.successor_coverage import report_coverage
 
     reported = report_coverage(ds).with_columns(
-        pl.lit(None, pl.String).alias("team"), pl.col("days_with_rows").alias("days_present"))
+        pl.lit(None, pl.String).alias("team"), pl.col("days_with_rows").alias("days_present")
+    )
     legacy = legacy.with_columns(
-        pl.lit("legacy").alias("family"), pl.lit(None, pl.String).alias("enterprise_id"),
-        pl.lit(None, pl.String).alias("organization_id"), pl.col("days_present").alias("days_with_rows"),
-        pl.lit(0, pl.Int64).alias("days_in_windows_without_rows"))
-    columns = [*SCOPE, "family", "enterprise_id", "organization_id", "first_date", "last_date", "days_present",
-               "days_with_rows", "days_in_windows_without_rows", "days_missing", "missing_ranges"]
+        pl.lit("legacy").alias("family"),
+        pl.lit(None, pl.String).alias("enterprise_id"),
+        pl.lit(None, pl.String).alias("organization_id"),
+        pl.col("days_present").alias("days_with_rows"),
+        pl.lit(0, pl.Int64).alias("days_in_windows_without_rows"),
+    )
+    columns = [
+        *SCOPE,
+        "family",
+        "enterprise_id",
+        "organization_id",
+        "first_date",
+        "last_date",
+        "days_present",
+        "days_with_rows",
+        "days_in_windows_without_rows",
+        "days_missing",
+        "missing_ranges",
+    ]
     return pl.concat([legacy.select(columns), reported.select(columns)])
 
 
@@ -70,7 +85,8 @@ def _legacy(days: pl.DataFrame) -> pl.DataFrame:
         summary.join(gaps, on=SCOPE, how="left", nulls_equal=True)
         .with_columns(
             ((pl.col("last_date") - pl.col("first_date")).dt.total_days() + 1 - pl.col("days_present"))
-            .cast(pl.Int64).alias("days_missing"),
+            .cast(pl.Int64)
+            .alias("days_missing"),
             pl.col("missing_ranges").fill_null(pl.lit([], dtype=range_type)).cast(range_type),
         )
         .select(*SCOPE, "first_date", "last_date", "days_present", "days_missing", "missing_ranges")

@@ -76,10 +76,17 @@ def _normalized(lf: pl.LazyFrame, normalize_languages: bool) -> pl.LazyFrame:
     return lf.with_columns(pl.col("language").replace(LANGUAGE_ALIASES))
 
 
-
 def _feature_frame(
-    ds: Frames, feature: Feature, dims: tuple[str, ...], every: str | None, start: DateLike, end: DateLike,
-    weekdays_only: bool, *, normalize_languages: bool = False, exclude_findings: bool = False,
+    ds: Frames,
+    feature: Feature,
+    dims: tuple[str, ...],
+    every: str | None,
+    start: DateLike,
+    end: DateLike,
+    weekdays_only: bool,
+    *,
+    normalize_languages: bool = False,
+    exclude_findings: bool = False,
     per_user_day: tuple[str, str] | None = None,
 ) -> pl.LazyFrame:
     """Sums of the feature's event counts and its engaged users at the grain (scope, period, dims).
@@ -122,14 +129,19 @@ def _feature_frame(
     if per_user_day is not None:
         events, rate = per_user_day
         # one value per slice and day: the day's events (null when no row holds them) and users
-        per_day = leaf.group_by([*keys, "date"]).agg(sum_present(pl.col(events)).alias("_events")).join(
-            daily, on=[*keys, "date"], how="inner", nulls_equal=True)
+        per_day = (
+            leaf.group_by([*keys, "date"])
+            .agg(sum_present(pl.col(events)).alias("_events"))
+            .join(daily, on=[*keys, "date"], how="inner", nulls_equal=True)
+        )
         numerator, denominator = paired_sums(pl.col("_events"), pl.col("_users"))
         pairs = per_day.group_by(keys).agg(numerator.alias("_num"), denominator.alias("_den"))
-        out = out.join(pairs, on=keys, how="left", nulls_equal=True).with_columns(
-            ratio(pl.col("_num"), pl.col("_den")).alias(rate)).drop("_num", "_den")
+        out = (
+            out.join(pairs, on=keys, how="left", nulls_equal=True)
+            .with_columns(ratio(pl.col("_num"), pl.col("_den")).alias(rate))
+            .drop("_num", "_den")
+        )
     return with_calendar(out, ds, lo, hi, weekdays_only, every)
-
 
 
 def _flag_findings(ds: Frames, leaf: pl.LazyFrame) -> pl.LazyFrame:
@@ -147,12 +159,13 @@ def _flag_findings(ds: Frames, leaf: pl.LazyFrame) -> pl.LazyFrame:
     on = [*SCOPE, "date", "json_path"]
     out = leaf
     for i, row in enumerate(_FINDING_RULES.values()):
-        out = out.with_columns(json_path("completions", row.column)).join(
-            paths.rename({"_hit": f"_hit{i}"}), on=on, how="left", nulls_equal=True
-        ).drop("json_path")
+        out = (
+            out.with_columns(json_path("completions", row.column))
+            .join(paths.rename({"_hit": f"_hit{i}"}), on=on, how="left", nulls_equal=True)
+            .drop("json_path")
+        )
     hits = [f"_hit{i}" for i in range(len(_FINDING_RULES))]
     return out.with_columns(pl.any_horizontal(pl.col(h).fill_null(False) for h in hits).alias("_flagged")).drop(hits)
-
 
 
 def acceptance(
@@ -244,22 +257,43 @@ def acceptance(
     >>> by_language.filter(pl.col("team").is_null(), pl.col("language") == "python")["acceptance_rate"].item() < 1
     True
     """
-    check_arguments(by=by, start=start, end=end, min_suggestions=min_suggestions, weekdays_only=weekdays_only,
-                     normalize_languages=normalize_languages, exclude_findings=exclude_findings)
+    check_arguments(
+        by=by,
+        start=start,
+        end=end,
+        min_suggestions=min_suggestions,
+        weekdays_only=weekdays_only,
+        normalize_languages=normalize_languages,
+        exclude_findings=exclude_findings,
+    )
     dims = dims_of(by, _COMPLETIONS.dims, "acceptance")
-    out = _feature_frame(ds, _COMPLETIONS, dims, every, start, end, weekdays_only,
-                         normalize_languages=normalize_languages, exclude_findings=exclude_findings)
+    out = _feature_frame(
+        ds,
+        _COMPLETIONS,
+        dims,
+        every,
+        start,
+        end,
+        weekdays_only,
+        normalize_languages=normalize_languages,
+        exclude_findings=exclude_findings,
+    )
     out = out.with_columns(
         rate_expr("acceptance_rate"),
         rate_expr("line_acceptance_rate"),
-        ratio(pl.col("total_code_acceptances"), pl.col("total_code_acceptances").sum().over(keys_of(every)))
-        .alias("share_of_acceptances"),
+        ratio(pl.col("total_code_acceptances"), pl.col("total_code_acceptances").sum().over(keys_of(every))).alias(
+            "share_of_acceptances"
+        ),
     )
     if min_suggestions is not None:
         out = out.filter(pl.col("total_code_suggestions") >= min_suggestions)
     columns = [
-        *_COMPLETIONS.sums, "acceptance_rate", "line_acceptance_rate", "share_of_acceptances",
-        *ENGAGED, *(("rows_excluded",) if exclude_findings else ()),
+        *_COMPLETIONS.sums,
+        "acceptance_rate",
+        "line_acceptance_rate",
+        "share_of_acceptances",
+        *ENGAGED,
+        *(("rows_excluded",) if exclude_findings else ()),
     ]
     return finish(out, every, dims, columns)
 
@@ -302,9 +336,16 @@ def chat(
     """
     check_arguments(by=by, start=start, end=end, weekdays_only=weekdays_only)
     dims = dims_of(by, _IDE_CHAT.dims, "chat")
-    out = _feature_frame(ds, _IDE_CHAT, dims, every, start, end, weekdays_only,
-                         per_user_day=("total_chats", "chats_per_engaged_user_day")).with_columns(
-        rate_expr("chat_acceptance_rate"))
+    out = _feature_frame(
+        ds,
+        _IDE_CHAT,
+        dims,
+        every,
+        start,
+        end,
+        weekdays_only,
+        per_user_day=("total_chats", "chats_per_engaged_user_day"),
+    ).with_columns(rate_expr("chat_acceptance_rate"))
     columns = [*_IDE_CHAT.sums, "chat_acceptance_rate", *ENGAGED, "chats_per_engaged_user_day"]
     return finish(out, every, dims, columns)
 
@@ -339,8 +380,16 @@ def dotcom_chat(
     """
     check_arguments(by=by, start=start, end=end, weekdays_only=weekdays_only)
     dims = dims_of(by, _DOTCOM_CHAT.dims, "dotcom_chat")
-    out = _feature_frame(ds, _DOTCOM_CHAT, dims, every, start, end, weekdays_only,
-                         per_user_day=("total_chats", "chats_per_engaged_user_day"))
+    out = _feature_frame(
+        ds,
+        _DOTCOM_CHAT,
+        dims,
+        every,
+        start,
+        end,
+        weekdays_only,
+        per_user_day=("total_chats", "chats_per_engaged_user_day"),
+    )
     columns = ["total_chats", *ENGAGED, "chats_per_engaged_user_day"]
     return finish(out, every, dims, columns)
 
@@ -378,7 +427,15 @@ def pull_requests(
     """
     check_arguments(by=by, start=start, end=end, weekdays_only=weekdays_only)
     dims = dims_of(by, _PULL_REQUESTS.dims, "pull_requests")
-    out = _feature_frame(ds, _PULL_REQUESTS, dims, every, start, end, weekdays_only,
-                         per_user_day=("total_pr_summaries_created", "summaries_per_engaged_user_day"))
+    out = _feature_frame(
+        ds,
+        _PULL_REQUESTS,
+        dims,
+        every,
+        start,
+        end,
+        weekdays_only,
+        per_user_day=("total_pr_summaries_created", "summaries_per_engaged_user_day"),
+    )
     columns = ["total_pr_summaries_created", *ENGAGED, "summaries_per_engaged_user_day"]
     return finish(out, every, dims, columns)

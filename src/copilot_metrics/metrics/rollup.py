@@ -82,9 +82,11 @@ def _group_keys(kinds: dict[str, ColumnKind], by: By) -> list[str]:
     wanted = (by,) if isinstance(by, str) else tuple(by or ())
     for n in wanted:
         if n not in kinds or kinds[n] not in ("scope", "period", "dimension"):
-            raise CopilotMetricsError(f"rollup: cannot group by {n!r}", column=n,
-                                      hint="by takes the scope, period (period_start, date) and dimension "
-                                      "columns of the frame")
+            raise CopilotMetricsError(
+                f"rollup: cannot group by {n!r}",
+                column=n,
+                hint="by takes the scope, period (period_start, date) and dimension columns of the frame",
+            )
     return [n for n in kinds if kinds[n] == "scope" or (n in wanted)]
 
 
@@ -105,29 +107,46 @@ def _refuse(kinds: dict[str, ColumnKind], keys: list[str], summed: list[str]) ->
         error.hint = hint
         raise error
     if slice_days:
-        raise RollupError(f"column {slice_days[0]!r} counts days of a slice: summing it over slices "
-                          f"{dropped_dims} counts days twice", column=slice_days[0], hint=hint)
+        raise RollupError(
+            f"column {slice_days[0]!r} counts days of a slice: summing it over slices {dropped_dims} counts days twice",
+            column=slice_days[0],
+            hint=hint,
+        )
     for n in names:
         kind = kinds[n]
         if kind in _NOT_ADDITIVE or (kind == "attribute" and n not in _LEGACY_ATTRIBUTES):
             raise RollupError(
                 f"column {n!r} is of kind {kind!r}: only additive columns can be summed over days or slices",
-                column=n, hint="drop it before rollup; a snapshot, average, quantile or flag of a coarser grain is "
-                               "not computed from the rows' values")
+                column=n,
+                hint="drop it before rollup; a snapshot, average, quantile or flag of a coarser grain is "
+                "not computed from the rows' values",
+            )
         if kind in ("change", "trend"):
-            raise RollupError(f"column {n!r} ({kind}) cannot be re-aggregated", column=n,
-                              hint="drop it before rollup and recompute it at the coarser grain")
+            raise RollupError(
+                f"column {n!r} ({kind}) cannot be re-aggregated",
+                column=n,
+                hint="drop it before rollup and recompute it at the coarser grain",
+            )
     for n in names:
         if kinds[n] == "rate" and n in PAIRED and PAIRED[n] is None:
-            raise RollupError(f"rollup: {n!r} cannot be recomputed from the sums: its two sums cover the days "
-                              "holding both the events and the users, which the output does not give", column=n,
-                              hint="drop it before rollup and take it from the metrics function at the coarser grain")
-        needed = RATES[n][0] + (RATES[n][1],) + (PAIRED.get(n) or ()) if kinds[n] == "rate" else (
-            (SHARES[n],) if kinds[n] == "share" else ())
+            raise RollupError(
+                f"rollup: {n!r} cannot be recomputed from the sums: its two sums cover the days "
+                "holding both the events and the users, which the output does not give",
+                column=n,
+                hint="drop it before rollup and take it from the metrics function at the coarser grain",
+            )
+        needed = (
+            RATES[n][0] + (RATES[n][1],) + (PAIRED.get(n) or ())
+            if kinds[n] == "rate"
+            else ((SHARES[n],) if kinds[n] == "share" else ())
+        )
         missing = [c for c in needed if c not in summed]
         if missing:
-            raise RollupError(f"rollup: cannot recompute {n!r} without {missing}", column=n,
-                              hint="keep the summed columns the rate is a ratio of")
+            raise RollupError(
+                f"rollup: cannot recompute {n!r} without {missing}",
+                column=n,
+                hint="keep the summed columns the rate is a ratio of",
+            )
 
 
 def _sums(lf: pl.LazyFrame, kinds: dict[str, ColumnKind], keys: list[str], summed: list[str]) -> pl.LazyFrame:
@@ -151,10 +170,17 @@ def _sums(lf: pl.LazyFrame, kinds: dict[str, ColumnKind], keys: list[str], summe
     if calendar and not periods:
         period_columns = [n for n in names if kinds[n] == "period"]
         per_period = lf.select(*keys, *period_columns, *calendar).unique().sort(period_columns, nulls_last=False)
-        whole = [(pl.col(n).sum() if n == "days_in_period" else _breaks_of_periods(n) if n == "break"
-                  else pl.col(n).all()).alias(n) for n in calendar]
-        grouped = (grouped.join(per_period.group_by(keys).agg(whole), on=keys, how="left", nulls_equal=True)
-                   if keys else pl.concat([grouped, per_period.select(whole)], how="horizontal"))
+        whole = [
+            (
+                pl.col(n).sum() if n == "days_in_period" else _breaks_of_periods(n) if n == "break" else pl.col(n).all()
+            ).alias(n)
+            for n in calendar
+        ]
+        grouped = (
+            grouped.join(per_period.group_by(keys).agg(whole), on=keys, how="left", nulls_equal=True)
+            if keys
+            else pl.concat([grouped, per_period.select(whole)], how="horizontal")
+        )
     return grouped
 
 
@@ -177,10 +203,16 @@ def _recomputed(kinds: dict[str, ColumnKind], partition: list[str]) -> list[pl.E
         return pl.all_horizontal(*conditions, *((~pl.col("_seat_gap"),) if rate == "activation_rate" else ()))
 
     return [
-        *(pl.when(exact(n)).then(rate_expr(n)).alias(n) if PAIRED.get(n) else rate_expr(n)
-          for n in kinds if kinds[n] == "rate"),
-        *(ratio(pl.col(SHARES[n]), _total(pl.col(SHARES[n]), partition)).alias(n)
-          for n in kinds if kinds[n] == "share"),
+        *(
+            pl.when(exact(n)).then(rate_expr(n)).alias(n) if PAIRED.get(n) else rate_expr(n)
+            for n in kinds
+            if kinds[n] == "rate"
+        ),
+        *(
+            ratio(pl.col(SHARES[n]), _total(pl.col(SHARES[n]), partition)).alias(n)
+            for n in kinds
+            if kinds[n] == "share"
+        ),
     ]
 
 

@@ -27,11 +27,21 @@ __all__ = ["REPORT_COVERAGE_SCHEMA", "report_coverage"]
 _IDS = ("enterprise_id", "organization_id")
 _RANGES = pl.List(pl.Struct({"start": pl.Date, "end": pl.Date}))
 #: The columns of :func:`report_coverage`.
-REPORT_COVERAGE_SCHEMA = pl.Schema({
-    "enterprise_id": pl.String(), "organization_id": pl.String(), "enterprise": pl.String(), "org": pl.String(),
-    "family": pl.String(), "first_date": pl.Date(), "last_date": pl.Date(), "days_with_rows": pl.Int64(),
-    "days_in_windows_without_rows": pl.Int64(), "days_missing": pl.Int64(), "missing_ranges": _RANGES,
-})
+REPORT_COVERAGE_SCHEMA = pl.Schema(
+    {
+        "enterprise_id": pl.String(),
+        "organization_id": pl.String(),
+        "enterprise": pl.String(),
+        "org": pl.String(),
+        "family": pl.String(),
+        "first_date": pl.Date(),
+        "last_date": pl.Date(),
+        "days_with_rows": pl.Int64(),
+        "days_in_windows_without_rows": pl.Int64(),
+        "days_missing": pl.Int64(),
+        "missing_ranges": _RANGES,
+    }
+)
 _RECORD_TABLES = {"aggregate": "agg_days", "users": "user_days", "user-teams": "user_teams", "repos": "repo_days"}
 
 
@@ -41,44 +51,68 @@ def report_coverage(ds: Any) -> pl.DataFrame:
     ``ds`` is a :class:`~copilot_metrics.Dataset`; see the module docstring for the rules.
     Empty (with the columns of :data:`REPORT_COVERAGE_SCHEMA`) when no report was loaded.
     """
-    rows = pl.concat([
-        ds.tables[table].select(*_IDS, "enterprise", "org", "date", pl.lit(family).alias("family"))
-        for family, table in _RECORD_TABLES.items()
-    ]).unique()
+    rows = pl.concat(
+        [
+            ds.tables[table].select(*_IDS, "enterprise", "org", "date", pl.lit(family).alias("family"))
+            for family, table in _RECORD_TABLES.items()
+        ]
+    ).unique()
     reports: pl.DataFrame = ds.reports
     grains = {grain: family for grain, family in FAMILIES.items() if family in _RECORD_TABLES}
-    windows = reports.filter(pl.col("grain").is_in(list(grains))).select(
-        *_IDS, pl.col("grain").replace_strict(grains, return_dtype=pl.String).alias("family"),
-        pl.date_ranges("window_start", "window_end").alias("date"),
-    ).explode("date").unique()
+    windows = (
+        reports.filter(pl.col("grain").is_in(list(grains)))
+        .select(
+            *_IDS,
+            pl.col("grain").replace_strict(grains, return_dtype=pl.String).alias("family"),
+            pl.date_ranges("window_start", "window_end").alias("date"),
+        )
+        .explode("date")
+        .unique()
+    )
     if rows.height == 0 and windows.height == 0:
         return REPORT_COVERAGE_SCHEMA.to_frame()
     key = [*_IDS, "family"]
     labels = rows.group_by(key).agg(pl.col("enterprise").drop_nulls().first(), pl.col("org").drop_nulls().first())
-    days = pl.concat([
-        rows.select(*key, "date", pl.lit(True).alias("_row"), pl.lit(False).alias("_window")),
-        windows.select(*key, "date", pl.lit(False).alias("_row"), pl.lit(True).alias("_window")),
-    ]).group_by([*key, "date"]).agg(pl.col("_row").any(), pl.col("_window").any())
+    days = (
+        pl.concat(
+            [
+                rows.select(*key, "date", pl.lit(True).alias("_row"), pl.lit(False).alias("_window")),
+                windows.select(*key, "date", pl.lit(False).alias("_row"), pl.lit(True).alias("_window")),
+            ]
+        )
+        .group_by([*key, "date"])
+        .agg(pl.col("_row").any(), pl.col("_window").any())
+    )
     span = days.group_by(key).agg(pl.col("date").min().alias("first_date"), pl.col("date").max().alias("last_date"))
     every = span.select(*key, pl.date_ranges("first_date", "last_date").alias("date")).explode("date")
     full = every.join(days, on=[*key, "date"], how="left", nulls_equal=True).with_columns(
-        pl.col("_row", "_window").fill_null(False))
+        pl.col("_row", "_window").fill_null(False)
+    )
     missing = ~pl.col("_row") & (~pl.col("_window") | (pl.col("family") == "aggregate"))
     full = full.with_columns(missing.alias("_missing")).sort([*key, "date"], nulls_last=False)
     starts = full.filter(pl.col("_missing")).with_columns(
         ((pl.col("date") - pl.col("date").shift(1).over(key)).dt.total_days().fill_null(2) > 1)
-        .cum_sum().over(key).alias("_run"))
-    ranges = starts.group_by([*key, "_run"]).agg(pl.struct(pl.col("date").min().alias("start"),
-                                                           pl.col("date").max().alias("end")).alias("r"))
-    ranges = ranges.sort([*key, "_run"], nulls_last=False).group_by(key, maintain_order=True).agg(
-        pl.col("r").alias("missing_ranges"))
+        .cum_sum()
+        .over(key)
+        .alias("_run")
+    )
+    ranges = starts.group_by([*key, "_run"]).agg(
+        pl.struct(pl.col("date").min().alias("start"), pl.col("date").max().alias("end")).alias("r")
+    )
+    ranges = (
+        ranges.sort([*key, "_run"], nulls_last=False)
+        .group_by(key, maintain_order=True)
+        .agg(pl.col("r").alias("missing_ranges"))
+    )
     counts = full.group_by(key).agg(
         pl.col("_row").sum().cast(pl.Int64).alias("days_with_rows"),
         (pl.col("_window") & ~pl.col("_row")).sum().cast(pl.Int64).alias("days_in_windows_without_rows"),
-        pl.col("_missing").sum().cast(pl.Int64).alias("days_missing"))
-    out: pl.DataFrame = span.join(counts, on=key, nulls_equal=True).join(
-        labels, on=key, how="left", nulls_equal=True).join(
-        ranges, on=key, how="left", nulls_equal=True).with_columns(
-        pl.col("missing_ranges").fill_null(pl.lit([], dtype=_RANGES)).cast(_RANGES))
+        pl.col("_missing").sum().cast(pl.Int64).alias("days_missing"),
+    )
+    out: pl.DataFrame = (
+        span.join(counts, on=key, nulls_equal=True)
+        .join(labels, on=key, how="left", nulls_equal=True)
+        .join(ranges, on=key, how="left", nulls_equal=True)
+        .with_columns(pl.col("missing_ranges").fill_null(pl.lit([], dtype=_RANGES)).cast(_RANGES))
+    )
     return out.select(REPORT_COVERAGE_SCHEMA.names()).cast(REPORT_COVERAGE_SCHEMA).sort(key, nulls_last=False)
-

@@ -73,7 +73,8 @@ def trend(
     df = lf.sort([*keys, date], nulls_last=False).collect()
     if df.select([*keys, date]).is_duplicated().any():
         raise CopilotMetricsError(
-            f"trend: the frame holds several rows per day and group {keys}", column=column,
+            f"trend: the frame holds several rows per day and group {keys}",
+            column=column,
             hint="aggregate to one row per day first, or pass the dimension columns as by",
         )
     value = pl.col(column).cast(pl.Float64)
@@ -85,8 +86,10 @@ def trend(
     count = value.is_not_null().cast(pl.Int64).rolling_sum_by(date, window_size=period)
     if keys:
         mean, count = mean.over(keys), count.over(keys)
-    out = df.lazy().with_columns(count.alias(f"{name}_days")).with_columns(
-        pl.when(value.is_not_null() & (pl.col(f"{name}_days") >= min_days)).then(mean).alias(name)
+    out = (
+        df.lazy()
+        .with_columns(count.alias(f"{name}_days"))
+        .with_columns(pl.when(value.is_not_null() & (pl.col(f"{name}_days") >= min_days)).then(mean).alias(name))
     )
     out = with_breaks(out, pl.col(date) - pl.duration(days=window - 1), pl.col(date), family=family)
     return out.select(*(n for n in names if n != "break"), name, f"{name}_days", "break").collect()

@@ -24,8 +24,16 @@ from copilot_metrics.errors import FormatError, SchemaDriftError
 from copilot_metrics.sidetables import quarantine_columns
 from copilot_metrics.successor.read import ReportRead, read_bytes
 
-__all__ = ["OnDrift", "ReportInput", "Reports", "ScopeLevel", "apply_drift", "drift_paths", "read_report_input",
-           "relevel"]
+__all__ = [
+    "OnDrift",
+    "ReportInput",
+    "Reports",
+    "ScopeLevel",
+    "apply_drift",
+    "drift_paths",
+    "read_report_input",
+    "relevel",
+]
 
 #: ``cm.load(reports=...)``: read successor report files, or refuse them as before (``FormatError``).
 Reports = Literal["load", "refuse"]
@@ -81,8 +89,9 @@ def read_report_input(
     if refused.detected not in _MAYBE_REPORT or not _may_hold_records(data):
         raise refused
     try:
-        read = read_bytes(data, source, enterprise=scope.get("enterprise"), org=scope.get("org"),
-                          on_invalid="quarantine")
+        read = read_bytes(
+            data, source, enterprise=scope.get("enterprise"), org=scope.get("org"), on_invalid="quarantine"
+        )
     except FormatError as exc:
         if exc.detected in _REPORT_REFUSALS:
             raise
@@ -91,8 +100,16 @@ def read_report_input(
     last = cast("dt.date | None", read.reports["last_date"].max() if read.reports.height else None)
     valid = int(read.reports["records"].sum()) if read.reports.height else 0
     row = source_row(
-        source, scope, read_state(read.quarantine.height), layout=read.layout, sha256=hashlib.sha256(data).hexdigest(),
-        size=len(data), days=valid + read.quarantine.height, days_valid=valid, first_date=first, last_date=last,
+        source,
+        scope,
+        read_state(read.quarantine.height),
+        layout=read.layout,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        days=valid + read.quarantine.height,
+        days_valid=valid,
+        first_date=first,
+        last_date=last,
         mtime=mtime,
     )
     return row, ReportInput(read, refused)
@@ -109,16 +126,23 @@ def relevel(read: ReportRead, level: Literal["organization", "enterprise"]) -> R
     rows = read.reports.to_dicts()
     mapping: dict[str, str] = {}
     for row in rows:
-        kind = level + row["kind"][len(row["level"]):]
-        parts = (kind, row["enterprise_id"], row["organization_id"], row["window_start"], row["window_end"],
-                 row["created_at_raw"])
+        kind = level + row["kind"][len(row["level"]) :]
+        parts = (
+            kind,
+            row["enterprise_id"],
+            row["organization_id"],
+            row["window_start"],
+            row["window_end"],
+            row["created_at_raw"],
+        )
         text = "|".join("" if v is None else str(v) for v in parts)
         new_id = hashlib.sha256(text.encode()).hexdigest()[:16]
         mapping[row["report_id"]] = new_id
         row.update(kind=kind, level=level, report_id=new_id)
     ids = pl.col("report_id").replace_strict(mapping, default=pl.col("report_id"), return_dtype=pl.String)
     return replace(
-        read, reports=pl.DataFrame(rows, schema=read.reports.schema, orient="row"),
+        read,
+        reports=pl.DataFrame(rows, schema=read.reports.schema, orient="row"),
         tables={name: frame.with_columns(ids) if frame.height else frame for name, frame in read.tables.items()},
     )
 
@@ -144,6 +168,14 @@ def apply_drift(drift: pl.DataFrame, on_drift: OnDrift, sources: list[str]) -> N
 
 def quarantine_rows(scope: dict[str, Any], read: ReportRead) -> pl.DataFrame:
     """``ds.quarantine`` rows of the records a report file set aside: verbatim in ``record_json``."""
-    return read.quarantine.select(quarantine_columns(
-        scope={"enterprise": scope.get("enterprise"), "org": scope.get("org")}, day_index=None, date=pl.col("date"),
-        stage=pl.col("stage"), reasons=pl.col("reasons"), day_json=None, record_json=pl.col("record_json")))
+    return read.quarantine.select(
+        quarantine_columns(
+            scope={"enterprise": scope.get("enterprise"), "org": scope.get("org")},
+            day_index=None,
+            date=pl.col("date"),
+            stage=pl.col("stage"),
+            reasons=pl.col("reasons"),
+            day_json=None,
+            record_json=pl.col("record_json"),
+        )
+    )

@@ -37,23 +37,48 @@ from copilot_metrics.successor.registry import (
     ReportTable,
 )
 
-__all__ = ["RULES", "ReportRead", "ReportValidationError", "classify_record", "is_report", "parse_timestamp",
-           "read_bytes"]
+__all__ = [
+    "RULES",
+    "ReportRead",
+    "ReportValidationError",
+    "classify_record",
+    "is_report",
+    "parse_timestamp",
+    "read_bytes",
+]
 
 #: The rules of the findings :func:`read_bytes` reports; each declared once, with its severity and
 #: meaning, in :data:`copilot_metrics.findings.RULES`.
 READ_RULES: tuple[Rule, ...] = (
-    "unknown_field", "unknown_value", "new_client", "dates_not_in_order", "window_day_absent", "provisional_day",
-    "login_changed", "derived_user_export", "unparseable_timestamp", "acceptances_exceed_generations",
-    "shard_conflict", "booleans_as_0_1", "kind_differs_from_name",
+    "unknown_field",
+    "unknown_value",
+    "new_client",
+    "dates_not_in_order",
+    "window_day_absent",
+    "provisional_day",
+    "login_changed",
+    "derived_user_export",
+    "unparseable_timestamp",
+    "acceptances_exceed_generations",
+    "shard_conflict",
+    "booleans_as_0_1",
+    "kind_differs_from_name",
 )
 #: rule -> (severity, meaning) of the findings :func:`read_bytes` reports (from :data:`READ_RULES`).
 RULES: dict[Rule, tuple[Severity, str]] = {rule: FINDING_RULES[rule] for rule in READ_RULES}
 
 _WRAPPER, _USER_TEAM, _REPO, _USER, _AGGREGATE = "wrapper", "user_team", "repo", "user", "aggregate"
 _RECORD_GRAINS = (_USER_TEAM, _REPO, _USER, _AGGREGATE)
-_LEGACY_BLOCKS = frozenset({"copilot_ide_code_completions", "copilot_ide_chat", "copilot_dotcom_chat",
-                            "copilot_dotcom_pull_requests", "total_active_users", "total_engaged_users"})
+_LEGACY_BLOCKS = frozenset(
+    {
+        "copilot_ide_code_completions",
+        "copilot_ide_chat",
+        "copilot_dotcom_chat",
+        "copilot_dotcom_pull_requests",
+        "total_active_users",
+        "total_engaged_users",
+    }
+)
 _AGGREGATE_KEYS = frozenset({"code_generation_activity_count", "totals_by_feature", "pull_requests"})
 _GRAIN_NAMES = {_AGGREGATE: "", _USER: "users-", _USER_TEAM: "user-teams-", _REPO: "repos-"}
 _RECORD_TABLE = {_AGGREGATE: "agg_days", _USER: "user_days", _USER_TEAM: "user_teams", _REPO: "repo_days"}
@@ -120,7 +145,9 @@ class ReportValidationError(CopilotMetricsError):
         first = errors[0]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         super().__init__(
-            f"{file}: {first['message']}{more}", file=file, json_path=first["json_path"],
+            f"{file}: {first['message']}{more}",
+            file=file,
+            json_path=first["json_path"],
             hint="on_invalid='quarantine' sets the records aside verbatim and reads the rest",
         )
         self.errors = errors
@@ -169,9 +196,7 @@ class ReportRead:
 
 # ---------------------------------------------------------------- values
 
-_TS = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|z|[+-]\d{2}:?\d{2})?$"
-)
+_TS = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|z|[+-]\d{2}:?\d{2})?$")
 
 
 def parse_timestamp(text: str) -> datetime | None:
@@ -202,8 +227,15 @@ def parse_timestamp(text: str) -> datetime | None:
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_JSON_TYPE = {type(None): "null", bool: "boolean", int: "integer", float: "number", str: "string",
-              dict: "object", list: "array"}
+_JSON_TYPE = {
+    type(None): "null",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    str: "string",
+    dict: "object",
+    list: "array",
+}
 
 
 def _json_type(value: Any) -> str:
@@ -220,7 +252,8 @@ def _check_value(value: Any, column: Column) -> str | None:
     dtype = column.dtype
     if dtype == pl.Int64:
         ok = (isinstance(value, int) and not isinstance(value, bool)) or (
-            isinstance(value, float) and value.is_integer())
+            isinstance(value, float) and value.is_integer()
+        )
         return None if ok else "an integer"
     if dtype == pl.Float64:
         return None if isinstance(value, int | float) and not isinstance(value, bool) else "a number"
@@ -276,8 +309,12 @@ def _validate(t: Tree, obj: dict[str, Any], path: str, errors: list[dict[str, An
 
 
 def _error(path: str, value: Any, expected: str) -> dict[str, Any]:
-    return {"json_path": path, "value": _short(value), "expected": expected,
-            "message": f"{path}: {_short(value)} is not {expected}"}
+    return {
+        "json_path": path,
+        "value": _short(value),
+        "expected": expected,
+        "message": f"{path}: {_short(value)} is not {expected}",
+    }
 
 
 # ---------------------------------------------------------------- flattening
@@ -295,21 +332,39 @@ class _Reader:
         self.unknown_seen: set[str] = set()
         self.bool_seen: set[str] = set()
 
-    def finding(self, rule: Rule, base: dict[str, Any], table: str | None, path: str | None, message: str,
-                value: Any = None) -> None:
-        self.findings.append({
-            "source": self.label, "enterprise_id": base.get("enterprise_id"),
-            "organization_id": base.get("organization_id"), "date": base.get("date"), "table": table,
-            "json_path": path, "rule": rule, "severity": RULES[rule][0], "message": f"{self.label}: {message}",
-            "value": None if value is None else str(value),
-        })
+    def finding(
+        self, rule: Rule, base: dict[str, Any], table: str | None, path: str | None, message: str, value: Any = None
+    ) -> None:
+        self.findings.append(
+            {
+                "source": self.label,
+                "enterprise_id": base.get("enterprise_id"),
+                "organization_id": base.get("organization_id"),
+                "date": base.get("date"),
+                "table": table,
+                "json_path": path,
+                "rule": rule,
+                "severity": RULES[rule][0],
+                "message": f"{self.label}: {message}",
+                "value": None if value is None else str(value),
+            }
+        )
 
     def drifted(self, grain: str, path: str, value: Any, day: date | None, record: int) -> None:
         key = (grain, path, _json_type(value))
         row = self.drift.get(key)
         if row is None:
-            self.drift[key] = {"grain": grain, "path": path, "example_type": key[2], "first_date": day,
-                               "last_date": day, "files": 1, "records": 0, "status": "unknown", "_seen": set()}
+            self.drift[key] = {
+                "grain": grain,
+                "path": path,
+                "example_type": key[2],
+                "first_date": day,
+                "last_date": day,
+                "files": 1,
+                "records": 0,
+                "status": "unknown",
+                "_seen": set(),
+            }
             row = self.drift[key]
         if day is not None:
             row["first_date"] = day if row["first_date"] is None else min(row["first_date"], day)
@@ -318,16 +373,23 @@ class _Reader:
             row["_seen"].add(record)
             row["records"] += 1
 
-    def unknown(self, grain: str, path: str, value: Any, base: dict[str, Any], table: str, json_path: str,
-                record: int) -> None:
+    def unknown(
+        self, grain: str, path: str, value: Any, base: dict[str, Any], table: str, json_path: str, record: int
+    ) -> None:
         self.drifted(grain, path, value, base.get("date"), record)
         if path not in self.unknown_seen:
             self.unknown_seen.add(path)
-            self.finding("unknown_field", base, table, json_path,
-                         f"{json_path}: key {path!r} is not in the registry: kept verbatim in extras")
+            self.finding(
+                "unknown_field",
+                base,
+                table,
+                json_path,
+                f"{json_path}: key {path!r} is not in the registry: kept verbatim in extras",
+            )
 
-    def vocabulary(self, spec: ReportTable, values: dict[str, Any], base: dict[str, Any], path: str,
-                   record: int) -> None:
+    def vocabulary(
+        self, spec: ReportTable, values: dict[str, Any], base: dict[str, Any], path: str, record: int
+    ) -> None:
         for column, known in VOCABULARY.items():
             value = values.get(column)
             if value is None or column not in spec.kinds or value in known:
@@ -336,12 +398,28 @@ class _Reader:
             new = (spec.grain, drift_path, _json_type(value)) not in self.drift
             self.drifted(spec.grain, drift_path, value, base.get("date"), record)
             if new:
-                self.finding("unknown_value", base, spec.name, f"{path}.{column}",
-                             f"{column} {value!r} is not a documented value: kept", value)
+                self.finding(
+                    "unknown_value",
+                    base,
+                    spec.name,
+                    f"{path}.{column}",
+                    f"{column} {value!r} is not a documented value: kept",
+                    value,
+                )
 
-    def walk(self, spec: ReportTable, t: Tree, obj: dict[str, Any], prefix: str, row: dict[str, Any],
-             shape: list[str], extras: dict[str, Any], pending: list[tuple[Any, ...]], ctx: _Ctx,
-             path: str) -> None:
+    def walk(
+        self,
+        spec: ReportTable,
+        t: Tree,
+        obj: dict[str, Any],
+        prefix: str,
+        row: dict[str, Any],
+        shape: list[str],
+        extras: dict[str, Any],
+        pending: list[tuple[Any, ...]],
+        ctx: _Ctx,
+        path: str,
+    ) -> None:
         """Read ``obj`` into ``row`` against tree ``t``: columns, marks, extras, child objects to read."""
         for key, node in t.items():
             full = prefix + key
@@ -360,8 +438,14 @@ class _Reader:
                     value = bool(value)
                     if _drift_base(spec) + full not in self.bool_seen:  # once per file and key
                         self.bool_seen.add(_drift_base(spec) + full)
-                        self.finding("booleans_as_0_1", ctx.base, spec.name, f"{path}.{key}",
-                                     f"{path}.{key}: {obj[key]} written for a boolean: read as {value}", obj[key])
+                        self.finding(
+                            "booleans_as_0_1",
+                            ctx.base,
+                            spec.name,
+                            f"{path}.{key}",
+                            f"{path}.{key}: {obj[key]} written for a boolean: read as {value}",
+                            obj[key],
+                        )
                 elif column.dtype == pl.Int64 and isinstance(value, float):
                     value = int(value)
                 elif column.dtype == pl.Float64:
@@ -380,19 +464,30 @@ class _Reader:
         for key, value in obj.items():
             if key in t:
                 continue
-            if (not prefix and spec.parent is None and spec.grain in (_AGGREGATE, _USER) and isinstance(key, str)
-                    and key.startswith("totals_by_") and isinstance(value, dict)):
+            if (
+                not prefix
+                and spec.parent is None
+                and spec.grain in (_AGGREGATE, _USER)
+                and isinstance(key, str)
+                and key.startswith("totals_by_")
+                and isinstance(value, dict)
+            ):
                 client_spec = next(c for c in children(spec.name) if c.name.endswith("_clients"))
-                pending.append((("client", client_spec, key[len("totals_by_"):]), value, f"{path}.{key}"))
+                pending.append((("client", client_spec, key[len("totals_by_") :]), value, f"{path}.{key}"))
                 self.drifted(spec.grain, key, value, ctx.base.get("date"), ctx.record)
-                self.finding("new_client", ctx.base, client_spec.name, f"{path}.{key}",
-                             f"{path}.{key}: an unknown client object: read as client {key[10:]!r}", key[10:])
+                self.finding(
+                    "new_client",
+                    ctx.base,
+                    client_spec.name,
+                    f"{path}.{key}",
+                    f"{path}.{key}: an unknown client object: read as client {key[10:]!r}",
+                    key[10:],
+                )
                 continue
             extras[key] = value
             self.unknown(spec.grain, base_path + key, value, ctx.base, spec.name, f"{path}.{key}", ctx.record)
 
-    def read_object(self, spec: ReportTable, obj: dict[str, Any], ctx: _Ctx, path: str,
-                    fixed: dict[str, Any]) -> None:
+    def read_object(self, spec: ReportTable, obj: dict[str, Any], ctx: _Ctx, path: str, fixed: dict[str, Any]) -> None:
         """Append the row of ``obj`` to table ``spec`` and read its children."""
         row: dict[str, Any] = {**ctx.base, **fixed}
         shape: list[str] = []
@@ -406,8 +501,14 @@ class _Reader:
                     parsed = parse_timestamp(raw)
                     row[column.name] = parsed
                     if parsed is None:
-                        self.finding("unparseable_timestamp", ctx.base, spec.name, path,
-                                     f"{path}: {raw!r} is not a timestamp: kept as text only", raw)
+                        self.finding(
+                            "unparseable_timestamp",
+                            ctx.base,
+                            spec.name,
+                            path,
+                            f"{path}: {raw!r} is not a timestamp: kept as text only",
+                            raw,
+                        )
         if spec.parent is None:
             for name in (*_SCOPE_IDS, *(c.name for c in RECORD_IDS[spec.grain])):
                 row.setdefault(name, ctx.base.get(name))
@@ -457,27 +558,57 @@ class _Record:
 
 
 def _refuse(label: str, detected: Detected, path: str, what: str, hint: str) -> FormatError:
-    return FormatError(f"{label}: {path}: not a Copilot usage-metrics report: this looks like {what}",
-                       detected=detected, file=label, json_path=path, hint=hint)
+    return FormatError(
+        f"{label}: {path}: not a Copilot usage-metrics report: this looks like {what}",
+        detected=detected,
+        file=label,
+        json_path=path,
+        hint=hint,
+    )
 
 
 def _refusal(label: str, kind: str, obj: Any, path: str) -> FormatError:
     if kind == "report-links":
-        return _refuse(label, "report-links", path, "the report endpoint's metadata ('download_links'), not a report",
-                       "download every link (they are shards of one report, signed for about an hour) and load "
-                       "the downloaded files")
+        return _refuse(
+            label,
+            "report-links",
+            path,
+            "the report endpoint's metadata ('download_links'), not a report",
+            "download every link (they are shards of one report, signed for about an hour) and load "
+            "the downloaded files",
+        )
     if kind == "viewer-user-totals":
-        return _refuse(label, "viewer-user-totals", path, "a dashboard's own summary ('user_totals' per login)",
-                       "load the users report GitHub delivered, not a dashboard's summary of it")
+        return _refuse(
+            label,
+            "viewer-user-totals",
+            path,
+            "a dashboard's own summary ('user_totals' per login)",
+            "load the users report GitHub delivered, not a dashboard's summary of it",
+        )
     if kind == "api-error":
-        return _refuse(label, "api-error", path, f"a GitHub API error response (message: {obj.get('message')!r})",
-                       "the request that saved this file failed; the file holds no metrics")
+        return _refuse(
+            label,
+            "api-error",
+            path,
+            f"a GitHub API error response (message: {obj.get('message')!r})",
+            "the request that saved this file failed; the file holds no metrics",
+        )
     if kind == "legacy":
-        return _refuse(label, "legacy-metrics", path, "a legacy /copilot/metrics day ('date' and feature blocks)",
-                       "load it with copilot_metrics.load, which reads the legacy family")
+        return _refuse(
+            label,
+            "legacy-metrics",
+            path,
+            "a legacy /copilot/metrics day ('date' and feature blocks)",
+            "load it with copilot_metrics.load, which reads the legacy family",
+        )
     keys = sorted(obj)[:8] if isinstance(obj, dict) else _json_type(obj)
-    return _refuse(label, "unknown-object", path, f"a JSON value no report record matches (keys: {keys})",
-                   "a report record has 'day' and report keys; a 28-day report wraps them in 'day_totals'")
+    return _refuse(
+        label,
+        "unknown-object",
+        path,
+        f"a JSON value no report record matches (keys: {keys})",
+        "a report record has 'day' and report keys; a 28-day report wraps them in 'day_totals'",
+    )
 
 
 _CSV_HEAD = re.compile(rb"^[\w\" .-]+(,[\w\" .-]*)+\r?$")
@@ -524,9 +655,11 @@ def _records(label: str, documents: list[Any], layout: str) -> list[_Record]:
         raise FormatError(
             f"{label}: {other.path}: a record of kind {other.grain!r} in a file whose first record "
             f"({out[0].path}) is of kind {first!r}: one report file holds one kind of record",
-            detected="mixed-report-kinds", file=label, json_path=other.path,
+            detected="mixed-report-kinds",
+            file=label,
+            json_path=other.path,
             hint="a report file holds one kind of record; split the file by kind, or load each report as "
-                 "GitHub delivered it",
+            "GitHub delivered it",
         )
     return out
 
@@ -542,9 +675,17 @@ def _report_key(record: _Record, scope_level: str | None) -> dict[str, Any]:
     span = "28-day" if start != end else "1-day"
     kind = f"{level}-{_GRAIN_NAMES[record.grain]}{span}"
     text = "|".join(str(v) if v is not None else "" for v in (kind, ent, org, start, end, created))
-    return {"report_id": hashlib.sha256(text.encode()).hexdigest()[:16], "kind": kind, "level": level,
-            "span": span, "enterprise_id": ent, "organization_id": org, "window_start": start,
-            "window_end": end, "created_at_raw": created}
+    return {
+        "report_id": hashlib.sha256(text.encode()).hexdigest()[:16],
+        "kind": kind,
+        "level": level,
+        "span": span,
+        "enterprise_id": ent,
+        "organization_id": org,
+        "window_start": start,
+        "window_end": end,
+        "created_at_raw": created,
+    }
 
 
 def read_bytes(
@@ -583,7 +724,9 @@ def read_bytes(
     if _looks_csv(data):
         raise FormatError(
             f"{label}: not a Copilot usage-metrics report: this looks like CSV text (a header line of "
-            "comma-separated names), not JSON", detected="csv", file=label,
+            "comma-separated names), not JSON",
+            detected="csv",
+            file=label,
             hint="load the JSON or NDJSON report GitHub delivered; a CSV export loses the nested breakdowns",
         )
     parsed = parse_documents(data, label)
@@ -604,11 +747,17 @@ def read_bytes(
             errors.insert(0, _error(f"{record.path}.day", day, "a date (YYYY-MM-DD)"))
         if errors:
             errors_by_record.append((record, errors))
-            quarantine.append({
-                "source": label, "json_path": record.path, "grain": record.grain,
-                "date": day if isinstance(day, str) else None, "stage": "validation",
-                "reasons": [e["message"] for e in errors], "record_json": orjson.dumps(record.obj).decode(),
-            })
+            quarantine.append(
+                {
+                    "source": label,
+                    "json_path": record.path,
+                    "grain": record.grain,
+                    "date": day if isinstance(day, str) else None,
+                    "stage": "validation",
+                    "reasons": [e["message"] for e in errors],
+                    "record_json": orjson.dumps(record.obj).decode(),
+                }
+            )
             continue
         key = _report_key(record, scope_level)
         rid = key["report_id"]
@@ -620,15 +769,23 @@ def read_bytes(
         if record.wrapper is not None and record.wrapper_index is not None:
             entry = wrappers[rid].setdefault(record.wrapper_index, (record.wrapper, []))
             entry[1].append(this_day)
-        base = {"enterprise_id": key["enterprise_id"], "organization_id": key["organization_id"],
-                "enterprise": enterprise, "org": org, "date": this_day, "report_id": rid, "source": label}
+        base = {
+            "enterprise_id": key["enterprise_id"],
+            "organization_id": key["organization_id"],
+            "enterprise": enterprise,
+            "org": org,
+            "date": this_day,
+            "report_id": rid,
+            "source": label,
+        }
         for column in RECORD_IDS[record.grain]:
             base[column.name] = record.obj.get(column.name)
         ctx = _Ctx(base, n)
         fixed: dict[str, Any] = {}
         if record.grain == _USER:
             is_derived = any(k.startswith("primary_") for k in record.obj) and not any(
-                k.startswith("totals_by_") for k in record.obj)
+                k.startswith("totals_by_") for k in record.obj
+            )
             derived = derived or is_derived
             fixed["flavor"] = "derived" if is_derived else "report"
         reader.read_object(spec, record.obj, ctx, record.path, fixed)
@@ -640,23 +797,49 @@ def read_bytes(
     if file_dates != sorted(file_dates):
         reader.finding("dates_not_in_order", {}, None, "$", "the records are not in date order")
     if derived:
-        reader.finding("derived_user_export", {}, "user_days", "$",
-                       "user rows of a derived export (primary_* keys, no totals_by_* arrays)")
-    tables = {name: pl.DataFrame(reader.rows.get(name, []), schema=spec.schema, orient="row")
-              if reader.rows.get(name) else pl.DataFrame(schema=spec.schema) for name, spec in TABLES.items()}
+        reader.finding(
+            "derived_user_export",
+            {},
+            "user_days",
+            "$",
+            "user rows of a derived export (primary_* keys, no totals_by_* arrays)",
+        )
+    tables = {
+        name: pl.DataFrame(reader.rows.get(name, []), schema=spec.schema, orient="row")
+        if reader.rows.get(name)
+        else pl.DataFrame(schema=spec.schema)
+        for name, spec in TABLES.items()
+    }
     logins = _logins(tables["user_days"], reader)
     _quirks(tables, reader)
-    drift = pl.DataFrame([{k: v for k, v in row.items() if k != "_seen"} for row in reader.drift.values()],
-                         schema=DRIFT_SCHEMA, orient="row") if reader.drift else pl.DataFrame(schema=DRIFT_SCHEMA)
+    drift = (
+        pl.DataFrame(
+            [{k: v for k, v in row.items() if k != "_seen"} for row in reader.drift.values()],
+            schema=DRIFT_SCHEMA,
+            orient="row",
+        )
+        if reader.drift
+        else pl.DataFrame(schema=DRIFT_SCHEMA)
+    )
     return ReportRead(
-        source=label, layout=parsed.layout, tables=tables, reports=report_rows, schema_drift=drift,
-        findings=pl.DataFrame(reader.findings, schema=FINDING_SCHEMA, orient="row") if reader.findings
+        source=label,
+        layout=parsed.layout,
+        tables=tables,
+        reports=report_rows,
+        schema_drift=drift,
+        findings=pl.DataFrame(reader.findings, schema=FINDING_SCHEMA, orient="row")
+        if reader.findings
         else pl.DataFrame(schema=FINDING_SCHEMA),
-        quarantine=pl.DataFrame(quarantine, schema=QUARANTINE_SCHEMA, orient="row") if quarantine
+        quarantine=pl.DataFrame(quarantine, schema=QUARANTINE_SCHEMA, orient="row")
+        if quarantine
         else pl.DataFrame(schema=QUARANTINE_SCHEMA),
-        user_logins=logins, record_kinds=tuple(sorted({r.grain for r in records})),
-        errors=[{**e, "date": r.obj.get("day") if isinstance(r.obj.get("day"), str) else None}
-                for r, errs in errors_by_record for e in errs],
+        user_logins=logins,
+        record_kinds=tuple(sorted({r.grain for r in records})),
+        errors=[
+            {**e, "date": r.obj.get("day") if isinstance(r.obj.get("day"), str) else None}
+            for r, errs in errors_by_record
+            for e in errs
+        ],
     )
 
 
@@ -667,13 +850,19 @@ def _check_labels(label: str, reports: dict[str, dict[str, Any]], enterprise: st
         if given is not None and len(ids) > 1:
             raise ScopeError(
                 f"{label}: the {name} label {given!r} would name {len(ids)} different {column}s ({', '.join(ids)})",
-                folders=(label, label), shared=0, differing=len(ids),
+                folders=(label, label),
+                shared=0,
+                differing=len(ids),
                 hint=f"load the file without a {name} label: rows are keyed by {column}",
             )
 
 
-def _report_rows(reader: _Reader, reports: dict[str, dict[str, Any]],
-                 wrappers: dict[str, dict[int, tuple[dict[str, Any], list[date]]]], layout: str) -> pl.DataFrame:
+def _report_rows(
+    reader: _Reader,
+    reports: dict[str, dict[str, Any]],
+    wrappers: dict[str, dict[int, tuple[dict[str, Any], list[date]]]],
+    layout: str,
+) -> pl.DataFrame:
     rows: list[dict[str, Any]] = []
     for rid, report in reports.items():
         start, end = date.fromisoformat(report["window_start"]), date.fromisoformat(report["window_end"])
@@ -682,8 +871,14 @@ def _report_rows(reader: _Reader, reports: dict[str, dict[str, Any]],
         created = parse_timestamp(raw) if raw is not None else None
         base = {"enterprise_id": report["enterprise_id"], "organization_id": report["organization_id"]}
         if raw is not None and created is None:
-            reader.finding("unparseable_timestamp", base, "reports", "$.created_at",
-                           f"created_at {raw!r} is not a timestamp: null, raw text kept", raw)
+            reader.finding(
+                "unparseable_timestamp",
+                base,
+                "reports",
+                "$.created_at",
+                f"created_at {raw!r} is not a timestamp: null, raw text kept",
+                raw,
+            )
         in_window = (end - start).days + 1
         wrapper_json: list[str] = []
         wrapper_days: list[list[date]] = []
@@ -699,22 +894,54 @@ def _report_rows(reader: _Reader, reports: dict[str, dict[str, Any]],
             for offset in range(in_window):
                 day = start + timedelta(days=offset)
                 if day not in days:
-                    reader.finding("window_day_absent", {**base, "date": day}, "agg_days", None,
-                                   f"{day} is in the report's window {start}..{end} but has no record: a gap")
+                    reader.finding(
+                        "window_day_absent",
+                        {**base, "date": day},
+                        "agg_days",
+                        None,
+                        f"{day} is in the report's window {start}..{end} but has no record: a gap",
+                    )
         if created is not None and report["grain"] == _AGGREGATE:
             for day in sorted(days):
                 if created < datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + timedelta(days=4):
-                    reader.finding("provisional_day", {**base, "date": day}, "agg_days", None,
-                                   f"{day} is less than three full UTC days before created_at {raw}: provisional")
-        rows.append({
-            **{k: report[k] for k in ("report_id", "kind", "level", "grain", "span", "enterprise_id",
-                                      "organization_id", "created_at_raw", "records")},
-            "source": reader.label, "layout": layout, "window_start": start, "window_end": end,
-            "created_at": created, "shards": 1, "days_present": len(days), "days_in_window": in_window,
-            "days_absent": in_window - len([d for d in days if start <= d <= end]),
-            "first_date": min(days), "last_date": max(days),
-            "wrappers_json": wrapper_json, "wrapper_days": wrapper_days,
-        })
+                    reader.finding(
+                        "provisional_day",
+                        {**base, "date": day},
+                        "agg_days",
+                        None,
+                        f"{day} is less than three full UTC days before created_at {raw}: provisional",
+                    )
+        rows.append(
+            {
+                **{
+                    k: report[k]
+                    for k in (
+                        "report_id",
+                        "kind",
+                        "level",
+                        "grain",
+                        "span",
+                        "enterprise_id",
+                        "organization_id",
+                        "created_at_raw",
+                        "records",
+                    )
+                },
+                "source": reader.label,
+                "layout": layout,
+                "window_start": start,
+                "window_end": end,
+                "created_at": created,
+                "shards": 1,
+                "days_present": len(days),
+                "days_in_window": in_window,
+                "days_absent": in_window - len([d for d in days if start <= d <= end]),
+                "first_date": min(days),
+                "last_date": max(days),
+                "wrappers_json": wrapper_json,
+                "wrapper_days": wrapper_days,
+            }
+        )
     return pl.DataFrame(rows, schema=REPORT_SCHEMA, orient="row") if rows else pl.DataFrame(schema=REPORT_SCHEMA)
 
 
@@ -737,15 +964,28 @@ def _name_says(label: str) -> dict[str, str]:
     """
     words = [w for w in re.split(r"[^a-z0-9]+", re.split(r"[/\\]", label)[-1].lower()) if w]
     levels = {_NAME_LEVELS[w] for w in words if w in _NAME_LEVELS}
-    spans = {span for i in range(len(words)) for key, span in _NAME_SPANS.items()
-             if tuple(words[i:i + len(key)]) == key}
+    spans = {
+        span for i in range(len(words)) for key, span in _NAME_SPANS.items() if tuple(words[i : i + len(key)]) == key
+    }
     if "teams" in words and ("user" in words or "users" in words):
         grains = {_USER_TEAM}
     else:
-        grains = {g for w, g in (("repos", _REPO), ("repositories", _REPO), ("users", _USER), ("user", _USER),
-                                 ("aggregate", _AGGREGATE)) if w in words}
-    return {part: values.pop() for part, values in (("level", levels), ("grain", grains), ("span", spans))
-            if len(values) == 1}
+        grains = {
+            g
+            for w, g in (
+                ("repos", _REPO),
+                ("repositories", _REPO),
+                ("users", _USER),
+                ("user", _USER),
+                ("aggregate", _AGGREGATE),
+            )
+            if w in words
+        }
+    return {
+        part: values.pop()
+        for part, values in (("level", levels), ("grain", grains), ("span", spans))
+        if len(values) == 1
+    }
 
 
 def _kind_from_name(reader: _Reader, reports: pl.DataFrame) -> None:
@@ -754,45 +994,81 @@ def _kind_from_name(reader: _Reader, reports: pl.DataFrame) -> None:
     if not said:
         return
     for row in reports.select("kind", "level", "grain", "span", "enterprise_id", "organization_id").iter_rows(
-            named=True):
+        named=True
+    ):
         differ = [f"{part} {said[part]!r} (records: {row[part]!r})" for part in said if said[part] != row[part]]
         if differ:
-            reader.finding("kind_differs_from_name", row, "reports", "$",
-                           f"the file's name says {', '.join(differ)}: read as {row['kind']}, by content",
-                           row["kind"])
+            reader.finding(
+                "kind_differs_from_name",
+                row,
+                "reports",
+                "$",
+                f"the file's name says {', '.join(differ)}: read as {row['kind']}, by content",
+                row["kind"],
+            )
 
 
 def _engagement(reader: _Reader, engagement: dict[str, Any], base: dict[str, Any], rid: str, end: date) -> None:
     """The ``agg_engagement`` rows of a wrapper's ``copilot_feature_engagement`` (read once per report)."""
     if any(r["report_id"] == rid for r in reader.rows["agg_engagement"]):
         return
-    scope = {**base, "enterprise": reader.labels["enterprise"], "org": reader.labels["org"], "date": end,
-             "report_id": rid, "source": reader.label}
+    scope = {
+        **base,
+        "enterprise": reader.labels["enterprise"],
+        "org": reader.labels["org"],
+        "date": end,
+        "report_id": rid,
+        "source": reader.label,
+    }
     rest = {k: v for k, v in engagement.items() if k not in ("active_user_count", "totals_by_feature")}
     shape = [f"{k}:absent" for k in ("active_user_count", "totals_by_feature") if k not in engagement]
-    reader.rows["agg_engagement"].append({
-        **scope, "feature": "__any__", "engaged_user_count": engagement.get("active_user_count"),
-        "extras": orjson.dumps(rest).decode() if rest else None, "shape": shape or None})
+    reader.rows["agg_engagement"].append(
+        {
+            **scope,
+            "feature": "__any__",
+            "engaged_user_count": engagement.get("active_user_count"),
+            "extras": orjson.dumps(rest).decode() if rest else None,
+            "shape": shape or None,
+        }
+    )
     for item in engagement.get("totals_by_feature") or []:
         extra = {k: v for k, v in item.items() if k not in ("feature", "engaged_user_count")}
-        reader.rows["agg_engagement"].append({
-            **scope, "feature": item.get("feature"), "engaged_user_count": item.get("engaged_user_count"),
-            "extras": orjson.dumps(extra).decode() if extra else None, "shape": None})
+        reader.rows["agg_engagement"].append(
+            {
+                **scope,
+                "feature": item.get("feature"),
+                "engaged_user_count": item.get("engaged_user_count"),
+                "extras": orjson.dumps(extra).decode() if extra else None,
+                "shape": None,
+            }
+        )
 
 
 def _logins(user_days: pl.DataFrame, reader: _Reader) -> pl.DataFrame:
     logins = (
         user_days.filter(pl.col("user_login").is_not_null())
         .group_by("user_id", "user_login", maintain_order=True)
-        .agg(pl.col("date").min().alias("first_date"), pl.col("date").max().alias("last_date"),
-             pl.len().cast(pl.Int64).alias("rows"))
+        .agg(
+            pl.col("date").min().alias("first_date"),
+            pl.col("date").max().alias("last_date"),
+            pl.len().cast(pl.Int64).alias("rows"),
+        )
         .sort("user_id", "first_date")
     )
-    changed = logins.group_by("user_id", maintain_order=True).agg(pl.col("user_login")).filter(
-        pl.col("user_login").list.len() > 1)
+    changed = (
+        logins.group_by("user_id", maintain_order=True)
+        .agg(pl.col("user_login"))
+        .filter(pl.col("user_login").list.len() > 1)
+    )
     for user_id, names in changed.iter_rows():
-        reader.finding("login_changed", {}, "user_days", None,
-                       f"user_id {user_id} appears as {', '.join(names)}: rows are keyed by user_id", user_id)
+        reader.finding(
+            "login_changed",
+            {},
+            "user_days",
+            None,
+            f"user_id {user_id} appears as {', '.join(names)}: rows are keyed by user_id",
+            user_id,
+        )
     return logins.cast(LOGIN_SCHEMA).select(LOGIN_SCHEMA.names())
 
 
@@ -802,8 +1078,18 @@ def _quirks(tables: dict[str, pl.DataFrame], reader: _Reader) -> None:
         if "code_acceptance_activity_count" not in frame.columns or frame.height == 0:
             continue
         bad = frame.filter(pl.col("code_acceptance_activity_count") > pl.col("code_generation_activity_count"))
-        for row in bad.select("enterprise_id", "organization_id", "date", "code_acceptance_activity_count",
-                              "code_generation_activity_count").iter_rows(named=True):
-            reader.finding("acceptances_exceed_generations", row, name, TABLES[name].json_path,
-                           f"{name} on {row['date']}: {row['code_acceptance_activity_count']} acceptances > "
-                           f"{row['code_generation_activity_count']} generations (kept as written)")
+        for row in bad.select(
+            "enterprise_id",
+            "organization_id",
+            "date",
+            "code_acceptance_activity_count",
+            "code_generation_activity_count",
+        ).iter_rows(named=True):
+            reader.finding(
+                "acceptances_exceed_generations",
+                row,
+                name,
+                TABLES[name].json_path,
+                f"{name} on {row['date']}: {row['code_acceptance_activity_count']} acceptances > "
+                f"{row['code_generation_activity_count']} generations (kept as written)",
+            )

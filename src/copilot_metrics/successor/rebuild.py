@@ -72,7 +72,8 @@ def _build(spec: ReportTable, row: dict[str, Any], kids: dict[str, list[dict[str
             elif kind == "custom":
                 target[key] = [
                     {node[2]: r["name"], **_build(node[1], r, kids)}
-                    for r in kids.get(node[1].name, []) if r["category"] == node[2]
+                    for r in kids.get(node[1].name, [])
+                    if r["category"] == node[2]
                 ]
             elif node[1].many:
                 target[key] = [_build(node[1], r, kids) for r in kids.get(node[1].name, [])]

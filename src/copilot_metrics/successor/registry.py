@@ -83,8 +83,11 @@ def _c(name: str, dtype: pl.DataType, kind: Kind, json: str | None = "") -> Colu
 
 #: Scope columns, in order, at the start of every table.
 SCOPE: tuple[Column, ...] = (
-    _c("enterprise_id", _S, "key"), _c("organization_id", _S, "key"),
-    _c("enterprise", _S, "key", None), _c("org", _S, "key", None), _c("date", _D, "key", "day"),
+    _c("enterprise_id", _S, "key"),
+    _c("organization_id", _S, "key"),
+    _c("enterprise", _S, "key", None),
+    _c("org", _S, "key", None),
+    _c("date", _D, "key", "day"),
 )
 
 #: The id columns of each record grain, after the scope.
@@ -95,6 +98,7 @@ RECORD_IDS: dict[str, tuple[Column, ...]] = {
     "repo": (_c("repo_id", _I, "key"),),
     "wrapper": (),
 }
+
 
 @dataclass(frozen=True)
 class Pseudonym:
@@ -113,15 +117,26 @@ class Pseudonym:
 
 #: The ids a pseudonymized dataset may hold as pseudonyms, by kind: ``user`` always, ``team`` and
 #: ``repo`` on request (``pseudonymize(teams=True, repositories=True)``).
-PSEUDONYMS: dict[str, Pseudonym] = {p.kind: p for p in (
-    Pseudonym("user", "user_id", "user_pid", "u_", ("user_login",)),
-    Pseudonym("team", "team_id", "team_pid", "t_", ("slug",)),
-    Pseudonym("repo", "repo_id", "repo_pid", "r_", ("repo_owner_name", "repo_name")),
-)}
+PSEUDONYMS: dict[str, Pseudonym] = {
+    p.kind: p
+    for p in (
+        Pseudonym("user", "user_id", "user_pid", "u_", ("user_login",)),
+        Pseudonym("team", "team_id", "team_pid", "t_", ("slug",)),
+        Pseudonym("repo", "repo_id", "repo_pid", "r_", ("repo_owner_name", "repo_name")),
+    )
+}
 #: Versions and sampling times: with the day, they single a person out (dropped unless kept on request).
 QUASI_IDENTIFIERS: tuple[str, ...] = (
-    "ide_version", "plugin", "plugin_version", "ide_sampled_at", "ide_sampled_at_raw", "plugin_sampled_at",
-    "plugin_sampled_at_raw", "client_version", "sampled_at", "sampled_at_raw",
+    "ide_version",
+    "plugin",
+    "plugin_version",
+    "ide_sampled_at",
+    "ide_sampled_at_raw",
+    "plugin_sampled_at",
+    "plugin_sampled_at_raw",
+    "client_version",
+    "sampled_at",
+    "sampled_at_raw",
 )
 
 
@@ -154,13 +169,18 @@ class Privacy:
 
     def columns(self, columns: tuple[Column, ...]) -> tuple[Column, ...]:
         """``columns`` in this form: ids become their pseudonyms (text), dropped columns leave."""
-        return tuple(Column(self.renamed(c.name), _S, c.kind) if self.renamed(c.name) != c.name else c
-                     for c in columns if c.name not in self.dropped)
+        return tuple(
+            Column(self.renamed(c.name), _S, c.kind) if self.renamed(c.name) != c.name else c
+            for c in columns
+            if c.name not in self.dropped
+        )
 
     def meta(self) -> dict[str, str]:
         """What a dataset's ``meta`` says of this form (beside its ``key_fingerprint``)."""
-        return {"pseudonymized": ", ".join(self.kinds),
-                "quasi_identifiers": "dropped" if self.quasi_identifiers_dropped else "kept"}
+        return {
+            "pseudonymized": ", ".join(self.kinds),
+            "quasi_identifiers": "dropped" if self.quasi_identifiers_dropped else "kept",
+        }
 
     @classmethod
     def of(cls, meta: Mapping[str, Any]) -> Privacy | None:
@@ -177,12 +197,20 @@ class Privacy:
 
 
 _BOOK: tuple[Column, ...] = (
-    _c("source", _S, "attribute", None), _c("extras", _S, "attribute", None),
-    Column("shape", pl.List(pl.String()), "attribute"), _c("report_id", _S, "attribute", None),
+    _c("source", _S, "attribute", None),
+    _c("extras", _S, "attribute", None),
+    Column("shape", pl.List(pl.String()), "attribute"),
+    _c("report_id", _S, "attribute", None),
 )
 
-_C6 = ("code_generation_activity_count", "code_acceptance_activity_count", "loc_suggested_to_add_sum",
-       "loc_suggested_to_delete_sum", "loc_added_sum", "loc_deleted_sum")
+_C6 = (
+    "code_generation_activity_count",
+    "code_acceptance_activity_count",
+    "loc_suggested_to_add_sum",
+    "loc_suggested_to_delete_sum",
+    "loc_added_sum",
+    "loc_deleted_sum",
+)
 _C7 = ("user_initiated_interaction_count", *_C6)
 
 
@@ -274,40 +302,82 @@ def _ts(name: str, json: str) -> tuple[Column, Column]:
 
 
 _DAY_DIST = (
-    "daily_active_users", "daily_active_cli_users", "daily_active_chat_users", "daily_active_agent_users",
-    "daily_active_copilot_cloud_agent_users", "daily_active_copilot_code_review_users",
-    "daily_passive_copilot_code_review_users", "daily_active_copilot_app_users", "daily_active_vscode_agent_users",
+    "daily_active_users",
+    "daily_active_cli_users",
+    "daily_active_chat_users",
+    "daily_active_agent_users",
+    "daily_active_copilot_cloud_agent_users",
+    "daily_active_copilot_code_review_users",
+    "daily_passive_copilot_code_review_users",
+    "daily_active_copilot_app_users",
+    "daily_active_vscode_agent_users",
 )
 _SNAP = (
-    "weekly_active_users", "monthly_active_users", "monthly_active_chat_users", "monthly_active_agent_users",
-    "weekly_active_copilot_cloud_agent_users", "monthly_active_copilot_cloud_agent_users",
-    "weekly_active_copilot_code_review_users", "monthly_active_copilot_code_review_users",
-    "weekly_passive_copilot_code_review_users", "monthly_passive_copilot_code_review_users",
-    "weekly_active_cli_users", "monthly_active_cli_users", "weekly_active_copilot_app_users",
-    "monthly_active_copilot_app_users", "weekly_active_vscode_agent_users", "monthly_active_vscode_agent_users",
+    "weekly_active_users",
+    "monthly_active_users",
+    "monthly_active_chat_users",
+    "monthly_active_agent_users",
+    "weekly_active_copilot_cloud_agent_users",
+    "monthly_active_copilot_cloud_agent_users",
+    "weekly_active_copilot_code_review_users",
+    "monthly_active_copilot_code_review_users",
+    "weekly_passive_copilot_code_review_users",
+    "monthly_passive_copilot_code_review_users",
+    "weekly_active_cli_users",
+    "monthly_active_cli_users",
+    "weekly_active_copilot_app_users",
+    "monthly_active_copilot_app_users",
+    "weekly_active_vscode_agent_users",
+    "monthly_active_vscode_agent_users",
 )
 #: The five CLI customization arrays (``totals_by_<category>``), each element ``{<category>, interaction_count}``.
 CUSTOMIZATION_CATEGORIES: tuple[str, ...] = ("skill", "custom_agent", "mcp", "slash_cmd", "plugin")
 _DISTINCT_USE = tuple(f"distinct_{c}_use_count" for c in CUSTOMIZATION_CATEGORIES)
 _FLAGS = (
-    "used_agent", "used_chat", "used_cli", "used_copilot_coding_agent", "used_copilot_cloud_agent",
-    "used_copilot_code_review_active", "used_copilot_code_review_passive", "used_copilot_app", "used_vscode_agent",
+    "used_agent",
+    "used_chat",
+    "used_cli",
+    "used_copilot_coding_agent",
+    "used_copilot_cloud_agent",
+    "used_copilot_code_review_active",
+    "used_copilot_code_review_passive",
+    "used_copilot_app",
+    "used_vscode_agent",
 )
-_HOUSEKEEPING = (_c("etl_id", _S, "attribute"), _c("day_partition", _S, "attribute"),
-                 _c("entity_id_partition", _I, "attribute"))
+_HOUSEKEEPING = (
+    _c("etl_id", _S, "attribute"),
+    _c("day_partition", _S, "attribute"),
+    _c("entity_id_partition", _I, "attribute"),
+)
 
 _PR_TOTALS = _add(
-    "total_created", "total_reviewed", "total_merged", "total_suggestions", "total_applied_suggestions",
-    "total_copilot_suggestions", "total_copilot_applied_suggestions", "total_created_by_copilot",
-    "total_reviewed_by_copilot", "total_merged_created_by_copilot", "total_merged_reviewed_by_copilot",
+    "total_created",
+    "total_reviewed",
+    "total_merged",
+    "total_suggestions",
+    "total_applied_suggestions",
+    "total_copilot_suggestions",
+    "total_copilot_applied_suggestions",
+    "total_created_by_copilot",
+    "total_reviewed_by_copilot",
+    "total_merged_created_by_copilot",
+    "total_merged_reviewed_by_copilot",
 )
-_PR_MEDIANS = tuple(_c(n, _F, "quantile") for n in (
-    "median_minutes_to_merge", "median_minutes_to_merge_copilot_authored", "median_minutes_to_merge_copilot_reviewed"))
+_PR_MEDIANS = tuple(
+    _c(n, _F, "quantile")
+    for n in (
+        "median_minutes_to_merge",
+        "median_minutes_to_merge_copilot_authored",
+        "median_minutes_to_merge_copilot_reviewed",
+    )
+)
 
 #: The client objects of a record (``totals_by_<client>``) and their client names; any other
 #: ``totals_by_<x>`` holding an object is a new client ``<x>``.
 CLIENT_KEYS: dict[str, str] = {
-    "totals_by_cli": "cli", "totals_by_copilot_app": "copilot_app", "totals_by_vscode_agent": "vscode_agent",
+    "totals_by_cli": "cli",
+    "totals_by_copilot_app": "copilot_app",
+    "totals_by_vscode_agent": "vscode_agent",
 }
 _CLIENT_MEASURES = (
     *_add("session_count", "request_count", "prompt_count"),
@@ -316,12 +386,25 @@ _CLIENT_MEASURES = (
     _c("avg_tokens_per_request", _F, "average", "token_usage.avg_tokens_per_request"),
     *_add("total_user_messages"),
 )
-_PHASE_AVGS = tuple(_c(n, _F, "average") for n in (
-    "avg_user_initiated_interactions", "avg_code_generation_activities", "avg_code_acceptance_activities",
-    "avg_loc_added", "avg_loc_deleted", "avg_pull_requests_reviewed", "avg_pull_requests_created",
-    "avg_pull_requests_merged", "avg_pull_requests_median_minutes_to_merge"))
-_REVIEW_Q = tuple(_c(f"{q}_minutes_{stage}", _F, "quantile") for stage in (
-    "ready_to_first_review", "first_to_final_review", "final_review_to_merge") for q in ("median", "p90"))
+_PHASE_AVGS = tuple(
+    _c(n, _F, "average")
+    for n in (
+        "avg_user_initiated_interactions",
+        "avg_code_generation_activities",
+        "avg_code_acceptance_activities",
+        "avg_loc_added",
+        "avg_loc_deleted",
+        "avg_pull_requests_reviewed",
+        "avg_pull_requests_created",
+        "avg_pull_requests_merged",
+        "avg_pull_requests_median_minutes_to_merge",
+    )
+)
+_REVIEW_Q = tuple(
+    _c(f"{q}_minutes_{stage}", _F, "quantile")
+    for stage in ("ready_to_first_review", "first_to_final_review", "final_review_to_merge")
+    for q in ("median", "p90")
+)
 
 
 def _twins(prefix: str, grain: Grain, parent: str) -> tuple[ReportTable, ...]:
@@ -344,82 +427,222 @@ def _twins(prefix: str, grain: Grain, parent: str) -> tuple[ReportTable, ...]:
     agent = (_c("agent_id", _I, "key"),)
     agent_measures = (_c("agent_name", _S, "attribute"), *_add("user_initiated_interaction_count", "session_count"))
     return (
-        ReportTable(f"{prefix}_ide", grain, parent, "totals_by_ide", True, _dims("ide"),
-                    (*_add(*_C7), *ide_extra), "one row per IDE of a record (excludes the CLI)"),
-        ReportTable(f"{prefix}_feature", grain, parent, "totals_by_feature", True, _dims("feature"),
-                    _add(*_C7), "one row per feature of a record"),
-        ReportTable(f"{prefix}_language_feature", grain, parent, "totals_by_language_feature", True,
-                    _dims("language", "feature"), _add(*_C6), "one row per language and feature of a record"),
-        ReportTable(f"{prefix}_language_model", grain, parent, "totals_by_language_model", True,
-                    _dims("language", "model"), _add(*_C6), "one row per language and model (never completions)"),
-        ReportTable(f"{prefix}_model_feature", grain, parent, "totals_by_model_feature", True,
-                    _dims("model", "feature"), _add(*_C7), "one row per model and feature (never completions)"),
-        ReportTable(f"{prefix}_clients", grain, parent, "totals_by_<client>", False,
-                    (Column("client", _S, "key"),), (*_CLIENT_MEASURES, *client_extra),
-                    "one row per client object (cli, copilot_app, vscode_agent, or a new totals_by_<x>)"),
-        ReportTable(f"{prefix}_third_party_agent", grain, parent, "totals_by_3rd_party_agent", True, agent,
-                    agent_measures, "one row per third-party agent (uic = job starts)"),
-        ReportTable(f"{prefix}_cli_customization", grain, parent, "totals_by_<category>", True,
-                    (Column("category", _S, "key"), Column("name", _S, "key")),
-                    (_c("interaction_count", _I, "additive"),),
-                    "one row per top-N CLI customization (skill, custom_agent, mcp, slash_cmd, plugin): "
-                    "not exhaustive"),
+        ReportTable(
+            f"{prefix}_ide",
+            grain,
+            parent,
+            "totals_by_ide",
+            True,
+            _dims("ide"),
+            (*_add(*_C7), *ide_extra),
+            "one row per IDE of a record (excludes the CLI)",
+        ),
+        ReportTable(
+            f"{prefix}_feature",
+            grain,
+            parent,
+            "totals_by_feature",
+            True,
+            _dims("feature"),
+            _add(*_C7),
+            "one row per feature of a record",
+        ),
+        ReportTable(
+            f"{prefix}_language_feature",
+            grain,
+            parent,
+            "totals_by_language_feature",
+            True,
+            _dims("language", "feature"),
+            _add(*_C6),
+            "one row per language and feature of a record",
+        ),
+        ReportTable(
+            f"{prefix}_language_model",
+            grain,
+            parent,
+            "totals_by_language_model",
+            True,
+            _dims("language", "model"),
+            _add(*_C6),
+            "one row per language and model (never completions)",
+        ),
+        ReportTable(
+            f"{prefix}_model_feature",
+            grain,
+            parent,
+            "totals_by_model_feature",
+            True,
+            _dims("model", "feature"),
+            _add(*_C7),
+            "one row per model and feature (never completions)",
+        ),
+        ReportTable(
+            f"{prefix}_clients",
+            grain,
+            parent,
+            "totals_by_<client>",
+            False,
+            (Column("client", _S, "key"),),
+            (*_CLIENT_MEASURES, *client_extra),
+            "one row per client object (cli, copilot_app, vscode_agent, or a new totals_by_<x>)",
+        ),
+        ReportTable(
+            f"{prefix}_third_party_agent",
+            grain,
+            parent,
+            "totals_by_3rd_party_agent",
+            True,
+            agent,
+            agent_measures,
+            "one row per third-party agent (uic = job starts)",
+        ),
+        ReportTable(
+            f"{prefix}_cli_customization",
+            grain,
+            parent,
+            "totals_by_<category>",
+            True,
+            (Column("category", _S, "key"), Column("name", _S, "key")),
+            (_c("interaction_count", _I, "additive"),),
+            "one row per top-N CLI customization (skill, custom_agent, mcp, slash_cmd, plugin): not exhaustive",
+        ),
     )
 
 
 _SPECS: tuple[ReportTable, ...] = (
     ReportTable(
-        "agg_days", "aggregate", None, "", False, (),
-        (*(_c(n, _I, "distinct") for n in _DAY_DIST), *(_c(n, _I, "snapshot") for n in _SNAP), *_add(*_C7),
-         *(_c(n, _I, "distinct") for n in _DISTINCT_USE), *_HOUSEKEEPING),
+        "agg_days",
+        "aggregate",
+        None,
+        "",
+        False,
+        (),
+        (
+            *(_c(n, _I, "distinct") for n in _DAY_DIST),
+            *(_c(n, _I, "snapshot") for n in _SNAP),
+            *_add(*_C7),
+            *(_c(n, _I, "distinct") for n in _DISTINCT_USE),
+            *_HOUSEKEEPING,
+        ),
         "one row per aggregate day of a scope (a 1-day file, or an element of a wrapper's day_totals)",
     ),
     *_twins("agg", "aggregate", "agg_days"),
-    ReportTable("agg_adoption_phase", "aggregate", "agg_days", "totals_by_ai_adoption_phase", True,
-                (_c("phase_number", _I, "key"), _c("phase", _S, "key")),
-                (_c("total_engaged_users", _I, "distinct"), _c("users_in_phase_28d", _I, "distinct"), *_PHASE_AVGS),
-                "one row per AI adoption phase of an aggregate day"),
-    ReportTable("agg_pull_requests", "aggregate", "agg_days", "pull_requests", False, (),
-                (*_PR_TOTALS, *_PR_MEDIANS), "one row per aggregate day with a pull_requests object"),
-    ReportTable("agg_pr_comment_type", "aggregate", "agg_pull_requests", "copilot_suggestions_by_comment_type", True,
-                _dims("comment_type"), _add("total_copilot_suggestions", "total_copilot_applied_suggestions"),
-                "one row per Copilot review comment type of an aggregate day"),
-    ReportTable("agg_engagement", "wrapper", None, "copilot_feature_engagement", False, _dims("feature"),
-                (_c("engaged_user_count", _I, "distinct"),),
-                "one row per feature of a 28-day wrapper's copilot_feature_engagement (date = report_end_day; "
-                "active_user_count as feature '__any__')"),
     ReportTable(
-        "user_days", "user", None, "", False, (),
-        (_c("user_login", _S, "attribute"), _c("report_start_day", _D, "attribute"),
-         _c("report_end_day", _D, "attribute"), *_add(*_C7), _c("ai_credits_used", _F, "additive"),
-         *(_c(n, _B, "flag") for n in _FLAGS),
-         _c("phase", _S, "attribute", "ai_adoption_phase.phase"),
-         _c("phase_number", _I, "attribute", "ai_adoption_phase.phase_number"),
-         _c("phase_version", _S, "attribute", "ai_adoption_phase.version"),
-         *(_c(n, _I, "distinct") for n in _DISTINCT_USE), *_HOUSEKEEPING, _c("flavor", _S, "attribute", None)),
+        "agg_adoption_phase",
+        "aggregate",
+        "agg_days",
+        "totals_by_ai_adoption_phase",
+        True,
+        (_c("phase_number", _I, "key"), _c("phase", _S, "key")),
+        (_c("total_engaged_users", _I, "distinct"), _c("users_in_phase_28d", _I, "distinct"), *_PHASE_AVGS),
+        "one row per AI adoption phase of an aggregate day",
+    ),
+    ReportTable(
+        "agg_pull_requests",
+        "aggregate",
+        "agg_days",
+        "pull_requests",
+        False,
+        (),
+        (*_PR_TOTALS, *_PR_MEDIANS),
+        "one row per aggregate day with a pull_requests object",
+    ),
+    ReportTable(
+        "agg_pr_comment_type",
+        "aggregate",
+        "agg_pull_requests",
+        "copilot_suggestions_by_comment_type",
+        True,
+        _dims("comment_type"),
+        _add("total_copilot_suggestions", "total_copilot_applied_suggestions"),
+        "one row per Copilot review comment type of an aggregate day",
+    ),
+    ReportTable(
+        "agg_engagement",
+        "wrapper",
+        None,
+        "copilot_feature_engagement",
+        False,
+        _dims("feature"),
+        (_c("engaged_user_count", _I, "distinct"),),
+        "one row per feature of a 28-day wrapper's copilot_feature_engagement (date = report_end_day; "
+        "active_user_count as feature '__any__')",
+    ),
+    ReportTable(
+        "user_days",
+        "user",
+        None,
+        "",
+        False,
+        (),
+        (
+            _c("user_login", _S, "attribute"),
+            _c("report_start_day", _D, "attribute"),
+            _c("report_end_day", _D, "attribute"),
+            *_add(*_C7),
+            _c("ai_credits_used", _F, "additive"),
+            *(_c(n, _B, "flag") for n in _FLAGS),
+            _c("phase", _S, "attribute", "ai_adoption_phase.phase"),
+            _c("phase_number", _I, "attribute", "ai_adoption_phase.phase_number"),
+            _c("phase_version", _S, "attribute", "ai_adoption_phase.version"),
+            *(_c(n, _I, "distinct") for n in _DISTINCT_USE),
+            *_HOUSEKEEPING,
+            _c("flavor", _S, "attribute", None),
+        ),
         "one row per user-day of a scope (users-1-day, users-28-day)",
     ),
     *_twins("user", "user", "user_days"),
-    ReportTable("user_teams", "user_team", None, "", False, (),
-                (_c("slug", _S, "attribute"), _c("user_login", _S, "attribute")),
-                "one row per (team, user) of a day (teams under 5 seated users are omitted by GitHub)"),
     ReportTable(
-        "repo_days", "repo", None, "", False, (),
-        (_c("repo_owner_name", _S, "attribute"), _c("repo_name", _S, "attribute"),
-         _c("repo_visibility", _S, "attribute"),
-         *(Column(c.name, c.dtype, c.kind, f"pull_requests.{c.name}") for c in (*_PR_TOTALS, *_PR_MEDIANS))),
+        "user_teams",
+        "user_team",
+        None,
+        "",
+        False,
+        (),
+        (_c("slug", _S, "attribute"), _c("user_login", _S, "attribute")),
+        "one row per (team, user) of a day (teams under 5 seated users are omitted by GitHub)",
+    ),
+    ReportTable(
+        "repo_days",
+        "repo",
+        None,
+        "",
+        False,
+        (),
+        (
+            _c("repo_owner_name", _S, "attribute"),
+            _c("repo_name", _S, "attribute"),
+            _c("repo_visibility", _S, "attribute"),
+            *(Column(c.name, c.dtype, c.kind, f"pull_requests.{c.name}") for c in (*_PR_TOTALS, *_PR_MEDIANS)),
+        ),
         "one row per repository-day with pull-request activity",
     ),
-    ReportTable("repo_pr_comment_type", "repo", "repo_days", "pull_requests.copilot_suggestions_by_comment_type",
-                True, _dims("comment_type"), _add("total_copilot_suggestions", "total_copilot_applied_suggestions"),
-                "one row per Copilot review comment type of a repository-day"),
-    ReportTable("repo_review_times", "repo", "repo_days", "pull_request_review_times", True,
-                _dims("authored_by", "reviewed_by"), (_c("total_merged", _I, "additive"), *_REVIEW_Q),
-                "one row per (author, reviewer) kind of a repository-day's merged PRs ([] gives no row)"),
+    ReportTable(
+        "repo_pr_comment_type",
+        "repo",
+        "repo_days",
+        "pull_requests.copilot_suggestions_by_comment_type",
+        True,
+        _dims("comment_type"),
+        _add("total_copilot_suggestions", "total_copilot_applied_suggestions"),
+        "one row per Copilot review comment type of a repository-day",
+    ),
+    ReportTable(
+        "repo_review_times",
+        "repo",
+        "repo_days",
+        "pull_request_review_times",
+        True,
+        _dims("authored_by", "reviewed_by"),
+        (_c("total_merged", _I, "additive"), *_REVIEW_Q),
+        "one row per (author, reviewer) kind of a repository-day's merged PRs ([] gives no row)",
+    ),
 )
 
 #: Every successor table, by name, parents before children.
 TABLES: dict[str, ReportTable] = {spec.name: spec for spec in _SPECS}
+
 
 @functools.cache
 def report_tables(privacy: Privacy | None = None) -> dict[str, ReportTable]:
@@ -434,10 +657,22 @@ def report_tables(privacy: Privacy | None = None) -> dict[str, ReportTable]:
 
 #: Documented values; others are kept and reported (``unknown_value``).
 VOCABULARY: dict[str, frozenset[object]] = {
-    "feature": frozenset({
-        "code_completion", "chat_inline", "chat_panel_ask_mode", "chat_panel_edit_mode", "chat_panel_agent_mode",
-        "chat_panel_plan_mode", "chat_panel_custom_mode", "chat_panel_unknown_mode", "agent_edit", "copilot_cli",
-        "others", "copilot_app"}),
+    "feature": frozenset(
+        {
+            "code_completion",
+            "chat_inline",
+            "chat_panel_ask_mode",
+            "chat_panel_edit_mode",
+            "chat_panel_agent_mode",
+            "chat_panel_plan_mode",
+            "chat_panel_custom_mode",
+            "chat_panel_unknown_mode",
+            "agent_edit",
+            "copilot_cli",
+            "others",
+            "copilot_app",
+        }
+    ),
     "phase_number": frozenset({0, 1, 2, 3}),
     # no documented list: the values seen in the shared sample and the fixtures (others: unknown_value)
     "comment_type": frozenset({"bug", "style", "security", "performance", "best_practices"}),
@@ -460,35 +695,86 @@ def column_kind(table: str, column: str) -> str:
 # ---------------------------------------------------------------- side tables
 
 #: ``reports``: one row per report of a file (shards of one report share ``report_id``).
-REPORT_SCHEMA = pl.Schema({
-    "report_id": _S, "source": _S, "kind": _S, "level": _S, "grain": _S, "span": _S, "layout": _S,
-    "enterprise_id": _S, "organization_id": _S, "window_start": _D, "window_end": _D,
-    "created_at": _T, "created_at_raw": _S, "shards": _I, "records": _I, "days_present": _I,
-    "days_in_window": _I, "days_absent": _I, "first_date": _D, "last_date": _D,
-    "wrappers_json": pl.List(_S), "wrapper_days": pl.List(pl.List(_D)),
-})
+REPORT_SCHEMA = pl.Schema(
+    {
+        "report_id": _S,
+        "source": _S,
+        "kind": _S,
+        "level": _S,
+        "grain": _S,
+        "span": _S,
+        "layout": _S,
+        "enterprise_id": _S,
+        "organization_id": _S,
+        "window_start": _D,
+        "window_end": _D,
+        "created_at": _T,
+        "created_at_raw": _S,
+        "shards": _I,
+        "records": _I,
+        "days_present": _I,
+        "days_in_window": _I,
+        "days_absent": _I,
+        "first_date": _D,
+        "last_date": _D,
+        "wrappers_json": pl.List(_S),
+        "wrapper_days": pl.List(pl.List(_D)),
+    }
+)
 #: ``schema_drift``: one row per (grain, path, type) the registry does not know.
-DRIFT_SCHEMA = pl.Schema({
-    "grain": _S, "path": _S, "example_type": _S, "first_date": _D, "last_date": _D, "files": _I,
-    "records": _I, "status": _S,
-})
+DRIFT_SCHEMA = pl.Schema(
+    {
+        "grain": _S,
+        "path": _S,
+        "example_type": _S,
+        "first_date": _D,
+        "last_date": _D,
+        "files": _I,
+        "records": _I,
+        "status": _S,
+    }
+)
 #: Findings of a report file (the legacy ``findings`` columns with ids instead of labels).
-FINDING_SCHEMA = pl.Schema({
-    "source": _S, "enterprise_id": _S, "organization_id": _S, "date": _D, "table": _S, "json_path": _S,
-    "rule": _S, "severity": _S, "message": _S, "value": _S,
-})
+FINDING_SCHEMA = pl.Schema(
+    {
+        "source": _S,
+        "enterprise_id": _S,
+        "organization_id": _S,
+        "date": _D,
+        "table": _S,
+        "json_path": _S,
+        "rule": _S,
+        "severity": _S,
+        "message": _S,
+        "value": _S,
+    }
+)
 #: Records set aside: verbatim, with every reason (one per type error, with its JSON path).
-QUARANTINE_SCHEMA = pl.Schema({
-    "source": _S, "json_path": _S, "grain": _S, "date": _S, "stage": _S, "reasons": pl.List(_S),
-    "record_json": _S,
-})
+QUARANTINE_SCHEMA = pl.Schema(
+    {
+        "source": _S,
+        "json_path": _S,
+        "grain": _S,
+        "date": _S,
+        "stage": _S,
+        "reasons": pl.List(_S),
+        "record_json": _S,
+    }
+)
 #: ``user_logins``: one row per (user_id, user_login) seen.
 LOGIN_SCHEMA = pl.Schema({"user_id": _I, "user_login": _S, "first_date": _D, "last_date": _D, "rows": _I})
 #: ``ds.reports``: :data:`REPORT_SCHEMA` with the files of each report (``source`` is the first of
 #: ``shard_sources``), its precedence and what became of its (scope, family, date) units
 #: (:mod:`copilot_metrics.merge.reports`).
-MERGED_REPORT_SCHEMA = pl.Schema({
-    **REPORT_SCHEMA, "shard_sources": pl.List(pl.String()), "export_time": pl.Datetime("us"),
-    "precedence_basis": pl.String(), "rank": pl.Int64(), "days_kept": pl.Int64(), "days_identical": pl.Int64(),
-    "days_superseded": pl.Int64(),
-})
+MERGED_REPORT_SCHEMA = pl.Schema(
+    {
+        **REPORT_SCHEMA,
+        "shard_sources": pl.List(pl.String()),
+        "export_time": pl.Datetime("us"),
+        "precedence_basis": pl.String(),
+        "rank": pl.Int64(),
+        "days_kept": pl.Int64(),
+        "days_identical": pl.Int64(),
+        "days_superseded": pl.Int64(),
+    }
+)

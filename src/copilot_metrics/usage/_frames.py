@@ -50,16 +50,18 @@ def user_of(lf: pl.LazyFrame) -> pl.Expr:
 
 
 def by_names(by: str | Sequence[str] | None) -> tuple[str, ...]:
-    if by is not None and not isinstance(by, str) and not (
-            isinstance(by, Sequence) and all(isinstance(n, str) for n in by)):
+    if (
+        by is not None
+        and not isinstance(by, str)
+        and not (isinstance(by, Sequence) and all(isinstance(n, str) for n in by))
+    ):
         raise TypeError(f"by must be a column name, a sequence of column names or None, not {type(by).__name__}")
     return tuple(dict.fromkeys((by,) if isinstance(by, str) else (by or ())))
 
 
 def labels_of(ds: Frames) -> pl.LazyFrame:
     """One row per scope id pair of ``user_days``: its labels (the first non-null one)."""
-    return lazy(ds, "user_days").group_by(list(IDS)).agg(
-        *(pl.col(c).drop_nulls().first().alias(c) for c in LABELS))
+    return lazy(ds, "user_days").group_by(list(IDS)).agg(*(pl.col(c).drop_nulls().first().alias(c) for c in LABELS))
 
 
 def _windows(ds: Frames) -> pl.LazyFrame:
@@ -70,12 +72,23 @@ def _windows(ds: Frames) -> pl.LazyFrame:
 
 def _covered(ds: Frames) -> pl.LazyFrame:
     """Scope ids and ``date``: every day inside a loaded users window, once."""
-    return (_windows(ds).with_columns(pl.date_ranges("_lo", "_hi").alias("date")).explode("date")
-            .select(*IDS, "date").unique().with_columns(pl.lit(True).alias("_covered")))
+    return (
+        _windows(ds)
+        .with_columns(pl.date_ranges("_lo", "_hi").alias("date"))
+        .explode("date")
+        .select(*IDS, "date")
+        .unique()
+        .with_columns(pl.lit(True).alias("_covered"))
+    )
 
 
 def period_members(
-    ds: Frames, *, every: str | None, window: int | None, start: dt.date | None, end: dt.date | None,
+    ds: Frames,
+    *,
+    every: str | None,
+    window: int | None,
+    start: dt.date | None,
+    end: dt.date | None,
     weekdays_only: bool,
 ) -> tuple[pl.LazyFrame, list[str]]:
     """Each period's member days, and whether each is covered.
@@ -98,15 +111,24 @@ def period_members(
     keys: list[str]
     if window is not None:
         members = days.with_columns(
-            pl.date_ranges(pl.col("date") - pl.duration(days=window - 1), pl.col("date")).alias("_member"))
+            pl.date_ranges(pl.col("date") - pl.duration(days=window - 1), pl.col("date")).alias("_member")
+        )
         keys = ["date"]
     elif every is not None:
-        first = (pl.col("period_start").dt.offset_by(every) - pl.duration(days=1))
-        members = (days.select(*IDS, "_lo", "_hi", pl.col("date").dt.truncate(every).alias("period_start")).unique()
-                   .with_columns(pl.date_ranges("period_start", first).alias("_member")))
+        first = pl.col("period_start").dt.offset_by(every) - pl.duration(days=1)
+        members = (
+            days.select(*IDS, "_lo", "_hi", pl.col("date").dt.truncate(every).alias("period_start"))
+            .unique()
+            .with_columns(pl.date_ranges("period_start", first).alias("_member"))
+        )
         if start is not None or end is not None:
-            members = members.with_columns(pl.col("_member").list.eval(pl.element().filter(
-                (pl.element() >= (start or dt.date.min)) & (pl.element() <= (end or dt.date.max)))))
+            members = members.with_columns(
+                pl.col("_member").list.eval(
+                    pl.element().filter(
+                        (pl.element() >= (start or dt.date.min)) & (pl.element() <= (end or dt.date.max))
+                    )
+                )
+            )
         keys = ["period_start"]
     else:
         members = days.group_by(list(IDS)).agg(pl.col("date").alias("_member"))
@@ -133,8 +155,8 @@ def suppress(out: pl.LazyFrame, users: str, measures: Sequence[str], min_users: 
     if isinstance(min_users, bool) or not isinstance(min_users, int):
         raise TypeError(f"min_users must be an int or None, not {type(min_users).__name__}")
     if min_users < 1:
-        raise CopilotMetricsError(f"min_users={min_users} is below 1", column="min_users",
-                                  hint="use min_users=None to turn suppression off")
+        raise CopilotMetricsError(
+            f"min_users={min_users} is below 1", column="min_users", hint="use min_users=None to turn suppression off"
+        )
     hidden = (pl.col(users) < min_users).fill_null(False)
-    return out.with_columns(
-        *(pl.when(~hidden).then(pl.col(m)).alias(m) for m in measures), hidden.alias("suppressed"))
+    return out.with_columns(*(pl.when(~hidden).then(pl.col(m)).alias(m) for m in measures), hidden.alias("suppressed"))

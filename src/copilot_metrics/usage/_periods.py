@@ -14,8 +14,9 @@ from copilot_metrics.usage.breaks import Family, period_bounds, with_breaks
 __all__ = ["finish_periods", "labels_present", "member_breaks", "select", "total"]
 
 
-def select(lf: pl.LazyFrame, start: dt.date | None, end: dt.date | None, weekdays_only: bool,
-           every: str | None) -> tuple[pl.LazyFrame, list[str]]:
+def select(
+    lf: pl.LazyFrame, start: dt.date | None, end: dt.date | None, weekdays_only: bool, every: str | None
+) -> tuple[pl.LazyFrame, list[str]]:
     """The selected days of ``lf`` (with ``period_start`` with ``every``) and the period key columns."""
     return select_days(lf, start, end, weekdays_only, every), (["period_start"] if every else [])
 
@@ -30,8 +31,14 @@ def total(column: str, alias: str | None = None) -> pl.Expr:
     return pl.when(pl.col(column).count() > 0).then(pl.col(column).sum()).alias(alias or column)
 
 
-def finish_periods(out: pl.LazyFrame, every: str | None, family: Family, series: Sequence[str] | None,
-                   order: Sequence[str], columns: Sequence[str]) -> pl.DataFrame:
+def finish_periods(
+    out: pl.LazyFrame,
+    every: str | None,
+    family: Family,
+    series: Sequence[str] | None,
+    order: Sequence[str],
+    columns: Sequence[str],
+) -> pl.DataFrame:
     """Add ``break`` (over each period, or each row's ``_lo``..``_hi`` days without ``every``), order, collect.
 
     Without ``every`` the aggregation must have left ``_lo``/``_hi`` (the first and last day of
@@ -39,7 +46,9 @@ def finish_periods(out: pl.LazyFrame, every: str | None, family: Family, series:
     """
     lo, hi = period_bounds(every) if every else (pl.col("_lo"), pl.col("_hi"))
     out = with_breaks(out, lo, hi, family=family, series=series)
-    return out.select(*IDS, *LABELS, *order[len(IDS):], *columns, "break").sort(list(order), nulls_last=False).collect()
+    return (
+        out.select(*IDS, *LABELS, *order[len(IDS) :], *columns, "break").sort(list(order), nulls_last=False).collect()
+    )
 
 
 def member_breaks(out: pl.LazyFrame, members: pl.LazyFrame, keys: Sequence[str]) -> pl.LazyFrame:

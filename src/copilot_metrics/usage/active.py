@@ -56,12 +56,15 @@ def activity(ds: Frames, dims: Sequence[str], active: str) -> pl.LazyFrame:
         name = SLICES[key]
     else:
         raise CopilotMetricsError(
-            f"active_users: cannot slice by {list(dims)}", column=dims[0],
-            hint=f"by takes one of {sorted(sorted(k) for k in SLICES)}")
+            f"active_users: cannot slice by {list(dims)}",
+            column=dims[0],
+            hint=f"by takes one of {sorted(sorted(k) for k in SLICES)}",
+        )
     if name == "user_teams":
         teams = lazy(ds, "user_teams")
         frame = days.with_columns(user_of(days)).join(
-            teams.select(*IDS, "date", user_of(teams), "team_id"), on=[*IDS, "date", USER], nulls_equal=True)
+            teams.select(*IDS, "date", user_of(teams), "team_id"), on=[*IDS, "date", USER], nulls_equal=True
+        )
     else:
         frame = days if name == "user_days" else lazy(ds, name)
         frame = frame.with_columns(user_of(frame))
@@ -69,8 +72,11 @@ def activity(ds: Frames, dims: Sequence[str], active: str) -> pl.LazyFrame:
     counters = _CLIENT_ANY if name == "user_clients" else _ANY
     if active == "interacting" and (name == "user_clients" or _UIC not in present):
         raise CopilotMetricsError(
-            f"active='interacting' needs {_UIC}, which table {name!r} does not hold", table=name, column=_UIC,
-            hint="use active='row' or 'any_activity' for this slice")
+            f"active='interacting' needs {_UIC}, which table {name!r} does not hold",
+            table=name,
+            column=_UIC,
+            hint="use active='row' or 'any_activity' for this slice",
+        )
     if active == "interacting":
         frame = frame.filter((pl.col(_UIC) > 0).fill_null(False))
     elif active == "any_activity":
@@ -141,8 +147,11 @@ def active_users(
     if window is not None and window < 1:
         raise CopilotMetricsError(f"window={window} is below 1 day", column="window")
     if window is not None and every is not None:
-        raise CopilotMetricsError("active_users takes every or window, not both", column="window",
-                                  hint="every: calendar periods; window: trailing days ending on each day")
+        raise CopilotMetricsError(
+            "active_users takes every or window, not both",
+            column="window",
+            hint="every: calendar periods; window: trailing days ending on each day",
+        )
     if not isinstance(partial, bool):
         raise TypeError(f"partial must be True or False, not {type(partial).__name__}")
     dims = by_names(by)
@@ -153,31 +162,39 @@ def active_users(
     out = suppress(out, "active_users", _MEASURES, min_users)
     out = member_breaks(out.join(labels_of(ds), on=list(IDS), how="left", nulls_equal=True), members, keys)
     order = [*IDS, *keys, *dims]
-    return (out.select(*IDS, *LABELS, *keys, *dims, *_MEASURES, "days_covered", "days_uncovered", "suppressed",
-                       "break")
-            .sort(order, nulls_last=False).collect())
+    return (
+        out.select(*IDS, *LABELS, *keys, *dims, *_MEASURES, "days_covered", "days_uncovered", "suppressed", "break")
+        .sort(order, nulls_last=False)
+        .collect()
+    )
 
 
-def _stats(act: pl.LazyFrame, members: pl.LazyFrame, keys: list[str], dims: Sequence[str],
-           partial: bool) -> pl.LazyFrame:
+def _stats(
+    act: pl.LazyFrame, members: pl.LazyFrame, keys: list[str], dims: Sequence[str], partial: bool
+) -> pl.LazyFrame:
     """Distinct counts per (scope, period, slice) over the period's member days, nulled by coverage."""
     period = [*IDS, *keys]
     joined = act.rename({"date": "_day"}).join(members, on=[*IDS, "_day"], nulls_equal=True)
     grid = members.group_by(period).agg(
         pl.col("_covered").sum().cast(pl.Int64).alias("days_covered"),
-        (~pl.col("_covered")).sum().cast(pl.Int64).alias("days_uncovered"))
+        (~pl.col("_covered")).sum().cast(pl.Int64).alias("days_uncovered"),
+    )
     if dims:
         grid = grid.join(joined.select(*IDS, *dims).unique(), on=list(IDS), nulls_equal=True)
     group = [*period, *dims]
     per_day = joined.group_by([*group, "_day"]).agg(pl.col(USER).n_unique().alias("_dau"))
     stats = joined.group_by(group).agg(
-        pl.col(USER).n_unique().cast(pl.Int64).alias("active_users"), pl.len().cast(pl.Int64).alias("user_days"))
+        pl.col(USER).n_unique().cast(pl.Int64).alias("active_users"), pl.len().cast(pl.Int64).alias("user_days")
+    )
     peak = per_day.group_by(group).agg(pl.col("_dau").max().cast(pl.Int64).alias("dau_peak"))
-    out = (grid.join(stats, on=group, how="left", nulls_equal=True)
-           .join(peak, on=group, how="left", nulls_equal=True)
-           .with_columns(pl.col("active_users", "user_days", "dau_peak").fill_null(0)))
+    out = (
+        grid.join(stats, on=group, how="left", nulls_equal=True)
+        .join(peak, on=group, how="left", nulls_equal=True)
+        .with_columns(pl.col("active_users", "user_days", "dau_peak").fill_null(0))
+    )
     known = (pl.col("days_covered") > 0) & (pl.lit(partial) | (pl.col("days_uncovered") == 0))
     dau_mean = ratio(pl.col("user_days"), pl.col("days_covered"))
     out = out.with_columns(dau_mean.alias("dau_mean")).with_columns(
-        ratio(pl.col("dau_mean"), pl.col("active_users")).alias("stickiness"))
+        ratio(pl.col("dau_mean"), pl.col("active_users")).alias("stickiness")
+    )
     return out.with_columns(pl.when(known).then(pl.col(m)).alias(m) for m in _MEASURES)

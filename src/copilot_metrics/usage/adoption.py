@@ -24,12 +24,22 @@ __all__ = [
 
 #: Every agent, CLI or app flag of a user day (``any_agent_adoption``).
 AGENT_FLAGS: tuple[str, ...] = (
-    "used_agent", "used_cli", "used_copilot_coding_agent", "used_copilot_cloud_agent", "used_copilot_app",
+    "used_agent",
+    "used_cli",
+    "used_copilot_coding_agent",
+    "used_copilot_cloud_agent",
+    "used_copilot_app",
     "used_vscode_agent",
 )
 _FLAGS = tuple(c.name for c in REPORT_TABLES["user_days"].columns if c.kind == "flag")
-_MEASURES = ("active_users", "reporting_users", "adopting_users", "users_unreported", "adopting_user_days",
-             "adoption_share")
+_MEASURES = (
+    "active_users",
+    "reporting_users",
+    "adopting_users",
+    "users_unreported",
+    "adopting_user_days",
+    "adoption_share",
+)
 
 
 def adoption_shares(
@@ -76,36 +86,61 @@ def adoption_shares(
     if not names or bad:
         raise CopilotMetricsError(
             f"adoption_shares: {bad or 'no flags'} {'are' if len(bad) > 1 else 'is'} not a user_days flag",
-            column=bad[0] if bad else None, hint=f"flags take {list(_FLAGS)}")
+            column=bad[0] if bad else None,
+            hint=f"flags take {list(_FLAGS)}",
+        )
     if not isinstance(partial, bool):
         raise TypeError(f"partial must be True or False, not {type(partial).__name__}")
     days = lazy(ds, "user_days")
-    members, keys = period_members(ds, every=every, window=None, start=as_date(start, "start"),
-                                   end=as_date(end, "end"), weekdays_only=weekdays_only)
+    members, keys = period_members(
+        ds,
+        every=every,
+        window=None,
+        start=as_date(start, "start"),
+        end=as_date(end, "end"),
+        weekdays_only=weekdays_only,
+    )
     period = [*IDS, *keys]
-    rows = (days.select(*IDS, pl.col("date").alias("_day"), user_of(days),
-                        pl.any_horizontal(*(pl.col(f).fill_null(False) for f in names)).alias("_true"),
-                        pl.any_horizontal(*(pl.col(f).is_not_null() for f in names)).alias("_reported"))
-            .group_by(*IDS, "_day", USER).agg(pl.col("_true").any(), pl.col("_reported").any())
-            .join(members, on=[*IDS, "_day"], nulls_equal=True))
+    rows = (
+        days.select(
+            *IDS,
+            pl.col("date").alias("_day"),
+            user_of(days),
+            pl.any_horizontal(*(pl.col(f).fill_null(False) for f in names)).alias("_true"),
+            pl.any_horizontal(*(pl.col(f).is_not_null() for f in names)).alias("_reported"),
+        )
+        .group_by(*IDS, "_day", USER)
+        .agg(pl.col("_true").any(), pl.col("_reported").any())
+        .join(members, on=[*IDS, "_day"], nulls_equal=True)
+    )
     stats = rows.group_by(period).agg(
         pl.col(USER).n_unique().cast(pl.Int64).alias("active_users"),
         pl.col(USER).filter("_reported").n_unique().cast(pl.Int64).alias("reporting_users"),
         pl.col(USER).filter("_true").n_unique().cast(pl.Int64).alias("adopting_users"),
-        pl.col("_true").sum().cast(pl.Int64).alias("adopting_user_days"))
+        pl.col("_true").sum().cast(pl.Int64).alias("adopting_user_days"),
+    )
     grid = members.group_by(period).agg(
         pl.col("_covered").sum().cast(pl.Int64).alias("days_covered"),
-        (~pl.col("_covered")).sum().cast(pl.Int64).alias("days_uncovered"))
+        (~pl.col("_covered")).sum().cast(pl.Int64).alias("days_uncovered"),
+    )
     counts = ("active_users", "reporting_users", "adopting_users", "adopting_user_days")
-    out = (grid.join(stats, on=period, how="left", nulls_equal=True).with_columns(pl.col(*counts).fill_null(0))
-           .with_columns((pl.col("active_users") - pl.col("reporting_users")).alias("users_unreported"),
-                         ratio(pl.col("adopting_users"), pl.col("reporting_users")).alias("adoption_share")))
+    out = (
+        grid.join(stats, on=period, how="left", nulls_equal=True)
+        .with_columns(pl.col(*counts).fill_null(0))
+        .with_columns(
+            (pl.col("active_users") - pl.col("reporting_users")).alias("users_unreported"),
+            ratio(pl.col("adopting_users"), pl.col("reporting_users")).alias("adoption_share"),
+        )
+    )
     known = (pl.col("days_covered") > 0) & (pl.lit(partial) | (pl.col("days_uncovered") == 0))
     out = out.with_columns(pl.when(known).then(pl.col(m)).alias(m) for m in _MEASURES)
     out = suppress(out, "active_users", _MEASURES, min_users)
     out = member_breaks(out.join(labels_of(ds), on=list(IDS), how="left", nulls_equal=True), members, keys)
-    return (out.select(*IDS, *LABELS, *keys, *_MEASURES, "days_covered", "days_uncovered", "suppressed", "break")
-            .sort(period, nulls_last=False).collect())
+    return (
+        out.select(*IDS, *LABELS, *keys, *_MEASURES, "days_covered", "days_uncovered", "suppressed", "break")
+        .sort(period, nulls_last=False)
+        .collect()
+    )
 
 
 def ide_agent_adoption(ds: Frames, every: str | None = None, **kwargs: object) -> pl.DataFrame:

@@ -17,5 +17,13 @@ from copilot_metrics.breaks import (
     with_breaks,
 )
 
-__all__ = ["BREAK_SEPARATOR", "KNOWN_BREAKS", "Family", "KnownBreak", "breaks_between", "breaks_frame", "period_bounds",
-           "with_breaks"]
+__all__ = [
+    "BREAK_SEPARATOR",
+    "KNOWN_BREAKS",
+    "Family",
+    "KnownBreak",
+    "breaks_between",
+    "breaks_frame",
+    "period_bounds",
+    "with_breaks",
+]

@@ -16,8 +16,13 @@ __all__ = ["CHAT_FEATURES", "chat_usage", "is_chat"]
 
 #: The chat features (``feature`` values) of the successor reports; ``chat_panel_<mode>_mode`` for any mode.
 CHAT_FEATURES: tuple[str, ...] = (
-    "chat_inline", "chat_panel_ask_mode", "chat_panel_edit_mode", "chat_panel_agent_mode", "chat_panel_plan_mode",
-    "chat_panel_custom_mode", "chat_panel_unknown_mode",
+    "chat_inline",
+    "chat_panel_ask_mode",
+    "chat_panel_edit_mode",
+    "chat_panel_agent_mode",
+    "chat_panel_plan_mode",
+    "chat_panel_custom_mode",
+    "chat_panel_unknown_mode",
 )
 
 
@@ -54,11 +59,15 @@ def chat_usage(
     check_arguments(start=start, end=end, weekdays_only=weekdays_only)
     check_every(every)
     if source not in ("aggregate", "users"):
-        raise CopilotMetricsError(f"chat_usage: source={source!r} is not 'aggregate' or 'users'", column="source",
-                                  hint="aggregate and user rows describe the same events: never add them")
+        raise CopilotMetricsError(
+            f"chat_usage: source={source!r} is not 'aggregate' or 'users'",
+            column="source",
+            hint="aggregate and user rows describe the same events: never add them",
+        )
     if by not in (None, "feature"):
-        raise CopilotMetricsError(f"chat_usage: cannot group by {by!r}", column=str(by),
-                                  hint="by takes None or 'feature'")
+        raise CopilotMetricsError(
+            f"chat_usage: cannot group by {by!r}", column=str(by), hint="by takes None or 'feature'"
+        )
     lf = lazy(ds, "agg_feature" if source == "aggregate" else "user_feature").filter(is_chat(pl.col("feature")))
     lf, period = select(lf, as_date(start, "start"), as_date(end, "end"), weekdays_only, every)
     dims = ["feature"] if by else []
@@ -67,11 +76,17 @@ def chat_usage(
     if source == "users":
         lf = lf.with_columns(user_of(lf))
         users = [pl.col(USER).n_unique().cast(pl.Int64).alias("users")]
-    out = lf.group_by(*IDS, *LABELS, *period, *dims).agg(
-        total("user_initiated_interaction_count", "interactions"),
-        total("code_acceptance_activity_count", "acceptances"), *users,
-        pl.col("date").min().alias("_lo"), pl.col("date").max().alias("_hi"),
-    ).with_columns(ratio(pl.col("acceptances"), pl.col("interactions")).alias("chat_apply_rate"))
+    out = (
+        lf.group_by(*IDS, *LABELS, *period, *dims)
+        .agg(
+            total("user_initiated_interaction_count", "interactions"),
+            total("code_acceptance_activity_count", "acceptances"),
+            *users,
+            pl.col("date").min().alias("_lo"),
+            pl.col("date").max().alias("_hi"),
+        )
+        .with_columns(ratio(pl.col("acceptances"), pl.col("interactions")).alias("chat_apply_rate"))
+    )
     if source == "users":
         out = suppress(out, "users", [*measures, "users"], min_users)
         measures = [*measures, "users", "suppressed"]

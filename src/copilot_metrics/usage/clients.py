@@ -50,22 +50,36 @@ def client_usage(
     check_arguments(start=start, end=end, weekdays_only=weekdays_only)
     check_every(every)
     if source not in ("aggregate", "users"):
-        raise CopilotMetricsError(f"client_usage: source={source!r} is not 'aggregate' or 'users'", column="source",
-                                  hint="aggregate and user rows describe the same events: never add them")
+        raise CopilotMetricsError(
+            f"client_usage: source={source!r} is not 'aggregate' or 'users'",
+            column="source",
+            hint="aggregate and user rows describe the same events: never add them",
+        )
     lf = lazy(ds, "agg_clients" if source == "aggregate" else "user_clients")
     lf, period = select(lf, as_date(start, "start"), as_date(end, "end"), weekdays_only, every)
-    both = pl.col("prompt_tokens_sum").is_not_null() & pl.col("output_tokens_sum").is_not_null() & \
-        pl.col("request_count").is_not_null()
+    both = (
+        pl.col("prompt_tokens_sum").is_not_null()
+        & pl.col("output_tokens_sum").is_not_null()
+        & pl.col("request_count").is_not_null()
+    )
     tokens = pl.when(both).then(pl.col("prompt_tokens_sum") + pl.col("output_tokens_sum"))
     users: list[pl.Expr] = []
     if source == "users":
         lf = lf.with_columns(user_of(lf))
         users = [pl.col(USER).n_unique().cast(pl.Int64).alias("users")]
-    out = lf.with_columns(tokens.alias("_tokens"), pl.when(both).then(pl.col("request_count")).alias("_requests")) \
-        .group_by(*IDS, *LABELS, *period, "client").agg(
-            *(total(c, name) for name, c in _SUMS.items()), total("_tokens"), total("_requests"), *users,
-            pl.col("date").min().alias("_lo"), pl.col("date").max().alias("_hi"),
-        ).with_columns(ratio(pl.col("_tokens"), pl.col("_requests")).alias("avg_tokens_per_request"))
+    out = (
+        lf.with_columns(tokens.alias("_tokens"), pl.when(both).then(pl.col("request_count")).alias("_requests"))
+        .group_by(*IDS, *LABELS, *period, "client")
+        .agg(
+            *(total(c, name) for name, c in _SUMS.items()),
+            total("_tokens"),
+            total("_requests"),
+            *users,
+            pl.col("date").min().alias("_lo"),
+            pl.col("date").max().alias("_hi"),
+        )
+        .with_columns(ratio(pl.col("_tokens"), pl.col("_requests")).alias("avg_tokens_per_request"))
+    )
     measures = [*_SUMS, "avg_tokens_per_request"]
     if source == "users":
         out = suppress(out, "users", [*measures, "users"], min_users)

@@ -76,12 +76,16 @@ def code_completion(
     if str(source) == "both":
         raise CopilotMetricsError(
             "code_completion: source='both' would count the same completions twice (aggregate and user rows "
-            "describe the same events)", column="source", hint="choose source='aggregate' or source='users'")
+            "describe the same events)",
+            column="source",
+            hint="choose source='aggregate' or source='users'",
+        )
     if source not in ("aggregate", "users"):
         raise CopilotMetricsError(f"code_completion: source={source!r} is not 'aggregate' or 'users'", column="source")
     if by not in (None, "language"):
-        raise CopilotMetricsError(f"code_completion: cannot group by {by!r}", column=str(by),
-                                  hint="by takes None or 'language'")
+        raise CopilotMetricsError(
+            f"code_completion: cannot group by {by!r}", column=str(by), hint="by takes None or 'language'"
+        )
     prefix = "agg" if source == "aggregate" else "user"
     name = f"{prefix}_language_feature" if by else f"{prefix}_feature"
     lf = lazy(ds, name).filter(pl.col("feature") == "code_completion")
@@ -95,13 +99,23 @@ def code_completion(
     users: list[pl.Expr] = []
     if source == "users":
         lf = lf.with_columns(user_of(lf))
-        users = [pl.col(USER).n_unique().cast(pl.Int64).alias("users"),
-                 pl.col(USER).filter(pl.col("code_acceptance_activity_count") > 0).n_unique().cast(pl.Int64)
-                 .alias("accepting_users")]
+        users = [
+            pl.col(USER).n_unique().cast(pl.Int64).alias("users"),
+            pl.col(USER)
+            .filter(pl.col("code_acceptance_activity_count") > 0)
+            .n_unique()
+            .cast(pl.Int64)
+            .alias("accepting_users"),
+        ]
     bounds = [pl.col("date").min().alias("_lo"), pl.col("date").max().alias("_hi")]
-    out = lf.group_by(group).agg(*sums, *users, *bounds).with_columns(
-        ratio(pl.col("acceptances"), pl.col("suggestions")).alias("acceptance_rate"),
-        ratio(pl.col("lines_accepted"), pl.col("lines_suggested")).alias("line_acceptance_rate"))
+    out = (
+        lf.group_by(group)
+        .agg(*sums, *users, *bounds)
+        .with_columns(
+            ratio(pl.col("acceptances"), pl.col("suggestions")).alias("acceptance_rate"),
+            ratio(pl.col("lines_accepted"), pl.col("lines_suggested")).alias("line_acceptance_rate"),
+        )
+    )
     columns = [*_SUMS, *_RATES]
     if source == "users":
         out = suppress(out, "users", [*columns, "users", "accepting_users"], min_users)

@@ -63,11 +63,13 @@ def _legacy(table: str, num: pl.Expr, den: pl.Expr | None = None) -> Getter:
             return None
         lf = t[table].filter(pl.col("team").is_null())
         return lf.group_by(*_LEGACY_SCOPE, "date").agg(num.alias("_num"), _den(den))
+
     return get
 
 
-def _successor(table: str, num: pl.Expr, den: pl.Expr | None = None, rows: pl.Expr | None = None,
-               users: bool = False) -> Getter:
+def _successor(
+    table: str, num: pl.Expr, den: pl.Expr | None = None, rows: pl.Expr | None = None, users: bool = False
+) -> Getter:
     def get(t: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame | None:
         if table not in t:
             return None
@@ -75,6 +77,7 @@ def _successor(table: str, num: pl.Expr, den: pl.Expr | None = None, rows: pl.Ex
         if users:
             lf = lf.with_columns(user_of(lf))
         return lf.group_by(*IDS, "date").agg(num.alias("_num"), _den(den))
+
     return get
 
 
@@ -98,95 +101,185 @@ _COMPLETIONS_ACC = (pl.col("total_code_acceptances"), pl.col("total_code_suggest
 
 #: The legacy <-> successor mapping (SUCCESSOR.md §4), one row per series, declared once.
 MAPPING: tuple[MappedSeries, ...] = (
-    MappedSeries("date", "date", "day", "=", "UTC days on both sides", "days",
-                 _legacy("days", pl.len().cast(pl.Float64)), _successor("agg_days", pl.len().cast(pl.Float64))),
     MappedSeries(
-        "active_users", "total_active_users", "daily_active_users (or DAU of user rows)", "≈",
+        "date",
+        "date",
+        "day",
+        "=",
+        "UTC days on both sides",
+        "days",
+        _legacy("days", pl.len().cast(pl.Float64)),
+        _successor("agg_days", pl.len().cast(pl.Float64)),
+    ),
+    MappedSeries(
+        "active_users",
+        "total_active_users",
+        "daily_active_users (or DAU of user rows)",
+        "≈",
         "legacy: any feature incl. passive, github.com; successor: IDE telemetry, CLI apart, + server-side users "
-        "(June 2026), + Copilot app (July 2026)", "mean",
-        _legacy("days", pl.col("total_active_users").first().cast(pl.Float64)), _dau),
+        "(June 2026), + Copilot app (July 2026)",
+        "mean",
+        _legacy("days", pl.col("total_active_users").first().cast(pl.Float64)),
+        _dau,
+    ),
     MappedSeries(
-        "engaged_users", "total_engaged_users", "user rows with interactions > 0 or acceptances > 0", "≈",
-        "no engaged count in aggregates; completion-only users have no interaction", "mean",
+        "engaged_users",
+        "total_engaged_users",
+        "user rows with interactions > 0 or acceptances > 0",
+        "≈",
+        "no engaged count in aggregates; completion-only users have no interaction",
+        "mean",
         _legacy("days", pl.col("total_engaged_users").first().cast(pl.Float64)),
-        _successor("user_days", _distinct((pl.col(_UIC) > 0) | (pl.col(_ACC) > 0)), users=True), True),
+        _successor("user_days", _distinct((pl.col(_UIC) > 0) | (pl.col(_ACC) > 0)), users=True),
+        True,
+    ),
     MappedSeries(
-        "completions_engaged_users", "copilot_ide_code_completions.total_engaged_users",
-        "users with code_completion acceptances > 0", "≈",
-        "user reports only; copilot_feature_engagement counts users on 2 of 28 days", "mean",
+        "completions_engaged_users",
+        "copilot_ide_code_completions.total_engaged_users",
+        "users with code_completion acceptances > 0",
+        "≈",
+        "user reports only; copilot_feature_engagement counts users on 2 of 28 days",
+        "mean",
         _legacy("days", pl.col("completions_engaged_users").first().cast(pl.Float64)),
-        _successor("user_feature", _distinct(pl.col(_ACC) > 0), rows=_CC, users=True), True),
-    MappedSeries("completions_by_editor_model", "completions per editor, per model; custom models", "-", "ends",
-                 "successor IDE rows have no feature, model arrays exclude completions"),
+        _successor("user_feature", _distinct(pl.col(_ACC) > 0), rows=_CC, users=True),
+        True,
+    ),
     MappedSeries(
-        "code_suggestions", "total_code_suggestions", "code_completion code_generation_activity_count", "≈",
-        "legacy counts partial acceptances, successor each accept action once", "sum",
+        "completions_by_editor_model",
+        "completions per editor, per model; custom models",
+        "-",
+        "ends",
+        "successor IDE rows have no feature, model arrays exclude completions",
+    ),
+    MappedSeries(
+        "code_suggestions",
+        "total_code_suggestions",
+        "code_completion code_generation_activity_count",
+        "≈",
+        "legacy counts partial acceptances, successor each accept action once",
+        "sum",
         _legacy("completions", _sum("total_code_suggestions")),
-        _successor("agg_feature", _sum(_GEN), rows=_CC)),
+        _successor("agg_feature", _sum(_GEN), rows=_CC),
+    ),
     MappedSeries(
-        "code_acceptances", "total_code_acceptances", "code_completion code_acceptance_activity_count", "≈",
-        "legacy counts partial acceptances, successor each accept action once", "sum",
+        "code_acceptances",
+        "total_code_acceptances",
+        "code_completion code_acceptance_activity_count",
+        "≈",
+        "legacy counts partial acceptances, successor each accept action once",
+        "sum",
         _legacy("completions", _sum("total_code_acceptances")),
-        _successor("agg_feature", _sum(_ACC), rows=_CC)),
+        _successor("agg_feature", _sum(_ACC), rows=_CC),
+    ),
     MappedSeries(
-        "code_lines_suggested", "total_code_lines_suggested", "code_completion loc_suggested_to_add_sum", "≈",
-        "lines of code only from IDE and plugin versions above minimums", "sum",
+        "code_lines_suggested",
+        "total_code_lines_suggested",
+        "code_completion loc_suggested_to_add_sum",
+        "≈",
+        "lines of code only from IDE and plugin versions above minimums",
+        "sum",
         _legacy("completions", _sum("total_code_lines_suggested")),
-        _successor("agg_feature", _sum("loc_suggested_to_add_sum"), rows=_CC)),
+        _successor("agg_feature", _sum("loc_suggested_to_add_sum"), rows=_CC),
+    ),
     MappedSeries(
-        "code_lines_accepted", "total_code_lines_accepted", "code_completion loc_added_sum", "≈",
-        "lines of code only from IDE and plugin versions above minimums", "sum",
+        "code_lines_accepted",
+        "total_code_lines_accepted",
+        "code_completion loc_added_sum",
+        "≈",
+        "lines of code only from IDE and plugin versions above minimums",
+        "sum",
         _legacy("completions", _sum("total_code_lines_accepted")),
-        _successor("agg_feature", _sum("loc_added_sum"), rows=_CC)),
+        _successor("agg_feature", _sum("loc_added_sum"), rows=_CC),
+    ),
     MappedSeries(
-        "acceptance_rate", "total_code_acceptances / total_code_suggestions",
-        "code_completion acceptances / generations", "≈",
-        "only over feature code_completion (the top-level pair mixes chat and agent)", "ratio",
+        "acceptance_rate",
+        "total_code_acceptances / total_code_suggestions",
+        "code_completion acceptances / generations",
+        "≈",
+        "only over feature code_completion (the top-level pair mixes chat and agent)",
+        "ratio",
         _legacy("completions", _sum("total_code_acceptances"), _sum("total_code_suggestions")),
-        _successor("agg_feature", _sum(_ACC), _sum(_GEN), rows=_CC)),
+        _successor("agg_feature", _sum(_ACC), _sum(_GEN), rows=_CC),
+    ),
     MappedSeries(
-        "line_acceptance_rate", "total_code_lines_accepted / total_code_lines_suggested",
-        "code_completion loc_added_sum / loc_suggested_to_add_sum", "≈",
-        "only over feature code_completion; lines of code only from recent IDE and plugin versions", "ratio",
+        "line_acceptance_rate",
+        "total_code_lines_accepted / total_code_lines_suggested",
+        "code_completion loc_added_sum / loc_suggested_to_add_sum",
+        "≈",
+        "only over feature code_completion; lines of code only from recent IDE and plugin versions",
+        "ratio",
         _legacy("completions", _sum("total_code_lines_accepted"), _sum("total_code_lines_suggested")),
-        _successor("agg_feature", _sum("loc_added_sum"), _sum("loc_suggested_to_add_sum"), rows=_CC)),
+        _successor("agg_feature", _sum("loc_added_sum"), _sum("loc_suggested_to_add_sum"), rows=_CC),
+    ),
     MappedSeries(
-        "ide_chat_engaged_users", "copilot_ide_chat.total_engaged_users", "users with used_chat", "≈",
-        "monthly_active_chat_users is not daily", "mean",
+        "ide_chat_engaged_users",
+        "copilot_ide_chat.total_engaged_users",
+        "users with used_chat",
+        "≈",
+        "monthly_active_chat_users is not daily",
+        "mean",
         _legacy("days", pl.col("ide_chat_engaged_users").first().cast(pl.Float64)),
-        _successor("user_days", _distinct(pl.col("used_chat").fill_null(False)), users=True), True),
+        _successor("user_days", _distinct(pl.col("used_chat").fill_null(False)), users=True),
+        True,
+    ),
     MappedSeries(
-        "chats", "total_chats", "Σ user_initiated_interaction_count over chat features", "≈",
-        "taxonomy and model names (legacy 'default') differ", "sum",
+        "chats",
+        "total_chats",
+        "Σ user_initiated_interaction_count over chat features",
+        "≈",
+        "taxonomy and model names (legacy 'default') differ",
+        "sum",
         _legacy("ide_chat", _sum("total_chats")),
-        _successor("agg_feature", _sum(_UIC), rows=is_chat(pl.col("feature")))),
+        _successor("agg_feature", _sum(_UIC), rows=is_chat(pl.col("feature"))),
+    ),
     MappedSeries(
-        "chat_insertions_copies", "total_chat_insertion_events + total_chat_copy_events",
-        "Σ code_acceptance_activity_count over chat features", "≈", "insertion and copy are not separable", "sum",
-        _legacy("ide_chat", (pl.col("total_chat_insertion_events").fill_null(0)
-                             + pl.col("total_chat_copy_events").fill_null(0)).sum().cast(pl.Float64)),
-        _successor("agg_feature", _sum(_ACC), rows=is_chat(pl.col("feature")))),
-    MappedSeries("chat_acceptance_rate", "(insertions + copies) / total_chats", "-", "ends",
-                 "different meaning: the successor's chat_apply_rate is a new series"),
+        "chat_insertions_copies",
+        "total_chat_insertion_events + total_chat_copy_events",
+        "Σ code_acceptance_activity_count over chat features",
+        "≈",
+        "insertion and copy are not separable",
+        "sum",
+        _legacy(
+            "ide_chat",
+            (pl.col("total_chat_insertion_events").fill_null(0) + pl.col("total_chat_copy_events").fill_null(0))
+            .sum()
+            .cast(pl.Float64),
+        ),
+        _successor("agg_feature", _sum(_ACC), rows=is_chat(pl.col("feature"))),
+    ),
+    MappedSeries(
+        "chat_acceptance_rate",
+        "(insertions + copies) / total_chats",
+        "-",
+        "ends",
+        "different meaning: the successor's chat_apply_rate is a new series",
+    ),
     MappedSeries("dotcom_chat", "copilot_dotcom_chat", "-", "ends", "github.com chat is excluded"),
-    MappedSeries("pr_summaries", "copilot_dotcom_pull_requests", "-", "ends",
-                 "successor PR data is the PR lifecycle, not summaries"),
-    *(MappedSeries(name, "-", successor, "new", "successor only")
-      for name, successor in (
-          ("chat_apply_rate", "chat acceptances / interactions (chat_usage)"),
-          ("agent", "agent_edit, chat_panel_agent_mode, used_agent"),
-          ("cli", "copilot_cli, totals_by_cli, used_cli"),
-          ("code_review", "*_copilot_code_review_users, used_copilot_code_review_*"),
-          ("cloud_agent", "*_copilot_cloud_agent_users, used_copilot_cloud_agent"),
-          ("copilot_app", "daily_active_copilot_app_users, totals_by_copilot_app"),
-          ("third_party_agents", "totals_by_3rd_party_agent"),
-          ("pr_lifecycle", "pull_requests, repo_days (pr_lifecycle)"),
-          ("ai_credits", "ai_credits_used"),
-          ("adoption_phases", "ai_adoption_phase, totals_by_ai_adoption_phase"),
-          ("distinct_users_over_periods", "distinct user_id over weeks and months (active_users)"),
-          ("teams", "user_teams (team_usage)"),
-          ("repositories", "repo_days"),
-      )),
+    MappedSeries(
+        "pr_summaries",
+        "copilot_dotcom_pull_requests",
+        "-",
+        "ends",
+        "successor PR data is the PR lifecycle, not summaries",
+    ),
+    *(
+        MappedSeries(name, "-", successor, "new", "successor only")
+        for name, successor in (
+            ("chat_apply_rate", "chat acceptances / interactions (chat_usage)"),
+            ("agent", "agent_edit, chat_panel_agent_mode, used_agent"),
+            ("cli", "copilot_cli, totals_by_cli, used_cli"),
+            ("code_review", "*_copilot_code_review_users, used_copilot_code_review_*"),
+            ("cloud_agent", "*_copilot_cloud_agent_users, used_copilot_cloud_agent"),
+            ("copilot_app", "daily_active_copilot_app_users, totals_by_copilot_app"),
+            ("third_party_agents", "totals_by_3rd_party_agent"),
+            ("pr_lifecycle", "pull_requests, repo_days (pr_lifecycle)"),
+            ("ai_credits", "ai_credits_used"),
+            ("adoption_phases", "ai_adoption_phase, totals_by_ai_adoption_phase"),
+            ("distinct_users_over_periods", "distinct user_id over weeks and months (active_users)"),
+            ("teams", "user_teams (team_usage)"),
+            ("repositories", "repo_days"),
+        )
+    ),
 )
 
 
@@ -211,8 +304,9 @@ class Continuity:
         lines = []
         for row in self.series.iter_rows(named=True):
             values = f"legacy {_show(row['legacy_value'])} | successor {_show(row['successor_value'])}"
-            lines.append(f"{row['pair']}: {row['series']} {row['status']} ({row['overlap_days']} overlap days) "
-                         f"{values}")
+            lines.append(
+                f"{row['pair']}: {row['series']} {row['status']} ({row['overlap_days']} overlap days) {values}"
+            )
         return "\n".join(lines)
 
 
@@ -224,23 +318,33 @@ def _scopes(tables: Mapping[str, pl.LazyFrame]) -> tuple[pl.DataFrame, pl.DataFr
     legacy = pl.DataFrame(schema={"enterprise": pl.String, "org": pl.String})
     if "days" in tables:
         legacy = tables["days"].filter(pl.col("team").is_null()).select(*_LEGACY_SCOPE).unique().collect()
-    parts = [tables[n].select(*IDS, pl.col("enterprise").alias("_enterprise"), pl.col("org").alias("_org"))
-             for n in ("agg_days", "user_days", "agg_feature") if n in tables]
+    parts = [
+        tables[n].select(*IDS, pl.col("enterprise").alias("_enterprise"), pl.col("org").alias("_org"))
+        for n in ("agg_days", "user_days", "agg_feature")
+        if n in tables
+    ]
     successor = pl.DataFrame(schema={**dict.fromkeys(IDS, pl.String), "_enterprise": pl.String, "_org": pl.String})
     if parts:
-        successor = pl.concat(parts).group_by(list(IDS)).agg(
-            pl.col("_enterprise").drop_nulls().first(), pl.col("_org").drop_nulls().first()).collect()
+        successor = (
+            pl.concat(parts)
+            .group_by(list(IDS))
+            .agg(pl.col("_enterprise").drop_nulls().first(), pl.col("_org").drop_nulls().first())
+            .collect()
+        )
     return legacy.sort(pl.all(), nulls_last=False), successor.sort(pl.all(), nulls_last=False)
 
 
-def _pairs(tables: Mapping[str, pl.LazyFrame], scopes: Mapping[str, Mapping[str, str]] | None,
-           allow_level_mismatch: bool) -> pl.DataFrame:
+def _pairs(
+    tables: Mapping[str, pl.LazyFrame], scopes: Mapping[str, Mapping[str, str]] | None, allow_level_mismatch: bool
+) -> pl.DataFrame:
     legacy, successor = _scopes(tables)
     rows: list[dict[str, str | None]] = []
     legacy_labels = tuple(str(r["org"] or r["enterprise"]) for r in legacy.iter_rows(named=True))
     successor_labels = tuple(
         f"{r['_org'] or r['_enterprise'] or '?'} (enterprise_id {r['enterprise_id']}, organization_id "
-        f"{r['organization_id']})" for r in successor.iter_rows(named=True))
+        f"{r['organization_id']})"
+        for r in successor.iter_rows(named=True)
+    )
     for scope in legacy.iter_rows(named=True):
         level = "organization" if scope["org"] is not None else "enterprise"
         label = scope["org"] if scope["org"] is not None else scope["enterprise"]
@@ -250,28 +354,57 @@ def _pairs(tables: Mapping[str, pl.LazyFrame], scopes: Mapping[str, Mapping[str,
             wanted = scopes[label]
             bad = [k for k in wanted if k not in IDS]
             if bad:
-                raise CopilotMetricsError(f"scopes[{label!r}] names {bad}, not successor scope ids", column="scopes",
-                                          hint="map a label to {'organization_id': ...} or {'enterprise_id': ...}")
+                raise CopilotMetricsError(
+                    f"scopes[{label!r}] names {bad}, not successor scope ids",
+                    column="scopes",
+                    hint="map a label to {'organization_id': ...} or {'enterprise_id': ...}",
+                )
             found = successor.filter(*(pl.col(k) == v for k, v in wanted.items()))
             if "organization_id" not in wanted:
                 found = found.filter(pl.col("organization_id").is_null())
         else:
-            found = successor.filter((pl.col("_org") == label) | ((pl.col("_enterprise") == label)
-                                                                  & pl.col("_org").is_null()))
+            found = successor.filter(
+                (pl.col("_org") == label) | ((pl.col("_enterprise") == label) & pl.col("_org").is_null())
+            )
         for match in found.iter_rows(named=True):
             other = "organization" if match["organization_id"] is not None else "enterprise"
             if other != level and not allow_level_mismatch:
                 raise ContinuityError.level_mismatch(
-                    str(label), level, f"organization_id {match['organization_id']}" if other == "organization"
-                    else f"enterprise_id {match['enterprise_id']}", other)
-            rows.append({"pair": label, "legacy_enterprise": scope["enterprise"], "legacy_org": scope["org"],
-                         "legacy_level": level, "enterprise_id": match["enterprise_id"],
-                         "organization_id": match["organization_id"], "successor_level": other})
+                    str(label),
+                    level,
+                    f"organization_id {match['organization_id']}"
+                    if other == "organization"
+                    else f"enterprise_id {match['enterprise_id']}",
+                    other,
+                )
+            rows.append(
+                {
+                    "pair": label,
+                    "legacy_enterprise": scope["enterprise"],
+                    "legacy_org": scope["org"],
+                    "legacy_level": level,
+                    "enterprise_id": match["enterprise_id"],
+                    "organization_id": match["organization_id"],
+                    "successor_level": other,
+                }
+            )
     if not rows:
         raise ContinuityError.no_common_scope(legacy_labels, successor_labels)
-    return pl.DataFrame(rows, schema=dict.fromkeys(
-        ("pair", "legacy_enterprise", "legacy_org", "legacy_level", "enterprise_id", "organization_id",
-         "successor_level"), pl.String))
+    return pl.DataFrame(
+        rows,
+        schema=dict.fromkeys(
+            (
+                "pair",
+                "legacy_enterprise",
+                "legacy_org",
+                "legacy_level",
+                "enterprise_id",
+                "organization_id",
+                "successor_level",
+            ),
+            pl.String,
+        ),
+    )
 
 
 def _combine(how: How, num: str, den: str) -> pl.Expr:
@@ -347,12 +480,19 @@ def continuity(
         successor = item.successor_daily(tables) if item.successor_daily else None
         sides = []
         if legacy is not None:
-            sides.append(legacy.join(pair_frame.rename({"legacy_enterprise": "enterprise", "legacy_org": "org"}),
-                                     on=list(_LEGACY_SCOPE), nulls_equal=True)
-                         .select("pair", "date", pl.col("_num").alias("_lnum"), pl.col("_den").alias("_lden")))
+            sides.append(
+                legacy.join(
+                    pair_frame.rename({"legacy_enterprise": "enterprise", "legacy_org": "org"}),
+                    on=list(_LEGACY_SCOPE),
+                    nulls_equal=True,
+                ).select("pair", "date", pl.col("_num").alias("_lnum"), pl.col("_den").alias("_lden"))
+            )
         if successor is not None:
-            sides.append(successor.join(pair_frame, on=list(IDS), nulls_equal=True)
-                         .select("pair", "date", pl.col("_num").alias("_snum"), pl.col("_den").alias("_sden")))
+            sides.append(
+                successor.join(pair_frame, on=list(IDS), nulls_equal=True).select(
+                    "pair", "date", pl.col("_num").alias("_snum"), pl.col("_den").alias("_sden")
+                )
+            )
         frame = pl.LazyFrame(schema={"pair": pl.String, "date": pl.Date})
         for side in sides:
             frame = frame.join(side, on=["pair", "date"], how="full", coalesce=True)
@@ -361,23 +501,38 @@ def continuity(
                 frame = frame.with_columns(pl.lit(None, pl.Float64).alias(column))
         frame = frame.with_columns(
             (pl.col("_lnum").is_not_null() & pl.col("_snum").is_not_null()).alias("_both"),
-            pl.lit(item.name).alias("series"))
+            pl.lit(item.name).alias("series"),
+        )
         user_rows = users_of is not None and _from_user_rows(item, tables)
-        daily_parts.append(_suppressed_daily(_daily(frame, item.how, every, users_of if user_rows else None),
-                                             user_rows, min_users))
-        overlap = frame.filter("_both").group_by("pair").agg(
-            pl.len().cast(pl.Int64).alias("overlap_days"),
-            _combine(item.how, "_lnum", "_lden").cast(pl.Float64).alias("legacy_value"),
-            _combine(item.how, "_snum", "_sden").cast(pl.Float64).alias("successor_value"))
+        daily_parts.append(
+            _suppressed_daily(_daily(frame, item.how, every, users_of if user_rows else None), user_rows, min_users)
+        )
+        overlap = (
+            frame.filter("_both")
+            .group_by("pair")
+            .agg(
+                pl.len().cast(pl.Int64).alias("overlap_days"),
+                _combine(item.how, "_lnum", "_lden").cast(pl.Float64).alias("legacy_value"),
+                _combine(item.how, "_snum", "_sden").cast(pl.Float64).alias("successor_value"),
+            )
+        )
         if item.how == "days":
-            overlap = overlap.with_columns(pl.col("overlap_days").cast(pl.Float64).alias("legacy_value"),
-                                           pl.col("overlap_days").cast(pl.Float64).alias("successor_value"))
+            overlap = overlap.with_columns(
+                pl.col("overlap_days").cast(pl.Float64).alias("legacy_value"),
+                pl.col("overlap_days").cast(pl.Float64).alias("successor_value"),
+            )
         if user_rows and users_of is not None:
-            overlap = overlap.join(_distinct_users(frame.filter("_both").select("pair", "date"), users_of, ["pair"]),
-                                   on="pair", how="left")
+            overlap = overlap.join(
+                _distinct_users(frame.filter("_both").select("pair", "date"), users_of, ["pair"]), on="pair", how="left"
+            )
         ranges = frame.group_by("pair").agg(pl.col("date").min().alias("_first"), pl.col("date").max().alias("_last"))
-        got = pairs.lazy().select("pair").join(overlap, on="pair", how="left").join(ranges, on="pair", how="left") \
+        got = (
+            pairs.lazy()
+            .select("pair")
+            .join(overlap, on="pair", how="left")
+            .join(ranges, on="pair", how="left")
             .collect()
+        )
         for row in got.iter_rows(named=True):
             status: Status = item.status
             difference = item.difference
@@ -388,22 +543,48 @@ def continuity(
             first, last = row["_first"], row["_last"]
             names = [] if first is None else breaks_between(first, last, None, (item.name, item.legacy, item.successor))
             hidden = user_rows and min_users is not None and keep and (row.get("_users") or 0) < min_users
-            series_rows.append({
-                "pair": row["pair"], "series": item.name, "legacy": item.legacy, "successor": item.successor,
-                "status": status, "difference": difference, "overlap_days": days,
-                "legacy_value": row["legacy_value"] if keep else None,
-                "successor_value": row["successor_value"] if keep and not hidden else None, "breaks": names,
-                "suppressed": None if min_users is None else hidden})
-    series = pl.DataFrame(series_rows, schema={
-        "pair": pl.String, "series": pl.String, "legacy": pl.String, "successor": pl.String, "status": pl.String,
-        "difference": pl.String, "overlap_days": pl.Int64, "legacy_value": pl.Float64, "successor_value": pl.Float64,
-        "breaks": pl.List(pl.String), "suppressed": pl.Boolean})
+            series_rows.append(
+                {
+                    "pair": row["pair"],
+                    "series": item.name,
+                    "legacy": item.legacy,
+                    "successor": item.successor,
+                    "status": status,
+                    "difference": difference,
+                    "overlap_days": days,
+                    "legacy_value": row["legacy_value"] if keep else None,
+                    "successor_value": row["successor_value"] if keep and not hidden else None,
+                    "breaks": names,
+                    "suppressed": None if min_users is None else hidden,
+                }
+            )
+    series = pl.DataFrame(
+        series_rows,
+        schema={
+            "pair": pl.String,
+            "series": pl.String,
+            "legacy": pl.String,
+            "successor": pl.String,
+            "status": pl.String,
+            "difference": pl.String,
+            "overlap_days": pl.Int64,
+            "legacy_value": pl.Float64,
+            "successor_value": pl.Float64,
+            "breaks": pl.List(pl.String),
+            "suppressed": pl.Boolean,
+        },
+    )
     series = series.with_columns(ratio(pl.col("successor_value"), pl.col("legacy_value")).alias("ratio"))
     series = series.select(*series.columns[:-3], "ratio", "breaks", "suppressed")
     order = {item.name: i for i, item in enumerate(MAPPING)}
     key = "period_start" if every else "date"
-    daily = (pl.concat(daily_parts).with_columns(pl.col("series").replace_strict(order, return_dtype=pl.Int64)
-                                                 .alias("_o")).sort("pair", "_o", key).drop("_o").collect())
+    daily = (
+        pl.concat(daily_parts)
+        .with_columns(pl.col("series").replace_strict(order, return_dtype=pl.Int64).alias("_o"))
+        .sort("pair", "_o", key)
+        .drop("_o")
+        .collect()
+    )
     return Continuity(pairs=pairs, series=series, daily=daily)
 
 
@@ -416,7 +597,8 @@ def _daily(frame: pl.LazyFrame, how: How, every: str | None, users_of: pl.LazyFr
         _combine(how, "_snum", "_sden").cast(pl.Float64).alias("successor_value"),
         pl.col("_lnum").count().cast(pl.Int64).alias("legacy_days"),
         pl.col("_snum").count().cast(pl.Int64).alias("successor_days"),
-        pl.col("_both").sum().cast(pl.Int64).alias("overlap_days"))
+        pl.col("_both").sum().cast(pl.Int64).alias("overlap_days"),
+    )
     if users_of is not None:
         days = frame.filter(pl.col("_snum").is_not_null()).select("pair", "date", *key[:1] if every else [])
         out = out.join(_distinct_users(days, users_of, ["pair", *key]), on=["pair", *key], how="left")
@@ -425,14 +607,17 @@ def _daily(frame: pl.LazyFrame, how: How, every: str | None, users_of: pl.LazyFr
 
 
 def _users_by_day(
-    tables: Mapping[str, pl.LazyFrame], pairs: pl.LazyFrame, min_users: int | None,
+    tables: Mapping[str, pl.LazyFrame],
+    pairs: pl.LazyFrame,
+    min_users: int | None,
 ) -> pl.LazyFrame | None:
     """``(pair, date, user)`` of the successor user rows, for k-suppression (None: suppression off)."""
     if min_users is not None and (isinstance(min_users, bool) or not isinstance(min_users, int)):
         raise TypeError(f"min_users must be an int or None, not {type(min_users).__name__}")
     if min_users is not None and min_users < 1:
-        raise CopilotMetricsError(f"min_users={min_users} is below 1", column="min_users",
-                                  hint="use min_users=None to turn suppression off")
+        raise CopilotMetricsError(
+            f"min_users={min_users} is below 1", column="min_users", hint="use min_users=None to turn suppression off"
+        )
     if min_users is None or "user_days" not in tables:
         return None
     rows = tables["user_days"]
@@ -446,8 +631,12 @@ def _from_user_rows(item: MappedSeries, tables: Mapping[str, pl.LazyFrame]) -> b
 
 def _distinct_users(days: pl.LazyFrame, users_of: pl.LazyFrame, by: list[str]) -> pl.LazyFrame:
     """Distinct users of the user rows on ``days``' (pair, date), per ``by``, as ``_users``."""
-    return (days.unique().join(users_of, on=["pair", "date"]).group_by(*by)
-            .agg(pl.col(USER).n_unique().cast(pl.Int64).alias("_users")))
+    return (
+        days.unique()
+        .join(users_of, on=["pair", "date"])
+        .group_by(*by)
+        .agg(pl.col(USER).n_unique().cast(pl.Int64).alias("_users"))
+    )
 
 
 def _suppressed_daily(out: pl.LazyFrame, user_rows: bool, min_users: int | None) -> pl.LazyFrame:
@@ -457,6 +646,7 @@ def _suppressed_daily(out: pl.LazyFrame, user_rows: bool, min_users: int | None)
     if not user_rows:
         return out.with_columns(pl.lit(False).alias("suppressed"))
     hidden = pl.col("successor_value").is_not_null() & (pl.col("_users").fill_null(0) < min_users)
-    return out.with_columns(pl.when(hidden).then(None).otherwise(pl.col("successor_value")).alias("successor_value"),
-                            hidden.alias("suppressed")).drop("_users")
-
+    return out.with_columns(
+        pl.when(hidden).then(None).otherwise(pl.col("successor_value")).alias("successor_value"),
+        hidden.alias("suppressed"),
+    ).drop("_users")

@@ -15,11 +15,9 @@ from copilot_metrics.usage._periods import finish_periods, select, total
 __all__ = ["PR_COUNTS", "PR_MEDIANS", "pr_lifecycle"]
 
 #: The additive PR counts of ``agg_pull_requests`` and ``repo_days`` (summed).
-PR_COUNTS: tuple[str, ...] = tuple(
-    c.name for c in REPORT_TABLES["agg_pull_requests"].columns if c.kind == "additive")
+PR_COUNTS: tuple[str, ...] = tuple(c.name for c in REPORT_TABLES["agg_pull_requests"].columns if c.kind == "additive")
 #: The per-day medians (kind ``quantile``): given for one day only, never combined across days.
-PR_MEDIANS: tuple[str, ...] = tuple(
-    c.name for c in REPORT_TABLES["agg_pull_requests"].columns if c.kind == "quantile")
+PR_MEDIANS: tuple[str, ...] = tuple(c.name for c in REPORT_TABLES["agg_pull_requests"].columns if c.kind == "quantile")
 _REPO_ATTRIBUTES = ("repo_owner_name", "repo_name", "repo_visibility")
 
 
@@ -55,8 +53,9 @@ def pr_lifecycle(
     check_arguments(start=start, end=end, weekdays_only=weekdays_only)
     check_every(every)
     if by not in (None, "repository"):
-        raise CopilotMetricsError(f"pr_lifecycle: cannot group by {by!r}", column=str(by),
-                                  hint="by takes None or 'repository'")
+        raise CopilotMetricsError(
+            f"pr_lifecycle: cannot group by {by!r}", column=str(by), hint="by takes None or 'repository'"
+        )
     if not isinstance(include_private, bool):
         raise TypeError(f"include_private must be True or False, not {type(include_private).__name__}")
     lf = lazy(ds, "repo_days" if by else "agg_pull_requests")
@@ -70,13 +69,17 @@ def pr_lifecycle(
     medians = [pl.when(pl.lit(one_day) & (pl.len() == 1)).then(pl.col(m).first()).alias(m) for m in PR_MEDIANS]
     out = lf.group_by(*IDS, *LABELS, *period, *dims).agg(
         *(pl.col(a).drop_nulls().first() for a in attributes),
-        *(total(c) for c in PR_COUNTS), *medians,
+        *(total(c) for c in PR_COUNTS),
+        *medians,
         pl.col("median_minutes_to_merge").count().cast(pl.Int64).alias("median_days"),
-        pl.col("date").min().alias("_lo"), pl.col("date").max().alias("_hi"))
+        pl.col("date").min().alias("_lo"),
+        pl.col("date").max().alias("_hi"),
+    )
     measures = [*PR_COUNTS, *PR_MEDIANS, "median_days"]
     if by:
-        out = out.with_columns(pl.max_horizontal("total_created", "total_reviewed", "total_merged")
-                               .alias("pull_requests"))
+        out = out.with_columns(
+            pl.max_horizontal("total_created", "total_reviewed", "total_merged").alias("pull_requests")
+        )
         out = suppress(out, "pull_requests", [*measures, "pull_requests"], min_prs)
         measures = [*attributes, "pull_requests", *measures, "suppressed"]
     return finish_periods(out, every, "successor", None, [*IDS, *period, *dims], measures)

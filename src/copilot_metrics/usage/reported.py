@@ -13,13 +13,20 @@ from copilot_metrics.usage.breaks import with_breaks
 __all__ = ["RECONCILED", "reconcile", "reported_active_users"]
 
 _SNAPSHOTS = tuple(c.name for c in REPORT_TABLES["agg_days"].columns if c.kind == "snapshot")
-_DAILY = tuple(c.name for c in REPORT_TABLES["agg_days"].columns
-               if c.kind == "distinct" and c.name.startswith("daily_"))
+_DAILY = tuple(
+    c.name for c in REPORT_TABLES["agg_days"].columns if c.kind == "distinct" and c.name.startswith("daily_")
+)
 #: The measures :func:`reconcile` compares, in its output order.
 RECONCILED: tuple[str, ...] = (
-    "daily_active_users", "user_initiated_interaction_count", "code_generation_activity_count",
-    "code_acceptance_activity_count", "loc_added_sum", "loc_deleted_sum", "code_completion_suggestions",
-    "code_completion_acceptances", "cli_requests",
+    "daily_active_users",
+    "user_initiated_interaction_count",
+    "code_generation_activity_count",
+    "code_acceptance_activity_count",
+    "loc_added_sum",
+    "loc_deleted_sum",
+    "code_completion_suggestions",
+    "code_completion_acceptances",
+    "cli_requests",
 )
 _TOP = RECONCILED[1:6]
 
@@ -57,16 +64,21 @@ def reported_active_users(ds: Frames, *, start: DateLike = None, end: DateLike =
     daily = [c for c in _DAILY if c in names]
     snaps = [c for c in _SNAPSHOTS if c in names]
 
-    out = lf.select(*IDS, *LABELS, "date", *daily, *snaps).sort([*IDS, "date"], nulls_last=False).with_columns(
-        *calendar_restarts(IDS),  # declared once, beside the reported_window_calendar_like finding
-    ).with_columns((pl.col("week_restart") | pl.col("month_restart")).any().over(IDS)
-                   .alias("reported_window_calendar_like"))
+    out = (
+        lf.select(*IDS, *LABELS, "date", *daily, *snaps)
+        .sort([*IDS, "date"], nulls_last=False)
+        .with_columns(
+            *calendar_restarts(IDS),  # declared once, beside the reported_window_calendar_like finding
+        )
+        .with_columns(
+            (pl.col("week_restart") | pl.col("month_restart")).any().over(IDS).alias("reported_window_calendar_like")
+        )
+    )
     out = with_breaks(out, pl.col("date"), pl.col("date"), family="successor")
     return out.collect()
 
 
-def reconcile(ds: Frames, *, start: DateLike = None, end: DateLike = None,
-              min_users: int | None = 5) -> pl.DataFrame:
+def reconcile(ds: Frames, *, start: DateLike = None, end: DateLike = None, min_users: int | None = 5) -> pl.DataFrame:
     """Aggregate reports against user rows, per scope, date and measure (one row each).
 
     ``aggregate``: the aggregate report's value (``agg_days`` DAU and top-level counters;
@@ -88,47 +100,84 @@ def reconcile(ds: Frames, *, start: DateLike = None, end: DateLike = None,
     agg_days, user_days = _window(lazy(ds, "agg_days"), start, end), _window(lazy(ds, "user_days"), start, end)
     key = [*IDS, "date"]
     agg_parts = [agg_days.select(*key, *(pl.col(c).cast(pl.Int64) for c in RECONCILED[:6]))]
-    user_parts = [user_days.with_columns(user_of(user_days)).group_by(key).agg(
-        pl.col(USER).n_unique().cast(pl.Int64).alias("daily_active_users"),
-        *(pl.when(pl.col(c).count() > 0).then(pl.col(c).sum()).alias(c) for c in _TOP))]
-    pairs = (("agg_feature", "user_feature", pl.col("feature") == "code_completion",
-              {"code_completion_suggestions": "code_generation_activity_count",
-               "code_completion_acceptances": "code_acceptance_activity_count"}),
-             ("agg_clients", "user_clients", pl.col("client") == "cli", {"cli_requests": "request_count"}))
+    user_parts = [
+        user_days.with_columns(user_of(user_days))
+        .group_by(key)
+        .agg(
+            pl.col(USER).n_unique().cast(pl.Int64).alias("daily_active_users"),
+            *(pl.when(pl.col(c).count() > 0).then(pl.col(c).sum()).alias(c) for c in _TOP),
+        )
+    ]
+    pairs = (
+        (
+            "agg_feature",
+            "user_feature",
+            pl.col("feature") == "code_completion",
+            {
+                "code_completion_suggestions": "code_generation_activity_count",
+                "code_completion_acceptances": "code_acceptance_activity_count",
+            },
+        ),
+        ("agg_clients", "user_clients", pl.col("client") == "cli", {"cli_requests": "request_count"}),
+    )
     for agg_name, user_name, rows, columns in pairs:
         if agg_name in tables and user_name in tables:
             for name, parts in ((agg_name, agg_parts), (user_name, user_parts)):
-                parts.append(_window(lazy(ds, name), start, end).filter(rows).group_by(key).agg(
-                    *(pl.when(pl.col(c).count() > 0).then(pl.col(c).sum()).alias(out) for out, c in columns.items())))
+                parts.append(
+                    _window(lazy(ds, name), start, end)
+                    .filter(rows)
+                    .group_by(key)
+                    .agg(
+                        *(pl.when(pl.col(c).count() > 0).then(pl.col(c).sum()).alias(out) for out, c in columns.items())
+                    )
+                )
     measures = [m for m in RECONCILED if any(m in p.collect_schema().names() for p in agg_parts)]
 
     def long(parts: list[pl.LazyFrame], side: str) -> pl.LazyFrame:
         frames = [p.unpivot(index=key, variable_name="measure", value_name=side) for p in parts]
         return pl.concat([f.with_columns(pl.col(side).cast(pl.Int64)) for f in frames])
 
-    members, _ = period_members(ds, every="1d", window=None, start=as_date(start, "start"),
-                                end=as_date(end, "end"), weekdays_only=False)
+    members, _ = period_members(
+        ds, every="1d", window=None, start=as_date(start, "start"), end=as_date(end, "end"), weekdays_only=False
+    )
     covered = members.filter("_covered").select(*IDS, pl.col("_day").alias("date")).unique()
     users = long(user_parts, "users")
-    known_zero = covered.join(pl.LazyFrame({"measure": measures}), how="cross").join(
-        users, on=[*key, "measure"], how="anti", nulls_equal=True).with_columns(pl.lit(0, pl.Int64).alias("users"))
+    known_zero = (
+        covered.join(pl.LazyFrame({"measure": measures}), how="cross")
+        .join(users, on=[*key, "measure"], how="anti", nulls_equal=True)
+        .with_columns(pl.lit(0, pl.Int64).alias("users"))
+    )
     users = pl.concat([users, known_zero.select(*key, "measure", "users")])
     dau = users.filter(pl.col("measure") == "daily_active_users").select(*key, pl.col("users").alias("_users"))
-    out = long(agg_parts, "aggregate").join(users, on=[*key, "measure"], how="full", coalesce=True,
-                                             nulls_equal=True)
+    out = long(agg_parts, "aggregate").join(users, on=[*key, "measure"], how="full", coalesce=True, nulls_equal=True)
     out = out.join(dau, on=key, how="left", nulls_equal=True).with_columns(
-        (pl.col("users") - pl.col("aggregate")).alias("difference"))
+        (pl.col("users") - pl.col("aggregate")).alias("difference")
+    )
     out = out.with_columns(
-        pl.when(pl.col("difference") == 0).then(pl.lit("="))
-        .when(pl.col("difference") < 0).then(pl.lit("users < aggregate"))
-        .when(pl.col("difference") > 0).then(pl.lit("users > aggregate")).alias("status"))
+        pl.when(pl.col("difference") == 0)
+        .then(pl.lit("="))
+        .when(pl.col("difference") < 0)
+        .then(pl.lit("users < aggregate"))
+        .when(pl.col("difference") > 0)
+        .then(pl.lit("users > aggregate"))
+        .alias("status")
+    )
     out = suppress(out, "_users", ["users", "difference", "status"], min_users)
-    labels = pl.concat([t.select(*IDS, *LABELS) for t in (agg_days, user_days)]).group_by(IDS).agg(
-        *(pl.col(c).drop_nulls().first() for c in LABELS))
+    labels = (
+        pl.concat([t.select(*IDS, *LABELS) for t in (agg_days, user_days)])
+        .group_by(IDS)
+        .agg(*(pl.col(c).drop_nulls().first() for c in LABELS))
+    )
     out = out.filter(pl.col("measure").is_in(measures)).join(labels, on=list(IDS), how="left", nulls_equal=True)
     order = {m: i for i, m in enumerate(RECONCILED)}
-    out = with_breaks(out.with_columns(pl.col("measure").replace_strict(order, return_dtype=pl.Int64).alias("_o")),
-                      pl.col("date"), pl.col("date"), family="successor")
-    return (out.sort([*IDS, "date", "_o"], nulls_last=False)
-            .select(*IDS, *LABELS, "date", "measure", "aggregate", "users", "difference", "status", "suppressed",
-                    "break").collect())
+    out = with_breaks(
+        out.with_columns(pl.col("measure").replace_strict(order, return_dtype=pl.Int64).alias("_o")),
+        pl.col("date"),
+        pl.col("date"),
+        family="successor",
+    )
+    return (
+        out.sort([*IDS, "date", "_o"], nulls_last=False)
+        .select(*IDS, *LABELS, "date", "measure", "aggregate", "users", "difference", "status", "suppressed", "break")
+        .collect()
+    )

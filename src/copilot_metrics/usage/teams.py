@@ -11,8 +11,12 @@ from copilot_metrics.usage._periods import finish_periods, select, total
 __all__ = ["team_usage"]
 
 _COUNTERS = (
-    "user_initiated_interaction_count", "code_generation_activity_count", "code_acceptance_activity_count",
-    "loc_suggested_to_add_sum", "loc_added_sum", "loc_deleted_sum",
+    "user_initiated_interaction_count",
+    "code_generation_activity_count",
+    "code_acceptance_activity_count",
+    "loc_suggested_to_add_sum",
+    "loc_added_sum",
+    "loc_deleted_sum",
 )
 
 
@@ -49,19 +53,22 @@ def team_usage(
     members = teams.select(*IDS, *LABELS, "date", team, *slug, user_of(teams))
     rows = days.select(*IDS, "date", user_of(days), *_COUNTERS, pl.lit(True).alias("_row")).unique([*IDS, "date", USER])
     joined = members.join(rows, on=[*IDS, "date", USER], how="left", nulls_equal=True).with_columns(
-        pl.col("_row").fill_null(False))
+        pl.col("_row").fill_null(False)
+    )
     joined, period = select(joined, as_date(start, "start"), as_date(end, "end"), weekdays_only, every)
     out = joined.group_by(*IDS, *LABELS, *period, team).agg(
         *(pl.col(s).drop_nulls().first() for s in slug),
         pl.col(USER).n_unique().cast(pl.Int64).alias("members"),
         pl.col(USER).filter("_row").n_unique().cast(pl.Int64).alias("active_users"),
         pl.col("_row").sum().cast(pl.Int64).alias("user_days"),
-        (pl.col(USER).n_unique() - pl.col(USER).filter("_row").n_unique()).cast(pl.Int64)
-        .alias("members_without_rows"),
+        (pl.col(USER).n_unique() - pl.col(USER).filter("_row").n_unique()).cast(pl.Int64).alias("members_without_rows"),
         *(total(c) for c in _COUNTERS),
         pl.col("date").n_unique().cast(pl.Int64).alias("days"),
-        pl.col("date").min().alias("_lo"), pl.col("date").max().alias("_hi"))
+        pl.col("date").min().alias("_lo"),
+        pl.col("date").max().alias("_hi"),
+    )
     measures = ["members", "active_users", "user_days", "members_without_rows", *_COUNTERS]
     out = suppress(out, "active_users", measures, min_users)
-    return finish_periods(out, every, "successor", None, [*IDS, *period, team],
-                          [*slug, *measures, "days", "suppressed"])
+    return finish_periods(
+        out, every, "successor", None, [*IDS, *period, team], [*slug, *measures, "days", "suppressed"]
+    )
