@@ -67,7 +67,7 @@ Detected = Literal[
 ]
 
 
-def _short(value: Any, limit: int = 60) -> str:
+def brief(value: Any, limit: int = 60) -> str:
     """Render an offending value briefly, the way it looked in the JSON."""
     import json
 

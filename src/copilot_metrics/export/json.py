@@ -51,7 +51,7 @@ import polars as pl
 
 from copilot_metrics._layout import LAYOUT_FILE, write_layout
 from copilot_metrics.dataset import Dataset
-from copilot_metrics.errors import CopilotMetricsError, _short
+from copilot_metrics.errors import CopilotMetricsError, brief
 from copilot_metrics.export._atomic import naming, replace
 from copilot_metrics.export._labels import DIGEST_MARK, folder_name
 from copilot_metrics.pipeline import load
@@ -176,7 +176,7 @@ def _labels_file(index: Path) -> dict[str, dict[str, str]]:
         raise CopilotMetricsError(f"{index}: cannot be read ({exc.strerror or exc})", file=str(index)) from exc
     if not isinstance(digests, dict):
         raise CopilotMetricsError(
-            f"{index}: $: expected an object of scope columns, found {_short(digests)}",
+            f"{index}: $: expected an object of scope columns, found {brief(digests)}",
             file=str(index),
             json_path="$",
             hint=hint,
@@ -185,7 +185,7 @@ def _labels_file(index: Path) -> dict[str, dict[str, str]]:
         if column not in SCOPE or not isinstance(names, dict) or not all(isinstance(v, str) for v in names.values()):
             raise CopilotMetricsError(
                 f"{index}: $.{column}: expected an object of folder names and labels of a scope column, "
-                f"found {_short(names)}",
+                f"found {brief(names)}",
                 file=str(index),
                 json_path=f"$.{column}",
                 hint=hint,

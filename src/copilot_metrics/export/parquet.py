@@ -87,7 +87,7 @@ import polars as pl
 from copilot_metrics import _schema
 from copilot_metrics import merge as archive
 from copilot_metrics.dataset import SUCCESSOR_SIDE_TABLES, Dataset
-from copilot_metrics.errors import ContractError, CopilotMetricsError, _short
+from copilot_metrics.errors import ContractError, CopilotMetricsError, brief
 from copilot_metrics.export import _legacy
 from copilot_metrics.export._arrow import arrow_schema
 from copilot_metrics.export._atomic import Moves, leftovers, naming, replace
@@ -433,7 +433,7 @@ _SHA256_RE = re.compile(r"[0-9a-f]{64}\Z")
 
 def _bad_manifest(path: Path, json_path: str, expected: str, value: Any) -> CopilotMetricsError:
     return CopilotMetricsError(
-        f"{path}: {json_path}: expected {expected}, found {_short(value)}",
+        f"{path}: {json_path}: expected {expected}, found {brief(value)}",
         file=str(path),
         json_path=json_path,
         hint=DAMAGED,
