@@ -451,37 +451,49 @@ def decode(data: bytes, label: str, *, exact: bool = False) -> Decoded:
     cut one; a file that holds nothing complete raises.
     """
     loads: Callable[[Any], Any] = _schema.loads_exact if exact else orjson.loads
+    data, suffix = _opened(data, label, "no days can be read from it", "the API response")
+    try:
+        parsed = loads(data)
+    except orjson.JSONDecodeError as exc:
+        _one_document_refused(data, label, exc)
+        return _decode_several(data, label, suffix, loads)
+    return _classify(parsed, suffix, label)
+
+
+def _opened(data: bytes, label: str, nothing: str, instead_of: str) -> tuple[bytes, str]:
+    """The JSON text of an input (gzip and a UTF-8 BOM taken off) and its layout suffix (``+gzip``).
+
+    Refuses what cannot be JSON text at all: UTF-16/32 and other encodings, an empty file
+    (``nothing``: what cannot be read from it), an HTML or XML page (saved instead of
+    ``instead_of``).
+    """
     gz = data[:2] == b"\x1f\x8b"
     if gz:
         data = unwrap_gzip(data, label)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     _sniff(data, label)
-    suffix = "+gzip" if gz else ""
     stripped = data.strip()
     if not stripped:
         raise FormatError(
-            f"{label}: the file is empty",
-            detected="empty",
-            file=label,
-            hint="the export probably failed; no days can be read from it",
+            f"{label}: the file is empty", detected="empty", file=label, hint=f"the export probably failed; {nothing}"
         )
     if stripped[:1] == b"<":
         raise FormatError(
             f"{label}: this is HTML or XML, not JSON",
             detected="html",
             file=label,
-            hint="a web page (a login or error page?) was saved instead of the API response",
+            hint=f"a web page (a login or error page?) was saved instead of {instead_of}",
         )
-    try:
-        parsed = loads(data)
-    except orjson.JSONDecodeError as exc:
-        if exc.msg.startswith(_NOT_UTF8):
-            raise _not_utf8(data, label) from None
-        if exc.msg != _TRAILING:
-            raise _json_error(data, exc.msg, _byte_offset(data, exc.pos), label) from None
-        return _decode_several(data, label, suffix, loads)
-    return _classify(parsed, suffix, label)
+    return data, "+gzip" if gz else ""
+
+
+def _one_document_refused(data: bytes, label: str, exc: orjson.JSONDecodeError) -> None:
+    """Raise for bytes that are no JSON document, unless they may be several (NDJSON, appended)."""
+    if exc.msg.startswith(_NOT_UTF8):
+        raise _not_utf8(data, label) from None
+    if exc.msg != _TRAILING:
+        raise _json_error(data, exc.msg, _byte_offset(data, exc.pos), label) from None
 
 
 def _decode_several(data: bytes, label: str, suffix: str, loads: Callable[[Any], Any]) -> Decoded:
@@ -607,35 +619,11 @@ def parse_documents(data: bytes, label: str, *, exact: bool = False) -> Parsed:
     Used by the reader of the successor usage-metrics reports (:mod:`copilot_metrics.successor`).
     """
     loads: Callable[[Any], Any] = _schema.loads_exact if exact else orjson.loads
-    gz = data[:2] == b"\x1f\x8b"
-    if gz:
-        data = unwrap_gzip(data, label)
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    _sniff(data, label)
-    suffix = "+gzip" if gz else ""
-    stripped = data.strip()
-    if not stripped:
-        raise FormatError(
-            f"{label}: the file is empty",
-            detected="empty",
-            file=label,
-            hint="the export probably failed; nothing can be read from it",
-        )
-    if stripped[:1] == b"<":
-        raise FormatError(
-            f"{label}: this is HTML or XML, not JSON",
-            detected="html",
-            file=label,
-            hint="a web page (a login or error page?) was saved instead of the report",
-        )
+    data, suffix = _opened(data, label, "nothing can be read from it", "the report")
     try:
         parsed = loads(data)
     except orjson.JSONDecodeError as exc:
-        if exc.msg.startswith(_NOT_UTF8):
-            raise _not_utf8(data, label) from None
-        if exc.msg != _TRAILING:
-            raise _json_error(data, exc.msg, _byte_offset(data, exc.pos), label) from None
+        _one_document_refused(data, label, exc)
     else:
         return Parsed(("array" if isinstance(parsed, list) else "object") + suffix, [parsed])
     lines = _parse_ndjson(data, label, loads)
