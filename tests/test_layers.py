@@ -69,7 +69,6 @@ LAYERS: list[set[str]] = [
         "usage.completion",
         "usage.adoption",
         "usage.privacy",
-        "usage.breaks",
         "usage._periods",
         "usage.chat",
         "usage.clients",

@@ -1,4 +1,4 @@
-"""usage.breaks: the known breaks declared once, and the break column of period outputs."""
+"""breaks: the known breaks declared once, and the break column of period outputs."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import polars as pl
 import pytest
 
 import copilot_metrics as cm
-from copilot_metrics.errors import CopilotMetricsError
-from copilot_metrics.usage.breaks import (
+from copilot_metrics.breaks import (
     KNOWN_BREAKS,
     breaks_between,
     breaks_frame,
     period_bounds,
     with_breaks,
 )
+from copilot_metrics.errors import CopilotMetricsError
 
 
 def test_known_breaks_are_the_five_of_successor_md_section_4() -> None:

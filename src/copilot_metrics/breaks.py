@@ -6,7 +6,7 @@ was added to the totals, a telemetry path was lost.  :data:`KNOWN_BREAKS` declar
 :func:`with_breaks` adds to any trend or period output the ``break`` column naming the breaks
 that fall in each row's period, and :func:`breaks_between` lists them for a range.  Both
 families use it: the legacy metrics (family ``"legacy"``), :func:`~copilot_metrics.trend` and the
-charts, and the successor metrics (``"successor"``, through :mod:`copilot_metrics.usage.breaks`);
+charts, and the successor metrics (``"successor"``, the functions of :mod:`copilot_metrics.usage`);
 so it sits below both, importing nothing of the package but its errors.
 """
 

@@ -13,6 +13,7 @@ series side by side (never spliced).
 
 from __future__ import annotations
 
+from copilot_metrics.breaks import KNOWN_BREAKS, KnownBreak, breaks_frame, with_breaks
 from copilot_metrics.usage.active import active_users
 from copilot_metrics.usage.adoption import (
     AGENT_FLAGS,
@@ -22,7 +23,6 @@ from copilot_metrics.usage.adoption import (
     code_review_adoption,
     ide_agent_adoption,
 )
-from copilot_metrics.usage.breaks import KNOWN_BREAKS, KnownBreak, breaks_frame, with_breaks
 from copilot_metrics.usage.chat import CHAT_FEATURES, chat_usage
 from copilot_metrics.usage.clients import client_usage
 from copilot_metrics.usage.completion import code_completion

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from copilot_metrics.breaks import Family, period_bounds, with_breaks
 from copilot_metrics.metrics._selection import select_days
 from copilot_metrics.usage._frames import IDS, LABELS
-from copilot_metrics.usage.breaks import Family, period_bounds, with_breaks
 
 __all__ = ["finish_periods", "labels_present", "member_breaks", "select", "total"]
 

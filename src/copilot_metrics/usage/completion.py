@@ -6,6 +6,7 @@ from typing import Literal
 
 import polars as pl
 
+from copilot_metrics.breaks import period_bounds, with_breaks
 from copilot_metrics.errors import CopilotMetricsError
 from copilot_metrics.metrics import LANGUAGE_ALIASES
 from copilot_metrics.metrics._selection import (
@@ -20,7 +21,6 @@ from copilot_metrics.metrics._selection import (
 )
 from copilot_metrics.metrics.columns import ratio
 from copilot_metrics.usage._frames import IDS, LABELS, USER, suppress, user_of
-from copilot_metrics.usage.breaks import period_bounds, with_breaks
 
 __all__ = ["code_completion"]
 

@@ -14,11 +14,11 @@ from typing import Literal
 
 import polars as pl
 
+from copilot_metrics.breaks import breaks_between, period_bounds, with_breaks
 from copilot_metrics.errors import ContinuityError, CopilotMetricsError
 from copilot_metrics.metrics._selection import DateLike, Frames, as_date, check_arguments, check_every
 from copilot_metrics.metrics.columns import ratio
 from copilot_metrics.usage._frames import IDS, USER, frames_of, user_of
-from copilot_metrics.usage.breaks import breaks_between, period_bounds, with_breaks
 from copilot_metrics.usage.chat import is_chat
 
 __all__ = ["MAPPING", "Continuity", "MappedSeries", "continuity"]

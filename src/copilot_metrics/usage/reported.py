@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import polars as pl
 
+from copilot_metrics.breaks import with_breaks
 from copilot_metrics.metrics._selection import DateLike, Frames, as_date, check_arguments, lazy
 from copilot_metrics.successor.findings import calendar_restarts
 from copilot_metrics.successor.registry import TABLES as REPORT_TABLES
 from copilot_metrics.usage._frames import IDS, LABELS, USER, frames_of, period_members, suppress, user_of
-from copilot_metrics.usage.breaks import with_breaks
 
 __all__ = ["RECONCILED", "reconcile", "reported_active_users"]
 
