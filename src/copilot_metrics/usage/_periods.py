@@ -8,10 +8,11 @@ from collections.abc import Sequence
 import polars as pl
 
 from copilot_metrics.breaks import Family, period_bounds, with_breaks
+from copilot_metrics.errors import CopilotMetricsError
 from copilot_metrics.metrics._selection import select_days
-from copilot_metrics.usage._frames import IDS, LABELS
+from copilot_metrics.usage._frames import IDS, LABELS, USER, user_of
 
-__all__ = ["finish_periods", "labels_present", "member_breaks", "select", "total"]
+__all__ = ["check_source", "finish_periods", "labels_present", "member_breaks", "select", "total", "with_users"]
 
 
 def select(
@@ -19,6 +20,23 @@ def select(
 ) -> tuple[pl.LazyFrame, list[str]]:
     """The selected days of ``lf`` (with ``period_start`` with ``every``) and the period key columns."""
     return select_days(lf, start, end, weekdays_only, every), (["period_start"] if every else [])
+
+
+def check_source(function: str, source: object) -> None:
+    """Refuse a ``source`` that is neither ``"aggregate"`` nor ``"users"`` (they hold the same events)."""
+    if source not in ("aggregate", "users"):
+        raise CopilotMetricsError(
+            f"{function}: source={source!r} is not 'aggregate' or 'users'",
+            column="source",
+            hint="aggregate and user rows describe the same events: never add them",
+        )
+
+
+def with_users(lf: pl.LazyFrame, source: str) -> tuple[pl.LazyFrame, list[pl.Expr]]:
+    """``lf`` and, for ``source="users"``, its user key and the aggregation counting ``users`` (distinct)."""
+    if source != "users":
+        return lf, []
+    return lf.with_columns(user_of(lf)), [pl.col(USER).n_unique().cast(pl.Int64).alias("users")]
 
 
 def labels_present(lf: pl.LazyFrame) -> list[str]:

@@ -9,8 +9,8 @@ import polars as pl
 from copilot_metrics.errors import CopilotMetricsError
 from copilot_metrics.metrics._selection import DateLike, Frames, as_date, check_arguments, check_every, lazy
 from copilot_metrics.metrics.columns import ratio
-from copilot_metrics.usage._frames import IDS, LABELS, USER, suppress, user_of
-from copilot_metrics.usage._periods import finish_periods, select, total
+from copilot_metrics.usage._frames import IDS, LABELS, suppress
+from copilot_metrics.usage._periods import check_source, finish_periods, select, total, with_users
 
 __all__ = ["CHAT_FEATURES", "chat_usage", "is_chat"]
 
@@ -58,12 +58,7 @@ def chat_usage(
     """
     check_arguments(start=start, end=end, weekdays_only=weekdays_only)
     check_every(every)
-    if source not in ("aggregate", "users"):
-        raise CopilotMetricsError(
-            f"chat_usage: source={source!r} is not 'aggregate' or 'users'",
-            column="source",
-            hint="aggregate and user rows describe the same events: never add them",
-        )
+    check_source("chat_usage", source)
     if by not in (None, "feature"):
         raise CopilotMetricsError(
             f"chat_usage: cannot group by {by!r}", column=str(by), hint="by takes None or 'feature'"
@@ -72,10 +67,7 @@ def chat_usage(
     lf, period = select(lf, as_date(start, "start"), as_date(end, "end"), weekdays_only, every)
     dims = ["feature"] if by else []
     measures = ["interactions", "acceptances", "chat_apply_rate"]
-    users: list[pl.Expr] = []
-    if source == "users":
-        lf = lf.with_columns(user_of(lf))
-        users = [pl.col(USER).n_unique().cast(pl.Int64).alias("users")]
+    lf, users = with_users(lf, source)
     out = (
         lf.group_by(*IDS, *LABELS, *period, *dims)
         .agg(

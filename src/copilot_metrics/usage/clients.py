@@ -6,11 +6,10 @@ from typing import Literal
 
 import polars as pl
 
-from copilot_metrics.errors import CopilotMetricsError
 from copilot_metrics.metrics._selection import DateLike, Frames, as_date, check_arguments, check_every, lazy
 from copilot_metrics.metrics.columns import ratio
-from copilot_metrics.usage._frames import IDS, LABELS, USER, suppress, user_of
-from copilot_metrics.usage._periods import finish_periods, select, total
+from copilot_metrics.usage._frames import IDS, LABELS, suppress
+from copilot_metrics.usage._periods import check_source, finish_periods, select, total, with_users
 
 __all__ = ["client_usage"]
 
@@ -49,12 +48,7 @@ def client_usage(
     """
     check_arguments(start=start, end=end, weekdays_only=weekdays_only)
     check_every(every)
-    if source not in ("aggregate", "users"):
-        raise CopilotMetricsError(
-            f"client_usage: source={source!r} is not 'aggregate' or 'users'",
-            column="source",
-            hint="aggregate and user rows describe the same events: never add them",
-        )
+    check_source("client_usage", source)
     lf = lazy(ds, "agg_clients" if source == "aggregate" else "user_clients")
     lf, period = select(lf, as_date(start, "start"), as_date(end, "end"), weekdays_only, every)
     both = (
@@ -63,10 +57,7 @@ def client_usage(
         & pl.col("request_count").is_not_null()
     )
     tokens = pl.when(both).then(pl.col("prompt_tokens_sum") + pl.col("output_tokens_sum"))
-    users: list[pl.Expr] = []
-    if source == "users":
-        lf = lf.with_columns(user_of(lf))
-        users = [pl.col(USER).n_unique().cast(pl.Int64).alias("users")]
+    lf, users = with_users(lf, source)
     out = (
         lf.with_columns(tokens.alias("_tokens"), pl.when(both).then(pl.col("request_count")).alias("_requests"))
         .group_by(*IDS, *LABELS, *period, "client")

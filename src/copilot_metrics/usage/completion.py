@@ -6,7 +6,6 @@ from typing import Literal
 
 import polars as pl
 
-from copilot_metrics.breaks import period_bounds, with_breaks
 from copilot_metrics.errors import CopilotMetricsError
 from copilot_metrics.metrics import LANGUAGE_ALIASES
 from copilot_metrics.metrics._selection import (
@@ -15,12 +14,11 @@ from copilot_metrics.metrics._selection import (
     as_date,
     check_arguments,
     check_every,
-    keys_of,
     lazy,
-    select_days,
 )
 from copilot_metrics.metrics.columns import ratio
-from copilot_metrics.usage._frames import IDS, LABELS, USER, suppress, user_of
+from copilot_metrics.usage._frames import IDS, LABELS, USER, suppress
+from copilot_metrics.usage._periods import check_source, finish_periods, select, total, with_users
 
 __all__ = ["code_completion"]
 
@@ -80,8 +78,7 @@ def code_completion(
             column="source",
             hint="choose source='aggregate' or source='users'",
         )
-    if source not in ("aggregate", "users"):
-        raise CopilotMetricsError(f"code_completion: source={source!r} is not 'aggregate' or 'users'", column="source")
+    check_source("code_completion", source)
     if by not in (None, "language"):
         raise CopilotMetricsError(
             f"code_completion: cannot group by {by!r}", column=str(by), hint="by takes None or 'language'"
@@ -89,24 +86,16 @@ def code_completion(
     prefix = "agg" if source == "aggregate" else "user"
     name = f"{prefix}_language_feature" if by else f"{prefix}_feature"
     lf = lazy(ds, name).filter(pl.col("feature") == "code_completion")
-    lf = select_days(lf, as_date(start, "start"), as_date(end, "end"), weekdays_only, every)
+    lf, period = select(lf, as_date(start, "start"), as_date(end, "end"), weekdays_only, every)
     dims = ["language"] if by else []
     if by and normalize_languages:
         lf = lf.with_columns(pl.col("language").replace(LANGUAGE_ALIASES))
-    period = ["period_start"] if every else []
     group = [*IDS, *LABELS, *period, *dims]
-    sums = [pl.when(pl.col(c).count() > 0).then(pl.col(c).sum()).alias(out) for out, c in _SUMS.items()]
-    users: list[pl.Expr] = []
-    if source == "users":
-        lf = lf.with_columns(user_of(lf))
-        users = [
-            pl.col(USER).n_unique().cast(pl.Int64).alias("users"),
-            pl.col(USER)
-            .filter(pl.col("code_acceptance_activity_count") > 0)
-            .n_unique()
-            .cast(pl.Int64)
-            .alias("accepting_users"),
-        ]
+    sums = [total(c, out) for out, c in _SUMS.items()]
+    lf, users = with_users(lf, source)
+    if users:
+        accepting = pl.col(USER).filter(pl.col("code_acceptance_activity_count") > 0).n_unique()
+        users.append(accepting.cast(pl.Int64).alias("accepting_users"))
     bounds = [pl.col("date").min().alias("_lo"), pl.col("date").max().alias("_hi")]
     out = (
         lf.group_by(group)
@@ -120,7 +109,4 @@ def code_completion(
     if source == "users":
         out = suppress(out, "users", [*columns, "users", "accepting_users"], min_users)
         columns = [*columns, "users", "accepting_users", "suppressed"]
-    keys = [*IDS, *(k for k in keys_of(every) if k == "period_start"), *dims]
-    lo, hi = period_bounds(every) if every else (pl.col("_lo"), pl.col("_hi"))
-    out = with_breaks(out, lo, hi, family="successor")
-    return out.select(*IDS, *LABELS, *period, *dims, *columns, "break").sort(keys, nulls_last=False).collect()
+    return finish_periods(out, every, "successor", None, [*IDS, *period, *dims], columns)
