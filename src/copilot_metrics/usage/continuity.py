@@ -19,6 +19,7 @@ from copilot_metrics.errors import ContinuityError, CopilotMetricsError
 from copilot_metrics.metrics._selection import DateLike, Frames, as_date, check_arguments, check_every
 from copilot_metrics.metrics.columns import ratio
 from copilot_metrics.usage._frames import IDS, USER, frames_of, user_of
+from copilot_metrics.usage._periods import total
 from copilot_metrics.usage.chat import is_chat
 
 __all__ = ["MAPPING", "Continuity", "MappedSeries", "continuity"]
@@ -82,7 +83,7 @@ def _successor(
 
 
 def _sum(column: str) -> pl.Expr:
-    return pl.when(pl.col(column).count() > 0).then(pl.col(column).sum()).cast(pl.Float64)
+    return total(column).cast(pl.Float64)
 
 
 def _distinct(rows: pl.Expr) -> pl.Expr:
